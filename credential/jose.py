@@ -1,0 +1,258 @@
+"""Compact JWS (RFC 7515) with ECDSA only, over pyca/cryptography.
+
+Why by hand: the verifier's budget is "at most 1.5x two bare ECDSA verifies" per presentation
+(issue benchmarks), and general JOSE libraries spend more than that on key objects and header
+processing per call. We need only compact serialisation, ES256/ES384/ES512 (RFC 7518 §3.4) and a
+strict header policy that the callers own (typ, crit, alg allow-list), which is a few dozen lines.
+JWE (OpenID4VP direct_post.jwt) uses jwcrypto, which is the project's JOSE library.
+
+Inputs are bounded: a token larger than ``MAX_TOKEN_BYTES`` is refused before any decoding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+MAX_TOKEN_BYTES = 256 * 1024
+
+# RFC 7518 §3.4: alg -> (curve, hash, coordinate size in bytes)
+_ALGS: dict[str, tuple[type[ec.EllipticCurve], type[hashes.HashAlgorithm], int]] = {
+    "ES256": (ec.SECP256R1, hashes.SHA256, 32),
+    "ES384": (ec.SECP384R1, hashes.SHA384, 48),
+    "ES512": (ec.SECP521R1, hashes.SHA512, 66),
+}
+_CRV_NAMES = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1}
+_CRV_BY_CURVE = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+_ALG_BY_CRV = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
+ALLOWED_ALGS = frozenset(_ALGS)
+
+
+class JoseError(ValueError):
+    """Malformed or unverifiable JOSE input; ``kind`` says which part failed."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.detail = detail
+
+
+_B64U_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def b64u_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64u_decode(text: str | bytes) -> bytes:
+    """Strict base64url without padding (RFC 7515 §2): any other character is an error."""
+    raw = text.encode("ascii", "strict") if isinstance(text, str) else text
+    if len(raw) % 4 == 1:
+        raise JoseError("encoding", "impossible base64url length")
+    try:
+        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+    except (binascii.Error, ValueError) as exc:  # pragma: no cover - guarded by validate
+        raise JoseError("encoding", str(exc)) from None
+
+
+def b64u_decode_strict(text: str) -> bytes:
+    if not text.isascii() or not _B64U_ALPHABET.issuperset(text.encode("ascii")):
+        raise JoseError("encoding", "not base64url")
+    return b64u_decode(text)
+
+
+def json_dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_object(data: bytes, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise JoseError(what, f"not JSON: {type(exc).__name__}") from None
+    if not isinstance(value, dict):
+        raise JoseError(what, "not a JSON object")
+    return value
+
+
+# ---------------------------------------------------------------- keys
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A private EC key with its JWS algorithm. Keep behind this type so an HSM can replace it."""
+
+    private_key: ec.EllipticCurvePrivateKey
+
+    @property
+    def alg(self) -> str:
+        return _ALG_BY_CRV[_CRV_BY_CURVE[self.private_key.curve.name]]
+
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        return self.private_key.public_key()
+
+    def public_jwk(self) -> dict[str, str]:
+        return public_jwk(self.private_key.public_key())
+
+    def sign(self, signing_input: bytes) -> bytes:
+        curve_cls, hash_cls, size = _ALGS[self.alg]
+        der = self.private_key.sign(signing_input, ec.ECDSA(hash_cls()))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    @classmethod
+    def generate(cls, crv: str = "P-256") -> "SigningKey":
+        return cls(ec.generate_private_key(_CRV_NAMES[crv]()))
+
+    @classmethod
+    def from_pem(cls, pem: bytes, password: bytes | None = None) -> "SigningKey":
+        key = serialization.load_pem_private_key(pem, password=password)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise JoseError("key", "only EC private keys are supported")
+        return cls(key)
+
+    def to_pem(self, password: bytes | None = None) -> bytes:
+        enc: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+        )
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc
+        )
+
+
+def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    crv = _CRV_BY_CURVE[key.curve.name]
+    size = _ALGS[_ALG_BY_CRV[crv]][2]
+    nums = key.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": crv,
+        "x": b64u_encode(nums.x.to_bytes(size, "big")),
+        "y": b64u_encode(nums.y.to_bytes(size, "big")),
+    }
+
+
+@lru_cache(maxsize=4096)
+def _ec_key_from_coordinates(crv: str, x: str, y: str) -> ec.EllipticCurvePublicKey:
+    curve_cls = _CRV_NAMES[crv]
+    size = _ALGS[_ALG_BY_CRV[crv]][2]
+    xb, yb = b64u_decode_strict(x), b64u_decode_strict(y)
+    if len(xb) != size or len(yb) != size:
+        raise JoseError("key", "wrong coordinate length")
+    # from_encoded_point validates that the point is on the curve.
+    return ec.EllipticCurvePublicKey.from_encoded_point(curve_cls(), b"\x04" + xb + yb)
+
+
+def jwk_to_public_key(jwk: Any) -> ec.EllipticCurvePublicKey:
+    """Public EC key from a JWK (RFC 7518 §6.2.1); private members are refused."""
+    if not isinstance(jwk, dict) or jwk.get("kty") != "EC":
+        raise JoseError("key", "not an EC JWK")
+    if "d" in jwk:
+        raise JoseError("key", "JWK contains a private key")
+    crv, x, y = jwk.get("crv"), jwk.get("x"), jwk.get("y")
+    if crv not in _CRV_NAMES or not isinstance(x, str) or not isinstance(y, str):
+        raise JoseError("key", "unsupported or incomplete EC JWK")
+    try:
+        return _ec_key_from_coordinates(crv, x, y)
+    except (ValueError, UnicodeError) as exc:
+        raise JoseError("key", f"invalid EC point: {exc}") from None
+
+
+def jwk_thumbprint(jwk: dict[str, str]) -> str:
+    """RFC 7638 thumbprint (SHA-256, base64url) of an EC public JWK."""
+    canonical = json.dumps(
+        {"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"], "y": jwk["y"]},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return b64u_encode(hashlib.sha256(canonical.encode()).digest())
+
+
+def load_public_key(data: bytes) -> ec.EllipticCurvePublicKey:
+    """A public key from a JWK JSON document, a PEM public key or a PEM certificate."""
+    text = data.strip()
+    if text.startswith(b"{"):
+        return jwk_to_public_key(json_object(text, "key"))
+    if b"BEGIN CERTIFICATE" in text:
+        from cryptography import x509
+
+        key = x509.load_pem_x509_certificate(text).public_key()
+    else:
+        key = serialization.load_pem_public_key(text)
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise JoseError("key", "only EC public keys are supported")
+    return key
+
+
+# ---------------------------------------------------------------- compact JWS
+
+
+@dataclass(frozen=True, slots=True)
+class CompactJws:
+    header: dict[str, Any]
+    payload_bytes: bytes
+    signing_input: bytes
+    signature: bytes
+
+    def payload(self) -> dict[str, Any]:
+        return json_object(self.payload_bytes, "payload")
+
+
+def sign_compact(header: dict[str, Any], payload: dict[str, Any] | bytes, key: SigningKey) -> str:
+    header = {"alg": key.alg, **header}
+    if header["alg"] != key.alg:
+        raise JoseError("header", "alg does not match the key")
+    body = payload if isinstance(payload, bytes) else json_dumps(payload)
+    signing_input = (b64u_encode(json_dumps(header)) + "." + b64u_encode(body)).encode("ascii")
+    return signing_input.decode("ascii") + "." + b64u_encode(key.sign(signing_input))
+
+
+def parse_compact(token: str, max_bytes: int = MAX_TOKEN_BYTES) -> CompactJws:
+    """Split and decode a compact JWS without verifying it. Header must name an allowed alg."""
+    if not isinstance(token, str) or len(token) > max_bytes:
+        raise JoseError("format", "token missing or too large")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise JoseError("format", "a compact JWS has three parts")
+    h, p, s = parts
+    header = json_object(b64u_decode_strict(h), "header")
+    alg = header.get("alg")
+    if alg not in ALLOWED_ALGS:  # RFC 9901 §7.1 step 2: none and symmetric algs are refused
+        raise JoseError("alg", f"algorithm {alg!r} is not allowed")
+    payload_bytes = b64u_decode_strict(p)
+    signature = b64u_decode_strict(s)
+    return CompactJws(header, payload_bytes, f"{h}.{p}".encode("ascii"), signature)
+
+
+def verify_signature(jws: CompactJws, key: ec.EllipticCurvePublicKey) -> bool:
+    alg = jws.header["alg"]
+    curve_cls, hash_cls, size = _ALGS[alg]
+    if key.curve.name != curve_cls.name or len(jws.signature) != 2 * size:
+        return False
+    r = int.from_bytes(jws.signature[:size], "big")
+    s = int.from_bytes(jws.signature[size:], "big")
+    try:
+        key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hash_cls()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def verify_compact(token: str, key: ec.EllipticCurvePublicKey) -> CompactJws:
+    jws = parse_compact(token)
+    if not verify_signature(jws, key):
+        raise JoseError("signature", "signature does not verify")
+    return jws

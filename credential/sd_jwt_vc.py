@@ -1,0 +1,171 @@
+"""SD-JWT VC rules on top of RFC 9901 (draft-ietf-oauth-sd-jwt-vc-18).
+
+Issuance adds the registered claims that must never be selectively disclosed (§3.2.2.2 and
+shared/specs/credential-types.md), verification checks the media type (§3.2.1 ``typ: dc+sd-jwt``),
+``vct`` (§3.2.2.1.1), ``cnf`` (§3.2.2.2) and the shape of ``status``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import jose, sd_jwt
+from .reasons import Rejected, define
+
+TYP = "dc+sd-jwt"
+NEVER_DISCLOSABLE = frozenset({"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status", "_sd_alg"})
+
+R_TYP = define(
+    "vc.typ",
+    "This is not an SD-JWT verifiable credential (header 'typ' must be 'dc+sd-jwt').",
+    "Dette er ikke et SD-JWT-verificerbart bevis (headeren 'typ' skal være 'dc+sd-jwt').",
+)
+R_VCT_MISSING = define(
+    "vc.vct_missing",
+    "The credential does not say what type it is ('vct' is missing).",
+    "Legitimationen angiver ikke, hvilken type den er ('vct' mangler).",
+)
+R_VCT_MISMATCH = define(
+    "vc.vct_mismatch",
+    "The credential is of another type than the one asked for.",
+    "Legitimationen er af en anden type end den, der blev bedt om.",
+)
+R_DISCLOSABLE = define(
+    "vc.claim_disclosable",
+    "A claim that must always be visible (such as 'exp', 'cnf' or 'status') was hidden behind selective disclosure.",
+    "En oplysning, der altid skal være synlig (som 'exp', 'cnf' eller 'status'), var skjult bag selektiv videregivelse.",
+)
+R_CNF = define(
+    "vc.cnf_malformed",
+    "The credential's holder key ('cnf.jwk') is malformed.",
+    "Legitimationens indehavernøgle ('cnf.jwk') er forkert opbygget.",
+)
+R_STATUS = define(
+    "vc.status_malformed",
+    "The credential's revocation reference ('status.status_list' with 'idx' and 'uri') is malformed.",
+    "Legitimationens tilbagekaldelsesreference ('status.status_list' med 'idx' og 'uri') er forkert opbygget.",
+)
+R_ISS = define(
+    "vc.iss_malformed",
+    "The credential's issuer identifier ('iss') is malformed.",
+    "Legitimationens udstederidentifikator ('iss') er forkert opbygget.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRef:
+    """Token Status List reference (draft-ietf-oauth-status-list-20 §6.1)."""
+
+    idx: int
+    uri: str
+
+    def claim(self) -> dict[str, Any]:
+        return {"status_list": {"idx": self.idx, "uri": self.uri}}
+
+
+def issue_vc(
+    claims: dict[str, Any],
+    key: jose.SigningKey,
+    *,
+    vct: str,
+    iat: int,
+    sd_paths: Iterable[sd_jwt.ClaimPath] = (),
+    iss: str | None = None,
+    exp: int | None = None,
+    nbf: int | None = None,
+    holder_jwk: dict[str, Any] | None = None,
+    status: StatusRef | None = None,
+    header: dict[str, Any] | None = None,
+    typ: str = TYP,
+    decoys: int = 0,
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+) -> sd_jwt.Issued:
+    """Issue an SD-JWT VC. ``header`` may add ``x5c`` or ``kid``/``x5t#S256`` (trust-lists.md §4)."""
+    paths = [tuple(p) for p in sd_paths]
+    for p in paths:
+        if p and p[0] in NEVER_DISCLOSABLE and len(p) == 1:
+            raise ValueError(f"claim {p[0]!r} must never be selectively disclosable")
+    body: dict[str, Any] = {k: v for k, v in claims.items() if k not in NEVER_DISCLOSABLE}
+    registered: dict[str, Any] = {"vct": vct, "iat": iat}
+    if iss is not None:
+        registered["iss"] = iss
+    if nbf is not None:
+        registered["nbf"] = nbf
+    if exp is not None:
+        registered["exp"] = exp
+    if holder_jwk is not None:
+        jose.jwk_to_public_key(holder_jwk)  # refuse a private or malformed key early
+        registered["cnf"] = {"jwk": holder_jwk}
+    if status is not None:
+        registered["status"] = status.claim()
+    return sd_jwt.issue(
+        {**registered, **body},
+        key,
+        sd_paths=paths,
+        header={"typ": typ, **(header or {})},
+        decoys=decoys,
+        random_bytes=random_bytes,
+    )
+
+
+def status_ref(payload: dict[str, Any]) -> StatusRef | None:
+    status = payload.get("status")
+    if status is None:
+        return None
+    sl = status.get("status_list") if isinstance(status, dict) else None
+    if not isinstance(sl, dict):
+        raise Rejected(R_STATUS, "status_list missing")
+    idx, uri = sl.get("idx"), sl.get("uri")
+    if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0 or not isinstance(uri, str) or not uri:
+        raise Rejected(R_STATUS, "idx or uri invalid")
+    return StatusRef(idx, uri)
+
+
+def verify_vc(
+    presentation: str,
+    resolve_key: sd_jwt.KeyResolver | Any,
+    policy: sd_jwt.VerifyPolicy,
+    *,
+    expected_vct: Collection[str] | None = None,
+) -> sd_jwt.Verified:
+    """Verify an SD-JWT VC presentation. ``expected_vct`` None accepts any (non-empty) vct."""
+
+    def resolve(header: dict[str, Any], payload: dict[str, Any]):
+        # §3.2.1: the media type is checked before anything is trusted.
+        if header.get("typ") != TYP:
+            raise Rejected(R_TYP, f"typ {str(header.get('typ'))[:40]!r}")
+        return resolve_key(header, payload) if callable(resolve_key) else resolve_key
+
+    verified = sd_jwt.verify(presentation, resolve, _without_typ(policy))
+    check_vc_claims(verified, expected_vct)
+    return verified
+
+
+def _without_typ(policy: sd_jwt.VerifyPolicy) -> sd_jwt.VerifyPolicy:
+    if policy.expected_typ is None:
+        return policy
+    return sd_jwt.VerifyPolicy(policy.now, policy.key_binding, None, policy.clock_leeway_s)
+
+
+def check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | None) -> None:
+    payload = verified.payload
+    for path, name, _ in verified.disclosed:
+        if len(path) == 1 and name in NEVER_DISCLOSABLE:
+            raise Rejected(R_DISCLOSABLE, f"claim {name!r}")
+    vct = payload.get("vct")
+    if not isinstance(vct, str) or not vct:
+        raise Rejected(R_VCT_MISSING)
+    if expected_vct is not None and vct not in expected_vct:
+        raise Rejected(R_VCT_MISMATCH, f"got {vct[:80]!r}")
+    if "iss" in payload and not isinstance(payload["iss"], str):
+        raise Rejected(R_ISS)
+    if "cnf" in payload:
+        cnf = payload["cnf"]
+        try:
+            jose.jwk_to_public_key(cnf.get("jwk") if isinstance(cnf, dict) else None)
+        except jose.JoseError:
+            raise Rejected(R_CNF) from None
+    status_ref(payload)

@@ -1,0 +1,64 @@
+"""The ``esspass`` command. Each domain owns its sub-app; this module only mounts them.
+
+Exit codes shared by every verifying command: 0 PASSED, 1 FAILED, 2 bad usage or unreadable
+input, 3 INDETERMINATE.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from . import sd_jwt_cli
+
+app = typer.Typer(
+    name="esspass",
+    help="European Social Security Pass: issue, hold and verify A1 and EHIC credentials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sd_jwt_cli.app, name="sd-jwt")
+
+# Sub-apps of the other packages; each is a typer app named ``app`` in ``<module>``.
+_SUBAPPS = {
+    "trust-list": "trust_list.cli",
+    "issuer": "issuer.cli",
+    "verifier": "verifier.cli",
+    "wallet": "wallet.cli",
+    "inspect": "verifier.inspect_cli",
+}
+for _name, _module in _SUBAPPS.items():
+    try:
+        _mod = importlib.import_module(_module)
+    except ModuleNotFoundError as exc:  # a package that has no CLI yet
+        if exc.name != _module:
+            raise
+        continue
+    app.add_typer(_mod.app, name=_name)
+
+try:  # `esspass verify` is a top-level command owned by the verifier package
+    from verifier.cli import verify_command  # type: ignore[attr-defined]
+except ImportError:
+    verify_command = None
+if verify_command is not None:
+    app.command("verify")(verify_command)
+
+
+@app.command()
+def demo(
+    lang: str = typer.Option("en", "--lang", help="Language of the explanations: en or da."),
+) -> None:
+    """Run the whole ESSPASS journey on embedded defaults and explain every step."""
+    from .demo import run_demo
+
+    raise typer.Exit(run_demo(lang=lang))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""RFC 5280 certification path building to arbitrary trust anchors (cryptography.x509.verification).
+
+The trust anchors are certificates taken from a trust list (or pinned operator certificates). CAs on
+the path must satisfy the Web PKI CA profile of pyca/cryptography (BasicConstraints CA, keyCertSign,
+...); the end-entity only needs KeyUsage digitalSignature (no EKU or SAN constraints: these are not
+TLS certificates). A listed certificate that *is* the leaf is accepted as a one-element path
+(shared/specs/trust-lists.md §4 step 1: "A listed end-entity certificate may also be x5c[0] itself").
+"""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    Policy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
+
+from .model import to_datetime
+
+MAX_CHAIN_DEPTH = 6
+
+
+class PathError(ValueError):
+    """No valid path; the message is a technical detail for logs."""
+
+
+def _require_digital_signature(policy: Policy, cert: x509.Certificate, ku: x509.KeyUsage) -> None:
+    if not ku.digital_signature:
+        raise ValueError("KeyUsage lacks digitalSignature")
+
+
+_EE_POLICY = ExtensionPolicy.permit_all().require_present(
+    x509.KeyUsage, Criticality.AGNOSTIC, _require_digital_signature
+)
+_CA_POLICY = ExtensionPolicy.webpki_defaults_ca()
+
+
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _valid_at(cert: x509.Certificate, at: int) -> bool:
+    return cert.not_valid_before_utc <= to_datetime(at) <= cert.not_valid_after_utc
+
+
+def signs_digitally(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def build_path(
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    anchors: list[x509.Certificate],
+    at: int,
+) -> list[x509.Certificate]:
+    """Path ``[leaf, ..., anchor]`` valid at ``at`` (Unix seconds), or PathError."""
+    if not anchors:
+        raise PathError("no trust anchors")
+    if not _valid_at(leaf, at):
+        raise PathError("leaf certificate not valid at the given time")
+    leaf_der = _der(leaf)
+    for anchor in anchors:
+        if _der(anchor) == leaf_der:
+            if not signs_digitally(leaf):
+                raise PathError("listed certificate lacks digitalSignature")
+            return [leaf]
+    verifier = (
+        PolicyBuilder()
+        .store(Store(anchors))
+        .time(to_datetime(at))
+        .max_chain_depth(MAX_CHAIN_DEPTH)
+        .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+        .build_client_verifier()
+    )
+    try:
+        return list(verifier.verify(leaf, intermediates).chain)
+    except VerificationError as exc:
+        raise PathError(str(exc)) from None
