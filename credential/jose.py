@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -50,37 +51,63 @@ class JoseError(ValueError):
         self.detail = detail
 
 
-_B64U_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+_TO_URL = bytes.maketrans(b"+/", b"-_")
+_FROM_URL = bytes.maketrans(b"-_", b"+/")
+_PAD = (b"", b"", b"==", b"=")
 
 
 def b64u_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    # binascii directly: this runs a dozen times per credential on the hot paths
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_TO_URL).decode("ascii")
 
 
 def b64u_decode(text: str | bytes) -> bytes:
-    """Strict base64url without padding (RFC 7515 §2): any other character is an error."""
+    """Base64url without padding (RFC 7515 §2)."""
     raw = text.encode("ascii", "strict") if isinstance(text, str) else text
     if len(raw) % 4 == 1:
         raise JoseError("encoding", "impossible base64url length")
     try:
-        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
-    except (binascii.Error, ValueError) as exc:  # pragma: no cover - guarded by validate
+        return binascii.a2b_base64(raw.translate(_FROM_URL) + _PAD[len(raw) % 4])
+    except (binascii.Error, ValueError) as exc:
         raise JoseError("encoding", str(exc)) from None
 
 
 def b64u_decode_strict(text: str) -> bytes:
-    if not text.isascii() or not _B64U_ALPHABET.issuperset(text.encode("ascii")):
+    """Base64url exactly (RFC 4648 §5, no padding): '+', '/', '=' and anything outside the
+    alphabet are errors. binascii's strict mode does the alphabet check in C."""
+    if not isinstance(text, str) or not text.isascii():
         raise JoseError("encoding", "not base64url")
-    return b64u_decode(text)
+    raw = text.encode("ascii")
+    if b"+" in raw or b"/" in raw or b"=" in raw or len(raw) % 4 == 1:
+        raise JoseError("encoding", "not base64url")
+    try:
+        return binascii.a2b_base64(raw.translate(_FROM_URL) + _PAD[len(raw) % 4], strict_mode=True)
+    except binascii.Error:
+        raise JoseError("encoding", "not base64url") from None
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_DECODER = json.JSONDecoder()
 
 
 def json_dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def json_text(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+def json_loads(data: bytes | str) -> Any:
+    """JSON text (RFC 8259: UTF-8) to a value; raises ValueError or RecursionError."""
+    return _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
 
 
 def json_object(data: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(data)
+        value = json_loads(data)
     except (ValueError, RecursionError) as exc:
         raise JoseError(what, f"not JSON: {type(exc).__name__}") from None
     if not isinstance(value, dict):

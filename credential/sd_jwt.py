@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -271,59 +272,85 @@ class Issued:
 
 def _make_disclosure(salt: str, name: str | None, value: Any) -> str:
     arr = [salt, value] if name is None else [salt, name, value]
-    return jose.b64u_encode(json.dumps(arr, separators=(",", ":"), ensure_ascii=False).encode())
+    return jose.b64u_encode(jose.json_dumps(arr))
+
+
+_SELECT = object()  # trie marker: the claim at this node is made selectively disclosable
+
+
+def _path_trie(paths: Iterable[ClaimPath]) -> dict[Any, Any]:
+    """Paths as a trie so that issuance touches only the branches that hold disclosures."""
+    root: dict[Any, Any] = {}
+    for path in paths:
+        node = root
+        for seg in path:
+            node = node.setdefault(seg, {})
+        node[_SELECT] = path
+    return root
+
+
+def _check_names(value: Any, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise ValueError("claims nested too deeply")
+    if isinstance(value, dict):
+        for name, child in value.items():
+            if name in ("_sd", "..."):
+                raise ValueError(f"claim name {name!r} is reserved (RFC 9901 §4.2.1)")
+            _check_names(child, depth + 1)
+    elif isinstance(value, list):
+        for child in value:
+            _check_names(child, depth + 1)
 
 
 class _Issuer:
-    def __init__(self, sd_paths: Iterable[ClaimPath], decoys: int, random_bytes: Callable[[int], bytes], sd_alg: str):
-        self.sd_paths = [tuple(p) for p in sd_paths]
+    def __init__(self, decoys: int, random_bytes: Callable[[int], bytes], sd_alg: str):
         self.decoys = decoys
         self.random_bytes = random_bytes
-        self.sd_alg = sd_alg
+        self.hasher = _HASHES[sd_alg]
         self.disclosures: list[str] = []
         self.used_paths: set[ClaimPath] = set()
 
-    def _salt(self) -> str:
-        return jose.b64u_encode(self.random_bytes(16))  # §4.2.1: 128 bits of salt
+    def _disclose(self, trie: dict[Any, Any], name: str | None, value: Any) -> str:
+        self.used_paths.add(trie[_SELECT])
+        salt = jose.b64u_encode(self.random_bytes(16))  # §4.2.1: 128 bits of salt
+        d = _make_disclosure(salt, name, value)
+        self.disclosures.append(d)
+        return jose.b64u_encode(self.hasher(d.encode("ascii")).digest())
 
-    def _selected(self, path: tuple[str | int, ...]) -> bool:
-        hit = False
-        for p in self.sd_paths:
-            if len(p) == len(path) and path_is_prefix(p, path):
-                self.used_paths.add(p)
-                hit = True
-        return hit
-
-    def _decoy_digests(self, n: int) -> list[str]:
-        # §4.2.5: decoys are digests over random values, indistinguishable from real ones.
-        return [jose.b64u_encode(_HASHES[self.sd_alg](self.random_bytes(32)).digest()) for _ in range(n)]
-
-    def process(self, value: Any, path: tuple[str | int, ...]) -> Any:
+    def process(self, value: Any, trie: dict[Any, Any] | None) -> Any:
+        """Inside-out (§4.2.6): children first, so a disclosure can carry nested ``_sd`` digests."""
+        if not trie:
+            _check_names(value)
+            return value
         if isinstance(value, dict):
             out: dict[str, Any] = {}
             sd: list[str] = []
             for name, child in value.items():
                 if name in ("_sd", "..."):
                     raise ValueError(f"claim name {name!r} is reserved (RFC 9901 §4.2.1)")
-                processed = self.process(child, (*path, name))
-                if self._selected((*path, name)):
-                    d = _make_disclosure(self._salt(), name, processed)
-                    self.disclosures.append(d)
-                    sd.append(digest(d, self.sd_alg))
+                sub = trie.get(name)
+                processed = self.process(child, sub)
+                if sub and _SELECT in sub:
+                    sd.append(self._disclose(sub, name, processed))
                 else:
                     out[name] = processed
             if sd:
-                sd.extend(self._decoy_digests(self.decoys))
+                # §4.2.5: decoys are digests over random values, indistinguishable from real ones
+                sd.extend(
+                    jose.b64u_encode(self.hasher(self.random_bytes(32)).digest()) for _ in range(self.decoys)
+                )
                 out["_sd"] = sorted(sd)  # §4.2.4.1: sorted, so issuance order leaks nothing
             return out
         if isinstance(value, list):
+            wildcard = trie.get(None)
             items: list[Any] = []
             for i, child in enumerate(value):
-                processed = self.process(child, (*path, i))
-                if self._selected((*path, i)):
-                    d = _make_disclosure(self._salt(), None, processed)
-                    self.disclosures.append(d)
-                    items.append({"...": digest(d, self.sd_alg)})
+                sub = trie.get(i) or wildcard
+                if trie.get(i) and wildcard:  # both a concrete index and a wildcard name this element
+                    sub = {**wildcard, **trie[i]}
+                processed = self.process(child, sub)
+                if sub and _SELECT in sub:
+                    items.append({"...": self._disclose(sub, None, processed)})
                 else:
                     items.append(processed)
             return items
@@ -348,10 +375,11 @@ def issue(
     """
     if sd_alg not in _HASHES:
         raise ValueError(f"unsupported _sd_alg {sd_alg}")
-    issuer = _Issuer(sd_paths, decoys, random_bytes, sd_alg)
-    payload = issuer.process(claims, ())
+    paths = [tuple(p) for p in sd_paths]
+    issuer = _Issuer(decoys, random_bytes, sd_alg)
+    payload = issuer.process(claims, _path_trie(paths))
     if strict_paths:
-        missing = [format_path(p) for p in issuer.sd_paths if p not in issuer.used_paths]
+        missing = [format_path(p) for p in paths if p not in issuer.used_paths]
         if missing:
             raise ValueError(f"claim paths not found in the claims: {', '.join(missing)}")
     payload["_sd_alg"] = sd_alg
@@ -432,8 +460,7 @@ def _decode_disclosure(text: str) -> list[Any]:
     if len(text) > MAX_DISCLOSURE_CHARS:
         raise Rejected(R_DISCLOSURE, "disclosure too large")
     try:
-        raw = jose.b64u_decode_strict(text)
-        value = json.loads(raw)
+        value = jose.json_loads(jose.b64u_decode_strict(text))
     except (jose.JoseError, ValueError, RecursionError, UnicodeError):
         raise Rejected(R_DISCLOSURE, "not base64url JSON") from None
     if not isinstance(value, list) or len(value) not in (2, 3):
@@ -475,7 +502,8 @@ class _Resolver:
         for name, child in obj.items():
             if name == "_sd" or (name == "_sd_alg" and depth == 0):
                 continue
-            out[name] = self.walk(child, (*path, name), depth + 1)
+            # scalars need no walk; only containers can hold digests
+            out[name] = self.walk(child, (*path, name), depth + 1) if isinstance(child, (dict, list)) else child
         sd = obj.get("_sd")
         if sd is None:
             return out
@@ -495,7 +523,9 @@ class _Resolver:
             if name in out or name in obj:  # §7.1 step 3.2.2.3
                 raise Rejected(R_COLLISION, f"claim {name!r}")
             self.used.add(d)
-            value = self.walk(raw_value, (*path, name), depth + 1)
+            value = (
+                self.walk(raw_value, (*path, name), depth + 1) if isinstance(raw_value, (dict, list)) else raw_value
+            )
             out[name] = value
             self.disclosed.append(((*path, name), name, value))
         return out
@@ -523,11 +553,34 @@ class _Resolver:
         return out
 
 
+def _is_number(value: Any) -> bool:
+    """A JSON number usable as a NumericDate: not a bool, and finite (Python's json accepts
+    the non-JSON literals NaN and Infinity, and every comparison with NaN is false)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _parse_jws(token: str) -> jose.CompactJws:
+    """jose.parse_compact, with a non-string (unhashable) ``alg`` reported as a disallowed alg."""
+    try:
+        return jose.parse_compact(token)
+    except TypeError:  # e.g. {"alg": []}: `alg not in ALLOWED_ALGS` raises on unhashable values
+        raise jose.JoseError("alg", "algorithm is not a string") from None
+
+
+def _holder_key(jwk: Any) -> ec.EllipticCurvePublicKey:
+    try:
+        return jose.jwk_to_public_key(jwk)
+    except TypeError:  # e.g. an unhashable "crv"
+        raise jose.JoseError("key", "malformed JWK") from None
+
+
 def _time_claim(payload: dict[str, Any], name: str) -> int | float | None:
     value = payload.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not _is_number(value):
         raise Rejected(R_TIME_CLAIM, name)
     return value
 
@@ -538,7 +591,7 @@ def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicK
     if len(parsed.disclosures) > MAX_DISCLOSURES:
         raise Rejected(R_TOO_MANY)
     try:
-        jws = jose.parse_compact(parsed.jwt)
+        jws = _parse_jws(parsed.jwt)
     except jose.JoseError as exc:
         raise Rejected(R_ALG if exc.kind == "alg" else R_JWT_MALFORMED, exc.detail) from None
     header = jws.header
@@ -560,7 +613,7 @@ def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicK
         raise Rejected(R_SIGNATURE)
 
     sd_alg = payload.get("_sd_alg", "sha-256")  # §4.1.1: absent means sha-256
-    if sd_alg not in _HASHES:
+    if not isinstance(sd_alg, str) or sd_alg not in _HASHES:
         raise Rejected(R_SD_ALG, str(sd_alg)[:40])
     hasher = _HASHES[sd_alg]
     by_digest: dict[str, tuple[str, list[Any]]] = {}
@@ -605,7 +658,7 @@ def _verify_kb(parsed: Parsed, processed: dict[str, Any], hasher: Callable[[byte
     if kb.required and (kb.nonce is None or kb.aud is None):
         raise ValueError("a policy that requires key binding must name the expected nonce and aud")
     try:
-        jws = jose.parse_compact(parsed.kb_jwt)
+        jws = _parse_jws(parsed.kb_jwt)
     except jose.JoseError as exc:
         raise Rejected(R_KB_ALG if exc.kind == "alg" else R_KB_MALFORMED, exc.detail) from None
     if jws.header.get("typ") != "kb+jwt":  # §4.3 / §7.3 step 5.2
@@ -617,14 +670,14 @@ def _verify_kb(parsed: Parsed, processed: dict[str, Any], hasher: Callable[[byte
     cnf = processed.get("cnf")
     jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
     try:
-        holder_key = jose.jwk_to_public_key(jwk)
+        holder_key = _holder_key(jwk)
     except jose.JoseError:
         raise Rejected(R_KB_NO_KEY) from None
     if not jose.verify_signature(jws, holder_key):
         raise Rejected(R_KB_SIGNATURE)
     iat = kb_payload.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
-        raise Rejected(R_KB_IAT, "iat missing")
+    if not _is_number(iat):
+        raise Rejected(R_KB_IAT, "iat missing or not a finite number")
     if iat > policy.now + kb.future_leeway_s or iat < policy.now - kb.max_age_s:
         raise Rejected(R_KB_IAT)
     nonce = kb_payload.get("nonce")

@@ -82,8 +82,12 @@ def issue_vc(
     typ: str = TYP,
     decoys: int = 0,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    strict_paths: bool = False,
 ) -> sd_jwt.Issued:
-    """Issue an SD-JWT VC. ``header`` may add ``x5c`` or ``kid``/``x5t#S256`` (trust-lists.md §4)."""
+    """Issue an SD-JWT VC. ``header`` may add ``x5c`` or ``kid``/``x5t#S256`` (trust-lists.md §4).
+
+    A type's layout names optional claims too, so by default a path without a claim is skipped;
+    ``strict_paths`` makes it an error (for paths a person typed)."""
     paths = [tuple(p) for p in sd_paths]
     for p in paths:
         if p and p[0] in NEVER_DISCLOSABLE and len(p) == 1:
@@ -108,6 +112,7 @@ def issue_vc(
         header={"typ": typ, **(header or {})},
         decoys=decoys,
         random_bytes=random_bytes,
+        strict_paths=strict_paths,
     )
 
 
@@ -166,6 +171,6 @@ def check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | N
         cnf = payload["cnf"]
         try:
             jose.jwk_to_public_key(cnf.get("jwk") if isinstance(cnf, dict) else None)
-        except jose.JoseError:
+        except (jose.JoseError, TypeError):  # TypeError: an unhashable "crv" in jose's lookup
             raise Rejected(R_CNF) from None
     status_ref(payload)

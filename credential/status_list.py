@@ -357,7 +357,8 @@ class StatusList:
         agg = obj.get("aggregation_uri")
         if agg is not None and not isinstance(agg, str):
             raise _reject(R_LIST_MALFORMED, "aggregation_uri must be a string")
-        cap = min(max_bytes, (max_entries * bits + 7) // 8)
+        # size = len(bytes) * 8 // bits <= max_entries  <=>  len(bytes) <= max_entries * bits // 8
+        cap = min(max_bytes, max_entries * bits // 8)
         # DEFLATE's worst-case expansion is 5 bytes per 64 KiB stored block: anything longer than
         # this cannot decompress to at most `cap` bytes, and is refused before base64 decoding.
         if len(lst) > ((cap + cap // 1000 + 64) * 4) // 3 + 4:

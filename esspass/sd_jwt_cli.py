@@ -115,6 +115,7 @@ def issue_cmd(
                 body, key, vct=vct, iat=iat, sd_paths=paths, iss=body.get("iss"), exp=body.get("exp"),
                 nbf=body.get("nbf"), holder_jwk=holder_jwk, header=header, typ=typ,
                 status=sd_jwt_vc.status_ref(body) if "status" in body else None,
+                strict_paths=type_ is None,
             )
         else:
             claims_out = dict(body)

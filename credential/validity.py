@@ -1,0 +1,365 @@
+"""The three validity layers of an A1 or EHIC credential (``shared/specs/credential-types.md``).
+
+1. technical - the SD-JWT's ``iat``/``nbf``/``exp`` (RFC 7519 §4.1.4-§4.1.6; RFC 9901 §7.1 step 5);
+2. document  - ``date_of_issuance`` <= inspection date <= ``date_of_expiry``;
+3. coverage  - ``starting_date`` <= inspection date <= ``ending_date`` (A1: coverage by the legislation of
+   ``legislation_country``; EHIC: entitlement to necessary health care).
+
+A credential can be technically valid while the coverage it attests has ended; the verifier reports the three
+separately and says which. A layer whose dates were not disclosed is ``unknown``, never "expired".
+Pure: the caller passes ``now`` (unix seconds, for the technical layer) and the inspection date (the date
+in the inspector's own time zone, for the date-only layers). Dates are inclusive at both ends.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from credential.reasons import Reason, define
+
+__all__ = ["Layer", "ValidityReport", "validity_layers"]
+
+State = Literal["valid", "not_yet_valid", "expired", "unknown"]
+
+R_TECH_EXPIRED = define(
+    "validity.technical_expired",
+    "The credential's electronic signature has expired (exp): the data can no longer be relied on.",
+    "Legitimationens elektroniske signatur er udløbet (exp): oplysningerne kan ikke længere lægges til grund.",
+)
+R_TECH_NOT_YET = define(
+    "validity.technical_not_yet_valid",
+    "The credential's electronic signature is not valid yet (nbf or iat lies in the future).",
+    "Legitimationens elektroniske signatur er endnu ikke gyldig (nbf eller iat ligger i fremtiden).",
+)
+R_TECH_UNKNOWN = define(
+    "validity.technical_unknown",
+    "The credential's technical validity times (iat, nbf, exp) are malformed, so its technical validity cannot be checked.",
+    "Legitimationens tekniske gyldighedstider (iat, nbf, exp) er fejlformede, så den tekniske gyldighed kan ikke kontrolleres.",
+)
+R_DOC_EXPIRED = define(
+    "validity.document_expired",
+    "The document has expired (date of expiry has passed).",
+    "Dokumentet er udløbet (udløbsdatoen er passeret).",
+)
+R_DOC_NOT_YET = define(
+    "validity.document_not_yet_valid",
+    "The document is not valid yet (its date of issuance lies in the future).",
+    "Dokumentet er endnu ikke gyldigt (udstedelsesdatoen ligger i fremtiden).",
+)
+R_DOC_UNKNOWN = define(
+    "validity.document_unknown",
+    "The document's dates of issuance and expiry were not shown, so its administrative validity cannot be checked.",
+    "Dokumentets udstedelses- og udløbsdato blev ikke vist, så dets administrative gyldighed kan ikke kontrolleres.",
+)
+R_COV_ENDED = define(
+    "coverage.ended",
+    "The coverage the credential attests has ended.",
+    "Den dækning, som legitimationen dokumenterer, er ophørt.",
+)
+R_COV_NOT_STARTED = define(
+    "coverage.not_started",
+    "The coverage the credential attests has not started yet.",
+    "Den dækning, som legitimationen dokumenterer, er endnu ikke begyndt.",
+)
+R_COV_UNKNOWN = define(
+    "coverage.unknown",
+    "The period of coverage was not shown, so it cannot be said whether the holder is covered on the inspection date.",
+    "Dækningsperioden blev ikke vist, så det kan ikke afgøres, om indehaveren er dækket på kontroldatoen.",
+)
+
+_DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+_PDA1 = "urn:eudi:pda1:1"
+_EHIC = "urn:eudi:ehic:1"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One validity layer. ``start``/``end`` are ISO 8601 (datetime in UTC for technical, dates otherwise)
+    as found in the credential, or None when absent. ``code`` is None exactly when ``state`` is valid.
+    ``en``/``da`` explain the state to an inspector in full sentences."""
+
+    name: Literal["technical", "document", "coverage"]
+    state: State
+    start: str | None
+    end: str | None
+    code: str | None
+    en: str = ""
+    da: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "start": self.start,
+            "end": self.end,
+            "code": self.code,
+            "message": {"en": self.en, "da": self.da},
+        }
+
+
+@dataclass(frozen=True)
+class ValidityReport:
+    technical: Layer
+    document: Layer
+    coverage: Layer
+    inspection_date: str
+
+    @property
+    def layers(self) -> tuple[Layer, Layer, Layer]:
+        return (self.technical, self.document, self.coverage)
+
+    @property
+    def all_valid(self) -> bool:
+        return all(layer.state == "valid" for layer in self.layers)
+
+    def codes(self) -> list[str]:
+        return [layer.code for layer in self.layers if layer.code is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "inspection_date": self.inspection_date,
+            "all_valid": self.all_valid,
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+def _num(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
+
+
+def _iso(ts: int | float) -> str | None:
+    try:
+        return _dt.datetime.fromtimestamp(int(ts), tz=_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _human(ts: int | float) -> str:
+    iso = _iso(ts)
+    return f"{iso[:10]} {iso[11:16]} UTC" if iso else str(ts)
+
+
+def _technical(payload: dict[str, Any], now: int, skew: int) -> Layer:
+    raw = {k: payload.get(k) for k in ("iat", "nbf", "exp")}
+    vals = {k: _num(v) for k, v in raw.items()}
+    if any(raw[k] is not None and vals[k] is None for k in raw):
+        return _layer("technical", "unknown", None, None, R_TECH_UNKNOWN)
+    start_ts = vals["nbf"] if vals["nbf"] is not None else vals["iat"]
+    start = _iso(start_ts) if start_ts is not None else None
+    end = _iso(vals["exp"]) if vals["exp"] is not None else None
+    if vals["exp"] is not None and now >= vals["exp"] + skew:  # RFC 7519 §4.1.4: "on or after"
+        return _layer(
+            "technical",
+            "expired",
+            start,
+            end,
+            R_TECH_EXPIRED,
+            en=f"The electronic signature of this credential expired at {_human(vals['exp'])}; its data can no longer be relied on, "
+            "whatever dates it states.",
+            da=f"Denne legitimations elektroniske signatur udløb den {_human(vals['exp'])}; dens oplysninger kan ikke længere lægges til "
+            "grund, uanset hvilke datoer de angiver.",
+        )
+    for name in ("nbf", "iat"):
+        v = vals[name]
+        if v is not None and now + skew < v:
+            return _layer(
+                "technical",
+                "not_yet_valid",
+                start,
+                end,
+                R_TECH_NOT_YET,
+                en=f"The electronic signature of this credential is not valid before {_human(v)} ({name}); check the "
+                "clock of this device.",
+                da=f"Denne legitimations elektroniske signatur er ikke gyldig før {_human(v)} ({name}); kontrollér "
+                "uret på denne enhed.",
+            )
+    return _layer(
+        "technical",
+        "valid",
+        start,
+        end,
+        None,
+        en="The electronic signature is within its validity period." if end else
+        "The electronic signature has no expiry time (exp) and is in force.",
+        da="Den elektroniske signatur er inden for sin gyldighedsperiode." if end else
+        "Den elektroniske signatur har intet udløbstidspunkt (exp) og er i kraft.",
+    )
+
+
+def _date(value: Any) -> tuple[_dt.date | None, str | None, bool]:
+    """(date, original string, malformed?)"""
+    if value is None:
+        return None, None, False
+    if not isinstance(value, str) or _DATE.fullmatch(value) is None:
+        return None, None, True
+    try:
+        return _dt.date.fromisoformat(value), value, False
+    except ValueError:
+        return None, None, True
+
+
+def _layer(name: Any, state: State, start: str | None, end: str | None, reason: Reason | None, en: str = "", da: str = "") -> Layer:
+    if reason is not None and not en:
+        en, da = reason.en, reason.da
+    return Layer(name, state, start, end, reason.code if reason else None, en, da)
+
+
+def _document(payload: dict[str, Any], today: _dt.date, noun_en: str, noun_da: str, pron_da: str) -> Layer:
+    valid_da_adj = "gyldigt" if pron_da == "det" else "gyldig"
+    doi, doi_s, bad1 = _date(payload.get("date_of_issuance"))
+    doe, doe_s, bad2 = _date(payload.get("date_of_expiry"))
+    t = today.isoformat()
+    if doe is not None and today > doe:
+        return _layer(
+            "document",
+            "expired",
+            doi_s,
+            doe_s,
+            R_DOC_EXPIRED,
+            en=f"This {noun_en} expired on {doe_s}; on {t} it is no longer a valid document.",
+            da=f"{_cap(noun_da)} udløb den {doe_s}; den {t} er {pron_da} ikke længere et gyldigt dokument.",
+        )
+    if doi is not None and today < doi:
+        return _layer(
+            "document",
+            "not_yet_valid",
+            doi_s,
+            doe_s,
+            R_DOC_NOT_YET,
+            en=f"This {noun_en} is dated {doi_s}; on {t} it has not been issued yet.",
+            da=f"{_cap(noun_da)} er dateret {doi_s}; den {t} er {pron_da} endnu ikke udstedt.",
+        )
+    if doi is None or doe is None:
+        missing = bad1 or bad2
+        return _layer(
+            "document",
+            "unknown",
+            doi_s,
+            doe_s,
+            R_DOC_UNKNOWN,
+            en=(
+                f"The dates of issuance and expiry of this {noun_en} are malformed"
+                if missing
+                else f"The dates of issuance and expiry of this {noun_en} were not both shown"
+            )
+            + ", so its administrative validity cannot be checked.",
+            da=(
+                f"Udstedelses- og udløbsdatoen for {noun_da} er fejlformede"
+                if missing
+                else f"Udstedelses- og udløbsdatoen for {noun_da} blev ikke begge vist"
+            )
+            + ", så den administrative gyldighed kan ikke kontrolleres.",
+        )
+    return _layer(
+        "document",
+        "valid",
+        doi_s,
+        doe_s,
+        None,
+        en=f"This {noun_en} was issued on {doi_s} and is valid until {doe_s}.",
+        da=f"{_cap(noun_da)} blev udstedt den {doi_s} og er {valid_da_adj} til og med {doe_s}.",
+    )
+
+
+def _coverage(payload: dict[str, Any], today: _dt.date, vct: Any) -> Layer:
+    start, start_s, bad1 = _date(payload.get("starting_date"))
+    end, end_s, bad2 = _date(payload.get("ending_date"))
+    t = today.isoformat()
+    country = payload.get("legislation_country")
+    country = country if isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country) else None
+    if vct == _PDA1:
+        where_en = f"the legislation of {country}" if country else "the legislation this A1 names"
+        where_da = f"lovgivningen i {country}" if country else "den lovgivning, som denne A1 angiver"
+        ended_en = f"The coverage this A1 attests ended on {end_s}: on {t} the holder is not covered by {where_en} under this A1."
+        ended_da = f"Den dækning, som denne A1 dokumenterer, ophørte den {end_s}: den {t} er indehaveren ikke omfattet af {where_da} i henhold til denne A1."
+        not_started_en = f"The coverage this A1 attests starts on {start_s}: on {t} the holder is not yet covered by {where_en} under this A1."
+        not_started_da = f"Den dækning, som denne A1 dokumenterer, begynder den {start_s}: den {t} er indehaveren endnu ikke omfattet af {where_da} i henhold til denne A1."
+        valid_en = f"On {t} the holder is covered by {where_en} (period {start_s} to {end_s})."
+        valid_da = f"Den {t} er indehaveren omfattet af {where_da} (perioden {start_s} til {end_s})."
+        unknown_en = "The period of coverage (starting and ending date) of this A1 was not {what}, so it cannot be said whether the holder is covered on " + t + "."
+        unknown_da = "Dækningsperioden (start- og slutdato) i denne A1 blev ikke {what}, så det kan ikke afgøres, om indehaveren er dækket den " + t + "."
+    elif vct == _EHIC:
+        ended_en = f"The entitlement to necessary health care this EHIC attests ended on {end_s}: on {t} the card does not cover the holder."
+        ended_da = f"Retten til nødvendig behandling, som dette EU-sygesikringskort dokumenterer, ophørte den {end_s}: den {t} dækker kortet ikke indehaveren."
+        not_started_en = f"The entitlement to necessary health care this EHIC attests starts on {start_s}: on {t} the card does not cover the holder yet."
+        not_started_da = f"Retten til nødvendig behandling, som dette EU-sygesikringskort dokumenterer, begynder den {start_s}: den {t} dækker kortet endnu ikke indehaveren."
+        valid_en = f"On {t} the holder is entitled to necessary health care under this EHIC (until {end_s})."
+        valid_da = f"Den {t} har indehaveren ret til nødvendig behandling med dette EU-sygesikringskort (til og med {end_s})."
+        unknown_en = "The period of entitlement of this EHIC was not {what}, so it cannot be said whether the holder is covered on " + t + "."
+        unknown_da = "Perioden for retten til behandling på dette EU-sygesikringskort blev ikke {what}, så det kan ikke afgøres, om indehaveren er dækket den " + t + "."
+    else:
+        ended_en = f"The coverage this credential attests ended on {end_s}: on {t} it does not cover the holder."
+        ended_da = f"Den dækning, som denne legitimation dokumenterer, ophørte den {end_s}: den {t} dækker den ikke indehaveren."
+        not_started_en = f"The coverage this credential attests starts on {start_s}: on {t} it does not cover the holder yet."
+        not_started_da = f"Den dækning, som denne legitimation dokumenterer, begynder den {start_s}: den {t} dækker den endnu ikke indehaveren."
+        valid_en = f"On {t} the holder is covered (period {start_s} to {end_s})."
+        valid_da = f"Den {t} er indehaveren dækket (perioden {start_s} til {end_s})."
+        unknown_en = "The period of coverage of this credential was not {what}, so it cannot be said whether the holder is covered on " + t + "."
+        unknown_da = "Dækningsperioden for denne legitimation blev ikke {what}, så det kan ikke afgøres, om indehaveren er dækket den " + t + "."
+
+    if end is not None and today > end:
+        return _layer("coverage", "expired", start_s, end_s, R_COV_ENDED, ended_en, ended_da)
+    if start is not None and today < start:
+        return _layer("coverage", "not_yet_valid", start_s, end_s, R_COV_NOT_STARTED, not_started_en, not_started_da)
+    if end is None:
+        # The ending date decides "still covered"; without it nothing can be said. An EHIC verifier that asks
+        # only for ending_date (ehic-care) gets a decision on the ending date alone, see below.
+        malformed = bad2
+        return _layer(
+            "coverage",
+            "unknown",
+            start_s,
+            end_s,
+            R_COV_UNKNOWN,
+            unknown_en.format(what="readable" if malformed else "shown"),
+            unknown_da.format(what="læselig" if malformed else "vist"),
+        )
+    if start is None and (bad1 or vct != _EHIC):
+        # A1: the period's start matters (a future posting is not coverage today). EHIC: the card is in force
+        # from issuance and the ehic-care preset asks only for the ending date (card field 9), so a missing
+        # starting_date does not make EHIC coverage unknown; a malformed one does.
+        return _layer(
+            "coverage",
+            "unknown",
+            start_s,
+            end_s,
+            R_COV_UNKNOWN,
+            unknown_en.format(what="readable" if bad1 else "shown"),
+            unknown_da.format(what="læselig" if bad1 else "vist"),
+        )
+    return _layer("coverage", "valid", start_s, end_s, None, valid_en, valid_da)
+
+
+def validity_layers(payload: dict[str, Any], now: int, inspection_date: _dt.date, *, skew: int = 60) -> ValidityReport:
+    """The three layers for a processed SD-JWT VC payload (registered claims plus whatever was disclosed).
+
+    ``now`` is unix time for ``iat``/``nbf``/``exp`` (with ``skew`` seconds of clock tolerance);
+    ``inspection_date`` is compared with the date claims, inclusive at both ends.
+    """
+    if not isinstance(payload, dict):
+        payload = {}
+    vct = payload.get("vct")
+    if vct == _PDA1:
+        noun_en, noun_da, pron_da = "A1", "denne A1", "den"
+    elif vct == _EHIC:
+        noun_en, noun_da, pron_da = "EHIC", "dette EU-sygesikringskort", "det"
+    else:
+        noun_en, noun_da, pron_da = "document", "dette dokument", "det"
+    return ValidityReport(
+        technical=_technical(payload, now, skew),
+        document=_document(payload, inspection_date, noun_en, noun_da, pron_da),
+        coverage=_coverage(payload, inspection_date, vct),
+        inspection_date=inspection_date.isoformat(),
+    )

@@ -1,0 +1,583 @@
+"""The issuer's imperative shell: every operation as one database transaction.
+
+The HTTP layer (``api``, ``backoffice``) and the CLI call only this class. Section numbers refer to
+OpenID4VCI 1.0 ("OID4VCI") and draft-ietf-oauth-status-list-20 ("TSL").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from credential import status_list as tsl
+from credential.sd_jwt_vc import StatusRef, issue_vc
+
+from . import core, deps, store
+from .settings import Settings
+
+log = logging.getLogger("esspass.issuer")
+
+STATUS_NAMES = {tsl.VALID: "VALID", tsl.INVALID: "INVALID", tsl.SUSPENDED: "SUSPENDED"}
+ACTIONS = {"revoke": tsl.INVALID, "suspend": tsl.SUSPENDED, "reinstate": tsl.VALID}
+
+
+class OAuthError(Exception):
+    """RFC 6749 §5.2 token error (OID4VCI §6.3)."""
+
+    def __init__(self, code: str, description: str = "", status: int = 400) -> None:
+        super().__init__(code)
+        self.code, self.description, self.status = code, description, status
+
+
+class InvalidToken(Exception):
+    """RFC 6750 §3.1 invalid_token at the credential endpoint (OID4VCI §8.3.1.1)."""
+
+
+class ClaimsInvalid(Exception):
+    def __init__(self, errors: list) -> None:
+        super().__init__(f"{len(errors)} field errors")
+        self.errors = errors
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class CaseView:
+    public_id: str
+    type_key: str
+    configuration_id: str
+    document_number: str
+    offer_id: str
+    offer: dict[str, Any]
+    offer_uri: str
+    offer_uri_by_value: str
+    credential_offer_uri: str
+    tx_code: str | None
+    expires_at: int
+    created_at: int
+    created_by: str
+
+    def public(self) -> dict[str, Any]:
+        return {"case_id": self.public_id, "type": self.type_key, "configuration_id": self.configuration_id,
+                "document_number": self.document_number, "offer_uri": self.offer_uri,
+                "offer_uri_by_value": self.offer_uri_by_value,
+                "credential_offer_uri": self.credential_offer_uri, "tx_code": self.tx_code,
+                "offer_expires_at": self.expires_at}
+
+
+def _end_of_day(d: str) -> int | None:
+    try:
+        day = date.fromisoformat(d)
+    except (TypeError, ValueError):
+        return None
+    return int(datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=timezone.utc).timestamp())
+
+
+class IssuerService:
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.url = settings.public_url
+        self.clock = clock
+        settings.issuer_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = store.make_engine(settings.db_url)
+        store.upgrade(self.engine)
+        self.Session = store.session_factory(self.engine)
+        self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution)
+        self.api_token = self._ensure_api_token()
+        self._ensure_admin()
+        self._ensure_status_list()
+
+    # ------------------------------------------------------------ plumbing
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _retry(self, fn: Callable[[], Any], attempts: int = 8) -> Any:
+        """Run a transaction again after a unique-constraint collision or a lock timeout."""
+        for i in range(attempts):
+            try:
+                return fn()
+            except (IntegrityError, OperationalError) as exc:
+                if i == attempts - 1:
+                    raise
+                log.info("retrying transaction after %s", type(exc).__name__)
+                time.sleep(0.005 * (i + 1))
+        raise AssertionError("unreachable")
+
+    def audit(self, s, actor: str, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
+        s.add(store.AuditEntry(at=self.now(), actor=actor, action=action, target=target[:100],
+                               detail=json.dumps(detail or {}, separators=(",", ":"))))
+
+    def _ensure_api_token(self) -> str:
+        path = self.settings.issuer_dir / "api_token"
+        if path.exists():
+            token = path.read_text("ascii").strip()
+        else:
+            token = core.random_token()
+            _write_secret(path, token)
+        tokens = [token]
+        env = os.environ.get("ESSPASS_ISSUER_API_TOKEN")
+        if env:
+            tokens.append(env.strip())
+        with self.Session.begin() as s:
+            for t in tokens:
+                h = core.sha256_hex(t)
+                if s.scalar(select(store.ApiToken).where(store.ApiToken.token_hash == h)) is None:
+                    s.add(store.ApiToken(token_hash=h, name="case-system", created_at=self.now()))
+        return token
+
+    def _ensure_admin(self) -> None:
+        with self.Session.begin() as s:
+            if s.scalar(select(func.count()).select_from(store.User)):
+                return
+        password = core.random_token(12)
+        self.add_user("admin", password, "admin")
+        _write_secret(self.settings.issuer_dir / "admin_password", password)
+
+    def add_user(self, username: str, password: str, role: str) -> None:
+        if role not in ("officer", "admin"):
+            raise ValueError("role must be officer or admin")
+        with self.Session.begin() as s:
+            s.add(store.User(username=username, password_hash=core.hash_password(password), role=role,
+                             created_at=self.now()))
+            self.audit(s, "system", "user.add", username, {"role": role})
+
+    def check_login(self, username: str, password: str) -> store.User | None:
+        with self.Session() as s:
+            user = s.scalar(select(store.User).where(store.User.username == username))
+        if user is None:
+            core.hash_password(password)  # same work either way
+            return None
+        return user if core.check_password(password, user.password_hash) else None
+
+    def api_actor(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        with self.Session() as s:
+            row = s.scalar(select(store.ApiToken).where(store.ApiToken.token_hash == core.sha256_hex(token)))
+        return f"api:{row.name}" if row else None
+
+    # ------------------------------------------------------------ cases and offers (§4)
+
+    def create_case(self, type_key: str, claims: Any, actor: str, *, client_request_id: str | None = None,
+                    with_tx_code: bool = True) -> CaseView:
+        if type_key not in core.CONFIG_OF_TYPE:
+            raise ClaimsInvalid([deps.FieldError("type", "type", "Unknown credential type.",
+                                                 "Ukendt legitimationstype.")])
+        if client_request_id is not None:
+            existing = self._case_by_request_id(client_request_id)
+            if existing is not None:
+                if existing.type_key != type_key:
+                    raise Conflict("client_request_id was used for another request")
+                return existing
+        ctype = deps.get_type(type_key)
+        errors = deps.validate_claims(ctype, claims)
+        if errors:
+            raise ClaimsInvalid(errors)
+        now = self.now()
+        public_id = core.random_token(12)
+        try:
+            with self.Session.begin() as s:
+                case = store.Case(public_id=public_id, type_key=type_key,
+                                  document_number=claims["document_number"],
+                                  claims_json=json.dumps(claims, ensure_ascii=False), created_at=now,
+                                  created_by=actor, client_request_id=client_request_id)
+                s.add(case)
+                s.flush()
+                self._new_offer(s, case, with_tx_code)
+                self.audit(s, actor, "case.create", claims["document_number"], {"type": type_key})
+        except IntegrityError:
+            if client_request_id is not None:  # a concurrent retry of the same request won
+                existing = self._case_by_request_id(client_request_id)
+                if existing is not None:
+                    return existing
+            raise
+        log.info("case created type=%s document=%s", type_key, claims["document_number"])
+        return self.case_view(public_id)
+
+    def _case_by_request_id(self, rid: str) -> CaseView | None:
+        with self.Session() as s:
+            pid = s.scalar(select(store.Case.public_id).where(store.Case.client_request_id == rid))
+        return self.case_view(pid) if pid else None
+
+    def _new_offer(self, s, case: store.Case, with_tx_code: bool) -> store.Offer:
+        offer = store.Offer(case_id=case.id, offer_id=core.random_token(18),
+                            pre_authorized_code=core.random_token(24),
+                            tx_code=core.tx_code() if with_tx_code else None, tx_attempts=0,
+                            expires_at=self.now() + self.settings.pre_authorized_code_ttl)
+        s.add(offer)
+        s.flush()
+        return offer
+
+    def reoffer(self, public_id: str, actor: str, with_tx_code: bool = True) -> CaseView:
+        with self.Session.begin() as s:
+            case = s.scalar(select(store.Case).where(store.Case.public_id == public_id))
+            if case is None:
+                raise NotFound(public_id)
+            self._new_offer(s, case, with_tx_code)
+            self.audit(s, actor, "case.reoffer", case.document_number)
+        return self.case_view(public_id)
+
+    def case_view(self, public_id: str) -> CaseView:
+        with self.Session() as s:
+            case = s.scalar(select(store.Case).where(store.Case.public_id == public_id))
+            if case is None:
+                raise NotFound(public_id)
+            offer = s.scalar(select(store.Offer).where(store.Offer.case_id == case.id)
+                             .order_by(store.Offer.id.desc()).limit(1))
+        cfg = core.CONFIG_OF_TYPE[case.type_key]
+        obj = core.credential_offer(self.url, cfg, offer.pre_authorized_code, with_tx_code=offer.tx_code is not None)
+        ref = f"{self.url}/credential-offer/{offer.offer_id}"
+        return CaseView(case.public_id, case.type_key, cfg, case.document_number, offer.offer_id, obj,
+                        core.offer_uri_by_reference(ref), core.offer_uri_by_value(obj), ref, offer.tx_code,
+                        offer.expires_at, case.created_at, case.created_by)
+
+    def case_claims(self, public_id: str) -> dict[str, Any]:
+        with self.Session() as s:
+            case = s.scalar(select(store.Case).where(store.Case.public_id == public_id))
+            if case is None:
+                raise NotFound(public_id)
+            return json.loads(case.claims_json)
+
+    def offer_object(self, offer_id: str) -> dict[str, Any]:
+        """§4.1.3: the Credential Offer Object behind ``credential_offer_uri``."""
+        with self.Session() as s:
+            offer = s.scalar(select(store.Offer).where(store.Offer.offer_id == offer_id))
+            if offer is None or offer.used_at is not None or offer.expires_at <= self.now():
+                raise NotFound(offer_id)
+            case = s.get(store.Case, offer.case_id)
+        return core.credential_offer(self.url, core.CONFIG_OF_TYPE[case.type_key], offer.pre_authorized_code,
+                                     with_tx_code=offer.tx_code is not None)
+
+    # ------------------------------------------------------------ token endpoint (§6)
+
+    def token(self, form: dict[str, str]) -> dict[str, Any]:
+        grant = form.get("grant_type")
+        if not grant:
+            raise OAuthError("invalid_request", "grant_type is missing")
+        if grant != core.PRE_AUTH_GRANT:
+            raise OAuthError("unsupported_grant_type", "only the pre-authorized code grant is supported")
+        code = form.get("pre-authorized_code")
+        if not code:
+            raise OAuthError("invalid_request", "pre-authorized_code is missing")  # §6.1
+        tx = form.get("tx_code")
+        now = self.now()
+
+        def run() -> dict[str, Any]:
+            with self.Session.begin() as s:
+                offer = s.scalar(select(store.Offer).where(store.Offer.pre_authorized_code == code)
+                                 .with_for_update())
+                if offer is None or offer.used_at is not None or offer.expires_at <= now:
+                    raise OAuthError("invalid_grant", "the pre-authorized code is unknown, used or expired")
+                if offer.tx_code is None and tx is not None:  # §6.3 invalid_request
+                    raise OAuthError("invalid_request", "no tx_code was expected")
+                if offer.tx_code is not None and not tx:  # §6.3 invalid_request
+                    raise OAuthError("invalid_request", "tx_code is required")
+                if offer.tx_code is not None and not core.hmac.compare_digest(offer.tx_code, tx):
+                    offer.tx_attempts += 1
+                    if offer.tx_attempts >= self.settings.tx_code_max_attempts:
+                        offer.used_at = now  # burned: too many wrong codes
+                        self.audit(s, "wallet", "offer.burned", str(offer.case_id))
+                    return {"_error": ("invalid_grant", "wrong tx_code")}  # §6.3; commit the count
+                offer.used_at = now  # single use (§4.1.1)
+                case = s.get(store.Case, offer.case_id)
+                access = core.random_token()
+                s.add(store.AccessToken(token_hash=core.sha256_hex(access), case_id=case.id,
+                                        configuration_id=core.CONFIG_OF_TYPE[case.type_key],
+                                        expires_at=now + self.settings.access_token_ttl))
+                self.audit(s, "wallet", "token.issue", case.document_number)
+                return {"access_token": access, "token_type": "Bearer",
+                        "expires_in": self.settings.access_token_ttl}
+
+        result = self._retry(run)
+        if "_error" in result:
+            raise OAuthError(*result["_error"])
+        return result
+
+    # ------------------------------------------------------------ nonce endpoint (§7)
+
+    def nonce(self) -> str:
+        value = core.random_token()
+        now = self.now()
+
+        def run() -> None:
+            with self.Session.begin() as s:
+                s.add(store.Nonce(nonce_hash=core.sha256_hex(value), expires_at=now + self.settings.nonce_ttl))
+
+        self._retry(run)
+        return value
+
+    # ------------------------------------------------------------ credential endpoint (§8)
+
+    def issue(self, access_token: str | None, body: Any) -> list[str]:
+        now = self.now()
+        if not access_token:
+            raise InvalidToken("missing")
+        token_hash = core.sha256_hex(access_token)
+        with self.Session() as s:
+            tok = s.get(store.AccessToken, token_hash)
+        if tok is None or tok.used_at is not None or tok.expires_at <= now:
+            raise InvalidToken("unknown, used or expired")
+        E = core.CredentialRequestError
+        if not isinstance(body, dict):
+            raise E("invalid_credential_request", "the request body must be a JSON object")
+        if "credential_identifier" in body:  # we never return authorization_details (§6.2)
+            raise E("unknown_credential_identifier", "credential identifiers are not used by this issuer")
+        cfg = body.get("credential_configuration_id")
+        if not isinstance(cfg, str):
+            raise E("invalid_credential_request", "credential_configuration_id is required")
+        if cfg not in core.CONFIGURATIONS:
+            raise E("unknown_credential_configuration", "unknown credential configuration")
+        if cfg != tok.configuration_id:
+            raise E("invalid_credential_request", "the access token does not cover this configuration")
+        if "credential_response_encryption" in body:
+            raise E("invalid_encryption_parameters", "response encryption is not supported")
+        proofs = body.get("proofs")
+        if not isinstance(proofs, dict) or list(proofs) != ["jwt"]:  # §8.2: exactly one proof type
+            raise E("invalid_proof", "proofs must hold exactly one proof type, jwt")
+        jwts = proofs["jwt"]
+        if not isinstance(jwts, list) or not jwts:
+            raise E("invalid_proof", "proofs.jwt must be a non-empty array")
+        if len(jwts) > self.settings.batch_size:  # §12.2.4 batch_size
+            raise E("invalid_credential_request", f"at most {self.settings.batch_size} proofs per request")
+        results = [core.check_jwt_proof(p, audience=self.url, now=now, window=self.settings.proof_iat_window)
+                   for p in jwts]
+        if len({r.thumbprint for r in results}) != len(results):  # each key binds at most one credential
+            raise E("invalid_proof", "the same key appears in two proofs")
+        nonces = sorted({r.nonce for r in results})
+        type_key = core.CONFIGURATIONS[cfg]
+
+        def run() -> tuple[store.Case, list[tuple[int, int]]]:
+            with self.Session.begin() as s:
+                used = s.execute(update(store.AccessToken)
+                                 .where(store.AccessToken.token_hash == token_hash,
+                                        store.AccessToken.used_at.is_(None),
+                                        store.AccessToken.expires_at > now)
+                                 .values(used_at=now))
+                if used.rowcount != 1:
+                    raise InvalidToken("used concurrently")
+                for n in nonces:  # §7: single use; §8.3.1.2 invalid_nonce
+                    res = s.execute(update(store.Nonce)
+                                    .where(store.Nonce.nonce_hash == core.sha256_hex(n),
+                                           store.Nonce.used_at.is_(None), store.Nonce.expires_at > now)
+                                    .values(used_at=now))
+                    if res.rowcount != 1:
+                        raise E("invalid_nonce", "c_nonce is unknown, used or expired")
+                case = s.get(store.Case, tok.case_id)
+                blocked = s.scalar(select(func.count()).select_from(store.Credential).where(
+                    store.Credential.document_number == case.document_number,
+                    store.Credential.status != tsl.VALID))
+                if blocked:
+                    raise E("credential_request_denied", "this document is revoked or suspended")
+                slots = self._allocate(s, len(results))
+                for (list_id, idx), r in zip(slots, results):
+                    s.add(store.Credential(case_id=case.id, document_number=case.document_number,
+                                           type_key=type_key, list_id=list_id, idx=idx, status=tsl.VALID,
+                                           holder_thumbprint=r.thumbprint, paper=False, issued_at=now))
+                self.audit(s, "wallet", "credential.issue", case.document_number,
+                           {"count": len(results), "type": type_key})
+                return case, slots
+
+        case, slots = self._retry(run)  # committed: from here on every credential has its record
+        claims = json.loads(case.claims_json)
+        log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, case.document_number)
+        return [self._sign(type_key, claims, now, list_id, idx, r.jwk) for (list_id, idx), r in zip(slots, results)]
+
+    def _sign(self, type_key: str, claims: dict[str, Any], now: int, list_id: int, idx: int,
+              holder_jwk: dict[str, str] | None) -> str:
+        ctype = deps.get_type(type_key)
+        exp = now + self.settings.credential_validity_days * 86400
+        doc_exp = _end_of_day(claims.get("date_of_expiry", ""))
+        if doc_exp is not None and doc_exp > now:
+            exp = min(exp, doc_exp)
+        issued = issue_vc(claims, self.keys.credential_key, vct=ctype.vct, iat=now, exp=exp, iss=self.url,
+                          sd_paths=ctype.sd_layout, holder_jwk=holder_jwk,
+                          status=StatusRef(idx, self.status_uri(list_id)),
+                          header={"x5c": self.keys.credential_x5c})
+        return issued.serialize()
+
+    # ------------------------------------------------------------ status lists (TSL)
+
+    def status_uri(self, list_id: int) -> str:
+        return f"{self.url}/status/{list_id}"
+
+    def _ensure_status_list(self) -> None:
+        def run() -> None:
+            with self.Session.begin() as s:
+                if s.scalar(select(func.count()).select_from(store.StatusListRow)) == 0:
+                    self._create_list(s, 1)
+        self._retry(run)
+
+    def _create_list(self, s, list_id: int) -> store.StatusListRow:
+        size = self.settings.status_list_size
+        row = store.StatusListRow(list_id=list_id, size=size, bits=2, used=0, data=bytes((size * 2 + 7) // 8),
+                                  token=None, token_iat=0, token_exp=0, version=0)
+        s.add(row)
+        s.flush()
+        self._publish(row)
+        return row
+
+    def _allocate(self, s, count: int) -> list[tuple[int, int]]:
+        """``count`` random unused (list_id, idx) slots in the open list (TSL §12.5 herd privacy)."""
+        limit = int(self.settings.status_list_size * self.settings.status_list_fill)
+        row = s.scalar(select(store.StatusListRow).order_by(store.StatusListRow.list_id.desc()).limit(1)
+                       .with_for_update())
+        if row.used + count > limit:
+            row = self._create_list(s, row.list_id + 1)
+        chosen: set[int] = set()
+        while len(chosen) < count:
+            want = {core.random_index(row.size, chosen) for _ in range(count - len(chosen))}
+            taken = set(s.scalars(select(store.Credential.idx).where(
+                store.Credential.list_id == row.list_id, store.Credential.idx.in_(want))))
+            chosen |= want - taken
+        row.used = row.used + count
+        return [(row.list_id, i) for i in sorted(chosen, key=lambda _: os.urandom(4))]
+
+    def _publish(self, row: store.StatusListRow, status_list: tsl.StatusList | None = None) -> None:
+        """Sign a fresh Status List Token (TSL §5.1) for ``row`` (its ``data`` is the source)."""
+        now = self.now()
+        sl = status_list or tsl.StatusList.from_bytes(row.data, row.bits, size=row.size)
+        exp = now + self.settings.status_list_exp
+        row.token = tsl.create_status_list_token(sl, sub=self.status_uri(row.list_id), iat=now, exp=exp,
+                                                 ttl=self.settings.status_list_ttl, key=self.keys.status_key,
+                                                 x5c=self.keys.status_x5c)
+        row.token_iat, row.token_exp = now, exp
+        row.version = (row.version or 0) + 1
+
+    def status_token(self, list_id: int) -> tuple[str, int, int]:
+        """(token, version, exp); republished when half of its lifetime has passed."""
+        now = self.now()
+        with self.Session() as s:
+            row = s.get(store.StatusListRow, list_id)
+            if row is None:
+                raise NotFound(str(list_id))
+            if row.token and now < row.token_iat + self.settings.status_list_exp // 2:
+                return row.token, row.version, row.token_exp
+
+        def run() -> tuple[str, int, int]:
+            with self.Session.begin() as s:
+                row = s.get(store.StatusListRow, list_id, with_for_update=True)
+                if not (row.token and now < row.token_iat + self.settings.status_list_exp // 2):
+                    self._publish(row)
+                return row.token, row.version, row.token_exp
+
+        return self._retry(run)
+
+    def set_status(self, document_number: str, action: str, *, reason: str, actor: str) -> dict[str, Any]:
+        """Revoke (INVALID), suspend (SUSPENDED) or reinstate (VALID) every credential of a document and
+        republish the affected Status List Tokens in the same transaction."""
+        if action not in ACTIONS:
+            raise ValueError(action)
+        new = ACTIONS[action]
+        if not reason.strip():
+            raise ValueError("a reason is required")
+        now = self.now()
+
+        def run() -> dict[str, Any]:
+            with self.Session.begin() as s:
+                creds = list(s.scalars(select(store.Credential)
+                                       .where(store.Credential.document_number == document_number)
+                                       .with_for_update()))
+                if not creds:
+                    raise NotFound(document_number)
+                current = {c.status for c in creds}
+                if tsl.INVALID in current and new != tsl.INVALID:
+                    raise Conflict("a revoked credential cannot be suspended or reinstated")
+                if new == tsl.VALID and tsl.SUSPENDED not in current:
+                    raise Conflict("only a suspended credential can be reinstated")
+                old = max(current)
+                by_list: dict[int, list[int]] = {}
+                for c in creds:
+                    by_list.setdefault(c.list_id, []).append(c.idx)
+                    c.status = new
+                for list_id in sorted(by_list):
+                    row = s.get(store.StatusListRow, list_id, with_for_update=True)
+                    sl = tsl.StatusList.from_bytes(row.data, row.bits, size=row.size)
+                    sl.set_many(by_list[list_id], new)
+                    row.data = bytes(sl.buffer)
+                    self._publish(row, sl)
+                s.add(store.StatusEvent(document_number=document_number, old_status=old, new_status=new,
+                                        reason=reason[:500], actor=actor, at=now))
+                self.audit(s, actor, f"credential.{action}", document_number,
+                           {"count": len(creds), "reason": reason[:200]})
+                return {"document_number": document_number, "status": STATUS_NAMES[new], "credentials": len(creds),
+                        "status_lists": [self.status_uri(i) for i in sorted(by_list)]}
+
+        result = self._retry(run)
+        log.info("%s document=%s by %s", action, document_number, actor)
+        return result
+
+    # ------------------------------------------------------------ paper copy
+
+    def paper_credential(self, public_id: str, actor: str) -> str:
+        """A credential without key binding (no ``cnf``; OID4VCI §15.2 "no binding") for print."""
+        now = self.now()
+
+        def run():
+            with self.Session.begin() as s:
+                case = s.scalar(select(store.Case).where(store.Case.public_id == public_id))
+                if case is None:
+                    raise NotFound(public_id)
+                (list_id, idx), = self._allocate(s, 1)
+                s.add(store.Credential(case_id=case.id, document_number=case.document_number,
+                                       type_key=case.type_key, list_id=list_id, idx=idx, status=tsl.VALID,
+                                       holder_thumbprint=None, paper=True, issued_at=now))
+                self.audit(s, actor, "credential.paper", case.document_number)
+                return case, list_id, idx
+
+        case, list_id, idx = self._retry(run)
+        return self._sign(case.type_key, json.loads(case.claims_json), now, list_id, idx, None)
+
+    # ------------------------------------------------------------ back-office queries
+
+    def search(self, q: str = "", limit: int = 100) -> list[dict[str, Any]]:
+        with self.Session() as s:
+            stmt = select(store.Case).order_by(store.Case.id.desc()).limit(limit)
+            if q:
+                stmt = stmt.where(or_(store.Case.document_number.contains(q), store.Case.public_id == q))
+            cases = list(s.scalars(stmt))
+            out = []
+            for c in cases:
+                creds = list(s.scalars(select(store.Credential).where(store.Credential.case_id == c.id)))
+                statuses = {cr.status for cr in creds}
+                status = "NOT ISSUED" if not creds else STATUS_NAMES[max(statuses)]
+                out.append({"case_id": c.public_id, "type": c.type_key, "document_number": c.document_number,
+                            "created_at": c.created_at, "created_by": c.created_by, "credentials": len(creds),
+                            "status": status})
+        return out
+
+    def credentials_of(self, document_number: str) -> list[dict[str, Any]]:
+        with self.Session() as s:
+            rows = list(s.scalars(select(store.Credential).where(store.Credential.document_number == document_number)))
+        return [{"list_id": r.list_id, "idx": r.idx, "status": STATUS_NAMES[r.status], "paper": r.paper,
+                 "holder_thumbprint": r.holder_thumbprint, "issued_at": r.issued_at, "type": r.type_key}
+                for r in rows]
+
+    def audit_entries(self, limit: int = 200) -> list[store.AuditEntry]:
+        with self.Session() as s:
+            return list(s.scalars(select(store.AuditEntry).order_by(store.AuditEntry.id.desc()).limit(limit)))
+
+
+def _write_secret(path: Path, value: str) -> None:
+    from trust_list.certificates import atomic_write
+
+    atomic_write(path, (value + "\n").encode("ascii"), mode=0o600)

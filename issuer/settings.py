@@ -1,0 +1,53 @@
+"""Issuer configuration from environment variables with the ``ESSPASS_`` prefix (pydantic-settings).
+
+Embedded default: no variable set keeps everything under ``ESSPASS_HOME`` (default ``./.esspass``):
+``ecosystem/`` (demo trust ecosystem shared with the wallet and verifier), ``issuer/issuer.db``
+(SQLite) and ``issuer/api_token`` (the case-system API token, mode 0600).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESSPASS_", extra="ignore")
+
+    home: Path = Path("./.esspass")
+    database_url: str | None = None
+    issuer_url: str = "http://127.0.0.1:8441"
+    institution: str = "DK"  # the demo institution this issuer signs for (Udbetaling Danmark)
+
+    # lifetimes (seconds) and limits
+    pre_authorized_code_ttl: int = 600  # OpenID4VCI §4.1.1: "short lived and single use"
+    access_token_ttl: int = 300
+    nonce_ttl: int = 300
+    tx_code_max_attempts: int = 5
+    proof_iat_window: int = 300  # accepted |now - iat| of a key proof (F.1 "iat")
+    batch_size: int = 10  # OpenID4VCI §12.2.4 batch_credential_issuance.batch_size
+    credential_validity_days: int = 365
+    status_list_size: int = 100_000  # entries per Token Status List (random index within it)
+    status_list_fill: float = 0.5  # open a new list when a list is this full (keeps random picks cheap)
+    status_list_ttl: int = 300  # Status List Token "ttl" (draft-ietf-oauth-status-list-20 §5.1)
+    status_list_exp: int = 86_400  # Status List Token lifetime; republished before it runs out
+    max_body_bytes: int = 256 * 1024
+
+    @property
+    def issuer_dir(self) -> Path:
+        return self.home / "issuer"
+
+    @property
+    def ecosystem_dir(self) -> Path:
+        return self.home / "ecosystem"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.issuer_dir / 'issuer.db').resolve()}"
+
+    @property
+    def public_url(self) -> str:
+        return self.issuer_url.rstrip("/")

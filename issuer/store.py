@@ -1,0 +1,191 @@
+"""Persistence (SQLAlchemy 2): the tables, the engine and the Alembic upgrade run at start-up.
+
+Times are integers (seconds since the epoch) so SQLite and PostgreSQL behave the same.
+Personal data lives only in ``cases.claims_json``; every other table (and every log line) holds
+document numbers, types, status indices and key thumbprints, never the person's data.
+
+Crash safety rests on two database rules, not on the process:
+- ``credentials`` has a unique (list_id, idx) constraint: a status index can never be given twice,
+  whatever crashes; a collision rolls the whole issuance back and it is retried with fresh indices;
+- a credential is sent to the wallet only after the transaction holding its row has committed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    type_key: Mapped[str] = mapped_column(String(16))
+    document_number: Mapped[str] = mapped_column(String(50), index=True)
+    claims_json: Mapped[str] = mapped_column(Text)  # personal data: never logged
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String(100))
+    client_request_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+
+
+class Offer(Base):
+    """A credential offer with its pre-authorized code (OpenID4VCI §4.1.1: short lived, single use)."""
+
+    __tablename__ = "offers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    offer_id: Mapped[str] = mapped_column(String(64), unique=True)
+    pre_authorized_code: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    tx_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AccessToken(Base):
+    __tablename__ = "access_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    configuration_id: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Nonce(Base):
+    __tablename__ = "nonces"
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class StatusListRow(Base):
+    """A Token Status List: its uncompressed bytes (the source for republishing) and the signed token."""
+
+    __tablename__ = "status_lists"
+    list_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    bits: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    token_iat: Mapped[int] = mapped_column(BigInteger, default=0)
+    token_exp: Mapped[int] = mapped_column(BigInteger, default=0)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Credential(Base):
+    """One issued credential = one status list entry; unique (list_id, idx)."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("list_id", "idx", name="uq_credentials_list_idx"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    document_number: Mapped[str] = mapped_column(String(50), index=True)
+    type_key: Mapped[str] = mapped_column(String(16))
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.list_id"))
+    idx: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    holder_thumbprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    paper: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatusEvent(Base):
+    __tablename__ = "status_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_number: Mapped[str] = mapped_column(String(50), index=True)
+    old_status: Mapped[int] = mapped_column(Integer)
+    new_status: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[int] = mapped_column(BigInteger, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(100))  # a document number or case id, never personal data
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))  # officer | admin
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
+                               pool_size=8, max_overflow=8)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):  # pragma: no cover - driver plumbing
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # pragma: no cover - driver plumbing
+            # One writer at a time, decided at BEGIN: no SQLITE_BUSY_SNAPSHOT half-way through.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def upgrade(engine: Engine) -> None:
+    """Run the Alembic migrations shipped in ``issuer/migrations`` up to head."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    cfg.attributes["engine"] = engine
+    os.environ.setdefault("ALEMBIC_SKIP_LOGGING", "1")
+    command.upgrade(cfg, "head")

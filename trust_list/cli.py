@@ -1,0 +1,303 @@
+"""Operator CLI, mounted by the lead as ``esspass trust-list`` (shared/specs/trust-lists.md).
+
+Operator workflow (HOME is the operator's workspace directory)::
+
+    esspass trust-list init --home HOME --name "European Commission ESSPASS Trust Scheme"
+    esspass trust-list add-entity --home HOME --list pub-eaa --name "Kela" --country FI --uri https://www.kela.fi
+    esspass trust-list add-service --home HOME --list pub-eaa --entity "Kela" --name "Kela issuance" \
+        --type issuance --cert kela-ca.pem --vct urn:eudi:pda1:1 --vct urn:eudi:ehic:1
+    esspass trust-list withdraw --home HOME --list pub-eaa --entity "Kela" --service "Kela issuance"
+    esspass trust-list sign --home HOME --list pub-eaa --valid-days 30
+    esspass trust-list show HOME/signed/pub-eaa.jwt
+
+Checks with exact, machine-readable output (one JSON object; exit 0 PASSED, 1 FAILED, 2 bad usage)::
+
+    esspass trust-list verify LIST.jwt --anchor OPERATOR_CERT.pem [--state-dir DIR] [--at UNIX_TIME]
+    esspass trust-list check-issuer --list LIST.jwt --anchor OPERATOR_CERT.pem --x5c CHAIN.pem \
+        --vct VCT --at UNIX_TIME
+
+The signing key's passphrase, if any, is read from the environment variable
+``ESSPASS_OPERATOR_PASSPHRASE``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from credential.jose import JoseError, parse_compact
+
+from . import certificates as C
+from . import reasons as R
+from .issuers import check_issuer
+from .model import (
+    LIST_BY_SHORT_NAME,
+    PUB_EAA,
+    SVC_PUBEAA_ISSUANCE,
+    SVC_PUBEAA_REVOCATION,
+    SVC_WRPAC_ISSUANCE,
+    SVC_WRPRC_ISSUANCE,
+    WRPAC,
+    WRPRC,
+    parse_lote,
+)
+from .operator import (
+    Operator,
+    OperatorError,
+    add_entity,
+    add_service,
+    notify_service,
+    update_service,
+    withdraw_entity,
+    withdraw_service,
+)
+from .rollback import RollbackState
+from .store import TrustStore
+from .tables import lote_table
+from .validation import validate_list
+
+app = typer.Typer(help="Trust lists (ETSI TS 119 602 LoTE): operate, sign, verify.", no_args_is_help=True)
+
+SERVICE_TYPES = {
+    ("pub-eaa", "issuance"): SVC_PUBEAA_ISSUANCE,
+    ("pub-eaa", "revocation"): SVC_PUBEAA_REVOCATION,
+    ("wrpac", "issuance"): SVC_WRPAC_ISSUANCE,
+    ("wrprc", "issuance"): SVC_WRPRC_ISSUANCE,
+}
+LIST_HELP = "pub-eaa, wrpac or wrprc"
+
+
+def _emit(obj: dict, code: int) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False))
+    raise typer.Exit(code)
+
+
+def _usage(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _list_type(short: str) -> str:
+    if short not in LIST_BY_SHORT_NAME:
+        _usage(f"unknown list {short!r} (use {LIST_HELP})")
+    return LIST_BY_SHORT_NAME[short]
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text("ascii").strip()
+    except (OSError, UnicodeError) as exc:
+        _usage(f"cannot read {what}: {exc}")
+        raise  # unreachable
+
+
+def _read_certs(path: Path, what: str):
+    try:
+        certs = C.read_certificates(path)
+    except (OSError, ValueError) as exc:
+        _usage(f"cannot read {what}: {exc}")
+        raise
+    if not certs:
+        _usage(f"no certificate in {what}")
+    return certs
+
+
+def _declared_type(token: str) -> str:
+    """The LoTEType a list says it is (used only to pick the pinned anchor's list type)."""
+    try:
+        t = parse_compact(token, max_bytes=4 * 1024 * 1024).payload()["LoTE"]["ListAndSchemeInformation"]["LoTEType"]
+        return t if t in (PUB_EAA, WRPAC, WRPRC) else PUB_EAA
+    except (JoseError, KeyError, TypeError, ValueError):
+        return PUB_EAA
+
+
+def _now(at: Optional[int]) -> int:
+    return int(time.time()) if at is None else at
+
+
+# ---------------------------------------------------------------- exact interfaces
+
+
+@app.command()
+def verify(
+    list_file: Path = typer.Argument(..., metavar="LIST.jwt"),
+    anchor: Path = typer.Option(..., "--anchor", help="pinned operator certificate (PEM)"),
+    state_dir: Optional[Path] = typer.Option(None, "--state-dir", help="rollback state directory"),
+    at: Optional[int] = typer.Option(None, "--at", help="'now' as Unix time (default: the clock)"),
+    expect: Optional[str] = typer.Option(None, "--list", help=f"expected list ({LIST_HELP}); default: as declared"),
+) -> None:
+    """Validate a signed list (§2, §3); prints {"result","reason","sequence_number","entities"}."""
+    token = _read_text(list_file, "the list")
+    anchors = _read_certs(anchor, "the anchor")
+    list_type = _list_type(expect) if expect else _declared_type(token)
+    state = RollbackState(state_dir) if state_dir is not None else None
+    try:
+        validated = validate_list(token, anchors, list_type, _now(at), state)
+    except R.Rejected as exc:
+        _emit({"result": "FAILED", "reason": exc.code, "sequence_number": None, "entities": None}, 1)
+    _emit({"result": "PASSED", "reason": None, "sequence_number": validated.sequence_number,
+           "entities": len(validated.lote.entities)}, 0)
+
+
+@app.command("check-issuer")
+def check_issuer_command(
+    list_file: Path = typer.Option(..., "--list", help="signed Pub-EAA list"),
+    anchor: Path = typer.Option(..., "--anchor", help="pinned operator certificate (PEM)"),
+    x5c: Path = typer.Option(..., "--x5c", help="issuer chain (PEM), leaf first"),
+    vct: str = typer.Option(..., "--vct"),
+    at: int = typer.Option(..., "--at", help="signing time T (Unix time)"),
+) -> None:
+    """§4: is this issuer trusted for VCT at T? Prints {"result","reason","entity"}."""
+    token = _read_text(list_file, "the list")
+    anchors = _read_certs(anchor, "the anchor")
+    chain = _read_certs(x5c, "the x5c chain")
+    now = int(time.time())
+    store = TrustStore(anchors={PUB_EAA: anchors})
+    try:
+        store.update(PUB_EAA, token, now)
+        trust = check_issuer(store, chain, vct, at, now)
+    except R.Rejected as exc:
+        _emit({"result": "FAILED", "reason": exc.code, "entity": None}, 1)
+    _emit({"result": "PASSED", "reason": None, "entity": trust.entity_name}, 0)
+
+
+# ---------------------------------------------------------------- operator workflow
+
+
+def _open(home: Path) -> Operator:
+    try:
+        return Operator.open(home)
+    except (OperatorError, OSError, ValueError) as exc:
+        _usage(str(exc))
+        raise
+
+
+def _apply(home: Path, short: str, fn, *args, **kwargs) -> None:
+    op = _open(home)
+    try:
+        op.change(_list_type(short), fn, *args, **kwargs)
+    except OperatorError as exc:
+        _usage(str(exc))
+
+
+@app.command()
+def init(
+    home: Path = typer.Option(..., "--home"),
+    name: str = typer.Option(..., "--name", help="SchemeOperatorName (English); becomes the certificate's O"),
+    uri: str = typer.Option("https://trust.esspass.eu", "--uri"),
+    at: Optional[int] = typer.Option(None, "--at"),
+) -> None:
+    """Create an operator: key (0600), certificate (C=EU, O=NAME) and three empty drafts."""
+    try:
+        op = Operator.create(home, name, _now(at), uri=uri)
+    except OperatorError as exc:
+        _usage(str(exc))
+    typer.echo(f"operator certificate: {op.certificate_path}")
+
+
+@app.command("add-entity")
+def add_entity_command(
+    home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
+    name: str = typer.Option(..., "--name"), country: str = typer.Option(..., "--country"),
+    uri: str = typer.Option(..., "--uri"),
+) -> None:
+    """Add a trusted entity (listed once it has a service)."""
+    _apply(home, list_name, add_entity, name, country, uri)
+
+
+@app.command("add-service")
+def add_service_command(
+    home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
+    entity: str = typer.Option(..., "--entity"), name: str = typer.Option(..., "--name"),
+    service_type: str = typer.Option("issuance", "--type", help="issuance or revocation"),
+    cert: Path = typer.Option(..., "--cert", help="certificate(s) to list (PEM)"),
+    vct: List[str] = typer.Option([], "--vct", help="credential type this service may sign (repeat)"),
+    at: Optional[int] = typer.Option(None, "--at", help="when the service is listed (default now)"),
+) -> None:
+    """Add a service to an entity; on the Pub-EAA list it is notified from --at."""
+    key = (list_name, service_type)
+    if key not in SERVICE_TYPES:
+        _usage(f"no service type {service_type!r} on list {list_name!r}")
+    _apply(home, list_name, add_service, entity, name, SERVICE_TYPES[key], _read_certs(cert, "the certificate"),
+           _now(at), credential_types=list(vct) if vct else None)
+
+
+@app.command("update-service")
+def update_service_command(
+    home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
+    entity: str = typer.Option(..., "--entity"), service: str = typer.Option(..., "--service"),
+    cert: Optional[Path] = typer.Option(None, "--cert"),
+    vct: List[str] = typer.Option([], "--vct"),
+    at: Optional[int] = typer.Option(None, "--at"),
+) -> None:
+    """Change a service's certificates or credential types from --at on (old state goes to history)."""
+    certs = _read_certs(cert, "the certificate") if cert else None
+    _apply(home, list_name, update_service, entity, service, _now(at), certificates=certs,
+           credential_types=list(vct) if vct else None)
+
+
+@app.command()
+def withdraw(
+    home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
+    entity: str = typer.Option(..., "--entity"),
+    service: Optional[str] = typer.Option(None, "--service", help="default: every service of the entity"),
+    at: Optional[int] = typer.Option(None, "--at"),
+) -> None:
+    """Withdraw a service (or a whole entity) from --at on; never retroactive."""
+    if service:
+        _apply(home, list_name, withdraw_service, entity, service, _now(at))
+    else:
+        _apply(home, list_name, withdraw_entity, entity, _now(at))
+
+
+@app.command()
+def notify(
+    home: Path = typer.Option(..., "--home"), list_name: str = typer.Option("pub-eaa", "--list", help=LIST_HELP),
+    entity: str = typer.Option(..., "--entity"), service: str = typer.Option(..., "--service"),
+    at: Optional[int] = typer.Option(None, "--at"),
+) -> None:
+    """Re-notify a withdrawn Pub-EAA service from --at on."""
+    _apply(home, list_name, notify_service, entity, service, _now(at))
+
+
+@app.command()
+def sign(
+    home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
+    valid_days: int = typer.Option(30, "--valid-days", min=1, max=183, help="NextUpdate = now + days"),
+    at: Optional[int] = typer.Option(None, "--at"),
+) -> None:
+    """Sign the draft with the next sequence number; writes HOME/signed/<list>.jwt."""
+    op = _open(home)
+    now = _now(at)
+    list_type = _list_type(list_name)
+    op.sign(list_type, now, now + valid_days * 86400)
+    typer.echo(str(op.signed_path(list_type)))
+
+
+@app.command()
+def show(
+    list_file: Optional[Path] = typer.Argument(None, metavar="[LIST.jwt]"),
+    home: Optional[Path] = typer.Option(None, "--home", help="show the draft instead"),
+    list_name: str = typer.Option("pub-eaa", "--list", help=LIST_HELP),
+) -> None:
+    """Show a signed list (or an operator's draft) as a table. Does not validate: use verify."""
+    try:
+        if list_file is not None:
+            document = parse_compact(_read_text(list_file, "the list"), max_bytes=4 * 1024 * 1024).payload()
+        elif home is not None:
+            document = _open(home).load_draft(_list_type(list_name))
+        else:
+            _usage("give LIST.jwt or --home")
+        lote = parse_lote(document)
+    except (JoseError, KeyError, TypeError, ValueError) as exc:
+        _usage(f"not a readable list: {exc}")
+    Console().print(lote_table(lote))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,313 @@
+"""A seeded demo ecosystem, generated at run time (no private key is ever checked in).
+
+``build_demo_ecosystem(home, now)`` creates, or reuses when already under ``home``:
+
+- the EU scheme operator and its three signed lists (Pub-EAA, WRPAC, WRPRC);
+- the Nordic liaison institutions as Pub-EAA providers: Udbetaling Danmark (DK), Försäkringskassan
+  (SE), Arbeids- og velferdsdirektoratet / NAV (NO), Kela (FI), Sjúkratryggingar Íslands (IS); each
+  has an institution CA, a credential-signing and a status-list-signing certificate, and Issuance and
+  Revocation services for ``urn:eudi:pda1:1`` and ``urn:eudi:ehic:1``;
+- a relying-party access CA (WRPAC list) and a registrar (WRPRC list);
+- registered relying parties: Arbejdstilsynet (``a1-inspection``), a border police unit and a
+  hospital (``ehic-care``), and ``verifier`` for the local verifier service (all three presets).
+
+Lists whose NextUpdate is less than a day away are re-signed with the next sequence number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from rich.table import Table
+
+from credential.jose import SigningKey
+
+from . import certificates as C
+from .model import (
+    LIST_TYPES,
+    PUB_EAA,
+    SVC_PUBEAA_ISSUANCE,
+    SVC_PUBEAA_REVOCATION,
+    SVC_WRPAC_ISSUANCE,
+    SVC_WRPRC_ISSUANCE,
+    WRPAC,
+    WRPRC,
+    parse_lote,
+)
+from .operator import Operator, add_entity, add_service
+from .relying_party import x509_hash_client_id
+from .store import TrustStore, load_trusted_lists
+from .tables import lote_table
+
+DAY = 24 * 3600
+YEAR = 365 * DAY
+LIST_VALIDITY = 90 * DAY
+OPERATOR_NAME = "European Commission ESSPASS Trust Scheme"
+VCTS = ["urn:eudi:pda1:1", "urn:eudi:ehic:1"]
+
+INSTITUTIONS = [
+    # (slug, name, country, uri)
+    ("udk", "Udbetaling Danmark", "DK", "https://www.borger.dk/udbetaling-danmark"),
+    ("fk", "Försäkringskassan", "SE", "https://www.forsakringskassan.se"),
+    ("nav", "Arbeids- og velferdsdirektoratet / NAV", "NO", "https://www.nav.no"),
+    ("kela", "Kela", "FI", "https://www.kela.fi"),
+    ("sjukra", "Sjúkratryggingar Íslands", "IS", "https://www.sjukra.is"),
+]
+
+_SUBJECT = [["subject", "familynames"], ["subject", "forenames"], ["subject", "date_of_birth"]]
+# shared/specs/credential-types.md, "Presentation presets (DCQL) a verifier offers"
+PRESET_CLAIMS: dict[str, tuple[str, list[list[Any]]]] = {
+    "a1-inspection": ("urn:eudi:pda1:1", _SUBJECT + [
+        ["legislation_country"], ["starting_date"], ["ending_date"], ["status_confirmation"],
+        ["employer"], ["work_information"], ["issuing_authority"], ["document_number"]]),
+    "a1-coverage": ("urn:eudi:pda1:1", [
+        ["legislation_country"], ["starting_date"], ["ending_date"], ["issuing_authority"]]),
+    "ehic-care": ("urn:eudi:ehic:1", _SUBJECT + [
+        ["personal_administrative_number"], ["issuing_authority"], ["document_number"], ["ending_date"]]),
+}
+
+RELYING_PARTIES = [
+    # (slug, name, country, dns, organizationIdentifier, presets, purpose)
+    ("arbejdstilsynet", "Arbejdstilsynet", "DK", "inspector.at.dk", "NTRDK-10000001", ["a1-inspection"],
+     "Inspection of posted workers' social security coverage"),
+    ("border-police", "Rigspolitiet, Grænsekontrol", "DK", "border.politi.dk", "NTRDK-10000002",
+     ["ehic-care"], "Border check of health insurance entitlement"),
+    ("hospital", "Rigshospitalet", "DK", "checkin.rigshospitalet.dk", "NTRDK-10000003", ["ehic-care"],
+     "Entitlement to necessary health care during a stay"),
+    ("verifier", "ESSPASS verifier", "DK", "localhost", None,
+     ["a1-inspection", "a1-coverage", "ehic-care"], "Checking A1 and EHIC credentials"),
+]
+
+
+def registration_credentials(presets: list[str]) -> list[dict[str, Any]]:
+    """The registration certificate's ``credentials`` (§5) for the given presets.
+
+    Taken from ``credential.dcql.PRESETS`` when that module is present, else from the preset table
+    of shared/specs/credential-types.md."""
+    try:  # pragma: no cover - depends on the other package's progress
+        from credential.dcql import PRESETS  # type: ignore
+
+        out = []
+        for preset in presets:
+            for q in PRESETS[preset]["credentials"]:
+                entry = {"format": q["format"], "meta": q.get("meta", {})}
+                entry["claims"] = [{"path": c["path"]} for c in q.get("claims", [])]
+                out.append(entry)
+        return out
+    except Exception:
+        pass
+    out = []
+    for preset in presets:
+        vct, paths = PRESET_CLAIMS[preset]
+        out.append({"format": "dc+sd-jwt", "meta": {"vct_values": [vct]},
+                    "claims": [{"path": p} for p in paths]})
+    return out
+
+
+@dataclass
+class Institution:
+    slug: str
+    name: str
+    country: str
+    ca_cert: x509.Certificate
+    credential_key: SigningKey
+    credential_chain: list[x509.Certificate]
+    status_key: SigningKey
+    status_chain: list[x509.Certificate]
+
+    @property
+    def credential_x5c(self) -> list[str]:
+        return C.x5c_of(self.credential_chain)
+
+    @property
+    def status_x5c(self) -> list[str]:
+        return C.x5c_of(self.status_chain)
+
+
+@dataclass
+class RelyingParty:
+    slug: str
+    name: str
+    dns_name: str
+    presets: list[str]
+    access_key: SigningKey
+    access_chain: list[x509.Certificate]
+    registration_jws: str
+
+    @property
+    def access_x5c(self) -> list[str]:
+        return C.x5c_of(self.access_chain)
+
+    @property
+    def client_id(self) -> str:
+        return x509_hash_client_id(self.access_chain[0])
+
+    @property
+    def verifier_info(self) -> list[dict[str, str]]:
+        return [{"format": "registration_cert", "data": self.registration_jws}]
+
+
+@dataclass
+class Ecosystem:
+    home: Path
+    operator: Operator
+    institutions: dict[str, Institution] = field(default_factory=dict)
+    relying_parties: dict[str, RelyingParty] = field(default_factory=dict)
+
+    @property
+    def operator_cert(self) -> x509.Certificate:
+        return self.operator.certificate
+
+    @property
+    def operator_cert_path(self) -> Path:
+        return self.operator.certificate_path
+
+    @property
+    def list_paths(self) -> dict[str, Path]:
+        return {t: self.operator.signed_path(t) for t in LIST_TYPES}
+
+    @property
+    def pub_eaa_path(self) -> Path:
+        return self.operator.signed_path(PUB_EAA)
+
+    @property
+    def wrpac_path(self) -> Path:
+        return self.operator.signed_path(WRPAC)
+
+    @property
+    def wrprc_path(self) -> Path:
+        return self.operator.signed_path(WRPRC)
+
+    def tokens(self) -> dict[str, str]:
+        return {t: p.read_text("ascii").strip() for t, p in self.list_paths.items()}
+
+    def institution(self, name_or_slug: str) -> Institution:
+        for inst in self.institutions.values():
+            if name_or_slug in (inst.slug, inst.name, inst.country):
+                return inst
+        raise KeyError(name_or_slug)
+
+    def trust_store(self, now: int, state_dir: Path | None = None) -> TrustStore:
+        return load_trusted_lists(self.tokens(), [self.operator_cert], now, state_dir)
+
+    def show_table(self, list_type: str = PUB_EAA) -> Table:
+        from credential.jose import parse_compact
+
+        document = parse_compact(self.list_paths[list_type].read_text("ascii").strip()).payload()
+        return lote_table(parse_lote(document))
+
+
+def _key(path: Path) -> SigningKey:
+    if path.exists():
+        return C.read_private_key(path)
+    key = SigningKey.generate("P-256")
+    C.write_private_key(path, key)
+    return key
+
+
+def _cert(path: Path, make) -> x509.Certificate:
+    if path.exists():
+        return C.read_certificates(path)[0]
+    cert = make()
+    C.write_certificates(path, [cert])
+    return cert
+
+
+def _institution(home: Path, slug: str, name: str, country: str, now: int) -> Institution:
+    d = home / "institutions" / slug
+    ca_key = _key(d / "ca-key.pem")
+    ca = _cert(d / "ca-cert.pem", lambda: C.ca_certificate(
+        ca_key, f"{name} Credential CA", country=country, organization=name,
+        not_before=now - 30 * DAY, not_after=now + 10 * YEAR))
+    cred_key = _key(d / "credential-key.pem")
+    cred = _cert(d / "credential-cert.pem", lambda: C.end_entity_certificate(
+        cred_key, f"{name} credential signing", country=country, organization=name, ca_key=ca_key,
+        ca_cert=ca, not_before=now - 30 * DAY, not_after=now + 3 * YEAR))
+    status_key = _key(d / "status-key.pem")
+    status = _cert(d / "status-cert.pem", lambda: C.end_entity_certificate(
+        status_key, f"{name} status list signing", country=country, organization=name,
+        ca_key=ca_key, ca_cert=ca, not_before=now - 30 * DAY, not_after=now + 3 * YEAR))
+    return Institution(slug, name, country, ca, cred_key, [cred, ca], status_key, [status, ca])
+
+
+def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
+    """Create (or reuse) the demo ecosystem under ``home``; see the module docstring."""
+    home = Path(home)
+    op_home = home / "operator"
+    fresh = not (op_home / "operator.json").exists()
+    operator = Operator.create(op_home, OPERATOR_NAME, now - 30 * DAY) if fresh else Operator.open(op_home)
+    eco = Ecosystem(home, operator)
+    start = now - 30 * DAY
+
+    for slug, name, country, _uri in INSTITUTIONS:
+        eco.institutions[slug] = _institution(home, slug, name, country, now)
+
+    wrpac_key = _key(home / "wrpac" / "ca-key.pem")
+    wrpac_ca = _cert(home / "wrpac" / "ca-cert.pem", lambda: C.ca_certificate(
+        wrpac_key, "ESSPASS Relying Party Access CA", country="EU", organization="ESSPASS Access CA",
+        not_before=start, not_after=now + 10 * YEAR))
+    registrar_key = _key(home / "registrar" / "key.pem")
+    registrar = _cert(home / "registrar" / "cert.pem", lambda: C.issue_certificate(
+        C.name("ESSPASS Relying Party Registrar", country="EU", organization="ESSPASS Registrar"),
+        registrar_key, issuer_key=registrar_key, issuer_cert=None, not_before=start,
+        not_after=now + 5 * YEAR))
+
+    for slug, name, country, dns, org_id, presets, purpose in RELYING_PARTIES:
+        d = home / "relying-parties" / slug
+        key = _key(d / "access-key.pem")
+        access = _cert(d / "access-cert.pem", lambda: C.access_certificate(
+            key, dns_name=dns, organization=name, country=country, organization_identifier=org_id,
+            ca_key=wrpac_key, ca_cert=wrpac_ca, not_before=start, not_after=now + 3 * YEAR))
+        reg_path = d / "registration.jwt"
+        if reg_path.exists():
+            registration = reg_path.read_text("ascii").strip()
+        else:
+            registration = C.registration_certificate(
+                registrar_key, [registrar], sub=org_id or dns, name=name, purpose=purpose,
+                credentials=registration_credentials(presets), iat=now - DAY, exp=now + 360 * DAY)
+            C.atomic_write(reg_path, registration.encode("ascii"))
+        eco.relying_parties[slug] = RelyingParty(slug, name, dns, presets, key, [access, wrpac_ca], registration)
+
+    if fresh:
+        for slug, name, country, uri in INSTITUTIONS:
+            inst = eco.institutions[slug]
+            operator.change(PUB_EAA, add_entity, name, country, uri)
+            operator.change(PUB_EAA, add_service, name, f"{name} credential issuance", SVC_PUBEAA_ISSUANCE,
+                            [inst.ca_cert], start, credential_types=VCTS)
+            operator.change(PUB_EAA, add_service, name, f"{name} status lists", SVC_PUBEAA_REVOCATION,
+                            [inst.ca_cert], start)
+        operator.change(WRPAC, add_entity, "ESSPASS Access CA", "EU", "https://trust.esspass.eu/wrpac")
+        operator.change(WRPAC, add_service, "ESSPASS Access CA", "Relying party access certificates",
+                        SVC_WRPAC_ISSUANCE, [wrpac_ca], start)
+        operator.change(WRPRC, add_entity, "ESSPASS Registrar", "EU", "https://trust.esspass.eu/wrprc")
+        operator.change(WRPRC, add_service, "ESSPASS Registrar", "Relying party registration certificates",
+                        SVC_WRPRC_ISSUANCE, [registrar], start)
+    for list_type in LIST_TYPES:
+        path = operator.signed_path(list_type)
+        if not path.exists() or _next_update(path) < now + DAY or _issue_time(path) > now:
+            operator.sign(list_type, now, now + LIST_VALIDITY)
+    C.atomic_write(home / "ecosystem.json", json.dumps({
+        "operator_cert": "operator/operator-cert.pem",
+        "lists": {t: str(p.relative_to(home)) for t, p in eco.list_paths.items()},
+        "institutions": {s: n for s, n, _, _ in INSTITUTIONS},
+        "relying_parties": {r[0]: r[1] for r in RELYING_PARTIES},
+    }, indent=1, ensure_ascii=False).encode("utf-8"))
+    return eco
+
+
+def _lote_of(path: Path):
+    from credential.jose import parse_compact
+
+    return parse_lote(parse_compact(path.read_text("ascii").strip()).payload())
+
+
+def _next_update(path: Path) -> int:
+    return _lote_of(path).next_update
+
+
+def _issue_time(path: Path) -> int:
+    return _lote_of(path).issue_time

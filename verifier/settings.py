@@ -1,0 +1,49 @@
+"""Configuration from ``ESSPASS_*`` environment variables (pydantic-settings).
+
+Embedded default: with no configuration the verifier keeps its state under ``ESSPASS_HOME`` (default
+``./.esspass``), trusts the demo ecosystem under ``ESSPASS_HOME/ecosystem`` (built by ``trust_list.demo`` when
+missing, the same one the issuer uses) and acts as that ecosystem's ``verifier`` relying party, with its access
+certificate and registration certificate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RECORD_FIELDS = ("decision", "preset", "time", "issuer", "codes", "credential_type", "claims")
+DEFAULT_RECORD_FIELDS = "decision,preset,time,issuer,codes"
+
+
+class VerifierSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESSPASS_", extra="ignore")
+
+    home: Path = Path(".esspass")
+    verifier_url: str = "http://127.0.0.1:8442"  # public base URL (request_uri and response_uri are under it)
+    verifier_relying_party: str = "verifier"  # which relying party of the ecosystem this service is
+    verifier_transaction_ttl: int = 300  # seconds a request stays answerable (OpenID4VP 1.0 §14.1)
+    verifier_max_transactions: int = 10_000
+    verifier_trust_list_urls: dict[str, str] = {}  # "pub-eaa"/"wrpac"/"wrprc" -> URL; empty = local files
+    verifier_status_network: bool = True  # fetch Status List Tokens over HTTP
+    verifier_bundle: Path | None = None  # offline: lists and status tokens from a bundle, no network
+    verifier_records: str = DEFAULT_RECORD_FIELDS  # what an inspection record keeps; "none" keeps nothing
+    verifier_record_retention_days: int = 90
+    verifier_allow_paper: bool = False  # accept presentations without key binding in the service
+
+    @property
+    def ecosystem_home(self) -> Path:
+        return Path(self.home) / "ecosystem"
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.home) / "verifier"
+
+    def record_fields(self) -> frozenset[str]:
+        if self.verifier_records.strip().lower() in ("", "none"):
+            return frozenset()
+        fields = {f.strip() for f in self.verifier_records.split(",") if f.strip()}
+        unknown = fields - set(RECORD_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown inspection record fields: {', '.join(sorted(unknown))}")
+        return frozenset(fields)

@@ -1,0 +1,207 @@
+"""Where the verifier gets its data: Status List Tokens (cached, conditional GET), trust lists, and the
+offline bundle an inspector device carries.
+
+* :class:`StatusCache` keeps at most ``max_entries`` tokens (LRU). A token is re-used until it is no
+  longer fresh: ``fetched_at + ttl`` capped at ``exp`` (draft-ietf-oauth-status-list-20 §13.7, §8.3 step 4d);
+  after that it is re-fetched with ``If-None-Match``. If the network fails, a token that has not passed
+  its ``exp`` is still offered (the policy reports how old it is); else nothing is returned, and the
+  policy says INDETERMINATE (``status.unavailable``), never "revoked".
+* :class:`Bundle` is the offline snapshot (issue #5, item 2): the three lists and the status tokens with
+  the times they were fetched, as one JSON file or a directory holding ``bundle.json``.
+
+Inputs are bounded: response bodies, the number of cached entries, timeouts and redirects.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from credential import jose
+from credential.status_list import MAX_STATUS_TOKEN_BYTES
+
+from .policy import FetchedStatus
+
+BUNDLE_FORMAT = "esspass-verifier-bundle/1"
+DEFAULT_TIMEOUT = 3.0
+MAX_REDIRECTS = 3
+DEFAULT_MAX_ENTRIES = 256
+
+
+def _token_times(token: str) -> tuple[int | None, int | None]:
+    """(exp, ttl) read from an unverified token, only to decide when to fetch again."""
+    try:
+        payload = jose.parse_compact(token, max_bytes=MAX_STATUS_TOKEN_BYTES).payload()
+    except jose.JoseError:
+        return None, None
+    exp, ttl = payload.get("exp"), payload.get("ttl")
+    exp = int(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+    ttl = int(ttl) if isinstance(ttl, (int, float)) and not isinstance(ttl, bool) and ttl > 0 else None
+    return exp, ttl
+
+
+@dataclass
+class _Entry:
+    token: str
+    fetched_at: int
+    etag: str | None = None
+    pinned: bool = False  # from a file or a bundle: never re-fetched
+
+    def fresh_until(self) -> int | None:
+        exp, ttl = _token_times(self.token)
+        if ttl is not None:
+            return self.fetched_at + ttl if exp is None else min(self.fetched_at + ttl, exp)
+        return exp
+
+    def usable(self, now: int) -> bool:
+        exp, _ = _token_times(self.token)
+        return exp is None or now < exp
+
+
+@dataclass
+class StatusCache:
+    """Status List Tokens by URI. Call it as a policy ``StatusSource``: ``cache(uri, now)``."""
+
+    network: bool = True
+    max_entries: int = DEFAULT_MAX_ENTRIES
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = MAX_STATUS_TOKEN_BYTES
+    client: httpx.Client | None = None
+    fetches: int = 0  # number of HTTP requests made (tests and the console read it)
+    _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _http(self) -> httpx.Client:
+        if self.client is None:
+            self.client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=True,
+                                       max_redirects=MAX_REDIRECTS,
+                                       headers={"Accept": "application/statuslist+jwt"})
+        return self.client
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+    def put(self, uri: str, token: str, fetched_at: int, *, pinned: bool = False, etag: str | None = None) -> None:
+        with self._lock:
+            self._entries[uri] = _Entry(token.strip(), int(fetched_at), etag, pinned)
+            self._entries.move_to_end(uri)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def entries(self) -> dict[str, tuple[str, int]]:
+        with self._lock:
+            return {u: (e.token, e.fetched_at) for u, e in self._entries.items()}
+
+    def __call__(self, uri: str, now: int) -> FetchedStatus | None:
+        with self._lock:
+            entry = self._entries.get(uri)
+            if entry is not None:
+                self._entries.move_to_end(uri)
+        if entry is not None:
+            fresh = entry.fresh_until()
+            if entry.pinned or (fresh is not None and now < fresh):
+                return FetchedStatus(entry.token, entry.fetched_at)
+        if self.network and uri.startswith(("http://", "https://")):
+            fetched = self._fetch(uri, now, entry)
+            if fetched is not None:
+                return fetched
+        if entry is not None and entry.usable(now):
+            return FetchedStatus(entry.token, entry.fetched_at)  # stale but not expired: the policy judges
+        return None
+
+    def _fetch(self, uri: str, now: int, entry: _Entry | None) -> FetchedStatus | None:
+        headers = {"If-None-Match": entry.etag} if entry is not None and entry.etag else {}
+        self.fetches += 1
+        try:
+            with self._http().stream("GET", uri, headers=headers) as response:
+                if response.status_code == 304 and entry is not None:
+                    self.put(uri, entry.token, now, etag=entry.etag)
+                    return FetchedStatus(entry.token, now)
+                if response.status_code != 200:
+                    return None
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                    return None
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > self.max_bytes:
+                        return None
+                etag = response.headers.get("etag")
+        except (httpx.HTTPError, ValueError):
+            return None
+        try:
+            token = body.decode("ascii").strip()
+        except UnicodeError:
+            return None
+        self.put(uri, token, now, etag=etag)
+        return FetchedStatus(token, now)
+
+
+# ---------------------------------------------------------------- offline bundle
+
+
+@dataclass
+class Bundle:
+    created_at: int
+    trust_lists: dict[str, tuple[str, int]]  # LoTEType -> (compact JWS, fetched_at)
+    status_lists: dict[str, tuple[str, int]]  # uri -> (compact JWS, fetched_at)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": BUNDLE_FORMAT,
+            "created_at": self.created_at,
+            "trust_lists": {t: {"token": tok, "fetched_at": at} for t, (tok, at) in self.trust_lists.items()},
+            "status_lists": {u: {"token": tok, "fetched_at": at} for u, (tok, at) in self.status_lists.items()},
+        }
+
+    def save(self, out: Path) -> Path:
+        """A path ending in ``.json`` is one file; anything else is a directory with ``bundle.json``."""
+        out = Path(out)
+        target = out if out.suffix == ".json" else out / "bundle.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(self.as_json(), indent=1), "utf-8")
+        tmp.replace(target)
+        return target
+
+    @classmethod
+    def load(cls, path: Path, max_bytes: int = 64 * 1024 * 1024) -> "Bundle":
+        path = Path(path)
+        if path.is_dir():
+            path = path / "bundle.json"
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise ValueError("bundle too large")
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+            raise ValueError(f"not a {BUNDLE_FORMAT} bundle")
+
+        def pairs(section: Any) -> dict[str, tuple[str, int]]:
+            out: dict[str, tuple[str, int]] = {}
+            for k, v in (section or {}).items():
+                if isinstance(v, dict) and isinstance(v.get("token"), str) and isinstance(v.get("fetched_at"), int):
+                    out[str(k)] = (v["token"], v["fetched_at"])
+            return out
+
+        return cls(int(data.get("created_at", 0)), pairs(data.get("trust_lists")), pairs(data.get("status_lists")))
+
+    def status_cache(self, network: bool = False) -> StatusCache:
+        cache = StatusCache(network=network)
+        for uri, (token, at) in self.status_lists.items():
+            cache.put(uri, token, at, pinned=not network)
+        return cache
+
+
+def now_s(clock: Callable[[], float] = time.time) -> int:
+    return int(clock())

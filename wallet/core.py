@@ -1,0 +1,250 @@
+"""The wallet's state: cards (credentials with their one-time copies), history and settings.
+
+No UI and no network here: :class:`Wallet` sits on :class:`~wallet.storage.Storage` and is driven
+by the OpenID4VCI client (:mod:`wallet.issuance`), the OpenID4VP holder (:mod:`wallet.presentation`),
+the headless CLI and the Kivy screens alike. Time comes from the injected clock.
+
+A *card* is one credential as the user sees it (an A1, an EHIC). It holds a batch of *copies*:
+the same claims issued several times, each bound to its own fresh P-256 holder key and used for one
+presentation only, so two verifiers cannot link their presentations by signature, salt or key
+(OpenID4VCI 1.0 "Batch Issuing Credentials"; SD-JWT RFC 9901 "Unlinkability").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from credential.jose import SigningKey
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from . import reasons as R
+from .storage import KdfParams, Storage
+
+DAY = 86_400
+REMINDER_DAYS = 30
+
+
+def new_id() -> str:
+    return secrets.token_hex(8)
+
+
+def private_jwk(key: SigningKey) -> dict[str, str]:
+    from credential.jose import b64u_encode
+
+    d = key.private_key.private_numbers().private_value.to_bytes(32, "big")
+    return {**key.public_jwk(), "d": b64u_encode(d)}
+
+
+def key_from_jwk(jwk: dict[str, str]) -> SigningKey:
+    from credential.jose import b64u_decode, jwk_to_public_key
+
+    pub = jwk_to_public_key({k: v for k, v in jwk.items() if k != "d"})
+    priv = ec.derive_private_key(int.from_bytes(b64u_decode(jwk["d"]), "big"), pub.curve)
+    return SigningKey(priv)
+
+
+@dataclass
+class Copy:
+    sd_jwt: str
+    key: dict[str, str]  # private JWK of this copy's holder key (sealed with the record)
+    used_at: int | None = None
+
+
+@dataclass
+class Card:
+    id: str
+    vct: str
+    type_key: str
+    issuer_id: str  # the Credential Issuer Identifier (URL)
+    issuer_name: str  # the trusted entity's name from the Pub-EAA list
+    configuration_id: str
+    claims: dict[str, Any]  # processed: every disclosure applied
+    received_at: int
+    iat: int | None = None
+    exp: int | None = None
+    nbf: int | None = None
+    status_ref: dict[str, Any] | None = None
+    status: str = "UNKNOWN"  # VALID | INVALID | SUSPENDED | UNKNOWN (not checked yet / could not check)
+    status_checked_at: int | None = None
+    copies: list[Copy] = field(default_factory=list)
+
+    @property
+    def copies_left(self) -> int:
+        return sum(1 for c in self.copies if c.used_at is None)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Card":
+        data = dict(data)
+        data["copies"] = [Copy(**c) for c in data.get("copies", [])]
+        return cls(**data)
+
+    def public_summary(self) -> dict[str, Any]:
+        """What ``wallet list --json`` shows: never keys or raw credentials."""
+        return {
+            "id": self.id, "vct": self.vct, "type": self.type_key, "issuer": self.issuer_name,
+            "issuer_id": self.issuer_id, "received_at": _iso(self.received_at), "expires_at": _iso(self.exp),
+            "status": self.status, "status_checked_at": _iso(self.status_checked_at),
+            "copies_left": self.copies_left, "copies_total": len(self.copies), "claims": self.claims,
+        }
+
+
+@dataclass
+class Event:
+    """One line of the history: who, when, which claims, why, and what happened."""
+
+    id: str
+    at: int
+    kind: str  # "issuance" | "presentation"
+    party: str  # issuer or relying party name as established by the trust lists (or as claimed, if refused)
+    party_id: str  # credential issuer URL or client_id
+    credential: str  # credential type (vct) or "" when none was involved
+    claims: list[str]  # dotted claim paths received or disclosed
+    purpose: dict[str, str]  # {"en": ..., "da": ...}
+    outcome: str  # "received" | "shared" | "refused" | "declined" | "failed"
+    reason: str = ""  # stable reason code for anything but success
+    over_asking: list[str] = field(default_factory=list)  # paths asked beyond the registration
+    card_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["at_iso"] = _iso(self.at)
+        return out
+
+
+def _iso(t: int | float | None) -> str | None:
+    if t is None:
+        return None
+    return dt.datetime.fromtimestamp(int(t), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Wallet:
+    """One user's wallet in ``directory``. Create or unlock before anything else."""
+
+    def __init__(self, directory: Path | str, *, clock: Callable[[], float] = time.time,
+                 kdf: KdfParams | None = None) -> None:
+        self.directory = Path(directory)
+        self.clock = clock
+        self.storage = Storage(self.directory, clock=clock, kdf=kdf)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # ------------------------------------------------------------ lifecycle
+    @property
+    def exists(self) -> bool:
+        return self.storage.exists()
+
+    @property
+    def unlocked(self) -> bool:
+        return self.storage.unlocked
+
+    def create(self, pin: str) -> None:
+        self.storage.create(pin)
+        self.storage.put("settings", "settings", {"lang": "en", "font_scale": 1.0})
+
+    def unlock(self, pin: str) -> None:
+        self.storage.unlock(pin)
+
+    def open_or_create(self, pin: str) -> "Wallet":
+        if self.exists:
+            self.unlock(pin)
+        else:
+            self.create(pin)
+        return self
+
+    def lock(self) -> None:
+        self.storage.lock()
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def erase(self) -> None:
+        self.storage.erase()
+
+    # ------------------------------------------------------------ settings
+    def settings(self) -> dict[str, Any]:
+        return self.storage.get("settings", "settings") or {"lang": "en", "font_scale": 1.0}
+
+    def update_settings(self, **changes: Any) -> dict[str, Any]:
+        s = {**self.settings(), **changes}
+        self.storage.put("settings", "settings", s)
+        return s
+
+    # ------------------------------------------------------------ cards
+    def cards(self) -> list[Card]:
+        cards = [Card.from_json(v) for _, v in self.storage.all("card")]
+        return sorted(cards, key=lambda c: c.received_at)
+
+    def card(self, card_id: str) -> Card:
+        data = self.storage.get("card", card_id)
+        if data is None:
+            raise KeyError(card_id)
+        return Card.from_json(data)
+
+    def save_card(self, card: Card) -> None:
+        self.storage.put("card", card.id, card.to_json())
+
+    def delete_card(self, card_id: str) -> None:
+        self.storage.delete("card", card_id)
+
+    def take_copy(self, card_id: str) -> tuple[Copy, SigningKey]:
+        """Reserve an unused one-time copy (marked used before it leaves the wallet)."""
+        card = self.card(card_id)
+        for copy in card.copies:
+            if copy.used_at is None:
+                copy.used_at = self.now()
+                self.save_card(card)
+                return copy, key_from_jwk(copy.key)
+        raise R.Rejected(R.NO_COPIES)
+
+    # ------------------------------------------------------------ history
+    def record(self, event: Event) -> Event:
+        self.storage.put("event", f"{event.at:012d}-{event.id}", event.to_json())
+        return event
+
+    def log(self, **fields: Any) -> Event:
+        fields.setdefault("purpose", {})
+        fields.setdefault("claims", [])
+        return self.record(Event(id=new_id(), at=self.now(), **fields))
+
+    def history(self) -> list[Event]:
+        out = []
+        for _, v in self.storage.all("event"):
+            v = {k: val for k, val in v.items() if k != "at_iso"}
+            out.append(Event(**v))
+        return sorted(out, key=lambda e: e.at)
+
+    def history_json(self) -> list[dict[str, Any]]:
+        return [e.to_json() for e in self.history()]
+
+    # ------------------------------------------------------------ reminders
+    def expiry_reminders(self, within_days: int = REMINDER_DAYS) -> list[dict[str, Any]]:
+        """Cards whose credential, document or coverage ends within ``within_days`` (or has ended)."""
+        today = dt.datetime.fromtimestamp(self.now(), dt.timezone.utc).date()
+        out = []
+        for card in self.cards():
+            ends: list[tuple[str, dt.date]] = []
+            if card.exp:
+                ends.append(("technical", dt.datetime.fromtimestamp(card.exp, dt.timezone.utc).date()))
+            for layer, claim in (("document", "date_of_expiry"), ("coverage", "ending_date")):
+                try:
+                    ends.append((layer, dt.date.fromisoformat(str(card.claims.get(claim)))))
+                except ValueError:
+                    pass
+            if card.copies_left == 0:
+                out.append({"card_id": card.id, "vct": card.vct, "layer": "copies", "date": None, "days_left": 0})
+            for layer, end in ends:
+                days = (end - today).days
+                if days <= within_days:
+                    out.append({"card_id": card.id, "vct": card.vct, "layer": layer, "date": end.isoformat(),
+                                "days_left": days})
+        return out
