@@ -190,7 +190,7 @@ def jwk_to_public_key(jwk: Any) -> ec.EllipticCurvePublicKey:
     if "d" in jwk:
         raise JoseError("key", "JWK contains a private key")
     crv, x, y = jwk.get("crv"), jwk.get("x"), jwk.get("y")
-    if crv not in _CRV_NAMES or not isinstance(x, str) or not isinstance(y, str):
+    if not isinstance(crv, str) or crv not in _CRV_NAMES or not isinstance(x, str) or not isinstance(y, str):
         raise JoseError("key", "unsupported or incomplete EC JWK")
     try:
         return _ec_key_from_coordinates(crv, x, y)
@@ -257,7 +257,7 @@ def parse_compact(token: str, max_bytes: int = MAX_TOKEN_BYTES) -> CompactJws:
     h, p, s = parts
     header = json_object(b64u_decode_strict(h), "header")
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGS:  # RFC 9901 §7.1 step 2: none and symmetric algs are refused
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGS:  # RFC 9901 §7.1 step 2: none and symmetric algs are refused
         raise JoseError("alg", f"algorithm {alg!r} is not allowed")
     payload_bytes = b64u_decode_strict(p)
     signature = b64u_decode_strict(s)

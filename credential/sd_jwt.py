@@ -719,10 +719,13 @@ class HolderView:
 def holder_view(sd_jwt: str) -> HolderView:
     """Parse one's own SD-JWT (no signature check: the wallet checks trust separately)."""
     parsed = parse(sd_jwt)
-    jws = jose.parse_compact(parsed.jwt)
-    payload = jws.payload()
+    try:
+        jws = jose.parse_compact(parsed.jwt)
+        payload = jws.payload()
+    except jose.JoseError as exc:
+        raise Rejected(R_JWT_MALFORMED, exc.detail) from None
     sd_alg = payload.get("_sd_alg", "sha-256")
-    if sd_alg not in _HASHES:
+    if not isinstance(sd_alg, str) or sd_alg not in _HASHES:
         raise Rejected(R_SD_ALG)
     index = {digest(t, sd_alg): (i, _decode_disclosure(t)) for i, t in enumerate(parsed.disclosures)}
     view = HolderView(parsed.jwt, jws.header, payload)
@@ -733,8 +736,11 @@ def holder_view(sd_jwt: str) -> HolderView:
             raise Rejected(R_TOO_DEEP)
         if isinstance(value, dict):
             out = {k: walk(v, (*path, k), parent, depth + 1) for k, v in value.items() if k not in ("_sd", "_sd_alg")}
-            for d in value.get("_sd", []) or []:
-                hit = index.get(d)
+            sd = value.get("_sd", [])
+            if not isinstance(sd, list):
+                raise Rejected(R_PAYLOAD, "_sd is not an array")
+            for d in sd:
+                hit = index.get(d) if isinstance(d, str) else None
                 if hit and len(hit[1]) == 3:
                     i, (_, name, raw) = hit
                     nodes[i] = DisclosureNode(i, parsed.disclosures[i], (*path, name), name, raw, parent)
@@ -744,7 +750,8 @@ def holder_view(sd_jwt: str) -> HolderView:
             out_list: list[Any] = []
             for item in value:
                 if isinstance(item, dict) and set(item) == {"..."}:
-                    hit = index.get(item["..."])
+                    d = item["..."]
+                    hit = index.get(d) if isinstance(d, str) else None
                     if hit and len(hit[1]) == 2:
                         i, (_, raw) = hit
                         pos = (*path, len(out_list))

@@ -90,7 +90,7 @@ def issue_vc(
     ``strict_paths`` makes it an error (for paths a person typed)."""
     paths = [tuple(p) for p in sd_paths]
     for p in paths:
-        if p and p[0] in NEVER_DISCLOSABLE and len(p) == 1:
+        if p and p[0] in NEVER_DISCLOSABLE:  # nor any member inside them
             raise ValueError(f"claim {p[0]!r} must never be selectively disclosable")
     body: dict[str, Any] = {k: v for k, v in claims.items() if k not in NEVER_DISCLOSABLE}
     registered: dict[str, Any] = {"vct": vct, "iat": iat}
@@ -158,8 +158,8 @@ def _without_typ(policy: sd_jwt.VerifyPolicy) -> sd_jwt.VerifyPolicy:
 def check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | None) -> None:
     payload = verified.payload
     for path, name, _ in verified.disclosed:
-        if len(path) == 1 and name in NEVER_DISCLOSABLE:
-            raise Rejected(R_DISCLOSABLE, f"claim {name!r}")
+        if path and path[0] in NEVER_DISCLOSABLE:
+            raise Rejected(R_DISCLOSABLE, f"claim {path[0]!r}")
     vct = payload.get("vct")
     if not isinstance(vct, str) or not vct:
         raise Rejected(R_VCT_MISSING)

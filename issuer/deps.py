@@ -23,7 +23,7 @@ from credential.jose import SigningKey
 
 @dataclass(frozen=True)
 class FieldError:
-    path: tuple
+    path: str
     code: str
     en: str
     da: str
@@ -84,15 +84,15 @@ def validate_claims(ctype, claims: Any) -> list:
         if err.validator == "required":
             missing = re.findall(r"'([^']+)' is a required property", err.message)
             path = (*path, *(missing[:1]))
-            errors.append(FieldError(path, "required", "This field is required.", "Feltet skal udfyldes."))
+            errors.append(FieldError(".".join(map(str, path)), "required", "This field is required.", "Feltet skal udfyldes."))
         else:
-            errors.append(FieldError(path, str(err.validator), "This value is not valid here.",
+            errors.append(FieldError(".".join(map(str, path)), str(err.validator), "This value is not valid here.",
                                      "Værdien er ikke gyldig her."))
     if isinstance(claims, dict):
         for a, b in (("starting_date", "ending_date"), ("date_of_issuance", "date_of_expiry")):
             try:
                 if date.fromisoformat(claims[a]) > date.fromisoformat(claims[b]):
-                    errors.append(FieldError((b,), "date_order", f"Must not be before {a}.",
+                    errors.append(FieldError(b, "date_order", f"Must not be before {a}.",
                                              f"Må ikke ligge før {a}."))
             except (KeyError, TypeError, ValueError):
                 pass

@@ -10,7 +10,9 @@ Operator workflow (HOME is the operator's workspace directory)::
     esspass trust-list sign --home HOME --list pub-eaa --valid-days 30
     esspass trust-list show HOME/signed/pub-eaa.jwt
 
-Checks with exact, machine-readable output (one JSON object; exit 0 PASSED, 1 FAILED, 2 bad usage)::
+Checks with exact, machine-readable output (one JSON object; exit 0 PASSED, 1 FAILED, 2 bad usage,
+i.e. a missing option, an unreadable file, or an anchor that is not a PEM certificate). Whatever a
+readable list or x5c file holds (empty, garbage, hostile JSON) is FAILED with a reason code::
 
     esspass trust-list verify LIST.jwt --anchor OPERATOR_CERT.pem [--state-dir DIR] [--at UNIX_TIME]
     esspass trust-list check-issuer --list LIST.jwt --anchor OPERATOR_CERT.pem --x5c CHAIN.pem \
@@ -59,7 +61,7 @@ from .operator import (
 from .rollback import RollbackState
 from .store import TrustStore
 from .tables import lote_table
-from .validation import validate_list
+from .validation import MAX_LIST_BYTES, validate_list
 
 app = typer.Typer(help="Trust lists (ETSI TS 119 602 LoTE): operate, sign, verify.", no_args_is_help=True)
 
@@ -96,6 +98,21 @@ def _read_text(path: Path, what: str) -> str:
         raise  # unreachable
 
 
+def _read_untrusted(path: Path, what: str) -> str:
+    """The bytes of a file under test (a list, a chain), as text; exit 2 only when it cannot be read.
+
+    Whatever a readable file holds is for the checks to reject: at most ``MAX_LIST_BYTES + 1``
+    bytes are read (a larger file then fails as too large), and bytes that are not ASCII are
+    replaced so the JWS parser refuses them."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_LIST_BYTES + 1)
+    except OSError as exc:
+        _usage(f"cannot read {what}: {exc}")
+        raise  # unreachable
+    return data.decode("ascii", errors="replace").strip()
+
+
 def _read_certs(path: Path, what: str):
     try:
         certs = C.read_certificates(path)
@@ -107,12 +124,23 @@ def _read_certs(path: Path, what: str):
     return certs
 
 
+def _chain_under_test(text: str) -> list:
+    """The issuer chain of check-issuer: PEM certificates, leaf first; none is issuer.untrusted."""
+    try:
+        chain = C.load_pem_certificates(text.encode("ascii", errors="replace"))
+    except ValueError as exc:
+        raise R.Rejected(R.ISSUER_UNTRUSTED, f"x5c file: {exc}") from None
+    if not chain:
+        raise R.Rejected(R.ISSUER_UNTRUSTED, "x5c file holds no certificate")
+    return chain
+
+
 def _declared_type(token: str) -> str:
     """The LoTEType a list says it is (used only to pick the pinned anchor's list type)."""
     try:
-        t = parse_compact(token, max_bytes=4 * 1024 * 1024).payload()["LoTE"]["ListAndSchemeInformation"]["LoTEType"]
+        t = parse_compact(token, max_bytes=MAX_LIST_BYTES).payload()["LoTE"]["ListAndSchemeInformation"]["LoTEType"]
         return t if t in (PUB_EAA, WRPAC, WRPRC) else PUB_EAA
-    except (JoseError, KeyError, TypeError, ValueError):
+    except (JoseError, KeyError, TypeError, ValueError, RecursionError):
         return PUB_EAA
 
 
@@ -132,14 +160,18 @@ def verify(
     expect: Optional[str] = typer.Option(None, "--list", help=f"expected list ({LIST_HELP}); default: as declared"),
 ) -> None:
     """Validate a signed list (§2, §3); prints {"result","reason","sequence_number","entities"}."""
-    token = _read_text(list_file, "the list")
+    token = _read_untrusted(list_file, "the list")
     anchors = _read_certs(anchor, "the anchor")
     list_type = _list_type(expect) if expect else _declared_type(token)
+    if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
+        _usage("--state-dir is not a directory")
     state = RollbackState(state_dir) if state_dir is not None else None
     try:
         validated = validate_list(token, anchors, list_type, _now(at), state)
     except R.Rejected as exc:
         _emit({"result": "FAILED", "reason": exc.code, "sequence_number": None, "entities": None}, 1)
+    except OSError as exc:  # the rollback state could not be written
+        _usage(f"cannot write the rollback state: {exc}")
     _emit({"result": "PASSED", "reason": None, "sequence_number": validated.sequence_number,
            "entities": len(validated.lote.entities)}, 0)
 
@@ -153,14 +185,14 @@ def check_issuer_command(
     at: int = typer.Option(..., "--at", help="signing time T (Unix time)"),
 ) -> None:
     """§4: is this issuer trusted for VCT at T? Prints {"result","reason","entity"}."""
-    token = _read_text(list_file, "the list")
+    token = _read_untrusted(list_file, "the list")
     anchors = _read_certs(anchor, "the anchor")
-    chain = _read_certs(x5c, "the x5c chain")
+    chain_text = _read_untrusted(x5c, "the x5c chain")
     now = int(time.time())
     store = TrustStore(anchors={PUB_EAA: anchors})
     try:
         store.update(PUB_EAA, token, now)
-        trust = check_issuer(store, chain, vct, at, now)
+        trust = check_issuer(store, _chain_under_test(chain_text), vct, at, now)
     except R.Rejected as exc:
         _emit({"result": "FAILED", "reason": exc.code, "entity": None}, 1)
     _emit({"result": "PASSED", "reason": None, "entity": trust.entity_name}, 0)
@@ -288,13 +320,13 @@ def show(
     """Show a signed list (or an operator's draft) as a table. Does not validate: use verify."""
     try:
         if list_file is not None:
-            document = parse_compact(_read_text(list_file, "the list"), max_bytes=4 * 1024 * 1024).payload()
+            document = parse_compact(_read_text(list_file, "the list"), max_bytes=MAX_LIST_BYTES).payload()
         elif home is not None:
             document = _open(home).load_draft(_list_type(list_name))
         else:
             _usage("give LIST.jwt or --home")
         lote = parse_lote(document)
-    except (JoseError, KeyError, TypeError, ValueError) as exc:
+    except (JoseError, KeyError, TypeError, ValueError, RecursionError) as exc:
         _usage(f"not a readable list: {exc}")
     Console().print(lote_table(lote))
 

@@ -5,13 +5,24 @@
 - the EU scheme operator and its three signed lists (Pub-EAA, WRPAC, WRPRC);
 - the Nordic liaison institutions as Pub-EAA providers: Udbetaling Danmark (DK), Försäkringskassan
   (SE), Arbeids- og velferdsdirektoratet / NAV (NO), Kela (FI), Sjúkratryggingar Íslands (IS); each
-  has an institution CA, a credential-signing and a status-list-signing certificate, and Issuance and
-  Revocation services for ``urn:eudi:pda1:1`` and ``urn:eudi:ehic:1``;
+  has two CAs with separate keys: a credential CA (issues the credential-signing certificate, listed
+  in the entity's Issuance service for ``urn:eudi:pda1:1`` and ``urn:eudi:ehic:1``) and a status CA
+  (issues the status-list-signing certificate, listed in its Revocation service). A status-signing
+  certificate therefore never passes ``check_issuer`` and a credential-signing certificate never
+  passes ``check_status_signer``;
 - a relying-party access CA (WRPAC list) and a registrar (WRPRC list);
 - registered relying parties: Arbejdstilsynet (``a1-inspection``), a border police unit and a
   hospital (``ehic-care``), and ``verifier`` for the local verifier service (all three presets).
 
 Lists whose NextUpdate is less than a day away are re-signed with the next sequence number.
+
+Homes made by the earlier layout (one institution CA listed under both Issuance and Revocation) are
+detected and migrated in place, as an operator would: each institution gets a status CA, a new
+status-signing key and certificate under it (the old key is retired: its certificate, issued by the
+credential CA, would still pass ``check_issuer``), and its Revocation service is changed
+from ``now`` on to list the status CA (the old state moves to ServiceHistory, never rewritten). The
+operator, its key and the sequence numbers stay, so parties' rollback state keeps working, and the
+Pub-EAA list is re-signed. Credential keys and certificates are kept.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from rich.table import Table
 
 from credential.jose import SigningKey
@@ -36,9 +48,10 @@ from .model import (
     SVC_WRPRC_ISSUANCE,
     WRPAC,
     WRPRC,
+    certificate_der_list,
     parse_lote,
 )
-from .operator import Operator, add_entity, add_service
+from .operator import Operator, OperatorError, add_entity, add_service, find_service, update_service
 from .relying_party import x509_hash_client_id
 from .store import TrustStore, load_trusted_lists
 from .tables import lote_table
@@ -113,11 +126,12 @@ class Institution:
     slug: str
     name: str
     country: str
-    ca_cert: x509.Certificate
+    ca_cert: x509.Certificate  # credential CA: listed in the Issuance service
     credential_key: SigningKey
     credential_chain: list[x509.Certificate]
     status_key: SigningKey
     status_chain: list[x509.Certificate]
+    status_ca_cert: x509.Certificate  # status CA: listed in the Revocation service
 
     @property
     def credential_x5c(self) -> list[str]:
@@ -217,6 +231,14 @@ def _cert(path: Path, make) -> x509.Certificate:
     return cert
 
 
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
 def _institution(home: Path, slug: str, name: str, country: str, now: int) -> Institution:
     d = home / "institutions" / slug
     ca_key = _key(d / "ca-key.pem")
@@ -227,11 +249,60 @@ def _institution(home: Path, slug: str, name: str, country: str, now: int) -> In
     cred = _cert(d / "credential-cert.pem", lambda: C.end_entity_certificate(
         cred_key, f"{name} credential signing", country=country, organization=name, ca_key=ca_key,
         ca_cert=ca, not_before=now - 30 * DAY, not_after=now + 3 * YEAR))
+    status_ca_key = _key(d / "status-ca-key.pem")
+    status_ca = _cert(d / "status-ca-cert.pem", lambda: C.ca_certificate(
+        status_ca_key, f"{name} Status List CA", country=country, organization=name,
+        not_before=now - 30 * DAY, not_after=now + 10 * YEAR))
+    status_path = d / "status-cert.pem"
+    status = C.read_certificates(status_path)[0] if status_path.exists() else None
+    if status is not None and not _issued_by(status, status_ca):
+        # Earlier layout: issued by the credential CA, so that certificate would pass check_issuer.
+        # It is public (in old status tokens), so its key is retired and a new one made.
+        C.write_private_key(d / "status-key.pem", SigningKey.generate("P-256"))
+        status = None
     status_key = _key(d / "status-key.pem")
-    status = _cert(d / "status-cert.pem", lambda: C.end_entity_certificate(
-        status_key, f"{name} status list signing", country=country, organization=name,
-        ca_key=ca_key, ca_cert=ca, not_before=now - 30 * DAY, not_after=now + 3 * YEAR))
-    return Institution(slug, name, country, ca, cred_key, [cred, ca], status_key, [status, ca])
+    if status is None:
+        status = C.end_entity_certificate(
+            status_key, f"{name} status list signing", country=country, organization=name,
+            ca_key=status_ca_key, ca_cert=status_ca, not_before=now - 30 * DAY, not_after=now + 3 * YEAR)
+        C.write_certificates(status_path, [status])
+    return Institution(slug, name, country, ca, cred_key, [cred, ca], status_key, [status, status_ca],
+                       status_ca)
+
+
+def _issuance_service(name: str) -> str:
+    return f"{name} credential issuance"
+
+
+def _revocation_service(name: str) -> str:
+    return f"{name} status lists"
+
+
+def _migrate_services(operator: Operator, eco: Ecosystem, now: int) -> bool:
+    """Bring a Pub-EAA draft of the earlier layout to the current one (see the module docstring).
+
+    The earlier layout is recognised by a Revocation service that lists the institution's credential
+    CA. True when the draft changed (the list must then be re-signed)."""
+    doc = operator.load_draft(PUB_EAA)
+    changed = False
+    for slug, name, _country, _uri in INSTITUTIONS:
+        inst = eco.institutions[slug]
+        service_name = _revocation_service(name)
+        try:
+            info = find_service(doc, name, service_name)["ServiceInformation"]
+        except OperatorError:
+            continue  # removed by the operator: leave that choice alone
+        if C.der(inst.ca_cert) not in certificate_der_list(info.get("ServiceDigitalIdentity", {})):
+            continue
+        certs = [inst.status_ca_cert]
+        try:
+            doc = update_service(doc, name, service_name, now, certificates=certs)
+        except OperatorError:  # ``now`` is not after the current state (clock moved back): regenerate
+            info["ServiceDigitalIdentity"] = {"X509Certificates": [{"val": v} for v in C.x5c_of(certs)]}
+        changed = True
+    if changed:
+        operator.save_draft(doc)
+    return changed
 
 
 def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
@@ -276,19 +347,21 @@ def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
         for slug, name, country, uri in INSTITUTIONS:
             inst = eco.institutions[slug]
             operator.change(PUB_EAA, add_entity, name, country, uri)
-            operator.change(PUB_EAA, add_service, name, f"{name} credential issuance", SVC_PUBEAA_ISSUANCE,
+            operator.change(PUB_EAA, add_service, name, _issuance_service(name), SVC_PUBEAA_ISSUANCE,
                             [inst.ca_cert], start, credential_types=VCTS)
-            operator.change(PUB_EAA, add_service, name, f"{name} status lists", SVC_PUBEAA_REVOCATION,
-                            [inst.ca_cert], start)
+            operator.change(PUB_EAA, add_service, name, _revocation_service(name), SVC_PUBEAA_REVOCATION,
+                            [inst.status_ca_cert], start)
         operator.change(WRPAC, add_entity, "ESSPASS Access CA", "EU", "https://trust.esspass.eu/wrpac")
         operator.change(WRPAC, add_service, "ESSPASS Access CA", "Relying party access certificates",
                         SVC_WRPAC_ISSUANCE, [wrpac_ca], start)
         operator.change(WRPRC, add_entity, "ESSPASS Registrar", "EU", "https://trust.esspass.eu/wrprc")
         operator.change(WRPRC, add_service, "ESSPASS Registrar", "Relying party registration certificates",
                         SVC_WRPRC_ISSUANCE, [registrar], start)
+    migrated = () if fresh else ((PUB_EAA,) if _migrate_services(operator, eco, now) else ())
     for list_type in LIST_TYPES:
         path = operator.signed_path(list_type)
-        if not path.exists() or _next_update(path) < now + DAY or _issue_time(path) > now:
+        if (list_type in migrated or not path.exists() or _next_update(path) < now + DAY
+                or _issue_time(path) > now):
             operator.sign(list_type, now, now + LIST_VALIDITY)
     C.atomic_write(home / "ecosystem.json", json.dumps({
         "operator_cert": "operator/operator-cert.pem",

@@ -16,6 +16,10 @@ from pathlib import Path
 from .certificates import atomic_write
 
 
+class RollbackStateError(ValueError):
+    """A stored record cannot be read; callers fail closed (``list.rollback``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AcceptedList:
     operator: str
@@ -59,8 +63,13 @@ class RollbackState:
         path = self._path(key)
         if not path.exists():
             return None
-        data = json.loads(path.read_text("utf-8"))
-        record = AcceptedList(**data)
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            record = AcceptedList(**data)
+            if not isinstance(record.sequence_number, int) or not isinstance(record.content_sha256, str):
+                raise TypeError("bad field types")
+        except (OSError, ValueError, TypeError, RecursionError) as exc:
+            raise RollbackStateError(f"unreadable rollback state {path.name}: {type(exc).__name__}") from None
         self._memory[key] = record
         return record
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 
 from . import reasons as R
 from .model import LIST_TYPES
-from .rollback import RollbackState
+from .rollback import RollbackState, RollbackStateError
 from .validation import ValidatedList, validate_list
 
 
@@ -48,7 +48,10 @@ class TrustStore:
         for list_type in LIST_TYPES:
             for anchor in self.anchors.get(list_type, []):
                 for operator in _operators_of(anchor):
-                    accepted = self.state.get(operator, list_type)
+                    try:
+                        accepted = self.state.get(operator, list_type)
+                    except RollbackStateError:
+                        continue  # validate_list fails such a list closed (list.rollback)
                     if accepted is not None and list_type not in self.lists:
                         try:
                             self.update(list_type, accepted.token, now)

@@ -43,7 +43,7 @@ from .model import (
     parse_lote,
 )
 from .paths import PathError, build_path, signs_digitally
-from .rollback import AcceptedList, RollbackState, is_rollback
+from .rollback import AcceptedList, RollbackState, RollbackStateError, is_rollback
 from .schema import schema_errors
 
 LIST_TYP = "trustlist+jwt"
@@ -225,7 +225,10 @@ def validate_list(
     operator = f"{lote.territory}:{lote.operator_name}"
     digest = content_digest(document)
     if state is not None:
-        previous = state.get(operator, expected_type)
+        try:
+            previous = state.get(operator, expected_type)
+        except RollbackStateError as exc:  # cannot tell whether this is a rollback: fail closed
+            raise R.Rejected(R.LIST_ROLLBACK, str(exc)) from None
         if is_rollback(previous, lote.sequence_number, digest):
             raise R.Rejected(
                 R.LIST_ROLLBACK,

@@ -9,6 +9,7 @@ verifier stays usable on its own.
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,14 @@ def _shared_query(name: str) -> dict[str, Any] | None:
 
 
 def get(name: str) -> Preset:
-    """The preset called ``name``; KeyError if there is none."""
+    """The preset called ``name``; KeyError if there is none. Callers must not modify ``dcql_query``."""
+    if name not in _TABLE:
+        raise KeyError(name)
+    return _get(name)
+
+
+@lru_cache(maxsize=None)
+def _get(name: str) -> Preset:
     query_id, vct, paths = _TABLE[name]
     query = _shared_query(name)
     if query is not None:

@@ -26,6 +26,8 @@ class InspectionRecords:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path) if path is not None else ":memory:", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # a lost last record on power loss is acceptable
         self._db.execute("CREATE TABLE IF NOT EXISTS records (time INTEGER NOT NULL, data TEXT NOT NULL)")
         self._db.commit()
 

@@ -48,7 +48,21 @@ def test_untrusted(pki):
     assert code(store, [stranger]) == "issuer.untrusted"
     assert code(store, "bm90LWEtaGFzaA") == "issuer.untrusted"  # unknown x5t#S256
     assert code(store, [pki.cred], at=NOW - 3 * YEAR) == "issuer.untrusted"  # certificate not valid at T
-    assert code(store, [pki.cred], now=NOW + 4 * YEAR, at=NOW) != "Kela"  # leaf expired by now
+
+
+def test_leaf_expired_at_verification_time_is_untrusted(pki):
+    """§4 step 1: the path is validated at T, and the leaf's expiry at verification time."""
+    from credential.jose import SigningKey
+
+    store = store_of(pki, pub_eaa_doc(pki))  # list valid until NOW + 30 days
+    key = SigningKey.generate()
+    short = C.end_entity_certificate(key, "Kela short-lived signer", country="FI", organization="Kela",
+                                     ca_key=pki.ca_key, ca_cert=pki.ca, not_before=NOW - 2 * DAY,
+                                     not_after=NOW + DAY)
+    signed_at = NOW - DAY  # the leaf was valid at T
+    assert code(store, [short, pki.ca], at=signed_at, now=NOW) == "Kela"  # still valid now: trusted
+    assert code(store, [short, pki.ca], at=signed_at, now=NOW + 2 * DAY) == "issuer.untrusted"
+    assert code(store, C.x5t_s256(short), at=signed_at, now=NOW + 2 * DAY) == "issuer.untrusted"  # known, expired
 
 
 def test_x5t_s256_of_listed_and_of_known_certificate(pki):

@@ -1,0 +1,128 @@
+"""``esspass issuer ...``: serve the issuer, create offers and change credential status.
+
+``offer`` and ``revoke|suspend|reinstate`` talk to a running issuer over its case API. The API token
+is read from ``$ESSPASS_HOME/issuer/api_token`` (a local issuer with the same home) or else from
+``ESSPASS_ISSUER_API_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import typer
+
+from .settings import Settings
+
+app = typer.Typer(help="The institution's issuer: OpenID4VCI, back office, status lists.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+
+
+def _token(settings: Settings) -> str:
+    path = settings.issuer_dir / "api_token"
+    if path.exists():
+        return path.read_text("ascii").strip()
+    env = os.environ.get("ESSPASS_ISSUER_API_TOKEN")
+    if env:
+        return env.strip()
+    typer.echo("no API token: start the issuer with this ESSPASS_HOME or set ESSPASS_ISSUER_API_TOKEN", err=True)
+    raise typer.Exit(2)
+
+
+def _client(url: str | None):
+    import httpx
+
+    settings = Settings()
+    base = (url or settings.public_url).rstrip("/")
+    return httpx.Client(base_url=base, timeout=30.0,
+                        headers={"Authorization": f"Bearer {_token(settings)}"})
+
+
+def _fail(resp) -> None:
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {"detail": resp.text[:500]}
+    typer.echo(json.dumps(body, ensure_ascii=False, indent=2), err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8441, "--port"),
+          workers: int = typer.Option(1, "--workers", help="worker processes (state is in the database)")) -> None:
+    """Run the issuer (embedded defaults: state under ESSPASS_HOME)."""
+    import uvicorn
+
+    from .service import IssuerService
+
+    settings = Settings()
+    if workers > 1:
+        IssuerService(settings).close()  # first-start set-up once, before the workers race for it
+        uvicorn.run("issuer.api:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")
+        return
+    from .api import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def offer(type_: str = typer.Option(..., "--type", help="pda1 or ehic"),
+          claims: Path = typer.Option(..., "--claims", exists=True, dir_okay=False, help="CLAIMS.json"),
+          url: str | None = typer.Option(None, "--url", help="issuer URL (default ESSPASS_ISSUER_URL)"),
+          no_tx_code: bool = typer.Option(False, "--no-tx-code")) -> None:
+    """Create a case and print {"offer_uri": ..., "tx_code": ...}."""
+    if type_ not in ("pda1", "ehic"):
+        typer.echo("--type must be pda1 or ehic", err=True)
+        raise typer.Exit(2)
+    try:
+        data = json.loads(claims.read_text("utf-8"))
+    except ValueError as exc:
+        typer.echo(f"{claims}: not JSON ({exc})", err=True)
+        raise typer.Exit(2) from None
+    with _client(url) as c:
+        resp = c.post("/api/v1/cases", json={"type": type_, "claims": data, "tx_code": not no_tx_code,
+                                             "client_request_id": f"cli-{uuid.uuid4()}"})
+    if resp.status_code not in (200, 201):
+        _fail(resp)
+    body = resp.json()
+    typer.echo(json.dumps({"offer_uri": body["offer_uri"], "tx_code": body["tx_code"]}))
+
+
+def _status_command(action: str):
+    def command(document_number: str = typer.Option(..., "--document-number"),
+                reason: str = typer.Option(f"{action} from the command line", "--reason"),
+                url: str | None = typer.Option(None, "--url", help="issuer URL (default ESSPASS_ISSUER_URL)")) -> None:
+        with _client(url) as c:
+            resp = c.post(f"/api/v1/documents/{document_number}/{action}", json={"reason": reason})
+        if resp.status_code != 200:
+            _fail(resp)
+        typer.echo(json.dumps(resp.json()))
+
+    command.__doc__ = f"{action.capitalize()} every credential of a document; the status list is republished."
+    return command
+
+
+for _action in ("revoke", "suspend", "reinstate"):
+    app.command(_action)(_status_command(_action))
+
+
+@app.command("add-user")
+def add_user(username: str, role: str = typer.Option("officer", "--role"),
+             password: str = typer.Option(..., "--password", prompt=True, hide_input=True)) -> None:
+    """Add a back-office user (officer or admin) to the local database."""
+    from .service import IssuerService
+
+    svc = IssuerService(Settings())
+    try:
+        svc.add_user(username, password, role)
+    finally:
+        svc.close()
+    typer.echo(f"user {username} ({role}) added")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

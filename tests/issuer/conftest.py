@@ -1,0 +1,103 @@
+"""Issuer test fixtures: a real uvicorn server on loopback per test, on SQLite and (when
+ESSPASS_TEST_POSTGRES_URL is set) PostgreSQL. ESSPASS_REQUIRE_ALL=1 turns skips into failures."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from issuer.api import create_app
+from issuer.service import IssuerService
+from issuer.settings import Settings
+
+
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
+        pytest.fail(f"required but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Running:
+    url: str
+    service: IssuerService
+    settings: Settings
+    home: Path
+
+    @property
+    def api_token(self) -> str:
+        return self.service.api_token
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30,
+                            headers={"Authorization": f"Bearer {self.api_token}"})
+
+
+class ServerThread:
+    def __init__(self, app, port: int) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.time() + 20
+        while not self.server.started:
+            if time.time() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("ESSPASS_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("ESSPASS_TEST_POSTGRES_URL is not set")
+    import sqlalchemy as sa
+
+    from issuer.store import make_engine
+
+    schema_db = f"esspass_issuer_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(sa.text(f'CREATE DATABASE "{schema_db}"'))
+    admin.dispose()
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{schema_db}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return None
+    return _postgres_url()
+
+
+@pytest.fixture
+def server(tmp_path, db_url):
+    port = free_port()
+    settings = Settings(home=tmp_path / "home", issuer_url=f"http://127.0.0.1:{port}", database_url=db_url,
+                        status_list_size=10_000)
+    service = IssuerService(settings)
+    app = create_app(settings, service)
+    with ServerThread(app, port):
+        yield Running(f"http://127.0.0.1:{port}", service, settings, tmp_path / "home")
+    service.close()

@@ -1,0 +1,84 @@
+"""The inspector console in real Chromium (Playwright): choose a preset → QR → decision, in Danish and English."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import httpx
+import pytest
+
+from tests.verifier import wallet_client as W
+from tests.verifier.helpers import NOW, issue, status_token
+from tests.verifier.servers import Clock, StatusServer, free_port, serve_app
+from verifier.api import create_app
+from verifier.service import VerifierService
+from verifier.settings import VerifierSettings
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+
+def _browser_or_skip(p):
+    if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
+        if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    try:
+        return p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
+                                 args=ARGS, headless=True)
+    except Exception as exc:  # pragma: no cover - environment dependent
+        if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
+            raise
+        pytest.skip(f"chromium cannot be launched: {exc}")
+
+
+def test_console_preset_qr_decision(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port = free_port()
+    clock = Clock(NOW)
+    svc = VerifierService(VerifierSettings(home=tmp_path, verifier_url=f"http://127.0.0.1:{port}"), clock=clock)
+    store = svc.ecosystem.trust_store(NOW)
+    with StatusServer() as status, serve_app(create_app(service=svc), port) as url, \
+            sync_api.sync_playwright() as p, httpx.Client(timeout=10) as client:
+        browser = _browser_or_skip(p)
+        page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+        try:
+            uri = status.url + "/udk/1"
+            status.tokens["/udk/1"] = status_token(svc.ecosystem, uri=uri, revoked={9: 1})
+            good = issue(svc.ecosystem, idx=3, status_uri=uri)
+            revoked = issue(svc.ecosystem, idx=9, status_uri=uri)
+
+            def run_check(cred, lang):
+                page.goto(f"{url}/?lang={lang}")
+                page.click("#preset-a1-inspection")
+                page.wait_for_selector("#qr svg")
+                auth = page.get_attribute("#wallet-link", "href")
+                assert auth.startswith("openid4vp://")
+                fetched = W.fetch_request(auth, client, store, NOW)
+                r = W.post_response(fetched, client, W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW))
+                assert r.status_code == 200, r.text
+                page.wait_for_selector("#decision", timeout=15000)  # the pending page refreshes itself
+                return page
+
+            run_check(good, "da")
+            assert page.get_attribute("#decision", "data-result") == "PASSED"
+            assert "Gyldig" in page.inner_text("#decision")
+            assert "Kowalski" in page.inner_text("#claims")
+            colour = page.eval_on_selector("#decision", "e => getComputedStyle(e).backgroundColor")
+            assert colour == "rgb(19, 115, 51)"  # green
+
+            run_check(revoked, "en")
+            assert page.get_attribute("#decision", "data-result") == "FAILED"
+            assert "Not valid" in page.inner_text("#decision")
+            row = page.inner_text("tr[data-code='status.invalid']")
+            assert "revoked" in row
+            colour = page.eval_on_selector("#decision", "e => getComputedStyle(e).backgroundColor")
+            assert colour == "rgb(179, 38, 30)"  # red
+
+            page.goto(f"{url}/console/records?lang=en")
+            text = page.inner_text("#records")
+            assert "FAILED" in text and "PASSED" in text and "Kowalski" not in text
+        finally:
+            browser.close()

@@ -1,0 +1,131 @@
+"""The wallet against the real issuer and verifier services on loopback (OpenID4VCI + OpenID4VP)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from credential.reasons import Rejected
+from wallet.core import Wallet
+from wallet.issuance import receive
+from wallet.presentation import fetch_request, plan, respond
+from wallet.storage import KdfParams
+from wallet.trust import load_trust_store
+
+from .servers import start_services
+
+PIN = "246810"
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory):
+    svc, stop = start_services(tmp_path_factory.mktemp("home"))
+    yield svc
+    stop()
+
+
+def new_wallet(tmp_path) -> Wallet:
+    w = Wallet(tmp_path / "wallet", kdf=KdfParams(n=2**10))
+    w.create(PIN)
+    return w
+
+
+def test_receive_by_reference_with_tx_code_then_present(services, tmp_path):
+    wallet = new_wallet(tmp_path)
+    store = load_trust_store(services.trust_dir, int(time.time()))
+    offer, code, _ = services.offer("ehic")
+    got = receive(wallet, offer, store, tx_code=code)
+    [card] = got.cards
+    assert card.vct == "urn:eudi:ehic:1" and card.issuer_name == "Udbetaling Danmark"
+    assert card.copies_left >= 2  # batch of one-time copies, each with its own key
+    assert len({c.key["x"] for c in card.copies}) == len(card.copies)
+
+    from wallet.status import refresh_all
+
+    [r] = refresh_all(wallet, store)
+    assert r.status == "VALID", r
+
+    url, tid = services.request("ehic-care")
+    req = fetch_request(url, store, wallet.now())
+    assert req.name() == "ESSPASS verifier" and not req.rp.over_asking
+    consent = plan(wallet, req)
+    out = respond(wallet, consent)
+    assert "subject.familynames" in out.shared["ehic"]
+    assert "date_of_issuance" not in out.shared["ehic"]  # minimal disclosure
+    view = services.verifier.transaction_view(tid)
+    assert view["status"] == "done", view
+    assert view["decision"]["result"] == "PASSED", view["decision"]
+    assert wallet.card(card.id).copies_left == card.copies_left - 1
+    kinds = [(e.kind, e.outcome) for e in wallet.history()]
+    assert kinds == [("issuance", "received"), ("presentation", "shared")]
+
+
+def test_offer_by_value_a1(services, tmp_path):
+    wallet = new_wallet(tmp_path)
+    store = load_trust_store(services.trust_dir, int(time.time()))
+    offer, code, _ = services.offer("pda1", by_value=True)
+    assert "credential_offer=" in offer
+    [card] = receive(wallet, offer, store, tx_code=code).cards
+    assert card.claims["legislation_country"] == "DK"
+
+
+def test_tx_code_required_and_wrong_code(services, tmp_path):
+    wallet = new_wallet(tmp_path)
+    store = load_trust_store(services.trust_dir, int(time.time()))
+    offer, code, _ = services.offer("ehic")
+    with pytest.raises(Rejected) as e:
+        receive(wallet, offer, store)
+    assert e.value.code == "wallet.tx_code_required"
+    with pytest.raises(Rejected) as e:
+        receive(wallet, offer, store, tx_code="0" * len(code) if code != "0" * len(code) else "1" * len(code))
+    assert e.value.code == "wallet.token_refused"
+    assert wallet.cards() == []
+
+
+def test_untrusted_issuer_refused_and_nothing_stored(services, tmp_path):
+    """A wallet that trusts another ecosystem's lists refuses this issuer with issuer.untrusted."""
+    from trust_list.demo import build_demo_ecosystem
+
+    other = tmp_path / "other"
+    build_demo_ecosystem(other, int(time.time()))
+    store = load_trust_store(other, int(time.time()))
+    wallet = new_wallet(tmp_path)
+    offer, code, _ = services.offer("ehic")
+    with pytest.raises(Rejected) as e:
+        receive(wallet, offer, store, tx_code=code)
+    assert e.value.code == "issuer.untrusted"
+    assert e.value.reason.da  # a real Danish message
+    assert wallet.cards() == []
+    [ev] = wallet.history()
+    assert (ev.kind, ev.outcome, ev.reason) == ("issuance", "refused", "issuer.untrusted")
+
+
+def test_cli_receive_list_present_history(services, tmp_path):
+    from typer.testing import CliRunner
+
+    from wallet.cli import app
+
+    runner = CliRunner()
+    store_dir = str(tmp_path / "cli-wallet")
+    offer, code, _ = services.offer("pda1")
+    common = ["--store", store_dir, "--pin", PIN, "--trust-dir", str(services.trust_dir)]
+    r = runner.invoke(app, ["receive", offer, "--tx-code", code, *common])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["list", "--store", store_dir, "--pin", PIN, "--json"])
+    assert r.exit_code == 0, r.output
+    cards = json.loads(r.stdout)["cards"]
+    assert cards[0]["vct"] == "urn:eudi:pda1:1" and "key" not in json.dumps(cards)
+    url, tid = services.request("a1-coverage")
+    r = runner.invoke(app, ["present", url, *common, "--yes", "--json"])
+    assert r.exit_code == 0, r.output
+    shared = json.loads(r.stdout.strip().splitlines()[-1])["shared"]["pda1"]
+    assert sorted(shared) == ["ending_date", "issuing_authority", "legislation_country", "starting_date"]
+    assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
+    r = runner.invoke(app, ["history", "--store", store_dir, "--pin", PIN, "--json"])
+    events = json.loads(r.stdout)["events"]
+    assert [e["outcome"] for e in events] == ["received", "shared"]
+    assert events[1]["party"] == "ESSPASS verifier" and events[1]["purpose"]["en"]
+    r = runner.invoke(app, ["list", "--store", store_dir, "--pin", "000000", "--json"])
+    assert r.exit_code == 1

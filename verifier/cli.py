@@ -1,0 +1,289 @@
+"""``esspass verify`` and ``esspass verifier serve|request|result|sync`` (issue #5, item 3).
+
+The flags are an interface other parties' tests use: keep them exactly.
+Exit codes: 0 PASSED, 1 FAILED, 2 bad usage or unreadable input, 3 INDETERMINATE; ``verifier result`` exits 4
+while no response has arrived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn, Optional
+
+import typer
+
+EXIT = {"PASSED": 0, "FAILED": 1, "INDETERMINATE": 3}
+EXIT_USAGE = 2
+EXIT_PENDING = 4
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+DEFAULT_URL = "http://127.0.0.1:8442"
+
+app = typer.Typer(help="Verify A1 and EHIC presentations: OpenID4VP service, inspector console, offline bundles.",
+                  no_args_is_help=True)
+
+
+def _usage(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        _usage(f"cannot read {what} {path}: {exc.strerror}")
+    if len(data) > MAX_INPUT_BYTES:
+        _usage(f"{what} {path} is larger than {MAX_INPUT_BYTES} bytes")
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeError:
+        _usage(f"{what} {path} is not UTF-8 text")
+
+
+def _list_type_of(token: str) -> str | None:
+    from credential import jose
+
+    try:
+        lote = jose.parse_compact(token).payload().get("LoTE", {})
+        return lote.get("ListAndSchemeInformation", {}).get("LoTEType")
+    except (jose.JoseError, AttributeError):
+        return None
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _report(decision: dict[str, Any], lang: str) -> None:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from .web import text
+
+    t = text(lang)
+    console = Console()
+    colour = {"PASSED": "green", "FAILED": "red", "INDETERMINATE": "dark_orange"}[decision["result"]]
+    head = f"[bold]{t[decision['result']]}[/bold] ({decision['result']})\n{t[decision['result'] + '_hint']}"
+    console.print(Panel(head, style=f"bold white on {colour}"))
+    info = Table(show_header=False, box=None)
+    info.add_row(t["type"], str(decision.get("credential_type") or "-"))
+    info.add_row(t["issuer"], str(decision.get("issuer") or "-"))
+    age = decision.get("data_age") or {}
+    info.add_row(t["data_age"], f"{t['trust_list']}: {age.get('trust_list_s')} {t['seconds']}; "
+                                f"{t['status_list']}: {age.get('status_list_s')} {t['seconds']}")
+    console.print(info)
+    validity = decision.get("validity") or {}
+    if validity:
+        vt = Table(title=t["validity"])
+        for col in ("", "status", "from", "until"):
+            vt.add_column(col)
+        for layer in ("technical", "document", "coverage"):
+            v = validity.get(layer) or {}
+            vt.add_row(t[layer], str(v.get("status")), str(v.get("from") or "-"), str(v.get("until") or "-"))
+        console.print(vt)
+    if decision.get("claims"):
+        ct = Table(title=t["claims"])
+        ct.add_column("claim")
+        ct.add_column("value")
+        for k, v in decision["claims"].items():
+            ct.add_row(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
+        console.print(ct)
+    checks = Table(title=t["checks"])
+    checks.add_column("")
+    checks.add_column("code")
+    checks.add_column("")
+    style = {"pass": "green", "fail": "bold red", "unknown": "bold dark_orange"}
+    for c in decision["checks"]:
+        checks.add_row(f"[{style[c['result']]}]{t[c['result']]}[/]", c["code"], c["message"][lang])
+    console.print(checks)
+
+
+def _emit(decision: dict[str, Any], as_json: bool, lang: str) -> NoReturn:
+    if as_json:
+        sys.stdout.write(json.dumps(decision, ensure_ascii=False) + "\n")
+    else:
+        _report(decision, lang)
+    raise typer.Exit(EXIT[decision["result"]])
+
+
+# ---------------------------------------------------------------- esspass verify
+
+
+def verify_command(
+    presentation_file: Path = typer.Argument(..., help="File holding the presentation (SD-JWT, optionally +KB)."),
+    trust_list: list[Path] = typer.Option([], "--trust-list", help="Signed trust list (LIST.jwt); repeat for the "
+                                          "Pub-EAA, WRPAC and WRPRC lists. Optional with --bundle."),
+    anchor: list[Path] = typer.Option([], "--anchor", help="Pinned scheme-operator certificate (PEM)."),
+    status_list: list[str] = typer.Option([], "--status-list", help="URI=FILE: a Status List Token for that URI."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Offline bundle from `esspass verifier sync`."),
+    nonce: Optional[str] = typer.Option(None, "--nonce", help="Expected KB-JWT nonce (key binding required)."),
+    aud: Optional[str] = typer.Option(None, "--aud", help="Expected KB-JWT aud, e.g. the full client_id."),
+    no_key_binding: bool = typer.Option(False, "--no-key-binding", help="Accept a presentation without key "
+                                        "binding (paper copy); the holder's identity document must then be checked."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="a1-inspection | a1-coverage | ehic-care"),
+    at: Optional[int] = typer.Option(None, "--at", help="Verification time (Unix seconds); default now."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report: en or da."),
+    json_: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
+) -> None:
+    """Verify one presentation offline and explain the decision. Exit 0 PASSED, 1 FAILED, 3 INDETERMINATE, 2 usage."""
+    from credential.reasons import Rejected
+    from trust_list.certificates import load_pem_certificates
+    from trust_list.model import LIST_TYPES
+    from trust_list.store import TrustStore
+
+    from . import presets as P
+    from .policy import VerificationContext, verify_presentation
+    from .sources import Bundle, StatusCache
+
+    if lang not in ("en", "da"):
+        _usage("--lang must be en or da")
+    if preset is not None and preset not in P.NAMES:
+        _usage(f"--preset must be one of {', '.join(P.NAMES)}")
+    if no_key_binding and (nonce is not None or aud is not None):
+        _usage("use either --nonce and --aud, or --no-key-binding")
+    if not no_key_binding and (nonce is None or aud is None):
+        _usage("key binding needs --nonce N --aud A (or say --no-key-binding)")
+    if not anchor:
+        _usage("--anchor OPERATOR_CERT.pem is required (the pinned trust-list operator)")
+    if not trust_list and bundle is None:
+        _usage("--trust-list LIST.jwt (or --bundle BUNDLE) is required")
+    now = int(time.time()) if at is None else at
+
+    anchors = []
+    for path in anchor:
+        try:
+            anchors.extend(load_pem_certificates(_read_text(path, "anchor").encode()))
+        except ValueError:
+            _usage(f"{path} holds no PEM certificate")
+    store = TrustStore(anchors={t: list(anchors) for t in LIST_TYPES})
+    cache = StatusCache(network=True)
+    trust_fetched_at = None
+
+    def add_list(token: str, where: str) -> None:
+        list_type = _list_type_of(token)
+        if list_type not in LIST_TYPES:
+            if not json_:
+                typer.echo(f"warning: {where} is not a readable trust list", err=True)
+            return
+        try:
+            store.update(list_type, token, now)
+        except Rejected as exc:
+            if not json_:
+                typer.echo(f"warning: trust list {where} rejected: {exc.code}", err=True)
+
+    if bundle is not None:
+        try:
+            b = Bundle.load(bundle)
+        except (OSError, ValueError) as exc:
+            _usage(f"cannot load bundle {bundle}: {exc}")
+        for list_type, (token, fetched_at) in b.trust_lists.items():
+            add_list(token, f"{list_type} from the bundle")
+        trust_fetched_at = min((a for _, a in b.trust_lists.values()), default=None)
+        for uri, (token, fetched_at) in b.status_lists.items():
+            cache.put(uri, token, fetched_at, pinned=True)
+    for path in trust_list:
+        add_list(_read_text(path, "trust list"), str(path.name))
+    for item in status_list:
+        uri, sep, file = item.rpartition("=")
+        if not sep or not uri or not file:
+            _usage("--status-list takes URI=FILE")
+        cache.put(uri, _read_text(Path(file), "status list"), now, pinned=True)
+
+    presentation = _read_text(presentation_file, "presentation")
+    ctx = VerificationContext(trust=store, now=now, status=cache, preset=preset, key_binding=not no_key_binding,
+                              nonce=nonce, aud=aud, trust_fetched_at=trust_fetched_at)
+    try:
+        decision = verify_presentation(presentation, ctx)
+    finally:
+        cache.close()
+    _emit(decision.as_json(), json_, lang)
+
+
+# ---------------------------------------------------------------- esspass verifier ...
+
+
+def _url(url: Optional[str]) -> str:
+    return (url or os.environ.get("ESSPASS_VERIFIER_URL") or DEFAULT_URL).rstrip("/")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8442, "--port")) -> None:
+    """Run the OpenID4VP verifier service and the inspector console (embedded defaults under ESSPASS_HOME)."""
+    import uvicorn
+
+    from .api import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1-coverage | ehic-care"),
+            url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL).")) -> None:
+    """Start a presentation request; prints {"request_uri": "openid4vp://...", "transaction": ID}."""
+    import httpx
+
+    from . import presets as P
+
+    if preset not in P.NAMES:
+        _usage(f"--preset must be one of {', '.join(P.NAMES)}")
+    try:
+        r = httpx.post(f"{_url(url)}/openid4vp/transactions", json={"preset": preset}, timeout=10)
+    except httpx.HTTPError as exc:
+        _usage(f"verifier not reachable: {exc}")
+    if r.status_code != 200:
+        _usage(f"verifier refused: {r.text[:200]}")
+    body = r.json()
+    typer.echo(json.dumps({"request_uri": body["request_uri"], "transaction": body["transaction"]}))
+
+
+@app.command()
+def result(transaction: str = typer.Argument(..., help="Transaction ID from `esspass verifier request`."),
+           url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL)."),
+           json_: bool = typer.Option(False, "--json", help="Print the decision as one JSON object."),
+           lang: str = typer.Option("en", "--lang")) -> None:
+    """The decision of a transaction (exit 0/1/3 as `esspass verify`; 4 while no response has arrived)."""
+    import httpx
+
+    try:
+        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", timeout=10)
+    except httpx.HTTPError as exc:
+        _usage(f"verifier not reachable: {exc}")
+    if r.status_code == 404:
+        _usage("no such transaction")
+    view = r.json()
+    if view["status"] == "done":
+        _emit(view["decision"], json_, lang)
+    out = {"status": view["status"], "error": view.get("error")}
+    typer.echo(json.dumps(out) if json_ else f"{view['status']}: no presentation has arrived"
+               + (f" ({view['error']})" if view.get("error") else ""))
+    raise typer.Exit(EXIT_PENDING if view["status"] == "pending" else EXIT["FAILED"])
+
+
+@app.command()
+def sync(out: Path = typer.Option(..., "--out", help="Bundle: a directory, or a file ending in .json."),
+         status_uri: list[str] = typer.Option([], "--status-uri", help="Also fetch this Status List Token URI.")
+         ) -> None:
+    """Save the current trust lists and Status List Tokens for offline inspection."""
+    from trust_list.model import LIST_TYPES
+
+    from .service import VerifierService
+    from .settings import VerifierSettings
+    from .sources import Bundle
+
+    settings = VerifierSettings()
+    svc = VerifierService(settings)
+    now = svc.now()
+    svc.refresh_trust(now, force=True)
+    lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now) for t in LIST_TYPES if t in svc.trust.lists}
+    for uri in status_uri:
+        svc.status(uri, now)
+    statuses = svc.status.entries()
+    path = Bundle(now, lists, statuses).save(out)
+    typer.echo(json.dumps({"bundle": str(path), "trust_lists": len(lists), "status_lists": len(statuses),
+                           "created_at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat()}))

@@ -1,0 +1,221 @@
+"""OpenID4VP 1.0 verifier side (openid/OpenID4VP, tag 1.0-final), transport-free.
+
+A :class:`Transaction` is one request for one preset:
+
+* a signed Request Object (RFC 9101; OpenID4VP 1.0 §5) with header ``typ: oauth-authz-req+jwt`` and
+  ``x5c`` = the access certificate chain; ``client_id`` = ``x509_hash:<b64url SHA-256 of the access
+  certificate DER>`` (§5.9.3); ``response_type: vp_token``; ``response_mode: direct_post.jwt`` (§8.3) with
+  ``response_uri``; ``nonce`` and ``state`` (§5.2, fresh random, URL-safe); the preset's ``dcql_query`` (§6);
+  ``client_metadata`` with an ephemeral ECDH-ES P-256 key in ``jwks`` and
+  ``encrypted_response_enc_values_supported`` (§5.1, §8.3: default A128GCM); ``verifier_info`` with the
+  registration certificate (§5.1, trust-lists.md §5); ``aud`` = ``https://self-issued.me/v2`` (§5.8, static
+  discovery);
+* it is fetched by reference: ``openid4vp://?client_id=...&request_uri=...`` (§5, RFC 9101 §5.2);
+* the wallet POSTs ``response=<JWE>`` (§8.3); the JWE (ECDH-ES, ``kid`` of our key) decrypts to
+  ``{"vp_token": {"<credential query id>": ["<SD-JWT+KB>"]}, "state": ...}`` (§8.1 for dc+sd-jwt);
+* the presentation is verified with ``nonce`` = the transaction's and ``aud`` = the full ``client_id`` with
+  its prefix (Appendix B.3.6 / §14.1: KB-JWT ``aud`` is the client_id).
+
+Wrong ``state``, a replayed response, an expired transaction, a response for another nonce and an undecryptable
+response are refused with :class:`ResponseError` and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import urllib.parse
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from jwcrypto import jwe as jw_jwe
+from jwcrypto import jwk as jw_jwk
+from jwcrypto.common import JWException
+
+from credential import jose
+
+from . import presets as P
+from .policy import Decision
+
+REQUEST_TYP = "oauth-authz-req+jwt"  # RFC 9101 §10.8, OpenID4VP 1.0 §5
+STATIC_AUD = "https://self-issued.me/v2"  # OpenID4VP 1.0 §5.8
+ENC_VALUES = ["A128GCM", "A256GCM"]  # §8.3 encrypted_response_enc_values_supported
+MAX_RESPONSE_CHARS = 1024 * 1024
+
+
+class ResponseError(Exception):
+    """A refused Authorization Response: an OAuth error code (§8.5) and a clear description."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = error
+        self.description = description
+        self.status = status
+
+    def as_json(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
+
+
+@dataclass
+class RelyingParty:
+    """What this verifier signs with: its access key and chain and its registration certificate."""
+
+    access_key: jose.SigningKey
+    access_x5c: list[str]
+    client_id: str
+    registration_jws: str
+
+
+@dataclass
+class Transaction:
+    id: str
+    preset: str
+    nonce: str
+    state: str
+    created_at: int
+    expires_at: int
+    enc_key: jw_jwk.JWK = field(repr=False)
+    kid: str
+    request_object: str = ""
+    fetched: bool = False
+    decision: Decision | None = None
+    answered_at: int | None = None
+    error: str | None = None  # a wallet's error response (§8.5), e.g. access_denied
+
+    @property
+    def done(self) -> bool:
+        return self.decision is not None or self.error is not None
+
+
+def _random(n: int = 24) -> str:
+    return secrets.token_urlsafe(n)  # §5.2: only ASCII URL-safe characters
+
+
+class TransactionStore:
+    """Bounded, thread-safe, in memory (the verifier is stateless across processes by design)."""
+
+    def __init__(self, max_items: int = 10_000) -> None:
+        self.max_items = max_items
+        self._items: OrderedDict[str, Transaction] = OrderedDict()
+        self._by_kid: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def add(self, t: Transaction, now: int) -> None:
+        with self._lock:
+            for tid in [k for k, v in self._items.items() if v.expires_at + 3600 < now]:
+                self._drop(tid)
+            while len(self._items) >= self.max_items:
+                self._drop(next(iter(self._items)))
+            self._items[t.id] = t
+            self._by_kid[t.kid] = t.id
+
+    def _drop(self, tid: str) -> None:
+        t = self._items.pop(tid, None)
+        if t is not None:
+            self._by_kid.pop(t.kid, None)
+
+    def get(self, tid: str) -> Transaction | None:
+        with self._lock:
+            return self._items.get(tid)
+
+    def by_kid(self, kid: str) -> Transaction | None:
+        with self._lock:
+            tid = self._by_kid.get(kid)
+            return self._items.get(tid) if tid else None
+
+    def lock(self) -> threading.Lock:
+        return self._lock
+
+
+def client_metadata(enc_jwk: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "jwks": {"keys": [enc_jwk]},
+        "encrypted_response_enc_values_supported": list(ENC_VALUES),
+        # §11.1 vp_formats_supported; Appendix B.3.4 for dc+sd-jwt
+        "vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": ["ES256"], "kb-jwt_alg_values": ["ES256"]}},
+    }
+
+
+def new_transaction(rp: RelyingParty, preset_name: str, base_url: str, now: int, ttl: int) -> Transaction:
+    preset = P.get(preset_name)  # KeyError for an unknown preset
+    tid = _random(18)
+    key = jw_jwk.JWK.generate(kty="EC", crv="P-256")
+    kid = _random(12)
+    t = Transaction(tid, preset_name, _random(), _random(), now, now + ttl, key, kid)
+    public = json.loads(key.export_public())
+    enc_jwk = {**public, "use": "enc", "alg": "ECDH-ES", "kid": kid}  # §8.3: alg MUST be present
+    base = base_url.rstrip("/")
+    claims = {
+        "iss": rp.client_id,
+        "aud": STATIC_AUD,
+        "client_id": rp.client_id,
+        "response_type": "vp_token",
+        "response_mode": "direct_post.jwt",
+        "response_uri": f"{base}/openid4vp/response",
+        "nonce": t.nonce,
+        "state": t.state,
+        "dcql_query": preset.dcql_query,
+        "client_metadata": client_metadata(enc_jwk),
+        "verifier_info": [{"format": "registration_cert", "data": rp.registration_jws}],
+        "iat": now,
+        "exp": t.expires_at,
+    }
+    t.request_object = jose.sign_compact({"typ": REQUEST_TYP, "x5c": rp.access_x5c}, claims, rp.access_key)
+    return t
+
+
+def request_uri(t: Transaction, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/openid4vp/request/{t.id}"
+
+
+def authorization_request(t: Transaction, rp: RelyingParty, base_url: str) -> str:
+    """The ``openid4vp://`` URL for the QR code (§5, §13.1; RFC 9101 §5.2 request by reference)."""
+    query = urllib.parse.urlencode({"client_id": rp.client_id, "request_uri": request_uri(t, base_url)})
+    return f"openid4vp://?{query}"
+
+
+def decrypt_response(store: TransactionStore, response: str) -> tuple[Transaction, dict[str, Any]]:
+    """§8.3: decrypt the JWE with the ephemeral key its ``kid`` names; returns the transaction and payload."""
+    if not isinstance(response, str) or not response or len(response) > MAX_RESPONSE_CHARS:
+        raise ResponseError("invalid_request", "the response is missing or too large")
+    parts = response.split(".")
+    if len(parts) != 5:
+        raise ResponseError("invalid_request", "the response is not a compact JWE")
+    try:
+        header = jose.json_object(jose.b64u_decode_strict(parts[0]), "header")
+    except (jose.JoseError, UnicodeError):
+        raise ResponseError("invalid_request", "the response's JWE header cannot be read") from None
+    if header.get("alg") != "ECDH-ES" or header.get("enc") not in ENC_VALUES:
+        raise ResponseError("invalid_request", "the response must be encrypted with ECDH-ES and A128GCM/A256GCM")
+    kid = header.get("kid")
+    t = store.by_kid(kid) if isinstance(kid, str) else None
+    if t is None:
+        raise ResponseError("invalid_request", "the response is encrypted to a key of no known request")
+    try:
+        token = jw_jwe.JWE(algs=["ECDH-ES", *ENC_VALUES])
+        token.deserialize(response, key=t.enc_key)
+        payload = json.loads(token.payload)
+    except (JWException, ValueError, TypeError):
+        raise ResponseError("invalid_request", "the response cannot be decrypted with this request's key") from None
+    if not isinstance(payload, dict):
+        raise ResponseError("invalid_request", "the decrypted response is not a JSON object")
+    return t, payload
+
+
+def presentation_of(t: Transaction, payload: dict[str, Any]) -> str:
+    """§8.1: for DCQL, ``vp_token`` is a JSON object {credential query id: [presentation, ...]}."""
+    vp_token = payload.get("vp_token")
+    if isinstance(vp_token, str):  # tolerate a JSON-encoded object
+        try:
+            vp_token = json.loads(vp_token)
+        except ValueError:
+            raise ResponseError("invalid_request", "vp_token is not a JSON object") from None
+    if not isinstance(vp_token, dict) or not vp_token:
+        raise ResponseError("invalid_request", "vp_token is missing or not a JSON object (OpenID4VP 1.0 §8.1)")
+    qid = P.get(t.preset).query_id
+    items = vp_token.get(qid)
+    if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], str):
+        raise ResponseError("invalid_request", f"vp_token must hold exactly one presentation for '{qid}'")
+    return items[0]

@@ -1,0 +1,209 @@
+"""The verifier's imperative shell: configuration, trust lists, status cache, transactions, records.
+
+Everything the HTTP layer (``verifier.api``) and the CLI need; the decisions themselves are made by the pure
+:func:`verifier.policy.verify_presentation`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from credential.reasons import Rejected
+from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
+from trust_list.rollback import RollbackState
+from trust_list.store import TrustStore
+
+from . import openid4vp as vp
+from .policy import Decision, VerificationContext, verify_presentation
+from .records import InspectionRecords
+from .settings import VerifierSettings
+from .sources import Bundle, StatusCache
+
+FILE_CHECK_INTERVAL_S = 1.0
+FETCH_INTERVAL_S = 300
+
+
+class VerifierService:
+    def __init__(self, settings: VerifierSettings | None = None, *, clock: Callable[[], float] = time.time,
+                 status_cache: StatusCache | None = None) -> None:
+        from trust_list.demo import build_demo_ecosystem
+
+        self.settings = settings or VerifierSettings()
+        self.clock = clock
+        now = self.now()
+        self.ecosystem = build_demo_ecosystem(self.settings.ecosystem_home, now)
+        try:
+            party = self.ecosystem.relying_parties[self.settings.verifier_relying_party]
+        except KeyError:
+            raise ValueError(f"no relying party {self.settings.verifier_relying_party!r} in the ecosystem") from None
+        self.rp = vp.RelyingParty(party.access_key, party.access_x5c, party.client_id, party.registration_jws)
+        self.anchors = [self.ecosystem.operator_cert]
+        self.trust = TrustStore(anchors={t: list(self.anchors) for t in LIST_TYPES},
+                                state=RollbackState(self.settings.state_dir / "trust-state"))
+        self.trust_fetched_at: int | None = None
+        self._lock = threading.Lock()
+        self._file_mtimes: dict[str, float] = {}
+        self._last_file_check = 0.0
+        self._last_fetch = 0
+        self._fetcher = None
+        bundle = Bundle.load(self.settings.verifier_bundle) if self.settings.verifier_bundle else None
+        if bundle is not None:
+            for list_type, (token, at) in bundle.trust_lists.items():
+                self._update(list_type, token, now)
+            self.trust_fetched_at = min((at for _, at in bundle.trust_lists.values()), default=None)
+            self.status = status_cache or bundle.status_cache(network=False)
+        else:
+            self.status = status_cache or StatusCache(network=self.settings.verifier_status_network)
+            if self.settings.verifier_trust_list_urls:
+                from trust_list.fetch import TrustListFetcher
+
+                urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in self.settings.verifier_trust_list_urls.items()}
+                self._fetcher = TrustListFetcher(self.trust, urls)
+                self._fetcher.refresh_all(now)
+                self._last_fetch = now
+                self.trust_fetched_at = now
+            else:
+                self._reload_files(now, force=True)
+        self.transactions = vp.TransactionStore(self.settings.verifier_max_transactions)
+        self.records = InspectionRecords(self.settings.state_dir / "records.sqlite",
+                                         self.settings.record_fields(),
+                                         self.settings.verifier_record_retention_days)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # ------------------------------------------------------------ trust lists
+
+    def _update(self, list_type: str, token: str, now: int) -> None:
+        try:
+            self.trust.update(list_type, token.strip(), now)
+        except Rejected:
+            pass  # trust-lists.md §3: the old list stays in force; last_rejection says why
+
+    def _reload_files(self, now: int, force: bool = False) -> None:
+        """Local mode: pick up lists the operator re-signed on disk (e.g. a withdrawal mid-session)."""
+        if not force and time.monotonic() - self._last_file_check < FILE_CHECK_INTERVAL_S:
+            return
+        self._last_file_check = time.monotonic()
+        for list_type, path in self.ecosystem.list_paths.items():
+            try:
+                mtime = path.stat().st_mtime_ns
+            except OSError:
+                continue
+            if force or self._file_mtimes.get(list_type) != mtime:
+                self._file_mtimes[list_type] = mtime
+                self._update(list_type, path.read_text("ascii"), now)
+                self.trust_fetched_at = now
+
+    def refresh_trust(self, now: int, force: bool = False) -> None:
+        with self._lock:
+            if self._fetcher is not None:
+                if force or now - self._last_fetch >= FETCH_INTERVAL_S:
+                    self._fetcher.refresh_all(now)
+                    self._last_fetch = now
+                    self.trust_fetched_at = now
+            elif not self.settings.verifier_bundle:
+                self._reload_files(now, force=force)
+
+    # ------------------------------------------------------------ verification
+
+    def context(self, *, preset: str | None, nonce: str | None, aud: str | None, key_binding: bool,
+                now: int) -> VerificationContext:
+        return VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset,
+                                   key_binding=key_binding, nonce=nonce, aud=aud,
+                                   trust_fetched_at=self.trust_fetched_at)
+
+    def verify(self, presentation: str, *, preset: str | None, nonce: str | None = None, aud: str | None = None,
+               key_binding: bool = True) -> Decision:
+        now = self.now()
+        self.refresh_trust(now)
+        return verify_presentation(presentation, self.context(preset=preset, nonce=nonce, aud=aud,
+                                                               key_binding=key_binding, now=now))
+
+    # ------------------------------------------------------------ OpenID4VP
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.verifier_url.rstrip("/")
+
+    def create_transaction(self, preset: str) -> tuple[vp.Transaction, str]:
+        now = self.now()
+        t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl)
+        self.transactions.add(t, now)
+        return t, vp.authorization_request(t, self.rp, self.base_url)
+
+    def request_object(self, tid: str) -> str:
+        t = self.transactions.get(tid)
+        now = self.now()
+        if t is None:
+            raise vp.ResponseError("invalid_request", "no such request", 404)
+        if now >= t.expires_at:
+            raise vp.ResponseError("invalid_request", "this request has expired; start a new check", 410)
+        t.fetched = True
+        return t.request_object
+
+    def handle_response(self, form: dict[str, str]) -> vp.Transaction:
+        """§8.3 / §8.2: one response per transaction; refusals store nothing."""
+        now = self.now()
+        if "response" not in form and "error" in form:  # §8.5 error response (unencrypted, direct_post)
+            return self._wallet_error(form, now)
+        t, payload = vp.decrypt_response(self.transactions, form.get("response", ""))
+        if payload.get("state") != t.state:  # §8.2 / §14.2: the state binds the response to this request
+            raise vp.ResponseError("invalid_request", "the response's state does not belong to this request")
+        if now >= t.expires_at:
+            raise vp.ResponseError("invalid_request", "the request has expired; nothing was recorded")
+        if t.done:
+            raise vp.ResponseError("invalid_request", "this request was already answered (replay); nothing was recorded")
+        if "error" in payload:
+            return self._wallet_error({**payload, "state": t.state}, now, t)
+        presentation = vp.presentation_of(t, payload)
+        self.refresh_trust(now)
+        ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
+                           key_binding=not self.settings.verifier_allow_paper, now=now)
+        decision = verify_presentation(presentation, ctx)
+        if "kb.nonce" in decision.codes:
+            raise vp.ResponseError("invalid_request",
+                                   "the presentation was made for another request (nonce); nothing was recorded")
+        with self.transactions.lock():
+            if t.done:
+                raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
+            t.decision, t.answered_at = decision, now
+        self.records.add(decision, now)
+        return t
+
+    def _wallet_error(self, form: dict[str, Any], now: int, t: vp.Transaction | None = None) -> vp.Transaction:
+        if t is None:
+            state = form.get("state")
+            t = next((x for x in list(self.transactions._items.values()) if x.state == state), None) if state else None
+            if t is None:
+                raise vp.ResponseError("invalid_request", "error response for no known request")
+        if t.done or now >= t.expires_at:
+            raise vp.ResponseError("invalid_request", "this request is closed")
+        t.error = str(form.get("error"))[:64]
+        t.answered_at = now
+        return t
+
+    def transaction_view(self, tid: str) -> dict[str, Any] | None:
+        t = self.transactions.get(tid)
+        if t is None:
+            return None
+        now = self.now()
+        if t.decision is not None:
+            status = "done"
+        elif t.error is not None:
+            status = "error"
+        elif now >= t.expires_at:
+            status = "expired"
+        else:
+            status = "pending"
+        return {"transaction": t.id, "preset": t.preset, "status": status, "fetched": t.fetched,
+                "error": t.error, "expires_at": t.expires_at,
+                "decision": t.decision.as_json() if t.decision is not None else None}
+
+    def trust_list_info(self) -> dict[str, Any]:
+        now = self.now()
+        return {"trust_list_age_s": self.trust.age(PUB_EAA, now), "trust_list_fetched_at": self.trust_fetched_at}

@@ -1,0 +1,225 @@
+"""``esspass wallet``: the headless wallet agent on the same core as the app (issue #6, item 7).
+
+Keep these exactly (scripts and the demo use them):
+
+    esspass wallet receive OFFER_URI [--tx-code CODE] --store DIR --pin PIN
+    esspass wallet present OPENID4VP_URI --store DIR --pin PIN --yes
+    esspass wallet list --store DIR --pin PIN --json
+    esspass wallet history --store DIR --pin PIN --json
+    esspass wallet screenshots --out DIR
+    esspass wallet app [--store DIR]
+
+Trust comes from ``--trust-dir`` or ``ESSPASS_HOME/ecosystem`` (default ``./.esspass/ecosystem``).
+Exit codes: 0 done; 1 refused, stopped or failed (the reason code and message are printed);
+2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from credential.reasons import Rejected
+
+from . import reasons as R
+
+app = typer.Typer(help="The citizen's wallet: receive, list, present credentials and see who saw what.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+StoreOpt = typer.Option(..., "--store", help="Wallet directory (created on first receive).")
+PinOpt = typer.Option(..., "--pin", help="Wallet PIN (6-12 digits).")
+TrustOpt = typer.Option(None, "--trust-dir", help="Trust lists directory (default ESSPASS_HOME/ecosystem).")
+
+
+def _fail(exc: Rejected, as_json: bool = False) -> None:
+    if as_json:
+        typer.echo(json.dumps({"ok": False, "reason": exc.code, "en": exc.reason.en, "da": exc.reason.da}))
+    else:
+        typer.echo(f"Refused [{exc.code}]: {exc.reason.en}", err=True)
+        typer.echo(f"Afvist [{exc.code}]: {exc.reason.da}", err=True)
+    raise typer.Exit(1)
+
+
+def _open(store: Path, pin: str, create: bool = False):
+    from .core import Wallet
+
+    wallet = Wallet(store)
+    try:
+        if create:
+            wallet.open_or_create(pin)
+        else:
+            wallet.unlock(pin)
+    except Rejected as exc:
+        _fail(exc)
+    return wallet
+
+
+def _trust(trust_dir: Optional[Path]):
+    from .trust import load_trust_store
+
+    try:
+        return load_trust_store(trust_dir, int(time.time()))
+    except Rejected as exc:
+        _fail(exc)
+
+
+@app.command()
+def receive(
+    offer_uri: str = typer.Argument(..., help="openid-credential-offer://... (by value or by reference)"),
+    tx_code: Optional[str] = typer.Option(None, "--tx-code", help="Transaction code sent on another channel."),
+    store: Path = StoreOpt,
+    pin: str = PinOpt,
+    trust_dir: Optional[Path] = TrustOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Receive credentials from an issuer (OpenID4VCI pre-authorized code flow)."""
+    from .issuance import receive as do_receive
+    from .status import refresh_all
+
+    wallet = _open(store, pin, create=True)
+    trust = _trust(trust_dir)
+    try:
+        got = do_receive(wallet, offer_uri, trust, tx_code=tx_code)
+    except Rejected as exc:
+        _fail(exc, as_json)
+    try:
+        refresh_all(wallet, trust)
+    except Exception:  # noqa: BLE001 - status is best effort; never fails a receipt
+        pass
+    cards = [wallet.card(c.id).public_summary() for c in got.cards]
+    if as_json:
+        typer.echo(json.dumps({"ok": True, "cards": cards}, ensure_ascii=False))
+    else:
+        for c in cards:
+            typer.echo(f"Received {c['vct']} from {c['issuer']} ({c['copies_total']} one-time copies), id {c['id']}")
+
+
+@app.command()
+def present(
+    openid4vp_uri: str = typer.Argument(..., help="openid4vp://?client_id=...&request_uri=..."),
+    store: Path = StoreOpt,
+    pin: str = PinOpt,
+    yes: bool = typer.Option(False, "--yes", help="Consent without asking (registered claims only)."),
+    share_extra: bool = typer.Option(False, "--share-extra",
+                                     help="Also share claims the relying party is NOT registered for."),
+    trust_dir: Optional[Path] = TrustOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Present credentials to a relying party (OpenID4VP, direct_post.jwt)."""
+    from .presentation import decline, fetch_request, log_stopped, plan, respond
+
+    wallet = _open(store, pin)
+    trust = _trust(trust_dir)
+    try:
+        request = fetch_request(openid4vp_uri, trust, wallet.now())
+    except Rejected as exc:
+        log_stopped(wallet, openid4vp_uri, exc)
+        _fail(exc, as_json)
+    try:
+        consent = plan(wallet, request)
+    except Rejected as exc:
+        wallet.log(kind="presentation", party=request.name(), party_id=request.client_id, credential="",
+                   purpose=request.purpose(), outcome="failed", reason=exc.code)
+        _fail(exc, as_json)
+    err = sys.stderr
+    print(f"{request.name()} asks: {request.purpose().get('en', '')}", file=err)
+    for item in consent.items:
+        print(f"  from {item.card.vct}: {', '.join('.'.join(map(str, p)) for p in item.registered)}", file=err)
+        if item.over_asking:
+            print("  WARNING - also asks for data it is NOT registered for: "
+                  + ", ".join(".".join(map(str, p)) for p in item.over_asking)
+                  + ("  (will be shared: --share-extra)" if share_extra else "  (will NOT be shared)"), file=err)
+    if not yes and not typer.confirm("Share?", default=False, err=True):
+        decline(wallet, consent)
+        _fail(Rejected(R.DECLINED), as_json)
+    try:
+        outcome = respond(wallet, consent, include_over_asking=share_extra)
+    except Rejected as exc:
+        _fail(exc, as_json)
+    if as_json:
+        typer.echo(json.dumps({"ok": True, "relying_party": request.name(), "shared": outcome.shared,
+                               "over_asking": [".".join(map(str, p)) for _, p in request.rp.over_asking_paths],
+                               "redirect_uri": outcome.redirect_uri}, ensure_ascii=False))
+    else:
+        for qid, paths in outcome.shared.items():
+            typer.echo(f"Shared with {request.name()} ({qid}): {', '.join(paths)}")
+
+
+@app.command("list")
+def list_cards(
+    store: Path = StoreOpt,
+    pin: str = PinOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """List the credentials in the wallet."""
+    wallet = _open(store, pin)
+    try:
+        cards = [c.public_summary() for c in wallet.cards()]
+        reminders = wallet.expiry_reminders()
+    except Rejected as exc:
+        _fail(exc, as_json)
+    if as_json:
+        typer.echo(json.dumps({"cards": cards, "reminders": reminders}, ensure_ascii=False, indent=1))
+        return
+    if not cards:
+        typer.echo("No credentials.")
+    for c in cards:
+        typer.echo(f"{c['id']}  {c['vct']}  {c['issuer']}  status {c['status']}  "
+                   f"expires {c['expires_at']}  {c['copies_left']}/{c['copies_total']} copies left")
+    for r in reminders:
+        typer.echo(f"Reminder: {r['vct']} {r['layer']} ends {r['date']} ({r['days_left']} days)")
+
+
+@app.command()
+def history(
+    store: Path = StoreOpt,
+    pin: str = PinOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the history as PDF to this file."),
+    lang: str = typer.Option("en", "--lang", help="Language of the PDF: en or da."),
+) -> None:
+    """Show who received or saw which data, when, why, and the outcome."""
+    from .export import history_pdf, reason_text
+
+    wallet = _open(store, pin)
+    try:
+        events = wallet.history_json()
+        if pdf is not None:
+            pdf.write_bytes(history_pdf(wallet, lang))
+    except Rejected as exc:
+        _fail(exc, as_json)
+    if as_json:
+        typer.echo(json.dumps({"events": events}, ensure_ascii=False, indent=1))
+        return
+    for e in events:
+        extra = f" [{e['reason']}: {reason_text(e['reason'], lang)}]" if e["reason"] else ""
+        typer.echo(f"{e['at_iso']}  {e['kind']:<12} {e['outcome']:<9} {e['party']}  {', '.join(e['claims'])}{extra}")
+
+
+@app.command()
+def screenshots(
+    out: Path = typer.Option(..., "--out", help="Directory for the PNG files."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: en and da)."),
+) -> None:
+    """Render every screen offscreen with demo data, in English and Danish, into PNG files."""
+    from .ui.screenshots import render_all
+
+    paths = render_all(out, [lang] if lang else ["en", "da"])
+    for p in paths:
+        typer.echo(str(p))
+
+
+@app.command("app")
+def run_app(
+    store: Path = typer.Option(Path("./.esspass/wallet"), "--store", help="Wallet directory."),
+    trust_dir: Optional[Path] = TrustOpt,
+) -> None:
+    """Start the Kivy wallet app on this desktop."""
+    from .ui.app import run
+
+    run(store, trust_dir)

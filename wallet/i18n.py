@@ -1,0 +1,146 @@
+"""User-facing words of the wallet in English and Danish (no UI imports: the CLI and PDF use them too)."""
+
+from __future__ import annotations
+
+LANGS = ("en", "da")
+
+_T: dict[str, tuple[str, str]] = {
+    # app
+    "app.title": ("ESSPASS wallet", "ESSPASS tegnebog"),
+    "app.tagline": ("Your social security documents, under your control",
+                    "Dine dokumenter om social sikring, under din kontrol"),
+    # onboarding / unlock
+    "onb.welcome": ("Welcome", "Velkommen"),
+    "onb.intro": ("Keep your A1 certificate and European Health Insurance Card on this phone. "
+                  "You decide who sees what, and you can always see who saw it.",
+                  "Opbevar dit A1-attest og dit europæiske sygesikringskort på telefonen. "
+                  "Du bestemmer, hvem der ser hvad, og du kan altid se, hvem der har set det."),
+    "onb.choose_pin": ("Choose a PIN of 6 to 12 digits", "Vælg en pinkode på 6 til 12 cifre"),
+    "onb.repeat_pin": ("Repeat the PIN", "Gentag pinkoden"),
+    "onb.pins_differ": ("The two PINs are not the same.", "De to pinkoder er ikke ens."),
+    "onb.create": ("Create wallet", "Opret tegnebog"),
+    "onb.pin_note": ("Everything in the wallet is encrypted with a key made from your PIN. "
+                     "Nobody, not even we, can recover a forgotten PIN.",
+                     "Alt i tegnebogen er krypteret med en nøgle lavet ud fra din pinkode. "
+                     "Ingen, heller ikke vi, kan genskabe en glemt pinkode."),
+    "unlock.title": ("Enter your PIN", "Indtast din pinkode"),
+    "unlock.button": ("Unlock", "Lås op"),
+    "unlock.attempts_left": ("{n} attempts left", "{n} forsøg tilbage"),
+    "unlock.wait": ("Try again in {s} seconds", "Prøv igen om {s} sekunder"),
+    # cards
+    "cards.title": ("My documents", "Mine dokumenter"),
+    "cards.empty": ("No documents yet. Tap \"Add document\" and scan the QR code from your institution.",
+                    "Ingen dokumenter endnu. Tryk på \"Tilføj dokument\", og scan QR-koden fra din institution."),
+    "cards.add": ("Add document", "Tilføj dokument"),
+    "cards.share": ("Show to someone", "Vis til nogen"),
+    "cards.issued_by": ("Issued by {name}", "Udstedt af {name}"),
+    "cards.valid_until": ("Valid until {date}", "Gyldig til {date}"),
+    "cards.copies": ("{n} one-time copies left", "{n} engangskopier tilbage"),
+    "cards.reminder": ("Ends in {n} days", "Udløber om {n} dage"),
+    "cards.ended": ("Has ended", "Er udløbet"),
+    # detail
+    "detail.title": ("Document", "Dokument"),
+    "detail.validity": ("Validity", "Gyldighed"),
+    "detail.technical": ("Signature valid", "Signatur gyldig"),
+    "detail.document": ("Document period", "Dokumentets periode"),
+    "detail.coverage": ("Coverage period", "Dækningsperiode"),
+    "detail.status": ("Status at the issuer", "Status hos udstederen"),
+    "detail.claims": ("What the document says", "Hvad dokumentet siger"),
+    "detail.delete": ("Remove from wallet", "Fjern fra tegnebogen"),
+    "status.VALID": ("Valid", "Gyldig"),
+    "status.INVALID": ("Withdrawn by the issuer", "Trukket tilbage af udstederen"),
+    "status.SUSPENDED": ("Suspended by the issuer", "Suspenderet af udstederen"),
+    "status.UNKNOWN": ("Not checked yet", "Ikke kontrolleret endnu"),
+    "layer.ok": ("OK", "OK"),
+    "layer.not_yet": ("Not started yet", "Ikke begyndt endnu"),
+    "layer.ended": ("Ended", "Udløbet"),
+    # scan
+    "scan.title": ("Scan a QR code", "Scan en QR-kode"),
+    "scan.hint": ("Point the camera at the QR code from the issuer or the person who asks to see your document.",
+                  "Ret kameraet mod QR-koden fra udstederen eller den, der beder om at se dit dokument."),
+    "scan.open_image": ("Open image", "Åbn billede"),
+    "scan.paste": ("Paste link", "Indsæt link"),
+    "scan.go": ("Continue", "Fortsæt"),
+    "scan.link_hint": ("openid-credential-offer://… or openid4vp://…", "openid-credential-offer://… eller openid4vp://…"),
+    "scan.no_code": ("No QR code was found in the image.", "Der blev ikke fundet nogen QR-kode i billedet."),
+    "scan.unknown": ("This QR code is not for the wallet.", "Denne QR-kode er ikke til tegnebogen."),
+    "scan.tx_code": ("Code from your letter or SMS", "Kode fra dit brev eller din sms"),
+    "scan.receiving": ("Receiving your document…", "Modtager dit dokument…"),
+    # consent
+    "consent.title": ("Share your data?", "Del dine oplysninger?"),
+    "consent.who": ("Who asks", "Hvem spørger"),
+    "consent.verified": ("Registered and verified relying party", "Registreret og verificeret modtager"),
+    "consent.why": ("Why", "Hvorfor"),
+    "consent.what": ("What will be shared", "Hvad der deles"),
+    "consent.from": ("From your {doc}", "Fra dit {doc}"),
+    "consent.over_title": ("Warning: asks for more than it is registered for",
+                           "Advarsel: beder om mere, end den er registreret til"),
+    "consent.over_text": ("{name} asks for data it is not registered to receive. "
+                          "Only the registered data will be shared unless you choose otherwise.",
+                          "{name} beder om oplysninger, den ikke er registreret til at modtage. "
+                          "Kun de registrerede oplysninger deles, medmindre du vælger andet."),
+    "consent.over_agree": ("Also share the extra data (not recommended)",
+                           "Del også de ekstra oplysninger (frarådes)"),
+    "consent.not_shared": ("Not shared", "Deles ikke"),
+    "consent.share": ("Share", "Del"),
+    "consent.decline": ("Decline", "Afvis"),
+    # result
+    "result.shared": ("Shared", "Delt"),
+    "result.received": ("Document received", "Dokument modtaget"),
+    "result.declined": ("You declined. Nothing was shared.", "Du afviste. Intet blev delt."),
+    "result.refused": ("Stopped", "Stoppet"),
+    "result.done": ("Done", "Færdig"),
+    "result.shared_with": ("{name} received: {claims}", "{name} modtog: {claims}"),
+    # history
+    "history.title": ("Who saw what", "Hvem har set hvad"),
+    "history.empty": ("Nothing yet.", "Intet endnu."),
+    "history.pdf_title": ("ESSPASS wallet - history", "ESSPASS tegnebog - historik"),
+    "history.pdf_intro": ("Every document received and every time data was shown or refused, newest first. "
+                          "Exported {when}.",
+                          "Alle modtagne dokumenter og hver gang oplysninger blev vist eller afvist, nyeste først. "
+                          "Eksporteret {when}."),
+    "history.kind.issuance": ("Received", "Modtaget"),
+    "history.kind.presentation": ("Shown", "Vist"),
+    "history.outcome": ("Outcome", "Resultat"),
+    "history.outcome.received": ("received", "modtaget"),
+    "history.outcome.shared": ("shared", "delt"),
+    "history.outcome.refused": ("refused by the wallet", "afvist af tegnebogen"),
+    "history.outcome.declined": ("declined by you", "afvist af dig"),
+    "history.outcome.failed": ("failed", "mislykkedes"),
+    "history.reason": ("Reason", "Årsag"),
+    "history.purpose": ("Purpose", "Formål"),
+    "history.claims": ("Data", "Oplysninger"),
+    "history.over_asking": ("Asked beyond registration", "Bedt om ud over registreringen"),
+    "history.party_id": ("Identifier", "Identifikator"),
+    "history.export_json": ("Export JSON", "Eksportér JSON"),
+    "history.export_pdf": ("Export PDF", "Eksportér PDF"),
+    "history.exported": ("Saved to {path}", "Gemt i {path}"),
+    # settings
+    "settings.title": ("Settings", "Indstillinger"),
+    "settings.language": ("Language", "Sprog"),
+    "settings.text_size": ("Text size", "Tekststørrelse"),
+    "settings.export": ("Export history", "Eksportér historik"),
+    "settings.erase": ("Erase wallet", "Slet tegnebog"),
+    "settings.erase_confirm": ("Erase everything? Your documents and history will be gone for good.",
+                               "Slet alt? Dine dokumenter og din historik forsvinder for altid."),
+    "settings.lock": ("Lock now", "Lås nu"),
+    "settings.trust": ("Trust lists", "Tillidslister"),
+    # nav
+    "nav.cards": ("Documents", "Dokumenter"),
+    "nav.scan": ("Scan", "Scan"),
+    "nav.history": ("History", "Historik"),
+    "nav.settings": ("Settings", "Indstillinger"),
+    "nav.back": ("Back", "Tilbage"),
+}
+
+
+def t(key: str, lang: str = "en", **kw: object) -> str:
+    pair = _T.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "da" else pair[0]
+    return text.format(**kw) if kw else text
+
+
+def keys() -> list[str]:
+    return list(_T)

@@ -1,0 +1,338 @@
+"""Receiving credentials: an OpenID4VCI 1.0 client for the Pre-Authorized Code Flow.
+
+Section references are to OpenID for Verifiable Credential Issuance 1.0 (final):
+
+* §4.1 Credential Offer by value (``credential_offer``) or by reference (``credential_offer_uri``,
+  fetched with GET and answered with the offer as JSON);
+* §12.2.2 issuer metadata at ``/.well-known/openid-credential-issuer`` inserted between host and
+  path; its ``credential_issuer`` MUST equal the offer's; §12.3 / RFC 8414 authorization server
+  metadata for the ``token_endpoint`` (the issuer itself when ``authorization_servers`` is absent);
+* §6 Token Request with ``grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code``,
+  ``pre-authorized_code`` and ``tx_code`` (anonymous: no ``client_id``);
+* §7 Nonce Endpoint (``c_nonce``);
+* §8.2 Credential Request with ``proofs: {"jwt": [...]}``, one key proof per fresh P-256 key
+  (Appendix F.1: header ``typ: openid4vci-proof+jwt`` with ``jwk``; claims ``aud`` = Credential
+  Issuer Identifier, ``iat``, ``nonce``; no ``iss`` in the anonymous pre-authorized flow);
+  §8.3 Credential Response ``credentials: [{"credential": ...}]``; batch issuance (§12.2.4
+  ``batch_credential_issuance.batch_size``) gives one-time copies, each bound to its own key.
+
+Before anything is stored every credential is checked: issuer trusted for its ``vct`` on the
+Pub-EAA list at its ``iat`` (trust-lists.md §4, via ``trust_list.issuers.check_issuer_header``),
+signature and disclosures valid (RFC 9901 / SD-JWT VC), bound to the key we generated for it, and
+all copies carry the same claims. An untrusted issuer is refused with its ``issuer.*`` reason and
+the refusal is written to the history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import httpx
+
+from credential import jose, sd_jwt, sd_jwt_vc
+from credential.reasons import Rejected
+from trust_list.issuers import check_issuer_header
+from trust_list.store import TrustStore
+
+from . import http
+from . import reasons as R
+from .core import Card, Copy, Wallet, new_id, private_jwk
+
+OFFER_SCHEME = "openid-credential-offer"
+PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+PROOF_TYP = "openid4vci-proof+jwt"
+DEFAULT_COPIES = 5  # one-time copies asked for per credential (capped by the issuer's batch_size)
+MAX_COPIES = 20
+
+
+@dataclass(frozen=True)
+class TxCode:
+    length: int | None
+    input_mode: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CredentialOffer:
+    credential_issuer: str
+    configuration_ids: tuple[str, ...]
+    pre_authorized_code: str
+    tx_code: TxCode | None
+
+
+def _offer_from_json(obj: Any) -> CredentialOffer:
+    if not isinstance(obj, dict):
+        raise Rejected(R.OFFER_INVALID, "offer is not an object")
+    issuer = http.check_url(obj.get("credential_issuer"), R.OFFER_INVALID)
+    ids = obj.get("credential_configuration_ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids) or len(ids) > 10:
+        raise Rejected(R.OFFER_INVALID, "credential_configuration_ids")
+    grant = ((obj.get("grants") or {}) if isinstance(obj.get("grants"), dict) else {}).get(PRE_AUTH_GRANT)
+    if not isinstance(grant, dict) or not isinstance(grant.get("pre-authorized_code"), str):
+        raise Rejected(R.OFFER_INVALID, "only the pre-authorized code flow is supported")
+    tx = grant.get("tx_code")
+    tx_code = None
+    if isinstance(tx, dict):
+        length = tx.get("length") if isinstance(tx.get("length"), int) else None
+        tx_code = TxCode(length, str(tx.get("input_mode", "numeric")), str(tx.get("description", ""))[:300])
+    return CredentialOffer(issuer, tuple(ids), grant["pre-authorized_code"], tx_code)
+
+
+def parse_offer(uri: str, client: httpx.Client | None = None) -> CredentialOffer:
+    """§4.1: ``openid-credential-offer://?credential_offer=<json>`` or ``?credential_offer_uri=<url>``."""
+    if not isinstance(uri, str) or len(uri) > 16 * 1024:
+        raise Rejected(R.OFFER_INVALID, "missing or too long")
+    uri = uri.strip()
+    parts = urlsplit(uri)
+    if parts.scheme not in (OFFER_SCHEME, "https", "http"):
+        raise Rejected(R.OFFER_INVALID, "not a credential offer link")
+    query = parse_qs(parts.query)
+    if "credential_offer" in query:
+        try:
+            return _offer_from_json(json.loads(query["credential_offer"][0]))
+        except ValueError:
+            raise Rejected(R.OFFER_INVALID, "credential_offer is not JSON") from None
+    if "credential_offer_uri" in query:
+        url = http.check_url(query["credential_offer_uri"][0], R.OFFER_INVALID)
+        own = client or http.new_client()
+        try:
+            resp = http.request(own, "GET", url, fail=R.OFFER_INVALID, headers={"Accept": "application/json"})
+            if resp.status_code != 200:
+                raise Rejected(R.OFFER_INVALID, f"offer URI answered {resp.status_code}")
+            return _offer_from_json(http.json_of(resp, R.OFFER_INVALID))
+        finally:
+            if client is None:
+                own.close()
+    raise Rejected(R.OFFER_INVALID, "neither credential_offer nor credential_offer_uri")
+
+
+def well_known(identifier: str, suffix: str) -> str:
+    """Insert ``/.well-known/<suffix>`` between host and path (§12.2.2, RFC 8414 §3.1)."""
+    p = urlsplit(identifier)
+    path = p.path.rstrip("/")
+    return urlunsplit((p.scheme, p.netloc, f"/.well-known/{suffix}{path}", "", ""))
+
+
+@dataclass
+class IssuerMetadata:
+    raw: dict[str, Any]
+    token_endpoint: str
+
+    @property
+    def credential_endpoint(self) -> str:
+        return self.raw["credential_endpoint"]
+
+    @property
+    def nonce_endpoint(self) -> str | None:
+        return self.raw.get("nonce_endpoint")
+
+    @property
+    def batch_size(self) -> int:
+        b = self.raw.get("batch_credential_issuance")
+        size = b.get("batch_size") if isinstance(b, dict) else None
+        return size if isinstance(size, int) and size >= 2 else 1
+
+    def configuration(self, cid: str) -> dict[str, Any]:
+        conf = (self.raw.get("credential_configurations_supported") or {}).get(cid)
+        if not isinstance(conf, dict):
+            raise Rejected(R.ISSUER_METADATA, f"unknown configuration {cid[:40]!r}")
+        return conf
+
+    def display_name(self, lang: str = "en") -> str:
+        for d in self.raw.get("display") or []:
+            if isinstance(d, dict) and str(d.get("locale", "")).startswith(lang) and d.get("name"):
+                return str(d["name"])
+        for d in self.raw.get("display") or []:
+            if isinstance(d, dict) and d.get("name"):
+                return str(d["name"])
+        return urlsplit(self.raw.get("credential_issuer", "")).netloc
+
+
+def fetch_metadata(client: httpx.Client, credential_issuer: str) -> IssuerMetadata:
+    resp = http.request(client, "GET", well_known(credential_issuer, "openid-credential-issuer"),
+                        fail=R.ISSUER_METADATA, headers={"Accept": "application/json"})
+    if resp.status_code != 200:
+        raise Rejected(R.ISSUER_METADATA, f"metadata answered {resp.status_code}")
+    raw = http.json_of(resp, R.ISSUER_METADATA)
+    if raw.get("credential_issuer") != credential_issuer:  # §12.2.2: MUST be identical
+        raise Rejected(R.ISSUER_METADATA, "credential_issuer differs from the offer")
+    http.check_url(raw.get("credential_endpoint"), R.ISSUER_METADATA)
+    if raw.get("nonce_endpoint") is not None:
+        http.check_url(raw.get("nonce_endpoint"), R.ISSUER_METADATA)
+    servers = raw.get("authorization_servers") or [credential_issuer]
+    as_id = http.check_url(servers[0] if isinstance(servers, list) and servers else None, R.ISSUER_METADATA)
+    token_endpoint = None
+    for suffix in ("oauth-authorization-server", "openid-configuration"):
+        r = http.request(client, "GET", well_known(as_id, suffix), fail=R.ISSUER_METADATA)
+        if r.status_code == 200:
+            token_endpoint = http.json_of(r, R.ISSUER_METADATA).get("token_endpoint")
+            break
+    token_endpoint = http.check_url(token_endpoint, R.ISSUER_METADATA)
+    return IssuerMetadata(raw, token_endpoint)
+
+
+def key_proof(key: jose.SigningKey, audience: str, nonce: str | None, iat: int) -> str:
+    """Appendix F.1 ``jwt`` key proof (anonymous pre-authorized flow: no ``iss``)."""
+    claims: dict[str, Any] = {"aud": audience, "iat": iat}
+    if nonce is not None:
+        claims["nonce"] = nonce
+    return jose.sign_compact({"typ": PROOF_TYP, "jwk": key.public_jwk()}, claims, key)
+
+
+@dataclass
+class Received:
+    cards: list[Card]
+    issuer_name: str
+
+
+def _verify_credential(token: str, store: TrustStore, expected_vct: str | None, holder_jwk: dict[str, str],
+                       now: int) -> tuple[sd_jwt.Verified, str]:
+    """Trust, signature, SD-JWT VC rules, holder binding. Returns the verified credential and issuer name."""
+    if not isinstance(token, str):
+        raise Rejected(R.CREDENTIAL_INVALID, "credential is not a string")
+    try:
+        jws = jose.parse_compact(token.split("~", 1)[0])
+        payload = jws.payload()
+    except jose.JoseError as exc:
+        raise Rejected(R.CREDENTIAL_INVALID, exc.kind) from None
+    vct = payload.get("vct")
+    iat = payload.get("iat")
+    if not isinstance(vct, str) or (expected_vct and vct != expected_vct):
+        raise Rejected(sd_jwt_vc.R_VCT_MISMATCH, "vct differs from the offered configuration")
+    if isinstance(iat, bool) or not isinstance(iat, int):
+        raise Rejected(R.CREDENTIAL_INVALID, "iat missing")
+    trust = check_issuer_header(store, jws.header, vct, iat, now)  # issuer.* reasons
+    policy = sd_jwt.VerifyPolicy(now, sd_jwt.KeyBindingPolicy(required=False))
+    verified = sd_jwt_vc.verify_vc(token, trust.signing_key, policy, expected_vct=[vct])
+    cnf = verified.payload.get("cnf", {}).get("jwk")
+    if not isinstance(cnf, dict) or jose.jwk_thumbprint(cnf) != jose.jwk_thumbprint(holder_jwk):
+        raise Rejected(R.HOLDER_BINDING, "cnf.jwk is not the key we proved")
+    return verified, trust.entity_name
+
+
+def receive(
+    wallet: Wallet,
+    offer_uri: str,
+    store: TrustStore,
+    *,
+    tx_code: str | None = None,
+    client: httpx.Client | None = None,
+    copies: int = DEFAULT_COPIES,
+    new_key: Callable[[], jose.SigningKey] = lambda: jose.SigningKey.generate("P-256"),
+) -> Received:
+    """Redeem ``offer_uri`` and store the credentials; every outcome goes to the history."""
+    own = client or http.new_client()
+    offer: CredentialOffer | None = None
+    try:
+        offer = parse_offer(offer_uri, own)
+        if offer.tx_code is not None and not tx_code:
+            raise Rejected(R.TX_CODE_REQUIRED)
+        meta = fetch_metadata(own, offer.credential_issuer)
+        form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": offer.pre_authorized_code}
+        if tx_code:
+            form["tx_code"] = tx_code
+        resp = http.request(own, "POST", meta.token_endpoint, fail=R.TOKEN_REFUSED, data=form)
+        token = http.json_of(resp, R.TOKEN_REFUSED) if resp.status_code == 200 else {}
+        access_token = token.get("access_token")
+        if resp.status_code != 200 or not isinstance(access_token, str):
+            err = (http.json_of(resp, R.TOKEN_REFUSED).get("error") if resp.content else None) or resp.status_code
+            raise Rejected(R.TOKEN_REFUSED, f"token endpoint: {str(err)[:60]}")
+        identifiers = _credential_identifiers(token)
+        n = max(1, min(copies, meta.batch_size, MAX_COPIES))
+        cards = []
+        issuer_name = meta.display_name()
+        for cid in offer.configuration_ids:
+            card, issuer_name = _request_one(wallet, own, meta, offer, cid, identifiers.get(cid), access_token,
+                                             store, n, new_key)
+            cards.append(card)
+        for card in cards:
+            wallet.save_card(card)
+            wallet.log(kind="issuance", party=card.issuer_name, party_id=card.issuer_id, credential=card.vct,
+                       claims=_claim_paths(card.claims), outcome="received", card_id=card.id)
+        return Received(cards, issuer_name)
+    except Rejected as exc:
+        wallet.log(kind="issuance", party=(offer.credential_issuer if offer else ""),
+                   party_id=(offer.credential_issuer if offer else ""), credential="", outcome="refused",
+                   reason=exc.code)
+        raise
+    finally:
+        if client is None:
+            own.close()
+
+
+def _credential_identifiers(token: dict[str, Any]) -> dict[str, str]:
+    """§6.2: ``authorization_details[].credential_identifiers`` per configuration (first one used)."""
+    out: dict[str, str] = {}
+    for ad in token.get("authorization_details") or []:
+        if isinstance(ad, dict) and isinstance(ad.get("credential_identifiers"), list) and ad["credential_identifiers"]:
+            out[str(ad.get("credential_configuration_id"))] = str(ad["credential_identifiers"][0])
+    return out
+
+
+def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, offer: CredentialOffer, cid: str,
+                 identifier: str | None, access_token: str, store: TrustStore, n: int,
+                 new_key: Callable[[], jose.SigningKey]) -> tuple[Card, str]:
+    conf = meta.configuration(cid)
+    if conf.get("format") != sd_jwt_vc.TYP:
+        raise Rejected(R.ISSUER_METADATA, f"format {str(conf.get('format'))[:30]!r} not supported")
+    expected_vct = conf.get("vct")
+    nonce = None
+    if meta.nonce_endpoint:
+        r = http.request(client, "POST", meta.nonce_endpoint, fail=R.CREDENTIAL_REFUSED)
+        nonce = http.json_of(r, R.CREDENTIAL_REFUSED).get("c_nonce") if r.status_code == 200 else None
+        if not isinstance(nonce, str):
+            raise Rejected(R.CREDENTIAL_REFUSED, "no c_nonce")
+    keys = [new_key() for _ in range(n)]
+    now = wallet.now()
+    body: dict[str, Any] = {"proofs": {"jwt": [key_proof(k, offer.credential_issuer, nonce, now) for k in keys]}}
+    if identifier:
+        body["credential_identifier"] = identifier
+    else:
+        body["credential_configuration_id"] = cid
+    r = http.request(client, "POST", meta.credential_endpoint, fail=R.CREDENTIAL_REFUSED, json=body,
+                     headers={"Authorization": f"Bearer {access_token}"})
+    data = http.json_of(r, R.CREDENTIAL_REFUSED) if r.content else {}
+    creds = data.get("credentials") if r.status_code == 200 else None
+    if not isinstance(creds, list) or not creds or len(creds) > len(keys):
+        raise Rejected(R.CREDENTIAL_REFUSED, f"credential endpoint: {str(data.get('error', r.status_code))[:60]}")
+    # Each key binds at most one credential (§8.3); match them by cnf.jwk.
+    by_thumb = {jose.jwk_thumbprint(k.public_jwk()): k for k in keys}
+    copies: list[Copy] = []
+    claims: dict[str, Any] | None = None
+    payload: dict[str, Any] = {}
+    issuer_name = ""
+    for item in creds:
+        token = item.get("credential") if isinstance(item, dict) else None
+        try:
+            cnf = jose.parse_compact(str(token).split("~", 1)[0]).payload().get("cnf", {}).get("jwk")
+            key = by_thumb.pop(jose.jwk_thumbprint(cnf))
+        except (jose.JoseError, KeyError, AttributeError, TypeError):
+            raise Rejected(R.HOLDER_BINDING, "credential not bound to one of our fresh keys") from None
+        verified, issuer_name = _verify_credential(token, store, expected_vct, key.public_jwk(), now)
+        these = {k: v for k, v in verified.payload.items() if k not in sd_jwt_vc.NEVER_DISCLOSABLE}
+        if claims is None:
+            claims, payload = these, verified.payload
+        elif these != claims:
+            raise Rejected(R.CREDENTIAL_INVALID, "copies of the batch carry different claims")
+        copies.append(Copy(sd_jwt=token, key=private_jwk(key)))
+    assert claims is not None
+    vct = payload["vct"]
+    try:
+        from credential.types import get_type
+
+        type_key = get_type(vct).key
+    except KeyError:
+        type_key = ""
+    status = payload.get("status", {}).get("status_list") if isinstance(payload.get("status"), dict) else None
+    card = Card(id=new_id(), vct=vct, type_key=type_key, issuer_id=offer.credential_issuer, issuer_name=issuer_name,
+                configuration_id=cid, claims=claims, received_at=now, iat=payload.get("iat"),
+                exp=payload.get("exp"), nbf=payload.get("nbf"), status_ref=status, copies=copies)
+    return card, issuer_name
+
+
+def _claim_paths(claims: dict[str, Any]) -> list[str]:
+    return sorted(claims)

@@ -1,0 +1,314 @@
+"""Presenting credentials: an OpenID4VP 1.0 holder for signed requests by reference.
+
+Section references are to OpenID for Verifiable Presentations 1.0 (final):
+
+* §5 / §5.10: the QR holds ``openid4vp://?client_id=...&request_uri=...`` (optionally
+  ``request_uri_method=post``, §5.10.1: then the wallet POSTs ``wallet_metadata``); the request
+  object is a signed JWT with ``typ: oauth-authz-req+jwt`` (RFC 9101 §10.8) fetched from
+  ``request_uri``;
+* §5.9.3 ``x509_hash`` client identifiers; §5.1 ``verifier_info`` carrying the registration
+  certificate; the relying-party checks of shared/specs/trust-lists.md §5 run before the user sees
+  anything (``trust_list.relying_party.check_relying_party``): a failure of ``rp.signature``,
+  ``rp.client_id`` or ``rp.registration`` stops the presentation;
+* §6 DCQL (``credential.dcql``): which stored credentials match each Credential Query;
+* §8.1 ``vp_token`` = ``{<credential query id>: [<presentation>]}``; Appendix B.3.6: the SD-JWT
+  carries a KB-JWT whose ``aud`` is the Client Identifier and ``nonce`` the request's nonce;
+* §8.3 encrypted responses: an unsigned JWE (ECDH-ES, ``enc`` from
+  ``encrypted_response_enc_values_supported``, default A128GCM, ``kid`` copied from the chosen JWK
+  of ``client_metadata.jwks``); §8.3.1 ``direct_post.jwt``: ``response=<JWE>`` POSTed form-encoded
+  to ``response_uri``; §8.5 error response ``error=access_denied`` when the user declines.
+
+Minimal disclosure: only the paths the query asks for, through ``credential.sd_jwt.present``;
+claims asked for beyond the relying party's registration (``rp.over_asking``) are left out unless
+the user explicitly agrees to share them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from jwcrypto import jwe as jw_jwe
+from jwcrypto import jwk as jw_jwk
+
+from credential import dcql, jose, sd_jwt
+from credential.reasons import Rejected
+from trust_list.relying_party import RpCheck, check_relying_party
+from trust_list.store import TrustStore
+
+from . import http
+from . import reasons as R
+from .core import Card, Wallet
+
+REQUEST_TYP = "oauth-authz-req+jwt"
+SCHEMES = ("openid4vp", "eudi-openid4vp", "haip-vp", "mdoc-openid4vp")
+SUPPORTED_ENC = ("A128GCM", "A256GCM")
+
+
+@dataclass
+class PresentationRequest:
+    client_id: str
+    request: dict[str, Any]
+    rp: RpCheck
+    query: dcql.DcqlQuery
+
+    @property
+    def nonce(self) -> str:
+        return self.request["nonce"]
+
+    @property
+    def response_uri(self) -> str:
+        return self.request["response_uri"]
+
+    @property
+    def state(self) -> str | None:
+        s = self.request.get("state")
+        return s if isinstance(s, str) else None
+
+    def name(self, lang: str = "en") -> str:
+        return self.rp.display_name(lang)
+
+    def purpose(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for item in self.rp.purpose:
+            lang = str(item.get("lang", "en"))[:2]
+            out.setdefault(lang, str(item.get("value", "")))
+        if "en" not in out and out:
+            out["en"] = next(iter(out.values()))
+        return out
+
+
+def _parse_uri(uri: str) -> dict[str, str]:
+    if not isinstance(uri, str) or len(uri) > 8 * 1024:
+        raise Rejected(R.REQUEST_INVALID, "missing or too long")
+    parts = urlsplit(uri.strip())
+    if parts.scheme not in SCHEMES and parts.scheme not in ("https", "http"):
+        raise Rejected(R.REQUEST_INVALID, "not an OpenID4VP link")
+    q = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    if "client_id" not in q or ("request_uri" not in q and "request" not in q):
+        raise Rejected(R.REQUEST_INVALID, "client_id and request_uri are required")
+    return q
+
+
+def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | None = None) -> PresentationRequest:
+    """Fetch and check the request; raises Rejected (``rp.*`` codes stop everything)."""
+    q = _parse_uri(uri)
+    client_id = q["client_id"]
+    if "request" in q:  # by value (offline flows): same checks
+        token = q["request"]
+    else:
+        url = http.check_url(q["request_uri"], R.REQUEST_INVALID)
+        own = client or http.new_client()
+        try:
+            headers = {"Accept": "application/oauth-authz-req+jwt"}
+            if q.get("request_uri_method") == "post":  # §5.10.1
+                wallet_metadata = {"vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": ["ES256"],
+                                                                          "kb-jwt_alg_values": ["ES256"]}}}
+                resp = http.request(own, "POST", url, fail=R.REQUEST_INVALID, headers=headers,
+                                    data={"wallet_metadata": json.dumps(wallet_metadata)})
+            else:
+                resp = http.request(own, "GET", url, fail=R.REQUEST_INVALID, headers=headers)
+        finally:
+            if client is None:
+                own.close()
+        if resp.status_code != 200:
+            raise Rejected(R.REQUEST_INVALID, f"request_uri answered {resp.status_code}")
+        token = resp.text.strip()
+    try:
+        header = jose.parse_compact(token).header
+    except jose.JoseError:
+        raise Rejected(R.REQUEST_INVALID, "request object is not a signed JWT") from None
+    if header.get("typ") != REQUEST_TYP:
+        raise Rejected(R.REQUEST_INVALID, "request object typ")
+    rp = check_relying_party(store, token, client_id, None, now)  # rp.signature / client_id / registration
+    req = rp.request
+    if req.get("response_type") != "vp_token":
+        raise Rejected(R.REQUEST_INVALID, "response_type must be vp_token")
+    if req.get("response_mode") not in ("direct_post.jwt", "direct_post"):
+        raise Rejected(R.REQUEST_INVALID, "unsupported response_mode")
+    http.check_url(req.get("response_uri"), R.REQUEST_INVALID)
+    if not isinstance(req.get("nonce"), str) or not req["nonce"]:
+        raise Rejected(R.REQUEST_INVALID, "nonce missing")
+    for claim in ("exp",):
+        if isinstance(req.get(claim), int) and req[claim] < now:
+            raise Rejected(R.REQUEST_INVALID, "request expired")
+    if "transaction_data" in req:  # §8.4: MUST return an error when unsupported
+        raise Rejected(R.REQUEST_INVALID, "transaction_data is not supported")
+    query = dcql.parse_query(req.get("dcql_query"))
+    return PresentationRequest(client_id, req, rp, query)
+
+
+# ---------------------------------------------------------------- consent
+
+
+@dataclass
+class ConsentItem:
+    query_id: str
+    card: Card
+    registered: list[tuple]  # requested paths within the registration: shared by default
+    over_asking: list[tuple]  # requested paths beyond the registration: only if the user agrees
+    candidates: list[str] = field(default_factory=list)  # other matching card ids
+
+
+@dataclass
+class Consent:
+    request: PresentationRequest
+    items: list[ConsentItem]
+    missing: list[str]  # query ids no stored credential can answer (optional ones only, else NO_MATCH)
+
+    @property
+    def over_asking(self) -> bool:
+        return any(i.over_asking for i in self.items) or self.request.rp.over_asking
+
+    def paths(self, include_over_asking: bool) -> dict[str, list[tuple]]:
+        return {i.query_id: i.registered + (i.over_asking if include_over_asking else []) for i in self.items}
+
+
+def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
+    """Match the query to stored cards (with copies left) and split registered from over-asking paths."""
+    cards = [c for c in wallet.cards() if c.copies_left > 0]
+    matches = dcql.match(request.query, [(c.vct, c.claims) for c in cards])
+    if not dcql.satisfied(request.query, matches):
+        raise Rejected(R.NO_MATCH)
+    over = request.rp.over_asking_paths
+    items, missing = [], []
+    for cq in request.query.credentials:
+        idx = matches.get(cq.id) or []
+        if not idx:
+            missing.append(cq.id)
+            continue
+        card = cards[idx[0]]
+        requested = dcql.requested_paths(cq) if cq.claims is not None else [(k,) for k in card.claims]
+        beyond = [tuple(p) for q_id, p in over if q_id == cq.id]
+        if cq.claims is None and any(q_id == cq.id and tuple(p) == () for q_id, p in over):
+            beyond = list(requested)  # "everything" was asked: only what is registered is minimal
+            allowed = [tuple(c.get("path", ())) for reg in request.rp.registered_credentials
+                       for c in reg.get("claims") or []]
+            beyond = dcql.paths_within(requested, allowed)
+        registered = [tuple(p) for p in requested if tuple(p) not in beyond]
+        items.append(ConsentItem(cq.id, card, registered, beyond, [cards[i].id for i in idx[1:]]))
+    return Consent(request, items, missing)
+
+
+def _encryption_key(request: dict[str, Any]) -> tuple[jw_jwk.JWK, dict[str, Any], str]:
+    meta = request.get("client_metadata") or {}
+    keys = ((meta.get("jwks") or {}).get("keys") or []) if isinstance(meta, dict) else []
+    enc_values = meta.get("encrypted_response_enc_values_supported") or ["A128GCM"]
+    enc = next((e for e in enc_values if e in SUPPORTED_ENC), None)
+    if enc is None:
+        raise Rejected(R.REQUEST_INVALID, "no supported enc")
+    for k in keys:
+        if isinstance(k, dict) and k.get("kty") == "EC" and k.get("crv") == "P-256" and k.get("alg", "ECDH-ES") == "ECDH-ES" \
+                and k.get("use", "enc") == "enc" and "d" not in k:
+            try:
+                jose.jwk_to_public_key(k)
+            except jose.JoseError:
+                continue
+            return jw_jwk.JWK(**k), k, enc
+    raise Rejected(R.REQUEST_INVALID, "no usable ECDH-ES P-256 key in client_metadata.jwks")
+
+
+def encrypt_response(request: dict[str, Any], payload: dict[str, Any]) -> str:
+    """§8.3: unsigned JWE, alg ECDH-ES, enc as the verifier supports, kid of the chosen key."""
+    key, jwk_dict, enc = _encryption_key(request)
+    protected: dict[str, Any] = {"alg": "ECDH-ES", "enc": enc}
+    if "kid" in jwk_dict:
+        protected["kid"] = jwk_dict["kid"]
+    token = jw_jwe.JWE(json.dumps(payload, separators=(",", ":")).encode("utf-8"), protected=json.dumps(protected))
+    token.add_recipient(key)
+    return token.serialize(compact=True)
+
+
+@dataclass
+class Outcome:
+    shared: dict[str, list[str]]  # query id -> dotted paths disclosed
+    redirect_uri: str | None
+    status_code: int
+
+
+def _dotted(paths: list[tuple]) -> list[str]:
+    return [sd_jwt.format_path(p) for p in paths]
+
+
+def _post(client: httpx.Client | None, url: str, form: dict[str, str]) -> httpx.Response:
+    own = client or http.new_client()
+    try:
+        return http.request(own, "POST", url, fail=R.VERIFIER_REFUSED, data=form)
+    finally:
+        if client is None:
+            own.close()
+
+
+def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = False,
+            chosen_cards: dict[str, str] | None = None, client: httpx.Client | None = None) -> Outcome:
+    """Build the presentations (one fresh one-time copy each) and post the encrypted response."""
+    req = consent.request
+    now = wallet.now()
+    paths = consent.paths(include_over_asking)
+    vp_token: dict[str, list[str]] = {}
+    shared: dict[str, list[str]] = {}
+    cards_used: list[Card] = []
+    try:
+        for item in consent.items:
+            card_id = (chosen_cards or {}).get(item.query_id, item.card.id)
+            copy, key = wallet.take_copy(card_id)
+            vp_token[item.query_id] = [sd_jwt.present(copy.sd_jwt, paths[item.query_id], holder_key=key,
+                                                      nonce=req.nonce, aud=req.client_id, iat=now)]
+            shared[item.query_id] = _dotted(paths[item.query_id])
+            cards_used.append(wallet.card(card_id))
+        payload: dict[str, Any] = {"vp_token": vp_token}
+        if req.state is not None:
+            payload["state"] = req.state
+        if req.request.get("response_mode") == "direct_post.jwt":
+            form = {"response": encrypt_response(req.request, payload)}
+        else:
+            form = {"vp_token": json.dumps(vp_token)} | ({"state": req.state} if req.state else {})
+        resp = _post(client, req.response_uri, form)
+        if resp.status_code != 200:
+            raise Rejected(R.VERIFIER_REFUSED, f"response_uri answered {resp.status_code}")
+        try:
+            redirect = resp.json().get("redirect_uri") if resp.content else None
+        except ValueError:
+            redirect = None
+    except Rejected as exc:
+        _log(wallet, consent, shared, "failed", exc.code, include_over_asking)
+        raise
+    _log(wallet, consent, shared, "shared", "", include_over_asking)
+    return Outcome(shared, redirect if isinstance(redirect, str) else None, resp.status_code)
+
+
+def decline(wallet: Wallet, consent: Consent, client: httpx.Client | None = None) -> None:
+    """§8.5: tell the verifier ``access_denied``; record the refusal."""
+    req = consent.request
+    form = {"error": "access_denied", "error_description": "The user declined."}
+    if req.state:
+        form["state"] = req.state
+    try:
+        _post(client, req.response_uri, form)
+    except Rejected:
+        pass  # the user's decision stands even if the verifier cannot be told
+    _log(wallet, consent, {}, "declined", R.DECLINED.code, False)
+
+
+def _log(wallet: Wallet, consent: Consent, shared: dict[str, list[str]], outcome: str, reason: str,
+         over_agreed: bool) -> None:
+    req = consent.request
+    over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in req.rp.over_asking_paths]
+    wallet.log(kind="presentation", party=req.name("en"), party_id=req.client_id,
+               credential=",".join(sorted({i.card.vct for i in consent.items})),
+               claims=sorted({p for ps in shared.values() for p in ps}), purpose=req.purpose(),
+               outcome=outcome, reason=reason or ("rp.over_asking" if over else ""),
+               over_asking=over, card_id=",".join(i.card.id for i in consent.items))
+
+
+def log_stopped(wallet: Wallet, uri: str, exc: Rejected) -> None:
+    """A request stopped before consent (unregistered or unverifiable relying party) is still logged."""
+    try:
+        client_id = _parse_uri(uri).get("client_id", "")
+    except Rejected:
+        client_id = ""
+    wallet.log(kind="presentation", party=client_id[:80], party_id=client_id[:200], credential="",
+               outcome="refused", reason=exc.code)
