@@ -15,6 +15,8 @@ import base64
 import binascii
 import hashlib
 import json
+
+import orjson
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,20 +91,25 @@ def b64u_decode_strict(text: str) -> bytes:
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-_DECODER = json.JSONDecoder()
 
 
 def json_dumps(value: Any) -> bytes:
-    return _ENCODER.encode(value).encode("utf-8")
+    """Compact UTF-8 JSON. orjson is several times faster than the stdlib on the hot paths;
+    the stdlib takes over for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return _ENCODER.encode(value).encode("utf-8")
 
 
 def json_text(value: Any) -> str:
-    return _ENCODER.encode(value)
+    return json_dumps(value).decode("utf-8")
 
 
 def json_loads(data: bytes | str) -> Any:
-    """JSON text (RFC 8259: UTF-8) to a value; raises ValueError or RecursionError."""
-    return _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
+    """Strict JSON (RFC 8259: UTF-8, no NaN/Infinity); raises ValueError on anything else.
+    orjson also bounds nesting depth, so deep input is an error, not a RecursionError."""
+    return orjson.loads(data)
 
 
 def json_object(data: bytes, what: str) -> dict[str, Any]:

@@ -456,11 +456,14 @@ class Verified:
 KeyResolver = Callable[[dict[str, Any], dict[str, Any]], ec.EllipticCurvePublicKey]
 
 
-def _decode_disclosure(text: str) -> list[Any]:
+def _decode_disclosure(text: str) -> tuple[list[Any], bool]:
+    """The disclosure's array, and whether its value is plain: it cannot contain ``_sd`` or
+    ``...`` (not even \\u-escaped), so the resolver need not walk into it."""
     if len(text) > MAX_DISCLOSURE_CHARS:
         raise Rejected(R_DISCLOSURE, "disclosure too large")
     try:
-        value = jose.json_loads(jose.b64u_decode_strict(text))
+        raw = jose.b64u_decode_strict(text)
+        value = jose.json_loads(raw)
     except (jose.JoseError, ValueError, RecursionError, UnicodeError):
         raise Rejected(R_DISCLOSURE, "not base64url JSON") from None
     if not isinstance(value, list) or len(value) not in (2, 3):
@@ -469,13 +472,14 @@ def _decode_disclosure(text: str) -> list[Any]:
         raise Rejected(R_DISCLOSURE, "salt is not a string")
     if len(value) == 3 and not isinstance(value[1], str):
         raise Rejected(R_DISCLOSURE, "claim name is not a string")
-    return value
+    plain = b"_sd" not in raw and b"..." not in raw and b"\\u" not in raw
+    return value, plain
 
 
 class _Resolver:
     """Replaces digests by disclosed values, enforcing every rule of §7.1 step 3."""
 
-    def __init__(self, by_digest: dict[str, tuple[str, list[Any]]]):
+    def __init__(self, by_digest: dict[str, tuple[list[Any], bool]]):
         self.by_digest = by_digest
         self.seen: set[str] = set()
         self.used: set[str] = set()
@@ -509,12 +513,17 @@ class _Resolver:
             return out
         if not isinstance(sd, list):
             raise Rejected(R_PAYLOAD, "_sd is not an array")
+        seen, by_digest = self.seen, self.by_digest
         for d in sd:
-            self._see(d)
-            hit = self.by_digest.get(d)
+            if not isinstance(d, str):
+                raise Rejected(R_PAYLOAD, "digest is not a string")
+            if d in seen:  # §7.1 step 3.4
+                raise Rejected(R_DUP_DIGEST)
+            seen.add(d)
+            hit = by_digest.get(d)
             if hit is None:
                 continue  # undisclosed claim or decoy (§7.1 step 3.2.1)
-            _, disc = hit
+            disc, plain = hit
             if len(disc) != 3:  # §7.1 step 3.2.2.1: _sd must reference object-property disclosures
                 raise Rejected(R_SHAPE, "array-element disclosure referenced from _sd")
             _, name, raw_value = disc
@@ -523,9 +532,10 @@ class _Resolver:
             if name in out or name in obj:  # §7.1 step 3.2.2.3
                 raise Rejected(R_COLLISION, f"claim {name!r}")
             self.used.add(d)
-            value = (
-                self.walk(raw_value, (*path, name), depth + 1) if isinstance(raw_value, (dict, list)) else raw_value
-            )
+            if plain or not isinstance(raw_value, (dict, list)):
+                value = raw_value
+            else:
+                value = self.walk(raw_value, (*path, name), depth + 1)
             out[name] = value
             self.disclosed.append(((*path, name), name, value))
         return out
@@ -541,11 +551,11 @@ class _Resolver:
                 hit = self.by_digest.get(d)
                 if hit is None:
                     continue  # §7.1 step 3.3.2: undisclosed element is removed
-                _, disc = hit
+                disc, plain = hit
                 if len(disc) != 2:
                     raise Rejected(R_SHAPE, "object-property disclosure referenced from an array")
                 self.used.add(d)
-                value = self.walk(disc[1], (*path, len(out)), depth + 1)
+                value = disc[1] if plain else self.walk(disc[1], (*path, len(out)), depth + 1)
                 self.disclosed.append(((*path, len(out)), None, value))
                 out.append(value)
             else:
@@ -616,16 +626,16 @@ def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicK
     if not isinstance(sd_alg, str) or sd_alg not in _HASHES:
         raise Rejected(R_SD_ALG, str(sd_alg)[:40])
     hasher = _HASHES[sd_alg]
-    by_digest: dict[str, tuple[str, list[Any]]] = {}
+    by_digest: dict[str, tuple[list[Any], bool]] = {}
+    b64u_encode, decode = jose.b64u_encode, _decode_disclosure
     for text in parsed.disclosures:
         # §7.1 step 3.1: digest over the disclosure exactly as received
-        try:
-            d = jose.b64u_encode(hasher(text.encode("ascii")).digest())
-        except UnicodeError:
-            raise Rejected(R_DISCLOSURE, "not ASCII") from None
+        if not text.isascii():
+            raise Rejected(R_DISCLOSURE, "not ASCII")
+        d = b64u_encode(hasher(text.encode("ascii")).digest())
         if d in by_digest:
             raise Rejected(R_DUP_DISCLOSURE)
-        by_digest[d] = (text, _decode_disclosure(text))
+        by_digest[d] = decode(text)
 
     resolver = _Resolver(by_digest)
     processed = resolver.walk(payload, (), 0)
@@ -727,7 +737,7 @@ def holder_view(sd_jwt: str) -> HolderView:
     sd_alg = payload.get("_sd_alg", "sha-256")
     if not isinstance(sd_alg, str) or sd_alg not in _HASHES:
         raise Rejected(R_SD_ALG)
-    index = {digest(t, sd_alg): (i, _decode_disclosure(t)) for i, t in enumerate(parsed.disclosures)}
+    index = {digest(t, sd_alg): (i, _decode_disclosure(t)[0]) for i, t in enumerate(parsed.disclosures)}
     view = HolderView(parsed.jwt, jws.header, payload)
     nodes: dict[int, DisclosureNode] = {}
 

@@ -14,7 +14,9 @@
   dNSName).
 
 ``rp.over_asking`` does not stop the presentation: the result lists the requested claim paths not
-covered by the registration's ``credentials`` (``strict=True`` raises instead).
+covered by the registration's ``credentials`` (``strict=True`` raises instead). A DCQL query that
+cannot be evaluated at all (not DCQL-shaped) always raises ``rp.over_asking``; a registration whose
+``credentials``, ``name`` or ``purpose`` are not of the §5 shape is ``rp.registration``.
 """
 
 from __future__ import annotations
@@ -170,6 +172,51 @@ def _registered_paths(credentials: list[dict[str, Any]], fmt: Any, vct: str | No
     return paths if matched else []
 
 
+def _is_claim_path(value: Any) -> bool:
+    """A DCQL claims path: a list of names, non-negative array indices and ``null``."""
+    return isinstance(value, list) and all(
+        v is None or isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+        for v in value)
+
+
+def _is_vct_meta(meta: Any) -> bool:
+    if meta is None:
+        return True
+    if not isinstance(meta, dict):
+        return False
+    vcts = meta.get("vct_values")
+    return vcts is None or (isinstance(vcts, list) and all(isinstance(v, str) for v in vcts))
+
+
+def _is_claims(claims: Any) -> bool:
+    return claims is None or (isinstance(claims, list) and all(
+        isinstance(c, dict) and ("path" not in c or _is_claim_path(c["path"])) for c in claims))
+
+
+def credentials_shape_error(credentials: Any) -> str | None:
+    """Why a DCQL-shaped ``credentials`` list (of a query or a registration) cannot be evaluated."""
+    if not isinstance(credentials, list):
+        return "credentials is not a list"
+    for entry in credentials:
+        if not isinstance(entry, dict):
+            return "a credentials entry is not an object"
+        if not _is_vct_meta(entry.get("meta")):
+            return "meta.vct_values is not a list of strings"
+        if not _is_claims(entry.get("claims")):
+            return "claims is not a list of {path: [...]} objects"
+    return None
+
+
+def query_shape_error(dcql_query: Any) -> str | None:
+    """Why a DCQL query cannot be evaluated against a registration (None when it can)."""
+    if dcql_query is None:
+        return None
+    if not isinstance(dcql_query, dict):
+        return "DCQL query is not an object"
+    credentials = dcql_query.get("credentials")
+    return None if credentials is None else credentials_shape_error(credentials)
+
+
 def over_asking_paths(dcql_query: dict[str, Any], registered: list[dict[str, Any]]) -> list[tuple[str, Path]]:
     """Requested (credential id, claim path) pairs outside the registration (§5 ``rp.over_asking``).
     A credential query without ``claims`` asks for everything, shown as the empty path."""
@@ -191,10 +238,19 @@ def over_asking_paths(dcql_query: dict[str, Any], registered: list[dict[str, Any
 # ---------------------------------------------------------------- the check
 
 
+def _is_multilanguage(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(
+        isinstance(v, dict) and isinstance(v.get("lang", ""), str) and isinstance(v.get("value", ""), str)
+        for v in value))
+
+
 def _registration(request: dict[str, Any], store: TrustStore, now: int, access: x509.Certificate
                   ) -> dict[str, Any]:
     token = None
-    for item in request.get("verifier_info") or []:
+    verifier_info = request.get("verifier_info") or []
+    if not isinstance(verifier_info, list):
+        raise R.Rejected(R.RP_REGISTRATION, "verifier_info is not a list")
+    for item in verifier_info:
         if isinstance(item, dict) and item.get("format") == "registration_cert":
             token = item.get("data")
             break
@@ -217,6 +273,11 @@ def _registration(request: dict[str, Any], store: TrustStore, now: int, access: 
         raise R.Rejected(R.RP_REGISTRATION, "sub does not match the access certificate")
     if not isinstance(claims.get("credentials"), list):
         raise R.Rejected(R.RP_REGISTRATION, "credentials missing")
+    problem = credentials_shape_error(claims["credentials"])
+    if problem:
+        raise R.Rejected(R.RP_REGISTRATION, problem)
+    if not _is_multilanguage(claims.get("name")) or not _is_multilanguage(claims.get("purpose")):
+        raise R.Rejected(R.RP_REGISTRATION, "name/purpose are not [{lang, value}] lists")
     return claims
 
 
@@ -238,6 +299,9 @@ def check_relying_party(store: TrustStore, request_object_jws: str, client_id: s
         raise R.Rejected(R.RP_CLIENT_ID, "request object client_id differs")
     registration = _registration(request, store, now, access)
     query = dcql_query if dcql_query is not None else request.get("dcql_query") or {}
+    problem = query_shape_error(query)
+    if problem:  # what is asked for cannot be told: never shown to the user as if it were registered
+        raise R.Rejected(R.RP_OVER_ASKING, problem)
     over = over_asking_paths(query, registration["credentials"])
     if over and strict:
         raise R.Rejected(R.RP_OVER_ASKING, f"{len(over)} claim path(s) not registered")

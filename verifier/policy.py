@@ -194,7 +194,7 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
 
     kb_required = ctx.key_binding
     kb_policy = sd_jwt.KeyBindingPolicy(
-        required=kb_required, nonce=ctx.nonce if kb_required else ctx.nonce, aud=ctx.aud,
+        required=kb_required, nonce=ctx.nonce, aud=ctx.aud,
         max_age_s=ctx.kb_max_age_s,
     )
     policy = sd_jwt.VerifyPolicy(now=ctx.now, key_binding=kb_policy)

@@ -1,0 +1,459 @@
+"""The Kivy wallet app: screens from ``wallet.kv``; all logic in :class:`~wallet.ui.controller.WalletController`.
+
+Network work runs in a background thread and comes back to the UI thread through ``Clock``;
+tests set ``app.sync = True`` so a tap completes before the next frame.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.utils import platform
+
+from ..i18n import t
+from .controller import Message, WalletController
+
+KV = Path(__file__).with_name("wallet.kv")
+MAIN_SCREENS = ("cards", "scan", "history", "settings")
+
+
+class CardTile(BoxLayout):
+    card_id = StringProperty("")
+    title = StringProperty("")
+    holder = StringProperty("")
+    issuer = StringProperty("")
+    valid_until = StringProperty("")
+    background = StringProperty("#1D3F8C")
+    text_colour = StringProperty("#FFFFFF")
+    status = StringProperty("")
+    status_code = StringProperty("")
+    copies = StringProperty("")
+    reminder = StringProperty("")
+
+    def on_touch_up(self, touch):
+        if self.collide_point(*touch.pos) and touch.grab_current is None:
+            App.get_running_app().show_card(self.card_id)
+            return True
+        return super().on_touch_up(touch)
+
+
+class Panel(BoxLayout):
+    bg = ColorProperty([1, 1, 1, 1])
+    edge = ColorProperty([0.835, 0.855, 0.89, 1])
+
+
+class KeyValue(BoxLayout):
+    key = StringProperty("")
+    value = StringProperty("")
+
+
+class HistoryRow(BoxLayout):
+    title = StringProperty("")
+    when = StringProperty("")
+    outcome = StringProperty("")
+    ok = BooleanProperty(True)
+    purpose = StringProperty("")
+    claims = StringProperty("")
+    reason = StringProperty("")
+
+
+def _w(cls: str, **kw: Any):
+    return getattr(Factory, cls)(**kw)
+
+
+class OnboardingScreen(Screen):
+    def submit(self) -> None:
+        app = App.get_running_app()
+        msg = app.ctl.create(self.ids.pin.text, self.ids.pin2.text)
+        if msg is not None:
+            self.ids.error.text = msg.text
+            return
+        self.ids.pin.text = self.ids.pin2.text = self.ids.error.text = ""
+        app.show("cards")
+
+
+class UnlockScreen(Screen):
+    def submit(self) -> None:
+        app = App.get_running_app()
+        msg = app.ctl.unlock(self.ids.pin.text)
+        self.ids.pin.text = ""
+        if msg is not None:
+            self.ids.error.text = f"{msg.title}\n{msg.text}"
+            return
+        self.ids.error.text = ""
+        app.lang, app.font_scale = app.ctl.lang, app.ctl.font_scale
+        app.show("cards")
+        app.refresh_status_background()
+
+
+class CardsScreen(Screen):
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.list
+        box.clear_widgets()
+        cards = app.ctl.cards() if app.ctl.wallet.unlocked else []
+        if not cards:
+            box.add_widget(_w("Body", text=app.tr("cards.empty", app.lang)))
+        for c in cards:
+            box.add_widget(CardTile(card_id=c.id, title=c.title, holder=c.holder, issuer=c.issuer,
+                                    valid_until=c.valid_until, background=c.background, text_colour=c.text_colour,
+                                    status=c.status, status_code=c.status_code, copies=c.copies, reminder=c.reminder))
+
+
+class DetailScreen(Screen):
+    card_id = StringProperty("")
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.body
+        box.clear_widgets()
+        if not self.card_id:
+            return
+        d = app.ctl.card_detail(self.card_id)
+        tile = [c for c in app.ctl.cards() if c.id == self.card_id]
+        if tile:
+            c = tile[0]
+            box.add_widget(CardTile(card_id="", title=c.title, holder=c.holder, issuer=c.issuer,
+                                    valid_until=c.valid_until, background=c.background, text_colour=c.text_colour,
+                                    status=c.status, status_code=c.status_code, copies=c.copies, reminder=c.reminder))
+        panel = _w("Panel")
+        panel.add_widget(_w("SubHeading", text=app.tr("detail.validity", app.lang)))
+        for name, value, state_text, state in d["layers"]:
+            colour = "0B6B3A" if state == "ok" else "B42318"
+            panel.add_widget(KeyValue(key=name, value=f"{value}   [b][color=#{colour}]{state_text}[/color][/b]"))
+        panel.add_widget(KeyValue(key=app.tr("detail.status", app.lang), value=d["status"]))
+        box.add_widget(panel)
+        claims = _w("Panel")
+        claims.add_widget(_w("SubHeading", text=app.tr("detail.claims", app.lang)))
+        for key, value in d["rows"]:
+            claims.add_widget(KeyValue(key=key, value=value))
+        box.add_widget(claims)
+        delete = _w("DangerButton", text=app.tr("detail.delete", app.lang))
+        delete.bind(on_release=lambda *_: self.delete())
+        box.add_widget(delete)
+
+    def delete(self) -> None:
+        app = App.get_running_app()
+        app.ctl.delete_card(self.card_id)
+        app.show("cards")
+
+
+class ScanScreen(Screen):
+    needs_code = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        self.ids.error.text = ""
+
+    def open_image(self) -> None:
+        """Desktop: choose a picture of a QR code (Android: the camera preview replaces this)."""
+        from kivy.uix.filechooser import FileChooserListView
+        from kivy.uix.popup import Popup
+
+        chooser = FileChooserListView(path=str(Path.home()), filters=["*.png", "*.jpg", "*.jpeg"])
+        popup = Popup(title=App.get_running_app().tr("scan.open_image", App.get_running_app().lang),
+                      content=chooser, size_hint=(0.95, 0.9))
+        chooser.bind(on_submit=lambda _c, sel, *_: (popup.dismiss(), self.load_image(sel[0]) if sel else None))
+        popup.open()
+
+    def load_image(self, path: str | Path) -> None:
+        app = App.get_running_app()
+        text = app.ctl.decode_image(path)
+        if not text:
+            self.ids.error.text = app.tr("scan.no_code", app.lang)
+            return
+        self.ids.link.text = text
+        self.go()
+
+    def go(self) -> None:
+        app = App.get_running_app()
+        link = self.ids.link.text.strip()
+        kind = app.ctl.classify(link)
+        self.ids.error.text = ""
+        if kind == "offer":
+            if not self.needs_code:
+                try:
+                    if app.ctl.offer_needs_code(link):
+                        self.needs_code = True
+                        self.ids.error.text = app.tr("scan.tx_code", app.lang)
+                        return
+                except Exception as exc:  # noqa: BLE001 - shown as a refusal below
+                    from credential.reasons import Rejected
+
+                    if isinstance(exc, Rejected):
+                        app.show_result(app.ctl.reason(exc))
+                        return
+                    raise
+            code = self.ids.tx_code.text.strip() or None
+            self.ids.tx_code.text = ""
+            self.needs_code = False
+            self.ids.link.text = ""
+            app.run_task(lambda: app.ctl.receive(link, code), app.show_result)
+        elif kind == "request":
+            self.ids.link.text = ""
+            app.run_task(lambda: app.ctl.open_request(link), app.show_consent_or_result)
+        else:
+            self.ids.error.text = app.tr("scan.unknown", app.lang)
+
+
+class ConsentScreen(Screen):
+    agree_extra = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.body
+        box.clear_widgets()
+        if app.ctl.consent is None:
+            return
+        v = app.ctl.consent_view()
+        self.agree_extra = False
+        if v.over_asking:  # unmistakable, first thing on the screen
+            warn = _w("WarningPanel")
+            warn.add_widget(_w("Body", text=f"[b]{app.tr('consent.over_title', app.lang)}[/b]", color=(0.48, 0.18, 0.04, 1),
+                               font_size=app.sp(18)))
+            warn.add_widget(_w("Body", text=v.over_text, color=(0.48, 0.18, 0.04, 1)))
+            for g in v.groups:
+                if g["extra"]:
+                    warn.add_widget(_w("Body", text=f"[b]{app.tr('consent.not_shared', app.lang)}:[/b] " + ", ".join(g["extra"]),
+                                       color=(0.48, 0.18, 0.04, 1)))
+            row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
+            box_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(44), color=(0.48, 0.18, 0.04, 1))
+            box_cb.bind(active=lambda _w_, value: setattr(self, "agree_extra", value))
+            self.extra_checkbox = box_cb
+            row.add_widget(box_cb)
+            row.add_widget(_w("Body", text=app.tr("consent.over_agree", app.lang), color=(0.48, 0.18, 0.04, 1),
+                              size_hint_y=1))
+            warn.add_widget(row)
+            box.add_widget(warn)
+        who = _w("Panel")
+        who.add_widget(_w("Muted", text=app.tr("consent.who", app.lang)))
+        who.add_widget(_w("Heading", text=v.who))
+        who.add_widget(_w("Muted", text=v.who_detail))
+        who.add_widget(_w("Muted", text=app.tr("consent.why", app.lang)))
+        who.add_widget(_w("Body", text=v.why))
+        box.add_widget(who)
+        what = _w("Panel")
+        what.add_widget(_w("SubHeading", text=app.tr("consent.what", app.lang)))
+        for g in v.groups:
+            what.add_widget(_w("Muted", text=g["doc"]))
+            for label in g["claims"]:
+                what.add_widget(_w("Body", text=f"•  {label}"))
+        box.add_widget(what)
+
+    def share(self) -> None:
+        app = App.get_running_app()
+        extra = self.agree_extra
+        app.run_task(lambda: app.ctl.share(include_over_asking=extra), app.show_result)
+
+    def decline(self) -> None:
+        app = App.get_running_app()
+        app.run_task(app.ctl.decline, app.show_result)
+
+
+class ResultScreen(Screen):
+    ok = BooleanProperty(True)
+    title = StringProperty("")
+    text = StringProperty("")
+    code = StringProperty("")
+
+    def refresh(self) -> None:
+        pass
+
+
+class HistoryScreen(Screen):
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.list
+        box.clear_widgets()
+        rows = app.ctl.history_rows() if app.ctl.wallet.unlocked else []
+        if not rows:
+            box.add_widget(_w("Body", text=app.tr("history.empty", app.lang)))
+        for r in rows:
+            box.add_widget(HistoryRow(title=r["title"], when=r["when"], outcome=r["outcome"], ok=r["ok"] == "1",
+                                      purpose=r["purpose"], claims=r["claims"], reason=r["reason"]))
+
+    def export(self) -> None:
+        app = App.get_running_app()
+        paths = app.ctl.export(app.export_dir)
+        app.last_export = paths
+
+
+class SettingsScreen(Screen):
+    confirm_erase = BooleanProperty(False)
+
+    def refresh(self) -> None:
+        self.confirm_erase = False
+        app = App.get_running_app()
+        self.ids.erase.text = app.tr("settings.erase", app.lang)
+
+    def export(self) -> None:
+        app = App.get_running_app()
+        paths = app.ctl.export(app.export_dir)
+        app.last_export = paths
+        self.ids.exported.text = app.tr("history.exported", app.lang, path=str(paths[-1].parent))
+
+    def erase(self) -> None:
+        app = App.get_running_app()
+        if not self.confirm_erase:  # a second, explicit tap is needed
+            self.confirm_erase = True
+            self.ids.erase.text = app.tr("settings.erase_confirm", app.lang)
+            return
+        app.ctl.erase()
+        self.confirm_erase = False
+        app.show("onboarding")
+
+
+class WalletApp(App):
+    lang = StringProperty("en")
+    font_scale = NumericProperty(1.0)
+    current = StringProperty("")
+    title = "ESSPASS"
+
+    def __init__(self, controller: WalletController, *, sync: bool = False, export_dir: Path | None = None,
+                 **kw: Any) -> None:
+        super().__init__(**kw)
+        self.ctl = controller
+        self.sync = sync
+        self.export_dir = export_dir or Path(controller.wallet.directory) / "exports"
+        self.last_export: list[Path] = []
+        self.history_stack: list[str] = []
+        self.lang = controller.lang
+        self.font_scale = controller.font_scale
+
+    # helpers used by kv
+    def tr(self, key: str, lang: str, **kw: Any) -> str:
+        return t(key, lang, **kw)
+
+    def sp(self, value: float) -> float:
+        from kivy.metrics import sp
+
+        return sp(value) * self.font_scale
+
+    def dp(self, value: float) -> float:
+        from kivy.metrics import dp
+
+        return dp(value) * max(1.0, self.font_scale)
+
+    def build(self):
+        if KV.name not in {Path(f).name for f in Builder.files}:
+            Builder.load_file(str(KV))
+        sm = ScreenManager(transition=NoTransition())
+        for cls in (OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, ScanScreen, ConsentScreen,
+                    ResultScreen, HistoryScreen, SettingsScreen):
+            sm.add_widget(cls())
+        self.sm = sm
+        self.show("onboarding" if self.ctl.needs_setup else "unlock")
+        return sm
+
+    # navigation
+    def screen(self, name: str) -> Screen:
+        return self.sm.get_screen(name)
+
+    def show(self, name: str) -> None:
+        if name not in ("onboarding", "unlock") and not self.ctl.wallet.unlocked:
+            name = "onboarding" if self.ctl.needs_setup else "unlock"
+        screen = self.sm.get_screen(name)
+        if hasattr(screen, "refresh"):
+            screen.refresh()
+        if self.current and self.current != name:
+            self.history_stack.append(self.current)
+        self.current = name
+        self.sm.current = name
+
+    def go_back(self) -> None:
+        while self.history_stack:
+            prev = self.history_stack.pop()
+            if prev not in ("onboarding", "unlock", "result", "consent"):
+                self.show(prev)
+                self.history_stack.pop() if self.history_stack and self.history_stack[-1] == prev else None
+                return
+        self.show("cards")
+
+    def show_card(self, card_id: str) -> None:
+        if not card_id:
+            return
+        self.screen("detail").card_id = card_id
+        self.show("detail")
+
+    def show_result(self, msg: Message) -> None:
+        r = self.screen("result")
+        r.ok, r.title, r.text, r.code = msg.ok, msg.title, msg.text, (msg.code if not msg.ok else "")
+        self.show("result")
+
+    def show_consent_or_result(self, outcome) -> None:
+        if isinstance(outcome, Message):
+            self.show_result(outcome)
+        else:
+            self.show("consent")
+
+    # settings
+    def set_language(self, lang: str) -> None:
+        self.ctl.set_language(lang)
+        self.lang = self.ctl.lang
+        self._refresh_current()
+
+    def set_font_scale(self, scale: float) -> None:
+        self.ctl.set_font_scale(scale)
+        self.font_scale = self.ctl.font_scale
+        self._refresh_current()
+
+    def _refresh_current(self) -> None:
+        if self.current:
+            screen = self.sm.get_screen(self.current)
+            if hasattr(screen, "refresh") and (self.ctl.wallet.unlocked or self.current in ("onboarding", "unlock")):
+                screen.refresh()
+
+    def lock(self) -> None:
+        self.ctl.lock()
+        self.history_stack.clear()
+        self.show("unlock")
+
+    # background work
+    def run_task(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        if self.sync:
+            done(fn())
+            return
+
+        def work() -> None:
+            result = fn()
+            Clock.schedule_once(lambda _dt: done(result))
+
+        threading.Thread(target=work, daemon=True).start()
+
+    def refresh_status_background(self) -> None:
+        """Refresh every card's status from the issuers' status lists when online."""
+        if self.sync:
+            return
+
+        def work() -> None:
+            try:
+                from ..status import refresh_all
+
+                refresh_all(self.ctl.wallet, self.ctl._store())
+            except Exception:  # noqa: BLE001 - offline or no trust lists: keep the last known status
+                return
+            Clock.schedule_once(lambda _dt: self._refresh_current() if self.current == "cards" else None)
+
+        threading.Thread(target=work, daemon=True).start()
+
+
+def run(store: Path, trust_dir: Path | None = None) -> None:
+    """Start the app on a desktop (``esspass wallet app``)."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    from kivy.core.window import Window
+
+    if platform not in ("android", "ios"):
+        Window.size = (420, 860)
+    from kivy.utils import get_color_from_hex
+
+    Window.clearcolor = get_color_from_hex("#F3F5F9")
+    WalletApp(WalletController(store, trust_dir)).run()

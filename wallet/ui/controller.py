@@ -1,0 +1,411 @@
+"""The app's logic as a plain class: every screen asks this for what to show and tells it what the user did.
+
+No Kivy here, so tests drive the whole app flow without a window; the Kivy screens (``app.py`` +
+``wallet.kv``) only render the view models returned and forward taps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from credential.reasons import Rejected
+from credential.sd_jwt import format_path
+
+from .. import reasons as R
+from ..core import Card, Wallet
+from ..i18n import t
+from ..storage import KdfParams, PinDelay, WrongPin
+
+DEFAULT_COLOURS = ("#1D3F8C", "#FFFFFF")
+
+
+@dataclass
+class CardView:
+    id: str
+    title: str
+    issuer: str
+    holder: str
+    valid_until: str
+    background: str
+    text_colour: str
+    copies: str
+    status: str
+    status_code: str
+    reminder: str = ""
+
+
+@dataclass
+class ConsentView:
+    who: str
+    who_detail: str
+    why: str
+    groups: list[dict[str, Any]]  # [{"doc": title, "claims": [label, ...], "extra": [label, ...]}]
+    over_asking: bool
+    over_text: str
+
+
+@dataclass
+class Message:
+    ok: bool
+    title: str
+    text: str
+    code: str = ""
+
+
+def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
+    try:
+        from credential.types import get_type
+
+        meta = get_type(vct).metadata
+    except KeyError:
+        return vct, *DEFAULT_COLOURS
+    chosen = None
+    for d in meta.get("display", []):
+        if d.get("locale") == lang:
+            chosen = d
+            break
+    chosen = chosen or (meta.get("display") or [{}])[0]
+    simple = (chosen.get("rendering") or {}).get("simple") or {}
+    return (chosen.get("name") or meta.get("name") or vct, simple.get("background_color", DEFAULT_COLOURS[0]),
+            simple.get("text_color", DEFAULT_COLOURS[1]))
+
+
+def _label(vct: str, path: tuple | list | str, lang: str) -> str:
+    try:
+        from credential.types import claim_label, get_type
+
+        ctype = get_type(vct)
+        if isinstance(path, str):
+            path = tuple(path.split("."))
+        label = claim_label(ctype, path, lang)
+        if len(path) > 1:
+            parent = claim_label(ctype, path[:1], lang)
+            if parent and parent != label:
+                return f"{parent}: {label}"
+        return label
+    except (KeyError, ValueError):
+        return format_path(path) if not isinstance(path, str) else path
+
+
+def _date(text: str | None, lang: str) -> str:
+    if not text:
+        return "-"
+    try:
+        d = dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+    return d.strftime("%d.%m.%Y") if lang == "da" else d.strftime("%d %b %Y")
+
+
+def _ts_date(ts: int | None, lang: str) -> str:
+    if ts is None:
+        return "-"
+    return _date(dt.datetime.fromtimestamp(ts, dt.timezone.utc).date().isoformat(), lang)
+
+
+class WalletController:
+    """State and actions of the wallet app; one per running app."""
+
+    def __init__(self, store_dir: Path | str, trust_dir: Path | str | None = None, *,
+                 clock: Callable[[], float] = time.time, kdf: KdfParams | None = None,
+                 http_client: Callable[[], httpx.Client] | None = None) -> None:
+        self.wallet = Wallet(store_dir, clock=clock, kdf=kdf)
+        self.trust_dir = trust_dir
+        self.clock = clock
+        self.http_client = http_client
+        self.lang = "en"
+        self.font_scale = 1.0
+        self.pending_offer: str | None = None
+        self.consent = None  # wallet.presentation.Consent while the consent screen shows
+        self.last_message: Message | None = None
+
+    # ------------------------------------------------------------ helpers
+    def t(self, key: str, **kw: Any) -> str:
+        return t(key, self.lang, **kw)
+
+    def reason(self, exc: Rejected) -> Message:
+        text = exc.reason.da if self.lang == "da" else exc.reason.en
+        return Message(False, self.t("result.refused"), text, exc.code)
+
+    def _client(self) -> httpx.Client:
+        if self.http_client is not None:
+            return self.http_client()
+        from ..http import new_client
+
+        return new_client()
+
+    def _store(self):
+        from ..trust import load_trust_store
+
+        return load_trust_store(self.trust_dir, int(self.clock()))
+
+    # ------------------------------------------------------------ onboarding / PIN
+    @property
+    def needs_setup(self) -> bool:
+        return not self.wallet.exists
+
+    def create(self, pin: str, repeat: str) -> Message | None:
+        """None on success, else a message for the onboarding screen."""
+        if pin != repeat:
+            return Message(False, self.t("onb.choose_pin"), self.t("onb.pins_differ"), "wallet.pin_mismatch")
+        try:
+            self.wallet.create(pin)
+            self.wallet.update_settings(lang=self.lang, font_scale=self.font_scale)
+        except Rejected as exc:
+            return self.reason(exc)
+        return None
+
+    def unlock(self, pin: str) -> Message | None:
+        try:
+            self.wallet.unlock(pin)
+        except WrongPin as exc:
+            text = self.t("unlock.attempts_left", n=exc.attempts_left)
+            if exc.delay_s:
+                text += " - " + self.t("unlock.wait", s=int(exc.delay_s))
+            return Message(False, exc.reason.da if self.lang == "da" else exc.reason.en, text, exc.code)
+        except PinDelay as exc:
+            return Message(False, self.reason(exc).text, self.t("unlock.wait", s=int(exc.wait_s) + 1), exc.code)
+        except Rejected as exc:
+            return self.reason(exc)
+        s = self.wallet.settings()
+        self.lang, self.font_scale = s.get("lang", "en"), float(s.get("font_scale", 1.0))
+        return None
+
+    def lock(self) -> None:
+        self.wallet.lock()
+
+    # ------------------------------------------------------------ cards
+    def cards(self) -> list[CardView]:
+        reminders = {}
+        for r in self.wallet.expiry_reminders():
+            if r["days_left"] is not None:
+                reminders[r["card_id"]] = min(reminders.get(r["card_id"], 10**6), r["days_left"])
+        out = []
+        for c in self.wallet.cards():
+            title, bg, fg = _type_display(c.vct, self.lang)
+            subject = c.claims.get("subject") or {}
+            holder = f"{subject.get('forenames', '')} {subject.get('familynames', '')}".strip()
+            until = c.claims.get("ending_date") or c.claims.get("date_of_expiry")
+            days = reminders.get(c.id)
+            rem = "" if days is None else (self.t("cards.ended") if days < 0 else self.t("cards.reminder", n=days))
+            out.append(CardView(c.id, title, self.t("cards.issued_by", name=c.issuer_name), holder,
+                                self.t("cards.valid_until", date=_date(until, self.lang)), bg, fg,
+                                self.t("cards.copies", n=c.copies_left), self.t(f"status.{c.status}"), c.status, rem))
+        return out
+
+    def card_detail(self, card_id: str) -> dict[str, Any]:
+        c: Card = self.wallet.card(card_id)
+        title, bg, fg = _type_display(c.vct, self.lang)
+        today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
+
+        def layer(start: str | None, end: str | None) -> tuple[str, str]:
+            try:
+                s = dt.date.fromisoformat(start) if start else None
+                e = dt.date.fromisoformat(end) if end else None
+            except ValueError:
+                return "-", "unknown"
+            state = "ok"
+            if s and today < s:
+                state = "not_yet"
+            elif e and today > e:
+                state = "ended"
+            return f"{_date(start, self.lang)} - {_date(end, self.lang)}", state
+
+        now = int(self.clock())
+        tech_state = "ended" if c.exp and now >= c.exp else "not_yet" if c.nbf and now < c.nbf else "ok"
+        layers = [
+            (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}", tech_state),
+            (self.t("detail.document"), *layer(c.claims.get("date_of_issuance"), c.claims.get("date_of_expiry"))),
+            (self.t("detail.coverage"), *layer(c.claims.get("starting_date"), c.claims.get("ending_date"))),
+        ]
+        rows: list[tuple[str, str]] = []
+
+        def walk(value: Any, path: tuple) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(v, (*path, k))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    walk(v, (*path, i))
+            else:
+                names = tuple(p for p in path if isinstance(p, str))
+                shown = ("✓" if value else "✗") if isinstance(value, bool) else str(value)
+                if names and names[-1].startswith("date") or (names and names[-1].endswith("_date")):
+                    shown = _date(shown, self.lang)
+                rows.append((_label(c.vct, names, self.lang), shown))
+
+        walk(c.claims, ())
+        return {"title": title, "background": bg, "text_colour": fg, "issuer": self.t("cards.issued_by", name=c.issuer_name),
+                "layers": [(n, v, self.t(f"layer.{s}") if s in ("ok", "not_yet", "ended") else "-", s)
+                           for n, v, s in layers],
+                "status": self.t(f"status.{c.status}"), "status_code": c.status,
+                "copies": self.t("cards.copies", n=c.copies_left), "rows": rows}
+
+    def delete_card(self, card_id: str) -> None:
+        self.wallet.delete_card(card_id)
+
+    # ------------------------------------------------------------ scan / links
+    @staticmethod
+    def decode_image(path: Path | str) -> str | None:
+        """Text of the first QR code in an image file (zxing-cpp), or None."""
+        import zxingcpp
+        from PIL import Image
+
+        with Image.open(path) as img:
+            results = zxingcpp.read_barcodes(img.convert("RGB"))
+        for r in results:
+            if r.text:
+                return r.text
+        return None
+
+    def classify(self, text: str) -> str:
+        """"offer", "request" or "unknown" for a scanned or pasted link."""
+        scheme = urlsplit((text or "").strip()).scheme
+        if scheme == "openid-credential-offer":
+            return "offer"
+        if scheme in ("openid4vp", "eudi-openid4vp", "haip-vp"):
+            return "request"
+        return "unknown"
+
+    def offer_needs_code(self, uri: str) -> bool:
+        from ..issuance import parse_offer
+
+        with self._client() as client:
+            offer = parse_offer(uri, client)
+        return offer.tx_code is not None
+
+    def receive(self, uri: str, tx_code: str | None = None) -> Message:
+        from ..issuance import receive
+        from ..status import refresh_all
+
+        try:
+            store = self._store()
+            with self._client() as client:
+                got = receive(self.wallet, uri, store, tx_code=tx_code or None, client=client)
+                try:
+                    refresh_all(self.wallet, store, client)
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
+        except Rejected as exc:
+            self.last_message = self.reason(exc)
+            return self.last_message
+        names = ", ".join(_type_display(c.vct, self.lang)[0] for c in got.cards)
+        self.last_message = Message(True, self.t("result.received"), f"{names}\n{self.t('cards.issued_by', name=got.cards[0].issuer_name)}")
+        return self.last_message
+
+    def open_request(self, uri: str) -> ConsentView | Message:
+        from ..presentation import fetch_request, log_stopped, plan
+
+        try:
+            store = self._store()
+            with self._client() as client:
+                req = fetch_request(uri, store, self.wallet.now(), client)
+        except Rejected as exc:
+            log_stopped(self.wallet, uri, exc)
+            self.last_message = self.reason(exc)
+            return self.last_message
+        try:
+            self.consent = plan(self.wallet, req)
+        except Rejected as exc:
+            self.wallet.log(kind="presentation", party=req.name(), party_id=req.client_id, credential="",
+                            purpose=req.purpose(), outcome="failed", reason=exc.code)
+            self.last_message = self.reason(exc)
+            return self.last_message
+        return self.consent_view()
+
+    def consent_view(self) -> ConsentView:
+        c = self.consent
+        req = c.request
+        groups = []
+        for item in c.items:
+            title = _type_display(item.card.vct, self.lang)[0]
+            groups.append({"doc": self.t("consent.from", doc=title),
+                           "claims": [_label(item.card.vct, p, self.lang) for p in item.registered],
+                           "extra": [_label(item.card.vct, p, self.lang) for p in item.over_asking]})
+        purpose = req.purpose()
+        name = req.name(self.lang)
+        detail = f"{self.t('consent.verified')}\n{', '.join(req.rp.dns_names)}"
+        return ConsentView(name, detail, purpose.get(self.lang) or purpose.get("en", ""), groups, c.over_asking,
+                           self.t("consent.over_text", name=name))
+
+    def share(self, include_over_asking: bool = False) -> Message:
+        from ..presentation import respond
+
+        c, self.consent = self.consent, None
+        try:
+            with self._client() as client:
+                out = respond(self.wallet, c, include_over_asking=include_over_asking, client=client)
+        except Rejected as exc:
+            self.last_message = self.reason(exc)
+            return self.last_message
+        labels = []
+        for item in c.items:
+            labels += [_label(item.card.vct, p, self.lang) for p in c.paths(include_over_asking)[item.query_id]]
+        self.last_message = Message(True, self.t("result.shared"),
+                                    self.t("result.shared_with", name=c.request.name(self.lang), claims=", ".join(labels)))
+        _ = out
+        return self.last_message
+
+    def decline(self) -> Message:
+        from ..presentation import decline
+
+        c, self.consent = self.consent, None
+        if c is not None:
+            with self._client() as client:
+                decline(self.wallet, c, client)
+        self.last_message = Message(False, self.t("consent.decline"), self.t("result.declined"), R.DECLINED.code)
+        return self.last_message
+
+    # ------------------------------------------------------------ history
+    def history_rows(self) -> list[dict[str, str]]:
+        from ..export import reason_text
+
+        rows = []
+        for e in reversed(self.wallet.history()):
+            when = dt.datetime.fromtimestamp(e.at, dt.timezone.utc).strftime("%d.%m.%Y %H:%M" if self.lang == "da"
+                                                                              else "%d %b %Y %H:%M")
+            vct = e.credential.split(",")[0] if e.credential else ""
+            claims = ", ".join(_label(vct, p, self.lang) for p in e.claims) if vct else ", ".join(e.claims)
+            rows.append({
+                "title": f"{self.t('history.kind.' + e.kind)} · {e.party or '?'}",
+                "when": when,
+                "outcome": self.t("history.outcome." + e.outcome),
+                "ok": "1" if e.outcome in ("received", "shared") else "0",
+                "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
+                "claims": claims,
+                "reason": reason_text(e.reason, self.lang) if e.reason else "",
+            })
+        return rows
+
+    def export(self, directory: Path | str) -> list[Path]:
+        from ..export import history_json, history_pdf
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        j, p = d / "esspass-history.json", d / f"esspass-history-{self.lang}.pdf"
+        j.write_text(history_json(self.wallet), "utf-8")
+        p.write_bytes(history_pdf(self.wallet, self.lang))
+        return [j, p]
+
+    # ------------------------------------------------------------ settings
+    def set_language(self, lang: str) -> None:
+        self.lang = lang if lang in ("en", "da") else "en"
+        if self.wallet.unlocked:
+            self.wallet.update_settings(lang=self.lang)
+
+    def set_font_scale(self, scale: float) -> None:
+        self.font_scale = max(0.8, min(2.0, float(scale)))
+        if self.wallet.unlocked:
+            self.wallet.update_settings(font_scale=self.font_scale)
+
+    def erase(self) -> None:
+        self.wallet.erase()
+        self.consent = None

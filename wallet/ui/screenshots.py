@@ -1,0 +1,124 @@
+"""``esspass wallet screenshots --out DIR``: every screen rendered offscreen with demo data, in English
+and Danish, into PNG files (so anyone can look at the app without a phone).
+
+The demo data is built at run time in a temporary directory: the demo trust ecosystem, a wallet with
+an A1 and an EHIC issued by Udbetaling Danmark, a history, and a registered relying party that asks
+for more than its registration allows (to show the over-asking warning).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+PHONE = (412, 892)
+
+
+def kivy_offscreen_env(home: Path | None = None) -> None:
+    """Environment for headless Kivy; must run before kivy is imported."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if "KIVY_HOME" not in os.environ:
+        kh = home or Path(tempfile.mkdtemp(prefix="esspass-kivy-"))
+        os.environ["KIVY_HOME"] = str(kh)
+
+
+def _snap(window, target: Path) -> Path:
+    tmp = target.with_name(target.stem + "-raw.png")
+    produced = Path(window.screenshot(name=str(tmp)))
+    produced.replace(target)
+    return target
+
+
+def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da")) -> list[Path]:
+    kivy_offscreen_env()
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.utils import get_color_from_hex
+
+    from trust_list.demo import build_demo_ecosystem
+
+    from ..demo import demo_history, issue_demo_card, over_asking_rp
+    from ..storage import KdfParams
+    from .app import WalletApp
+    from .controller import Message, WalletController
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="esspass-shots-"))
+    paths: list[Path] = []
+    try:
+        now = int(time.time())
+        eco = build_demo_ecosystem(work / "ecosystem", now)
+        Window.size = PHONE
+        Window.clearcolor = get_color_from_hex("#F3F5F9")
+        rp = over_asking_rp(eco, now)
+        ctl = WalletController(work / "wallet", work / "ecosystem", kdf=KdfParams(n=2**12),
+                               http_client=rp.client)
+        ctl.create("123456", "123456")
+        cards = [issue_demo_card(eco, ctl.wallet, "pda1", now), issue_demo_card(eco, ctl.wallet, "ehic", now)]
+        demo_history(ctl.wallet, cards, now)
+        app = WalletApp(ctl, sync=True, export_dir=work / "exports")
+        app._run_prepare()
+
+        def frames(n: int = 3) -> None:
+            for _ in range(n):
+                EventLoop.idle()
+
+        def shot(name: str, lang: str) -> None:
+            frames()
+            paths.append(_snap(Window, out / f"{name}-{lang}.png"))
+
+        fresh = WalletController(work / "fresh")
+        for lang in langs:
+            app.set_language(lang)
+            app.font_scale = 1.0
+            ctl.font_scale = 1.0
+            # onboarding: a controller without a wallet
+            app.ctl, fresh.lang = fresh, lang
+            app.show("onboarding")
+            shot("01-onboarding", lang)
+            app.ctl = ctl
+            ctl.lock()
+            app.show("unlock")
+            unlock = app.screen("unlock")
+            unlock.ids.pin.text = "111111"
+            unlock.submit()
+            shot("02-unlock-wrong-pin", lang)
+            unlock.ids.pin.text = "123456"
+            unlock.submit()
+            app.set_language(lang)
+            shot("03-cards", lang)
+            app.show_card(cards[0].id)
+            shot("04-detail-a1", lang)
+            app.show_card(cards[1].id)
+            shot("05-detail-ehic", lang)
+            app.show("scan")
+            shot("06-scan", lang)
+            app.show_consent_or_result(ctl.open_request(rp.uri))
+            shot("07-consent-over-asking", lang)
+            app.screen("consent").share()
+            shot("08-result-shared", lang)
+            app.show_result(Message(False, ctl.t("result.refused"),
+                                    __import__("credential.reasons", fromlist=["lookup"]).lookup("rp.registration")
+                                    .da if lang == "da" else
+                                    __import__("credential.reasons", fromlist=["lookup"]).lookup("rp.registration").en,
+                                    "rp.registration"))
+            shot("09-result-unregistered", lang)
+            app.show("history")
+            shot("10-history", lang)
+            app.show("settings")
+            shot("11-settings", lang)
+            app.set_font_scale(1.6)
+            app.show("cards")
+            shot("12-cards-large-text", lang)
+            app.show_card(cards[0].id)
+            shot("13-detail-large-text", lang)
+            app.set_font_scale(1.0)
+        app.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return paths
