@@ -110,31 +110,37 @@ STATUS_SIGNER = define(
     "The status list was not signed by a revocation service of the credential's issuer, so the status is unknown.",
     "Statuslisten var ikke signeret af en tilbagekaldelsestjeneste hos legitimationens udsteder, så status er ukendt.",
 )
-DOCUMENT_EXPIRED = define(
-    "validity.document_expired",
-    "The document's date of expiry has passed on the inspection date.",
-    "Dokumentets udløbsdato er passeret på kontroldatoen.",
-)
-DOCUMENT_NOT_YET = define(
-    "validity.document_not_yet_issued",
-    "The document's date of issuance is after the inspection date.",
-    "Dokumentets udstedelsesdato ligger efter kontroldatoen.",
-)
 DATE_MALFORMED = define(
     "validity.date_malformed",
     "A date in the credential is not a valid date (YYYY-MM-DD).",
     "En dato i legitimationen er ikke en gyldig dato (ÅÅÅÅ-MM-DD).",
 )
-COVERAGE_ENDED = define(
-    "coverage.ended",
-    "The coverage ended before the inspection date, although the credential itself may still be valid.",
-    "Dækningen sluttede før kontroldatoen, selv om legitimationen i sig selv stadig kan være gyldig.",
-)
-COVERAGE_NOT_STARTED = define(
-    "coverage.not_started",
-    "The coverage starts after the inspection date.",
-    "Dækningen begynder efter kontroldatoen.",
-)
+try:  # the credential core owns the layer codes (credential/validity.py); reuse its words
+    from credential.validity import R_COV_ENDED as COVERAGE_ENDED
+    from credential.validity import R_COV_NOT_STARTED as COVERAGE_NOT_STARTED
+    from credential.validity import R_DOC_EXPIRED as DOCUMENT_EXPIRED
+    from credential.validity import R_DOC_NOT_YET as DOCUMENT_NOT_YET
+except ImportError:  # pragma: no cover - only before credential/validity.py exists
+    DOCUMENT_EXPIRED = define(
+        "validity.document_expired",
+        "The document's date of expiry has passed on the inspection date.",
+        "Dokumentets udløbsdato er passeret på kontroldatoen.",
+    )
+    DOCUMENT_NOT_YET = define(
+        "validity.document_not_yet_valid",
+        "The document's date of issuance is after the inspection date.",
+        "Dokumentets udstedelsesdato ligger efter kontroldatoen.",
+    )
+    COVERAGE_ENDED = define(
+        "coverage.ended",
+        "The coverage ended before the inspection date, although the credential itself may still be valid.",
+        "Dækningen sluttede før kontroldatoen, selv om legitimationen i sig selv stadig kan være gyldig.",
+    )
+    COVERAGE_NOT_STARTED = define(
+        "coverage.not_started",
+        "The coverage starts after the inspection date.",
+        "Dækningen begynder efter kontroldatoen.",
+    )
 
 
 def message(reason: Reason) -> dict[str, str]:

@@ -16,6 +16,7 @@ from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.utils import platform
@@ -27,7 +28,7 @@ KV = Path(__file__).with_name("wallet.kv")
 MAIN_SCREENS = ("cards", "scan", "history", "settings")
 
 
-class CardTile(BoxLayout):
+class CardTile(ButtonBehavior, BoxLayout):
     card_id = StringProperty("")
     title = StringProperty("")
     holder = StringProperty("")
@@ -40,11 +41,8 @@ class CardTile(BoxLayout):
     copies = StringProperty("")
     reminder = StringProperty("")
 
-    def on_touch_up(self, touch):
-        if self.collide_point(*touch.pos) and touch.grab_current is None:
-            App.get_running_app().show_card(self.card_id)
-            return True
-        return super().on_touch_up(touch)
+    def on_release(self):
+        App.get_running_app().show_card(self.card_id)
 
 
 class Panel(BoxLayout):

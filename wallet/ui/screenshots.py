@@ -35,6 +35,10 @@ def _snap(window, target: Path) -> Path:
 
 def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da")) -> list[Path]:
     kivy_offscreen_env()
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(PHONE[0]))
+    Config.set("graphics", "height", str(PHONE[1]))
     from kivy.base import EventLoop
     from kivy.core.window import Window
     from kivy.utils import get_color_from_hex

@@ -1,0 +1,166 @@
+"""The Kivy app offscreen, driven by touches: onboarding -> receive from the real issuer -> present to the
+real verifier -> history (GraphicUnitTest + UnitTestTouch). Skips when Kivy cannot open a window, unless
+ESSPASS_REQUIRE_ALL=1."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="esspass-kivy-test-"))
+
+import pytest  # noqa: E402
+
+from .servers import skip_or_fail, start_services  # noqa: E402
+
+try:
+    from kivy.tests.common import GraphicUnitTest, UnitTestTouch
+except Exception as exc:  # noqa: BLE001 - no Kivy or no GL
+    GraphicUnitTest = object  # type: ignore[misc,assignment]
+    _KIVY_ERROR = f"Kivy unavailable: {exc}"
+else:
+    _KIVY_ERROR = ""
+
+
+def _window_or_skip():
+    if _KIVY_ERROR:
+        skip_or_fail(_KIVY_ERROR)
+    try:
+        from kivy.core.window import Window
+    except Exception as exc:  # noqa: BLE001
+        skip_or_fail(f"Kivy cannot open a window: {exc}")
+    if Window is None:
+        skip_or_fail("Kivy cannot open a window (no GL)")
+    return Window
+
+
+class TestWalletJourney(GraphicUnitTest):
+    def setUp(self):
+        _window_or_skip()
+        super().setUp()
+
+    def tap(self, widget, frames: int = 3):
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.advance_frames(1)
+        touch.touch_up()
+        self.advance_frames(frames)
+
+    def test_onboarding_receive_present_history(self):
+        from kivy.core.window import Window
+
+        from wallet.storage import KdfParams
+        from wallet.ui.app import CardTile, HistoryRow, WalletApp
+        from wallet.ui.controller import WalletController
+
+        Window.size = (412, 892)
+        tmp = tempfile.mkdtemp(prefix="esspass-ui-")
+        services, stop = start_services(__import__("pathlib").Path(tmp) / "home")
+        try:
+            ctl = WalletController(f"{tmp}/wallet", services.trust_dir, kdf=KdfParams(n=2**10))
+            app = WalletApp(ctl, sync=True, export_dir=__import__("pathlib").Path(tmp) / "exports")
+            app._run_prepare()
+            self.advance_frames(3)
+            assert app.current == "onboarding"
+
+            # onboarding with a PIN (mismatch first)
+            onb = app.screen("onboarding")
+            onb.ids.pin.text, onb.ids.pin2.text = "123456", "654321"
+            self.tap(onb.ids.create)
+            assert app.current == "onboarding" and onb.ids.error.text
+            onb.ids.pin.text, onb.ids.pin2.text = "123456", "123456"
+            self.tap(onb.ids.create)
+            assert app.current == "cards"
+
+            # receive an EHIC from the real issuer: paste link -> asked for the code -> received
+            self.tap(app.screen("cards").ids.add)
+            assert app.current == "scan"
+            offer, code, _ = services.offer("ehic")
+            scan = app.screen("scan")
+            scan.ids.link.text = offer
+            self.tap(scan.ids.go)
+            assert scan.needs_code
+            scan.ids.tx_code.text = code
+            self.tap(scan.ids.go)
+            assert app.current == "result" and app.screen("result").ok, app.screen("result").text
+            self.tap(app.screen("result").ids.done)
+            tiles = [w for w in app.screen("cards").ids.list.children if isinstance(w, CardTile)]
+            assert len(tiles) == 1 and "Jensen" in tiles[0].holder
+
+            # card detail by tapping the card
+            self.tap(tiles[0])
+            assert app.current == "detail"
+
+            # present to the real verifier
+            app.show("scan")
+            url, tid = services.request("ehic-care")
+            scan.ids.link.text = url
+            self.tap(scan.ids.go)
+            assert app.current == "consent"
+            view = ctl.consent_view()
+            assert view.who == "ESSPASS verifier" and not view.over_asking
+            self.tap(app.screen("consent").ids.share)
+            assert app.current == "result" and app.screen("result").ok, app.screen("result").text
+            assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
+
+            # history: received + shared; switch to Danish
+            app.show("history")
+            rows = [w for w in app.screen("history").ids.list.children if isinstance(w, HistoryRow)]
+            assert len(rows) == 2 and all(r.ok for r in rows)
+            app.set_language("da")
+            rows = [w for w in app.screen("history").ids.list.children if isinstance(w, HistoryRow)]
+            assert any("delt" in r.outcome for r in rows)
+            self.tap(app.screen("history").ids.export)
+            assert [p.suffix for p in app.last_export] == [".json", ".pdf"]
+            Window.remove_widget(app.root)
+        finally:
+            stop()
+
+    def test_over_asking_warning_and_lockout_on_screen(self):
+        import time
+
+        from kivy.core.window import Window
+
+        from trust_list.demo import build_demo_ecosystem
+        from wallet.demo import issue_demo_card, over_asking_rp
+        from wallet.storage import KdfParams
+        from wallet.ui.app import WalletApp
+        from wallet.ui.controller import WalletController
+
+        Window.size = (412, 892)
+        tmp = __import__("pathlib").Path(tempfile.mkdtemp(prefix="esspass-ui2-"))
+        now = int(time.time())
+        eco = build_demo_ecosystem(tmp / "eco", now)
+        rp = over_asking_rp(eco, now)
+        ctl = WalletController(tmp / "wallet", tmp / "eco", kdf=KdfParams(n=2**10), http_client=rp.client)
+        ctl.create("123456", "123456")
+        issue_demo_card(eco, ctl.wallet, "ehic", now)
+        ctl.lock()
+        app = WalletApp(ctl, sync=True)
+        app._run_prepare()
+        self.advance_frames(2)
+        assert app.current == "unlock"
+        unlock = app.screen("unlock")
+        unlock.ids.pin.text = "000000"
+        self.tap(unlock.ids.unlock)
+        assert "9" in unlock.ids.error.text and app.current == "unlock"
+        unlock.ids.pin.text = "123456"
+        self.tap(unlock.ids.unlock)
+        assert app.current == "cards"
+
+        app.show("scan")
+        app.screen("scan").ids.link.text = rp.uri
+        self.tap(app.screen("scan").ids.go)
+        assert app.current == "consent"
+        consent = app.screen("consent")
+        texts = [w.text for w in consent.walk() if hasattr(w, "text")]
+        assert any("Warning" in t for t in texts)  # unmistakable warning on screen
+        self.tap(consent.ids.share)  # without ticking "also share the extra data"
+        assert app.screen("result").ok
+        from jwcrypto import jwe  # noqa: F401 - the response is encrypted; check what the wallet logged
+        ev = ctl.wallet.history()[-1]
+        assert "date_of_issuance" not in ev.claims and ev.over_asking
+        Window.remove_widget(app.root)
