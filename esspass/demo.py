@@ -1,113 +1,172 @@
-"""``esspass demo``: the ESSPASS journey on embedded defaults, explained step by step.
+"""``esspass demo``: the whole ESSPASS journey on embedded defaults, explained step by step.
 
-Stage 1 (credential core): an institution issues an A1 and an EHIC to a freshly generated holder
-key; the holder presents the ``a1-inspection`` claims with key binding; the verifier checks the
-presentation and prints the disclosed claims and every check with its result.
+1. the trust-list operator's Pub-EAA list (who may issue A1 and EHIC);
+2. the issuer (Udbetaling Danmark) and the verifier service start on loopback ports, with all
+   state under ``ESSPASS_HOME`` (default ``./.esspass``), created on first use;
+3. the institution creates an A1 and an EHIC case; the citizen's wallet (headless agent) redeems
+   both offers over OpenID4VCI with the transaction code, checking the issuer against the list;
+4. a labour inspector asks for the ``a1-inspection`` claims over OpenID4VP; the wallet checks the
+   relying party and answers with only those claims; the verifier decides and explains;
+5. the institution revokes the A1; after the status list's ``ttl`` the inspector asks again and the
+   verification fails, explained in English and Danish;
+6. the wallet's history: who saw what, when.
+
+Nothing is faked: real HTTP servers, real SQLite, real signatures; the same code paths as
+``esspass issuer serve``, ``esspass verifier serve`` and ``esspass wallet ...``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
-from credential import jose, sd_jwt, sd_jwt_vc
-from credential.dcql import PRESETS, parse_query, requested_paths
 from credential.reasons import Rejected
-from credential.types import get_type, sample_claims
+from credential.types import sample_claims
 
-# What the core verifier checks, in order, for an SD-JWT VC with key binding required.
-_CORE_CHECKS = [
-    ("sd.format", "The presentation is a well-formed SD-JWT", "Præsentationen er en korrekt opbygget SD-JWT"),
-    ("vc.typ", "The credential is an SD-JWT VC (typ dc+sd-jwt)", "Legitimationen er et SD-JWT VC (typ dc+sd-jwt)"),
-    ("sd.alg_not_allowed", "Signed with an allowed algorithm", "Signeret med en tilladt algoritme"),
-    ("sd.signature", "The issuer's signature is valid", "Udstederens signatur er gyldig"),
-    ("sd.unreferenced_disclosure", "Every disclosed claim was signed by the issuer", "Alle videregivne oplysninger er signeret af udstederen"),
-    ("sd.duplicate_digest", "No digest is used twice", "Ingen hashværdi bruges to gange"),
-    ("sd.expired", "The credential has not expired", "Legitimationen er ikke udløbet"),
-    ("kb.signature", "Presented by the holder of the bound key", "Fremvist af indehaveren af den bundne nøgle"),
-    ("kb.nonce", "Made for this request (nonce)", "Lavet til denne anmodning (nonce)"),
-    ("kb.aud", "Made for this verifier (audience)", "Lavet til denne verifikator (modtager)"),
-    ("kb.sd_hash", "The key-binding proof covers exactly these disclosures", "Nøglebindingsbeviset dækker præcis disse oplysninger"),
-    ("vc.vct_mismatch", "The credential is an A1 (vct urn:eudi:pda1:1)", "Legitimationen er et A1 (vct urn:eudi:pda1:1)"),
-]
+from .servers import serve_in_thread
+
+DEMO_PIN = "246810"
+STATUS_TTL_S = 2  # the demo's Status List Tokens may be cached this long (draft -20 §5.1 "ttl")
 
 
-def _claims_table(title: str, claims: dict[str, Any], lang: str) -> Table:
-    ctype = get_type(claims["vct"])
-    table = Table(title=title, show_lines=False)
-    table.add_column("claim" if lang == "en" else "oplysning")
-    table.add_column("value" if lang == "en" else "værdi")
-    hidden = sd_jwt_vc.NEVER_DISCLOSABLE | {"_sd_alg"}
-    for name, value in claims.items():
-        if name in hidden:
-            continue
-        from credential.types import claim_label
+def _home() -> Path:
+    return Path(os.environ.get("ESSPASS_HOME", ".esspass"))
 
-        table.add_row(claim_label(ctype, (name,), lang) or name, _show(value))
+
+def _history_table(events: list[dict[str, Any]]) -> Table:
+    table = Table(title="Wallet history: who saw what")
+    for col in ("when", "what", "who", "claims", "outcome"):
+        table.add_column(col)
+    for e in events:
+        when = e.get("time") or e.get("at")
+        if isinstance(when, (int, float)):
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+        table.add_row(
+            str(when or ""),
+            str(e.get("kind", "")),
+            str(e.get("party", "")),
+            ", ".join(e.get("claims") or []) if isinstance(e.get("claims"), list) else str(e.get("claims", "")),
+            f"{e.get('outcome', '')} {e.get('reason') or ''}".strip(),
+        )
     return table
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "; ".join(_show(v) for v in value)
-    return str(value)
+def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, preset: str) -> dict[str, Any]:
+    from wallet.presentation import fetch_request, plan, respond
+
+    with httpx.Client(timeout=30.0) as http:
+        tx = http.post(f"{verifier_url}/openid4vp/transactions", json={"preset": preset}).json()
+        console.print(f"   The inspector's console shows a QR code: [cyan]{tx['request_uri'][:90]}...[/cyan]")
+        request = fetch_request(tx["request_uri"], trust, wallet.now())
+        console.print(
+            f"   The wallet checked the relying party: [bold]{request.name()}[/bold] "
+            f"(registered, purpose: {request.purpose().get('en', '')})"
+        )
+        consent = plan(wallet, request)
+        for item in consent.items:
+            console.print(
+                "   The citizen agrees to share: "
+                + ", ".join(".".join(map(str, p)) for p in item.registered)
+            )
+        respond(wallet, consent)
+        for _ in range(100):
+            state = http.get(f"{verifier_url}/openid4vp/transactions/{tx['transaction']}").json()
+            if state.get("decision"):
+                return state["decision"]
+            time.sleep(0.05)
+    raise RuntimeError("the verifier gave no decision")
 
 
 def run_demo(lang: str = "en", console: Console | None = None) -> int:
+    from issuer.api import create_app as create_issuer
+    from issuer.settings import Settings as IssuerSettings
+    from trust_list.demo import build_demo_ecosystem
+    from verifier.api import create_app as create_verifier
+    from verifier.cli import _report
+    from verifier.settings import VerifierSettings
+    from wallet.core import Wallet
+    from wallet.issuance import receive
+    from wallet.trust import load_trust_store
+
     console = console or Console()
     if lang not in ("en", "da"):
         console.print("[red]--lang must be en or da[/red]")
         return 2
+    home = _home()
+    home.mkdir(parents=True, exist_ok=True)
     now = int(time.time())
-    console.rule("ESSPASS demo")
-    issuer_key = jose.SigningKey.generate()
-    holder_key = jose.SigningKey.generate()
-    console.print("1. Udbetaling Danmark generates a signing key; the citizen's wallet generates a holder key.")
+    console.rule("[bold]ESSPASS demo: an A1 from issuance to inspection and revocation")
 
-    issued = {}
-    for key in ("pda1", "ehic"):
-        ctype = get_type(key)
-        issued[key] = sd_jwt_vc.issue_vc(
-            sample_claims(key), issuer_key, vct=ctype.vct, iat=now, exp=now + 365 * 86400,
-            iss="https://udbetaling.demo.esspass.eu", sd_paths=ctype.sd_layout,
-            holder_jwk=holder_key.public_jwk(),
-            status=sd_jwt_vc.StatusRef(secrets.randbelow(100_000), "https://udbetaling.demo.esspass.eu/status/1"),
-        )
-        console.print(
-            f"2. Issued {ctype.metadata.get('name', key)} ({ctype.vct}): "
-            f"{len(issued[key].disclosures)} selectively disclosable claims, "
-            f"{len(issued[key].serialize())} characters."
-        )
+    console.print("1. The trust-list operator's list of institutions that may issue A1 and EHIC:")
+    eco = build_demo_ecosystem(home / "ecosystem", now)
+    console.print(eco.show_table())
 
-    nonce, aud = jose.b64u_encode(secrets.token_bytes(16)), "x509_hash:demo-inspector"
-    query = parse_query(PRESETS["a1-inspection"]).credentials[0]
-    presentation = sd_jwt.present(
-        issued["pda1"].serialize(), requested_paths(query), holder_key=holder_key, nonce=nonce, aud=aud, iat=now
-    )
-    shown = len(sd_jwt.parse(presentation).disclosures)
-    console.print(f"3. The wallet presents the a1-inspection claims: {shown} of {len(issued['pda1'].disclosures)} disclosures, with key binding.")
+    issuer_settings = dict(home=home, status_list_ttl=STATUS_TTL_S)
+    with serve_in_thread(lambda url: create_issuer(IssuerSettings(**issuer_settings, issuer_url=url)),
+                         port=8441) as issuer_url, \
+            serve_in_thread(lambda url: create_verifier(VerifierSettings(
+                home=home, verifier_url=url, verifier_relying_party="arbejdstilsynet")), port=8442) as verifier_url:
+        console.print(f"2. Issuer (Udbetaling Danmark) at {issuer_url}; Arbejdstilsynet's verifier at {verifier_url}.")
+        token = (home / "issuer" / "api_token").read_text("ascii").strip()
+        run = secrets.token_hex(3).upper()
+        offers = {}
+        with httpx.Client(base_url=issuer_url, timeout=30.0, headers={"Authorization": f"Bearer {token}"}) as api:
+            for key in ("pda1", "ehic"):
+                claims = sample_claims(key)
+                claims["document_number"] = f"{claims['document_number'][:30]}-{run}"
+                resp = api.post("/api/v1/cases", json={"type": key, "claims": claims, "tx_code": True,
+                                                       "client_request_id": f"demo-{run}-{key}"})
+                resp.raise_for_status()
+                offers[key] = (resp.json(), claims["document_number"])
+            console.print(
+                "3. The institution created two cases; each offer is a QR code, the transaction code "
+                "goes to the citizen by another channel."
+            )
+            wallet_dir = home / "demo-wallet" / run
+            wallet = Wallet(wallet_dir).open_or_create(DEMO_PIN)
+            trust = load_trust_store(home / "ecosystem", int(time.time()))
+            for key, (body, _doc) in offers.items():
+                got = receive(wallet, body["offer_uri"], trust, tx_code=body["tx_code"])
+                for card in got.cards:
+                    console.print(
+                        f"   The wallet received [bold]{card.vct}[/bold] from {card.issuer_name} "
+                        f"({card.copies_left} one-time copies), after checking the issuer against the list."
+                    )
 
-    policy = sd_jwt.VerifyPolicy(now=now, key_binding=sd_jwt.KeyBindingPolicy(True, nonce, aud), expected_typ=sd_jwt_vc.TYP)
-    try:
-        verified = sd_jwt_vc.verify_vc(presentation, issuer_key.public_key(), policy, expected_vct={get_type("pda1").vct})
-    except Rejected as exc:
-        console.print(f"[bold red]FAILED[/bold red] {exc.code}: {exc.reason.message()[lang]}")
-        return 1
-    checks = Table(title="Checks" if lang == "en" else "Kontroller")
-    checks.add_column("code")
-    checks.add_column("check" if lang == "en" else "kontrol")
-    checks.add_column("result" if lang == "en" else "resultat")
-    for code, en, da in _CORE_CHECKS:
-        checks.add_row(code, en if lang == "en" else da, "[green]pass[/green]")
-    console.print(checks)
-    console.print(_claims_table("Disclosed claims" if lang == "en" else "Videregivne oplysninger", verified.payload, lang))
-    today = dt.date.fromtimestamp(now).isoformat()
-    console.print(f"[bold green]PASSED[/bold green] — verified {today}.")
-    return 0
+            console.print("4. A labour inspector of Arbejdstilsynet asks for the a1-inspection claims.")
+            decision = _inspect(console, verifier_url, wallet, trust, "a1-inspection")
+            _report(decision, lang)
+            first = decision["result"]
+
+            a1_doc = offers["pda1"][1]
+            api.post(f"/api/v1/documents/{a1_doc}/revoke", json={"reason": "A1 determination annulled (demo)"}
+                     ).raise_for_status()
+            console.print(
+                f"5. The institution revoked the A1 ({a1_doc}). The status list was republished at once; "
+                f"verifiers refresh it after its ttl ({STATUS_TTL_S} s)."
+            )
+            time.sleep(STATUS_TTL_S + 0.5)
+            try:
+                decision2 = _inspect(console, verifier_url, wallet, trust, "a1-inspection")
+            except Rejected as exc:
+                console.print(f"[red]The wallet stopped: {exc.code}[/red]")
+                return 1
+            _report(decision2, lang)
+            failed = [c for c in decision2["checks"] if c["result"] == "fail"]
+            for c in failed:
+                console.print(f"   [bold]{c['code']}[/bold]\n   en: {c['message']['en']}\n   da: {c['message']['da']}")
+
+            console.print("6. What the citizen's wallet remembers:")
+            console.print(_history_table(wallet.history_json()))
+            wallet.close()
+
+    ok = first == "PASSED" and decision2["result"] == "FAILED"
+    console.rule("[bold green]demo complete" if ok else "[bold red]demo did not go as expected")
+    return 0 if ok else 1

@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from credential import status_list as tsl
@@ -26,6 +28,9 @@ from . import core, deps, store
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
+
+_T = SimpleNamespace(**store.Base.metadata.tables)  # the tables, for SQL expression statements
+_RANDOM = random.SystemRandom()
 
 STATUS_NAMES = {tsl.VALID: "VALID", tsl.INVALID: "INVALID", tsl.SUSPENDED: "SUSPENDED"}
 ACTIONS = {"revoke": tsl.INVALID, "suspend": tsl.SUSPENDED, "reinstate": tsl.VALID}
@@ -97,7 +102,8 @@ class IssuerService:
         settings.issuer_dir.mkdir(parents=True, exist_ok=True)
         self.engine = store.make_engine(settings.db_url)
         store.upgrade(self.engine)
-        self.Session = store.session_factory(self.engine)
+        self.Session = store.session_factory(self.engine)  # read-write transactions
+        self.Reader = store.read_only_sessions(self.engine)  # transactions that only read
         self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution)
         self.api_token = self._ensure_api_token()
         self._ensure_admin()
@@ -124,8 +130,9 @@ class IssuerService:
         raise AssertionError("unreachable")
 
     def audit(self, s, actor: str, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
-        s.add(store.AuditEntry(at=self.now(), actor=actor, action=action, target=target[:100],
-                               detail=json.dumps(detail or {}, separators=(",", ":"))))
+        s.connection().execute(insert(_T.audit_log), {
+            "at": self.now(), "actor": actor, "action": action, "target": target[:100],
+            "detail": json.dumps(detail or {}, separators=(",", ":"))})
 
     def _ensure_api_token(self) -> str:
         path = self.settings.issuer_dir / "api_token"
@@ -162,7 +169,7 @@ class IssuerService:
             self.audit(s, "system", "user.add", username, {"role": role})
 
     def check_login(self, username: str, password: str) -> store.User | None:
-        with self.Session() as s:
+        with self.Reader() as s:
             user = s.scalar(select(store.User).where(store.User.username == username))
         if user is None:
             core.hash_password(password)  # same work either way
@@ -172,7 +179,7 @@ class IssuerService:
     def api_actor(self, token: str | None) -> str | None:
         if not token:
             return None
-        with self.Session() as s:
+        with self.Reader() as s:
             row = s.scalar(select(store.ApiToken).where(store.ApiToken.token_hash == core.sha256_hex(token)))
         return f"api:{row.name}" if row else None
 
@@ -215,7 +222,7 @@ class IssuerService:
         return self.case_view(public_id)
 
     def _case_by_request_id(self, rid: str) -> CaseView | None:
-        with self.Session() as s:
+        with self.Reader() as s:
             pid = s.scalar(select(store.Case.public_id).where(store.Case.client_request_id == rid))
         return self.case_view(pid) if pid else None
 
@@ -238,7 +245,7 @@ class IssuerService:
         return self.case_view(public_id)
 
     def case_view(self, public_id: str) -> CaseView:
-        with self.Session() as s:
+        with self.Reader() as s:
             case = s.scalar(select(store.Case).where(store.Case.public_id == public_id))
             if case is None:
                 raise NotFound(public_id)
@@ -252,7 +259,7 @@ class IssuerService:
                         offer.expires_at, case.created_at, case.created_by)
 
     def case_claims(self, public_id: str) -> dict[str, Any]:
-        with self.Session() as s:
+        with self.Reader() as s:
             case = s.scalar(select(store.Case).where(store.Case.public_id == public_id))
             if case is None:
                 raise NotFound(public_id)
@@ -260,7 +267,7 @@ class IssuerService:
 
     def offer_object(self, offer_id: str) -> dict[str, Any]:
         """§4.1.3: the Credential Offer Object behind ``credential_offer_uri``."""
-        with self.Session() as s:
+        with self.Reader() as s:
             offer = s.scalar(select(store.Offer).where(store.Offer.offer_id == offer_id))
             if offer is None or offer.used_at is not None or offer.expires_at <= self.now():
                 raise NotFound(offer_id)
@@ -329,12 +336,19 @@ class IssuerService:
     # ------------------------------------------------------------ credential endpoint (§8)
 
     def issue(self, access_token: str | None, body: Any) -> list[str]:
+        """The credential endpoint's work. The hot path of the issuer, so its transaction is SQL
+        expression statements on one connection (no ORM unit of work): one read of the access
+        token, then one write transaction for the whole batch (token and nonces spent, status
+        indices drawn, every credential row inserted), then signing outside the transaction."""
         now = self.now()
         if not access_token:
             raise InvalidToken("missing")
         token_hash = core.sha256_hex(access_token)
-        with self.Session() as s:
-            tok = s.get(store.AccessToken, token_hash)
+        tokens, nonces_t, cases, creds_t = _T.access_tokens, _T.nonces, _T.cases, _T.credentials
+        with self.Reader() as s:
+            tok = s.connection().execute(
+                select(tokens.c.case_id, tokens.c.configuration_id, tokens.c.used_at, tokens.c.expires_at)
+                .where(tokens.c.token_hash == token_hash)).first()
         if tok is None or tok.used_at is not None or tok.expires_at <= now:
             raise InvalidToken("unknown, used or expired")
         E = core.CredentialRequestError
@@ -363,43 +377,43 @@ class IssuerService:
                    for p in jwts]
         if len({r.thumbprint for r in results}) != len(results):  # each key binds at most one credential
             raise E("invalid_proof", "the same key appears in two proofs")
-        nonces = sorted({r.nonce for r in results})
+        nonce_hashes = sorted({core.sha256_hex(r.nonce) for r in results})
         type_key = core.CONFIGURATIONS[cfg]
 
-        def run() -> tuple[store.Case, list[tuple[int, int]]]:
+        def run() -> tuple[str, str, list[tuple[int, int]]]:
             with self.Session.begin() as s:
-                used = s.execute(update(store.AccessToken)
-                                 .where(store.AccessToken.token_hash == token_hash,
-                                        store.AccessToken.used_at.is_(None),
-                                        store.AccessToken.expires_at > now)
-                                 .values(used_at=now))
+                conn = s.connection()
+                used = conn.execute(update(tokens)
+                                    .where(tokens.c.token_hash == token_hash, tokens.c.used_at.is_(None),
+                                           tokens.c.expires_at > now)
+                                    .values(used_at=now))
                 if used.rowcount != 1:
                     raise InvalidToken("used concurrently")
-                for n in nonces:  # §7: single use; §8.3.1.2 invalid_nonce
-                    res = s.execute(update(store.Nonce)
-                                    .where(store.Nonce.nonce_hash == core.sha256_hex(n),
-                                           store.Nonce.used_at.is_(None), store.Nonce.expires_at > now)
-                                    .values(used_at=now))
+                for h in nonce_hashes:  # §7: single use; §8.3.1.2 invalid_nonce
+                    res = conn.execute(update(nonces_t)
+                                       .where(nonces_t.c.nonce_hash == h, nonces_t.c.used_at.is_(None),
+                                              nonces_t.c.expires_at > now)
+                                       .values(used_at=now))
                     if res.rowcount != 1:
                         raise E("invalid_nonce", "c_nonce is unknown, used or expired")
-                case = s.get(store.Case, tok.case_id)
-                blocked = s.scalar(select(func.count()).select_from(store.Credential).where(
-                    store.Credential.document_number == case.document_number,
-                    store.Credential.status != tsl.VALID))
+                document_number, claims_json = conn.execute(
+                    select(cases.c.document_number, cases.c.claims_json).where(cases.c.id == tok.case_id)).one()
+                blocked = conn.execute(select(creds_t.c.id).where(
+                    creds_t.c.document_number == document_number, creds_t.c.status != tsl.VALID).limit(1)).first()
                 if blocked:
                     raise E("credential_request_denied", "this document is revoked or suspended")
                 slots = self._allocate(s, len(results))
-                for (list_id, idx), r in zip(slots, results):
-                    s.add(store.Credential(case_id=case.id, document_number=case.document_number,
-                                           type_key=type_key, list_id=list_id, idx=idx, status=tsl.VALID,
-                                           holder_thumbprint=r.thumbprint, paper=False, issued_at=now))
-                self.audit(s, "wallet", "credential.issue", case.document_number,
+                conn.execute(insert(creds_t), [
+                    {"case_id": tok.case_id, "document_number": document_number, "type_key": type_key,
+                     "list_id": list_id, "idx": idx, "status": tsl.VALID, "holder_thumbprint": r.thumbprint,
+                     "paper": False, "issued_at": now} for (list_id, idx), r in zip(slots, results)])
+                self.audit(s, "wallet", "credential.issue", document_number,
                            {"count": len(results), "type": type_key})
-                return case, slots
+                return document_number, claims_json, slots
 
-        case, slots = self._retry(run)  # committed: from here on every credential has its record
-        claims = json.loads(case.claims_json)
-        log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, case.document_number)
+        document_number, claims_json, slots = self._retry(run)  # committed: every credential has its record
+        claims = json.loads(claims_json)
+        log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, document_number)
         return [self._sign(type_key, claims, now, list_id, idx, r.jwk) for (list_id, idx), r in zip(slots, results)]
 
     def _sign(self, type_key: str, claims: dict[str, Any], now: int, list_id: int, idx: int,
@@ -437,20 +451,26 @@ class IssuerService:
         return row
 
     def _allocate(self, s, count: int) -> list[tuple[int, int]]:
-        """``count`` random unused (list_id, idx) slots in the open list (TSL §12.5 herd privacy)."""
+        """``count`` random unused (list_id, idx) slots in the open list (TSL §12.5 herd privacy).
+        Reads the list's counters only, never its bytes."""
         limit = int(self.settings.status_list_size * self.settings.status_list_fill)
-        row = s.scalar(select(store.StatusListRow).order_by(store.StatusListRow.list_id.desc()).limit(1)
-                       .with_for_update())
-        if row.used + count > limit:
-            row = self._create_list(s, row.list_id + 1)
+        lists, creds = _T.status_lists, _T.credentials
+        conn = s.connection()
+        list_id, size, used = conn.execute(select(lists.c.list_id, lists.c.size, lists.c.used)
+                                           .order_by(lists.c.list_id.desc()).limit(1).with_for_update()).one()
+        if used + count > limit:
+            row = self._create_list(s, list_id + 1)
+            list_id, size = row.list_id, row.size
         chosen: set[int] = set()
         while len(chosen) < count:
-            want = {core.random_index(row.size, chosen) for _ in range(count - len(chosen))}
-            taken = set(s.scalars(select(store.Credential.idx).where(
-                store.Credential.list_id == row.list_id, store.Credential.idx.in_(want))))
+            want = {core.random_index(size, chosen) for _ in range(count - len(chosen))}
+            taken = set(conn.execute(select(creds.c.idx).where(creds.c.list_id == list_id,
+                                                               creds.c.idx.in_(want))).scalars())
             chosen |= want - taken
-        row.used = row.used + count
-        return [(row.list_id, i) for i in sorted(chosen, key=lambda _: os.urandom(4))]
+        conn.execute(update(lists).where(lists.c.list_id == list_id).values(used=lists.c.used + count))
+        order = list(chosen)
+        _RANDOM.shuffle(order)  # the response order says nothing either
+        return [(list_id, i) for i in order]
 
     def _publish(self, row: store.StatusListRow, status_list: tsl.StatusList | None = None) -> None:
         """Sign a fresh Status List Token (TSL §5.1) for ``row`` (its ``data`` is the source)."""
@@ -466,7 +486,7 @@ class IssuerService:
     def status_token(self, list_id: int) -> tuple[str, int, int]:
         """(token, version, exp); republished when half of its lifetime has passed."""
         now = self.now()
-        with self.Session() as s:
+        with self.Reader() as s:
             row = s.get(store.StatusListRow, list_id)
             if row is None:
                 raise NotFound(str(list_id))
@@ -550,7 +570,7 @@ class IssuerService:
     # ------------------------------------------------------------ back-office queries
 
     def search(self, q: str = "", limit: int = 100) -> list[dict[str, Any]]:
-        with self.Session() as s:
+        with self.Reader() as s:
             stmt = select(store.Case).order_by(store.Case.id.desc()).limit(limit)
             if q:
                 stmt = stmt.where(or_(store.Case.document_number.contains(q), store.Case.public_id == q))
@@ -566,14 +586,14 @@ class IssuerService:
         return out
 
     def credentials_of(self, document_number: str) -> list[dict[str, Any]]:
-        with self.Session() as s:
+        with self.Reader() as s:
             rows = list(s.scalars(select(store.Credential).where(store.Credential.document_number == document_number)))
         return [{"list_id": r.list_id, "idx": r.idx, "status": STATUS_NAMES[r.status], "paper": r.paper,
                  "holder_thumbprint": r.holder_thumbprint, "issued_at": r.issued_at, "type": r.type_key}
                 for r in rows]
 
     def audit_entries(self, limit: int = 200) -> list[store.AuditEntry]:
-        with self.Session() as s:
+        with self.Reader() as s:
             return list(s.scalars(select(store.AuditEntry).order_by(store.AuditEntry.id.desc()).limit(limit)))
 
 

@@ -138,6 +138,17 @@ class Institution:
         return C.x5c_of(self.credential_chain)
 
     @property
+    def credential_x5t(self) -> str:
+        """``x5t#S256`` of the credential-signing certificate, which the Issuance service lists
+        beside the CA, so a credential may carry ``kid`` + ``x5t#S256`` instead of a full ``x5c``
+        (trust-lists.md §4) and still be checked offline: that keeps offline QR codes small."""
+        import hashlib
+
+        from credential.jose import b64u_encode
+
+        return b64u_encode(hashlib.sha256(C.der(self.credential_chain[0])).digest())
+
+    @property
     def status_x5c(self) -> list[str]:
         return C.x5c_of(self.status_chain)
 
@@ -347,8 +358,9 @@ def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
         for slug, name, country, uri in INSTITUTIONS:
             inst = eco.institutions[slug]
             operator.change(PUB_EAA, add_entity, name, country, uri)
+            # the signing leaf is listed too, so x5t#S256 headers resolve without an x5c (§4)
             operator.change(PUB_EAA, add_service, name, _issuance_service(name), SVC_PUBEAA_ISSUANCE,
-                            [inst.ca_cert], start, credential_types=VCTS)
+                            [inst.ca_cert, inst.credential_chain[0]], start, credential_types=VCTS)
             operator.change(PUB_EAA, add_service, name, _revocation_service(name), SVC_PUBEAA_REVOCATION,
                             [inst.status_ca_cert], start)
         operator.change(WRPAC, add_entity, "ESSPASS Access CA", "EU", "https://trust.esspass.eu/wrpac")

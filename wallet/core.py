@@ -208,7 +208,8 @@ class Wallet:
 
     # ------------------------------------------------------------ history
     def record(self, event: Event) -> Event:
-        self.storage.put("event", f"{event.at:012d}-{event.id}", event.to_json())
+        # Keys sort by time, then by order of recording (several events can share a second).
+        self.storage.put("event", f"{event.at:012d}-{time.time_ns():020d}-{event.id}", event.to_json())
         return event
 
     def log(self, **fields: Any) -> Event:
@@ -221,7 +222,7 @@ class Wallet:
         for _, v in self.storage.all("event"):
             v = {k: val for k, val in v.items() if k != "at_iso"}
             out.append(Event(**v))
-        return sorted(out, key=lambda e: e.at)
+        return out  # storage.all returns records ordered by key: time, then recording order
 
     def history_json(self) -> list[dict[str, Any]]:
         return [e.to_json() for e in self.history()]

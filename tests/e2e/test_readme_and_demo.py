@@ -27,6 +27,13 @@ def test_demo_runs_on_embedded_defaults(tmp_path: Path) -> None:
     proc = subprocess.run([str(exe), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
-    assert "PASSED" in out
+    assert "(PASSED)" in out and "(FAILED)" in out  # before and after revocation
+    assert "status.invalid" in out and "tilbagekaldt" in out  # the reason, in English and Danish
     assert "Kowalski" in out  # a disclosed a1-inspection claim
     assert "140788-4417" not in out  # the personal number is not asked for by a1-inspection
+    assert "demo complete" in out
+    # a second run on the same home reuses keys, database and lists
+    again = subprocess.run([str(exe), "demo", "--lang", "da"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=240)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "Ikke gyldig (FAILED)" in again.stdout

@@ -44,7 +44,9 @@ def test_each_service_lists_its_own_anchor(eco):
         assert inst.credential_chain[1] == inst.ca_cert and inst.status_chain[1] == inst.status_ca_cert
         by_type = {s.service_type: s for e, s in
                    lote.services(SVC_PUBEAA_ISSUANCE) + lote.services(SVC_PUBEAA_REVOCATION) if e.name == name}
-        assert by_type[SVC_PUBEAA_ISSUANCE].current.certificates == (C.der(inst.ca_cert),)
+        # the CA, and the signing leaf itself so that x5t#S256 headers resolve offline (§4)
+        assert by_type[SVC_PUBEAA_ISSUANCE].current.certificates == (
+            C.der(inst.ca_cert), C.der(inst.credential_chain[0]))
         assert by_type[SVC_PUBEAA_REVOCATION].current.certificates == (C.der(inst.status_ca_cert),)
 
 
@@ -152,3 +154,24 @@ def test_old_layout_home_is_migrated_in_place(tmp_path):
 def test_list_parses_into_table(eco):
     assert parse_lote(json.loads(json.dumps(_pub_eaa(eco).document))).entities
     assert eco.show_table().row_count >= 10
+
+
+@pytest.mark.parametrize("slug", [s for s, *_ in INSTITUTIONS])
+def test_credential_thumbprint_header_resolves_without_x5c(eco, slug):
+    from trust_list import check_issuer_header
+
+    store = eco.trust_store(NOW)
+    inst = eco.institutions[slug]
+    header = {"alg": "ES256", "typ": "dc+sd-jwt", "kid": "1", "x5t#S256": inst.credential_x5t}
+    assert check_issuer_header(store, header, PDA1, NOW - DAY, NOW).entity_name == inst.name
+    other = next(i for s, i in eco.institutions.items() if s != slug)
+    # another institution's thumbprint names that institution, never this one
+    assert check_issuer_header(store, {**header, "x5t#S256": other.credential_x5t}, PDA1, NOW - DAY,
+                               NOW).entity_name == other.name
+    # the status-signing certificate's thumbprint is not an issuer
+    import hashlib
+
+    from credential.jose import b64u_encode
+    status_t = b64u_encode(hashlib.sha256(C.der(inst.status_chain[0])).digest())
+    assert _code(check_issuer_header, store, {**header, "x5t#S256": status_t}, PDA1, NOW - DAY, NOW) \
+        == "issuer.untrusted"

@@ -42,6 +42,7 @@ class TestWalletJourney(GraphicUnitTest):
         super().setUp()
 
     def tap(self, widget, frames: int = 3):
+        self.advance_frames(3)  # let layout settle before reading the widget's position
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
@@ -99,7 +100,7 @@ class TestWalletJourney(GraphicUnitTest):
             url, tid = services.request("ehic-care")
             scan.ids.link.text = url
             self.tap(scan.ids.go)
-            assert app.current == "consent"
+            assert app.current == "consent", (scan.ids.error.text, ctl.last_message, scan.ids.go.to_window(*scan.ids.go.center))
             view = ctl.consent_view()
             assert view.who == "ESSPASS verifier" and not view.over_asking
             self.tap(app.screen("consent").ids.share)
@@ -164,3 +165,20 @@ class TestWalletJourney(GraphicUnitTest):
         ev = ctl.wallet.history()[-1]
         assert "date_of_issuance" not in ev.claims and ev.over_asking
         Window.remove_widget(app.root)
+
+
+def test_screenshots_command_renders_every_screen_in_both_languages(tmp_path):
+    """``esspass wallet screenshots`` in its own process (it sizes the window before Kivy starts)."""
+    import subprocess
+    import sys
+
+    _window_or_skip()
+    env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy")}
+    code = "from wallet.cli import app; app(['screenshots', '--out', %r])" % str(tmp_path / "shots")
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
+    for screen in ("onboarding", "cards", "detail-a1", "scan", "consent-over-asking", "result-shared", "history",
+                   "settings", "cards-large-text"):
+        for lang in ("en", "da"):
+            assert any(n.endswith(f"{screen}-{lang}.png") for n in names), (screen, lang, names)

@@ -1,0 +1,435 @@
+"""The inspector's side of the offline presentation (docs/offline-presentation.md, issue #7).
+
+Two QR codes, no network: the inspector's device shows a signed request (``RQ1:``) with a fresh nonce, the wallet
+answers with the ``vp_token`` (``VP1:``), and the inspector decides with its *bundle* (trust lists + Status List
+Tokens fetched earlier, :class:`verifier.sources.Bundle`) through the same :func:`verifier.policy.verify_presentation`
+as ``esspass verify``, so the decision JSON is the same.
+
+* :class:`InspectorSession` — one request: nonce, client_id, preset, relying party, times, the request QR text. It
+  lives in a directory (``session.json``) so a CLI call can make the request and a later call verify the answer.
+  A session is **single use**: the first response decoded with its nonce consumes it (an ``O_EXCL`` marker file);
+  any later response for it is FAILED (``inspect.session_used``). It expires ``SESSION_GRACE_S`` after the
+  request's ``exp``.
+* :class:`OfflineVerifier` — the trust store and status tokens of a bundle (or of the embedded demo ecosystem), and
+  :meth:`OfflineVerifier.decide`: QR text + session → :class:`verifier.policy.Decision`.
+* :class:`InspectionLog` — what an inspection leaves behind: time, preset, result, check codes, credential type,
+  issuing institution, data age. Never claims, names, numbers or nonces (ARCHITECTURE.md: never log personal data).
+
+Paper copies (the issuer's PDF: ``VP1:`` with every disclosure and no KB-JWT, no ``cnf``) are accepted with or
+without a session; they are verified with key binding not required, and the decision carries ``kb.not_bound``:
+"check the holder's identity document". A credential that *is* bound to a device key (has ``cnf``) but arrives
+without a KB-JWT is verified with key binding required, so it fails (``kb.missing``): stripping the proof from a
+wallet's credential must not turn it into a "paper copy".
+
+Time and randomness are parameters (``now``, ``random_bytes``), as everywhere in the functional core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from credential import jose, qr_transport
+from credential.offline_request import DEFAULT_LIFETIME_S, build_request_object, new_nonce
+from credential.reasons import Reason, Rejected, define
+
+from . import presets as P
+from .policy import FAILED, Check, Decision, VerificationContext, verify_presentation
+
+SESSION_FILE = "session.json"
+USED_FILE = "used"
+SESSION_FORMAT = "esspass-inspector-session/1"
+SESSION_GRACE_S = 300  # after the request's exp: time for the holder to consent and show the answer
+PREFERRED_RELYING_PARTIES = ("arbejdstilsynet", "verifier")  # the inspector's own, then the generic one
+MAX_LOG_ENTRIES = 1000
+
+R_SESSION_USED = define(
+    "inspect.session_used",
+    "This check has already received an answer. A request can be answered only once: start a new check.",
+    "Denne kontrol har allerede modtaget et svar. En anmodning kan kun besvares én gang: start en ny kontrol.",
+)
+R_SESSION_EXPIRED = define(
+    "inspect.session_expired",
+    "The request this answer belongs to has expired. Start a new check and ask the holder to scan the new code.",
+    "Anmodningen, som dette svar hører til, er udløbet. Start en ny kontrol, og bed indehaveren scanne den nye kode.",
+)
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else int(now)
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("ESSPASS_HOME") or ".esspass")
+
+
+# ---------------------------------------------------------------- relying party
+
+
+def choose_relying_party(eco: Any, preset: str, slug: str | None = None) -> Any:
+    """The ecosystem's relying party that is registered for ``preset``: ``slug`` if given (ValueError when it is
+    unknown or not registered for the preset), else the first of ``PREFERRED_RELYING_PARTIES`` that is."""
+    parties = eco.relying_parties
+    if slug:
+        party = parties.get(slug)
+        if party is None:
+            raise ValueError(f"no relying party {slug!r} in the ecosystem ({', '.join(sorted(parties))})")
+        if preset not in party.presets:
+            raise ValueError(f"relying party {slug!r} is not registered for {preset!r} ({', '.join(party.presets)})")
+        return party
+    for name in (*PREFERRED_RELYING_PARTIES, *sorted(parties)):
+        party = parties.get(name)
+        if party is not None and preset in party.presets:
+            return party
+    raise ValueError(f"no relying party of the ecosystem is registered for {preset!r}")
+
+
+def dcql_query(preset: str) -> dict[str, Any]:
+    """The preset's DCQL query, exactly ``credential.dcql.PRESETS[preset]`` (docs/offline-presentation.md §1.1)."""
+    return P.get(preset).dcql_query
+
+
+# ---------------------------------------------------------------- session
+
+
+@dataclass
+class InspectorSession:
+    directory: Path
+    preset: str
+    nonce: str
+    client_id: str
+    relying_party: str
+    created_at: int
+    expires_at: int
+    request_text: str  # "RQ1:…"
+
+    # ------------------------------------------------------------ making and storing
+
+    @classmethod
+    def create(cls, directory: Path | str, preset: str, relying_party: Any, *, now: int | None = None,
+               random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+               lifetime_s: int = DEFAULT_LIFETIME_S) -> "InspectorSession":
+        """A fresh request for ``preset`` signed with ``relying_party``'s access key (a
+        ``trust_list.demo.RelyingParty`` or anything with ``access_key``, ``access_chain``/``access_x5c``,
+        ``registration_jws``, ``slug``), saved in ``directory``; an earlier session there is replaced."""
+        if preset not in P.NAMES:
+            raise ValueError(f"unknown preset {preset!r}; one of {', '.join(P.NAMES)}")
+        now = _now(now)
+        nonce = new_nonce(random_bytes)
+        chain = _chain_der(relying_party)
+        jws = build_request_object(relying_party.access_key, chain, dcql_query=dcql_query(preset), nonce=nonce,
+                                   iat=now, registration_certificate=relying_party.registration_jws,
+                                   lifetime_s=lifetime_s)
+        client_id = jose.parse_compact(jws).payload()["client_id"]
+        session = cls(Path(directory), preset, nonce, client_id, getattr(relying_party, "slug", ""), now,
+                      now + lifetime_s + SESSION_GRACE_S, qr_transport.encode_request(jws))
+        session.save()
+        return session
+
+    def save(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        data = {k: v for k, v in asdict(self).items() if k != "directory"}
+        data["format"] = SESSION_FORMAT
+        target = self.directory / SESSION_FILE
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=1), "utf-8")
+        (self.directory / USED_FILE).unlink(missing_ok=True)  # a new request: a new, unused nonce
+        tmp.replace(target)
+
+    @classmethod
+    def load(cls, directory: Path | str) -> "InspectorSession":
+        """ValueError when ``directory`` holds no readable session."""
+        directory = Path(directory)
+        try:
+            raw = (directory / SESSION_FILE).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"no inspection session in {directory}: {exc.strerror}") from None
+        if len(raw) > 64 * 1024:
+            raise ValueError("session file too large")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ValueError("session file is not JSON") from None
+        if not isinstance(data, dict) or data.get("format") != SESSION_FORMAT:
+            raise ValueError(f"not a {SESSION_FORMAT} file")
+        try:
+            return cls(directory, str(data["preset"]), str(data["nonce"]), str(data["client_id"]),
+                       str(data.get("relying_party", "")), int(data["created_at"]), int(data["expires_at"]),
+                       str(data["request_text"]))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("session file is incomplete") from None
+
+    # ------------------------------------------------------------ state
+
+    @property
+    def used(self) -> bool:
+        return (self.directory / USED_FILE).exists()
+
+    def expired(self, now: int) -> bool:
+        return now >= self.expires_at
+
+    def consume(self, now: int) -> bool:
+        """Mark the session used; False if it already was (atomic: ``O_CREAT | O_EXCL``)."""
+        try:
+            fd = os.open(self.directory / USED_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(now))
+        return True
+
+    # ------------------------------------------------------------ QR codes
+
+    def request_png(self, out: str | Path | IO[bytes], *, scale: int = 4, border: int = 4) -> qr_transport.QrInfo:
+        """The request QR code as PNG (a path or a binary stream)."""
+        return qr_transport.encode_qr_png(self.request_text, out, scale=scale, border=border)
+
+    def request_image(self, *, scale: int = 4, border: int = 4):
+        """The request QR code as a PIL image (for the app's full-screen view)."""
+        return qr_transport.render_qr_image(self.request_text, scale=scale, border=border)
+
+    def verify_response_text(self, qr_text: str, verifier: "OfflineVerifier", *, now: int | None = None) -> Decision:
+        return verifier.decide(qr_text, self, now=now)
+
+    def verify_response_png(self, source: Any, verifier: "OfflineVerifier", *, now: int | None = None) -> Decision:
+        """Decode the response QR in ``source`` (path, bytes or PIL image) and decide. A picture without a
+        readable QR code raises ``Rejected(qr.unreadable)`` and leaves the session unused (scan again)."""
+        return verifier.decide(qr_transport.decode_qr_image(source), self, now=now)
+
+
+def _chain_der(party: Any) -> list[bytes]:
+    chain = getattr(party, "access_chain", None)
+    if chain:
+        from cryptography.hazmat.primitives import serialization
+
+        return [c.public_bytes(serialization.Encoding.DER) if hasattr(c, "public_bytes") else bytes(c) for c in chain]
+    import base64
+
+    return [base64.b64decode(c) for c in party.access_x5c]
+
+
+# ---------------------------------------------------------------- verifying
+
+
+def _failed(reason: Reason, detail: str = "", *, preset: str | None = None,
+            data_age: dict[str, Any] | None = None) -> Decision:
+    """A decision made before the policy could run (transport, replay, session), shaped like the policy's."""
+    return Decision(result=FAILED, checks=[Check(reason.code, "fail", reason.message(), detail)],
+                    data_age=dict(data_age or {}), preset=preset)
+
+
+def has_key_binding(presentation: str) -> bool:
+    """RFC 9901 §4: a presentation with a KB-JWT does not end with '~'."""
+    return not presentation.endswith("~")
+
+
+def holder_bound(presentation: str) -> bool:
+    """True when the issuer-signed JWT carries ``cnf`` (the credential is bound to a device key); read unverified,
+    only to choose the key-binding policy — the policy verifies everything afterwards."""
+    try:
+        payload = jose.parse_compact(presentation.split("~", 1)[0]).payload()
+    except (jose.JoseError, ValueError, TypeError):
+        return True  # unreadable: require key binding (fail closed); the policy reports the format error
+    return "cnf" in payload
+
+
+@dataclass
+class OfflineVerifier:
+    """Trust store + status tokens at hand, and where they came from (``source``: ``bundle`` or ``embedded``)."""
+
+    trust: Any  # trust_list.store.TrustStore
+    status: Any  # verifier.sources.StatusCache (policy StatusSource)
+    trust_fetched_at: int | None = None
+    bundle_created_at: int | None = None
+    source: str = "bundle"
+    status_fetched_at: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_bundle(cls, bundle: Any, anchors: list[Any], now: int) -> "OfflineVerifier":
+        """From a :class:`verifier.sources.Bundle` and the pinned operator certificate(s). No network: status
+        tokens come only from the bundle. Lists that do not validate at ``now`` are left out (the policy then
+        says INDETERMINATE with ``issuer.list_unavailable``-style codes, never "revoked")."""
+        from trust_list.model import LIST_TYPES
+        from trust_list.store import TrustStore
+
+        store = TrustStore(anchors={t: list(anchors) for t in LIST_TYPES})
+        for list_type, (token, _at) in bundle.trust_lists.items():
+            if list_type in LIST_TYPES:
+                try:
+                    store.update(list_type, token.strip(), now)
+                except Rejected:
+                    pass  # kept in store.last_rejection; require() reports it
+        fetched = min((at for _, at in bundle.trust_lists.values()), default=None)
+        return cls(store, bundle.status_cache(network=False), fetched, bundle.created_at, "bundle",
+                   {u: at for u, (_, at) in bundle.status_lists.items()})
+
+    @classmethod
+    def embedded(cls, eco: Any, now: int, *, network: bool = True) -> "OfflineVerifier":
+        """The embedded default: the demo ecosystem's lists on disk; Status List Tokens over HTTP when
+        ``network`` (as ``esspass verify`` without a bundle), else none (INDETERMINATE: status unavailable)."""
+        from trust_list.model import LIST_TYPES
+        from trust_list.store import TrustStore
+
+        from .sources import StatusCache
+
+        store = TrustStore(anchors={t: [eco.operator_cert] for t in LIST_TYPES})
+        for list_type, token in eco.tokens().items():
+            try:
+                store.update(list_type, token, now)
+            except Rejected:
+                pass
+        return cls(store, StatusCache(network=network), now, None, "embedded")
+
+    def close(self) -> None:
+        close = getattr(self.status, "close", None)
+        if close is not None:
+            close()
+
+    def data_age(self, now: int) -> dict[str, Any]:
+        """How old the data at hand is (seconds), for the app's header: the bundle, the oldest list fetch and
+        the oldest status token fetch."""
+        return {
+            "bundle_s": None if self.bundle_created_at is None else now - self.bundle_created_at,
+            "trust_list_fetched_s": None if self.trust_fetched_at is None else now - self.trust_fetched_at,
+            "status_list_fetched_s": (now - min(self.status_fetched_at.values())) if self.status_fetched_at else None,
+            "status_lists": len(self.status_fetched_at),
+        }
+
+    def _policy_age(self, now: int) -> dict[str, Any]:
+        from trust_list.model import PUB_EAA
+
+        age = {"trust_list_s": self.trust.age(PUB_EAA, now), "status_list_s": None}
+        if self.trust_fetched_at is not None:
+            age["trust_list_fetched_s"] = now - self.trust_fetched_at
+        return age
+
+    def decide(self, qr_text: str, session: InspectorSession | None, *, now: int | None = None,
+               preset: str | None = None) -> Decision:
+        """The decision for one scanned ``VP1:`` text (see the module docstring for paper copies and replay).
+        ``preset`` applies when there is no session (a paper copy scanned on its own)."""
+        now = _now(now)
+        preset = session.preset if session is not None else preset
+        age = self._policy_age(now)
+        try:
+            if session is not None:
+                text = qr_transport.decode_response(qr_text, nonce=session.nonce, client_id=session.client_id)
+            else:
+                text = qr_transport.decode_response(qr_text)
+        except Rejected as exc:  # kb.nonce / kb.aud: made for another request (replay); qr.*: not readable
+            return _failed(exc.reason, exc.detail, preset=preset, data_age=age)
+
+        bound = has_key_binding(text)
+        if not bound and not holder_bound(text):  # a paper copy: nothing to replay, no nonce used
+            ctx = VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset,
+                                      key_binding=False, trust_fetched_at=self.trust_fetched_at)
+            return verify_presentation(text, ctx)
+        if session is None:
+            return _failed(qr_transport.R_CONTEXT, "no inspection session", preset=preset, data_age=age)
+        if session.used:
+            return _failed(R_SESSION_USED, preset=preset, data_age=age)
+        if session.expired(now):
+            return _failed(R_SESSION_EXPIRED, preset=preset, data_age=age)
+        if not session.consume(now):
+            return _failed(R_SESSION_USED, preset=preset, data_age=age)
+        ctx = VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset, key_binding=True,
+                                  nonce=session.nonce, aud=session.client_id, trust_fetched_at=self.trust_fetched_at)
+        return verify_presentation(text, ctx)
+
+
+def load_verifier(*, bundle: Path | None, home: Path, now: int, anchors: list[Any] | None = None,
+                  network: bool = True) -> OfflineVerifier:
+    """The bundle's data (pinned to ``anchors``, default: the embedded ecosystem's operator certificate), or the
+    embedded demo ecosystem under ``home/ecosystem``."""
+    from trust_list.demo import build_demo_ecosystem
+
+    from .sources import Bundle
+
+    if bundle is not None:
+        b = Bundle.load(bundle)
+        if anchors is None:
+            anchors = [build_demo_ecosystem(home / "ecosystem", now).operator_cert]
+        return OfflineVerifier.from_bundle(b, anchors, now)
+    return OfflineVerifier.embedded(build_demo_ecosystem(home / "ecosystem", now), now, network=network)
+
+
+def sync_bundle(out: Path, *, home: Path, now: int | None = None, status_uris: list[str] | tuple[str, ...] = ()
+                ) -> Any:
+    """Fetch the trust lists (as the verifier service is configured) and the Status List Tokens of ``status_uris``
+    plus those already in the bundle at ``out``; save the bundle; return it. Raises on failure (the old bundle
+    stays)."""
+    from trust_list.model import LIST_TYPES
+
+    from .service import VerifierService
+    from .settings import VerifierSettings
+    from .sources import Bundle
+
+    now = _now(now)
+    uris = list(status_uris)
+    try:
+        uris += [u for u in Bundle.load(out).status_lists if u not in uris]
+    except (OSError, ValueError):
+        pass
+    svc = VerifierService(VerifierSettings(home=home, verifier_bundle=None), clock=lambda: now)
+    try:
+        svc.refresh_trust(now, force=True)
+        lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now)
+                 for t in LIST_TYPES if t in svc.trust.lists}
+        for uri in uris:
+            svc.status(uri, now)
+        bundle = Bundle(now, lists, svc.status.entries())
+    finally:
+        svc.status.close()
+    bundle.save(out)
+    return bundle
+
+
+# ---------------------------------------------------------------- inspection log
+
+
+@dataclass
+class InspectionLog:
+    """JSON lines; each entry: time, preset, result, codes (failed first), credential type, issuing institution,
+    data age. No claims, no names, no document numbers, no nonces."""
+
+    path: Path
+    max_entries: int = MAX_LOG_ENTRIES
+
+    def add(self, decision: Decision, now: int, *, preset: str | None = None, paper: bool = False) -> dict[str, Any]:
+        failed = [c.code for c in decision.checks if c.result != "pass"]
+        entry = {
+            "time": int(now),
+            "preset": preset or decision.preset,
+            "result": decision.result,
+            "codes": failed + [c.code for c in decision.checks if c.result == "pass"],
+            "credential_type": decision.credential_type,
+            "issuer": decision.issuer,
+            "paper_copy": paper or "kb.not_bound" in decision.codes,
+            "data_age": {k: v for k, v in decision.data_age.items() if isinstance(v, (int, type(None)))},
+        }
+        entries = self.entries()[-(self.max_entries - 1):] + [entry]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries), "utf-8")
+        tmp.replace(self.path)
+        return entry
+
+    def entries(self) -> list[dict[str, Any]]:
+        try:
+            lines = self.path.read_text("utf-8").splitlines()
+        except OSError:
+            return []
+        out = []
+        for line in lines[-self.max_entries:]:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(e, dict):
+                out.append(e)
+        return out
