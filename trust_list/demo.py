@@ -86,13 +86,18 @@ PRESET_CLAIMS: dict[str, tuple[str, list[list[Any]]]] = {
 RELYING_PARTIES = [
     # (slug, name, country, dns, organizationIdentifier, presets, purpose)
     ("arbejdstilsynet", "Arbejdstilsynet", "DK", "inspector.at.dk", "NTRDK-10000001", ["a1-inspection"],
-     "Inspection of posted workers' social security coverage"),
+     [{"lang": "en", "value": "Inspection of posted workers' social security coverage"},
+      {"lang": "da", "value": "Kontrol af udstationerede arbejdstageres socialsikringsdækning"}]),
     ("border-police", "Rigspolitiet, Grænsekontrol", "DK", "border.politi.dk", "NTRDK-10000002",
-     ["ehic-care"], "Border check of health insurance entitlement"),
+     ["ehic-care"], [{"lang": "en", "value": "Border check of health insurance entitlement"},
+                     {"lang": "da", "value": "Grænsekontrol af ret til sygesikring"}]),
     ("hospital", "Rigshospitalet", "DK", "checkin.rigshospitalet.dk", "NTRDK-10000003", ["ehic-care"],
-     "Entitlement to necessary health care during a stay"),
+     [{"lang": "en", "value": "Entitlement to necessary health care during a stay"},
+      {"lang": "da", "value": "Ret til nødvendig behandling under et ophold"}]),
     ("verifier", "ESSPASS verifier", "DK", "localhost", None,
-     ["a1-inspection", "a1-coverage", "ehic-care"], "Checking A1 and EHIC credentials"),
+     ["a1-inspection", "a1-coverage", "ehic-care"],
+     [{"lang": "en", "value": "Checking A1 and EHIC credentials"},
+      {"lang": "da", "value": "Kontrol af A1- og EHIC-legitimationer"}]),
 ]
 
 
