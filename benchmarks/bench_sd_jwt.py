@@ -14,6 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from credential import jose, sd_jwt, sd_jwt_vc
 from credential.dcql import PRESETS, parse_query, requested_paths
@@ -81,11 +82,16 @@ def run() -> list[dict]:
     def ours_verify() -> None:
         sd_jwt_vc.verify_vc(presentation, issuer_pub, policy, expected_vct=expected_vct)
 
-    # the floor: two bare ECDSA P-256 verifies (issuer signature + KB-JWT signature)
-    data1, data2 = b"issuer-signed-jwt" * 40, b"kb-jwt" * 20
-    sig1 = fx["issuer"].private_key.sign(data1, ec.ECDSA(hashes.SHA256()))
-    sig2 = fx["holder"].private_key.sign(data2, ec.ECDSA(hashes.SHA256()))
+    # the floor: the two bare ECDSA P-256 verifies this presentation needs (issuer-signed JWT and
+    # KB-JWT), over the same signing inputs, with the signatures already in DER
+    parts = sd_jwt.parse(presentation)
+    issuer_jws, kb_jws = jose.parse_compact(parts.jwt), jose.parse_compact(parts.kb_jwt)
     holder_pub = fx["holder"].public_key()
+
+    def der(jws: jose.CompactJws) -> bytes:
+        return encode_dss_signature(int.from_bytes(jws.signature[:32], "big"), int.from_bytes(jws.signature[32:], "big"))
+
+    data1, sig1, data2, sig2 = issuer_jws.signing_input, der(issuer_jws), kb_jws.signing_input, der(kb_jws)
 
     def floor() -> None:
         issuer_pub.verify(sig1, data1, ec.ECDSA(hashes.SHA256()))

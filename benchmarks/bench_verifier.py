@@ -3,7 +3,10 @@
 Rows (ratio = ours / baseline, both measured in this run):
 * ``verifier_in_process_vs_two_ecdsa``: ``verify_presentation`` of an A1 presentation with key binding, preset
   a1-inspection and a status check (token in memory), against the floor of two bare ECDSA P-256 verifies
-  (issuer signature + KB-JWT signature) with pyca/cryptography.
+  (issuer signature + KB-JWT signature) with pyca/cryptography. The context has its default caches
+  (``verifier.caches``: validated trust results and Status List Tokens, warm after the first call); extra keys
+  ``uncached_ms`` / ``uncached_ratio`` give the same verification with ``cache=None`` (every X.509 path validated
+  and the status token verified and inflated each time).
 * ``verifier_http_response_vs_in_process``: one OpenID4VP ``direct_post.jwt`` response (JWE decryption,
   verification, decision stored) through the real HTTP service (``esspass verifier serve`` in a subprocess,
   loopback, 4 concurrent clients), per response at full load, against in-process ``verify_presentation``.
@@ -20,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -72,8 +76,13 @@ def _in_process(eco, now: int):
         p1.verify(s1, m1, ec.ECDSA(hashes.SHA256()))
         p2.verify(s2, m2, ec.ECDSA(hashes.SHA256()))
 
-    return compare("verifier_in_process_vs_two_ecdsa", lambda: verify_presentation(pres, ctx), two_ecdsa,
-                   repeat=9, inner=40), (lambda: verify_presentation(pres, ctx))
+    row = compare("verifier_in_process_vs_two_ecdsa", lambda: verify_presentation(pres, ctx), two_ecdsa,
+                  repeat=9, inner=40)
+    plain = replace(ctx, cache=None)
+    assert verify_presentation(pres, plain).as_json() == verify_presentation(pres, ctx).as_json()
+    uncached = compare("uncached", lambda: verify_presentation(pres, plain), two_ecdsa, repeat=9, inner=40)
+    row["uncached_ms"], row["uncached_ratio"] = uncached["ours_ms"], uncached["ratio"]
+    return row, (lambda: verify_presentation(pres, ctx))
 
 
 def _encrypt(request: dict, payload: dict) -> str:

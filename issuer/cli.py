@@ -64,9 +64,11 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
         uvicorn.run("issuer.api:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning")
         return
-    from .api import create_app
+    from .api import create_app, freeze_startup_heap
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    application = create_app(settings)
+    freeze_startup_heap()
+    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 @app.command()

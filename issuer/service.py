@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from credential import status_list as tsl
@@ -31,6 +31,32 @@ log = logging.getLogger("esspass.issuer")
 
 _T = SimpleNamespace(**store.Base.metadata.tables)  # the tables, for SQL expression statements
 _RANDOM = random.SystemRandom()
+
+
+class _Q:
+    """The issuance path's statements, built once (bound parameters by name)."""
+
+    token = select(_T.access_tokens.c.case_id, _T.access_tokens.c.configuration_id, _T.access_tokens.c.used_at,
+                   _T.access_tokens.c.expires_at).where(_T.access_tokens.c.token_hash == bindparam("h"))
+    spend_token = (update(_T.access_tokens)
+                   .where(_T.access_tokens.c.token_hash == bindparam("h"), _T.access_tokens.c.used_at.is_(None),
+                          _T.access_tokens.c.expires_at > bindparam("now"))
+                   .values(used_at=bindparam("now")))
+    spend_nonce = (update(_T.nonces)
+                   .where(_T.nonces.c.nonce_hash == bindparam("h"), _T.nonces.c.used_at.is_(None),
+                          _T.nonces.c.expires_at > bindparam("now"))
+                   .values(used_at=bindparam("now")))
+    case = select(_T.cases.c.document_number, _T.cases.c.claims_json,
+                  exists().where(_T.credentials.c.document_number == _T.cases.c.document_number,
+                                 _T.credentials.c.status != tsl.VALID)).where(_T.cases.c.id == bindparam("case_id"))
+    open_list = (select(_T.status_lists.c.list_id, _T.status_lists.c.size, _T.status_lists.c.used)
+                 .order_by(_T.status_lists.c.list_id.desc()).limit(1).with_for_update())
+    taken = select(_T.credentials.c.idx).where(_T.credentials.c.list_id == bindparam("list_id"),
+                                               _T.credentials.c.idx.in_(bindparam("want", expanding=True)))
+    count_used = (update(_T.status_lists).where(_T.status_lists.c.list_id == bindparam("lid"))
+                  .values(used=_T.status_lists.c.used + bindparam("n")))
+    add_credential = insert(_T.credentials)
+    audit = insert(_T.audit_log)
 
 STATUS_NAMES = {tsl.VALID: "VALID", tsl.INVALID: "INVALID", tsl.SUSPENDED: "SUSPENDED"}
 ACTIONS = {"revoke": tsl.INVALID, "suspend": tsl.SUSPENDED, "reinstate": tsl.VALID}
@@ -104,6 +130,7 @@ class IssuerService:
         store.upgrade(self.engine)
         self.Session = store.session_factory(self.engine)  # read-write transactions
         self.Reader = store.read_only_sessions(self.engine)  # transactions that only read
+        self.read_engine = store.read_only(self.engine)
         self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution)
         self.api_token = self._ensure_api_token()
         self._ensure_admin()
@@ -130,7 +157,7 @@ class IssuerService:
         raise AssertionError("unreachable")
 
     def audit(self, s, actor: str, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
-        s.connection().execute(insert(_T.audit_log), {
+        s.execute(_Q.audit, {
             "at": self.now(), "actor": actor, "action": action, "target": target[:100],
             "detail": json.dumps(detail or {}, separators=(",", ":"))})
 
@@ -344,11 +371,8 @@ class IssuerService:
         if not access_token:
             raise InvalidToken("missing")
         token_hash = core.sha256_hex(access_token)
-        tokens, nonces_t, cases, creds_t = _T.access_tokens, _T.nonces, _T.cases, _T.credentials
-        with self.Reader() as s:
-            tok = s.connection().execute(
-                select(tokens.c.case_id, tokens.c.configuration_id, tokens.c.used_at, tokens.c.expires_at)
-                .where(tokens.c.token_hash == token_hash)).first()
+        with self.read_engine.connect() as conn:
+            tok = conn.execute(_Q.token, {"h": token_hash}).first()
         if tok is None or tok.used_at is not None or tok.expires_at <= now:
             raise InvalidToken("unknown, used or expired")
         E = core.CredentialRequestError
@@ -381,33 +405,21 @@ class IssuerService:
         type_key = core.CONFIGURATIONS[cfg]
 
         def run() -> tuple[str, str, list[tuple[int, int]]]:
-            with self.Session.begin() as s:
-                conn = s.connection()
-                used = conn.execute(update(tokens)
-                                    .where(tokens.c.token_hash == token_hash, tokens.c.used_at.is_(None),
-                                           tokens.c.expires_at > now)
-                                    .values(used_at=now))
-                if used.rowcount != 1:
+            with self.engine.begin() as conn:
+                if conn.execute(_Q.spend_token, {"h": token_hash, "now": now}).rowcount != 1:
                     raise InvalidToken("used concurrently")
                 for h in nonce_hashes:  # §7: single use; §8.3.1.2 invalid_nonce
-                    res = conn.execute(update(nonces_t)
-                                       .where(nonces_t.c.nonce_hash == h, nonces_t.c.used_at.is_(None),
-                                              nonces_t.c.expires_at > now)
-                                       .values(used_at=now))
-                    if res.rowcount != 1:
+                    if conn.execute(_Q.spend_nonce, {"h": h, "now": now}).rowcount != 1:
                         raise E("invalid_nonce", "c_nonce is unknown, used or expired")
-                document_number, claims_json = conn.execute(
-                    select(cases.c.document_number, cases.c.claims_json).where(cases.c.id == tok.case_id)).one()
-                blocked = conn.execute(select(creds_t.c.id).where(
-                    creds_t.c.document_number == document_number, creds_t.c.status != tsl.VALID).limit(1)).first()
+                document_number, claims_json, blocked = conn.execute(_Q.case, {"case_id": tok.case_id}).one()
                 if blocked:
                     raise E("credential_request_denied", "this document is revoked or suspended")
-                slots = self._allocate(s, len(results))
-                conn.execute(insert(creds_t), [
+                slots = self._allocate(conn, len(results))
+                conn.execute(_Q.add_credential, [
                     {"case_id": tok.case_id, "document_number": document_number, "type_key": type_key,
                      "list_id": list_id, "idx": idx, "status": tsl.VALID, "holder_thumbprint": r.thumbprint,
                      "paper": False, "issued_at": now} for (list_id, idx), r in zip(slots, results)])
-                self.audit(s, "wallet", "credential.issue", document_number,
+                self.audit(conn, "wallet", "credential.issue", document_number,
                            {"count": len(results), "type": type_key})
                 return document_number, claims_json, slots
 
@@ -436,51 +448,52 @@ class IssuerService:
 
     def _ensure_status_list(self) -> None:
         def run() -> None:
-            with self.Session.begin() as s:
-                if s.scalar(select(func.count()).select_from(store.StatusListRow)) == 0:
-                    self._create_list(s, 1)
+            with self.engine.begin() as conn:
+                if conn.execute(select(func.count()).select_from(_T.status_lists)).scalar_one() == 0:
+                    self._create_list(conn, 1)
         self._retry(run)
 
-    def _create_list(self, s, list_id: int) -> store.StatusListRow:
+    def _create_list(self, conn, list_id: int) -> int:
+        """A new, empty list with its first Status List Token; returns its size."""
         size = self.settings.status_list_size
-        row = store.StatusListRow(list_id=list_id, size=size, bits=2, used=0, data=bytes((size * 2 + 7) // 8),
-                                  token=None, token_iat=0, token_exp=0, version=0)
-        s.add(row)
-        s.flush()
-        self._publish(row)
-        return row
+        sl = tsl.StatusList(size, 2)
+        token, iat, exp = self._sign_status_list(list_id, sl)
+        conn.execute(insert(_T.status_lists), {"list_id": list_id, "size": size, "bits": 2, "used": 0,
+                                               "data": bytes(sl.buffer), "token": token, "token_iat": iat,
+                                               "token_exp": exp, "version": 1})
+        return size
 
-    def _allocate(self, s, count: int) -> list[tuple[int, int]]:
+    def _allocate(self, conn, count: int) -> list[tuple[int, int]]:
         """``count`` random unused (list_id, idx) slots in the open list (TSL §12.5 herd privacy).
-        Reads the list's counters only, never its bytes."""
+        Reads the list's counters only, never its bytes. ``conn``: a connection in a write transaction."""
         limit = int(self.settings.status_list_size * self.settings.status_list_fill)
-        lists, creds = _T.status_lists, _T.credentials
-        conn = s.connection()
-        list_id, size, used = conn.execute(select(lists.c.list_id, lists.c.size, lists.c.used)
-                                           .order_by(lists.c.list_id.desc()).limit(1).with_for_update()).one()
+        list_id, size, used = conn.execute(_Q.open_list).one()
         if used + count > limit:
-            row = self._create_list(s, list_id + 1)
-            list_id, size = row.list_id, row.size
+            list_id += 1
+            size = self._create_list(conn, list_id)
         chosen: set[int] = set()
         while len(chosen) < count:
             want = {core.random_index(size, chosen) for _ in range(count - len(chosen))}
-            taken = set(conn.execute(select(creds.c.idx).where(creds.c.list_id == list_id,
-                                                               creds.c.idx.in_(want))).scalars())
+            taken = set(conn.execute(_Q.taken, {"list_id": list_id, "want": list(want)}).scalars())
             chosen |= want - taken
-        conn.execute(update(lists).where(lists.c.list_id == list_id).values(used=lists.c.used + count))
+        conn.execute(_Q.count_used, {"lid": list_id, "n": count})
         order = list(chosen)
         _RANDOM.shuffle(order)  # the response order says nothing either
         return [(list_id, i) for i in order]
 
-    def _publish(self, row: store.StatusListRow, status_list: tsl.StatusList | None = None) -> None:
-        """Sign a fresh Status List Token (TSL §5.1) for ``row`` (its ``data`` is the source)."""
+    def _sign_status_list(self, list_id: int, sl: tsl.StatusList) -> tuple[str, int, int]:
+        """A fresh Status List Token (TSL §5.1): (token, iat, exp)."""
         now = self.now()
-        sl = status_list or tsl.StatusList.from_bytes(row.data, row.bits, size=row.size)
         exp = now + self.settings.status_list_exp
-        row.token = tsl.create_status_list_token(sl, sub=self.status_uri(row.list_id), iat=now, exp=exp,
-                                                 ttl=self.settings.status_list_ttl, key=self.keys.status_key,
-                                                 x5c=self.keys.status_x5c)
-        row.token_iat, row.token_exp = now, exp
+        token = tsl.create_status_list_token(sl, sub=self.status_uri(list_id), iat=now, exp=exp,
+                                             ttl=self.settings.status_list_ttl, key=self.keys.status_key,
+                                             x5c=self.keys.status_x5c)
+        return token, now, exp
+
+    def _publish(self, row: store.StatusListRow, status_list: tsl.StatusList | None = None) -> None:
+        """Sign a fresh Status List Token for ``row`` (its ``data`` is the source)."""
+        sl = status_list or tsl.StatusList.from_bytes(row.data, row.bits, size=row.size)
+        row.token, row.token_iat, row.token_exp = self._sign_status_list(row.list_id, sl)
         row.version = (row.version or 0) + 1
 
     def status_token(self, list_id: int) -> tuple[str, int, int]:
@@ -557,7 +570,7 @@ class IssuerService:
                 case = s.scalar(select(store.Case).where(store.Case.public_id == public_id))
                 if case is None:
                     raise NotFound(public_id)
-                (list_id, idx), = self._allocate(s, 1)
+                (list_id, idx), = self._allocate(s.connection(), 1)
                 s.add(store.Credential(case_id=case.id, document_number=case.document_number,
                                        type_key=case.type_key, list_id=list_id, idx=idx, status=tsl.VALID,
                                        holder_thumbprint=None, paper=True, issued_at=now))

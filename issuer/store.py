@@ -220,9 +220,13 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def read_only(engine: Engine) -> Engine:
+    """The engine for transactions that only read (on SQLite they do not queue behind the writer)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def read_only_sessions(engine: Engine) -> sessionmaker:
-    """Sessions for transactions that only read (on SQLite they do not queue behind the writer)."""
-    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    return sessionmaker(read_only(engine), expire_on_commit=False)
 
 
 def upgrade(engine: Engine) -> None:

@@ -394,7 +394,7 @@ def sync_bundle(out: Path, *, home: Path, now: int | None = None, status_uris: l
 
 @dataclass
 class InspectionLog:
-    """JSON lines; each entry: time, preset, result, codes (failed first), credential type, issuing institution,
+    """JSON lines; each entry: time, preset, result, failed codes, all codes, credential type, issuing institution,
     data age. No claims, no names, no document numbers, no nonces."""
 
     path: Path
@@ -406,7 +406,8 @@ class InspectionLog:
             "time": int(now),
             "preset": preset or decision.preset,
             "result": decision.result,
-            "codes": failed + [c.code for c in decision.checks if c.result == "pass"],
+            "failed": failed,
+            "codes": [c.code for c in decision.checks],
             "credential_type": decision.credential_type,
             "issuer": decision.issuer,
             "paper_copy": paper or "kb.not_bound" in decision.codes,

@@ -32,6 +32,9 @@ from credential.reasons import Reason, Rejected
 from trust_list import issuers as trust_issuers
 from trust_list.model import PUB_EAA
 
+from credential import dcql
+
+from . import caches as C
 from . import layers
 from . import presets as P
 from . import reasons as V
@@ -48,6 +51,10 @@ _PRE_SIGNATURE = frozenset({
     "sd.crit", "sd.issuer_key", "sd.signature", "vc.typ",
 })
 _KB_CHECKS_AFTER = ("kb.",)
+# Core codes about the issuer-signed JWT's times, raised after its signature verified: the technical layer shows them.
+_TECHNICAL_CODES = frozenset({"sd.expired", "sd.not_yet_valid", "sd.issued_in_future"})
+KB_MAX_AGE_S = 300  # default age limit of a KB-JWT's iat (RFC 9901 §7.3 step 5 leaves it to the verifier)
+MAX_KB_MAX_AGE_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,9 @@ class VerificationContext:
     aud: str | None = None
     inspection_date: dt.date | None = None
     trust_fetched_at: int | None = None  # when the trust list was obtained (for data_age), if known
-    kb_max_age_s: int = 300
+    kb_max_age_s: int = KB_MAX_AGE_S  # how old a KB-JWT (its iat) may be; 1..MAX_KB_MAX_AGE_S
+    # validated trust results and Status List Tokens (verifier.caches); None checks everything from scratch
+    cache: C.VerifierCache | None = field(default_factory=C.shared)
 
     def day(self) -> dt.date:
         if self.inspection_date is not None:
@@ -131,8 +140,8 @@ class _Report:
     def __init__(self) -> None:
         self.checks: list[Check] = []
 
-    def add(self, reason: Reason, result: str, detail: str = "") -> None:
-        self.checks.append(Check(reason.code, result, reason.message(), detail))
+    def add(self, reason: Reason, result: str, detail: str = "", message: dict[str, str] | None = None) -> None:
+        self.checks.append(Check(reason.code, result, message or reason.message(), detail))
 
     def outcome(self) -> str:
         results = {c.result for c in self.checks}
@@ -145,18 +154,6 @@ class _Report:
 
 def _user_claims(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in REGISTERED}
-
-
-def _has_path(payload: Any, path: tuple[Any, ...]) -> bool:
-    """Claims path pointer (OpenID4VP 1.0 §7.1): str = member, int = index, None = every element."""
-    if not path:
-        return True
-    head, rest = path[0], path[1:]
-    if head is None:
-        return isinstance(payload, list) and bool(payload) and all(_has_path(x, rest) for x in payload)
-    if isinstance(head, int):
-        return isinstance(payload, list) and 0 <= head < len(payload) and _has_path(payload[head], rest)
-    return isinstance(payload, dict) and head in payload and _has_path(payload[head], rest)
 
 
 def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision:
@@ -183,8 +180,12 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
         iat = payload.get("iat")
         at = int(iat) if isinstance(iat, (int, float)) and not isinstance(iat, bool) else ctx.now
         vct = payload.get("vct") if isinstance(payload.get("vct"), str) else ""
+        found["signed"] = payload  # iat/nbf/exp are never disclosable: these are the signed times
         try:
-            trust = trust_issuers.check_issuer_header(ctx.trust, header, vct, at, ctx.now)
+            if ctx.cache is not None:
+                trust = ctx.cache.trust.check_issuer_header(ctx.trust, header, vct, at, ctx.now)
+            else:
+                trust = trust_issuers.check_issuer_header(ctx.trust, header, vct, at, ctx.now)
         except Rejected as exc:
             if exc.code.startswith("list."):
                 raise Rejected(V.ISSUER_LIST, exc.code) from None
@@ -193,6 +194,9 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
         return trust.signing_key
 
     kb_required = ctx.key_binding
+    if isinstance(ctx.kb_max_age_s, bool) or not isinstance(ctx.kb_max_age_s, int) \
+            or not 0 < ctx.kb_max_age_s <= MAX_KB_MAX_AGE_S:
+        raise ValueError(f"kb_max_age_s must be an integer in 1..{MAX_KB_MAX_AGE_S}")
     kb_policy = sd_jwt.KeyBindingPolicy(
         required=kb_required, nonce=ctx.nonce, aud=ctx.aud,
         max_age_s=ctx.kb_max_age_s,
@@ -211,6 +215,8 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
             report.add(V.OK_INTACT, "pass")
         result = "unknown" if code == V.ISSUER_LIST.code else "fail"
         report.add(exc.reason, result, exc.detail)
+        if code in _TECHNICAL_CODES and "signed" in found:  # the signature verified before the times were read
+            decision.validity = layers.technical_only(found["signed"], ctx.now, leeway=policy.clock_leeway_s)
         decision.checks, decision.result = report.checks, report.outcome()
         return decision
 
@@ -229,27 +235,41 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
 
     # ---- the request (OpenID4VP 1.0 §8.6 step 2.2)
     if preset is not None:
-        if payload.get("vct") != preset.vct:
-            report.add(V.REQUEST_TYPE, "fail", f"expected {preset.vct}")
-        else:
-            report.add(V.OK_REQUEST_TYPE, "pass")
-            missing = [p for p in preset.paths if not _has_path(payload, tuple(p))]
-            if missing:
-                report.add(V.REQUEST_CLAIMS, "fail", ", ".join(".".join(map(str, p)) for p in missing))
-            else:
-                report.add(V.OK_REQUEST_CLAIMS, "pass")
+        _check_request(payload, preset, report)
 
     # ---- status (draft-ietf-oauth-status-list-20 §8.3)
     _check_status(payload, trust, ctx, report, decision)
 
     # ---- validity layers
-    layer_values, layer_checks = layers.validity_layers(payload, ctx.now, ctx.day())
+    layer_values, layer_checks = layers.validity_layers(payload, ctx.now, ctx.day(), leeway=policy.clock_leeway_s)
     decision.validity = layer_values
     for c in layer_checks:
-        report.add(c.reason, c.result)
+        report.add(c.reason, c.result, message=c.words())
 
     decision.checks, decision.result = report.checks, report.outcome()
     return decision
+
+
+def _check_request(payload: dict[str, Any], preset: P.Preset, report: _Report) -> None:
+    """OpenID4VP 1.0 §8.6 step 2.2 with the preset's DCQL query: ``credential.dcql.match`` decides (§6.4.1,
+    claims path pointers §7.1); when it does not match, the report says whether the type or which claims."""
+    cq = preset.credential_query
+    vct = payload.get("vct") if isinstance(payload.get("vct"), str) else ""
+    if dcql.match(preset.query, [(vct, payload)])[cq.id]:
+        report.add(V.OK_REQUEST_TYPE, "pass")
+        report.add(V.OK_REQUEST_CLAIMS, "pass")
+        return
+    if vct not in (cq.vct_values or ()):
+        report.add(V.REQUEST_TYPE, "fail", f"expected {' or '.join(cq.vct_values or ())}")
+        return
+    report.add(V.OK_REQUEST_TYPE, "pass")
+    missing = []
+    for path in dcql.requested_paths(cq):
+        try:
+            dcql.process_path(payload, path)
+        except ValueError:
+            missing.append(path)
+    report.add(V.REQUEST_CLAIMS, "fail", ", ".join(".".join(map(str, p)) for p in missing) or "claims")
 
 
 def _check_status(payload: dict[str, Any], trust: Any, ctx: VerificationContext, report: _Report,
@@ -266,23 +286,34 @@ def _check_status(payload: dict[str, Any], trust: Any, ctx: VerificationContext,
     if fetched is None:
         report.add(status_list.R_UNAVAILABLE, "unknown", "no token for this uri")
         return
-    try:
-        token_iat = jose.parse_compact(fetched.token, max_bytes=status_list.MAX_STATUS_TOKEN_BYTES).payload().get("iat")
-    except jose.JoseError:
-        token_iat = None
+    cached = ctx.cache.status.get(ref.uri, fetched.token) if ctx.cache is not None else None
+    if cached is not None:
+        token_iat = cached.iat
+    else:
+        try:
+            token_iat = jose.parse_compact(fetched.token, max_bytes=status_list.MAX_STATUS_TOKEN_BYTES).payload().get("iat")
+        except jose.JoseError:
+            token_iat = None
     at = int(token_iat) if isinstance(token_iat, (int, float)) and not isinstance(token_iat, bool) else ctx.now
 
     def signer(header):
         try:
+            if ctx.cache is not None:
+                return ctx.cache.trust.check_status_signer(ctx.trust, dict(header), trust, at, ctx.now).signing_key
             return trust_issuers.check_status_signer(ctx.trust, dict(header), trust, at, ctx.now).signing_key
         except Rejected as exc:
             raise Rejected(V.STATUS_SIGNER, exc.code) from None
 
     try:
-        result = status_list.validate_status_list_token(
-            fetched.token, public_key=signer, expected_sub=ref.uri, now=ctx.now, idx=ref.idx,
-            fetched_at=fetched.fetched_at,
-        )
+        if cached is not None:
+            result = cached.read(public_key=signer, now=ctx.now, idx=ref.idx, fetched_at=fetched.fetched_at)
+        else:
+            result = status_list.validate_status_list_token(
+                fetched.token, public_key=signer, expected_sub=ref.uri, now=ctx.now, idx=ref.idx,
+                fetched_at=fetched.fetched_at,
+            )
+            if ctx.cache is not None:
+                ctx.cache.status.remember(ref.uri, fetched.token, result)
     except Rejected as exc:
         report.add(exc.reason, "fail" if exc.code in _STATUS_FAILS else "unknown", exc.detail)
         return

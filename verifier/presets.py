@@ -1,40 +1,25 @@
-"""What each kind of check asks for (shared/specs/credential-types.md, "Presentation presets (DCQL)").
+"""What each kind of check asks for: the presets of ``credential.dcql.PRESETS`` (shared/specs/credential-types.md,
+"Presentation presets (DCQL)"), the single definition the wallet uses too. Each is parsed once with
+:func:`credential.dcql.parse_query` (OpenID4VP 1.0 §6); the verifier adds only the titles an inspector chooses from.
 
-A preset names the credential type (``vct``), the claims an inspector needs, and the DCQL query
-(OpenID4VP 1.0 §6) that asks for them. When ``credential.dcql`` provides ``PRESETS`` (the shared
-definition the wallet also uses) its query is taken; the table below is the same content, kept so the
-verifier stays usable on its own.
+A preset has exactly one Credential Query (``dc+sd-jwt``, one ``vct``); ``paths`` are its
+:func:`credential.dcql.requested_paths`, and a presentation satisfies it when :func:`credential.dcql.match` says so
+(see :func:`verifier.policy.verify_presentation`, "the request").
 """
 
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from credential import dcql
 
 PDA1 = "urn:eudi:pda1:1"
 EHIC = "urn:eudi:ehic:1"
 
-_SUBJECT = (("subject", "familynames"), ("subject", "forenames"), ("subject", "date_of_birth"))
-
-_TABLE: dict[str, tuple[str, str, tuple[tuple[str, ...], ...]]] = {
-    "a1-inspection": (
-        "a1", PDA1,
-        (*_SUBJECT, ("legislation_country",), ("starting_date",), ("ending_date",), ("status_confirmation",),
-         ("employer",), ("work_information",), ("issuing_authority",), ("document_number",)),
-    ),
-    "a1-coverage": (
-        "a1", PDA1,
-        (("legislation_country",), ("starting_date",), ("ending_date",), ("issuing_authority",)),
-    ),
-    "ehic-care": (
-        "ehic", EHIC,
-        (*_SUBJECT, ("personal_administrative_number",), ("issuing_authority",), ("document_number",),
-         ("ending_date",)),
-    ),
-}
-NAMES = tuple(_TABLE)
+NAMES = tuple(dcql.PRESETS)
 
 TITLES = {
     "a1-inspection": {"en": "A1 inspection at a workplace", "da": "A1-kontrol på en arbejdsplads"},
@@ -49,56 +34,31 @@ class Preset:
     query_id: str
     vct: str
     paths: tuple[tuple[str | int | None, ...], ...]
-    dcql_query: dict[str, Any]
+    dcql_query: dict[str, Any]  # the JSON sent in the request object; callers must not modify it
+    query: dcql.DcqlQuery  # the same, parsed
+
+    @property
+    def credential_query(self) -> dcql.CredentialQuery:
+        return self.query.credentials[0]
 
     def title(self, lang: str = "en") -> str:
         return TITLES.get(self.name, {}).get(lang) or self.name
 
 
-def _local_query(query_id: str, vct: str, paths) -> dict[str, Any]:
-    # OpenID4VP 1.0 §6.1 Credential Query, §6.3 Claims Query; dc+sd-jwt meta per Annex B.3.5 (vct_values).
-    return {
-        "credentials": [
-            {
-                "id": query_id,
-                "format": "dc+sd-jwt",
-                "meta": {"vct_values": [vct]},
-                "claims": [{"path": list(p)} for p in paths],
-            }
-        ]
-    }
-
-
-def _shared_query(name: str) -> dict[str, Any] | None:
-    try:
-        from credential import dcql  # written by the credential core; optional here
-    except ImportError:
-        return None
-    presets = getattr(dcql, "PRESETS", None)
-    entry = presets.get(name) if isinstance(presets, dict) else None
-    query = getattr(entry, "dcql_query", None) or getattr(entry, "query", None) or entry
-    if isinstance(query, dict) and isinstance(query.get("credentials"), list) and query["credentials"]:
-        return copy.deepcopy(query)
-    return None
-
-
 def get(name: str) -> Preset:
-    """The preset called ``name``; KeyError if there is none. Callers must not modify ``dcql_query``."""
-    if name not in _TABLE:
+    """The preset called ``name``; KeyError if there is none."""
+    if name not in dcql.PRESETS:
         raise KeyError(name)
     return _get(name)
 
 
 @lru_cache(maxsize=None)
 def _get(name: str) -> Preset:
-    query_id, vct, paths = _TABLE[name]
-    query = _shared_query(name)
-    if query is not None:
-        cq = query["credentials"][0]
-        query_id = cq.get("id", query_id)
-        vcts = (cq.get("meta") or {}).get("vct_values") or [vct]
-        vct = vcts[0]
-        paths = tuple(tuple(c["path"]) for c in cq.get("claims", []) if isinstance(c, dict) and "path" in c) or paths
-    else:
-        query = _local_query(query_id, vct, paths)
-    return Preset(name, query_id, vct, tuple(paths), query)
+    raw = copy.deepcopy(dcql.PRESETS[name])
+    query = dcql.parse_query(raw)
+    if len(query.credentials) != 1:  # pragma: no cover - guards a change of the shared presets
+        raise ValueError(f"preset {name!r} must have exactly one credential query")
+    cq = query.credentials[0]
+    if cq.format != dcql.FORMAT_SD_JWT_VC or not cq.vct_values or len(cq.vct_values) != 1:
+        raise ValueError(f"preset {name!r} must ask for one dc+sd-jwt vct")  # pragma: no cover
+    return Preset(name, cq.id, cq.vct_values[0], tuple(tuple(p) for p in dcql.requested_paths(cq)), raw, query)

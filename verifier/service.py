@@ -18,6 +18,7 @@ from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
 
 from . import openid4vp as vp
+from .caches import VerifierCache
 from .policy import Decision, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
@@ -45,6 +46,7 @@ class VerifierService:
         self.trust = TrustStore(anchors={t: list(self.anchors) for t in LIST_TYPES},
                                 state=RollbackState(self.settings.state_dir / "trust-state"))
         self.trust_fetched_at: int | None = None
+        self.cache = VerifierCache.new()  # validated trust results and Status List Tokens (verifier.caches)
         self._lock = threading.Lock()
         self._file_mtimes: dict[str, float] = {}
         self._last_file_check = 0.0
@@ -115,7 +117,8 @@ class VerifierService:
                 now: int) -> VerificationContext:
         return VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset,
                                    key_binding=key_binding, nonce=nonce, aud=aud,
-                                   trust_fetched_at=self.trust_fetched_at)
+                                   trust_fetched_at=self.trust_fetched_at,
+                                   kb_max_age_s=self.settings.verifier_kb_max_age, cache=self.cache)
 
     def verify(self, presentation: str, *, preset: str | None, nonce: str | None = None, aud: str | None = None,
                key_binding: bool = True) -> Decision:

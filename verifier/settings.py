@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RECORD_FIELDS = ("decision", "preset", "time", "issuer", "codes", "credential_type", "claims")
@@ -30,6 +31,8 @@ class VerifierSettings(BaseSettings):
     verifier_records: str = DEFAULT_RECORD_FIELDS  # what an inspection record keeps; "none" keeps nothing
     verifier_record_retention_days: int = 90
     verifier_allow_paper: bool = False  # accept presentations without key binding in the service
+    # how old a KB-JWT may be (seconds between its iat and now; RFC 9901 §7.3 leaves the limit to the verifier)
+    verifier_kb_max_age: int = Field(300, ge=1, le=86_400)
 
     @property
     def ecosystem_home(self) -> Path:

@@ -4,6 +4,7 @@ Keep these exactly (scripts and the demo use them):
 
     esspass wallet receive OFFER_URI [--tx-code CODE] --store DIR --pin PIN
     esspass wallet present OPENID4VP_URI --store DIR --pin PIN --yes
+    esspass wallet respond-offline REQUEST.png --store DIR --pin PIN --yes --out RESPONSE.png
     esspass wallet list --store DIR --pin PIN --json
     esspass wallet history --store DIR --pin PIN --json
     esspass wallet screenshots --out DIR
@@ -148,6 +149,75 @@ def present(
     else:
         for qid, paths in outcome.shared.items():
             typer.echo(f"Shared with {request.name()} ({qid}): {', '.join(paths)}")
+
+
+def _usage(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("respond-offline")
+def respond_offline_command(
+    request_png: Path = typer.Argument(..., metavar="REQUEST.png",
+                                       help="Picture (PNG/JPEG) of the inspector's RQ1: request QR code."),
+    store: Path = StoreOpt,
+    pin: str = PinOpt,
+    out: Path = typer.Option(..., "--out", help="Where to write the response QR code (PNG)."),
+    yes: bool = typer.Option(False, "--yes", help="Consent without asking (registered claims only)."),
+    share_extra: bool = typer.Option(False, "--share-extra",
+                                     help="Also share claims the relying party is NOT registered for."),
+    trust_dir: Optional[Path] = TrustOpt,
+    scale: int = typer.Option(4, "--scale", help="Pixels per QR module in RESPONSE.png."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Answer an offline inspection: read the request QR, check it offline, write the response QR (no network)."""
+    from credential import qr_transport
+
+    from .offline import decline_offline, open_offline, respond_offline
+
+    if not 1 <= scale <= 40:
+        _usage("--scale must be 1..40")
+    if not request_png.is_file():
+        _usage(f"{request_png}: no such file")
+    try:
+        qr_text = qr_transport.decode_qr_image(request_png)
+    except Rejected as exc:  # not an image, or no QR code in it
+        _usage(f"{request_png}: {exc.code}: {exc.reason.en}")
+    wallet = _open(store, pin)
+    trust = _trust(trust_dir)
+    try:
+        consent = open_offline(wallet, qr_text, trust)
+    except Rejected as exc:
+        _fail(exc, as_json)
+    request = consent.request
+    err = sys.stderr
+    print(f"{request.name()} asks (offline): {request.purpose().get('en', '')}", file=err)
+    for item in consent.items:
+        print(f"  from {item.card.vct}: {', '.join('.'.join(map(str, p)) for p in item.registered)}", file=err)
+        if item.over_asking:
+            print("  WARNING - also asks for data it is NOT registered for: "
+                  + ", ".join(".".join(map(str, p)) for p in item.over_asking)
+                  + ("  (will be shared: --share-extra)" if share_extra else "  (will NOT be shared)"), file=err)
+    if not yes and not typer.confirm("Share?", default=False, err=True):
+        decline_offline(wallet, consent)
+        _fail(Rejected(R.DECLINED), as_json)
+    try:
+        response = respond_offline(wallet, consent, include_over_asking=share_extra)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        info = qr_transport.encode_qr_png(response.qr_text, out, scale=scale)
+    except Rejected as exc:
+        _fail(exc, as_json)
+    except OSError as exc:
+        _usage(f"cannot write {out}: {exc.strerror}")
+    if as_json:
+        typer.echo(json.dumps({"ok": True, "relying_party": request.name(), "client_id": request.client_id,
+                               "shared": {response.query_id: response.shared},
+                               "over_asking": [".".join(map(str, p)) for _, p in request.rp.over_asking_paths],
+                               "response": str(out), "qr_version": info.version, "qr_error": info.error,
+                               "qr_chars": len(response.qr_text)}, ensure_ascii=False))
+    else:
+        typer.echo(f"Show {out} to {request.name()} ({response.query_id}): {', '.join(response.shared)} "
+                   f"(QR version {info.version}-{info.error})")
 
 
 @app.command("list")

@@ -61,7 +61,8 @@ _T: dict[str, tuple[str, str]] = {
     "scan.open_image": ("Open image", "Åbn billede"),
     "scan.paste": ("Paste link", "Indsæt link"),
     "scan.go": ("Continue", "Fortsæt"),
-    "scan.link_hint": ("openid-credential-offer://… or openid4vp://…", "openid-credential-offer://… eller openid4vp://…"),
+    "scan.link_hint": ("openid-credential-offer://…, openid4vp://… or RQ1:…",
+                       "openid-credential-offer://…, openid4vp://… eller RQ1:…"),
     "scan.no_code": ("No QR code was found in the image.", "Der blev ikke fundet nogen QR-kode i billedet."),
     "scan.unknown": ("This QR code is not for the wallet.", "Denne QR-kode er ikke til tegnebogen."),
     "scan.tx_code": ("Code from your letter or SMS", "Kode fra dit brev eller din sms"),
@@ -83,6 +84,15 @@ _T: dict[str, tuple[str, str]] = {
                            "Del også de ekstra oplysninger (frarådes)"),
     "consent.not_shared": ("Not shared", "Deles ikke"),
     "consent.share": ("Share", "Del"),
+    "consent.offline": ("Offline check: your answer is shown as a QR code on your screen. Nothing is sent over "
+                        "the network.",
+                        "Offline-kontrol: dit svar vises som en QR-kode på din skærm. Intet sendes over netværket."),
+    # offline presentation: the response QR, full screen
+    "offline.title": ("Offline presentation", "Offline-fremvisning"),
+    "offline.show": ("Show this to the inspector", "Vis dette til inspektøren"),
+    "offline.hint": ("Hold the screen towards the inspector's camera. The code answers this check only.",
+                     "Hold skærmen mod inspektørens kamera. Koden gælder kun denne kontrol."),
+    "offline.for": ("For {name}: {n} items from your {doc}", "Til {name}: {n} oplysninger fra dit {doc}"),
     "consent.decline": ("Decline", "Afvis"),
     # result
     "result.shared": ("Shared", "Delt"),
@@ -104,6 +114,7 @@ _T: dict[str, tuple[str, str]] = {
     "history.outcome": ("Outcome", "Resultat"),
     "history.outcome.received": ("received", "modtaget"),
     "history.outcome.shared": ("shared", "delt"),
+    "history.outcome.shown_offline": ("shown offline as a QR code", "vist offline som QR-kode"),
     "history.outcome.refused": ("refused by the wallet", "afvist af tegnebogen"),
     "history.outcome.declined": ("declined by you", "afvist af dig"),
     "history.outcome.failed": ("failed", "mislykkedes"),

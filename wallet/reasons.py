@@ -114,3 +114,10 @@ TRUST_UNAVAILABLE = define(
     "The wallet has no valid trust lists, so it cannot tell whom to trust.",
     "Tegnebogen har ingen gyldige tillidslister og kan derfor ikke afgøre, hvem den kan stole på.",
 )
+REQUEST_EXPIRED = define(
+    "wallet.request_expired",
+    "This request has expired or is not valid yet. Ask for a new QR code, and check that the date and time are "
+    "right on both devices.",
+    "Denne anmodning er udløbet eller endnu ikke gyldig. Bed om en ny QR-kode, og tjek, at dato og klokkeslæt er "
+    "rigtige på begge enheder.",
+)

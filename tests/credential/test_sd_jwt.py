@@ -126,10 +126,21 @@ def kb_iat(presentation: str) -> int:
     return jose.parse_compact(parsed.kb_jwt).payload()["iat"]
 
 
-def test_vectors_dir_is_the_shared_folder():
+def test_vectors_dir_holds_the_vectors():
     assert SD_VECTORS.is_dir(), SD_VECTORS
     assert (SD_VECTORS / "README.md").is_file()
     assert {v[0] for v in VECTORS} <= {p.name for p in SD_VECTORS.iterdir()}
+
+
+def test_vector_copies_match_the_shared_folder():
+    """The copies in tests/data must stay byte-identical to the project's shared vectors."""
+    from tests.vectors import SHARED_VECTORS_DIR, VECTORS_DIR
+
+    if not SHARED_VECTORS_DIR.is_dir():  # a clean clone on its own: the copy is all there is
+        return
+    shared = {p.relative_to(SHARED_VECTORS_DIR): p.read_bytes() for p in SHARED_VECTORS_DIR.rglob("*") if p.is_file()}
+    ours = {p.relative_to(VECTORS_DIR): p.read_bytes() for p in VECTORS_DIR.rglob("*") if p.is_file()}
+    assert ours == shared
 
 
 @pytest.mark.parametrize(("presentation_file", "expected_file", "nonce", "aud"), VECTORS)

@@ -15,9 +15,12 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.lang import Builder
+from kivy.graphics import Color, Rectangle
+from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.utils import platform
 
@@ -63,6 +66,53 @@ class HistoryRow(BoxLayout):
     purpose = StringProperty("")
     claims = StringProperty("")
     reason = StringProperty("")
+
+
+class QrView(Widget):
+    """A QR code drawn crisp: one texel per module (quiet zone included), scaled by a whole number with
+    nearest-neighbour filtering, black on white, centred; as large as the widget allows."""
+
+    text = StringProperty("")
+    modules = NumericProperty(0)  # symbol width with quiet zone, in modules
+    pixels_per_module = NumericProperty(0)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._texture = None
+        self.bind(text=self._make_texture, size=self._draw, pos=self._draw)
+
+    def _make_texture(self, *_: Any) -> None:
+        self._texture = None
+        if self.text:
+            from credential.qr_transport import render_qr_image
+
+            from PIL import Image
+
+            image = render_qr_image(self.text, scale=1, border=4).convert("RGBA")
+            tex = Texture.create(size=image.size, colorfmt="rgba")
+            # Kivy textures start at the bottom row
+            tex.blit_buffer(image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes(), colorfmt="rgba",
+                            bufferfmt="ubyte")
+            tex.mag_filter = tex.min_filter = "nearest"
+            self._texture = tex
+            self.modules = image.size[0]
+        else:
+            self.modules = 0
+        self._draw()
+
+    def _draw(self, *_: Any) -> None:
+        self.canvas.clear()
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            Rectangle(pos=self.pos, size=self.size)
+            if self._texture is None or not self.modules:
+                self.pixels_per_module = 0
+                return
+            scale = max(1, int(min(self.width, self.height) // self.modules))
+            side = scale * self.modules
+            self.pixels_per_module = scale
+            Rectangle(texture=self._texture, size=(side, side),
+                      pos=(int(self.center_x - side / 2), int(self.center_y - side / 2)))
 
 
 def _w(cls: str, **kw: Any):
@@ -146,7 +196,7 @@ class DetailScreen(Screen):
         app.show("cards")
 
 
-class ScanScreen(Screen):
+class WalletScanScreen(Screen):
     needs_code = BooleanProperty(False)
 
     def refresh(self) -> None:
@@ -199,6 +249,9 @@ class ScanScreen(Screen):
         elif kind == "request":
             self.ids.link.text = ""
             app.run_task(lambda: app.ctl.open_request(link), app.show_consent_or_result)
+        elif kind == "offline_request":  # an inspector's RQ1: code: checked offline, no network
+            self.ids.link.text = ""
+            app.run_task(lambda: app.ctl.open_offline_request(link), app.show_consent_or_result)
         else:
             self.ids.error.text = app.tr("scan.unknown", app.lang)
 
@@ -250,6 +303,9 @@ class ConsentScreen(Screen):
     def share(self) -> None:
         app = App.get_running_app()
         extra = self.agree_extra
+        if app.ctl.consent_offline:  # offline: the answer is a QR code on this screen, no network
+            app.run_task(lambda: app.ctl.share_offline(include_over_asking=extra), app.show_offline_or_result)
+            return
         app.run_task(lambda: app.ctl.share(include_over_asking=extra), app.show_result)
 
     def decline(self) -> None:
@@ -265,6 +321,24 @@ class ResultScreen(Screen):
 
     def refresh(self) -> None:
         pass
+
+
+class OfflineQrScreen(Screen):
+    """The response QR full screen: large, black on white, one short instruction; no navigation around it."""
+
+    detail = StringProperty("")
+    qr_text = StringProperty("")
+
+    def refresh(self) -> None:
+        view = App.get_running_app().ctl.offline
+        self.qr_text = view.qr_text if view is not None else ""
+        self.detail = view.detail if view is not None else ""
+
+    def done(self) -> None:
+        app = App.get_running_app()
+        app.ctl.close_offline()
+        self.qr_text = self.detail = ""
+        app.show("cards")
 
 
 class HistoryScreen(Screen):
@@ -345,8 +419,8 @@ class WalletApp(App):
         if KV.name not in {Path(f).name for f in Builder.files}:
             Builder.load_file(str(KV))
         sm = ScreenManager(transition=NoTransition())
-        for cls in (OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, ScanScreen, ConsentScreen,
-                    ResultScreen, HistoryScreen, SettingsScreen):
+        for cls in (OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, WalletScanScreen, ConsentScreen,
+                    ResultScreen, OfflineQrScreen, HistoryScreen, SettingsScreen):
             sm.add_widget(cls())
         self.sm = sm
         self.show("onboarding" if self.ctl.needs_setup else "unlock")
@@ -370,7 +444,7 @@ class WalletApp(App):
     def go_back(self) -> None:
         while self.history_stack:
             prev = self.history_stack.pop()
-            if prev not in ("onboarding", "unlock", "result", "consent"):
+            if prev not in ("onboarding", "unlock", "result", "consent", "offline_qr"):
                 self.show(prev)
                 self.history_stack.pop() if self.history_stack and self.history_stack[-1] == prev else None
                 return
@@ -392,6 +466,12 @@ class WalletApp(App):
             self.show_result(outcome)
         else:
             self.show("consent")
+
+    def show_offline_or_result(self, outcome) -> None:
+        if isinstance(outcome, Message):
+            self.show_result(outcome)
+        else:
+            self.show("offline_qr")
 
     # settings
     def set_language(self, lang: str) -> None:

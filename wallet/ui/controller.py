@@ -53,6 +53,17 @@ class ConsentView:
 
 
 @dataclass
+class OfflineView:
+    """The full-screen response QR of an offline presentation."""
+
+    qr_text: str  # "VP1:…"
+    title: str
+    instruction: str
+    detail: str  # for whom, which data
+    qr_version: int
+
+
+@dataclass
 class Message:
     ok: bool
     title: str
@@ -125,6 +136,7 @@ class WalletController:
         self.font_scale = 1.0
         self.pending_offer: str | None = None
         self.consent = None  # wallet.presentation.Consent while the consent screen shows
+        self.offline: OfflineView | None = None  # the response QR while the offline screen shows
         self.last_message: Message | None = None
 
     # ------------------------------------------------------------ helpers
@@ -267,7 +279,11 @@ class WalletController:
         return None
 
     def classify(self, text: str) -> str:
-        """"offer", "request" or "unknown" for a scanned or pasted link."""
+        """"offer", "request", "offline_request" or "unknown" for a scanned or pasted link or QR text."""
+        from credential.qr_transport import PREFIXES
+
+        if (text or "").strip().startswith(PREFIXES["request"]):
+            return "offline_request"
         scheme = urlsplit((text or "").strip()).scheme
         if scheme == "openid-credential-offer":
             return "offer"
@@ -321,6 +337,44 @@ class WalletController:
             return self.last_message
         return self.consent_view()
 
+    def open_offline_request(self, qr_text: str) -> ConsentView | Message:
+        """An inspector's RQ1: request QR: checked offline with the cached trust lists, then the consent screen."""
+        from ..offline import open_offline
+
+        self.consent = None
+        try:
+            self.consent = open_offline(self.wallet, qr_text.strip(), self._store())
+        except Rejected as exc:
+            self.last_message = self.reason(exc)
+            return self.last_message
+        return self.consent_view()
+
+    @property
+    def consent_offline(self) -> bool:
+        from ..offline import is_offline
+
+        return self.consent is not None and is_offline(self.consent.request)
+
+    def share_offline(self, include_over_asking: bool = False) -> OfflineView | Message:
+        """Build the vp_token and its VP1: text for the full-screen QR (no network)."""
+        from ..offline import respond_offline
+
+        c, self.consent = self.consent, None
+        try:
+            out = respond_offline(self.wallet, c, include_over_asking=include_over_asking)
+        except Rejected as exc:
+            self.last_message = self.reason(exc)
+            return self.last_message
+        name = c.request.name(self.lang)
+        labels = [_label(out.card.vct, p, self.lang) for p in c.paths(include_over_asking)[out.query_id]]
+        self.offline = OfflineView(out.qr_text, self.t("offline.title"), self.t("offline.show"),
+                                   self.t("offline.for", name=name, n=len(labels),
+                                          doc=_type_display(out.card.vct, self.lang)[0]), out.qr_version)
+        return self.offline
+
+    def close_offline(self) -> None:
+        self.offline = None
+
     def consent_view(self) -> ConsentView:
         c = self.consent
         req = c.request
@@ -333,6 +387,8 @@ class WalletController:
         purpose = req.purpose()
         name = req.name(self.lang)
         detail = f"{self.t('consent.verified')}\n{', '.join(req.rp.dns_names)}"
+        if self.consent_offline:
+            detail += "\n" + self.t("consent.offline")
         return ConsentView(name, detail, purpose.get(self.lang) or purpose.get("en", ""), groups, c.over_asking,
                            self.t("consent.over_text", name=name))
 
@@ -359,8 +415,13 @@ class WalletController:
 
         c, self.consent = self.consent, None
         if c is not None:
-            with self._client() as client:
-                decline(self.wallet, c, client)
+            from ..offline import decline_offline, is_offline
+
+            if is_offline(c.request):  # nobody to tell: the inspector just gets no answer
+                decline_offline(self.wallet, c)
+            else:
+                with self._client() as client:
+                    decline(self.wallet, c, client)
         self.last_message = Message(False, self.t("consent.decline"), self.t("result.declined"), R.DECLINED.code)
         return self.last_message
 
@@ -378,7 +439,7 @@ class WalletController:
                 "title": f"{self.t('history.kind.' + e.kind)} · {e.party or '?'}",
                 "when": when,
                 "outcome": self.t("history.outcome." + e.outcome),
-                "ok": "1" if e.outcome in ("received", "shared") else "0",
+                "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",
                 "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
                 "claims": claims,
                 "reason": reason_text(e.reason, self.lang) if e.reason else "",
@@ -409,3 +470,4 @@ class WalletController:
     def erase(self) -> None:
         self.wallet.erase()
         self.consent = None
+        self.offline = None

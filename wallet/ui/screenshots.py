@@ -1,5 +1,6 @@
 """``esspass wallet screenshots --out DIR``: every screen rendered offscreen with demo data, in English
-and Danish, into PNG files (so anyone can look at the app without a phone).
+and Danish, into PNG files (so anyone can look at the app without a phone), including the offline
+presentation (an inspector's request QR -> consent -> the response QR full screen).
 
 The demo data is built at run time in a temporary directory: the demo trust ecosystem, a wallet with
 an A1 and an EHIC issued by Udbetaling Danmark, a history, and a registered relying party that asks
@@ -31,6 +32,21 @@ def _snap(window, target: Path) -> Path:
     produced = Path(window.screenshot(name=str(tmp)))
     produced.replace(target)
     return target
+
+
+def offline_request(eco, now: int, slug: str = "arbejdstilsynet", preset: str = "a1-inspection") -> str:
+    """An inspector's ``RQ1:`` request text for ``preset``, signed with the demo relying party's access key."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from credential.dcql import PRESETS
+    from credential.offline_request import build_request_object, new_nonce
+    from credential.qr_transport import encode_request
+
+    rp = eco.relying_parties[slug]
+    jws = build_request_object(rp.access_key, [c.public_bytes(Encoding.DER) for c in rp.access_chain],
+                               dcql_query=PRESETS[preset], nonce=new_nonce(), iat=now,
+                               registration_certificate=rp.registration_jws)
+    return encode_request(jws)
 
 
 def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da")) -> list[Path]:
@@ -122,6 +138,12 @@ def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da"
             app.show_card(cards[0].id)
             shot("13-detail-large-text", lang)
             app.set_font_scale(1.0)
+            # offline presentation: an inspector's RQ1: request -> consent -> the response QR full screen
+            app.show_consent_or_result(ctl.open_offline_request(offline_request(eco, now)))
+            shot("14-consent-offline", lang)
+            app.screen("consent").share()
+            shot("15-offline-qr", lang)
+            app.screen("offline_qr").done()
         app.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)

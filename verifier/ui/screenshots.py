@@ -1,0 +1,133 @@
+"""``esspass inspect screenshots --out DIR``: every inspector screen rendered offscreen with demo data, in English
+and Danish (PNG files, so anyone can look at the app without a device).
+
+The demo data is made at run time in a temporary directory: the demo trust ecosystem, offline bundles (fresh,
+with the credential revoked, three days old), an A1 and an EHIC from Udbetaling Danmark, the wallet's answers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+PHONE = (432, 900)  # width a multiple of 4: glReadPixels rows are 4-byte aligned
+
+
+def kivy_offscreen_env() -> None:
+    """Environment for headless Kivy; must run before kivy is imported."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    if "KIVY_HOME" not in os.environ:
+        os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="esspass-kivy-")
+
+
+def _snap(window, target: Path) -> Path:
+    tmp = target.with_name(target.stem + "-raw.png")
+    produced = Path(window.screenshot(name=str(tmp)))
+    produced.replace(target)
+    return target
+
+
+def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[Path]:
+    kivy_offscreen_env()
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(PHONE[0]))
+    Config.set("graphics", "height", str(PHONE[1]))
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.utils import get_color_from_hex
+
+    from credential import qr_transport
+    from trust_list.demo import build_demo_ecosystem
+
+    from . import demo
+    from .app import InspectorApp
+    from .controller import InspectorController
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="esspass-inspector-shots-"))
+    paths: list[Path] = []
+    try:
+        now = int(time.time())
+        home = work / "home"
+        eco = build_demo_ecosystem(home / "ecosystem", now)
+        fresh = work / "fresh.json"
+        demo.bundle(eco, now=now - 2 * 3600, out=fresh)
+        revoked = work / "revoked.json"
+        demo.bundle(eco, now=now - 600, revoked={7: 1}, out=revoked)
+        stale = work / "stale.json"
+        demo.bundle(eco, now=now - 3 * 86400, out=stale)
+        a1 = demo.issue(eco, "pda1", now=now)
+        ehic_paper = demo.issue(eco, "ehic", now=now, holder=False, idx=9)
+        Window.size = PHONE
+        Window.clearcolor = get_color_from_hex("#F3F5F9")
+        ctl = InspectorController(home, bundle=fresh, state=work / "state")
+        app = InspectorApp(ctl, sync=True)
+        app._run_prepare()
+
+        def frames(n: int = 3) -> None:
+            for _ in range(n):
+                EventLoop.idle()
+
+        def shot(name: str, lang: str) -> None:
+            frames()
+            paths.append(_snap(Window, out / f"{name}-{lang}.png"))
+
+        def use_bundle(path: Path) -> None:
+            ctl.bundle_path, ctl._verifier = path, None
+
+        def answer(cred, preset: str) -> None:
+            app.start(preset)
+            vp1 = demo.respond(cred, ctl.session.request_text, now=now, preset=preset)
+            app.show("scan")
+            app.screen("scan").load_image(qr_transport.render_qr_image(vp1))
+
+        for lang in langs:
+            app.set_font_scale(1.0)
+            app.set_language(lang)
+            use_bundle(fresh)
+            app.show("home")
+            shot("01-home", lang)
+            app.start("a1-inspection")
+            shot("02-request-qr", lang)
+            app.show("scan")
+            shot("03-scan", lang)
+            answer(a1, "a1-inspection")
+            shot("04-decision-passed", lang)
+            app.set_font_scale(1.6)
+            shot("05-decision-passed-large-text", lang)
+            app.set_font_scale(1.0)
+            use_bundle(revoked)
+            answer(a1, "a1-inspection")
+            shot("06-decision-failed-revoked", lang)
+            use_bundle(stale)
+            answer(a1, "a1-inspection")
+            shot("07-decision-indeterminate-stale", lang)
+            use_bundle(fresh)
+            old = ctl.session
+            app.start("a1-inspection")  # a new request; the holder shows the answer to the old one (replay)
+            vp1 = demo.respond(a1, old.request_text, now=now, preset="a1-inspection")
+            app.show("scan")
+            app.screen("scan").load_image(qr_transport.render_qr_image(vp1))
+            shot("08-decision-failed-replay", lang)
+            app.start_paper()
+            shot("09-scan-paper", lang)
+            app.screen("scan").load_image(qr_transport.render_qr_image(demo.paper_copy(ehic_paper)))
+            shot("10-decision-paper-copy", lang)
+            app.show("log")
+            shot("11-log", lang)
+            use_bundle(stale)
+            app.set_font_scale(1.6)
+            app.show("home")
+            shot("12-home-stale-large-text", lang)
+            app.set_font_scale(1.0)
+        app.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return paths
