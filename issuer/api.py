@@ -20,8 +20,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from credential import types
 
-from . import core, deps
+from . import core
 from .service import ClaimsInvalid, Conflict, InvalidToken, IssuerService, NotFound, OAuthError
 from .settings import Settings
 
@@ -126,7 +127,7 @@ def issuer_metadata(svc: IssuerService) -> dict[str, Any]:
     url = svc.url
     configs = {}
     for cfg, key in core.CONFIGURATIONS.items():
-        ctype = deps.get_type(key)
+        ctype = types.get_type(key)
         meta = ctype.metadata
         display = [{k: v for k, v in {"name": d.get("name"), "locale": d.get("locale"),
                                       "description": d.get("description"),
@@ -209,7 +210,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     def _type_meta(key: str):
         if key not in core.CONFIG_OF_TYPE:
             return problem(404, "Not found")
-        return JSONResponse(deps.get_type(key).metadata)
+        return JSONResponse(types.get_type(key).metadata)
 
     # ---- §4.1.3 offer by reference
     @app.get("/credential-offer/{offer_id}", tags=["openid4vci"])

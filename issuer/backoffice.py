@@ -23,9 +23,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from credential import types
 from credential.types import claim_label
 
-from . import deps
 from .service import ClaimsInvalid, Conflict, IssuerService, NotFound
 
 COOKIE = "esspass_issuer_session"
@@ -229,7 +229,7 @@ def router(svc: IssuerService) -> APIRouter:
         return render(request, "cases.html", rows=svc.search(q.strip()[:50]), q=q)
 
     def form_context(type_key: str, lang: str, values: dict[str, Any], errors: list) -> dict[str, Any]:
-        ctype = deps.get_type(type_key)
+        ctype = types.get_type(type_key)
         by_path: dict[str, list] = {}
         for e in errors:
             by_path.setdefault(e.path, []).append(e)
@@ -253,7 +253,7 @@ def router(svc: IssuerService) -> APIRouter:
             return session
         if type_key not in FIELDS:
             return render(request, "message.html", 404, message="?")
-        values = deps.sample_claims(type_key) if demo else {
+        values = types.sample_claims(type_key) if demo else {
             "issuing_authority": {"name": svc.keys.name, "country": svc.keys.country}}
         return render(request, "new_case.html", **form_context(type_key, lang_of(request), values, []))
 

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from credential import status_list as tsl
+from credential import types
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
 from . import core, deps, store
@@ -215,7 +216,7 @@ class IssuerService:
     def create_case(self, type_key: str, claims: Any, actor: str, *, client_request_id: str | None = None,
                     with_tx_code: bool = True) -> CaseView:
         if type_key not in core.CONFIG_OF_TYPE:
-            raise ClaimsInvalid([deps.FieldError("type", "type", "Unknown credential type.",
+            raise ClaimsInvalid([types.FieldError("type", "type", "Unknown credential type.",
                                                  "Ukendt legitimationstype.")])
         if client_request_id is not None:
             existing = self._case_by_request_id(client_request_id)
@@ -223,8 +224,8 @@ class IssuerService:
                 if existing.type_key != type_key:
                     raise Conflict("client_request_id was used for another request")
                 return existing
-        ctype = deps.get_type(type_key)
-        errors = deps.validate_claims(ctype, claims)
+        ctype = types.get_type(type_key)
+        errors = types.validate_claims(ctype, claims)
         if errors:
             raise ClaimsInvalid(errors)
         now = self.now()
@@ -430,7 +431,7 @@ class IssuerService:
 
     def _sign(self, type_key: str, claims: dict[str, Any], now: int, list_id: int, idx: int,
               holder_jwk: dict[str, str] | None) -> str:
-        ctype = deps.get_type(type_key)
+        ctype = types.get_type(type_key)
         exp = now + self.settings.credential_validity_days * 86400
         doc_exp = _end_of_day(claims.get("date_of_expiry", ""))
         if doc_exp is not None and doc_exp > now:

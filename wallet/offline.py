@@ -73,10 +73,9 @@ def check_request(request_jws: str, store: TrustStore, now: int) -> Presentation
     except (jose.JoseError, ValueError, TypeError):
         raise Rejected(R.REQUEST_INVALID, "request object payload") from None
     client_id = claimed.get("client_id") if isinstance(claimed, dict) else None
-    if not isinstance(client_id, str) or not client_id:
-        raise Rejected(RP_CLIENT_ID, "client_id missing from the request object")
-    # rp.signature, rp.client_id (== x509_hash / x509_san_dns of the access certificate), rp.registration;
-    # rp.over_asking is computed, not raised
+    client_id = client_id if isinstance(client_id, str) else ""
+    # by value, the request object carries its own client_id. rp.signature first, then rp.client_id (== x509_hash /
+    # x509_san_dns of the access certificate), rp.registration; rp.over_asking is computed, not raised
     rp = check_relying_party(store, request_jws, client_id, None, now)
     if not client_id.startswith("x509_hash:"):  # docs/offline-presentation.md §1.1: the inspector decodes with it
         raise Rejected(RP_CLIENT_ID, "offline requests use an x509_hash client_id")

@@ -1,8 +1,8 @@
 """Offline inspection with two QR codes, end to end (issue #7).
 
 * Both Kivy apps offscreen through the whole exchange, only via rendered screens: the inspector app shows the
-  request QR -> ``Window.screenshot`` PNG -> the wallet app opens that picture -> consent -> the wallet shows the
-  response QR full screen -> ``Window.screenshot`` PNG -> the inspector app opens that picture -> decision.
+  request QR -> the rendered screen as PNG -> the wallet app opens that picture -> consent -> the wallet shows the
+  response QR full screen -> the rendered screen as PNG -> the inspector app opens that picture -> decision.
 * The same exchange with the outside CLI: ``esspass inspect request`` -> ``esspass wallet respond-offline`` ->
   ``esspass inspect verify --json`` (PASSED; FAILED once the credential is revoked in the bundle).
 
@@ -78,12 +78,15 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         touch.touch_up()
         self.advance_frames(frames)
 
-    def screenshot(self, target: Path) -> Path:
+    def screenshot(self, app, target: Path) -> Path:
+        """The app's whole screen as the window shows it, rendered by GL into an offscreen framebuffer of the
+        window's size (``export_to_png``). Not ``Window.screenshot``: under GraphicUnitTest the offscreen SDL
+        window's drawable stays at the 320x240 it was created with, whatever ``Window.size`` says later."""
         from kivy.core.window import Window
 
         self.advance_frames(4)
-        produced = Path(Window.screenshot(name=str(target.with_name(target.stem + "-.png"))))
-        produced.replace(target)
+        assert tuple(app.root.size) == tuple(Window.size)
+        app.root.export_to_png(str(target))
         return target
 
     def test_request_screen_to_wallet_to_response_screen_to_inspector(self):
@@ -111,7 +114,7 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         [button] = [b for b in iapp.screen("home").ids.presets.children if getattr(b, "preset", "") == "a1-inspection"]
         self.tap(button)
         assert iapp.current == "request" and ictl.session is not None
-        request_png = self.screenshot(tmp / "inspector-request-screen.png")
+        request_png = self.screenshot(iapp, tmp / "inspector-request-screen.png")
         assert qr_transport.decode_qr_image(request_png) == ictl.session.request_text
         Window.remove_widget(iapp.root)
 
@@ -123,6 +126,10 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         _activate(wapp)
         wapp._run_prepare()
         self.advance_frames(3)
+        unlock = wapp.screen("unlock")
+        unlock.ids.pin.text = PIN
+        self.tap(unlock.ids.unlock)
+        assert wapp.current == "cards", unlock.ids.error.text
         self.tap(wapp.screen("cards").ids.show)
         assert wapp.current == "scan"
         wapp.screen("scan").load_image(request_png)  # desktop: "Open image" (camera on a phone)
@@ -133,7 +140,7 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         screen = wapp.screen("offline_qr")
         assert screen.ids.instruction.text == "Show this to the inspector"
         assert screen.ids.qr.pixels_per_module >= 3  # the contract's minimum on screen (§7)
-        response_png = self.screenshot(tmp / "wallet-response-screen.png")
+        response_png = self.screenshot(wapp, tmp / "wallet-response-screen.png")
         assert qr_transport.decode_qr_image(response_png) == wctl.offline.qr_text
         assert wctl.wallet.card(card.id).copies_left == 2
         [event] = wctl.wallet.history()
@@ -152,7 +159,7 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         assert ictl.decision.claims["subject"]["familynames"] == card.claims["subject"]["familynames"]
         decision = iapp.screen("decision")
         assert decision.result == "PASSED" and decision.headline
-        self.screenshot(tmp / "inspector-decision-screen.png")
+        self.screenshot(iapp, tmp / "inspector-decision-screen.png")
         # the same picture again: the request is answered already (single use)
         iapp.show("scan")
         iapp.screen("scan").load_image(response_png)

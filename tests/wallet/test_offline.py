@@ -285,3 +285,53 @@ def test_cli_refusals_and_usage(eco, tmp_path):
     outcomes = [(e["outcome"], e["reason"]) for e in json.loads(r.stdout)["events"]]
     assert outcomes == [("refused", "wallet.request_expired"), ("refused", "rp.registration"),
                         ("declined", "wallet.declined")]
+
+
+# ---------------------------------------------------------------- app logic (no window)
+
+
+def test_controller_offline_flow_decline_and_history(eco, tmp_path):
+    from wallet.ui.controller import ConsentView, Message, OfflineView, WalletController
+
+    ctl = WalletController(tmp_path / "app", eco.home, kdf=KdfParams(n=2**10))
+    ctl.create(PIN, PIN)
+    issue_offline_card(eco, ctl.wallet)
+    rq, nonce, client_id = make_request(eco)
+    assert ctl.classify(rq) == "offline_request" and ctl.classify("VP1:ABC") == "unknown"
+    view = ctl.open_offline_request(rq)
+    assert isinstance(view, ConsentView) and ctl.consent_offline
+    assert "QR" in view.who_detail
+    out = ctl.share_offline()
+    assert isinstance(out, OfflineView) and ctl.offline is out and ctl.consent is None
+    assert qr_transport.decode_response(out.qr_text, nonce=nonce, client_id=client_id)
+    ctl.close_offline()
+    assert ctl.offline is None
+
+    ctl.set_language("da")
+    assert isinstance(ctl.open_offline_request(make_request(eco)[0]), ConsentView)
+    declined = ctl.decline()  # offline: nobody to tell, no network used
+    assert declined.code == "wallet.declined"
+    expired = ctl.open_offline_request(make_request(eco, now=int(time.time()) - 1000)[0])
+    assert isinstance(expired, Message) and expired.code == "wallet.request_expired" and "udløbet" in expired.text
+    rows = ctl.history_rows()  # newest first
+    assert [r["ok"] for r in rows] == ["0", "0", "1"]
+    assert rows[2]["outcome"] == "vist offline som QR-kode" and rows[2]["claims"]
+
+
+def test_screenshots_include_the_offline_screens_and_the_qr_scans(tmp_path):
+    """``esspass wallet screenshots`` (own process: it sizes the window before Kivy starts) renders the offline
+    consent and the response QR; the QR in the picture decodes to a VP1: text."""
+    import os
+    import subprocess
+    import sys
+
+    from .servers import skip_or_fail
+
+    env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy"), "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1"}
+    code = "from wallet.cli import app; app(['screenshots', '--out', %r, '--lang', 'da'])" % str(tmp_path / "shots")
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and "window" in r.stderr.lower() and os.environ.get("ESSPASS_REQUIRE_ALL") != "1":
+        skip_or_fail(f"Kivy cannot render offscreen: {r.stderr[-300:]}")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "shots" / "14-consent-offline-da.png").is_file()
+    assert qr_transport.decode_qr_image(tmp_path / "shots" / "15-offline-qr-da.png").startswith("VP1:")

@@ -197,6 +197,9 @@ class DetailScreen(Screen):
 
 
 class WalletScanScreen(Screen):
+    """The scan screen ("scan"). Named apart from the inspector app's ``ScanScreen``: Kivy matches kv rules by class
+    name, so both apps in one process (the offline exchange test) would otherwise get each other's layout."""
+
     needs_code = BooleanProperty(False)
 
     def refresh(self) -> None:
