@@ -55,7 +55,8 @@ def _bundle(eco, now: int, out: Path, revoked: dict[int, int] | None = None):
 
 def _activate(app) -> None:
     """Make ``app`` the running Kivy app: ``App.get_running_app()`` and the ``app`` of kv rules (Kivy caches it
-    until the app stops). Two apps take turns on one window in this test, as two phones would on a desk."""
+    until the app stops). Two apps take turns on one window in this test, as two phones would on a desk.
+    ``_activate(None)`` leaves no app behind for the next test."""
     from kivy.app import App
     from kivy.lang.parser import global_idmap
 
@@ -65,8 +66,23 @@ def _activate(app) -> None:
 
 class TestOfflineExchangeBothApps(GraphicUnitTest):
     def setUp(self):
+        import sys
+
         if _KIVY_ERROR:
             skip_or_fail(_KIVY_ERROR)
+        if "kivy.core.window" not in sys.modules:
+            # The offscreen GL surface keeps the size the window is created with (GraphicUnitTest would make it
+            # 320 x 240): create it large enough for this test and the other Kivy tests of the session.
+            from kivy.config import Config
+
+            Config.set("graphics", "width", "800")
+            Config.set("graphics", "height", "1000")
+        try:
+            from kivy.core.window import Window
+        except Exception as exc:  # noqa: BLE001
+            skip_or_fail(f"Kivy cannot open a window: {exc}")
+        if Window is None:
+            skip_or_fail("Kivy cannot open a window (no GL)")
         super().setUp()
 
     def tap(self, widget, frames: int = 3):
@@ -99,6 +115,8 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         from wallet.ui.controller import WalletController
 
         InspectorApp, InspectorController = _inspector_ui()
+        self.addCleanup(_activate, None)
+        self.addCleanup(setattr, Window, "size", tuple(Window.size))  # as GraphicUnitTest made it, for the next test
         Window.size = (432, 900)
         tmp = Path(tempfile.mkdtemp(prefix="esspass-offline-e2e-"))
         home, now = tmp / "home", int(time.time())

@@ -418,7 +418,22 @@ class WalletApp(App):
 
         return dp(value) * max(1.0, self.font_scale)
 
+    def _claim_kv_app(self) -> None:
+        """Make kv's ``app`` this app. Kivy's ``app`` in kv rules is a proxy that keeps the first app it saw until
+        that app stops; where another Kivy app ran before in the same process (the inspector app in the tests of
+        the offline exchange), new widgets would otherwise read that app's properties."""
+        from kivy.lang.parser import global_idmap
+
+        App._running_app = self
+        proxy = global_idmap.get("app")
+        if proxy is not None:
+            try:
+                object.__setattr__(proxy, "_obj", self)
+            except (AttributeError, TypeError):  # a Kivy without the cache: nothing to do
+                pass
+
     def build(self):
+        self._claim_kv_app()
         if KV.name not in {Path(f).name for f in Builder.files}:
             Builder.load_file(str(KV))
         sm = ScreenManager(transition=NoTransition())
