@@ -172,7 +172,7 @@ def jwt_vc_issuer_metadata(svc: IssuerService) -> dict[str, Any]:
     """SD-JWT VC issuer metadata (draft-ietf-oauth-sd-jwt-vc-18 §5): the credential-signing key."""
     jwk = {**svc.keys.credential_key.public_jwk(), "use": "sig", "alg": svc.keys.credential_key.alg,
            "x5c": svc.keys.credential_x5c}
-    jwk["kid"] = hashlib.sha256(json.dumps(jwk["x5c"]).encode()).hexdigest()[:16]
+    jwk["kid"] = svc.keys.credential_kid  # the kid credentials carry beside x5t#S256
     return {"issuer": svc.url, "jwks": {"keys": [jwk]}}
 
 

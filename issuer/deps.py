@@ -21,6 +21,19 @@ class InstitutionKeys:
     credential_x5c: list[str]
     status_key: SigningKey
     status_x5c: list[str]
+    credential_x5t: str = ""  # x5t#S256 of the signing certificate, which the trust list lists (§4)
+
+    @property
+    def credential_kid(self) -> str:
+        return self.credential_x5t[:16]
+
+    def credential_header(self, reference: str) -> dict[str, object]:
+        """The key reference in a credential's header (trust-lists.md §4): ``x5t`` = ``kid`` +
+        ``x5t#S256`` (compact: an offline QR code has no room for a certificate chain), ``x5c`` =
+        the full chain (for verifiers that do not hold the trust list's certificates)."""
+        if reference == "x5c":
+            return {"x5c": self.credential_x5c}
+        return {"kid": self.credential_kid, "x5t#S256": self.credential_x5t}
 
 
 def institution_keys(home: Path, now: int, country: str = "DK") -> InstitutionKeys:
@@ -30,4 +43,4 @@ def institution_keys(home: Path, now: int, country: str = "DK") -> InstitutionKe
 
     inst = build_demo_ecosystem(Path(home), now).institution(country)
     return InstitutionKeys(inst.name, inst.country, inst.credential_key, inst.credential_x5c,
-                           inst.status_key, inst.status_x5c)
+                           inst.status_key, inst.status_x5c, inst.credential_x5t)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from credential import status_list as tsl
 from credential import types
+from credential.jose import JoseError, parse_compact
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
 from . import core, deps, store
@@ -136,6 +137,7 @@ class IssuerService:
         self.api_token = self._ensure_api_token()
         self._ensure_admin()
         self._ensure_status_list()
+        self._republish_changed_tokens()
 
     # ------------------------------------------------------------ plumbing
 
@@ -439,7 +441,7 @@ class IssuerService:
         issued = issue_vc(claims, self.keys.credential_key, vct=ctype.vct, iat=now, exp=exp, iss=self.url,
                           sd_paths=ctype.sd_layout, holder_jwk=holder_jwk,
                           status=StatusRef(idx, self.status_uri(list_id)),
-                          header={"x5c": self.keys.credential_x5c})
+                          header=self.keys.credential_header(self.settings.credential_key_reference))
         return issued.serialize()
 
     # ------------------------------------------------------------ status lists (TSL)
@@ -490,6 +492,24 @@ class IssuerService:
                                              ttl=self.settings.status_list_ttl, key=self.keys.status_key,
                                              x5c=self.keys.status_x5c)
         return token, now, exp
+
+    def _republish_changed_tokens(self) -> None:
+        """At start-up, re-sign every Status List Token signed under other settings: another public
+        URL (its ``sub`` must equal the URI credentials reference, TSL §8.3), another ``ttl`` or
+        another status-signing certificate. Otherwise a restarted issuer would serve stale tokens."""
+        def run() -> None:
+            with self.Session.begin() as s:
+                for row in s.scalars(select(store.StatusListRow).with_for_update()):
+                    try:
+                        jws = parse_compact(row.token)
+                        claims = jws.payload()
+                    except (JoseError, TypeError, ValueError):
+                        claims, jws = {}, None
+                    if (claims.get("sub") != self.status_uri(row.list_id)
+                            or claims.get("ttl") != self.settings.status_list_ttl
+                            or jws is None or jws.header.get("x5c") != self.keys.status_x5c):
+                        self._publish(row)
+        self._retry(run)
 
     def _publish(self, row: store.StatusListRow, status_list: tsl.StatusList | None = None) -> None:
         """Sign a fresh Status List Token for ``row`` (its ``data`` is the source)."""

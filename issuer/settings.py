@@ -8,6 +8,7 @@ Embedded default: no variable set keeps everything under ``ESSPASS_HOME`` (defau
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,6 +20,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     issuer_url: str = "http://127.0.0.1:8441"
     institution: str = "DK"  # the demo institution this issuer signs for (Udbetaling Danmark)
+    # How credentials name their signing key (trust-lists.md §4): "x5t" (kid + x5t#S256 of the listed
+    # signing certificate; keeps offline QR codes within budget) or "x5c" (the full chain).
+    credential_key_reference: Literal["x5t", "x5c"] = "x5t"
 
     # lifetimes (seconds) and limits
     pre_authorized_code_ttl: int = 600  # OpenID4VCI §4.1.1: "short lived and single use"

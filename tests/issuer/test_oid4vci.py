@@ -33,9 +33,26 @@ def count(server, model) -> int:
         return s.scalar(select(func.count()).select_from(model))
 
 
+def signing_certificate(header: dict, payload: dict) -> x509.Certificate:
+    """The leaf the header names: a full ``x5c``, or ``kid`` + ``x5t#S256``, resolved the SD-JWT VC
+    way (draft -18 §5): the issuer's ``/.well-known/jwt-vc-issuer`` key with that kid, whose
+    certificate must have that thumbprint."""
+    if "x5c" in header:
+        return x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+    import hashlib
+    from urllib.parse import urlsplit
+
+    iss = urlsplit(payload["iss"])
+    meta = httpx.get(f"{iss.scheme}://{iss.netloc}/.well-known/jwt-vc-issuer{iss.path}").json()
+    key = next(k for k in meta["jwks"]["keys"] if k["kid"] == header["kid"])
+    der = base64.b64decode(key["x5c"][0])
+    assert jose.b64u_encode(hashlib.sha256(der).digest()) == header["x5t#S256"]
+    return x509.load_der_x509_certificate(der)
+
+
 def verify(credential: str, holder: jose.SigningKey | None, now: int | None = None) -> sd_jwt.Verified:
     header = json.loads(jose.b64u_decode(credential.split(".")[0]))
-    leaf = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+    leaf = signing_certificate(header, json.loads(jose.b64u_decode(credential.split(".")[1])))
     assert header["typ"] == "dc+sd-jwt"
     policy = sd_jwt.VerifyPolicy(now=now or int(time.time()), key_binding=sd_jwt.KeyBindingPolicy(False, None, None))
     return sd_jwt_vc.verify_vc(credential, leaf.public_key(), policy)
