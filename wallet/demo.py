@@ -33,7 +33,7 @@ def issue_demo_card(eco, wallet: Wallet, type_key: str, now: int, copies: int = 
         issued = sd_jwt_vc.issue_vc(claims, inst.credential_key, vct=ctype.vct, iat=now - 3600,
                                     exp=now + 365 * 86400, iss="https://udbetaling.example.dk",
                                     sd_paths=ctype.sd_layout, holder_jwk=key.public_jwk(),
-                                    header={"x5c": inst.credential_x5c})
+                                    header={"kid": inst.credential_x5t[:16], "x5t#S256": inst.credential_x5t})
         out.append(Copy(sd_jwt=issued.serialize(), key=private_jwk(key)))
     card = Card(id=new_id(), vct=ctype.vct, type_key=type_key, issuer_id="https://udbetaling.example.dk",
                 issuer_name=inst.name, configuration_id=f"{type_key}_sd_jwt", claims=claims, received_at=now - 3600,

@@ -46,7 +46,7 @@ def issue(eco: Any, kind: str = "pda1", *, now: int, inst: str = "udk", idx: int
         iss=f"https://{inst}.esspass.example",
         holder_jwk=holder_key.public_jwk() if holder_key else None,
         status=sd_jwt_vc.StatusRef(idx, status_uri),
-        header={"x5c": institution.credential_x5c},
+        header={"kid": institution.credential_x5t[:16], "x5t#S256": institution.credential_x5t},
     )
     return DemoCredential(issued.serialize(), holder_key, idx, status_uri)
 
