@@ -316,6 +316,10 @@ def _check_status(payload: dict[str, Any], trust: Any, ctx: VerificationContext,
                 ctx.cache.status.remember(ref.uri, fetched.token, result)
     except Rejected as exc:
         report.add(exc.reason, "fail" if exc.code in _STATUS_FAILS else "unknown", exc.detail)
+        # even an unusable (e.g. expired) token says how old the data at hand is: the inspector must see it
+        if isinstance(token_iat, (int, float)) and not isinstance(token_iat, bool):
+            decision.data_age["status_list_s"] = ctx.now - int(token_iat)
+        decision.data_age["status_list_fetched_s"] = ctx.now - fetched.fetched_at
         return
     decision.data_age["status_list_s"] = ctx.now - result.iat
     decision.data_age["status_list_fetched_s"] = ctx.now - fetched.fetched_at

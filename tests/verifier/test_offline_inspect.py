@@ -132,6 +132,7 @@ def test_stale_bundle_is_indeterminate_with_age(env):
     assert unknown == ["status.token_expired"]
     assert not [c for c in d["checks"] if c["result"] == "fail"]  # "could not check" is never "revoked"
     assert d["data_age"]["trust_list_fetched_s"] == 3 * DAY
+    assert d["data_age"]["status_list_s"] >= 3 * DAY  # the age of the status data at hand is shown
 
 
 def test_revoked_in_bundle_fails(env):
