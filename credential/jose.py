@@ -38,6 +38,8 @@ _ALGS: dict[str, tuple[type[ec.EllipticCurve], type[hashes.HashAlgorithm], int]]
     "ES384": (ec.SECP384R1, hashes.SHA384, 48),
     "ES512": (ec.SECP521R1, hashes.SHA512, 66),
 }
+# ECDSA signature algorithm objects are stateless: build each once, not per verify
+_ECDSA = {alg: ec.ECDSA(hash_cls()) for alg, (_c, hash_cls, _s) in _ALGS.items()}
 _CRV_NAMES = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1}
 _CRV_BY_CURVE = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 _ALG_BY_CRV = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
@@ -273,13 +275,13 @@ def parse_compact(token: str, max_bytes: int = MAX_TOKEN_BYTES) -> CompactJws:
 
 def verify_signature(jws: CompactJws, key: ec.EllipticCurvePublicKey) -> bool:
     alg = jws.header["alg"]
-    curve_cls, hash_cls, size = _ALGS[alg]
-    if key.curve.name != curve_cls.name or len(jws.signature) != 2 * size:
+    curve_cls, _hash_cls, size = _ALGS[alg]
+    sig = jws.signature
+    if len(sig) != 2 * size or key.curve.name != curve_cls.name:
         return False
-    r = int.from_bytes(jws.signature[:size], "big")
-    s = int.from_bytes(jws.signature[size:], "big")
+    der = encode_dss_signature(int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big"))
     try:
-        key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hash_cls()))
+        key.verify(der, jws.signing_input, _ECDSA[alg])
     except InvalidSignature:
         return False
     return True
