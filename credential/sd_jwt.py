@@ -12,6 +12,7 @@ elements of the issuer-signed payload.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
 import math
@@ -466,14 +467,23 @@ def _decode_disclosure(text: str) -> tuple[list[Any], bool]:
         value = jose.json_loads(raw)
     except (jose.JoseError, ValueError, RecursionError, UnicodeError):
         raise Rejected(R_DISCLOSURE, "not base64url JSON") from None
+    return _disclosure_shape(value, raw)
+
+
+_B64U_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _disclosure_shape(value: Any, raw: bytes) -> tuple[list[Any], bool]:
+    """§4.2.1/§4.2.2: an array of [salt, name, value] or [salt, value]; plus whether the value is
+    plain: it cannot contain ``_sd`` or ``...`` (not even \\u-escaped), so the resolver need not
+    walk into it."""
     if not isinstance(value, list) or len(value) not in (2, 3):
         raise Rejected(R_DISCLOSURE, "not an array of 2 or 3 elements")
     if not isinstance(value[0], str):
         raise Rejected(R_DISCLOSURE, "salt is not a string")
     if len(value) == 3 and not isinstance(value[1], str):
         raise Rejected(R_DISCLOSURE, "claim name is not a string")
-    plain = b"_sd" not in raw and b"..." not in raw and b"\\u" not in raw
-    return value, plain
+    return value, b"_sd" not in raw and b"..." not in raw and b"\\u" not in raw
 
 
 class _Resolver:
@@ -627,15 +637,30 @@ def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicK
         raise Rejected(R_SD_ALG, str(sd_alg)[:40])
     hasher = _HASHES[sd_alg]
     by_digest: dict[str, tuple[list[Any], bool]] = {}
-    b64u_encode, decode = jose.b64u_encode, _decode_disclosure
+    b64u_encode, a2b, loads = jose.b64u_encode, binascii.a2b_base64, jose.json_loads
+    from_url, pad = jose.FROM_URL_TABLE, jose.B64_PAD
+    # One C-speed pass over all disclosures: when every character is base64url, each can be decoded
+    # without the per-part strict checks; otherwise each goes through them to report exactly.
+    joined = "".join(parsed.disclosures)
+    fast = joined.isascii() and not joined.encode("ascii").translate(None, _B64U_ALPHABET)
     for text in parsed.disclosures:
         # §7.1 step 3.1: digest over the disclosure exactly as received
         if not text.isascii():
             raise Rejected(R_DISCLOSURE, "not ASCII")
-        d = b64u_encode(hasher(text.encode("ascii")).digest())
+        raw_text = text.encode("ascii")
+        d = b64u_encode(hasher(raw_text).digest())
         if d in by_digest:
             raise Rejected(R_DUP_DISCLOSURE)
-        by_digest[d] = decode(text)
+        n = len(raw_text)
+        if not fast or n % 4 == 1 or n > MAX_DISCLOSURE_CHARS:
+            by_digest[d] = _decode_disclosure(text)
+            continue
+        try:
+            raw = a2b(raw_text.translate(from_url) + pad[n % 4])
+            value = loads(raw)
+        except (ValueError, binascii.Error):
+            raise Rejected(R_DISCLOSURE, "not base64url JSON") from None
+        by_digest[d] = _disclosure_shape(value, raw)
 
     resolver = _Resolver(by_digest)
     processed = resolver.walk(payload, (), 0)

@@ -97,7 +97,10 @@ def _verified_jws(token: Any, reason: R.Reason, anchors: list[x509.Certificate],
         build_path(chain[0], chain[1:], anchors, now)
     except PathError as exc:
         raise R.Rejected(reason, f"no path to a listed certificate: {exc}") from None
-    key = chain[0].public_key()
+    try:
+        key = chain[0].public_key()  # parsed lazily: a mangled key raises here
+    except ValueError as exc:
+        raise R.Rejected(reason, f"x5c[0] key: {exc}") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not verify_signature(jws, key):
         raise R.Rejected(reason, "signature does not verify")
     return jws, chain

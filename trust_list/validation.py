@@ -106,7 +106,10 @@ def _check_header_and_signature(token: str) -> tuple[Any, list[x509.Certificate]
         chain = certificates_from_x5c(header.get("x5c"))
     except ValueError as exc:
         raise R.Rejected(R.LIST_SIGNATURE, f"x5c: {exc}") from None
-    key = chain[0].public_key()
+    try:
+        key = chain[0].public_key()  # parsed lazily: a mangled key raises here
+    except ValueError as exc:
+        raise R.Rejected(R.LIST_SIGNATURE, f"x5c[0] key: {exc}") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not verify_signature(jws, key):
         raise R.Rejected(R.LIST_SIGNATURE, "signature does not verify under x5c[0]")
     return jws, chain
@@ -190,9 +193,12 @@ def _check_duplicate_keys(lote: Lote) -> None:
             index += 1
             keys = set()
             for der_bytes in service.current.certificates:
-                cert = x509.load_der_x509_certificate(der_bytes)
-                keys.add(cert.public_key().public_bytes(
-                    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+                try:
+                    cert = x509.load_der_x509_certificate(der_bytes)
+                    keys.add(cert.public_key().public_bytes(
+                        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+                except ValueError as exc:  # a listed certificate nobody can use
+                    raise R.Rejected(R.LIST_SCHEMA, f"{entity.name}: unreadable certificate: {exc}") from None
             for spki in keys:
                 owner = seen.setdefault((service.service_type, spki), index)
                 if owner != index:

@@ -13,27 +13,14 @@ bundle holds the trust lists and that Status List Token (``verifier.ui.demo.bund
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="esspass-kivy-test-"))
+import pytest
 
-import pytest  # noqa: E402
-
-from tests.wallet.servers import skip_or_fail  # noqa: E402
-from tests.wallet.test_offline import PIN, STATUS_IDX, STATUS_URI, issue_offline_card  # noqa: E402
-
-try:
-    from kivy.tests.common import GraphicUnitTest, UnitTestTouch
-except Exception as exc:  # noqa: BLE001 - no Kivy or no GL
-    GraphicUnitTest = object  # type: ignore[misc,assignment]
-    _KIVY_ERROR = f"Kivy unavailable: {exc}"
-else:
-    _KIVY_ERROR = ""
+from tests.kivy_support import KivyTestCase, skip_or_fail  # first: sets up headless Kivy
+from tests.wallet.test_offline import PIN, STATUS_IDX, STATUS_URI, issue_offline_card
 
 
 def _inspector_ui():
@@ -53,47 +40,7 @@ def _bundle(eco, now: int, out: Path, revoked: dict[int, int] | None = None):
     return bundle(eco, now=now, out=out, revoked=revoked)
 
 
-def _activate(app) -> None:
-    """Make ``app`` the running Kivy app: ``App.get_running_app()`` and the ``app`` of kv rules (Kivy caches it
-    until the app stops). Two apps take turns on one window in this test, as two phones would on a desk.
-    ``_activate(None)`` leaves no app behind for the next test."""
-    from kivy.app import App
-    from kivy.lang.parser import global_idmap
-
-    App._running_app = app
-    object.__setattr__(global_idmap["app"], "_obj", app)
-
-
-class TestOfflineExchangeBothApps(GraphicUnitTest):
-    def setUp(self):
-        import sys
-
-        if _KIVY_ERROR:
-            skip_or_fail(_KIVY_ERROR)
-        if "kivy.core.window" not in sys.modules:
-            # The offscreen GL surface keeps the size the window is created with (GraphicUnitTest would make it
-            # 320 x 240): create it large enough for this test and the other Kivy tests of the session.
-            from kivy.config import Config
-
-            Config.set("graphics", "width", "800")
-            Config.set("graphics", "height", "1000")
-        try:
-            from kivy.core.window import Window
-        except Exception as exc:  # noqa: BLE001
-            skip_or_fail(f"Kivy cannot open a window: {exc}")
-        if Window is None:
-            skip_or_fail("Kivy cannot open a window (no GL)")
-        super().setUp()
-
-    def tap(self, widget, frames: int = 3):
-        self.advance_frames(3)
-        x, y = widget.to_window(*widget.center)
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        self.advance_frames(1)
-        touch.touch_up()
-        self.advance_frames(frames)
-
+class TestOfflineExchangeBothApps(KivyTestCase):
     def screenshot(self, app, target: Path) -> Path:
         """The app's whole screen as the window shows it, rendered by GL into an offscreen framebuffer of the
         window's size (``export_to_png``). Not ``Window.screenshot``: under GraphicUnitTest the offscreen SDL
@@ -109,13 +56,14 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         from kivy.core.window import Window
 
         from credential import qr_transport
+        from esspass.ui.base import activate
         from trust_list.demo import build_demo_ecosystem
         from wallet.storage import KdfParams
         from wallet.ui.app import WalletApp
         from wallet.ui.controller import WalletController
 
         InspectorApp, InspectorController = _inspector_ui()
-        self.addCleanup(_activate, None)
+        self.addCleanup(activate, None)
         self.addCleanup(setattr, Window, "size", tuple(Window.size))  # as GraphicUnitTest made it, for the next test
         Window.size = (432, 900)
         tmp = Path(tempfile.mkdtemp(prefix="esspass-offline-e2e-"))
@@ -126,7 +74,7 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         # -- inspector: choose the preset (tap), the request QR is on screen
         ictl = InspectorController(home, bundle=tmp / "bundle.json", state=tmp / "inspector")
         iapp = InspectorApp(ictl, sync=True)
-        _activate(iapp)
+        activate(iapp)
         iapp._run_prepare()
         self.advance_frames(3)
         [button] = [b for b in iapp.screen("home").ids.presets.children if getattr(b, "preset", "") == "a1-inspection"]
@@ -141,7 +89,7 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         wctl.create(PIN, PIN)
         card = issue_offline_card(eco, wctl.wallet, "pda1", now=now)
         wapp = WalletApp(wctl, sync=True, export_dir=tmp / "exports")
-        _activate(wapp)
+        activate(wapp)
         wapp._run_prepare()
         self.advance_frames(3)
         unlock = wapp.screen("unlock")
@@ -168,7 +116,7 @@ class TestOfflineExchangeBothApps(GraphicUnitTest):
         Window.remove_widget(wapp.root)
 
         # -- inspector: open the picture of the wallet's screen -> decision
-        _activate(iapp)
+        activate(iapp)
         Window.add_widget(iapp.root)
         iapp.show("scan")
         iapp.screen("scan").load_image(response_png)

@@ -2,42 +2,34 @@
 :class:`~verifier.ui.controller.InspectorController`.
 
 Flow: home (offline data and its age, update, choose a preset or a paper copy) → request (the ``RQ1:`` QR code,
-full screen) → scan (camera + zxing-cpp where there is one; "open image file" on a desktop) → decision (result
-large and coloured, the identity-document reminder, claims with labels, every check in en/da) → home. The log
-screen lists past inspections without personal data.
+full screen) → scan (the camera read with zxing-cpp where Kivy has one; "open image file" everywhere) → decision
+(result large and coloured, the identity-document reminder, claims with labels, every check in en/da) → home. The
+log screen lists past inspections without personal data.
 
-Network work (sync) runs in a thread and comes back through ``Clock``; tests set ``sync = True``.
+Network work (sync) runs in a thread and comes back through ``Clock``; tests set ``sync = True``. The widgets,
+colours, QR view and camera scanner are the kit's (:mod:`esspass.ui`), shared with the wallet.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
-from kivy.utils import get_color_from_hex, platform
+from kivy.uix.screenmanager import Screen
+
+from esspass.ui import env
+from esspass.ui.base import KitApp
+from esspass.ui.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_BG, WARN_INK, rgba
+from esspass.ui.qr import QrView  # noqa: F401 - used by inspector.kv
+from esspass.ui.widgets import CameraScreen, KeyValue, Panel, make
 
 from .controller import InspectorController, tr
 
 KV = Path(__file__).with_name("inspector.kv")
-
-
-class IPanel(BoxLayout):
-    bg = ColorProperty([1, 1, 1, 1])
-    edge = ColorProperty(get_color_from_hex("#D5DAE3"))
-
-
-class IKeyValue(BoxLayout):
-    key = StringProperty("")
-    value = StringProperty("")
 
 
 class ICheckRow(BoxLayout):
@@ -53,13 +45,7 @@ class ILogRow(BoxLayout):
     word = StringProperty("")
     issuer = StringProperty("")
     codes = StringProperty("")
-    colour = StringProperty("#0B6B3A")
-
-
-def _label(cls: str, **kw: Any):
-    from kivy.factory import Factory
-
-    return getattr(Factory, cls)(**kw)
+    colour = StringProperty(OK)
 
 
 class HomeScreen(Screen):
@@ -74,7 +60,7 @@ class HomeScreen(Screen):
         box = self.ids.presets
         box.clear_widgets()
         for name, title in app.ctl.presets():
-            button = _label("IPresetButton", text=title)
+            button = make("PresetButton", text=title)
             button.preset = name  # a kv-declared property: set after construction
             box.add_widget(button)
 
@@ -84,35 +70,28 @@ class RequestScreen(Screen):
     expires = StringProperty("")
 
     def refresh(self) -> None:
-        from kivy.core.image import Image as CoreImage
-
         app = App.get_running_app()
         ctl = app.ctl
         if ctl.session is None:
+            self.ids.qr.text = ""
             return
         from .. import presets as P
 
         self.preset_title = P.get(ctl.session.preset).title(ctl.lang)
         self.expires = ctl.request_expiry_text()
-        texture = CoreImage(io.BytesIO(ctl.request_png(scale=6)), ext="png").texture
-        texture.mag_filter = "nearest"  # crisp modules at any size
-        texture.min_filter = "nearest"
-        self.ids.qr.texture = texture
+        self.ids.qr.text = ctl.session.request_text  # drawn crisp, a whole number of pixels per module
 
 
-class ScanScreen(Screen):
+class ScanScreen(CameraScreen):
     error = StringProperty("")
-    _camera = None
-    _poll = None
+    no_camera_key = "camera.none_image"
 
     def refresh(self) -> None:
         self.error = ""
-
-    def on_leave(self, *args) -> None:
-        self.stop_camera()
+        self.refresh_camera()
 
     def open_image(self) -> None:
-        """Desktop: choose a picture of the QR code."""
+        """Choose a picture of the QR code (a desktop, or a photo taken with another app)."""
         from kivy.uix.filechooser import FileChooserListView
         from kivy.uix.popup import Popup
 
@@ -131,56 +110,16 @@ class ScanScreen(Screen):
         self.stop_camera()
         app.show("decision")
 
-    # camera: Kivy's Camera widget, frames read with zxing-cpp twice a second
-    def start_camera(self) -> None:
+    def on_code(self, text: str) -> None:
+        """A QR code read by the camera (the scanner has stopped it)."""
         app = App.get_running_app()
-        if self._camera is not None:
-            return
-        try:
-            from kivy.uix.camera import Camera
-
-            cam = Camera(play=True, resolution=(1280, 720))
-        except Exception:  # noqa: BLE001 - no camera provider or device
-            cam = None
-        if cam is None or getattr(cam, "_camera", None) is None:
-            self.error = tr("scan.no_camera", app.ctl.lang)
-            return
-        self._camera = cam
-        self.ids.viewfinder.add_widget(cam)
-        self._poll = Clock.schedule_interval(self._read_frame, 0.5)
-
-    def stop_camera(self) -> None:
-        if self._poll is not None:
-            self._poll.cancel()
-            self._poll = None
-        if self._camera is not None:
-            self._camera.play = False
-            self.ids.viewfinder.remove_widget(self._camera)
-            self._camera = None
-
-    def _read_frame(self, _dt) -> None:
-        from PIL import Image
-
-        from credential import qr_transport
-        from credential.reasons import Rejected
-
-        tex = self._camera.texture if self._camera is not None else None
-        if tex is None:
-            return
-        img = Image.frombytes("RGBA", tex.size, bytes(tex.pixels))
-        try:
-            text = qr_transport.decode_qr_image(img)
-        except Rejected:
-            return  # nothing readable in this frame yet
-        app = App.get_running_app()
-        self.stop_camera()
         app.ctl.decide_text(text)
         app.show("decision")
 
 
 class DecisionScreen(Screen):
     result = StringProperty("PASSED")
-    colour = StringProperty("#0B6B3A")
+    colour = StringProperty(OK)
     headline = StringProperty("")
     hint = StringProperty("")
 
@@ -192,33 +131,31 @@ class DecisionScreen(Screen):
         if v is None:
             return
         self.result, self.colour, self.headline, self.hint = v.result, v.colour, v.headline, v.hint
-        red, amber = get_color_from_hex("#B42318"), get_color_from_hex("#B54708")
-        remind = IPanel(bg=get_color_from_hex("#FEECEB" if v.paper else "#FFF1E0"), edge=red if v.paper else amber)
-        remind.add_widget(_label("IBody", text=f"[b]{v.reminder}[/b]",
-                                 color=get_color_from_hex("#7A1A12" if v.paper else "#7A2E0B"),
-                                 font_size=app.sp(19)))
+        remind = Panel(bg=rgba(DANGER_BG if v.paper else WARN_BG), edge=rgba(DANGER if v.paper else WARN))
+        remind.add_widget(make("Body", text=f"[b]{v.reminder}[/b]", color=rgba(DANGER_INK if v.paper else WARN_INK),
+                               font_size=app.sp(18)))
         if v.result != "FAILED":  # a failed document is refused; no identity check to remind of
             box.add_widget(remind)
         if v.holder or v.document:
-            who = IPanel()
+            who = Panel()
             if v.holder:
-                who.add_widget(_label("IMuted", text=tr("decision.holder", app.ctl.lang)))
-                who.add_widget(_label("IHeading", text=v.holder))
+                who.add_widget(make("Muted", text=tr("decision.holder", app.ctl.lang)))
+                who.add_widget(make("Heading", text=v.holder))
             if v.document:
-                who.add_widget(_label("IMuted", text=tr("decision.document", app.ctl.lang) + ": " + v.document))
+                who.add_widget(make("Muted", text=tr("decision.document", app.ctl.lang) + ": " + v.document))
             box.add_widget(who)
         from ..web import text as web_text
 
         words = web_text(app.ctl.lang)
-        checks = IPanel()
-        checks.add_widget(_label("ISubHeading", text=words["checks"]))
+        checks = Panel()
+        checks.add_widget(make("SubHeading", text=words["checks"]))
         for c in v.checks:
             checks.add_widget(ICheckRow(code=c.code, result=c.result, word=c.word, message=c.message))
         if v.claims:
-            claims = IPanel()
-            claims.add_widget(_label("ISubHeading", text=words["claims"]))
+            claims = Panel()
+            claims.add_widget(make("SubHeading", text=words["claims"]))
             for key, value in v.claims:
-                claims.add_widget(IKeyValue(key=key, value=value))
+                claims.add_widget(KeyValue(key=key, value=value))
         if v.result == "PASSED" and v.claims:
             box.add_widget(claims)
             box.add_widget(checks)
@@ -226,7 +163,7 @@ class DecisionScreen(Screen):
             box.add_widget(checks)
             if v.claims:
                 box.add_widget(claims)
-        box.add_widget(_label("IMuted", text=f"{words['data_age']}: {v.data_age}"))
+        box.add_widget(make("Muted", text=f"{words['data_age']}: {v.data_age}"))
 
 
 class LogScreen(Screen):
@@ -234,26 +171,25 @@ class LogScreen(Screen):
         app = App.get_running_app()
         box = self.ids.body
         box.clear_widgets()
-        box.add_widget(_label("IMuted", text=tr("log.note", app.ctl.lang)))
+        box.add_widget(make("Muted", text=tr("log.note", app.ctl.lang)))
         rows = app.ctl.log_rows()
         if not rows:
-            box.add_widget(_label("IBody", text=tr("log.empty", app.ctl.lang)))
+            box.add_widget(make("Body", text=tr("log.empty", app.ctl.lang)))
         from .controller import COLOURS
 
         for r in rows[:200]:
             box.add_widget(ILogRow(when=r["when"], title=r["title"], word=r["word"], issuer=r["issuer"],
-                                   codes=r["codes"], colour=COLOURS.get(r["result"], "#4A5468")))
+                                   codes=r["codes"], colour=COLOURS.get(r["result"], MUTED)))
 
 
 SCREENS = (("home", HomeScreen), ("request", RequestScreen), ("scan", ScanScreen), ("decision", DecisionScreen),
            ("log", LogScreen))
 
 
-class InspectorApp(App):
-    lang = StringProperty("en")
-    font_scale = NumericProperty(1.0)
+class InspectorApp(KitApp):
+    layout = KV
+    type_scale = NumericProperty(17 / 16)  # a step larger than the wallet's: read at arm's length, outdoors
     paper_mode = BooleanProperty(False)
-    current = StringProperty("")
     title = "ESSPASS inspection"
 
     def __init__(self, controller: InspectorController, *, sync: bool = False, auto_sync: bool = False,
@@ -268,25 +204,12 @@ class InspectorApp(App):
     def t(self, key: str, lang: str, **kw: Any) -> str:
         return tr(key, lang, **kw)
 
-    def sp(self, value: float) -> float:
-        from kivy.metrics import sp
-
-        return sp(value) * self.font_scale
-
     def build(self):
-        if KV.name not in {Path(f).name for f in Builder.files}:
-            Builder.load_file(str(KV))
-        sm = ScreenManager(transition=NoTransition())
-        for name, cls in SCREENS:
-            sm.add_widget(cls(name=name))
-        self.sm = sm
+        sm = self.screen_manager([cls(name=name) for name, cls in SCREENS])
         self.show("home")
         if self.auto_sync:
             Clock.schedule_once(lambda _dt: self.sync_bundle(), 0.5)
         return sm
-
-    def screen(self, name: str) -> Screen:
-        return self.sm.get_screen(name)
 
     def show(self, name: str) -> None:
         screen = self.sm.get_screen(name)
@@ -323,26 +246,10 @@ class InspectorApp(App):
     def sync_bundle(self) -> None:
         self.run_task(self.ctl.sync, lambda _ok: self.show("home") if self.current == "home" else None)
 
-    def run_task(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        if self.sync:
-            done(fn())
-            return
-
-        def work() -> None:
-            result = fn()
-            Clock.schedule_once(lambda _dt: done(result))
-
-        threading.Thread(target=work, daemon=True).start()
-
 
 def run(*, home: Path, bundle: Path | None = None, state: Path | None = None, lang: str = "en") -> None:
     """Start the app on a desktop or phone (``esspass inspect app``)."""
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    from kivy.core.window import Window
-
-    if platform not in ("android", "ios"):
-        Window.size = (432, 900)
-    Window.clearcolor = get_color_from_hex("#F3F5F9")
+    env.desktop_window((432, 900))
     state = state or Path(home) / "inspector"
     ctl = InspectorController(home, bundle=bundle or state / "bundle.json", state=state, lang=lang)
     InspectorApp(ctl, auto_sync=True).run()

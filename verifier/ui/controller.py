@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from credential import qr_transport
+from esspass.ui import palette
 from credential.reasons import Rejected
 
 from .. import presets as P
@@ -26,7 +27,7 @@ from ..web import text as web_text
 LANGS = ("en", "da")
 STALE_AFTER_S = 24 * 3600  # data older than this is shown in amber: sync when you can
 
-COLOURS = {"PASSED": "#0B6B3A", "FAILED": "#B42318", "INDETERMINATE": "#B54708"}
+COLOURS = {"PASSED": palette.OK, "FAILED": palette.DANGER, "INDETERMINATE": palette.WARN}
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -51,9 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "scan.title": "Scan the answer",
         "scan.paper_title": "Scan the paper copy",
         "scan.hint": "Point the camera at the QR code on the holder's phone, or open a picture of it.",
-        "scan.camera": "Use the camera",
         "scan.open_image": "Open image file",
-        "scan.no_camera": "No camera is available on this device. Open a picture of the code instead.",
         "decision.new": "New check",
         "decision.reminder": "Compare the name and date of birth with the holder's identity document.",
         "decision.paper": "Paper copy, not bound to a phone: you MUST check the holder's identity document.",
@@ -96,9 +95,7 @@ TEXT: dict[str, dict[str, str]] = {
         "scan.title": "Scan svaret",
         "scan.paper_title": "Scan papirkopien",
         "scan.hint": "Ret kameraet mod QR-koden på indehaverens telefon, eller åbn et billede af den.",
-        "scan.camera": "Brug kameraet",
         "scan.open_image": "Åbn billedfil",
-        "scan.no_camera": "Der er intet kamera på denne enhed. Åbn i stedet et billede af koden.",
         "decision.new": "Ny kontrol",
         "decision.reminder": "Sammenlign navn og fødselsdato med indehaverens identitetsdokument.",
         "decision.paper": "Papirkopi, ikke bundet til en telefon: du SKAL kontrollere indehaverens identitetsdokument.",

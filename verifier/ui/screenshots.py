@@ -7,53 +7,24 @@ with the credential revoked, three days old), an A1 and an EHIC from Udbetaling 
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-PHONE = (432, 900)  # width a multiple of 4: glReadPixels rows are 4-byte aligned
+from esspass.ui.shots import Screenshots
 
-
-def kivy_offscreen_env() -> None:
-    """Environment for headless Kivy; must run before kivy is imported."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-    if "KIVY_HOME" not in os.environ:
-        os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="esspass-kivy-")
-
-
-def _snap(window, target: Path) -> Path:
-    tmp = target.with_name(target.stem + "-raw.png")
-    produced = Path(window.screenshot(name=str(tmp)))
-    produced.replace(target)
-    return target
+PHONE = (432, 900)
 
 
 def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[Path]:
-    kivy_offscreen_env()
-    from kivy.config import Config
+    with Screenshots(out, PHONE, prefix="esspass-inspector-shots-") as run:
+        from credential import qr_transport
+        from trust_list.demo import build_demo_ecosystem
 
-    Config.set("graphics", "width", str(PHONE[0]))
-    Config.set("graphics", "height", str(PHONE[1]))
-    from kivy.base import EventLoop
-    from kivy.core.window import Window
-    from kivy.utils import get_color_from_hex
+        from . import demo
+        from .app import InspectorApp
+        from .controller import InspectorController
 
-    from credential import qr_transport
-    from trust_list.demo import build_demo_ecosystem
-
-    from . import demo
-    from .app import InspectorApp
-    from .controller import InspectorController
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="esspass-inspector-shots-"))
-    paths: list[Path] = []
-    try:
+        work, shot = run.work, run.shot
         now = int(time.time())
         home = work / "home"
         eco = build_demo_ecosystem(home / "ecosystem", now)
@@ -65,19 +36,8 @@ def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[P
         demo.bundle(eco, now=now - 3 * 86400, out=stale)
         a1 = demo.issue(eco, "pda1", now=now)
         ehic_paper = demo.issue(eco, "ehic", now=now, holder=False, idx=9)
-        Window.size = PHONE
-        Window.clearcolor = get_color_from_hex("#F3F5F9")
         ctl = InspectorController(home, bundle=fresh, state=work / "state")
-        app = InspectorApp(ctl, sync=True)
-        app._run_prepare()
-
-        def frames(n: int = 3) -> None:
-            for _ in range(n):
-                EventLoop.idle()
-
-        def shot(name: str, lang: str) -> None:
-            frames()
-            paths.append(_snap(Window, out / f"{name}-{lang}.png"))
+        app = run.start(InspectorApp(ctl, sync=True))
 
         def use_bundle(path: Path) -> None:
             ctl.bundle_path, ctl._verifier = path, None
@@ -127,7 +87,4 @@ def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[P
             app.show("home")
             shot("12-home-stale-large-text", lang)
             app.set_font_scale(1.0)
-        app.stop()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return paths
+    return run.paths

@@ -6,23 +6,23 @@ tests set ``app.sync = True`` so a tap completes before the next frame.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
-from kivy.lang import Builder
-from kivy.graphics import Color, Rectangle
-from kivy.graphics.texture import Texture
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.widget import Widget
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
-from kivy.utils import platform
+from kivy.uix.screenmanager import Screen
+
+from esspass.ui import env
+from esspass.ui.base import KitApp
+from esspass.ui.palette import WARN_INK, rgba
+from esspass.ui.qr import QrView  # noqa: F401 - used by wallet.kv
+from esspass.ui.widgets import CameraScreen, KeyValue, make
 
 from ..i18n import t
 from .controller import Message, WalletController
@@ -48,16 +48,6 @@ class CardTile(ButtonBehavior, BoxLayout):
         App.get_running_app().show_card(self.card_id)
 
 
-class Panel(BoxLayout):
-    bg = ColorProperty([1, 1, 1, 1])
-    edge = ColorProperty([0.835, 0.855, 0.89, 1])
-
-
-class KeyValue(BoxLayout):
-    key = StringProperty("")
-    value = StringProperty("")
-
-
 class HistoryRow(BoxLayout):
     title = StringProperty("")
     when = StringProperty("")
@@ -66,57 +56,6 @@ class HistoryRow(BoxLayout):
     purpose = StringProperty("")
     claims = StringProperty("")
     reason = StringProperty("")
-
-
-class QrView(Widget):
-    """A QR code drawn crisp: one texel per module (quiet zone included), scaled by a whole number with
-    nearest-neighbour filtering, black on white, centred; as large as the widget allows."""
-
-    text = StringProperty("")
-    modules = NumericProperty(0)  # symbol width with quiet zone, in modules
-    pixels_per_module = NumericProperty(0)
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        self._texture = None
-        self.bind(text=self._make_texture, size=self._draw, pos=self._draw)
-
-    def _make_texture(self, *_: Any) -> None:
-        self._texture = None
-        if self.text:
-            from credential.qr_transport import render_qr_image
-
-            from PIL import Image
-
-            image = render_qr_image(self.text, scale=1, border=4).convert("RGBA")
-            tex = Texture.create(size=image.size, colorfmt="rgba")
-            # Kivy textures start at the bottom row
-            tex.blit_buffer(image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes(), colorfmt="rgba",
-                            bufferfmt="ubyte")
-            tex.mag_filter = tex.min_filter = "nearest"
-            self._texture = tex
-            self.modules = image.size[0]
-        else:
-            self.modules = 0
-        self._draw()
-
-    def _draw(self, *_: Any) -> None:
-        self.canvas.clear()
-        with self.canvas:
-            Color(1, 1, 1, 1)
-            Rectangle(pos=self.pos, size=self.size)
-            if self._texture is None or not self.modules:
-                self.pixels_per_module = 0
-                return
-            scale = max(1, int(min(self.width, self.height) // self.modules))
-            side = scale * self.modules
-            self.pixels_per_module = scale
-            Rectangle(texture=self._texture, size=(side, side),
-                      pos=(int(self.center_x - side / 2), int(self.center_y - side / 2)))
-
-
-def _w(cls: str, **kw: Any):
-    return getattr(Factory, cls)(**kw)
 
 
 class OnboardingScreen(Screen):
@@ -151,7 +90,7 @@ class CardsScreen(Screen):
         box.clear_widgets()
         cards = app.ctl.cards() if app.ctl.wallet.unlocked else []
         if not cards:
-            box.add_widget(_w("Body", text=app.tr("cards.empty", app.lang)))
+            box.add_widget(make("Body", text=app.tr("cards.empty", app.lang)))
         for c in cards:
             box.add_widget(CardTile(card_id=c.id, title=c.title, holder=c.holder, issuer=c.issuer,
                                     valid_until=c.valid_until, background=c.background, text_colour=c.text_colour,
@@ -174,19 +113,19 @@ class DetailScreen(Screen):
             box.add_widget(CardTile(card_id="", title=c.title, holder=c.holder, issuer=c.issuer,
                                     valid_until=c.valid_until, background=c.background, text_colour=c.text_colour,
                                     status=c.status, status_code=c.status_code, copies=c.copies, reminder=c.reminder))
-        panel = _w("Panel")
-        panel.add_widget(_w("SubHeading", text=app.tr("detail.validity", app.lang)))
+        panel = make("Panel")
+        panel.add_widget(make("SubHeading", text=app.tr("detail.validity", app.lang)))
         for name, value, state_text, state in d["layers"]:
             colour = "0B6B3A" if state == "ok" else "B42318"
             panel.add_widget(KeyValue(key=name, value=f"{value}   [b][color=#{colour}]{state_text}[/color][/b]"))
         panel.add_widget(KeyValue(key=app.tr("detail.status", app.lang), value=d["status"]))
         box.add_widget(panel)
-        claims = _w("Panel")
-        claims.add_widget(_w("SubHeading", text=app.tr("detail.claims", app.lang)))
+        claims = make("Panel")
+        claims.add_widget(make("SubHeading", text=app.tr("detail.claims", app.lang)))
         for key, value in d["rows"]:
             claims.add_widget(KeyValue(key=key, value=value))
         box.add_widget(claims)
-        delete = _w("DangerButton", text=app.tr("detail.delete", app.lang))
+        delete = make("DangerButton", text=app.tr("detail.delete", app.lang))
         delete.bind(on_release=lambda *_: self.delete())
         box.add_widget(delete)
 
@@ -196,17 +135,25 @@ class DetailScreen(Screen):
         app.show("cards")
 
 
-class WalletScanScreen(Screen):
-    """The scan screen ("scan"). Named apart from the inspector app's ``ScanScreen``: Kivy matches kv rules by class
-    name, so both apps in one process (the offline exchange test) would otherwise get each other's layout."""
+class WalletScanScreen(CameraScreen):
+    """The scan screen ("scan"): the camera where there is one, "open image" and "paste link" everywhere. Named
+    apart from the inspector app's ``ScanScreen``: Kivy matches kv rules by class name, so both apps in one process
+    (the offline exchange test) would otherwise get each other's layout."""
 
     needs_code = BooleanProperty(False)
+    no_camera_key = "camera.none_image_or_link"
 
     def refresh(self) -> None:
         self.ids.error.text = ""
+        self.refresh_camera()
+
+    def on_code(self, text: str) -> None:
+        """A QR code read by the camera: as if its text had been pasted."""
+        self.ids.link.text = text
+        self.go()
 
     def open_image(self) -> None:
-        """Desktop: choose a picture of a QR code (Android: the camera preview replaces this)."""
+        """Choose a picture of a QR code (a screenshot, a photo, a file sent by mail)."""
         from kivy.uix.filechooser import FileChooserListView
         from kivy.uix.popup import Popup
 
@@ -271,36 +218,36 @@ class ConsentScreen(Screen):
         v = app.ctl.consent_view()
         self.agree_extra = False
         if v.over_asking:  # unmistakable, first thing on the screen
-            warn = _w("WarningPanel")
-            warn.add_widget(_w("Body", text=f"[b]{app.tr('consent.over_title', app.lang)}[/b]", color=(0.48, 0.18, 0.04, 1),
+            ink = rgba(WARN_INK)
+            warn = make("WarningPanel")
+            warn.add_widget(make("Body", text=f"[b]{app.tr('consent.over_title', app.lang)}[/b]", color=ink,
                                font_size=app.sp(18)))
-            warn.add_widget(_w("Body", text=v.over_text, color=(0.48, 0.18, 0.04, 1)))
+            warn.add_widget(make("Body", text=v.over_text, color=ink))
             for g in v.groups:
                 if g["extra"]:
-                    warn.add_widget(_w("Body", text=f"[b]{app.tr('consent.not_shared', app.lang)}:[/b] " + ", ".join(g["extra"]),
-                                       color=(0.48, 0.18, 0.04, 1)))
+                    not_shared = f"[b]{app.tr('consent.not_shared', app.lang)}:[/b] " + ", ".join(g["extra"])
+                    warn.add_widget(make("Body", text=not_shared, color=ink))
             row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
-            box_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(44), color=(0.48, 0.18, 0.04, 1))
+            box_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(44), color=ink)
             box_cb.bind(active=lambda _w_, value: setattr(self, "agree_extra", value))
             self.extra_checkbox = box_cb
             row.add_widget(box_cb)
-            row.add_widget(_w("Body", text=app.tr("consent.over_agree", app.lang), color=(0.48, 0.18, 0.04, 1),
-                              size_hint_y=1))
+            row.add_widget(make("Body", text=app.tr("consent.over_agree", app.lang), color=ink, size_hint_y=1))
             warn.add_widget(row)
             box.add_widget(warn)
-        who = _w("Panel")
-        who.add_widget(_w("Muted", text=app.tr("consent.who", app.lang)))
-        who.add_widget(_w("Heading", text=v.who))
-        who.add_widget(_w("Muted", text=v.who_detail))
-        who.add_widget(_w("Muted", text=app.tr("consent.why", app.lang)))
-        who.add_widget(_w("Body", text=v.why))
+        who = make("Panel")
+        who.add_widget(make("Muted", text=app.tr("consent.who", app.lang)))
+        who.add_widget(make("Heading", text=v.who))
+        who.add_widget(make("Muted", text=v.who_detail))
+        who.add_widget(make("Muted", text=app.tr("consent.why", app.lang)))
+        who.add_widget(make("Body", text=v.why))
         box.add_widget(who)
-        what = _w("Panel")
-        what.add_widget(_w("SubHeading", text=app.tr("consent.what", app.lang)))
+        what = make("Panel")
+        what.add_widget(make("SubHeading", text=app.tr("consent.what", app.lang)))
         for g in v.groups:
-            what.add_widget(_w("Muted", text=g["doc"]))
+            what.add_widget(make("Muted", text=g["doc"]))
             for label in g["claims"]:
-                what.add_widget(_w("Body", text=f"•  {label}"))
+                what.add_widget(make("Body", text=f"•  {label}"))
         box.add_widget(what)
 
     def share(self) -> None:
@@ -351,7 +298,7 @@ class HistoryScreen(Screen):
         box.clear_widgets()
         rows = app.ctl.history_rows() if app.ctl.wallet.unlocked else []
         if not rows:
-            box.add_widget(_w("Body", text=app.tr("history.empty", app.lang)))
+            box.add_widget(make("Body", text=app.tr("history.empty", app.lang)))
         for r in rows:
             box.add_widget(HistoryRow(title=r["title"], when=r["when"], outcome=r["outcome"], ok=r["ok"] == "1",
                                       purpose=r["purpose"], claims=r["claims"], reason=r["reason"]))
@@ -387,10 +334,8 @@ class SettingsScreen(Screen):
         app.show("onboarding")
 
 
-class WalletApp(App):
-    lang = StringProperty("en")
-    font_scale = NumericProperty(1.0)
-    current = StringProperty("")
+class WalletApp(KitApp):
+    layout = KV
     title = "ESSPASS"
 
     def __init__(self, controller: WalletController, *, sync: bool = False, export_dir: Path | None = None,
@@ -408,46 +353,19 @@ class WalletApp(App):
     def tr(self, key: str, lang: str, **kw: Any) -> str:
         return t(key, lang, **kw)
 
-    def sp(self, value: float) -> float:
-        from kivy.metrics import sp
-
-        return sp(value) * self.font_scale
-
     def dp(self, value: float) -> float:
         from kivy.metrics import dp
 
         return dp(value) * max(1.0, self.font_scale)
 
-    def _claim_kv_app(self) -> None:
-        """Make kv's ``app`` this app. Kivy's ``app`` in kv rules is a proxy that keeps the first app it saw until
-        that app stops; where another Kivy app ran before in the same process (the inspector app in the tests of
-        the offline exchange), new widgets would otherwise read that app's properties."""
-        from kivy.lang.parser import global_idmap
-
-        App._running_app = self
-        proxy = global_idmap.get("app")
-        if proxy is not None:
-            try:
-                object.__setattr__(proxy, "_obj", self)
-            except (AttributeError, TypeError):  # a Kivy without the cache: nothing to do
-                pass
-
     def build(self):
-        self._claim_kv_app()
-        if KV.name not in {Path(f).name for f in Builder.files}:
-            Builder.load_file(str(KV))
-        sm = ScreenManager(transition=NoTransition())
-        for cls in (OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, WalletScanScreen, ConsentScreen,
-                    ResultScreen, OfflineQrScreen, HistoryScreen, SettingsScreen):
-            sm.add_widget(cls())
-        self.sm = sm
+        sm = self.screen_manager([cls() for cls in (
+            OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, WalletScanScreen, ConsentScreen, ResultScreen,
+            OfflineQrScreen, HistoryScreen, SettingsScreen)])
         self.show("onboarding" if self.ctl.needs_setup else "unlock")
         return sm
 
     # navigation
-    def screen(self, name: str) -> Screen:
-        return self.sm.get_screen(name)
-
     def show(self, name: str) -> None:
         if name not in ("onboarding", "unlock") and not self.ctl.wallet.unlocked:
             name = "onboarding" if self.ctl.needs_setup else "unlock"
@@ -514,17 +432,6 @@ class WalletApp(App):
         self.show("unlock")
 
     # background work
-    def run_task(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        if self.sync:
-            done(fn())
-            return
-
-        def work() -> None:
-            result = fn()
-            Clock.schedule_once(lambda _dt: done(result))
-
-        threading.Thread(target=work, daemon=True).start()
-
     def refresh_status_background(self) -> None:
         """Refresh every card's status from the issuers' status lists when online."""
         if self.sync:
@@ -544,12 +451,5 @@ class WalletApp(App):
 
 def run(store: Path, trust_dir: Path | None = None) -> None:
     """Start the app on a desktop (``esspass wallet app``)."""
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    from kivy.core.window import Window
-
-    if platform not in ("android", "ios"):
-        Window.size = (420, 860)
-    from kivy.utils import get_color_from_hex
-
-    Window.clearcolor = get_color_from_hex("#F3F5F9")
+    env.desktop_window((420, 860))
     WalletApp(WalletController(store, trust_dir)).run()

@@ -9,29 +9,12 @@ for more than its registration allows (to show the over-asking warning).
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
+from esspass.ui.shots import Screenshots
+
 PHONE = (412, 892)
-
-
-def kivy_offscreen_env(home: Path | None = None) -> None:
-    """Environment for headless Kivy; must run before kivy is imported."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
-    if "KIVY_HOME" not in os.environ:
-        kh = home or Path(tempfile.mkdtemp(prefix="esspass-kivy-"))
-        os.environ["KIVY_HOME"] = str(kh)
-
-
-def _snap(window, target: Path) -> Path:
-    tmp = target.with_name(target.stem + "-raw.png")
-    produced = Path(window.screenshot(name=str(tmp)))
-    produced.replace(target)
-    return target
 
 
 def offline_request(eco, now: int, slug: str = "arbejdstilsynet", preset: str = "a1-inspection") -> str:
@@ -50,48 +33,24 @@ def offline_request(eco, now: int, slug: str = "arbejdstilsynet", preset: str = 
 
 
 def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da")) -> list[Path]:
-    kivy_offscreen_env()
-    from kivy.config import Config
+    with Screenshots(out, PHONE) as run:
+        from trust_list.demo import build_demo_ecosystem
 
-    Config.set("graphics", "width", str(PHONE[0]))
-    Config.set("graphics", "height", str(PHONE[1]))
-    from kivy.base import EventLoop
-    from kivy.core.window import Window
-    from kivy.utils import get_color_from_hex
+        from ..demo import demo_history, issue_demo_card, over_asking_rp
+        from ..storage import KdfParams
+        from .app import WalletApp
+        from .controller import Message, WalletController
 
-    from trust_list.demo import build_demo_ecosystem
-
-    from ..demo import demo_history, issue_demo_card, over_asking_rp
-    from ..storage import KdfParams
-    from .app import WalletApp
-    from .controller import Message, WalletController
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="esspass-shots-"))
-    paths: list[Path] = []
-    try:
+        work, shot = run.work, run.shot
         now = int(time.time())
         eco = build_demo_ecosystem(work / "ecosystem", now)
-        Window.size = PHONE
-        Window.clearcolor = get_color_from_hex("#F3F5F9")
         rp = over_asking_rp(eco, now)
         ctl = WalletController(work / "wallet", work / "ecosystem", kdf=KdfParams(n=2**12),
                                http_client=rp.client)
         ctl.create("123456", "123456")
         cards = [issue_demo_card(eco, ctl.wallet, "pda1", now), issue_demo_card(eco, ctl.wallet, "ehic", now)]
         demo_history(ctl.wallet, cards, now)
-        app = WalletApp(ctl, sync=True, export_dir=work / "exports")
-        app._run_prepare()
-
-        def frames(n: int = 3) -> None:
-            for _ in range(n):
-                EventLoop.idle()
-
-        def shot(name: str, lang: str) -> None:
-            frames()
-            paths.append(_snap(Window, out / f"{name}-{lang}.png"))
-
+        app = run.start(WalletApp(ctl, sync=True, export_dir=work / "exports"))
         fresh = WalletController(work / "fresh")
         for lang in langs:
             app.set_language(lang)
@@ -144,7 +103,4 @@ def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da"
             app.screen("consent").share()
             shot("15-offline-qr", lang)
             app.screen("offline_qr").done()
-        app.stop()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return paths
+    return run.paths

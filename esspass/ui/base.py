@@ -1,0 +1,92 @@
+"""The app base class both apps build on: language, text size, layout loading, background work."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import NumericProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+
+COMMON_KV = Path(__file__).with_name("common.kv")
+
+
+def load_kv_once(path: Path) -> None:
+    """Load a ``.kv`` file unless this process has already: loading one twice applies its rules twice."""
+    path = Path(path).resolve()
+    if not any(Path(f).resolve() == path for f in Builder.files):
+        Builder.load_file(str(path))
+
+
+def activate(app: App | None) -> None:
+    """Make ``app`` the running Kivy app: ``App.get_running_app()`` and the ``app`` of kv rules. Kivy's kv ``app``
+    is a proxy that keeps the first app it saw until that app stops; where two apps take turns in one process
+    (the test of the offline exchange, two phones on a desk) new widgets would otherwise read the other app's
+    properties. ``activate(None)`` leaves no app behind."""
+    from kivy.lang.parser import global_idmap
+
+    App._running_app = app
+    proxy = global_idmap.get("app")
+    if proxy is not None:
+        try:
+            object.__setattr__(proxy, "_obj", app)
+        except (AttributeError, TypeError):  # a Kivy without the cache: nothing to do
+            pass
+
+
+class KitApp(App):
+    """``layout``: the app's own ``.kv`` (loaded after ``common.kv``, each once per process, instead of Kivy's
+    class-name convention). ``sync = True`` (tests, screenshots) runs background work inline, so a tap completes
+    before the next frame."""
+
+    layout: ClassVar[Path | None] = None
+    lang = StringProperty("en")
+    font_scale = NumericProperty(1.0)  # the user's text size
+    type_scale = NumericProperty(1.0)  # the app's base text size against the kit's
+    current = StringProperty("")
+    sync = False
+
+    def load_kv(self, filename: str | None = None) -> bool:
+        activate(self)
+        load_kv_once(COMMON_KV)
+        if self.layout is not None:
+            load_kv_once(self.layout)
+        return True
+
+    def screen_manager(self, screens: list[Screen]) -> ScreenManager:
+        sm = ScreenManager(transition=NoTransition())
+        for s in screens:
+            sm.add_widget(s)
+        self.sm = sm
+        return sm
+
+    def screen(self, name: str) -> Screen:
+        return self.sm.get_screen(name)
+
+    def camera_text(self, key: str, lang: str) -> str:
+        """The kit's own words (camera), for kv rules."""
+        from .scan import camera_text
+
+        return camera_text(key, lang)
+
+    def sp(self, value: float) -> float:
+        """A text size for widgets made in Python, as ``common.kv`` sizes its own."""
+        from kivy.metrics import sp
+
+        return sp(value) * self.font_scale * self.type_scale
+
+    def run_task(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """``fn`` off the UI thread (network), then ``done(result)`` back on it through ``Clock``."""
+        if self.sync:
+            done(fn())
+            return
+
+        def work() -> None:
+            result = fn()
+            Clock.schedule_once(lambda _dt: done(result))
+
+        threading.Thread(target=work, daemon=True).start()
