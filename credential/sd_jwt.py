@@ -489,8 +489,9 @@ def _disclosure_shape(value: Any, raw: bytes) -> tuple[list[Any], bool]:
 class _Resolver:
     """Replaces digests by disclosed values, enforcing every rule of §7.1 step 3."""
 
-    def __init__(self, by_digest: dict[str, tuple[list[Any], bool]]):
+    def __init__(self, by_digest: dict[str, tuple[list[Any], bool]], flat: bool = False):
         self.by_digest = by_digest
+        self.flat = flat  # the signed payload's only digests are its top-level _sd
         self.seen: set[str] = set()
         self.used: set[str] = set()
         self.disclosed: list[tuple[ClaimPath, str | None, Any]] = []
@@ -513,11 +514,14 @@ class _Resolver:
 
     def _walk_object(self, obj: dict[str, Any], path: tuple[str | int, ...], depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        walk_children = not (self.flat and depth == 0)
         for name, child in obj.items():
             if name == "_sd" or (name == "_sd_alg" and depth == 0):
                 continue
             # scalars need no walk; only containers can hold digests
-            out[name] = self.walk(child, (*path, name), depth + 1) if isinstance(child, (dict, list)) else child
+            if walk_children and isinstance(child, (dict, list)):
+                child = self.walk(child, (*path, name), depth + 1)
+            out[name] = child
         sd = obj.get("_sd")
         if sd is None:
             return out
@@ -662,7 +666,13 @@ def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicK
             raise Rejected(R_DISCLOSURE, "not base64url JSON") from None
         by_digest[d] = _disclosure_shape(value, raw)
 
-    resolver = _Resolver(by_digest)
+    # When the signed payload's text holds "_sd" only once, as its top-level key, and no "..." (nor
+    # any \u escape that could spell either), that _sd is its only digest array: nothing else needs
+    # a walk. (The disclosures themselves are checked the same way in _disclosure_shape.)
+    raw_payload = jws.payload_bytes
+    flat = ("_sd" in payload and raw_payload.count(b'"_sd"') == 1 and b'"..."' not in raw_payload
+            and b"\\u" not in raw_payload)
+    resolver = _Resolver(by_digest, flat)
     processed = resolver.walk(payload, (), 0)
     if len(resolver.used) != len(by_digest):  # §7.1 step 3.5
         raise Rejected(R_UNREFERENCED)
