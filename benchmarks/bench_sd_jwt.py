@@ -35,7 +35,6 @@ def _fixture() -> dict[str, Any]:
         sd_paths=ctype.sd_layout, holder_jwk=holder.public_jwk(),
         status=sd_jwt_vc.StatusRef(7, "https://issuer.example/status/1"),
     )
-    query = PRESETS["a1-inspection"]["credentials"][0]
     paths = requested_paths(parse_query(PRESETS["a1-inspection"]).credentials[0])
     presentation = sd_jwt.present(
         issued.serialize(), paths, holder_key=holder, nonce=NONCE, aud=AUD, iat=now

@@ -11,13 +11,11 @@ Inputs are bounded: a token larger than ``MAX_TOKEN_BYTES`` is refused before an
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
 
 import orjson
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import json
 import math
 import secrets
 from collections.abc import Callable, Iterable, Sequence

@@ -13,7 +13,7 @@ from esspass.ui import env
 
 env.offscreen()
 
-from tests.wallet.servers import skip_or_fail  # noqa: E402
+from tests.support import skip_or_fail  # noqa: E402
 
 try:
     from kivy.tests.common import GraphicUnitTest, UnitTestTouch

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 

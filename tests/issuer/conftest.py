@@ -4,7 +4,6 @@ ESSPASS_TEST_POSTGRES_URL is set) PostgreSQL. ESSPASS_REQUIRE_ALL=1 turns skips 
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
@@ -18,18 +17,9 @@ import uvicorn
 from issuer.api import create_app
 from issuer.service import IssuerService
 from issuer.settings import Settings
+from tests.support import free_port, skip_or_fail  # noqa: F401 - re-exported to this package's tests
 
 
-def skip_or_fail(reason: str) -> None:
-    if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
-        pytest.fail(f"required but unavailable: {reason}")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -67,28 +57,33 @@ class ServerThread:
         self.thread.join(10)
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("ESSPASS_TEST_POSTGRES_URL")
-    if not url:
-        skip_or_fail("ESSPASS_TEST_POSTGRES_URL is not set")
+def _admin(sql: str) -> None:
     import sqlalchemy as sa
 
     from issuer.store import make_engine
 
-    schema_db = f"esspass_issuer_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(sa.text(f'CREATE DATABASE "{schema_db}"'))
-    admin.dispose()
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{schema_db}"
+    admin = make_engine(os.environ["ESSPASS_TEST_POSTGRES_URL"])
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(sa.text(sql))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path):
+    """None (SQLite under the test's home) or a fresh PostgreSQL database, dropped afterwards."""
     if request.param == "sqlite":
-        return None
-    return _postgres_url()
+        yield None
+        return
+    url = os.environ.get("ESSPASS_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("ESSPASS_TEST_POSTGRES_URL is not set")
+    name = f"esspass_issuer_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    base, _, _ = url.rpartition("/")
+    yield f"{base}/{name}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 
@@ -16,12 +15,8 @@ from trust_list.fetch import TrustListFetcher
 from trust_list.model import PUB_EAA
 from trust_list.publish import create_app
 from trust_list.store import TrustStore
+from tests.support import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

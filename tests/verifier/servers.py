@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import socket
 import threading
 import time
 from contextlib import contextmanager
 
 import uvicorn
+from tests.support import free_port  # noqa: F401 - re-exported to this package's tests
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Clock:

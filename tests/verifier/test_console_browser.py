@@ -10,6 +10,7 @@ import pytest
 
 from tests.verifier import wallet_client as W
 from tests.verifier.helpers import NOW, issue, status_token
+from tests.support import skip_or_fail
 from tests.verifier.servers import Clock, StatusServer, free_port, serve_app
 from verifier.api import create_app
 from verifier.service import VerifierService
@@ -22,16 +23,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 def _browser_or_skip(p):
     if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
-        if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
-            pytest.fail("chromium is not installed")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+        skip_or_fail("chromium is not installed (apt-get install -y chromium)")
     try:
         return p.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
                                  args=ARGS, headless=True)
     except Exception as exc:  # pragma: no cover - environment dependent
         if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
             raise
-        pytest.skip(f"chromium cannot be launched: {exc}")
+        skip_or_fail(f"chromium cannot be launched: {exc}")
 
 
 def test_console_preset_qr_decision(tmp_path):

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.support import free_port, skip_or_fail  # noqa: F401 - re-exported to this package's tests
 
 
-def skip_or_fail(reason: str) -> None:
-    if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
-        pytest.fail(f"required but unavailable: {reason}")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ServerThread:

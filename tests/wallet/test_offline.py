@@ -325,7 +325,7 @@ def test_screenshots_include_the_offline_screens_and_the_qr_scans(tmp_path):
     import subprocess
     import sys
 
-    from .servers import skip_or_fail
+    from tests.support import skip_or_fail
 
     env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy"), "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1"}
     code = "from wallet.cli import app; app(['screenshots', '--out', %r, '--lang', 'da'])" % str(tmp_path / "shots")
