@@ -107,10 +107,10 @@ def json_text(value: Any) -> str:
     return json_dumps(value).decode("utf-8")
 
 
-def json_loads(data: bytes | str) -> Any:
-    """Strict JSON (RFC 8259: UTF-8, no NaN/Infinity); raises ValueError on anything else.
-    orjson also bounds nesting depth, so deep input is an error, not a RecursionError."""
-    return orjson.loads(data)
+# Strict JSON (RFC 8259: UTF-8, no NaN/Infinity); raises ValueError (orjson.JSONDecodeError) on
+# anything else, and bounds nesting depth, so deep input is an error, not a RecursionError.
+# An alias, not a wrapper: it runs a dozen times per presentation.
+json_loads = orjson.loads
 
 
 def json_object(data: bytes, what: str) -> dict[str, Any]:
