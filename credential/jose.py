@@ -15,7 +15,10 @@ import binascii
 import hashlib
 import json
 
-import orjson
+try:  # fast JSON on servers and desktops; the stdlib where orjson cannot be built (python-for-android)
+    import orjson
+except ImportError:  # pragma: no cover - exercised by tests/credential/test_json_fallback.py
+    orjson = None  # type: ignore[assignment]
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -92,25 +95,74 @@ def b64u_decode_strict(text: str) -> bytes:
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+MAX_JSON_DEPTH = 128  # the stdlib decoder's bound; orjson's own is 1024
 
 
-def json_dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON. orjson is several times faster than the stdlib on the hot paths;
-    the stdlib takes over for what orjson refuses (integers beyond 64 bits)."""
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 §6)")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+
+
+def _stdlib_dumps(value: Any) -> bytes:
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def _stdlib_loads(data: bytes | str) -> Any:
+    """The same contract as orjson.loads: strict RFC 8259 (UTF-8, no NaN/Infinity), bounded depth,
+    only ValueError on bad input."""
     try:
-        return orjson.dumps(value)
-    except TypeError:
-        return _ENCODER.encode(value).encode("utf-8")
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray, memoryview)) else data
+        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        return _DECODER.decode(text)
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+if orjson is not None:
+
+    def json_dumps(value: Any) -> bytes:
+        """Compact UTF-8 JSON. orjson is several times faster than the stdlib on the hot paths;
+        the stdlib takes over for what orjson refuses (integers beyond 64 bits)."""
+        try:
+            return orjson.dumps(value)
+        except TypeError:
+            return _stdlib_dumps(value)
+
+    # Strict JSON (RFC 8259: UTF-8, no NaN/Infinity); raises ValueError (orjson.JSONDecodeError) on
+    # anything else, and bounds nesting depth, so deep input is an error, not a RecursionError.
+    # An alias, not a wrapper: it runs a dozen times per presentation.
+    json_loads = orjson.loads
+else:  # pragma: no cover - see the import above
+    json_dumps = _stdlib_dumps
+    json_loads = _stdlib_loads
 
 
 def json_text(value: Any) -> str:
     return json_dumps(value).decode("utf-8")
-
-
-# Strict JSON (RFC 8259: UTF-8, no NaN/Infinity); raises ValueError (orjson.JSONDecodeError) on
-# anything else, and bounds nesting depth, so deep input is an error, not a RecursionError.
-# An alias, not a wrapper: it runs a dozen times per presentation.
-json_loads = orjson.loads
 
 
 def json_object(data: bytes, what: str) -> dict[str, Any]:

@@ -608,8 +608,16 @@ def _time_claim(payload: dict[str, Any], name: str) -> int | float | None:
     return value
 
 
-def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicKey, policy: VerifyPolicy) -> Verified:
-    """Verify an SD-JWT or SD-JWT+KB (§7.1, §7.3). Raises :class:`Rejected` on the first failure."""
+def verify(
+    presentation: str,
+    resolve_key: KeyResolver | ec.EllipticCurvePublicKey,
+    policy: VerifyPolicy,
+    check_disclosed: Callable[[tuple[tuple[ClaimPath, str | None, Any], ...]], None] | None = None,
+) -> Verified:
+    """Verify an SD-JWT or SD-JWT+KB (§7.1, §7.3). Raises :class:`Rejected` on the first failure.
+
+    ``check_disclosed`` sees what the disclosures revealed before any claim is used (for rules of
+    profiles such as SD-JWT VC's claims that must never be selectively disclosed)."""
     parsed = parse(presentation)
     if len(parsed.disclosures) > MAX_DISCLOSURES:
         raise Rejected(R_TOO_MANY)
@@ -675,6 +683,9 @@ def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicK
     processed = resolver.walk(payload, (), 0)
     if len(resolver.used) != len(by_digest):  # §7.1 step 3.5
         raise Rejected(R_UNREFERENCED)
+    disclosed = tuple(resolver.disclosed)
+    if check_disclosed is not None:
+        check_disclosed(disclosed)
 
     # §7.1 step 4 / RFC 7519: time claims of the issuer-signed JWT
     now, leeway = policy.now, policy.clock_leeway_s
@@ -693,7 +704,7 @@ def verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicK
     else:
         # A KB-JWT that is present is always checked: a garbage one is never silently ignored.
         kb_header, kb_payload = _verify_kb(parsed, processed, hasher, policy)
-    return Verified(header, processed, payload, tuple(resolver.disclosed), kb_payload, kb_header)
+    return Verified(header, processed, payload, disclosed, kb_payload, kb_header)
 
 
 def _verify_kb(parsed: Parsed, processed: dict[str, Any], hasher: Callable[[bytes], Any], policy: VerifyPolicy):

@@ -144,7 +144,7 @@ def verify_vc(
             raise Rejected(R_TYP, f"typ {str(header.get('typ'))[:40]!r}")
         return resolve_key(header, payload) if callable(resolve_key) else resolve_key
 
-    verified = sd_jwt.verify(presentation, resolve, _without_typ(policy))
+    verified = sd_jwt.verify(presentation, resolve, _without_typ(policy), check_disclosed=_never_disclosed)
     check_vc_claims(verified, expected_vct)
     return verified
 
@@ -155,11 +155,17 @@ def _without_typ(policy: sd_jwt.VerifyPolicy) -> sd_jwt.VerifyPolicy:
     return sd_jwt.VerifyPolicy(policy.now, policy.key_binding, None, policy.clock_leeway_s)
 
 
-def check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | None) -> None:
-    payload = verified.payload
-    for path, name, _ in verified.disclosed:
+def _never_disclosed(disclosed: tuple) -> None:
+    """§3.2.2.2: these claims are never selectively disclosable, nor anything inside them. Checked
+    before the time claims are read, so a hidden ``exp`` is reported as what it is."""
+    for path, _name, _ in disclosed:
         if path and path[0] in NEVER_DISCLOSABLE:
             raise Rejected(R_DISCLOSABLE, f"claim {path[0]!r}")
+
+
+def check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | None) -> None:
+    payload = verified.payload
+    _never_disclosed(verified.disclosed)
     vct = payload.get("vct")
     if not isinstance(vct, str) or not vct:
         raise Rejected(R_VCT_MISSING)

@@ -150,8 +150,16 @@ def present_cmd(
         except (ValueError, TypeError, jose.JoseError) as exc:
             _fail_usage(f"cannot load holder key {holder_key}: {exc}")
     text = _read(credential_file, "credential").decode("utf-8", "replace").strip()
+    from credential.dcql import process_path
+
     try:
         paths = [sd_jwt.parse_path(p) for p in disclose]
+        claims = sd_jwt.holder_view(text).processed
+        for dotted, path in zip(disclose, paths):
+            try:
+                process_path(claims, path)
+            except ValueError:
+                _fail_usage(f"the credential has no claim {dotted!r}")  # a typo must not go unnoticed
         out = sd_jwt.present(text, paths, holder_key=key, nonce=nonce, aud=aud, iat=int(time.time()))
     except (ValueError, jose.JoseError, Rejected) as exc:
         _fail_usage(f"cannot present {credential_file}: {exc}")
@@ -184,7 +192,8 @@ def verify_cmd(
     raw = _read(presentation_file, "presentation")
     now = at if at is not None else int(time.time())
     kb = sd_jwt.KeyBindingPolicy(required=not no_key_binding, nonce=nonce, aud=aud)
-    policy = sd_jwt.VerifyPolicy(now=now, key_binding=kb, expected_typ=typ)
+    # --at names an exact instant: no clock-skew allowance, so a credential is expired at its exp
+    policy = sd_jwt.VerifyPolicy(now=now, key_binding=kb, expected_typ=typ, clock_leeway_s=0 if at is not None else 60)
     try:
         text = raw.decode("utf-8").strip()
         if typ == sd_jwt_vc.TYP:

@@ -349,3 +349,23 @@ def test_issue_type_pda1(tmp_path, keys):
                "--vct", "urn:eudi:pda1:1")
     assert proc.returncode == 0, proc.stdout
     assert result_of(proc)["payload"]["vct"] == "urn:eudi:pda1:1"
+
+
+def test_present_refuses_a_claim_the_credential_does_not_have(tmp_path, issued_file, keys):
+    proc = run("present", issued_file, "--disclose", "subject.familyname")  # typo: no such claim
+    assert_usage_error(proc)
+    assert "subject.familyname" in proc.stderr
+
+
+def test_verify_at_is_exact_for_time_claims(tmp_path, keys):
+    """--at names an instant: a credential is expired at its exp, not a minute later."""
+    claims = tmp_path / "claims.json"
+    claims.write_text(json.dumps({**CLAIMS, "iat": 1_700_000_000, "exp": 2_000_000_000}))
+    issued = run("issue", "--issuer-key", keys["issuer_pem"], "--claims", claims, "--sd", "subject.familynames")
+    assert issued.returncode == 0, issued.stderr
+    cred = tmp_path / "cred.txt"
+    cred.write_text(issued.stdout.strip())
+    base = ("verify", cred, "--issuer-key", keys["issuer_pub"], "--no-key-binding")
+    assert result_of(run(*base, "--at", "1999999999"))["result"] == "PASSED"
+    assert_failed(run(*base, "--at", "2000000000"), "sd.expired")
+    assert_failed(run(*base, "--at", "1699999999"), "sd.issued_in_future")

@@ -159,6 +159,16 @@ def test_vc_claim_disclosable(name):
     assert vc_rejected(craft(body, [d])) == "vc.claim_disclosable"
 
 
+@pytest.mark.parametrize(("name", "value"), [("exp", 1), ("nbf", NOW + 10**6), ("iat", NOW + 10**6)])
+def test_hidden_time_claim_is_reported_as_hidden_not_as_its_value(name, value):
+    # a hidden exp in the past (or nbf/iat in the future) breaks the VC rule first: say that
+    body = payload()
+    body.pop(name, None)
+    d = disc(value, name)
+    body["_sd"] = [sd_jwt.digest(d)]
+    assert vc_rejected(craft(body, [d])) == "vc.claim_disclosable"
+
+
 def test_vc_claim_disclosable_via_reference_style_issuance():
     # sd_jwt.issue (no VC guard) making exp disclosable, typ dc+sd-jwt: the verifier must catch it
     claims = {k: v for k, v in payload().items() if k != "_sd_alg"}
