@@ -28,6 +28,7 @@ Pub-EAA list is re-signed. Credential keys and certificates are kept.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -322,8 +323,29 @@ def _migrate_services(operator: Operator, eco: Ecosystem, now: int) -> bool:
 
 
 def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
-    """Create (or reuse) the demo ecosystem under ``home``; see the module docstring."""
+    """Create (or reuse) the demo ecosystem under ``home``; see the module docstring.
+
+    The issuer, the verifier and the wallet each call this at start-up, often at the same moment on
+    a fresh home: an exclusive lock on ``home/.lock`` makes one build it and the others reuse it."""
     home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    with _exclusive(home / ".lock"):
+        return _build_demo_ecosystem(home, now)
+
+
+@contextmanager
+def _exclusive(path: Path):
+    import fcntl  # POSIX; the demo ecosystem is a server-side and desktop convenience
+
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
     op_home = home / "operator"
     fresh = not (op_home / "operator.json").exists()
     operator = Operator.create(op_home, OPERATOR_NAME, now - 30 * DAY) if fresh else Operator.open(op_home)
