@@ -9,6 +9,10 @@ Operator workflow (HOME is the operator's workspace directory)::
     esspass trust-list withdraw --home HOME --list pub-eaa --entity "Kela" --service "Kela issuance"
     esspass trust-list sign --home HOME --list pub-eaa --valid-days 30
     esspass trust-list show HOME/signed/pub-eaa.jwt
+    esspass trust-list update-entity --home HOME --list pub-eaa --entity "Kela" --uri https://www.kela.fi/en
+
+Certificates for the participants (institutions, access CA and access certificates, registrar and
+registration certificates) come from ``esspass trust-list cert ...`` (:mod:`trust_list.cert_cli`).
 
 Checks with exact, machine-readable output (one JSON object; exit 0 PASSED, 1 FAILED, 2 bad usage,
 i.e. a missing option, an unreadable file, or an anchor that is not a PEM certificate). Whatever a
@@ -36,6 +40,7 @@ from credential.jose import JoseError, parse_compact
 
 from . import certificates as C
 from . import reasons as R
+from .cert_cli import app as cert_app
 from .issuers import check_issuer
 from .model import (
     LIST_BY_SHORT_NAME,
@@ -54,6 +59,7 @@ from .operator import (
     add_entity,
     add_service,
     notify_service,
+    update_entity,
     update_service,
     withdraw_entity,
     withdraw_service,
@@ -64,6 +70,7 @@ from .tables import lote_table
 from .validation import MAX_LIST_BYTES, validate_list
 
 app = typer.Typer(help="Trust lists (ETSI TS 119 602 LoTE): operate, sign, verify.", no_args_is_help=True)
+app.add_typer(cert_app, name="cert")
 
 SERVICE_TYPES = {
     ("pub-eaa", "issuance"): SVC_PUBEAA_ISSUANCE,
@@ -242,6 +249,25 @@ def add_entity_command(
     _apply(home, list_name, add_entity, name, country, uri)
 
 
+@app.command("update-entity")
+def update_entity_command(
+    home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
+    entity: str = typer.Option(..., "--entity", help="the entity's current name"),
+    name: Optional[str] = typer.Option(None, "--name", help="new name"),
+    country: Optional[str] = typer.Option(None, "--country", help="new country (two letters)"),
+    uri: Optional[str] = typer.Option(None, "--uri", help="new web address"),
+    street: Optional[str] = typer.Option(None, "--street", help="new street address"),
+    locality: Optional[str] = typer.Option(None, "--locality", help="new city"),
+    postal_code: Optional[str] = typer.Option(None, "--postal-code", help="new postal code"),
+) -> None:
+    """Change an entity's name, country, URI or address; takes effect in the next signed list.
+
+    TS 119 602 keeps no history of an entity's information, so nothing is rewritten: lists already
+    signed keep the old values, and the entity's services and their ServiceHistory are unchanged."""
+    _apply(home, list_name, update_entity, entity, name=name, country=country, uri=uri, street=street,
+           locality=locality, postal_code=postal_code)
+
+
 @app.command("add-service")
 def add_service_command(
     home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
@@ -300,14 +326,22 @@ def notify(
 @app.command()
 def sign(
     home: Path = typer.Option(..., "--home"), list_name: str = typer.Option(..., "--list", help=LIST_HELP),
-    valid_days: int = typer.Option(30, "--valid-days", min=1, max=183, help="NextUpdate = now + days"),
+    valid_days: int = typer.Option(
+        30, "--valid-days", min=1, max=184,
+        help="NextUpdate = now + days; at most six calendar months (181 to 184 days, by date)"),
     at: Optional[int] = typer.Option(None, "--at"),
 ) -> None:
-    """Sign the draft with the next sequence number; writes HOME/signed/<list>.jwt."""
+    """Sign the draft with the next sequence number; writes HOME/signed/<list>.jwt.
+
+    A NextUpdate more than six calendar months after now is refused (exit 2): verify would reject
+    the list with list.next_update_too_far."""
     op = _open(home)
     now = _now(at)
     list_type = _list_type(list_name)
-    op.sign(list_type, now, now + valid_days * 86400)
+    try:
+        op.sign(list_type, now, now + valid_days * 86400)
+    except OperatorError as exc:
+        _usage(str(exc))
     typer.echo(str(op.signed_path(list_type)))
 
 

@@ -36,6 +36,7 @@ from .model import (
     SCHEME_TERRITORY,
     STATUS_NOTIFIED,
     STATUS_WITHDRAWN,
+    add_months,
     entity_document,
     first_english,
     format_time,
@@ -43,7 +44,7 @@ from .model import (
     parse_time,
     service_document,
 )
-from .validation import sign_list
+from .validation import MAX_VALIDITY_MONTHS, sign_list
 
 YEAR = 365 * 24 * 3600
 DAY = 24 * 3600
@@ -81,6 +82,7 @@ def find_service(doc: dict[str, Any], entity_name: str, service_name: str) -> di
 
 def add_entity(doc: dict[str, Any], entity_name: str, country: str, uri: str) -> dict[str, Any]:
     """A new trusted entity, without services yet (it is written out once it has one)."""
+    _check_country(country)
     doc = copy.deepcopy(doc)
     try:
         find_entity(doc, entity_name)
@@ -89,6 +91,64 @@ def add_entity(doc: dict[str, Any], entity_name: str, country: str, uri: str) ->
         _entities(doc).append(entity)
         return doc
     raise OperatorError(f"trusted entity {entity_name!r} already exists")
+
+
+def _check_country(country: str) -> None:
+    if not (len(country) == 2 and country.isascii() and country.isalpha() and country.isupper()):
+        raise OperatorError(f"country {country!r} is not a two-letter code (ISO 3166-1 alpha-2, or EU)")
+
+
+def _set_english(values: list[dict[str, Any]], key: str, value: str) -> None:
+    """Set ``key`` of the first English entry of a multi-language list (added when there is none)."""
+    for item in values:
+        if str(item.get("lang", "")).lower().startswith("en"):
+            item[key] = value
+            return
+    values.insert(0, {"lang": "en", key: value})
+
+
+def update_entity(doc: dict[str, Any], entity_name: str, *, name: str | None = None,
+                  country: str | None = None, uri: str | None = None, street: str | None = None,
+                  locality: str | None = None, postal_code: str | None = None) -> dict[str, Any]:
+    """Change a trusted entity's name, URI (electronic address and information URI) or postal address.
+
+    TS 119 602 keeps no history of TrustedEntityInformation (only services have ServiceHistory), so
+    this takes effect in the next signed list and is never retroactive: lists already signed keep
+    the old values, and the entity's services, their status and their ServiceHistory are untouched
+    (an issuer's trust at a past signing time is still read from that history, §4)."""
+    if all(v is None for v in (name, country, uri, street, locality, postal_code)):
+        raise OperatorError("nothing to update (give a new name, country, URI or address)")
+    doc = copy.deepcopy(doc)
+    entity = find_entity(doc, entity_name)
+    info = entity["TrustedEntityInformation"]
+    if name is not None:
+        if not name.strip():
+            raise OperatorError("the new name is empty")
+        if name != entity_name:
+            try:
+                find_entity(doc, name)
+            except OperatorError:
+                pass
+            else:
+                raise OperatorError(f"trusted entity {name!r} already exists")
+        _set_english(info["TEName"], "value", name)
+    address = info["TEAddress"]
+    if country is not None:
+        _check_country(country)
+        for postal in address["TEPostalAddress"]:
+            postal["Country"] = country
+    for key, value in (("StreetAddress", street), ("Locality", locality), ("PostalCode", postal_code)):
+        if value is not None:
+            postal = address["TEPostalAddress"]
+            _set_english(postal, key, value)
+            postal[0].setdefault("StreetAddress", "-")
+            postal[0].setdefault("Country", postal[-1].get("Country", "EU"))
+    if uri is not None:
+        if not uri.strip():
+            raise OperatorError("the new URI is empty")
+        _set_english(address["TEElectronicAddress"], "uriValue", uri)
+        _set_english(info["TEInformationURI"], "uriValue", uri)
+    return doc
 
 
 def add_service(doc: dict[str, Any], entity_name: str, service_name: str, service_type: str,
@@ -189,6 +249,11 @@ def prepared_for_signing(doc: dict[str, Any], sequence_number: int, issue_time: 
     return doc
 
 
+def latest_next_update(issue_time: int) -> int:
+    """The latest NextUpdate a list issued at ``issue_time`` may carry (§3: six calendar months)."""
+    return add_months(issue_time, MAX_VALIDITY_MONTHS)
+
+
 # ---------------------------------------------------------------- the workspace
 
 
@@ -267,7 +332,19 @@ class Operator:
         return doc
 
     def sign(self, list_type: str, now: int, next_update: int) -> str:
-        """Sign the draft with the next sequence number; write ``signed/<list>.jwt``."""
+        """Sign the draft with the next sequence number; write ``signed/<list>.jwt``.
+
+        Refuses (OperatorError) a NextUpdate that every party would reject: not after ``now``, or
+        more than six calendar months after it (§3 ``list.next_update_too_far``, counted exactly as
+        validation counts, see :func:`latest_next_update`)."""
+        latest = latest_next_update(now)
+        if next_update > latest:
+            raise OperatorError(
+                f"NextUpdate {format_time(next_update)} is more than {MAX_VALIDITY_MONTHS} months after "
+                f"the issue time {format_time(now)} (at most {format_time(latest)}, i.e. "
+                f"{(latest - now) // DAY} days); every party would reject the list")
+        if next_update <= now:
+            raise OperatorError("NextUpdate must be after the issue time")
         draft = self.load_draft(list_type)
         sequence = int(draft["LoTE"]["ListAndSchemeInformation"]["LoTESequenceNumber"]) + 1
         document = prepared_for_signing(draft, sequence, now, next_update)

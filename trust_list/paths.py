@@ -2,8 +2,12 @@
 
 The trust anchors are certificates taken from a trust list (or pinned operator certificates). CAs on
 the path must satisfy the Web PKI CA profile of pyca/cryptography (BasicConstraints CA, keyCertSign,
-...); the end-entity only needs KeyUsage digitalSignature (no EKU or SAN constraints: these are not
-TLS certificates). A listed certificate that *is* the leaf is accepted as a one-element path
+...). The end-entity needs no EKU or SAN (these are not TLS certificates) and, as RFC 5280 allows,
+no KeyUsage either; when it has a KeyUsage, that must include digitalSignature (a certificate whose
+KeyUsage restricts its key to other uses is refused). An end-entity without KeyUsage must not be a CA
+(BasicConstraints cA): RFC 5280 §4.2.1.3 requires KeyUsage on CA certificates. List signers are
+stricter (shared/specs/trust-lists.md §2: KeyUsage must include digitalSignature), see
+:func:`signs_digitally`. A listed certificate that *is* the leaf is accepted as a one-element path
 (shared/specs/trust-lists.md §4 step 1: "A listed end-entity certificate may also be x5c[0] itself").
 """
 
@@ -29,13 +33,33 @@ class PathError(ValueError):
     """No valid path; the message is a technical detail for logs."""
 
 
-def _require_digital_signature(policy: Policy, cert: x509.Certificate, ku: x509.KeyUsage) -> None:
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def may_sign(cert: x509.Certificate) -> bool:
+    """An end-entity key may sign data (§4, RFC 5280): KeyUsage absent (not a CA), or it has
+    digitalSignature."""
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature)
+    except x509.ExtensionNotFound:
+        return not _is_ca(cert)
+
+
+def _ee_key_usage(policy: Policy, cert: x509.Certificate, ku: x509.KeyUsage | None) -> None:
+    if ku is None:
+        if _is_ca(cert):
+            raise ValueError("CA certificate without KeyUsage")
+        return
     if not ku.digital_signature:
         raise ValueError("KeyUsage lacks digitalSignature")
 
 
-_EE_POLICY = ExtensionPolicy.permit_all().require_present(
-    x509.KeyUsage, Criticality.AGNOSTIC, _require_digital_signature
+_EE_POLICY = ExtensionPolicy.permit_all().may_be_present(
+    x509.KeyUsage, Criticality.AGNOSTIC, _ee_key_usage
 )
 _CA_POLICY = ExtensionPolicy.webpki_defaults_ca()
 
@@ -49,6 +73,7 @@ def _valid_at(cert: x509.Certificate, at: int) -> bool:
 
 
 def signs_digitally(cert: x509.Certificate) -> bool:
+    """KeyUsage present with digitalSignature (§2, the list signer)."""
     try:
         return bool(cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature)
     except x509.ExtensionNotFound:
@@ -69,8 +94,8 @@ def build_path(
     leaf_der = _der(leaf)
     for anchor in anchors:
         if _der(anchor) == leaf_der:
-            if not signs_digitally(leaf):
-                raise PathError("listed certificate lacks digitalSignature")
+            if not may_sign(leaf):
+                raise PathError("listed certificate may not sign (KeyUsage)")
             return [leaf]
     verifier = (
         PolicyBuilder()

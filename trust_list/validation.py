@@ -8,8 +8,10 @@
 2. ``list.signer`` – ``x5c[0]`` is, or chains at ``now`` to, a pinned operator certificate, has
    KeyUsage digitalSignature (and, once the payload is read, subject C/O equal SchemeTerritory and
    the first English SchemeOperatorName);
-3. ``list.schema`` – JSON Schema of TS 119 602, expected LoTEType, and the profile's own shape
-   (service types of that list, Pub-EAA status URIs and times);
+3. ``list.schema`` – JSON Schema of TS 119 602, expected LoTEType, the profile's constants (§1:
+   LoTEVersionIdentifier 1, SchemeTerritory EU, HistoricalInformationPeriod 65535 on the Pub-EAA
+   list; LoTESequenceNumber an integer from 0 to ``MAX_SEQUENCE_NUMBER``) and the profile's own
+   shape (service types of that list, Pub-EAA status URIs and times);
 4. ``list.not_yet_valid``, ``list.expired``, ``list.next_update_too_far`` – times;
 5. ``list.history`` – each service's states (current, then ServiceHistory) strictly newest first,
    none after ListIssueDateTime;
@@ -34,7 +36,10 @@ from credential.jose import JoseError, SigningKey, parse_compact, sign_compact, 
 from . import reasons as R
 from .certificates import certificates_from_x5c, x5c_of
 from .model import (
+    HISTORICAL_INFORMATION_PERIOD,
+    LOTE_VERSION,
     PUB_EAA,
+    SCHEME_TERRITORY,
     SERVICE_TYPES_BY_LIST,
     STATUS_NOTIFIED,
     STATUS_WITHDRAWN,
@@ -50,6 +55,9 @@ LIST_TYP = "trustlist+jwt"
 MAX_LIST_BYTES = 4 * 1024 * 1024
 CLOCK_SKEW = 300  # §3 list.not_yet_valid: "more than 5 minutes in the future"
 MAX_VALIDITY_MONTHS = 6
+# A sane bound for LoTESequenceNumber: a signed 32-bit integer (what other implementations store),
+# and far beyond any real list's life. A larger number would lock every party's rollback state.
+MAX_SEQUENCE_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +134,27 @@ def _check_signer(chain: list[x509.Certificate], anchors: list[x509.Certificate]
         raise R.Rejected(R.LIST_SIGNER, f"no path to a pinned certificate: {exc}") from None
 
 
+def _is_int(value: Any) -> bool:
+    return type(value) is int  # JSON integers only: not true/false, not 1.0
+
+
+def _constant_errors(info: dict[str, Any], expected_type: str) -> str | None:
+    """§1 constants of ListAndSchemeInformation (the schema only says "integer" / "2 letters")."""
+    version = info.get("LoTEVersionIdentifier")
+    if not _is_int(version) or version != LOTE_VERSION:
+        return f"LoTEVersionIdentifier must be {LOTE_VERSION}"
+    sequence = info.get("LoTESequenceNumber")
+    if not _is_int(sequence) or not 0 <= sequence <= MAX_SEQUENCE_NUMBER:
+        return f"LoTESequenceNumber must be an integer from 0 to {MAX_SEQUENCE_NUMBER}"
+    if info.get("SchemeTerritory") != SCHEME_TERRITORY:
+        return f"SchemeTerritory must be {SCHEME_TERRITORY}"
+    if expected_type == PUB_EAA:
+        period = info.get("HistoricalInformationPeriod")
+        if not _is_int(period) or period != HISTORICAL_INFORMATION_PERIOD:
+            return f"HistoricalInformationPeriod must be {HISTORICAL_INFORMATION_PERIOD} on the Pub-EAA list"
+    return None
+
+
 def _profile_errors(lote: Lote, expected_type: str) -> str | None:
     allowed = SERVICE_TYPES_BY_LIST[expected_type]
     for entity in lote.entities:
@@ -158,6 +187,9 @@ def _parse_payload(payload_bytes: bytes, expected_type: str) -> tuple[Any, Lote]
         raise R.Rejected(R.LIST_SCHEMA, "unknown expected LoTEType")
     if document["LoTE"]["ListAndSchemeInformation"].get("LoTEType") != expected_type:
         raise R.Rejected(R.LIST_SCHEMA, "LoTEType is not the expected one")
+    problem = _constant_errors(document["LoTE"]["ListAndSchemeInformation"], expected_type)
+    if problem:
+        raise R.Rejected(R.LIST_SCHEMA, problem)
     try:
         lote = parse_lote(document)
         for entity in lote.entities:
