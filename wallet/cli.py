@@ -38,15 +38,25 @@ TrustOpt = typer.Option(None, "--trust-dir", help="Trust lists directory (defaul
 
 
 def _fail(exc: Rejected, as_json: bool = False) -> None:
+    """Print a refusal and exit 1: with ``--json`` one JSON object on stdout (``ok``, ``reason``, ``en``, ``da``;
+    ``wait_s`` / ``attempts_left`` after wrong PINs), else the code and both messages on stderr."""
+    from .i18n import refusal
+
+    message = refusal(exc)
     if as_json:
-        typer.echo(json.dumps({"ok": False, "reason": exc.code, "en": exc.reason.en, "da": exc.reason.da}))
+        out = {"ok": False, "reason": exc.code, "en": message["en"], "da": message["da"]}
+        if getattr(exc, "wait_s", None) is not None:
+            out["wait_s"] = int(-(-exc.wait_s // 1))  # type: ignore[attr-defined]
+        if getattr(exc, "attempts_left", None) is not None:
+            out["attempts_left"] = exc.attempts_left  # type: ignore[attr-defined]
+        typer.echo(json.dumps(out, ensure_ascii=False))
     else:
-        typer.echo(f"Refused [{exc.code}]: {exc.reason.en}", err=True)
-        typer.echo(f"Afvist [{exc.code}]: {exc.reason.da}", err=True)
+        typer.echo(f"Refused [{exc.code}]: {message['en']}", err=True)
+        typer.echo(f"Afvist [{exc.code}]: {message['da']}", err=True)
     raise typer.Exit(1)
 
 
-def _open(store: Path, pin: str, create: bool = False):
+def _open(store: Path, pin: str, create: bool = False, as_json: bool = False):
     from .core import Wallet
 
     wallet = Wallet(store)
@@ -56,17 +66,17 @@ def _open(store: Path, pin: str, create: bool = False):
         else:
             wallet.unlock(pin)
     except Rejected as exc:
-        _fail(exc)
+        _fail(exc, as_json)
     return wallet
 
 
-def _trust(trust_dir: Optional[Path]):
+def _trust(trust_dir: Optional[Path], as_json: bool = False):
     from .trust import load_trust_store
 
     try:
         return load_trust_store(trust_dir, int(time.time()))
     except Rejected as exc:
-        _fail(exc)
+        _fail(exc, as_json)
 
 
 @app.command()
@@ -82,8 +92,8 @@ def receive(
     from .issuance import receive as do_receive
     from .status import refresh_all
 
-    wallet = _open(store, pin, create=True)
-    trust = _trust(trust_dir)
+    wallet = _open(store, pin, create=True, as_json=as_json)
+    trust = _trust(trust_dir, as_json)
     try:
         got = do_receive(wallet, offer_uri, trust, tx_code=tx_code)
     except Rejected as exc:
@@ -114,8 +124,8 @@ def present(
     """Present credentials to a relying party (OpenID4VP, direct_post.jwt)."""
     from .presentation import decline, fetch_request, log_stopped, plan, respond
 
-    wallet = _open(store, pin)
-    trust = _trust(trust_dir)
+    wallet = _open(store, pin, as_json=as_json)
+    trust = _trust(trust_dir, as_json)
     try:
         request = fetch_request(openid4vp_uri, trust, wallet.now())
     except Rejected as exc:
@@ -181,10 +191,13 @@ def respond_offline_command(
         _usage(f"{request_png}: no such file")
     try:
         qr_text = qr_transport.decode_qr_image(request_png)
-    except Rejected as exc:  # not an image, or no QR code in it
+    except Rejected as exc:  # not an image, or no QR code in it: bad input (exit 2), said in JSON too
+        if as_json:
+            typer.echo(json.dumps({"ok": False, "reason": exc.code, "en": exc.reason.en, "da": exc.reason.da},
+                                  ensure_ascii=False))
         _usage(f"{request_png}: {exc.code}: {exc.reason.en}")
-    wallet = _open(store, pin)
-    trust = _trust(trust_dir)
+    wallet = _open(store, pin, as_json=as_json)
+    trust = _trust(trust_dir, as_json)
     try:
         consent = open_offline(wallet, qr_text, trust)
     except Rejected as exc:
@@ -227,14 +240,14 @@ def list_cards(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List the credentials in the wallet."""
-    wallet = _open(store, pin)
+    wallet = _open(store, pin, as_json=as_json)
     try:
         cards = [c.public_summary() for c in wallet.cards()]
         reminders = wallet.expiry_reminders()
     except Rejected as exc:
         _fail(exc, as_json)
     if as_json:
-        typer.echo(json.dumps({"cards": cards, "reminders": reminders}, ensure_ascii=False, indent=1))
+        typer.echo(json.dumps({"ok": True, "cards": cards, "reminders": reminders}, ensure_ascii=False, indent=1))
         return
     if not cards:
         typer.echo("No credentials.")
@@ -242,7 +255,12 @@ def list_cards(
         typer.echo(f"{c['id']}  {c['vct']}  {c['issuer']}  status {c['status']}  "
                    f"expires {c['expires_at']}  {c['copies_left']}/{c['copies_total']} copies left")
     for r in reminders:
-        typer.echo(f"Reminder: {r['vct']} {r['layer']} ends {r['date']} ({r['days_left']} days)")
+        if r["layer"] == "copies":
+            typer.echo(f"Reminder: {r['vct']}: " + ("no one-time copies left, ask the issuer to issue it again"
+                                                   if r["copies_left"] == 0 else
+                                                   f"only {r['copies_left']} one-time copy left"))
+        else:
+            typer.echo(f"Reminder: {r['vct']} {r['layer']} ends {r['date']} ({r['days_left']} days)")
 
 
 @app.command()
@@ -256,7 +274,7 @@ def history(
     """Show who received or saw which data, when, why, and the outcome."""
     from .export import history_pdf, reason_text
 
-    wallet = _open(store, pin)
+    wallet = _open(store, pin, as_json=as_json)
     try:
         events = wallet.history_json()
         if pdf is not None:
@@ -264,7 +282,7 @@ def history(
     except Rejected as exc:
         _fail(exc, as_json)
     if as_json:
-        typer.echo(json.dumps({"events": events}, ensure_ascii=False, indent=1))
+        typer.echo(json.dumps({"ok": True, "events": events}, ensure_ascii=False, indent=1))
         return
     for e in events:
         extra = f" [{e['reason']}: {reason_text(e['reason'], lang)}]" if e["reason"] else ""

@@ -28,6 +28,7 @@ from .storage import KdfParams, Storage
 
 DAY = 86_400
 REMINDER_DAYS = 30
+LOW_COPIES = 1  # remind when this many one-time copies (or none) are left
 
 
 def new_id() -> str:
@@ -229,7 +230,9 @@ class Wallet:
 
     # ------------------------------------------------------------ reminders
     def expiry_reminders(self, within_days: int = REMINDER_DAYS) -> list[dict[str, Any]]:
-        """Cards whose credential, document or coverage ends within ``within_days`` (or has ended)."""
+        """Cards whose credential, document or coverage ends within ``within_days`` (or has ended): ``layer``
+        ``technical`` / ``document`` / ``coverage`` with ``date`` and ``days_left``; and cards with one or no one-time
+        copies left: ``layer`` ``copies`` with ``copies_left`` (``date`` and ``days_left`` None)."""
         today = dt.datetime.fromtimestamp(self.now(), dt.timezone.utc).date()
         out = []
         for card in self.cards():
@@ -241,8 +244,9 @@ class Wallet:
                     ends.append((layer, dt.date.fromisoformat(str(card.claims.get(claim)))))
                 except ValueError:
                     pass
-            if card.copies_left == 0:
-                out.append({"card_id": card.id, "vct": card.vct, "layer": "copies", "date": None, "days_left": 0})
+            if card.copies and card.copies_left <= LOW_COPIES:  # not a date: no days_left
+                out.append({"card_id": card.id, "vct": card.vct, "layer": "copies", "date": None, "days_left": None,
+                            "copies_left": card.copies_left})
             for layer, end in ends:
                 days = (end - today).days
                 if days <= within_days:

@@ -16,7 +16,7 @@ _T: dict[str, tuple[str, str]] = {
                   "Opbevar dit A1-attest og dit europæiske sygesikringskort på telefonen. "
                   "Du bestemmer, hvem der ser hvad, og du kan altid se, hvem der har set det."),
     "onb.choose_pin": ("Choose a PIN of 6 to 12 digits", "Vælg en pinkode på 6 til 12 cifre"),
-    "onb.repeat_pin": ("Repeat the PIN", "Gentag pinkoden"),
+    "onb.repeat_pin": ("Enter the same PIN again", "Indtast den samme pinkode igen"),
     "onb.pins_differ": ("The two PINs are not the same.", "De to pinkoder er ikke ens."),
     "onb.create": ("Create wallet", "Opret tegnebog"),
     "onb.pin_note": ("Everything in the wallet is encrypted with a key made from your PIN. "
@@ -26,7 +26,13 @@ _T: dict[str, tuple[str, str]] = {
     "unlock.title": ("Enter your PIN", "Indtast din pinkode"),
     "unlock.button": ("Unlock", "Lås op"),
     "unlock.attempts_left": ("{n} attempts left", "{n} forsøg tilbage"),
-    "unlock.wait": ("Try again in {s} seconds", "Prøv igen om {s} sekunder"),
+    "unlock.wait": ("Try again in {wait}.", "Prøv igen om {wait}."),
+    "unlock.delay": ("Too many wrong PINs: wait {wait} before you try again.",
+                     "For mange forkerte pinkoder: vent {wait}, før du prøver igen."),
+    "wait.second": ("1 second", "1 sekund"),
+    "wait.seconds": ("{n} seconds", "{n} sekunder"),
+    "wait.minute": ("1 minute", "1 minut"),
+    "wait.minutes": ("{n} minutes", "{n} minutter"),
     # cards
     "cards.title": ("My documents", "Mine dokumenter"),
     "cards.empty": ("No documents yet. Tap \"Add document\" and scan the QR code from your institution.",
@@ -36,7 +42,14 @@ _T: dict[str, tuple[str, str]] = {
     "cards.issued_by": ("Issued by {name}", "Udstedt af {name}"),
     "cards.valid_until": ("Valid until {date}", "Gyldig til {date}"),
     "cards.copies": ("{n} one-time copies left", "{n} engangskopier tilbage"),
+    "cards.copy_one": ("1 one-time copy left", "1 engangskopi tilbage"),
     "cards.reminder": ("Ends in {n} days", "Udløber om {n} dage"),
+    "cards.reminder_today": ("Ends today", "Udløber i dag"),
+    "cards.reminder_one": ("Ends tomorrow", "Udløber i morgen"),
+    "cards.no_copies": ("No one-time copies left: ask the issuer to issue it again",
+                        "Ingen engangskopier tilbage: bed udstederen om at udstede det igen"),
+    "cards.low_copies": ("Only 1 one-time copy left: ask the issuer for new copies soon",
+                         "Kun 1 engangskopi tilbage: bed snart udstederen om nye kopier"),
     "cards.ended": ("Has ended", "Er udløbet"),
     # detail
     "detail.title": ("Document", "Dokument"),
@@ -111,6 +124,15 @@ _T: dict[str, tuple[str, str]] = {
                           "Eksporteret {when}."),
     "history.kind.issuance": ("Received", "Modtaget"),
     "history.kind.presentation": ("Shown", "Vist"),
+    # history titles: what happened, not only the kind of event (nothing was shown when it was refused)
+    "history.title.issuance.received": ("Received", "Modtaget"),
+    "history.title.issuance.refused": ("Not received (refused)", "Ikke modtaget (afvist)"),
+    "history.title.issuance.failed": ("Not received", "Ikke modtaget"),
+    "history.title.presentation.shared": ("Shared", "Delt"),
+    "history.title.presentation.shown_offline": ("Shown offline", "Vist offline"),
+    "history.title.presentation.refused": ("Refused", "Afvist"),
+    "history.title.presentation.declined": ("Declined", "Afslået"),
+    "history.title.presentation.failed": ("Not shown", "Ikke vist"),
     "history.outcome": ("Outcome", "Resultat"),
     "history.outcome.received": ("received", "modtaget"),
     "history.outcome.shared": ("shared", "delt"),
@@ -151,6 +173,42 @@ def t(key: str, lang: str = "en", **kw: object) -> str:
         return key
     text = pair[1] if lang == "da" else pair[0]
     return text.format(**kw) if kw else text
+
+
+def wait_text(seconds: float, lang: str = "en") -> str:
+    """How long to wait, in words: "45 seconds", "4 minutes" (rounded up, never "0")."""
+    import math
+
+    s = max(1, math.ceil(seconds))
+    if s < 120:
+        return t("wait.second", lang) if s == 1 else t("wait.seconds", lang, n=s)
+    m = math.ceil(s / 60)
+    return t("wait.minute", lang) if m == 1 else t("wait.minutes", lang, n=m)
+
+
+def refusal(exc: object) -> dict[str, str]:
+    """The message of a refusal in en and da, with what the exception knows on top of its reason: how long to
+    wait after wrong PINs (``PinDelay.wait_s``), attempts left and the delay that starts (``WrongPin``)."""
+    reason = exc.reason  # type: ignore[attr-defined]
+    out = {}
+    for lang in LANGS:
+        text = reason.da if lang == "da" else reason.en
+        wait_s = getattr(exc, "wait_s", None)
+        attempts_left = getattr(exc, "attempts_left", None)
+        if wait_s is not None:
+            text = t("unlock.delay", lang, wait=wait_text(wait_s, lang))
+        elif attempts_left is not None:
+            text += " " + t("unlock.attempts_left", lang, n=attempts_left) + "."
+            if getattr(exc, "delay_s", 0):
+                text += " " + t("unlock.wait", lang, wait=wait_text(exc.delay_s, lang))  # type: ignore[attr-defined]
+        out[lang] = text
+    return out
+
+
+def history_title(kind: str, outcome: str, lang: str = "en") -> str:
+    """"Shared", "Refused", "Shown offline"…: the outcome in the words of the history, not just the kind."""
+    key = f"history.title.{kind}.{outcome}"
+    return t(key, lang) if key in _T else t(f"history.kind.{kind}", lang)
 
 
 def keys() -> list[str]:

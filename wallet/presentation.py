@@ -169,9 +169,15 @@ class Consent:
 
 def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
     """Match the query to stored cards (with copies left) and split registered from over-asking paths."""
-    cards = [c for c in wallet.cards() if c.copies_left > 0]
+    stored = wallet.cards()
+    cards = [c for c in stored if c.copies_left > 0]
     matches = dcql.match(request.query, [(c.vct, c.claims) for c in cards])
     if not dcql.satisfied(request.query, matches):
+        # a card that would answer but has used all its one-time copies: say so (ask the issuer again),
+        # rather than "you have no such credential"
+        used_up = [c for c in stored if c.copies_left == 0]
+        if used_up and dcql.satisfied(request.query, dcql.match(request.query, [(c.vct, c.claims) for c in stored])):
+            raise Rejected(R.NO_COPIES, ",".join(c.id for c in used_up))
         raise Rejected(R.NO_MATCH)
     over = request.rp.over_asking_paths
     items, missing = [], []

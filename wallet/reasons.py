@@ -96,8 +96,10 @@ NO_MATCH = define(
 )
 NO_COPIES = define(
     "wallet.no_copies_left",
-    "All one-time copies of this credential are used. Ask the issuer for a new one.",
-    "Alle engangskopier af dette bevis er brugt. Bed udstederen om et nyt.",
+    "All one-time copies of this credential are used, so it cannot be shown again. Ask the issuer to issue it "
+    "again (a new offer) to get new copies.",
+    "Alle engangskopier af dette bevis er brugt, så det kan ikke vises igen. Bed udstederen om at udstede det igen "
+    "(et nyt tilbud) for at få nye kopier.",
 )
 DECLINED = define(
     "wallet.declined",

@@ -160,7 +160,18 @@ class Storage:
     def exists(self) -> bool:
         if not self.path.exists():
             return False
-        return self._meta("wrapped_dek") is not None
+        try:
+            return self._meta("wrapped_dek") is not None
+        except sqlite3.DatabaseError:  # a file that is not a wallet database: there is one, and unlock says so
+            self._drop_connection()
+            return True
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
 
     @property
     def unlocked(self) -> bool:
@@ -214,6 +225,14 @@ class Storage:
 
     def unlock(self, pin: str) -> None:
         """Open the wallet; raises WrongPin, PinDelay, Rejected(wallet.locked / wallet.tampered)."""
+        try:
+            self._unlock(pin)
+        except sqlite3.DatabaseError as exc:  # the file was overwritten or truncated outside the app
+            self._dek = None
+            self._drop_connection()
+            raise R.Rejected(R.TAMPERED, f"database unreadable: {type(exc).__name__}") from None
+
+    def _unlock(self, pin: str) -> None:
         with self._lock:
             if not self.exists():
                 raise R.Rejected(R.NOT_SET_UP)

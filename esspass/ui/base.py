@@ -79,6 +79,15 @@ class KitApp(App):
 
         return sp(value) * self.font_scale * self.type_scale
 
+    def fit_font(self, texts: str | list[str], width: float, wanted: float, bold: bool = True) -> float:
+        """``wanted`` (a font size in pixels), or as much smaller as the widest of ``texts`` needs to fit ``width``
+        on one line (bottom bars, where a larger text size must not push a label into the screen edge)."""
+        texts = [texts] if isinstance(texts, str) else [t for t in texts if t]
+        if not texts or width <= 0 or wanted <= 0:
+            return wanted
+        widest = max(_text_width(t, wanted, bold) for t in texts)
+        return wanted if widest <= width else max(1.0, wanted * width / widest)
+
     def run_task(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """``fn`` off the UI thread (network), then ``done(result)`` back on it through ``Clock``."""
         if self.sync:
@@ -90,3 +99,16 @@ class KitApp(App):
             Clock.schedule_once(lambda _dt: done(result))
 
         threading.Thread(target=work, daemon=True).start()
+
+
+_WIDTHS: dict[tuple[str, float, bool], float] = {}
+
+
+def _text_width(text: str, font_size: float, bold: bool) -> float:
+    """Width in pixels of ``text`` on one line in Kivy's default font (cached: kv rules ask on every layout)."""
+    key = (text, round(font_size, 2), bold)
+    if key not in _WIDTHS:
+        from kivy.core.text import Label as CoreLabel
+
+        _WIDTHS[key] = float(CoreLabel(font_size=font_size, bold=bold).get_extents(text)[0])
+    return _WIDTHS[key]

@@ -148,3 +148,67 @@ class TestInspectorApp(KivyTestCase):
 class _NoEvent:
     def cancel(self) -> None:
         pass
+
+
+class TestInspectorTexts(KivyTestCase):
+    def test_paper_scan_hint_and_indeterminate_reason_above_the_fold(self):
+        from kivy.core.window import Window
+
+        from credential import qr_transport
+        from trust_list.demo import build_demo_ecosystem
+        from verifier.ui import demo
+        from verifier.ui.app import InspectorApp
+        from verifier.ui.controller import InspectorController
+
+        from .helpers import NOW
+
+        Window.size = (432, 900)
+        tmp = Path(tempfile.mkdtemp(prefix="esspass-inspector-texts-"))
+        home = tmp / "home"
+        eco = build_demo_ecosystem(home / "ecosystem", NOW)
+        cred = demo.issue(eco, "pda1", now=NOW, idx=5)
+        stale = tmp / "stale.json"
+        demo.bundle(eco, now=NOW - 3 * 86400, out=stale)
+        ctl = InspectorController(home, bundle=stale, state=tmp / "state", clock=lambda: NOW)
+        app = InspectorApp(ctl, sync=True)
+        app._run_prepare()
+        self.advance_frames(3)
+        try:
+            scan = app.screen("scan")
+            app.start("a1-inspection")
+            app.show("scan")
+            assert "holder's phone" in scan.ids.hint.text
+            assert (ctl.scan_texts()[1], ctl.scan_texts()[0]) == (scan.ids.hint.text, "Scan the answer")
+
+            # paper mode: its own hint, in both languages
+            app.start_paper()
+            assert app.current == "scan"
+            assert "paper copy" in scan.ids.hint.text and "phone" not in scan.ids.hint.text
+            assert ctl.scan_texts() == ("Scan the paper copy", scan.ids.hint.text)
+            app.set_language("da")
+            assert "papirkopi" in scan.ids.hint.text and "telefon" not in scan.ids.hint.text
+            app.set_language("en")
+
+            # INDETERMINATE (status list three days old): why, and the age of the data, first on the screen
+            app.start("a1-inspection")
+            vp1 = demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection")
+            app.show("scan")
+            scan.load_image(qr_transport.render_qr_image(vp1))
+            self.advance_frames(3)
+            dec = app.screen("decision")
+            assert dec.result == "INDETERMINATE"
+            first = dec.ids.body.children[-1]  # a BoxLayout lists its children last-added first
+            texts = [getattr(w, "text", "") for w in first.walk()]
+            assert any("could not be fully checked" in t for t in texts), texts
+            assert any("Age of the data used" in t and "3 days" in t for t in texts), texts
+            assert any("status list" in t.lower() for t in texts), texts
+            assert ctl.view().why and all(m in " ".join(texts) for m in ctl.view().why)
+            scroller = dec.ids.body.parent
+            top_of_view = scroller.to_window(scroller.x, scroller.top)[1]
+            bottom_of_view = scroller.to_window(scroller.x, scroller.y)[1]
+            assert bottom_of_view <= first.to_window(first.x, first.y)[1] <= top_of_view  # above the fold
+            app.set_language("da")
+            texts = [getattr(w, "text", "") for w in dec.ids.body.children[-1].walk()]
+            assert any("Alder på de anvendte data" in t and "3 dage" in t for t in texts), texts
+        finally:
+            Window.remove_widget(app.root)

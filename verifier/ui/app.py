@@ -131,6 +131,16 @@ class DecisionScreen(Screen):
         if v is None:
             return
         self.result, self.colour, self.headline, self.hint = v.result, v.colour, v.headline, v.hint
+        from ..web import text as web_text
+
+        words = web_text(app.ctl.lang)
+        if v.result == "INDETERMINATE":  # above the fold: what could not be checked, and how old the data is
+            why = Panel(bg=rgba(WARN_BG), edge=rgba(WARN))
+            why.add_widget(make("SubHeading", text=tr("decision.why", app.ctl.lang), color=rgba(WARN_INK)))
+            for message in v.why:
+                why.add_widget(make("Body", text=f"•  {message}", color=rgba(WARN_INK)))
+            why.add_widget(make("Body", text=f"[b]{words['data_age']}:[/b] {v.data_age}", color=rgba(WARN_INK)))
+            box.add_widget(why)
         remind = Panel(bg=rgba(DANGER_BG if v.paper else WARN_BG), edge=rgba(DANGER if v.paper else WARN))
         remind.add_widget(make("Body", text=f"[b]{v.reminder}[/b]", color=rgba(DANGER_INK if v.paper else WARN_INK),
                                font_size=app.sp(18)))
@@ -144,9 +154,6 @@ class DecisionScreen(Screen):
             if v.document:
                 who.add_widget(make("Muted", text=tr("decision.document", app.ctl.lang) + ": " + v.document))
             box.add_widget(who)
-        from ..web import text as web_text
-
-        words = web_text(app.ctl.lang)
         checks = Panel()
         checks.add_widget(make("SubHeading", text=words["checks"]))
         for c in v.checks:
@@ -163,7 +170,8 @@ class DecisionScreen(Screen):
             box.add_widget(checks)
             if v.claims:
                 box.add_widget(claims)
-        box.add_widget(make("Muted", text=f"{words['data_age']}: {v.data_age}"))
+        if v.result != "INDETERMINATE":  # said at the top there
+            box.add_widget(make("Muted", text=f"{words['data_age']}: {v.data_age}"))
 
 
 class LogScreen(Screen):

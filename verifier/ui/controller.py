@@ -52,6 +52,8 @@ TEXT: dict[str, dict[str, str]] = {
         "scan.title": "Scan the answer",
         "scan.paper_title": "Scan the paper copy",
         "scan.hint": "Point the camera at the QR code on the holder's phone, or open a picture of it.",
+        "scan.paper_hint": "Point the camera at the QR code on the paper copy the holder gives you, or open a "
+                           "picture of it.",
         "scan.open_image": "Open image file",
         "decision.new": "New check",
         "decision.reminder": "Compare the name and date of birth with the holder's identity document.",
@@ -59,6 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "decision.holder": "Holder",
         "decision.born": "born",
         "decision.data_age": "Age of the data used",
+        "decision.why": "Why it could not be fully checked",
         "decision.trust_list": "trusted list fetched {age} ago",
         "decision.status_list": "status list issued {age} ago",
         "decision.status_none": "status list: none usable",
@@ -95,6 +98,8 @@ TEXT: dict[str, dict[str, str]] = {
         "scan.title": "Scan svaret",
         "scan.paper_title": "Scan papirkopien",
         "scan.hint": "Ret kameraet mod QR-koden på indehaverens telefon, eller åbn et billede af den.",
+        "scan.paper_hint": "Ret kameraet mod QR-koden på den papirkopi, indehaveren giver dig, eller åbn et billede "
+                           "af den.",
         "scan.open_image": "Åbn billedfil",
         "decision.new": "Ny kontrol",
         "decision.reminder": "Sammenlign navn og fødselsdato med indehaverens identitetsdokument.",
@@ -102,6 +107,7 @@ TEXT: dict[str, dict[str, str]] = {
         "decision.holder": "Indehaver",
         "decision.born": "født",
         "decision.data_age": "Alder på de anvendte data",
+        "decision.why": "Hvorfor det ikke kunne kontrolleres fuldt ud",
         "decision.trust_list": "tillidsliste hentet for {age} siden",
         "decision.status_list": "statusliste udstedt for {age} siden",
         "decision.status_none": "statusliste: ingen brugbar",
@@ -165,6 +171,7 @@ class DecisionView:
     claims: list[tuple[str, str]] = field(default_factory=list)
     checks: list[CheckRow] = field(default_factory=list)
     data_age: str = ""
+    why: list[str] = field(default_factory=list)  # INDETERMINATE: the messages of the checks that could not be done
 
 
 def _label(ctype: Any, path: tuple, lang: str) -> str:
@@ -248,6 +255,8 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
         checks=[CheckRow(c["code"], c["result"], words[c["result"]], c["message"].get(lang) or c["message"]["en"])
                 for c in sorted(d["checks"], key=lambda c: {"fail": 0, "unknown": 1, "pass": 2}[c["result"]])],
         data_age="; ".join(parts) or "-",
+        why=[c["message"].get(lang) or c["message"]["en"] for c in d["checks"] if c["result"] == "unknown"]
+        if result == "INDETERMINATE" else [],
     )
 
 
@@ -365,6 +374,12 @@ class InspectorController:
         self.session = None
         self.paper_mode = True
         self.decision = None
+
+    def scan_texts(self) -> tuple[str, str]:
+        """(title, hint) of the scan screen: the holder's phone, or the paper copy in paper mode."""
+        if self.paper_mode:
+            return self.t("scan.paper_title"), self.t("scan.paper_hint")
+        return self.t("scan.title"), self.t("scan.hint")
 
     def request_png(self, scale: int = 8) -> bytes:
         assert self.session is not None

@@ -21,7 +21,7 @@ from credential.sd_jwt import format_path
 
 from .. import reasons as R
 from ..core import Card, Wallet
-from ..i18n import t
+from ..i18n import history_title, refusal, t, wait_text
 from ..storage import KdfParams, PinDelay, WrongPin
 
 DEFAULT_COLOURS = ("#1D3F8C", "#FFFFFF")
@@ -176,15 +176,18 @@ class WalletController:
         return None
 
     def unlock(self, pin: str) -> Message | None:
+        """None on success, else a message for the unlock screen: after wrong PINs it says how many attempts are
+        left and how long to wait (seconds or minutes)."""
         try:
             self.wallet.unlock(pin)
         except WrongPin as exc:
             text = self.t("unlock.attempts_left", n=exc.attempts_left)
             if exc.delay_s:
-                text += " - " + self.t("unlock.wait", s=int(exc.delay_s))
+                text += ". " + self.t("unlock.wait", wait=wait_text(exc.delay_s, self.lang))
             return Message(False, exc.reason.da if self.lang == "da" else exc.reason.en, text, exc.code)
         except PinDelay as exc:
-            return Message(False, self.reason(exc).text, self.t("unlock.wait", s=int(exc.wait_s) + 1), exc.code)
+            attempts = self.wallet.storage.attempts_state()["attempts_left"]
+            return Message(False, refusal(exc)[self.lang], self.t("unlock.attempts_left", n=attempts), exc.code)
         except Rejected as exc:
             return self.reason(exc)
         s = self.wallet.settings()
@@ -195,22 +198,35 @@ class WalletController:
         self.wallet.lock()
 
     # ------------------------------------------------------------ cards
+    def copies_text(self, n: int) -> str:
+        return self.t("cards.copy_one") if n == 1 else self.t("cards.copies", n=n)
+
+    def reminder_text(self, card: Card, reminders: list[dict[str, Any]]) -> str:
+        """The card's reminder line: the nearest end date (within 30 days, or ended), then running out of
+        one-time copies ("No one-time copies left…", "Only 1 one-time copy left…")."""
+        parts = []
+        days = [r["days_left"] for r in reminders if r["card_id"] == card.id and r["days_left"] is not None]
+        if days:
+            n = min(days)
+            parts.append(self.t("cards.ended") if n < 0 else self.t("cards.reminder_today") if n == 0 else
+                         self.t("cards.reminder_one") if n == 1 else self.t("cards.reminder", n=n))
+        for r in reminders:
+            if r["card_id"] == card.id and r["layer"] == "copies":
+                parts.append(self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
+        return "   ·   ".join(parts)
+
     def cards(self) -> list[CardView]:
-        reminders = {}
-        for r in self.wallet.expiry_reminders():
-            if r["days_left"] is not None:
-                reminders[r["card_id"]] = min(reminders.get(r["card_id"], 10**6), r["days_left"])
+        reminders = self.wallet.expiry_reminders()
         out = []
         for c in self.wallet.cards():
             title, bg, fg = _type_display(c.vct, self.lang)
             subject = c.claims.get("subject") or {}
             holder = f"{subject.get('forenames', '')} {subject.get('familynames', '')}".strip()
             until = c.claims.get("ending_date") or c.claims.get("date_of_expiry")
-            days = reminders.get(c.id)
-            rem = "" if days is None else (self.t("cards.ended") if days < 0 else self.t("cards.reminder", n=days))
             out.append(CardView(c.id, title, self.t("cards.issued_by", name=c.issuer_name), holder,
                                 self.t("cards.valid_until", date=_date(until, self.lang)), bg, fg,
-                                self.t("cards.copies", n=c.copies_left), self.t(f"status.{c.status}"), c.status, rem))
+                                self.copies_text(c.copies_left), self.t(f"status.{c.status}"), c.status,
+                                self.reminder_text(c, reminders)))
         return out
 
     def card_detail(self, card_id: str) -> dict[str, Any]:
@@ -259,7 +275,7 @@ class WalletController:
                 "layers": [(n, v, self.t(f"layer.{s}") if s in ("ok", "not_yet", "ended") else "-", s)
                            for n, v, s in layers],
                 "status": self.t(f"status.{c.status}"), "status_code": c.status,
-                "copies": self.t("cards.copies", n=c.copies_left), "rows": rows}
+                "copies": self.copies_text(c.copies_left), "rows": rows}
 
     def delete_card(self, card_id: str) -> None:
         self.wallet.delete_card(card_id)
@@ -436,7 +452,7 @@ class WalletController:
             vct = e.credential.split(",")[0] if e.credential else ""
             claims = ", ".join(_label(vct, p, self.lang) for p in e.claims) if vct else ", ".join(e.claims)
             rows.append({
-                "title": f"{self.t('history.kind.' + e.kind)} · {e.party or '?'}",
+                "title": f"{history_title(e.kind, e.outcome, self.lang)} · {e.party or '?'}",
                 "when": when,
                 "outcome": self.t("history.outcome." + e.outcome),
                 "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",

@@ -1,6 +1,7 @@
 """``esspass wallet screenshots --out DIR``: every screen rendered offscreen with demo data, in English
 and Danish, into PNG files (so anyone can look at the app without a phone), including the offline
-presentation (an inspector's request QR -> consent -> the response QR full screen).
+presentation (an inspector's request QR -> consent -> the response QR full screen) and a card with no one-time
+copies left.
 
 The demo data is built at run time in a temporary directory: the demo trust ecosystem, a wallet with
 an A1 and an EHIC issued by Udbetaling Danmark, a history, and a registered relying party that asks
@@ -103,4 +104,12 @@ def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da"
             app.screen("consent").share()
             shot("15-offline-qr", lang)
             app.screen("offline_qr").done()
+            # a card whose one-time copies are all used: the reminder to ask the issuer again
+            used = issue_demo_card(eco, ctl.wallet, "pda1", now, copies=1)
+            for copy in used.copies:
+                copy.used_at = now
+            ctl.wallet.save_card(used)
+            app.show("cards")
+            shot("16-cards-no-copies-left", lang)
+            ctl.wallet.delete_card(used.id)
     return run.paths
