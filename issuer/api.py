@@ -11,18 +11,23 @@ import gc
 import hashlib
 import json
 import logging
+from http import HTTPStatus
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Security
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credential import types
 
 from . import core
+from .problems import Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors
 from .service import ClaimsInvalid, Conflict, InvalidToken, IssuerService, NotFound, OAuthError
 from .settings import Settings
 
@@ -34,7 +39,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class BodyLimit:
-    """Refuse request bodies above ``limit`` bytes (declared or streamed) with 413, before parsing."""
+    """Refuse request bodies above ``limit`` bytes (declared or streamed) with 413, before parsing.
+
+    A streamed (chunked) body is counted as the application reads it; once it passes the limit the
+    application's own response, if any, is dropped and the 413 sent instead. The 413 is
+    problem+json under ``/api/v1`` and an OAuth error elsewhere (the OpenID4VCI endpoints)."""
 
     def __init__(self, app, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -49,45 +58,57 @@ class BodyLimit:
                 except ValueError:
                     too_big = True
                 if too_big:
-                    return await _too_large(scope, receive, send)
+                    return await _too_large(scope, send, self.limit)
         seen = 0
+        exceeded = False
+        started = False
 
         async def limited():
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    exceeded = True
                     raise _TooLarge()
             return message
 
+        async def guarded_send(message):
+            nonlocal started
+            if exceeded and not started:
+                return  # whatever the application made of the cut-off body: the 413 goes out instead
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(scope, receive, send)
+            await self.app(scope, limited, guarded_send)
+        except Exception:
+            if not exceeded or started:
+                raise
+        if exceeded and not started:
+            await _too_large(scope, send, self.limit)
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def _too_large(scope, receive, send):
-    body = json.dumps({"error": "invalid_request", "error_description": "request body too large"}).encode()
+async def _too_large(scope, send, limit: int):
+    if is_api_path(scope.get("path", "")):
+        body = problem_bytes(413, "Content Too Large", f"the request body is larger than {limit} bytes",
+                             code="body_too_large")
+        ctype = b"application/problem+json"
+    else:
+        body = json.dumps({"error": "invalid_request", "error_description": "request body too large"}).encode()
+        ctype = b"application/json"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]})
+                "headers": [(b"content-type", ctype), (b"cache-control", b"no-store"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResponse:
-    """RFC 9457 problem details."""
-    body = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
 def oauth_error(code: str, description: str = "", status: int = 400, headers: dict | None = None) -> JSONResponse:
@@ -189,9 +210,30 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        errors = [{"path": ".".join(str(p) for p in e.get("loc", ())[1:]), "code": e.get("type", ""),
-                   "en": e.get("msg", ""), "da": e.get("msg", "")} for e in exc.errors()]
-        return problem(422, "Invalid request", "the request does not have the documented shape", errors=errors)
+        return problem(422, "Unprocessable Content", "the request does not have the documented shape",
+                       code="invalid_request", errors=shape_errors(list(exc.errors()), skip=1))
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return exc.response()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        """Routing errors (unknown path 404, wrong method 405, ...): problem+json under /api/v1."""
+        if not is_api_path(request.url.path):
+            return await http_exception_handler(request, exc)
+        phrase = HTTPStatus(exc.status_code).phrase
+        detail = {404: "there is no such resource in the case API",
+                  405: f"{request.method} is not allowed on this resource"}.get(exc.status_code, str(exc.detail))
+        return problem(exc.status_code, phrase, detail, headers=dict(exc.headers or {}),
+                       code={404: "not_found", 405: "method_not_allowed"}.get(exc.status_code))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if is_api_path(request.url.path):
+            return problem(500, "Internal Server Error", "the issuer could not handle the request", code="internal")
+        return PlainTextResponse("Internal Server Error", status_code=500)
 
     # ---- metadata
     @app.get("/.well-known/openid-credential-issuer", tags=["metadata"])
@@ -209,7 +251,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     @app.get("/type-metadata/{key}", tags=["metadata"])
     def _type_meta(key: str):
         if key not in core.CONFIG_OF_TYPE:
-            return problem(404, "Not found")
+            return problem(404, "Not Found", "no such credential type")
         return JSONResponse(types.get_type(key).metadata)
 
     # ---- §4.1.3 offer by reference
@@ -273,97 +315,131 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
                         media_type="application/json", headers=NO_STORE)
 
     # ---- TSL status list tokens
-    @app.get("/status/{list_id}", tags=["status"])
-    def _status(list_id: int, request: Request):
+    def status_response(list_id: int, request: Request, head: bool) -> Response:
         try:
             token, version, exp = svc.status_token(list_id)
         except NotFound:
-            return problem(404, "Unknown status list")
+            return problem(404, "Not Found", "no such status list", code="unknown_status_list")
         etag = '"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"'
         max_age = max(0, min(settings.status_list_ttl, exp - svc.now()))
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
+        if head:  # the GET's headers, with the GET body's length, and no body (RFC 9110 §9.3.2)
+            return Response(status_code=200, media_type="application/statuslist+jwt",
+                            headers={**headers, "Content-Length": str(len(token.encode()))})
         return Response(token, media_type="application/statuslist+jwt", headers=headers)  # TSL §5.1, §8.1
 
-    # ---- case-system API
-    def api_actor(authorization: str | None) -> str | None:
-        return svc.api_actor(bearer(authorization))
+    @app.get("/status/{list_id}", tags=["status"])
+    def _status(list_id: int, request: Request):
+        return status_response(list_id, request, head=False)
 
-    unauthorized = lambda: problem(401, "Unauthorized", "a valid API bearer token is required")  # noqa: E731
+    @app.head("/status/{list_id}", include_in_schema=False)
+    def _status_head(list_id: int, request: Request):
+        return status_response(list_id, request, head=True)
 
-    @app.post("/api/v1/cases", tags=["case API"], status_code=201)
-    async def _create_case(req: CaseRequest, authorization: str | None = Header(None),
-                           idempotency_key: str | None = Header(None)):
-        actor = await run_in_threadpool(api_actor, authorization)
+    # ---- case-system API: authentication (a dependency) comes before the body, which each endpoint
+    # parses itself (problems.parse_body), so every error is problem+json and none skips the token check
+    api_bearer = HTTPBearer(auto_error=False, description="the case-system API token")
+
+    def api_actor(credentials: HTTPAuthorizationCredentials | None = Security(api_bearer)) -> str:
+        if credentials is None:  # RFC 6750 §3.1: no credentials -> no error code
+            raise Problem(401, "Unauthorized", "a valid API bearer token is required", code="unauthorized",
+                          headers={"WWW-Authenticate": 'Bearer realm="esspass"'})
+        actor = svc.api_actor(credentials.credentials)
         if actor is None:
-            return unauthorized()
+            raise Problem(401, "Unauthorized", "the API bearer token is not valid", code="invalid_token",
+                          headers={"WWW-Authenticate": 'Bearer realm="esspass", error="invalid_token"'})
+        return actor
+
+    def not_found(what: str, detail: str) -> JSONResponse:
+        return problem(404, "Not Found", detail, code=f"unknown_{what}")
+
+    def conflict(exc: Conflict) -> JSONResponse:
+        return problem(409, "Conflict", str(exc), code=exc.code,
+                       errors=[{"path": "", "code": exc.code, "en": exc.en, "da": exc.da}])
+
+    async def body_of(request: Request, model: type[BaseModel]) -> Any:
+        return parse_body(await request.body(), request.headers.get("content-type"), model, settings.max_json_depth)
+
+    api = APIRouter(prefix="/api/v1", tags=["case API"])
+
+    @api.post("/cases", status_code=201, openapi_extra=openapi_body(CaseRequest))
+    async def _create_case(request: Request, actor: str = Depends(api_actor),
+                           idempotency_key: str | None = Header(None, description="same as client_request_id")):
+        req: CaseRequest = await body_of(request, CaseRequest)
+        if idempotency_key is not None and len(idempotency_key) > 100:
+            raise Problem(422, "Unprocessable Content", "the Idempotency-Key header is too long", code="invalid_request",
+                          errors=[{"path": "Idempotency-Key", "code": "request.string_too_long",
+                                   "en": "At most 100 characters.", "da": "Højst 100 tegn."}])
+        if req.client_request_id is not None and idempotency_key is not None \
+                and req.client_request_id != idempotency_key:
+            raise Problem(422, "Unprocessable Content", "client_request_id and Idempotency-Key name different keys",
+                          code="invalid_request",
+                          errors=[{"path": "client_request_id", "code": "request.idempotency_key_mismatch",
+                                   "en": "Differs from the Idempotency-Key header; send one key, or the same in both.",
+                                   "da": "Afviger fra Idempotency-Key-headeren; send én nøgle, eller den samme i "
+                                         "begge."}])
         rid = req.client_request_id or idempotency_key
         try:
             view = await run_in_threadpool(lambda: svc.create_case(req.type, req.claims, actor,
                                                                    client_request_id=rid, with_tx_code=req.tx_code))
         except ClaimsInvalid as exc:
-            return problem(422, "Invalid claims", "some fields are not valid", errors=field_errors(exc.errors))
+            return problem(422, "Unprocessable Content", "some fields are not valid", code="invalid_claims",
+                           errors=field_errors(exc.errors))
         except Conflict as exc:
-            return problem(409, "Conflict", str(exc))
+            return conflict(exc)
         return JSONResponse(view.public(), status_code=201)
 
-    @app.get("/api/v1/cases/{case_id}", tags=["case API"])
-    def _get_case(case_id: str, authorization: str | None = Header(None)):
-        if api_actor(authorization) is None:
-            return unauthorized()
+    @api.get("/cases/{case_id}")
+    def _get_case(case_id: str, actor: str = Depends(api_actor)):
         try:
             view = svc.case_view(case_id)
         except NotFound:
-            return problem(404, "Unknown case")
+            return not_found("case", "no case with this id")
         return {**view.public(), "credentials": svc.credentials_of(view.document_number)}
 
-    @app.post("/api/v1/cases/{case_id}/offer", tags=["case API"])
-    def _reoffer(case_id: str, authorization: str | None = Header(None)):
-        actor = api_actor(authorization)
-        if actor is None:
-            return unauthorized()
+    @api.post("/cases/{case_id}/offer")
+    def _reoffer(case_id: str, actor: str = Depends(api_actor)):
         try:
             return svc.reoffer(case_id, actor).public()
         except NotFound:
-            return problem(404, "Unknown case")
+            return not_found("case", "no case with this id")
 
-    @app.get("/api/v1/cases/{case_id}/paper.pdf", tags=["case API"])
-    def _paper(case_id: str, authorization: str | None = Header(None)):
-        actor = api_actor(authorization)
-        if actor is None:
-            return unauthorized()
+    @api.get("/cases/{case_id}/paper.pdf")
+    def _paper(case_id: str, actor: str = Depends(api_actor)):
         from .paper import paper_pdf
 
         try:
             pdf = paper_pdf(svc, case_id, actor)
         except NotFound:
-            return problem(404, "Unknown case")
+            return not_found("case", "no case with this id")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
-    @app.get("/api/v1/documents/{document_number}", tags=["case API"])
-    def _document(document_number: str, authorization: str | None = Header(None)):
-        if api_actor(authorization) is None:
-            return unauthorized()
+    @api.get("/documents/{document_number}")
+    def _document(document_number: str, actor: str = Depends(api_actor)):
         creds = svc.credentials_of(document_number)
         if not creds:
-            return problem(404, "Unknown document")
+            return not_found("document", "no credential was issued for this document number")
         return {"document_number": document_number, "credentials": creds}
 
-    @app.post("/api/v1/documents/{document_number}/{action}", tags=["case API"])
-    def _set_status(document_number: str, action: str, req: StatusRequest,
-                    authorization: str | None = Header(None)):
-        actor = api_actor(authorization)
-        if actor is None:
-            return unauthorized()
+    @api.post("/documents/{document_number}/{action}", openapi_extra=openapi_body(StatusRequest))
+    async def _set_status(document_number: str, action: str, request: Request, actor: str = Depends(api_actor)):
         if action not in ("revoke", "suspend", "reinstate"):
-            return problem(404, "Unknown action")
+            return not_found("action", "the action must be revoke, suspend or reinstate")
+        req: StatusRequest = await body_of(request, StatusRequest)
         try:
-            return svc.set_status(document_number, action, reason=req.reason, actor=actor)
+            return await run_in_threadpool(svc.set_status, document_number, action, reason=req.reason, actor=actor)
         except NotFound:
-            return problem(404, "Unknown document", "no credential was issued for this document number")
+            return not_found("document", "no credential was issued for this document number")
         except Conflict as exc:
-            return problem(409, "Conflict", str(exc))
+            return conflict(exc)
+        except ValueError:  # a reason of blanks only
+            return problem(422, "Unprocessable Content", "a reason is required", code="invalid_request",
+                           errors=[{"path": "reason", "code": "request.blank", "en": "A reason is required.",
+                                    "da": "En begrundelse skal angives."}])
+
+    app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)
     def _health():

@@ -2,6 +2,8 @@
 
 Sessions are HMAC-signed cookies (key under ESSPASS_HOME, mode 0600) so any worker can check them;
 every POST carries a CSRF token derived from the session (synchroniser token, HMAC of the session id).
+The login form, which has no session yet, carries one derived from a random pre-login cookie
+(login CSRF). Failed logins are throttled per user name and per client address (:class:`LoginThrottle`).
 Passwords are hashed with scrypt (issuer.core). Roles: officer (cases, offers, paper copies,
 suspend/reinstate) and admin (also revoke and the audit log).
 """
@@ -11,8 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import secrets
+import threading
 import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +35,9 @@ from credential.types import claim_label
 from .service import ClaimsInvalid, Conflict, IssuerService, NotFound
 
 COOKIE = "esspass_issuer_session"
+LOGIN_COOKIE = "esspass_issuer_login"  # random pre-login value the login form's CSRF token is bound to
 SESSION_TTL = 8 * 3600
+LOGIN_FORM_TTL = 3600
 
 # The case form: (dotted path, input kind). Labels come from the type metadata (claim_label).
 COMMON_FIELDS = [
@@ -61,7 +69,8 @@ TEXT = {
            "reason": "Reason", "status": "Status", "audit": "Audit log", "credentials": "Issued credentials",
            "document": "Document", "type": "Type", "created": "Created", "by": "By", "none": "None yet.",
            "new_offer": "New offer", "expires": "Offer expires", "demo": "Fill with demo data",
-           "csrf": "The form expired. Please try again.", "forbidden": "Your role does not allow this."},
+           "csrf": "The form expired. Please try again.", "forbidden": "Your role does not allow this.",
+           "throttled": "Too many failed log-ins. Try again in {minutes} min."},
     "da": {"title": "ESSPASS udsteder – backoffice", "login": "Log ind", "logout": "Log ud", "username": "Brugernavn",
            "password": "Adgangskode", "bad_login": "Forkert brugernavn eller adgangskode.", "cases": "Sager",
            "new_a1": "Nyt A1", "new_ehic": "Nyt EHIC", "search": "Søg dokumentnummer", "create": "Opret sag",
@@ -71,7 +80,8 @@ TEXT = {
            "reason": "Begrundelse", "status": "Status", "audit": "Revisionslog", "credentials": "Udstedte legitimationer",
            "document": "Dokument", "type": "Type", "created": "Oprettet", "by": "Af", "none": "Ingen endnu.",
            "new_offer": "Nyt tilbud", "expires": "Tilbuddet udløber", "demo": "Udfyld med demodata",
-           "csrf": "Formularen er udløbet. Prøv igen.", "forbidden": "Din rolle tillader ikke dette."},
+           "csrf": "Formularen er udløbet. Prøv igen.", "forbidden": "Din rolle tillader ikke dette.",
+           "throttled": "For mange mislykkede log-ind. Prøv igen om {minutes} min."},
 }
 
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
@@ -161,10 +171,89 @@ class Sessions:
     def csrf(self, session: dict[str, Any]) -> str:
         return self._mac("csrf:" + session["s"])
 
+    def login_csrf(self, login_cookie: str) -> str:
+        return self._mac("login-csrf:" + login_cookie)
+
+
+class LoginThrottle:
+    """Failed back-office logins within a sliding ``window`` (seconds), per user name and per client
+    address. Once ``max_failures`` for the user name (or ``max_failures_per_ip`` for the address) lie in
+    the window, logins are refused, whatever the password, until the oldest of them leaves it.
+
+    :meth:`attempt` counts a login as failed before its password is checked (so parallel guesses
+    cannot slip past the limit while the slow password hash runs); :meth:`succeeded` takes the
+    address's count back and clears the user name's failures. In memory, per process (with
+    ``serve --workers N`` each worker counts for itself); ``clock`` is injected."""
+
+    MAX_KEYS = 50_000  # bounded memory under a spray of user names
+
+    def __init__(self, clock: Callable[[], float], *, max_failures: int, max_failures_per_ip: int,
+                 window: int) -> None:
+        self.clock, self.window = clock, window
+        self.limits = {"user": max(1, max_failures), "ip": max(1, max_failures_per_ip)}
+        self._fails: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(username: str, ip: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("user", username.strip().lower()[:100]), ("ip", ip)
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        q = self._fails.get(key)
+        if q is None:
+            return deque()
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        if not q:
+            del self._fails[key]
+        return q
+
+    def _wait(self, username: str, ip: str, now: float) -> int:
+        wait = 0.0
+        for key in self._keys(username, ip):
+            q = self._recent(key, now)
+            limit = self.limits[key[0]]
+            if len(q) >= limit:
+                wait = max(wait, q[-limit] + self.window - now)
+        return math.ceil(wait) if wait > 0 else 0
+
+    def retry_after(self, username: str, ip: str) -> int:
+        """Seconds until a login for ``username`` from ``ip`` may be tried again; 0: now."""
+        with self._lock:
+            return self._wait(username, ip, self.clock())
+
+    def attempt(self, username: str, ip: str) -> tuple[int, float]:
+        """(seconds to wait, 0) when locked; else (0, ticket): the attempt is counted as failed until
+        :meth:`succeeded` is called with the ticket."""
+        with self._lock:
+            now = self.clock()
+            wait = self._wait(username, ip, now)
+            if wait:
+                return wait, 0.0
+            for key in self._keys(username, ip):
+                q = self._fails.setdefault(key, deque(maxlen=max(self.limits.values())))
+                q.append(now)
+                self._fails.move_to_end(key)
+            while len(self._fails) > self.MAX_KEYS:
+                self._fails.popitem(last=False)
+            return 0, now
+
+    def succeeded(self, username: str, ip: str, ticket: float) -> None:
+        with self._lock:
+            user_key, ip_key = self._keys(username, ip)
+            self._fails.pop(user_key, None)
+            q = self._fails.get(ip_key)
+            if q is not None and ticket in q:
+                q.remove(ticket)
+
 
 def router(svc: IssuerService) -> APIRouter:
     r = APIRouter(prefix="/backoffice", include_in_schema=False)
     sessions = Sessions(svc.settings.issuer_dir / "session_key")
+    throttle = LoginThrottle(svc.clock, max_failures=svc.settings.login_max_failures,
+                             max_failures_per_ip=svc.settings.login_max_failures_per_ip,
+                             window=svc.settings.login_failure_window)
+    secure = svc.url.startswith("https://")
 
     def lang_of(request: Request) -> str:
         lang = request.query_params.get("lang") or request.cookies.get("esspass_lang") or "en"
@@ -198,18 +287,40 @@ def router(svc: IssuerService) -> APIRouter:
             return None, form, render(request, "message.html", 403, message=TEXT[lang_of(request)]["csrf"])
         return session, form, None
 
+    def login_page(request: Request, status: int = 200, headers: dict[str, str] | None = None,
+                   **ctx: Any) -> HTMLResponse:
+        """The login form with a fresh pre-login cookie and the CSRF token bound to it."""
+        value = secrets.token_urlsafe(18)
+        resp = render(request, "login.html", status, login_csrf=sessions.login_csrf(value), **ctx)
+        resp.set_cookie(LOGIN_COOKIE, value, httponly=True, samesite="strict", max_age=LOGIN_FORM_TTL,
+                        path="/backoffice", secure=secure)
+        for k, v in (headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
     @r.get("/login")
-    def login_page(request: Request):
-        return render(request, "login.html")
+    def login_form(request: Request):
+        return login_page(request)
 
     @r.post("/login")
-    def login(request: Request, username: str = Form(...), password: str = Form(...)):
-        user = svc.check_login(username, password)
+    def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form("")):
+        t = TEXT[lang_of(request)]
+        cookie = request.cookies.get(LOGIN_COOKIE, "")
+        if not cookie or not hmac.compare_digest(csrf, sessions.login_csrf(cookie)):
+            return login_page(request, 403, message=t["csrf"])
+        ip = request.client.host if request.client else "-"
+        wait, ticket = throttle.attempt(username, ip)
+        if wait:  # locked: the password is not even checked
+            return login_page(request, 429, {"Retry-After": str(wait)},
+                              message=t["throttled"].format(minutes=max(1, math.ceil(wait / 60))))
+        user = svc.check_login(username, password) if username and password and len(username) <= 100 else None
         if user is None:
-            return render(request, "login.html", 401, error=True)
+            return login_page(request, 401, error=True)
+        throttle.succeeded(username, ip, ticket)
         resp = RedirectResponse("/backoffice/", status_code=303)
         resp.set_cookie(COOKIE, sessions.issue(user.username, user.role), httponly=True, samesite="strict",
-                        max_age=SESSION_TTL, secure=svc.url.startswith("https://"))
+                        max_age=SESSION_TTL, secure=secure)
+        resp.delete_cookie(LOGIN_COOKIE, path="/backoffice")
         return resp
 
     @r.post("/logout")
@@ -253,8 +364,7 @@ def router(svc: IssuerService) -> APIRouter:
             return session
         if type_key not in FIELDS:
             return render(request, "message.html", 404, message="?")
-        values = types.sample_claims(type_key) if demo else {
-            "issuing_authority": {"name": svc.keys.name, "country": svc.keys.country}}
+        values = types.sample_claims(type_key) if demo else {"issuing_authority": dict(svc.keys.issuing_authority)}
         return render(request, "new_case.html", **form_context(type_key, lang_of(request), values, []))
 
     @r.post("/cases/new/{type_key}")
@@ -271,6 +381,10 @@ def router(svc: IssuerService) -> APIRouter:
         except ClaimsInvalid as exc:
             ctx = form_context(type_key, lang_of(request), claims, exc.errors)
             return render(request, "new_case.html", 422, **ctx)
+        except Conflict as exc:  # e.g. a revoked document number
+            ctx = form_context(type_key, lang_of(request), claims,
+                               [types.FieldError("", exc.code, exc.en, exc.da)])
+            return render(request, "new_case.html", 409, **ctx)
         return RedirectResponse(f"/backoffice/cases/{view.public_id}", status_code=303)
 
     @r.get("/cases/{case_id}")

@@ -1,8 +1,9 @@
 """``esspass issuer ...``: serve the issuer, create offers and change credential status.
 
-``offer`` and ``revoke|suspend|reinstate`` talk to a running issuer over its case API. The API token
-is read from ``$ESSPASS_HOME/issuer/api_token`` (a local issuer with the same home) or else from
-``ESSPASS_ISSUER_API_TOKEN``.
+``offer`` and ``revoke|suspend|reinstate`` talk to a running issuer over its case API. The API token:
+``ESSPASS_ISSUER_API_TOKEN`` when set; otherwise, only for the local issuer (no ``--url``, or ``--url``
+equal to ``ESSPASS_ISSUER_URL``), the token in ``$ESSPASS_HOME/issuer/api_token``. The local token is
+never sent to another URL: for another issuer ``ESSPASS_ISSUER_API_TOKEN`` is required (exit 2).
 """
 
 from __future__ import annotations
@@ -21,13 +22,33 @@ app = typer.Typer(help="The institution's issuer: OpenID4VCI, back office, statu
                   add_completion=False, pretty_exceptions_enable=False)
 
 
-def _token(settings: Settings) -> str:
+def _origin_and_path(url: str) -> tuple[str, str, int | None, str]:
+    """(scheme, host, port, path) with the scheme's default port filled in, for comparing URLs."""
+    import httpx
+
+    u = httpx.URL(url.strip())
+    port = u.port or {"http": 80, "https": 443}.get(u.scheme)
+    return u.scheme.lower(), u.host.lower(), port, u.path.rstrip("/")
+
+
+def _same_issuer(a: str, b: str) -> bool:
+    try:
+        return _origin_and_path(a) == _origin_and_path(b)
+    except Exception:  # noqa: BLE001 - an unparsable URL is not the local issuer
+        return False
+
+
+def _token(settings: Settings, url: str | None) -> str:
+    env = os.environ.get("ESSPASS_ISSUER_API_TOKEN", "").strip()
+    if env:
+        return env
+    if url is not None and not _same_issuer(url, settings.public_url):
+        typer.echo(f"--url {url} is not the local issuer (ESSPASS_ISSUER_URL={settings.public_url}); its local API "
+                   "token is not sent elsewhere. Set ESSPASS_ISSUER_API_TOKEN to that issuer's API token.", err=True)
+        raise typer.Exit(2)
     path = settings.issuer_dir / "api_token"
     if path.exists():
         return path.read_text("ascii").strip()
-    env = os.environ.get("ESSPASS_ISSUER_API_TOKEN")
-    if env:
-        return env.strip()
     typer.echo("no API token: start the issuer with this ESSPASS_HOME or set ESSPASS_ISSUER_API_TOKEN", err=True)
     raise typer.Exit(2)
 
@@ -38,7 +59,7 @@ def _client(url: str | None):
     settings = Settings()
     base = (url or settings.public_url).rstrip("/")
     return httpx.Client(base_url=base, timeout=30.0,
-                        headers={"Authorization": f"Bearer {_token(settings)}"})
+                        headers={"Authorization": f"Bearer {_token(settings, url)}"})
 
 
 def _fail(resp) -> None:

@@ -87,7 +87,32 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    pass
+    """409: the request contradicts the stored state. ``en``/``da``: messages for people."""
+
+    code = "conflict"
+
+    def __init__(self, en: str, da: str | None = None) -> None:
+        super().__init__(en)
+        self.en, self.da = en, da or en
+
+
+class DocumentRevoked(Conflict):
+    code = "document_revoked"
+
+    def __init__(self) -> None:
+        super().__init__("This document number is revoked; a revoked document cannot get a new case.",
+                         "Dette dokumentnummer er tilbagekaldt; et tilbagekaldt dokument kan ikke få en ny sag.")
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__("This client_request_id (Idempotency-Key) was already used for another request with a "
+                         "different body; send the same body to repeat that request, or use a new key for a new case.",
+                         "Dette client_request_id (Idempotency-Key) er allerede brugt til en anden forespørgsel med "
+                         "et andet indhold; send det samme indhold for at gentage den, eller brug en ny nøgle til "
+                         "en ny sag.")
 
 
 @dataclass(frozen=True)
@@ -133,7 +158,8 @@ class IssuerService:
         self.Session = store.session_factory(self.engine)  # read-write transactions
         self.Reader = store.read_only_sessions(self.engine)  # transactions that only read
         self.read_engine = store.read_only(self.engine)
-        self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution)
+        self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
+                                            settings.institution_id)
         self.api_token = self._ensure_api_token()
         self._ensure_admin()
         self._ensure_status_list()
@@ -217,44 +243,90 @@ class IssuerService:
 
     def create_case(self, type_key: str, claims: Any, actor: str, *, client_request_id: str | None = None,
                     with_tx_code: bool = True) -> CaseView:
+        """A case with its first offer. ``issuing_authority`` must be this issuer's institution (filled
+        in when absent); a revoked document number gets no new case (:class:`DocumentRevoked`); the same
+        ``client_request_id`` with the same request returns the same case, with another request
+        :class:`IdempotencyKeyReused`."""
         if type_key not in core.CONFIG_OF_TYPE:
             raise ClaimsInvalid([types.FieldError("type", "type", "Unknown credential type.",
                                                  "Ukendt legitimationstype.")])
+        claims = self._with_own_authority(claims)
         if client_request_id is not None:
-            existing = self._case_by_request_id(client_request_id)
+            existing = self._case_by_request_id(client_request_id, type_key, claims, with_tx_code)
             if existing is not None:
-                if existing.type_key != type_key:
-                    raise Conflict("client_request_id was used for another request")
                 return existing
         ctype = types.get_type(type_key)
-        errors = types.validate_claims(ctype, claims)
+        errors = list(types.validate_claims(ctype, claims)) + self._authority_errors(claims)
         if errors:
             raise ClaimsInvalid(errors)
         now = self.now()
         public_id = core.random_token(12)
+        document_number = claims["document_number"]
         try:
             with self.Session.begin() as s:
+                # Checked inside the write transaction; the credential endpoint checks again at issuance.
+                if s.scalar(select(exists().where(store.Credential.document_number == document_number,
+                                                  store.Credential.status == tsl.INVALID))):
+                    raise DocumentRevoked()
                 case = store.Case(public_id=public_id, type_key=type_key,
-                                  document_number=claims["document_number"],
+                                  document_number=document_number,
                                   claims_json=json.dumps(claims, ensure_ascii=False), created_at=now,
                                   created_by=actor, client_request_id=client_request_id)
                 s.add(case)
                 s.flush()
                 self._new_offer(s, case, with_tx_code)
-                self.audit(s, actor, "case.create", claims["document_number"], {"type": type_key})
+                self.audit(s, actor, "case.create", document_number, {"type": type_key})
         except IntegrityError:
             if client_request_id is not None:  # a concurrent retry of the same request won
-                existing = self._case_by_request_id(client_request_id)
+                existing = self._case_by_request_id(client_request_id, type_key, claims, with_tx_code)
                 if existing is not None:
                     return existing
             raise
-        log.info("case created type=%s document=%s", type_key, claims["document_number"])
+        log.info("case created type=%s document=%s", type_key, document_number)
         return self.case_view(public_id)
 
-    def _case_by_request_id(self, rid: str) -> CaseView | None:
+    def _with_own_authority(self, claims: Any) -> Any:
+        """``claims`` with the institution's ``issuing_authority`` (or its members) where absent."""
+        if not isinstance(claims, dict):
+            return claims
+        own = self.keys.issuing_authority
+        given = claims.get("issuing_authority")
+        if given is None or given == {}:
+            return {**claims, "issuing_authority": dict(own)}
+        if isinstance(given, dict):
+            return {**claims, "issuing_authority": {**given, **{k: v for k, v in own.items()
+                                                               if given.get(k) in (None, "")}}}
+        return claims
+
+    def _authority_errors(self, claims: Any) -> list:
+        """A field error when ``issuing_authority`` names another institution than the signing one."""
+        given = claims.get("issuing_authority") if isinstance(claims, dict) else None
+        own = self.keys.issuing_authority
+        if not isinstance(given, dict) or all(given.get(k) == v for k, v in own.items()):
+            return []
+        who = f"{own['name']} ({own['id']}, {own['country']})"
+        return [types.FieldError(
+            "issuing_authority", "claims.issuing_authority",
+            f"This issuer signs only for {who}: the issuing authority must be that institution, or be left out "
+            "to have it filled in.",
+            f"Denne udsteder underskriver kun for {who}: den udstedende institution skal være den institution, "
+            "eller udelades, så udfyldes den automatisk.")]
+
+    def _case_by_request_id(self, rid: str, type_key: str, claims: Any, with_tx_code: bool) -> CaseView | None:
+        """The case created under idempotency key ``rid`` if the request is the same one again (type,
+        claims, tx_code); :class:`IdempotencyKeyReused` if the key was used for another request."""
         with self.Reader() as s:
-            pid = s.scalar(select(store.Case.public_id).where(store.Case.client_request_id == rid))
-        return self.case_view(pid) if pid else None
+            case = s.scalar(select(store.Case).where(store.Case.client_request_id == rid))
+            if case is None:
+                return None
+            first = s.scalar(select(store.Offer.tx_code).where(store.Offer.case_id == case.id)
+                             .order_by(store.Offer.id).limit(1))
+            same = (case.type_key == type_key and (first is not None) == with_tx_code
+                    and _canonical(json.loads(case.claims_json)) == _canonical(claims))
+            public_id = case.public_id
+        if not same:
+            raise IdempotencyKeyReused()
+        return self.case_view(public_id)
 
     def _new_offer(self, s, case: store.Case, with_tx_code: bool) -> store.Offer:
         offer = store.Offer(case_id=case.id, offer_id=core.random_token(18),
@@ -555,9 +627,11 @@ class IssuerService:
                     raise NotFound(document_number)
                 current = {c.status for c in creds}
                 if tsl.INVALID in current and new != tsl.INVALID:
-                    raise Conflict("a revoked credential cannot be suspended or reinstated")
+                    raise Conflict("a revoked credential cannot be suspended or reinstated",
+                                   "en tilbagekaldt legitimation kan ikke suspenderes eller genindsættes")
                 if new == tsl.VALID and tsl.SUSPENDED not in current:
-                    raise Conflict("only a suspended credential can be reinstated")
+                    raise Conflict("only a suspended credential can be reinstated",
+                                   "kun en suspenderet legitimation kan genindsættes")
                 old = max(current)
                 by_list: dict[int, list[int]] = {}
                 for c in creds:
@@ -629,6 +703,10 @@ class IssuerService:
     def audit_entries(self, limit: int = 200) -> list[store.AuditEntry]:
         with self.Reader() as s:
             return list(s.scalars(select(store.AuditEntry).order_by(store.AuditEntry.id.desc()).limit(limit)))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _write_secret(path: Path, value: str) -> None:

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     issuer_url: str = "http://127.0.0.1:8441"
     institution: str = "DK"  # the demo institution this issuer signs for (Udbetaling Danmark)
+    # The institution's identifier in credentials' ``issuing_authority.id``; default "<country>:<SLUG>"
+    # ("DK:UDK"). Cases must name this institution (or leave it out: it is filled in).
+    institution_id: str | None = None
     # How credentials name their signing key (trust-lists.md §4): "x5t" (kid + x5t#S256 of the listed
     # signing certificate; keeps offline QR codes within budget) or "x5c" (the full chain).
     credential_key_reference: Literal["x5t", "x5c"] = "x5t"
@@ -37,6 +40,12 @@ class Settings(BaseSettings):
     status_list_ttl: int = 300  # Status List Token "ttl" (draft-ietf-oauth-status-list-20 §5.1)
     status_list_exp: int = 86_400  # Status List Token lifetime; republished before it runs out
     max_body_bytes: int = 256 * 1024
+    max_json_depth: int = 32  # case API request bodies: deeper JSON is refused before validation
+    # back-office login throttling (per process): after this many failed logins within the window a
+    # user name (or a client address) is refused until the oldest failure leaves the window
+    login_max_failures: int = 5
+    login_max_failures_per_ip: int = 20
+    login_failure_window: int = 900
 
     @property
     def issuer_dir(self) -> Path:

@@ -168,8 +168,8 @@ def make_engine(url: str) -> Engine:
     block the writer."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
                                pool_size=8, max_overflow=8)
         writer = threading.Lock()
@@ -214,6 +214,22 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite database file with mode 0600 before SQLite opens it (SQLite gives its -wal
+    and -shm files the database file's mode), and tighten an existing one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and side.stat().st_mode & 0o077:
+            os.chmod(side, 0o600)
 
 
 def session_factory(engine: Engine) -> sessionmaker:
