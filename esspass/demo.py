@@ -77,7 +77,9 @@ def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, prese
             )
         respond(wallet, consent)
         for _ in range(100):
-            state = http.get(f"{verifier_url}/openid4vp/transactions/{tx['transaction']}").json()
+            # the result is the transaction creator's alone: its secret, never the public request_uri
+            state = http.get(f"{verifier_url}/openid4vp/transactions/{tx['transaction']}",
+                             headers={"Authorization": f"Bearer {tx['result_token']}"}).json()
             if state.get("decision"):
                 return state["decision"]
             time.sleep(0.05)

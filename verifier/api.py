@@ -1,19 +1,25 @@
 """HTTP: the OpenID4VP 1.0 endpoints, a small JSON API for the CLI, and the inspector console.
 
 Routes
-  POST /openid4vp/transactions            {"preset"} -> {"request_uri": "openid4vp://...", "transaction": ID}
-  GET  /openid4vp/transactions/{ID}       {"status": pending|done|expired|error, "decision": {...}|null, ...}
+  POST /openid4vp/transactions            {"preset"} -> {"request_uri": "openid4vp://...", "transaction": ID,
+                                          "result_token": SECRET} (also a cookie scoped to the result URL)
+  GET  /openid4vp/transactions/{ID}       {"status": pending|done|expired|error, "decision": {...}|null, ...};
+                                          only with ``Authorization: Bearer <result_token>`` (or that cookie)
   GET  /openid4vp/request/{ID}            the signed Request Object (application/oauth-authz-req+jwt, RFC 9101 §5.2)
   POST /openid4vp/response                direct_post.jwt (OpenID4VP 1.0 §8.3): form ``response=<JWE>``
   GET  /                                  console: choose a preset (``?lang=da``)
   POST /console/start                     console: start a transaction, redirect to its page
-  GET  /console/t/{ID}                    console: QR while pending, then the decision
-  GET  /console/records                   console: inspection records (no personal data by default)
+  GET  /console/t/{RESULT_TOKEN}          console: QR while pending, then the decision (the path is the secret)
+  GET  /console/login?token=T             console: exchange the console access token for a cookie
+  GET  /console/records                   console: inspection records (console access token; no personal data)
+
+The transaction ID is public (it is in the QR code); results are released only to the creator (verifier.access).
+Bodies are read as bounded streams (413 beyond the limit) and bad input is a 4xx, never a 500.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -23,13 +29,40 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from credential import jose
+
+from . import access
 from . import openid4vp as vp
 from . import presets as P
-from .service import VerifierService
+from .service import RateLimited, VerifierService
 from .settings import VerifierSettings
-from .web import TEMPLATES, text
+from .web import TEMPLATES, headline_hint, text
 
-MAX_FORM_BYTES = vp.MAX_RESPONSE_CHARS + 4096
+MAX_FORM_BYTES = vp.MAX_RESPONSE_CHARS + 4096  # the response endpoint: a 1 MiB JWE and its form field
+MAX_JSON_BYTES = access.MAX_SMALL_BODY
+NO_STORE = {"Cache-Control": "no-store"}
+CONSOLE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+
+
+def _error(status: int, description: str, error: str = "invalid_request", **extra: Any) -> JSONResponse:
+    headers = dict(NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="esspass-verifier"'
+    return JSONResponse({"error": error, "error_description": description, **extra}, status_code=status,
+                        headers=headers)
+
+
+async def _body(request: Request, limit: int) -> bytes | JSONResponse:
+    try:
+        return await access.read_body(request, limit)
+    except access.BodyTooLarge as exc:
+        return _error(413, f"the request body is larger than {exc.limit} bytes")
+    except access.BadBody as exc:
+        return _error(400, str(exc))
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
 
 
 def _lang(request: Request) -> str:
@@ -86,30 +119,66 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     app.state.service = svc
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
 
-    def render(name: str, request: Request, **kw: Any) -> HTMLResponse:
+    def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
         lang = _lang(request)
         html = env.get_template(name).render(lang=lang, t=text(lang), **kw)
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(html, status_code=status_code, headers=CONSOLE_HEADERS)
+
+    def create(preset: Any, request: Request) -> tuple[vp.Transaction, str] | JSONResponse:
+        try:
+            return svc.create_transaction(preset if isinstance(preset, str) else "", access.client_key(request))
+        except KeyError:
+            return _error(400, "unknown preset", presets=list(P.NAMES))
+        except RateLimited as exc:
+            response = _error(429, "too many new checks from this client; try again shortly",
+                              error="temporarily_unavailable")
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+            return response
+        except vp.StoreFull as exc:
+            response = _error(503, str(exc), error="temporarily_unavailable")
+            response.headers["Retry-After"] = "30"
+            return response
+
+    def console_access(request: Request) -> bool:
+        return access.same(request.cookies.get(access.CONSOLE_COOKIE) or access.bearer(request), svc.console_token)
 
     # ------------------------------------------------------------ OpenID4VP and JSON API
 
     @app.post("/openid4vp/transactions")
     async def create_transaction(request: Request) -> JSONResponse:
+        raw = await _body(request, MAX_JSON_BYTES)
+        if isinstance(raw, JSONResponse):
+            return raw
         try:
-            body = json.loads(await request.body() or b"{}")
-            preset = body.get("preset") if isinstance(body, dict) else None
-            t, url = svc.create_transaction(str(preset))
-        except (ValueError, KeyError):
-            return JSONResponse({"error": "invalid_request", "error_description": "unknown preset",
-                                 "presets": list(P.NAMES)}, status_code=400)
-        return JSONResponse({"request_uri": url, "transaction": t.id})
+            body = jose.json_loads(raw) if raw.strip() else {}
+        except ValueError:
+            return _error(400, "the body is not JSON", presets=list(P.NAMES))
+        created = create(body.get("preset") if isinstance(body, dict) else None, request)
+        if isinstance(created, JSONResponse):
+            return created
+        t, url = created
+        response = JSONResponse({"request_uri": url, "transaction": t.id, "result_token": t.result_token},
+                                headers=NO_STORE)
+        # The creator's secret, also as a cookie only its own result URL receives (a client that keeps cookies,
+        # e.g. one httpx.Client or a browser, reads its result without handling the token itself).
+        response.set_cookie(access.RESULT_COOKIE, t.result_token, path=f"/openid4vp/transactions/{t.id}",
+                            max_age=max(60, t.expires_at - t.created_at + vp.RESULT_RETENTION_S),
+                            httponly=True, samesite="strict", secure=_secure(request))
+        return response
 
     @app.get("/openid4vp/transactions/{tid}")
-    def get_transaction(tid: str) -> JSONResponse:
+    def get_transaction(tid: str, request: Request) -> JSONResponse:
+        if svc.transactions.get(tid) is None:
+            return _error(404, "no such transaction", error="not_found")
+        token = access.bearer(request) or request.cookies.get(access.RESULT_COOKIE)
+        if svc.authorised_transaction(tid, token) is None:
+            return _error(401, "the result of a check is given only to whoever started it: send "
+                               "'Authorization: Bearer <result_token>' from the creation response",
+                          error="invalid_token")
         view = svc.transaction_view(tid)
         if view is None:
-            return JSONResponse({"error": "not_found"}, status_code=404)
-        return JSONResponse(view, headers={"Cache-Control": "no-store"})
+            return _error(404, "no such transaction", error="not_found")
+        return JSONResponse(view, headers=NO_STORE)
 
     @app.get("/openid4vp/request/{tid}")
     def get_request_object(tid: str) -> Response:
@@ -121,13 +190,13 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
 
     @app.post("/openid4vp/response")
     async def post_response(request: Request) -> JSONResponse:
-        raw = await request.body()
-        if len(raw) > MAX_FORM_BYTES:
-            return JSONResponse({"error": "invalid_request", "error_description": "response too large"},
-                                status_code=413)
+        raw = await _body(request, MAX_FORM_BYTES)
+        if isinstance(raw, JSONResponse):
+            return raw
         try:
-            form = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode("utf-8"), strict_parsing=False).items()}
-        except UnicodeError:
+            form = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode("utf-8"), strict_parsing=False,
+                                                              max_num_fields=16).items()}
+        except (UnicodeError, ValueError):  # not UTF-8, or more fields than a response has
             form = {}
         try:
             svc.handle_response(form)
@@ -148,18 +217,27 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
 
     @app.post("/console/start")
     async def start(request: Request) -> Response:
-        raw = (await request.body())[:4096].decode("utf-8", "replace")
-        preset = urllib.parse.parse_qs(raw).get("preset", [""])[0]
+        raw = await _body(request, MAX_JSON_BYTES)
+        if isinstance(raw, JSONResponse):
+            return raw
         try:
-            t, _ = svc.create_transaction(preset)
-        except KeyError:
-            return RedirectResponse(f"/?lang={_lang(request)}", status_code=303)
-        return RedirectResponse(f"/console/t/{t.id}?lang={_lang(request)}", status_code=303)
+            form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"), max_num_fields=16)
+        except ValueError:
+            form = {}
+        created = create((form.get("preset") or [""])[0], request)
+        if isinstance(created, JSONResponse):
+            if created.status_code == 400:
+                return RedirectResponse(f"/?lang={_lang(request)}", status_code=303)
+            return created
+        t, _ = created
+        # the page's address is the creator's secret (a capability URL), never the public transaction ID
+        return RedirectResponse(f"/console/t/{t.result_token}?lang={_lang(request)}", status_code=303,
+                                headers=CONSOLE_HEADERS)
 
-    @app.get("/console/t/{tid}", response_class=HTMLResponse)
-    def transaction_page(tid: str, request: Request) -> HTMLResponse:
-        view = svc.transaction_view(tid)
-        t = svc.transactions.get(tid)
+    @app.get("/console/t/{token}", response_class=HTMLResponse)
+    def transaction_page(token: str, request: Request) -> HTMLResponse:
+        t = svc.transactions.by_result_token(token)
+        view = svc.transaction_view(t.id) if t is not None else None
         if view is None or t is None:
             return RedirectResponse(f"/?lang={_lang(request)}", status_code=303)  # type: ignore[return-value]
         lang = _lang(request)
@@ -179,10 +257,23 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         return render("transaction.html", request, view=view, preset_title=P.get(t.preset).title(lang),
                       qr_svg=_qr_svg(auth_url) if view["status"] == "pending" else "", auth_url=auth_url,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
+                      hint=headline_hint(decision, lang) if decision else "",
                       refresh=2 if view["status"] == "pending" else None)
+
+    @app.get("/console/login")
+    def login(request: Request) -> Response:
+        lang = _lang(request)
+        if not access.same(request.query_params.get("token"), svc.console_token):
+            return render("records.html", request, status_code=401, records=None)
+        response = RedirectResponse(f"/console/records?lang={lang}", status_code=303, headers=CONSOLE_HEADERS)
+        response.set_cookie(access.CONSOLE_COOKIE, svc.console_token, path="/", httponly=True, samesite="strict",
+                            secure=_secure(request), max_age=30 * 86400)
+        return response
 
     @app.get("/console/records", response_class=HTMLResponse)
     def records(request: Request) -> HTMLResponse:
+        if not console_access(request):
+            return render("records.html", request, status_code=401, records=None)
         return render("records.html", request, records=svc.records.list(svc.now()))
 
     return app

@@ -64,12 +64,14 @@ def _report(decision: dict[str, Any], lang: str) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from .web import text
+    from rich.markup import escape
+
+    from .web import headline_hint, text
 
     t = text(lang)
     console = Console()
     colour = {"PASSED": "green", "FAILED": "red", "INDETERMINATE": "dark_orange"}[decision["result"]]
-    head = f"[bold]{t[decision['result']]}[/bold] ({decision['result']})\n{t[decision['result'] + '_hint']}"
+    head = f"[bold]{t[decision['result']]}[/bold] ({decision['result']})\n{escape(headline_hint(decision, lang))}"
     console.print(Panel(head, style=f"bold white on {colour}"))
     info = Table(show_header=False, box=None)
     info.add_row(t["type"], str(decision.get("credential_type") or "-"))
@@ -81,22 +83,24 @@ def _report(decision: dict[str, Any], lang: str) -> None:
     validity = decision.get("validity") or {}
     if validity:
         vt = Table(title=t["validity"])
-        for col in ("", "status", "from", "until"):
+        for col in ("", t["col_status"], t["col_from"], t["col_until"]):
             vt.add_column(col)
         for layer in ("technical", "document", "coverage"):
             v = validity.get(layer) or {}
-            vt.add_row(t[layer], str(v.get("status")), str(v.get("from") or "-"), str(v.get("until") or "-"))
+            word = str(v.get("status"))
+            word = t.get("expired_s" if word == "expired" else word, word)
+            vt.add_row(t[layer], word, str(v.get("from") or "-"), str(v.get("until") or "-"))
         console.print(vt)
     if decision.get("claims"):
         ct = Table(title=t["claims"])
-        ct.add_column("claim")
-        ct.add_column("value")
+        ct.add_column(t["col_claim"])
+        ct.add_column(t["col_value"])
         for k, v in decision["claims"].items():
-            ct.add_row(k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
+            ct.add_row(escape(str(k)), escape(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v))
         console.print(ct)
     checks = Table(title=t["checks"])
-    checks.add_column("")
-    checks.add_column("code")
+    checks.add_column(t["col_result"])
+    checks.add_column(t["col_code"])
     checks.add_column("")
     style = {"pass": "green", "fail": "bold red", "unknown": "bold dark_orange"}
     for c in decision["checks"]:
@@ -212,51 +216,136 @@ def _url(url: Optional[str]) -> str:
     return (url or os.environ.get("ESSPASS_VERIFIER_URL") or DEFAULT_URL).rstrip("/")
 
 
+def _home() -> Path:
+    try:
+        from .settings import VerifierSettings
+
+        return Path(VerifierSettings().home)
+    except Exception:  # a malformed unrelated setting must not hide the home directory
+        return Path(os.environ.get("ESSPASS_HOME") or ".esspass")
+
+
+_SAFE_ID = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+RESULT_TOKEN_KEEP_S = 2 * 86400
+
+
+def _token_file(transaction: str) -> Path | None:
+    """Where `verifier request` keeps a transaction's result token for `verifier result` (mode 0600)."""
+    if not transaction or len(transaction) > 128 or not set(transaction) <= _SAFE_ID:
+        return None
+    return _home() / "verifier" / "results" / f"{transaction}.json"
+
+
+def _save_token(transaction: str, token: str, url: str) -> None:
+    path = _token_file(transaction)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        now = time.time()
+        for old in path.parent.glob("*.json"):  # forget the tokens of long-finished checks
+            try:
+                if now - old.stat().st_mtime > RESULT_TOKEN_KEEP_S:
+                    old.unlink()
+            except OSError:
+                pass
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"transaction": transaction, "result_token": token, "url": url}, fh)
+        os.replace(tmp, path)
+    except OSError as exc:
+        typer.echo(f"warning: cannot keep the result token ({exc.strerror}); use --token", err=True)
+
+
+def _load_token(transaction: str) -> str | None:
+    path = _token_file(transaction)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    token = data.get("result_token") if isinstance(data, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8442, "--port")) -> None:
-    """Run the OpenID4VP verifier service and the inspector console (embedded defaults under ESSPASS_HOME)."""
+    """Run the OpenID4VP verifier service and the inspector console (embedded defaults under ESSPASS_HOME).
+
+    Prints the console's login link: it carries the console access token (ESSPASS_HOME/verifier/console_token)
+    that opens the inspection records."""
     import uvicorn
 
     from .api import create_app
+    from .service import VerifierService
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    svc = VerifierService()
+    shown = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}"
+    typer.echo(f"verifier and inspector console on {shown}", err=True)
+    typer.echo(f"console login (inspection records): {shown}/console/login?token={svc.console_token}", err=True)
+    uvicorn.run(create_app(service=svc), host=host, port=port, log_level="warning")
 
 
 @app.command()
 def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1-coverage | ehic-care"),
             url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL).")) -> None:
-    """Start a presentation request; prints {"request_uri": "openid4vp://...", "transaction": ID}."""
+    """Start a presentation request; prints {"request_uri": "openid4vp://...", "transaction": ID, "result_token": T}.
+
+    Only the holder of the result token may read the result; it is also kept (mode 0600) in
+    ESSPASS_HOME/verifier/results/ID.json, where `esspass verifier result ID` finds it."""
     import httpx
 
     from . import presets as P
 
     if preset not in P.NAMES:
         _usage(f"--preset must be one of {', '.join(P.NAMES)}")
+    base = _url(url)
     try:
-        r = httpx.post(f"{_url(url)}/openid4vp/transactions", json={"preset": preset}, timeout=10)
+        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, timeout=10)
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code != 200:
         _usage(f"verifier refused: {r.text[:200]}")
     body = r.json()
-    typer.echo(json.dumps({"request_uri": body["request_uri"], "transaction": body["transaction"]}))
+    out = {"request_uri": body["request_uri"], "transaction": body["transaction"]}
+    token = body.get("result_token")
+    if isinstance(token, str) and token:
+        out["result_token"] = token
+        _save_token(body["transaction"], token, base)
+    typer.echo(json.dumps(out))
 
 
 @app.command()
 def result(transaction: str = typer.Argument(..., help="Transaction ID from `esspass verifier request`."),
            url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL)."),
            json_: bool = typer.Option(False, "--json", help="Print the decision as one JSON object."),
-           lang: str = typer.Option("en", "--lang")) -> None:
+           lang: str = typer.Option("en", "--lang"),
+           token: Optional[str] = typer.Option(None, "--token", envvar="ESSPASS_VERIFIER_RESULT_TOKEN",
+                                               help="The result_token `verifier request` printed (default: the one "
+                                                    "it kept under ESSPASS_HOME/verifier/results).")) -> None:
     """The decision of a transaction (exit 0/1/3 as `esspass verify`; 4 while no response has arrived)."""
     import httpx
 
+    if lang not in ("en", "da"):
+        _usage("--lang must be en or da")
+    token = token or _load_token(transaction)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", timeout=10)
+        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", headers=headers, timeout=10)
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code == 404:
         _usage("no such transaction")
-    view = r.json()
+    if r.status_code == 401:
+        _usage("not allowed to read this result: give --token with the result_token `verifier request` printed")
+    if r.status_code != 200:
+        _usage(f"verifier refused: {r.text[:200]}")
+    try:
+        view = r.json()
+    except ValueError:
+        _usage("the verifier's answer is not JSON")
     if view["status"] == "done":
         _emit(view["decision"], json_, lang)
     out = {"status": view["status"], "error": view.get("error")}
@@ -269,7 +358,11 @@ def result(transaction: str = typer.Argument(..., help="Transaction ID from `ess
 def sync(out: Path = typer.Option(..., "--out", help="Bundle: a directory, or a file ending in .json."),
          status_uri: list[str] = typer.Option([], "--status-uri", help="Also fetch this Status List Token URI.")
          ) -> None:
-    """Save the current trust lists and Status List Tokens for offline inspection."""
+    """Save the current trust lists and Status List Tokens for offline inspection.
+
+    Status List Tokens: every --status-uri, ESSPASS_VERIFIER_STATUS_URIS, every status list URI the verifier has
+    seen in the credentials it verified (ESSPASS_HOME/verifier/status-uris.json), and on embedded defaults the
+    local demo issuer's list ({ESSPASS_ISSUER_URL or http://127.0.0.1:8441}/status/1) if it answers."""
     from trust_list.model import LIST_TYPES
 
     from .service import VerifierService
@@ -281,9 +374,11 @@ def sync(out: Path = typer.Option(..., "--out", help="Bundle: a directory, or a 
     now = svc.now()
     svc.refresh_trust(now, force=True)
     lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now) for t in LIST_TYPES if t in svc.trust.lists}
-    for uri in status_uri:
-        svc.status(uri, now)
+    wanted, optional = svc.status_uris_to_sync(status_uri, now)
+    unreachable = [uri for uri in wanted if svc.status(uri, now) is None and uri not in optional]
     statuses = svc.status.entries()
     path = Bundle(now, lists, statuses).save(out)
+    svc.status.close()
     typer.echo(json.dumps({"bundle": str(path), "trust_lists": len(lists), "status_lists": len(statuses),
+                           "status_uris_unreachable": unreachable,
                            "created_at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat()}))

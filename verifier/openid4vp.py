@@ -83,6 +83,9 @@ class Transaction:
     decision: Decision | None = None
     answered_at: int | None = None
     error: str | None = None  # a wallet's error response (§8.5), e.g. access_denied
+    # the creator's secret for reading the result (verifier.access): never in the request_uri, the QR or the
+    # request object; 256 bits
+    result_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
     @property
     def done(self) -> bool:
@@ -93,32 +96,67 @@ def _random(n: int = 24) -> str:
     return secrets.token_urlsafe(n)  # §5.2: only ASCII URL-safe characters
 
 
+class StoreFull(Exception):
+    """Every slot holds a transaction that has not expired: refuse the new one (HTTP 503), evict nothing."""
+
+
+RESULT_RETENTION_S = 3600  # how long an answered or expired transaction's result stays readable by its creator
+
+
 class TransactionStore:
-    """Bounded, thread-safe, in memory (the verifier is stateless across processes by design)."""
+    """Bounded, thread-safe, in memory (the verifier is stateless across processes by design).
+
+    An unexpired transaction is never evicted to make room (a flood of new requests must not cancel the checks
+    in progress): expired ones are dropped ``RESULT_RETENTION_S`` after expiry, or earlier, oldest first, when
+    the store is full; if it is full of unexpired ones, :meth:`add` raises :class:`StoreFull`."""
 
     def __init__(self, max_items: int = 10_000) -> None:
         self.max_items = max_items
         self._items: OrderedDict[str, Transaction] = OrderedDict()
         self._by_kid: dict[str, str] = {}
+        self._by_token: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def add(self, t: Transaction, now: int) -> None:
         with self._lock:
-            for tid in [k for k, v in self._items.items() if v.expires_at + 3600 < now]:
+            for tid in [k for k, v in self._items.items() if v.expires_at + RESULT_RETENTION_S < now]:
                 self._drop(tid)
-            while len(self._items) >= self.max_items:
-                self._drop(next(iter(self._items)))
+            if len(self._items) >= self.max_items:
+                expired = sorted((v.expires_at, k) for k, v in self._items.items() if v.expires_at <= now)
+                for _, tid in expired[: len(self._items) - self.max_items + 1]:
+                    self._drop(tid)
+            if len(self._items) >= self.max_items:
+                raise StoreFull("too many checks are in progress; try again shortly")
             self._items[t.id] = t
             self._by_kid[t.kid] = t.id
+            self._by_token[t.result_token] = t.id
 
     def _drop(self, tid: str) -> None:
         t = self._items.pop(tid, None)
         if t is not None:
             self._by_kid.pop(t.kid, None)
+            self._by_token.pop(t.result_token, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
     def get(self, tid: str) -> Transaction | None:
         with self._lock:
             return self._items.get(tid)
+
+    def by_result_token(self, token: str) -> Transaction | None:
+        """The transaction whose creator holds ``token`` (the console page's capability URL)."""
+        if not isinstance(token, str) or not token:
+            return None
+        with self._lock:
+            tid = self._by_token.get(token)  # found by the secret itself; then compared in constant time
+            t = self._items.get(tid) if tid else None
+        return t if t is not None and secrets.compare_digest(t.result_token, token) else None
+
+    def find_by_state(self, state: str) -> Transaction | None:
+        with self._lock:
+            return next((x for x in self._items.values() if x.state == state), None)
 
     def by_kid(self, kid: str) -> Transaction | None:
         with self._lock:
@@ -196,7 +234,7 @@ def decrypt_response(store: TransactionStore, response: str) -> tuple[Transactio
     try:
         token = jw_jwe.JWE(algs=["ECDH-ES", *ENC_VALUES])
         token.deserialize(response, key=t.enc_key)
-        payload = json.loads(token.payload)
+        payload = jose.json_loads(token.payload)  # strict and depth-bounded: deep nesting is a ValueError
     except (JWException, ValueError, TypeError):
         raise ResponseError("invalid_request", "the response cannot be decrypted with this request's key") from None
     if not isinstance(payload, dict):
@@ -209,8 +247,8 @@ def presentation_of(t: Transaction, payload: dict[str, Any]) -> str:
     vp_token = payload.get("vp_token")
     if isinstance(vp_token, str):  # tolerate a JSON-encoded object
         try:
-            vp_token = json.loads(vp_token)
-        except ValueError:
+            vp_token = jose.json_loads(vp_token.encode("utf-8"))
+        except (ValueError, UnicodeError):
             raise ResponseError("invalid_request", "vp_token is not a JSON object") from None
     if not isinstance(vp_token, dict) or not vp_token:
         raise ResponseError("invalid_request", "vp_token is missing or not a JSON object (OpenID4VP 1.0 §8.1)")

@@ -11,8 +11,10 @@ never reported as "revoked".
 Order of checks (each section cited where it comes from):
 1. SD-JWT VC core: RFC 9901 §7.1 (issuer-signed JWT, disclosures), SD-JWT VC draft-18 §3.2 (``typ``, ``vct``,
    ``cnf``, ``status``); the issuer key is resolved through the trust list, trust-lists.md §4, at T = ``iat``.
-2. Key binding, RFC 9901 §7.3: required by policy (ctx), not by presence. Without it (a paper copy) the
-   holder must be identified by an identity document, and the report says so.
+2. Key binding, RFC 9901 §7.3: required by policy (ctx), not by presence. A presentation without a KB-JWT is
+   a paper copy only when the credential is bound to no device key (no ``cnf``); then the holder must be
+   identified by an identity document, and the report says so (``kb.not_bound``). A credential with ``cnf``
+   and no KB-JWT fails with ``kb.missing`` even when the policy does not require key binding.
 3. Request: the preset's ``vct`` and every claim it needs disclosed (OpenID4VP 1.0 §6.4, §8.6 "VP Token
    Validation" step 2.2); nonce and audience are the KB-JWT's (OpenID4VP 1.0 §14.1, replay).
 4. Status, draft-ietf-oauth-status-list-20 §8.3: token signed by a PubEAA/Revocation service of the same
@@ -230,7 +232,12 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
     report.add(V.OK_VC, "pass")
     if verified.kb_payload is not None:
         report.add(V.OK_KB if kb_required else V.OK_KB_PRESENT_UNCHECKED, "pass")
-    else:  # RFC 9901 §7.3: not required by this policy and not present (e.g. a paper copy)
+    elif "cnf" in payload:
+        # SD-JWT VC draft-18 §3.2.2.2 / RFC 9901 §7.3: the issuer bound this credential to a holder key. Without the
+        # holder's proof it is a copy of a wallet's credential, not a paper copy: stripping the KB-JWT must never
+        # turn a device-bound credential into something weaker that passes (the offline inspector refuses it too).
+        report.add(V.KB_MISSING_BOUND, "fail", message=V.KB_MISSING_BOUND_WORDS)
+    else:  # RFC 9901 §7.3: not required by this policy and not present, and bound to no device (a paper copy)
         report.add(V.KB_NOT_BOUND, "pass")
 
     # ---- the request (OpenID4VP 1.0 §8.6 step 2.2)

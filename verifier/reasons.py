@@ -9,6 +9,7 @@ report lists every check made and says in plain words what was checked (ARCHITEC
 from __future__ import annotations
 
 from credential.reasons import Reason, define
+from credential.sd_jwt import R_KB_MISSING as KB_MISSING_BOUND  # noqa: F401 - re-exported for the policy
 
 # ---------------------------------------------------------------- checks that passed (result "pass")
 
@@ -44,6 +45,14 @@ KB_NOT_BOUND = define(
     "Legitimationen blev vist uden bevis fra indehaverens enhed (f.eks. en papirkopi). "
     "Kontrollér indehaverens identitetsdokument mod det viste navn og fødselsdato.",
 )
+# kb.missing is the credential core's code (credential.sd_jwt.R_KB_MISSING); when the policy did not ask for key
+# binding but the credential is bound to a device key (``cnf``), the check says that in its own words.
+KB_MISSING_BOUND_WORDS = {
+    "en": "This credential is bound to the holder's device, but the proof from that device (key binding) is "
+          "missing, so it cannot be accepted as a paper copy. Ask the holder to present it from their wallet.",
+    "da": "Legitimationen er bundet til indehaverens enhed, men beviset fra den enhed (nøglebinding) mangler, "
+          "så den kan ikke godtages som en papirkopi. Bed indehaveren fremvise den fra sin tegnebog.",
+}
 OK_STATUS = define(
     "status.valid",
     "The issuer's status list says the credential has not been withdrawn or suspended.",

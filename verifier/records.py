@@ -4,12 +4,13 @@ By default a record keeps only the decision, the preset, the time, the issuer's 
 personal data (GDPR art. 5(1)(c) data minimisation). What is kept is configured with ``ESSPASS_VERIFIER_RECORDS``
 (a comma-separated subset of :data:`verifier.settings.RECORD_FIELDS`; ``none`` keeps nothing) and records older
 than ``ESSPASS_VERIFIER_RECORD_RETENTION_DAYS`` are deleted whenever a record is written or read.
-Storage: one SQLite file under ``ESSPASS_HOME/verifier``.
+Storage: one SQLite file under ``ESSPASS_HOME/verifier`` (``records.sqlite``, mode 0600).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -25,8 +26,17 @@ class InspectionRecords:
         self._lock = threading.Lock()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # owner-only (0600) before SQLite opens it; SQLite gives its -wal and -shm files the same mode
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(path, 0o600)
         self._db = sqlite3.connect(str(path) if path is not None else ":memory:", check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
+        if path is not None:
+            for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                try:
+                    os.chmod(extra, 0o600)  # files left by an older version with a wider mode
+                except OSError:
+                    pass
         self._db.execute("PRAGMA synchronous=NORMAL")  # a lost last record on power loss is acceptable
         self._db.execute("CREATE TABLE IF NOT EXISTS records (time INTEGER NOT NULL, data TEXT NOT NULL)")
         self._db.commit()

@@ -17,15 +17,24 @@ from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
 
+from . import access
 from . import openid4vp as vp
+from . import presets as P
 from .caches import VerifierCache
 from .policy import Decision, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
-from .sources import Bundle, StatusCache
+from .sources import Bundle, SeenStatusURIs, StatusCache
 
 FILE_CHECK_INTERVAL_S = 1.0
+DEFAULT_ISSUER_URL = "http://127.0.0.1:8441"  # the issuer's embedded default (issuer.settings.issuer_url)
 FETCH_INTERVAL_S = 300
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("too many new checks from this client")
+        self.retry_after = retry_after
 
 
 class VerifierService:
@@ -74,6 +83,12 @@ class VerifierService:
         self.records = InspectionRecords(self.settings.state_dir / "records.sqlite",
                                          self.settings.record_fields(),
                                          self.settings.verifier_record_retention_days)
+        # status list URIs seen in verified credentials (URIs only), for `esspass verifier sync`
+        self.seen_status_uris = SeenStatusURIs(self.settings.state_dir / "status-uris.json",
+                                               retention_s=max(1, self.settings.verifier_record_retention_days) * 86400)
+        self.console_token = access.load_console_token(self.settings.state_dir)
+        self.create_limiter = access.RateLimiter(self.settings.verifier_create_per_minute,
+                                                 self.settings.verifier_create_burst)
 
     def now(self) -> int:
         return int(self.clock())
@@ -111,14 +126,36 @@ class VerifierService:
             elif not self.settings.verifier_bundle:
                 self._reload_files(now, force=force)
 
+    def status_uris_to_sync(self, extra: list[str] | tuple[str, ...] = (), now: int | None = None
+                            ) -> tuple[list[str], set[str]]:
+        """The Status List Token URIs an offline bundle should hold, in order, without duplicates: ``extra`` (e.g.
+        ``--status-uri``), ``ESSPASS_VERIFIER_STATUS_URIS``, every status list URI this verifier has seen, and on
+        embedded defaults the local demo issuer's ``/status/1``. Returns (uris, optional): an optional URI that
+        does not answer is no failure (the demo issuer may simply not be running)."""
+        now = self.now() if now is None else now
+        wanted = dict.fromkeys([*extra, *self.settings.verifier_status_uris, *self.seen_status_uris.uris(now)])
+        optional: set[str] = set()
+        if not self.settings.verifier_trust_list_urls and not self.settings.verifier_bundle:  # embedded defaults
+            demo = f"{(self.settings.issuer_url or DEFAULT_ISSUER_URL).rstrip('/')}/status/1"
+            if demo not in wanted:
+                wanted[demo] = None
+                optional.add(demo)
+        return list(wanted), optional
+
     # ------------------------------------------------------------ verification
 
     def context(self, *, preset: str | None, nonce: str | None, aud: str | None, key_binding: bool,
                 now: int) -> VerificationContext:
-        return VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset,
+        return VerificationContext(trust=self.trust, now=now, status=self._status_seen, preset=preset,
                                    key_binding=key_binding, nonce=nonce, aud=aud,
                                    trust_fetched_at=self.trust_fetched_at,
                                    kb_max_age_s=self.settings.verifier_kb_max_age, cache=self.cache)
+
+    def _status_seen(self, uri: str, now: int):
+        """The status source the policy uses (called only for credentials whose issuer signature verified):
+        remembers the URI for the offline bundle, then asks the cache."""
+        self.seen_status_uris.add(uri, now)
+        return self.status(uri, now)
 
     def verify(self, presentation: str, *, preset: str | None, nonce: str | None = None, aud: str | None = None,
                key_binding: bool = True) -> Decision:
@@ -133,11 +170,25 @@ class VerifierService:
     def base_url(self) -> str:
         return self.settings.verifier_url.rstrip("/")
 
-    def create_transaction(self, preset: str) -> tuple[vp.Transaction, str]:
+    def create_transaction(self, preset: str, client: str | None = None) -> tuple[vp.Transaction, str]:
+        """A new transaction for ``preset`` (KeyError if unknown). ``client`` (its address) is rate-limited:
+        :class:`RateLimited`; a store full of unexpired transactions raises :class:`openid4vp.StoreFull`."""
+        P.get(preset)  # KeyError for an unknown preset, before anything is counted
+        if client is not None:
+            wait = self.create_limiter.allow(client)
+            if wait > 0:
+                raise RateLimited(wait)
         now = self.now()
         t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl)
         self.transactions.add(t, now)
         return t, vp.authorization_request(t, self.rp, self.base_url)
+
+    def authorised_transaction(self, tid: str, token: str | None) -> vp.Transaction | None:
+        """The transaction ``tid`` if ``token`` is its result token (constant-time), else None."""
+        t = self.transactions.get(tid)
+        if t is None or not access.same(token, t.result_token):
+            return None
+        return t
 
     def request_object(self, tid: str) -> str:
         t = self.transactions.get(tid)
@@ -181,7 +232,7 @@ class VerifierService:
     def _wallet_error(self, form: dict[str, Any], now: int, t: vp.Transaction | None = None) -> vp.Transaction:
         if t is None:
             state = form.get("state")
-            t = next((x for x in list(self.transactions._items.values()) if x.state == state), None) if state else None
+            t = self.transactions.find_by_state(state) if isinstance(state, str) and state else None
             if t is None:
                 raise vp.ResponseError("invalid_request", "error response for no known request")
         if t.done or now >= t.expires_at:

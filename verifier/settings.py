@@ -8,10 +8,12 @@ certificate and registration certificate.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 RECORD_FIELDS = ("decision", "preset", "time", "issuer", "codes", "credential_type", "claims")
 DEFAULT_RECORD_FIELDS = "decision,preset,time,issuer,codes"
@@ -24,15 +26,36 @@ class VerifierSettings(BaseSettings):
     verifier_url: str = "http://127.0.0.1:8442"  # public base URL (request_uri and response_uri are under it)
     verifier_relying_party: str = "verifier"  # which relying party of the ecosystem this service is
     verifier_transaction_ttl: int = 300  # seconds a request stays answerable (OpenID4VP 1.0 §14.1)
-    verifier_max_transactions: int = 10_000
+    verifier_max_transactions: int = Field(10_000, ge=1)  # unexpired ones are never evicted: 503 when full
+    # new transactions per client address (token bucket): a burst, then so many per minute; 0 = no limit
+    verifier_create_per_minute: int = Field(120, ge=0)
+    verifier_create_burst: int = Field(600, ge=1)
     verifier_trust_list_urls: dict[str, str] = {}  # "pub-eaa"/"wrpac"/"wrprc" -> URL; empty = local files
     verifier_status_network: bool = True  # fetch Status List Tokens over HTTP
     verifier_bundle: Path | None = None  # offline: lists and status tokens from a bundle, no network
+    # Status List Token URIs `esspass verifier sync` always puts in a bundle: a JSON list or comma-separated
+    verifier_status_uris: Annotated[list[str], NoDecode] = []
+    issuer_url: str | None = None  # ESSPASS_ISSUER_URL: the local demo issuer (its /status/1 is synced by default)
     verifier_records: str = DEFAULT_RECORD_FIELDS  # what an inspection record keeps; "none" keeps nothing
     verifier_record_retention_days: int = 90
     verifier_allow_paper: bool = False  # accept presentations without key binding in the service
     # how old a KB-JWT may be (seconds between its iat and now; RFC 9901 §7.3 leaves the limit to the verifier)
     verifier_kb_max_age: int = Field(300, ge=1, le=86_400)
+
+    @field_validator("verifier_status_uris", mode="before")
+    @classmethod
+    def _uri_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                value = json.loads(text)
+            else:
+                value = [u.strip() for u in text.split(",") if u.strip()]
+        if isinstance(value, list):
+            for uri in value:
+                if not isinstance(uri, str) or not uri.startswith(("http://", "https://")) or len(uri) > 2048:
+                    raise ValueError("ESSPASS_VERIFIER_STATUS_URIS holds http(s) URIs of at most 2048 characters")
+        return value
 
     @property
     def ecosystem_home(self) -> Path:

@@ -15,6 +15,7 @@ Inputs are bounded: response bodies, the number of cached entries, timeouts and 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -145,6 +146,75 @@ class StatusCache:
             return None
         self.put(uri, token, now, etag=etag)
         return FetchedStatus(token, now)
+
+
+# ---------------------------------------------------------------- status URIs the verifier has seen
+
+SEEN_FORMAT = "esspass-status-uris/1"
+MAX_URI_CHARS = 2048
+
+
+class SeenStatusURIs:
+    """The Status List Token URIs of credentials this verifier has verified, so ``esspass verifier sync`` can put
+    their current tokens in an offline bundle. Only the list URIs (shared by every credential on the list) and when
+    each was last seen: never an index, a credential or anything else about a person.
+
+    One small JSON file (mode 0600), written atomically only when a URI is new (or its last-seen day changes);
+    at most ``max_entries`` URIs (least recently seen forgotten), each dropped ``retention_s`` after last seen.
+    Failing to write never fails a verification."""
+
+    def __init__(self, path: Path | None, *, max_entries: int = 256, retention_s: int = 90 * 86400) -> None:
+        self.path = Path(path) if path is not None else None
+        self.max_entries = max_entries
+        self.retention_s = retention_s
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[str, int] = OrderedDict()
+        if self.path is not None:
+            try:
+                with self.path.open("rb") as fh:
+                    data = json.loads(fh.read(1024 * 1024))
+                if isinstance(data, dict) and data.get("format") == SEEN_FORMAT:
+                    items = [(u, t) for u, t in (data.get("uris") or {}).items()
+                             if self._acceptable(u) and isinstance(t, int)]
+                    for u, t in sorted(items, key=lambda x: x[1])[-max_entries:]:
+                        self._seen[u] = t
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    @staticmethod
+    def _acceptable(uri: object) -> bool:
+        return isinstance(uri, str) and uri.startswith(("http://", "https://")) and len(uri) <= MAX_URI_CHARS
+
+    def add(self, uri: str, now: int) -> None:
+        if not self._acceptable(uri):
+            return
+        with self._lock:
+            last = self._seen.get(uri)
+            self._seen[uri] = now
+            self._seen.move_to_end(uri)
+            while len(self._seen) > self.max_entries or now - next(iter(self._seen.values())) > self.retention_s:
+                self._seen.popitem(last=False)
+            if last is not None and last // 86400 == now // 86400:
+                return  # known and already recorded today: no write on the hot path
+            snapshot = dict(self._seen)
+        self._write(snapshot)
+
+    def uris(self, now: int) -> list[str]:
+        with self._lock:
+            return [u for u, t in self._seen.items() if now - t <= self.retention_s]
+
+    def _write(self, snapshot: dict[str, int]) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{threading.get_ident()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"format": SEEN_FORMAT, "uris": snapshot}, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
 
 
 # ---------------------------------------------------------------- offline bundle

@@ -49,12 +49,15 @@ def test_console_preset_qr_decision(tmp_path):
             good = issue(svc.ecosystem, idx=3, status_uri=uri)
             revoked = issue(svc.ecosystem, idx=9, status_uri=uri)
 
+            shown: list[str] = []  # the openid4vp:// links the console showed
+
             def run_check(cred, lang):
                 page.goto(f"{url}/?lang={lang}")
                 page.click("#preset-a1-inspection")
                 page.wait_for_selector("#qr svg")
                 auth = page.get_attribute("#wallet-link", "href")
                 assert auth.startswith("openid4vp://")
+                shown.append(auth)
                 fetched = W.fetch_request(auth, client, store, NOW)
                 r = W.post_response(fetched, client, W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW))
                 assert r.status_code == 200, r.text
@@ -76,7 +79,15 @@ def test_console_preset_qr_decision(tmp_path):
             colour = page.eval_on_selector("#decision", "e => getComputedStyle(e).backgroundColor")
             assert colour == "rgb(179, 38, 30)"  # red
 
+            # the decision page's address is the creator's secret, not the transaction ID in the QR code
+            secret = page.url.split("/console/t/", 1)[1].split("?", 1)[0]
+            assert len(secret) >= 43 and secret not in shown[-1] and shown[-1].rsplit("%2F", 1)[1] != secret
+
+            # the records need the console access token (`esspass verifier serve` prints the login link)
             page.goto(f"{url}/console/records?lang=en")
+            assert page.query_selector("#records") is None and page.query_selector("#records-login") is not None
+            page.goto(f"{url}/console/login?token={svc.console_token}&lang=en")
+            assert "/console/records" in page.url
             text = page.inner_text("#records")
             assert "FAILED" in text and "PASSED" in text and "Kowalski" not in text
         finally:

@@ -31,7 +31,7 @@ def env(tmp_path_factory):
     with StatusServer() as status, serve_app(create_app(service=svc), port) as url:
         client = httpx.Client(timeout=10)
         yield {"svc": svc, "url": url, "clock": clock, "status": status, "client": client,
-               "store": svc.ecosystem.trust_store(NOW)}
+               "store": svc.ecosystem.trust_store(NOW), "tokens": {}}
         client.close()
 
 
@@ -39,6 +39,7 @@ def start(env, preset="a1-inspection"):
     r = env["client"].post(f"{env['url']}/openid4vp/transactions", json={"preset": preset})
     assert r.status_code == 200
     body = r.json()
+    env["tokens"][body["transaction"]] = body["result_token"]
     return body["transaction"], body["request_uri"]
 
 
@@ -50,7 +51,9 @@ def credential(env, kind="pda1", idx=3, path="/udk/1"):
 
 
 def result(env, tid):
-    return env["client"].get(f"{env['url']}/openid4vp/transactions/{tid}").json()
+    """The creator reads its result with the result token it got when it started the transaction."""
+    return env["client"].get(f"{env['url']}/openid4vp/transactions/{tid}",
+                             headers={"Authorization": f"Bearer {env['tokens'][tid]}"}).json()
 
 
 def test_request_object_follows_openid4vp(env):
@@ -89,7 +92,8 @@ def test_full_flow_passes_and_cli_result(env, monkeypatch):
     from esspass.cli import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["verifier", "result", tid, "--url", env["url"], "--json"])
+    res = runner.invoke(app, ["verifier", "result", tid, "--url", env["url"], "--json",
+                              "--token", env["tokens"][tid]])
     assert res.exit_code == 0 and json.loads(res.stdout)["result"] == "PASSED"
     # records keep no personal data by default
     rec = env["svc"].records.list(NOW)[0]
@@ -97,14 +101,16 @@ def test_full_flow_passes_and_cli_result(env, monkeypatch):
     assert "Kowalski" not in json.dumps(rec)
 
 
-def test_cli_request_and_pending_result(env):
+def test_cli_request_and_pending_result(env, tmp_path, monkeypatch):
     from esspass.cli import app
 
+    monkeypatch.setenv("ESSPASS_HOME", str(tmp_path / "cli-home"))  # where `request` keeps the result token
     runner = CliRunner()
     res = runner.invoke(app, ["verifier", "request", "--preset", "ehic-care", "--url", env["url"]])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["request_uri"].startswith("openid4vp://") and out["transaction"]
+    assert set(out) == {"request_uri", "transaction", "result_token"}
     res = runner.invoke(app, ["verifier", "result", out["transaction"], "--url", env["url"], "--json"])
     assert res.exit_code == 4
     res = runner.invoke(app, ["verifier", "request", "--preset", "nope", "--url", env["url"]])

@@ -260,3 +260,58 @@ def test_bundle_offline(files, tmp_path):
     out = json.loads(res.stdout)
     assert res.exit_code == 1 and codes(out, "fail") == ["status.invalid"]
     assert out["data_age"]["status_list_fetched_s"] == 30 and out["data_age"]["trust_list_fetched_s"] == 100
+
+
+# ---------------------------------------------------------------- paper copies and device-bound credentials
+
+
+def test_device_bound_credential_without_its_proof_is_not_a_paper_copy(files):
+    """A wallet credential (it has ``cnf``) with its KB-JWT stripped fails even when key binding is not required,
+    as the offline inspector decides: it is bound to a device and the device's proof is missing."""
+    cred = issue(files["eco"])  # holder-bound: the payload has cnf
+    code, out = run(files, present(cred, A1, kb=False), "--no-key-binding", "--preset", "a1-inspection")
+    assert code == 1 and out["result"] == "FAILED"
+    assert codes(out, "fail") == ["kb.missing"] and "kb.not_bound" not in codes(out)
+    check = next(c for c in out["checks"] if c["code"] == "kb.missing")
+    assert "bound to the holder's device" in check["message"]["en"] and "missing" in check["message"]["en"]
+    assert "bundet til indehaverens enhed" in check["message"]["da"] and "mangler" in check["message"]["da"]
+    # with its proof it is fine under the same policy, and a real paper copy (no cnf) still passes
+    code, out = run(files, present(cred, A1), "--no-key-binding", "--preset", "a1-inspection")
+    assert code == 0 and "kb.present" in codes(out)
+    paper = issue(files["eco"], holder=False)
+    code, out = run(files, present(paper, A1, kb=False), "--no-key-binding", "--preset", "a1-inspection")
+    assert code == 0 and "kb.not_bound" in codes(out, "pass")
+
+
+def _report_text(files, presentation: str, *extra: str) -> tuple[int, str]:
+    eco, p = files["eco"], files["dir"] / "report.txt"
+    p.write_text(presentation)
+    files["status"].write_text(status_token(eco))
+    res = runner.invoke(app, ["verify", str(p), "--trust-list", str(eco.pub_eaa_path), "--anchor",
+                              str(eco.operator_cert_path), "--status-list", f"{STATUS_URI}={files['status']}",
+                              "--at", str(NOW), *extra], env={"COLUMNS": "400"})
+    return res.exit_code, " ".join(res.stdout.split())
+
+
+def test_paper_copy_report_headline_names_the_identity_document_check(files):
+    paper = present(issue(files["eco"], holder=False), A1, kb=False)
+    code, en = _report_text(files, paper, "--no-key-binding", "--preset", "a1-inspection")
+    assert code == 0
+    headline = en.split("╰")[0]  # the panel at the top
+    assert "Every check passed." not in headline
+    assert "identity document" in headline and "before you accept it" in headline
+    code, da = _report_text(files, paper, "--no-key-binding", "--preset", "a1-inspection", "--lang", "da")
+    headline = da.split("╰")[0]
+    assert code == 0 and "Alle kontroller bestod." not in headline and "identitetsdokument" in headline
+    # a presentation with key binding keeps the plain headline
+    code, en = _report_text(files, present(issue(files["eco"]), A1), *kb("--preset", "a1-inspection"))
+    assert code == 0 and "Every check passed." in en.split("╰")[0]
+
+
+def test_danish_report_translates_the_table_headers(files):
+    code, da = _report_text(files, present(issue(files["eco"]), A1), *kb("--preset", "a1-inspection"), "--lang", "da")
+    assert code == 0
+    for english in ("┃ from ┃", "┃ until ┃", "┃ claim ┃", "┃ value ┃", "┃ code ┃"):
+        assert english not in da
+    assert "┃ status ┃ fra ┃ til ┃" in da and "┃ oplysning ┃ værdi ┃" in da and "┃ resultat ┃ kode ┃" in da
+    assert "gyldig" in da and "gælder" in da  # the layers' status words too

@@ -36,6 +36,13 @@ TEXT = {
         "new": "New check",
         "records": "Inspection records",
         "records_note": "Only decision, check type, time, issuer and check codes are kept; no personal data.",
+        "PASSED_paper_hint": "Every check passed, but this is a copy without proof of the holder's device (for "
+                             "example a paper copy): check the holder's identity document against the name and date "
+                             "of birth shown before you accept it.",
+        "records_login": "The inspection records are for this console's operator. Open the console link that "
+                         "`esspass verifier serve` printed.",
+        "col_status": "status", "col_from": "from", "col_until": "until", "col_claim": "claim", "col_value": "value",
+        "col_code": "code", "col_result": "result",
         "pass": "passed", "fail": "failed", "unknown": "could not be checked",
         "not_disclosed": "not asked for", "valid": "valid", "in_force": "in force", "expired_s": "expired",
         "ended": "ended", "not_started": "not started", "not_yet_valid": "not yet valid", "malformed": "unreadable",
@@ -69,6 +76,13 @@ TEXT = {
         "new": "Ny kontrol",
         "records": "Kontrolregistreringer",
         "records_note": "Kun afgørelse, kontroltype, tidspunkt, udsteder og kontrolkoder gemmes; ingen personoplysninger.",
+        "PASSED_paper_hint": "Alle kontroller bestod, men dette er en kopi uden bevis fra indehaverens enhed "
+                             "(f.eks. en papirkopi): kontrollér indehaverens identitetsdokument mod det viste navn "
+                             "og fødselsdato, før du godtager den.",
+        "records_login": "Kontrolregistreringerne er for denne konsols operatør. Åbn det konsollink, som "
+                         "`esspass verifier serve` udskrev.",
+        "col_status": "status", "col_from": "fra", "col_until": "til", "col_claim": "oplysning", "col_value": "værdi",
+        "col_code": "kode", "col_result": "resultat",
         "pass": "bestået", "fail": "ikke bestået", "unknown": "kunne ikke kontrolleres",
         "not_disclosed": "ikke anmodet", "valid": "gyldig", "in_force": "gælder", "expired_s": "udløbet",
         "ended": "ophørt", "not_started": "ikke begyndt", "not_yet_valid": "endnu ikke gyldig",
@@ -79,3 +93,14 @@ TEXT = {
 
 def text(lang: str) -> dict[str, str]:
     return TEXT.get(lang, TEXT["en"])
+
+
+def headline_hint(decision: dict, lang: str) -> str:
+    """The sentence under the big result word. A PASSED paper copy (``kb.not_bound``: no proof of a holder's
+    device) does not say just "every check passed": the inspector must still check an identity document."""
+    t = text(lang)
+    result = decision.get("result", "")
+    codes = {c.get("code") for c in decision.get("checks") or [] if isinstance(c, dict)}
+    if result == "PASSED" and "kb.not_bound" in codes:
+        return t["PASSED_paper_hint"]
+    return t.get(f"{result}_hint", "")

@@ -1,0 +1,135 @@
+"""Who may read what, and how much anyone may send (ARCHITECTURE.md: "bound every input", "never log personal data").
+
+* **Results belong to the transaction's creator.** The transaction ID is public: it is the last part of the
+  ``request_uri`` inside the ``openid4vp://`` QR code that anyone nearby can read. A decision holds personal data
+  (names, date of birth), so it is released only against a second, unguessable secret, the transaction's
+  ``result_token`` (256 bits from :mod:`secrets`), which is given only to the creator: in the JSON answer to
+  ``POST /openid4vp/transactions`` (and a cookie scoped to that transaction's result URL), and as the path of the
+  console page (``/console/t/<result_token>``). Tokens are compared in constant time.
+* **The inspection records are for the console's operator**: a console access token, kept in
+  ``ESSPASS_HOME/verifier/console_token`` (mode 0600, created on first use) and printed by
+  ``esspass verifier serve`` as a login link that sets an ``HttpOnly`` cookie.
+* **Creating transactions is rate-limited per client** (a token bucket per client address) and the store never
+  evicts an unexpired transaction: when it is full of live ones, creation is refused (503) instead.
+* **Request bodies are read as a stream with a limit**: a declared ``Content-Length`` above the limit is refused
+  before anything is read, and a body that grows past it is refused as soon as it does (413).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from starlette.requests import Request
+
+TOKEN_BYTES = 32  # 256-bit secrets (≥ 128 bits required)
+RESULT_COOKIE = "esspass_result"
+CONSOLE_COOKIE = "esspass_console"
+MAX_SMALL_BODY = 16 * 1024  # {"preset": ...} and the console's preset form
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body larger than {limit} bytes")
+        self.limit = limit
+
+
+class BadBody(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes, read chunk by chunk: memory stays bounded whatever is sent."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise BadBody("malformed Content-Length")
+        if int(declared) > limit:
+            raise BodyTooLarge(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge(limit)
+    return bytes(body)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def same(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of a presented secret with the expected one."""
+    if not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+def bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def client_key(request: Request) -> str:
+    """The client a rate limit applies to: its address (behind a reverse proxy all clients share one)."""
+    return request.client.host if request.client is not None else "-"
+
+
+def load_console_token(state_dir: Path) -> str:
+    """The console access token in ``state_dir/console_token`` (mode 0600), created when missing."""
+    path = Path(state_dir) / "console_token"
+    try:
+        token = path.read_text("ascii").strip()
+        if len(token) >= 22:  # ≥ 128 bits of base64url
+            os.chmod(path, 0o600)
+            return token
+    except (OSError, UnicodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = new_token()
+    tmp = path.with_name(f".console_token.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(token + "\n")
+    os.replace(tmp, path)
+    return token
+
+
+class RateLimiter:
+    """A token bucket per client: ``burst`` at once, then ``per_minute``. Bounded: at most ``max_clients`` buckets
+    are remembered (least recently used forgotten). ``per_minute <= 0`` disables the limit."""
+
+    def __init__(self, per_minute: int, burst: int, *, max_clients: int = 10_000,
+                 clock=time.monotonic) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = max(1, burst)
+        self.max_clients = max_clients
+        self.clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> float:
+        """0.0 if allowed (and counted), else the seconds until the client may try again."""
+        if self.rate <= 0:
+            return 0.0
+        now = self.clock()
+        with self._lock:
+            tokens, at = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                self._buckets.move_to_end(key)
+                return (1.0 - tokens) / self.rate
+            self._buckets[key] = (tokens - 1.0, now)
+            self._buckets.move_to_end(key)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            return 0.0
