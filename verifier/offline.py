@@ -380,7 +380,8 @@ def sync_bundle(out: Path, *, home: Path, now: int | None = None, status_uris: l
         svc.refresh_trust(now, force=True)
         lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now)
                  for t in LIST_TYPES if t in svc.trust.lists}
-        for uri in uris:
+        # the same sources as `esspass verifier sync`: configured, seen, and the local demo issuer's list
+        for uri in svc.status_uris_to_sync(uris, now)[0]:
             svc.status(uri, now)
         bundle = Bundle(now, lists, svc.status.entries())
     finally:
