@@ -68,6 +68,7 @@ def issue_cmd(
 ) -> None:
     """Issue an SD-JWT and print it."""
     from credential import jose, sd_jwt, sd_jwt_vc
+    from credential.reasons import Rejected
 
     if (type_ is None) == (not sd):
         _fail_usage("give exactly one of --type or --sd")
@@ -122,9 +123,7 @@ def issue_cmd(
             if holder_jwk is not None:
                 claims_out["cnf"] = {"jwk": holder_jwk}
             issued = sd_jwt.issue(claims_out, key, sd_paths=paths, header={"typ": typ, **header})
-    except (ValueError, jose.JoseError) as exc:
-        _fail_usage(str(exc))
-    except Exception as exc:  # Rejected from status_ref
+    except (ValueError, jose.JoseError, Rejected) as exc:  # Rejected: a malformed "status" claim
         _fail_usage(str(exc))
     typer.echo(issued.serialize())
 
