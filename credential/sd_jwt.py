@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import jose
-from .reasons import Rejected, define
+from .reasons import Reason, Rejected, define
 
 # ---------------------------------------------------------------- limits (bounded input)
 
@@ -584,21 +584,6 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, float) or math.isfinite(value)
 
 
-def _parse_jws(token: str) -> jose.CompactJws:
-    """jose.parse_compact, with a non-string (unhashable) ``alg`` reported as a disallowed alg."""
-    try:
-        return jose.parse_compact(token)
-    except TypeError:  # e.g. {"alg": []}: `alg not in ALLOWED_ALGS` raises on unhashable values
-        raise jose.JoseError("alg", "algorithm is not a string") from None
-
-
-def _holder_key(jwk: Any) -> ec.EllipticCurvePublicKey:
-    try:
-        return jose.jwk_to_public_key(jwk)
-    except TypeError:  # e.g. an unhashable "crv"
-        raise jose.JoseError("key", "malformed JWK") from None
-
-
 def _time_claim(payload: dict[str, Any], name: str) -> int | float | None:
     value = payload.get(name)
     if value is None:
@@ -613,21 +598,26 @@ def verify(
     resolve_key: KeyResolver | ec.EllipticCurvePublicKey,
     policy: VerifyPolicy,
     check_disclosed: Callable[[tuple[tuple[ClaimPath, str | None, Any], ...]], None] | None = None,
+    *,
+    expected_typ: str | None = None,
+    typ_reason: Reason = R_TYP,
 ) -> Verified:
     """Verify an SD-JWT or SD-JWT+KB (§7.1, §7.3). Raises :class:`Rejected` on the first failure.
 
     ``check_disclosed`` sees what the disclosures revealed before any claim is used (for rules of
-    profiles such as SD-JWT VC's claims that must never be selectively disclosed)."""
+    profiles such as SD-JWT VC's claims that must never be selectively disclosed). A profile may
+    also demand its own ``expected_typ`` (over the policy's) and report a mismatch as ``typ_reason``."""
     parsed = parse(presentation)
     if len(parsed.disclosures) > MAX_DISCLOSURES:
         raise Rejected(R_TOO_MANY)
     try:
-        jws = _parse_jws(parsed.jwt)
+        jws = jose.parse_compact(parsed.jwt)
     except jose.JoseError as exc:
         raise Rejected(R_ALG if exc.kind == "alg" else R_JWT_MALFORMED, exc.detail) from None
     header = jws.header
-    if policy.expected_typ is not None and header.get("typ") != policy.expected_typ:
-        raise Rejected(R_TYP, f"expected {policy.expected_typ!r}")
+    typ = expected_typ if expected_typ is not None else policy.expected_typ
+    if typ is not None and header.get("typ") != typ:
+        raise Rejected(typ_reason, f"expected {typ!r}")
     if "crit" in header:  # RFC 7515 §4.1.11: we understand no extensions
         raise Rejected(R_CRIT)
     try:
@@ -713,7 +703,7 @@ def _verify_kb(parsed: Parsed, processed: dict[str, Any], hasher: Callable[[byte
     if kb.required and (kb.nonce is None or kb.aud is None):
         raise ValueError("a policy that requires key binding must name the expected nonce and aud")
     try:
-        jws = _parse_jws(parsed.kb_jwt)
+        jws = jose.parse_compact(parsed.kb_jwt)
     except jose.JoseError as exc:
         raise Rejected(R_KB_ALG if exc.kind == "alg" else R_KB_MALFORMED, exc.detail) from None
     if jws.header.get("typ") != "kb+jwt":  # §4.3 / §7.3 step 5.2
@@ -725,7 +715,7 @@ def _verify_kb(parsed: Parsed, processed: dict[str, Any], hasher: Callable[[byte
     cnf = processed.get("cnf")
     jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
     try:
-        holder_key = _holder_key(jwk)
+        holder_key = jose.jwk_to_public_key(jwk)
     except jose.JoseError:
         raise Rejected(R_KB_NO_KEY) from None
     if not jose.verify_signature(jws, holder_key):

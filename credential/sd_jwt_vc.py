@@ -136,23 +136,14 @@ def verify_vc(
     *,
     expected_vct: Collection[str] | None = None,
 ) -> sd_jwt.Verified:
-    """Verify an SD-JWT VC presentation. ``expected_vct`` None accepts any (non-empty) vct."""
+    """Verify an SD-JWT VC presentation. ``expected_vct`` None accepts any (non-empty) vct.
 
-    def resolve(header: dict[str, Any], payload: dict[str, Any]):
-        # §3.2.1: the media type is checked before anything is trusted.
-        if header.get("typ") != TYP:
-            raise Rejected(R_TYP, f"typ {str(header.get('typ'))[:40]!r}")
-        return resolve_key(header, payload) if callable(resolve_key) else resolve_key
-
-    verified = sd_jwt.verify(presentation, resolve, _without_typ(policy), check_disclosed=_never_disclosed)
+    §3.2.1: the media type ``dc+sd-jwt`` is checked before anything is trusted, whatever the
+    policy's own ``expected_typ``."""
+    verified = sd_jwt.verify(presentation, resolve_key, policy, check_disclosed=_never_disclosed,
+                             expected_typ=TYP, typ_reason=R_TYP)
     check_vc_claims(verified, expected_vct)
     return verified
-
-
-def _without_typ(policy: sd_jwt.VerifyPolicy) -> sd_jwt.VerifyPolicy:
-    if policy.expected_typ is None:
-        return policy
-    return sd_jwt.VerifyPolicy(policy.now, policy.key_binding, None, policy.clock_leeway_s)
 
 
 def _never_disclosed(disclosed: tuple) -> None:
