@@ -2,7 +2,8 @@
 
 ``create_app(settings)`` builds the FastAPI application; tests run it with uvicorn on loopback.
 Section numbers: OpenID4VCI 1.0 final ("OID4VCI"), draft-ietf-oauth-status-list-20 ("TSL"),
-RFC 6749 (OAuth 2.0), RFC 6750 (Bearer), RFC 8414 (AS metadata), RFC 9457 (problem details).
+RFC 6749 (OAuth 2.0), RFC 6750 (Bearer), RFC 8414 (AS metadata), RFC 9457 (problem details),
+RFC 9449 (DPoP: sender-constrained access tokens, in addition to Bearer).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from credential import types
 
 from . import core
 from .problems import Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors
-from .service import ClaimsInvalid, Conflict, InvalidToken, IssuerService, NotFound, OAuthError
+from . import dpop
+from .service import ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -118,11 +120,41 @@ def oauth_error(code: str, description: str = "", status: int = 400, headers: di
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
-def bearer(authorization: str | None) -> str | None:
+def access_token_of(authorization: str | None) -> tuple[str, str] | None:
+    """(scheme, token) of ``Authorization: Bearer <t>`` (RFC 6750 §2.1) or ``DPoP <t>`` (RFC 9449
+    §7.1); scheme in lower case. None when absent or another scheme."""
     if not authorization:
         return None
     scheme, _, value = authorization.partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    scheme = scheme.lower()
+    if scheme not in ("bearer", "dpop") or not value.strip():
+        return None
+    return scheme, value.strip()
+
+
+DPOP_ALGS_PARAM = 'algs="' + " ".join(dpop.DPOP_ALGS) + '"'
+
+
+def token_error(exc: InvalidToken) -> JSONResponse:
+    """401 invalid_token; a DPoP-bound token gets a DPoP challenge (RFC 9449 §7.1)."""
+    challenge = (f'DPoP error="invalid_token", {DPOP_ALGS_PARAM}' if exc.dpop
+                 else 'Bearer error="invalid_token"')
+    return oauth_error("invalid_token", "the access token is unknown, used, expired or presented wrongly", 401,
+                       {"WWW-Authenticate": challenge})
+
+
+def dpop_error(exc: DpopInvalid) -> JSONResponse:
+    """RFC 9449 §7.1: 401 with a DPoP challenge naming invalid_dpop_proof."""
+    return oauth_error("invalid_dpop_proof", exc.description, 401,
+                       {"WWW-Authenticate": f'DPoP error="invalid_dpop_proof", {DPOP_ALGS_PARAM}'})
+
+
+def dpop_header(request: Request) -> str | None:
+    """The one ``DPoP`` header value (RFC 9449 §4.3 step 1); :class:`DpopInvalid` for two."""
+    try:
+        return dpop.single_header(request.headers.getlist("dpop"))
+    except dpop.DpopError as exc:
+        raise DpopInvalid(exc.description) from None
 
 
 class CaseRequest(BaseModel):
@@ -186,6 +218,7 @@ def as_metadata(svc: IssuerService) -> dict[str, Any]:
         "grant_types_supported": [core.PRE_AUTH_GRANT],
         "token_endpoint_auth_methods_supported": ["none"],
         "pre-authorized_grant_anonymous_access_supported": True,
+        "dpop_signing_alg_values_supported": list(dpop.DPOP_ALGS),  # RFC 9449 §5.1
     }
 
 
@@ -279,23 +312,49 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
                 return oauth_error("invalid_request", f"parameter {k} repeated or not text")
             fields[k] = values[0]
         try:
-            return JSONResponse(await run_in_threadpool(svc.token, fields), headers=NO_STORE)
+            proof = svc.check_token_dpop(dpop_header(request))  # RFC 9449 §5: optional, Bearer without
+            return JSONResponse(await run_in_threadpool(svc.token, fields, proof), headers=NO_STORE)
+        except DpopInvalid as exc:  # RFC 9449 §5: 400 invalid_dpop_proof
+            return oauth_error("invalid_dpop_proof", exc.description, 400)
         except OAuthError as exc:
             return oauth_error(exc.code, exc.description, exc.status)
 
-    # ---- §7 nonce endpoint
+    # ---- §7 nonce endpoint (not a protected resource; an Authorization header is checked if sent)
     @app.post("/nonce", tags=["openid4vci"])
-    async def _nonce():
-        return JSONResponse({"c_nonce": await run_in_threadpool(svc.nonce)}, headers=NO_STORE)
+    async def _nonce(request: Request):
+        header = request.headers.get("authorization")
+        access = None
+        if header is not None:
+            given = access_token_of(header)
+            if given is None:
+                return token_error(InvalidToken("unsupported authorization scheme"))
+            try:
+                access = (*given, dpop_header(request))
+            except DpopInvalid as exc:
+                return dpop_error(exc)
+        try:
+            value = await run_in_threadpool(svc.nonce, access)
+        except InvalidToken as exc:
+            return token_error(exc)
+        except DpopInvalid as exc:
+            return dpop_error(exc)
+        return JSONResponse({"c_nonce": value}, headers=NO_STORE)
 
     # ---- §8 credential endpoint
     @app.post("/credential", tags=["openid4vci"])
     async def _credential(request: Request):
-        """OID4VCI §8: ``Authorization: Bearer <access token>``, JSON body with ``proofs.jwt``."""
-        token = bearer(request.headers.get("authorization"))
-        if token is None:  # RFC 6750 §3.1: no credentials -> no error code
+        """OID4VCI §8: ``Authorization: Bearer <access token>`` or, for a DPoP-bound token,
+        ``Authorization: DPoP <access token>`` with a ``DPoP`` proof (RFC 9449 §7.1); JSON body with
+        ``proofs.jwt``."""
+        given = access_token_of(request.headers.get("authorization"))
+        if given is None:  # RFC 6750 §3.1: no credentials -> no error code
             return JSONResponse({"error": "invalid_token", "error_description": "a Bearer access token is required"},
                                 status_code=401, headers={**NO_STORE, "WWW-Authenticate": 'Bearer realm="esspass"'})
+        scheme, token = given
+        try:
+            proof = dpop_header(request)
+        except DpopInvalid as exc:
+            return dpop_error(exc)
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         raw = await request.body()
         body: Any = None
@@ -305,10 +364,11 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             except orjson.JSONDecodeError:
                 body = None
         try:
-            creds = await run_in_threadpool(svc.issue, token, body)
-        except InvalidToken:
-            return oauth_error("invalid_token", "the access token is unknown, used or expired", 401,
-                               {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            creds = await run_in_threadpool(svc.issue, token, body, scheme=scheme, dpop_proof=proof)
+        except InvalidToken as exc:
+            return token_error(exc)
+        except DpopInvalid as exc:
+            return dpop_error(exc)
         except core.CredentialRequestError as exc:
             return oauth_error(exc.code, exc.description)
         return Response(orjson.dumps({"credentials": [{"credential": c} for c in creds]}),

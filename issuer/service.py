@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from credential import status_list as tsl
@@ -26,7 +26,7 @@ from credential import types
 from credential.jose import JoseError, parse_compact
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
-from . import core, deps, store
+from . import core, deps, dpop, store
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -39,7 +39,7 @@ class _Q:
     """The issuance path's statements, built once (bound parameters by name)."""
 
     token = select(_T.access_tokens.c.case_id, _T.access_tokens.c.configuration_id, _T.access_tokens.c.used_at,
-                   _T.access_tokens.c.expires_at).where(_T.access_tokens.c.token_hash == bindparam("h"))
+                   _T.access_tokens.c.expires_at, _T.access_tokens.c.dpop_jkt).where(_T.access_tokens.c.token_hash == bindparam("h"))
     spend_token = (update(_T.access_tokens)
                    .where(_T.access_tokens.c.token_hash == bindparam("h"), _T.access_tokens.c.used_at.is_(None),
                           _T.access_tokens.c.expires_at > bindparam("now"))
@@ -58,6 +58,11 @@ class _Q:
     count_used = (update(_T.status_lists).where(_T.status_lists.c.list_id == bindparam("lid"))
                   .values(used=_T.status_lists.c.used + bindparam("n")))
     add_credential = insert(_T.credentials)
+    seen_jti = select(_T.dpop_jtis.c.expires_at).where(_T.dpop_jtis.c.jti_hash == bindparam("h")).with_for_update()
+    add_jti = insert(_T.dpop_jtis)
+    renew_jti = (update(_T.dpop_jtis).where(_T.dpop_jtis.c.jti_hash == bindparam("h"))
+                 .values(expires_at=bindparam("exp")))
+    purge_jtis = delete(_T.dpop_jtis).where(_T.dpop_jtis.c.expires_at <= bindparam("now"))
     audit = insert(_T.audit_log)
 
 STATUS_NAMES = {tsl.VALID: "VALID", tsl.INVALID: "INVALID", tsl.SUSPENDED: "SUSPENDED"}
@@ -73,7 +78,20 @@ class OAuthError(Exception):
 
 
 class InvalidToken(Exception):
-    """RFC 6750 §3.1 invalid_token at the credential endpoint (OID4VCI §8.3.1.1)."""
+    """RFC 6750 §3.1 invalid_token at the credential endpoint (OID4VCI §8.3.1.1). ``dpop``: the
+    token is DPoP-bound (RFC 9449 §7.1: the challenge is then a DPoP one)."""
+
+    def __init__(self, description: str = "", *, dpop: bool = False) -> None:
+        super().__init__(description)
+        self.dpop = bool(dpop)
+
+
+class DpopInvalid(Exception):
+    """RFC 9449 ``invalid_dpop_proof``: 400 at the token endpoint (§5), 401 at resources (§7.1)."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
 
 
 class ClaimsInvalid(Exception):
@@ -379,7 +397,60 @@ class IssuerService:
 
     # ------------------------------------------------------------ token endpoint (§6)
 
-    def token(self, form: dict[str, str]) -> dict[str, Any]:
+    def token_endpoint(self) -> str:
+        return f"{self.url}/token"
+
+    def check_token_dpop(self, proof: str | None) -> dpop.DpopProof | None:
+        """RFC 9449 §5: the DPoP proof of a token request (None when the request has none, then the
+        token is a Bearer token). Its jti is spent by :meth:`token`. Raises :class:`DpopInvalid`."""
+        if proof is None:
+            return None
+        try:
+            return dpop.check_proof(proof, htm="POST", htu=self.token_endpoint(), now=self.now(),
+                                    window=self.settings.dpop_iat_window)
+        except dpop.DpopError as exc:
+            raise DpopInvalid(exc.description) from None
+
+    def _spend_jti(self, conn, proof: dpop.DpopProof, now: int) -> None:
+        """RFC 9449 §11.1: a proof's jti is accepted once. ``conn``: the transaction the proof
+        authorizes, so a refused replay changes nothing. Rows live until the proof's ``iat`` has left
+        the window; a concurrent first use of the same jti collides on the primary key (the
+        transaction is retried and then sees the row)."""
+        h = dpop.jti_key(proof.jkt, proof.jti)
+        exp = max(proof.iat, now) + self.settings.dpop_iat_window + 1
+        row = conn.execute(_Q.seen_jti, {"h": h}).first()
+        if row is not None and row.expires_at > now:
+            raise DpopInvalid("the DPoP proof was already used (jti replayed)")
+        if row is not None:
+            conn.execute(_Q.renew_jti, {"h": h, "exp": exp})
+        else:
+            conn.execute(_Q.add_jti, {"jti_hash": h, "expires_at": exp})
+        if _RANDOM.random() < 1 / 32:  # keep the cache bounded: drop what can no longer be replayed
+            conn.execute(_Q.purge_jtis, {"now": now})
+
+    def check_resource_dpop(self, tok: Any, access_token: str, scheme: str, proof: str | None,
+                            htu: str) -> dpop.DpopProof | None:
+        """RFC 9449 §7.1 at a protected resource, for the access token row ``tok``. A DPoP-bound
+        token needs the DPoP scheme and a proof for this request with ``ath`` and the bound key;
+        a Bearer token must not be presented as DPoP. Returns the proof (its jti still to spend)."""
+        if tok.dpop_jkt is None:
+            if scheme != "bearer":
+                raise InvalidToken("this access token is a Bearer token, not DPoP-bound", dpop=True)
+            return None
+        if scheme != "dpop":  # §7.1: a DPoP-bound token presented as Bearer
+            raise InvalidToken("this access token is DPoP-bound: use the DPoP scheme", dpop=True)
+        try:
+            p = dpop.check_proof(proof, htm="POST", htu=htu, now=self.now(),
+                                 window=self.settings.dpop_iat_window, access_token=access_token)
+        except dpop.DpopError as exc:
+            raise DpopInvalid(exc.description if proof is not None else "a DPoP proof is required") from None
+        if not core.hmac.compare_digest(p.jkt, tok.dpop_jkt):  # §7.1: the key the token is bound to
+            raise DpopInvalid("the DPoP proof is signed by another key than the token is bound to")
+        return p
+
+    def token(self, form: dict[str, str], dpop_proof: dpop.DpopProof | None = None) -> dict[str, Any]:
+        """OID4VCI §6. With ``dpop_proof`` (checked by :meth:`check_token_dpop`) the access token is
+        DPoP-bound to the proof's key (RFC 9449 §5, §6.1 ``cnf.jkt`` kept with the token)."""
         grant = form.get("grant_type")
         if not grant:
             raise OAuthError("invalid_request", "grant_type is missing")
@@ -395,6 +466,8 @@ class IssuerService:
             with self.Session.begin() as s:
                 offer = s.scalar(select(store.Offer).where(store.Offer.pre_authorized_code == code)
                                  .with_for_update())
+                if dpop_proof is not None:  # first: a replayed proof changes nothing
+                    self._spend_jti(s, dpop_proof, now)
                 if offer is None or offer.used_at is not None or offer.expires_at <= now:
                     raise OAuthError("invalid_grant", "the pre-authorized code is unknown, used or expired")
                 if offer.tx_code is None and tx is not None:  # §6.3 invalid_request
@@ -412,9 +485,12 @@ class IssuerService:
                 access = core.random_token()
                 s.add(store.AccessToken(token_hash=core.sha256_hex(access), case_id=case.id,
                                         configuration_id=core.CONFIG_OF_TYPE[case.type_key],
-                                        expires_at=now + self.settings.access_token_ttl))
-                self.audit(s, "wallet", "token.issue", case.document_number)
-                return {"access_token": access, "token_type": "Bearer",
+                                        expires_at=now + self.settings.access_token_ttl,
+                                        dpop_jkt=dpop_proof.jkt if dpop_proof else None))
+                self.audit(s, "wallet", "token.issue", case.document_number,
+                           {"token_type": "DPoP" if dpop_proof else "Bearer"})
+                # RFC 9449 §5: token_type DPoP for a bound token
+                return {"access_token": access, "token_type": "DPoP" if dpop_proof else "Bearer",
                         "expires_in": self.settings.access_token_ttl}
 
         result = self._retry(run)
@@ -424,12 +500,26 @@ class IssuerService:
 
     # ------------------------------------------------------------ nonce endpoint (§7)
 
-    def nonce(self) -> str:
+    def nonce(self, access: tuple[str, str, str | None] | None = None) -> str:
+        """A fresh c_nonce. OID4VCI §7: the endpoint is not protected, so a request without
+        ``Authorization`` gets one; ``access`` = (scheme, token, DPoP proof) when the request has an
+        ``Authorization`` header: then it is checked like at the credential endpoint (RFC 9449
+        §7.1; a DPoP-bound token needs a valid proof for this request)."""
         value = core.random_token()
         now = self.now()
+        proof = None
+        if access is not None:
+            scheme, token, proof_value = access
+            with self.read_engine.connect() as conn:
+                tok = conn.execute(_Q.token, {"h": core.sha256_hex(token)}).first()
+            if tok is None or tok.expires_at <= now:
+                raise InvalidToken("unknown or expired", dpop=scheme == "dpop" or (tok is not None and tok.dpop_jkt))
+            proof = self.check_resource_dpop(tok, token, scheme, proof_value, f"{self.url}/nonce")
 
         def run() -> None:
             with self.Session.begin() as s:
+                if proof is not None:
+                    self._spend_jti(s, proof, now)
                 s.add(store.Nonce(nonce_hash=core.sha256_hex(value), expires_at=now + self.settings.nonce_ttl))
 
         self._retry(run)
@@ -437,7 +527,8 @@ class IssuerService:
 
     # ------------------------------------------------------------ credential endpoint (§8)
 
-    def issue(self, access_token: str | None, body: Any) -> list[str]:
+    def issue(self, access_token: str | None, body: Any, *, scheme: str = "bearer",
+              dpop_proof: str | None = None) -> list[str]:
         """The credential endpoint's work. The hot path of the issuer, so its transaction is SQL
         expression statements on one connection (no ORM unit of work): one read of the access
         token, then one write transaction for the whole batch (token and nonces spent, status
@@ -449,7 +540,8 @@ class IssuerService:
         with self.read_engine.connect() as conn:
             tok = conn.execute(_Q.token, {"h": token_hash}).first()
         if tok is None or tok.used_at is not None or tok.expires_at <= now:
-            raise InvalidToken("unknown, used or expired")
+            raise InvalidToken("unknown, used or expired", dpop=scheme == "dpop" or (tok is not None and tok.dpop_jkt))
+        proof = self.check_resource_dpop(tok, access_token, scheme, dpop_proof, f"{self.url}/credential")
         E = core.CredentialRequestError
         if not isinstance(body, dict):
             raise E("invalid_credential_request", "the request body must be a JSON object")
@@ -481,8 +573,10 @@ class IssuerService:
 
         def run() -> tuple[str, str, list[tuple[int, int]]]:
             with self.engine.begin() as conn:
+                if proof is not None:  # RFC 9449 §11.1, in this transaction: a replay changes nothing
+                    self._spend_jti(conn, proof, now)
                 if conn.execute(_Q.spend_token, {"h": token_hash, "now": now}).rowcount != 1:
-                    raise InvalidToken("used concurrently")
+                    raise InvalidToken("used concurrently", dpop=proof is not None)
                 for h in nonce_hashes:  # §7: single use; §8.3.1.2 invalid_nonce
                     if conn.execute(_Q.spend_nonce, {"h": h, "now": now}).rowcount != 1:
                         raise E("invalid_nonce", "c_nonce is unknown, used or expired")

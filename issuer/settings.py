@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     nonce_ttl: int = 300
     tx_code_max_attempts: int = 5
     proof_iat_window: int = 300  # accepted |now - iat| of a key proof (F.1 "iat")
+    dpop_iat_window: int = 300  # accepted |now - iat| of a DPoP proof (RFC 9449 §4.3 step 11, §11.1)
     batch_size: int = 10  # OpenID4VCI §12.2.4 batch_credential_issuance.batch_size
     credential_validity_days: int = 365
     status_list_size: int = 100_000  # entries per Token Status List (random index within it)

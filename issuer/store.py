@@ -74,6 +74,19 @@ class AccessToken(Base):
     configuration_id: Mapped[str] = mapped_column(String(40))
     expires_at: Mapped[int] = mapped_column(BigInteger)
     used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # RFC 9449 §6: a DPoP-bound token's confirmation (cnf.jkt, the key's RFC 7638 thumbprint);
+    # None for a Bearer token
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DpopJti(Base):
+    """RFC 9449 §11.1 replay cache: DPoP proofs seen (hash of key thumbprint and jti) until they
+    could no longer be accepted anyway (their ``iat`` left the window). In the database so that it
+    holds across restarts and across worker processes."""
+
+    __tablename__ = "dpop_jtis"
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class Nonce(Base):

@@ -15,6 +15,11 @@ Section references are to OpenID for Verifiable Credential Issuance 1.0 (final):
   Issuer Identifier, ``iat``, ``nonce``; no ``iss`` in the anonymous pre-authorized flow);
   §8.3 Credential Response ``credentials: [{"credential": ...}]``; batch issuance (§12.2.4
   ``batch_credential_issuance.batch_size``) gives one-time copies, each bound to its own key.
+* DPoP (RFC 9449) when the authorization server advertises ES256 in
+  ``dpop_signing_alg_values_supported`` (§5.1): a fresh P-256 key per access token, a ``DPoP``
+  proof at the token request (§5) and, if the token comes back with ``token_type: DPoP``,
+  ``Authorization: DPoP`` with a proof carrying ``ath`` at the credential request (§7.1). An issuer
+  without DPoP gets plain Bearer requests as before.
 
 Before anything is stored every credential is checked: issuer trusted for its ``vct`` on the
 Pub-EAA list at its ``iat`` (trust-lists.md §4, via ``trust_list.issuers.check_issuer_header``),
@@ -25,7 +30,9 @@ the refusal is written to the history.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +128,7 @@ def well_known(identifier: str, suffix: str) -> str:
 class IssuerMetadata:
     raw: dict[str, Any]
     token_endpoint: str
+    dpop_algs: tuple[str, ...] = ()  # RFC 9449 §5.1, from the authorization server metadata
 
     @property
     def credential_endpoint(self) -> str:
@@ -166,13 +174,43 @@ def fetch_metadata(client: httpx.Client, credential_issuer: str) -> IssuerMetada
     servers = raw.get("authorization_servers") or [credential_issuer]
     as_id = http.check_url(servers[0] if isinstance(servers, list) and servers else None, R.ISSUER_METADATA)
     token_endpoint = None
+    dpop_algs: tuple[str, ...] = ()
     for suffix in ("oauth-authorization-server", "openid-configuration"):
         r = http.request(client, "GET", well_known(as_id, suffix), fail=R.ISSUER_METADATA)
         if r.status_code == 200:
-            token_endpoint = http.json_of(r, R.ISSUER_METADATA).get("token_endpoint")
+            as_meta = http.json_of(r, R.ISSUER_METADATA)
+            token_endpoint = as_meta.get("token_endpoint")
+            algs = as_meta.get("dpop_signing_alg_values_supported")
+            if isinstance(algs, list):
+                dpop_algs = tuple(a for a in algs if isinstance(a, str))
             break
     token_endpoint = http.check_url(token_endpoint, R.ISSUER_METADATA)
-    return IssuerMetadata(raw, token_endpoint)
+    return IssuerMetadata(raw, token_endpoint, dpop_algs)
+
+
+def dpop_proof(key: jose.SigningKey, method: str, url: str, iat: int, access_token: str | None = None) -> str:
+    """RFC 9449 §4.2 DPoP proof: ``htu`` is the URL without query and fragment; ``ath`` (base64url
+    SHA-256 of the access token) when it accompanies one (§7.1)."""
+    p = urlsplit(url)
+    claims: dict[str, Any] = {"jti": secrets.token_urlsafe(18), "htm": method,
+                              "htu": urlunsplit((p.scheme, p.netloc, p.path, "", "")), "iat": iat}
+    if access_token is not None:
+        claims["ath"] = jose.b64u_encode(hashlib.sha256(access_token.encode("ascii")).digest())
+    return jose.sign_compact({"typ": "dpop+jwt", "jwk": key.public_jwk()}, claims, key)
+
+
+@dataclass
+class _Auth:
+    """How to present the access token: Bearer, or DPoP with the token's own key."""
+
+    access_token: str
+    dpop_key: jose.SigningKey | None = None
+
+    def headers(self, method: str, url: str, iat: int) -> dict[str, str]:
+        if self.dpop_key is None:
+            return {"Authorization": f"Bearer {self.access_token}"}
+        return {"Authorization": f"DPoP {self.access_token}",
+                "DPoP": dpop_proof(self.dpop_key, method, url, iat, self.access_token)}
 
 
 def key_proof(key: jose.SigningKey, audience: str, nonce: str | None, iat: int) -> str:
@@ -235,18 +273,25 @@ def receive(
         form = {"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": offer.pre_authorized_code}
         if tx_code:
             form["tx_code"] = tx_code
-        resp = http.request(own, "POST", meta.token_endpoint, fail=R.TOKEN_REFUSED, data=form)
+        # RFC 9449: a fresh key per access token when the authorization server supports ES256 DPoP
+        dpop_key = jose.SigningKey.generate("P-256") if "ES256" in meta.dpop_algs else None
+        headers = ({"DPoP": dpop_proof(dpop_key, "POST", meta.token_endpoint, wallet.now())}
+                   if dpop_key is not None else {})
+        resp = http.request(own, "POST", meta.token_endpoint, fail=R.TOKEN_REFUSED, data=form, headers=headers)
         token = http.json_of(resp, R.TOKEN_REFUSED) if resp.status_code == 200 else {}
         access_token = token.get("access_token")
         if resp.status_code != 200 or not isinstance(access_token, str):
             err = (http.json_of(resp, R.TOKEN_REFUSED).get("error") if resp.content else None) or resp.status_code
             raise Rejected(R.TOKEN_REFUSED, f"token endpoint: {str(err)[:60]}")
+        # §5: the server may still issue a Bearer token; only a DPoP token_type is bound to the key
+        bound = dpop_key is not None and str(token.get("token_type", "")).lower() == "dpop"
+        auth = _Auth(access_token, dpop_key if bound else None)
         identifiers = _credential_identifiers(token)
         n = max(1, min(copies, meta.batch_size, MAX_COPIES))
         cards = []
         issuer_name = meta.display_name()
         for cid in offer.configuration_ids:
-            card, issuer_name = _request_one(wallet, own, meta, offer, cid, identifiers.get(cid), access_token,
+            card, issuer_name = _request_one(wallet, own, meta, offer, cid, identifiers.get(cid), auth,
                                              store, n, new_key)
             cards.append(card)
         for card in cards:
@@ -274,7 +319,7 @@ def _credential_identifiers(token: dict[str, Any]) -> dict[str, str]:
 
 
 def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, offer: CredentialOffer, cid: str,
-                 identifier: str | None, access_token: str, store: TrustStore, n: int,
+                 identifier: str | None, auth: _Auth, store: TrustStore, n: int,
                  new_key: Callable[[], jose.SigningKey]) -> tuple[Card, str]:
     conf = meta.configuration(cid)
     if conf.get("format") != sd_jwt_vc.TYP:
@@ -294,7 +339,7 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
     else:
         body["credential_configuration_id"] = cid
     r = http.request(client, "POST", meta.credential_endpoint, fail=R.CREDENTIAL_REFUSED, json=body,
-                     headers={"Authorization": f"Bearer {access_token}"})
+                     headers=auth.headers("POST", meta.credential_endpoint, now))
     data = http.json_of(r, R.CREDENTIAL_REFUSED) if r.content else {}
     creds = data.get("credentials") if r.status_code == 200 else None
     if not isinstance(creds, list) or not creds or len(creds) > len(keys):

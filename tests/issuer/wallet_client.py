@@ -31,6 +31,23 @@ def proof_jwt(key: jose.SigningKey, *, aud: str, nonce: str | None, iat: int | N
     return jose.sign_compact(header, claims, key)
 
 
+def dpop_proof(key: jose.SigningKey, *, htm: str, htu: str, access_token: str | None = None,
+               iat: int | None = None, jti: str | None = None, typ: str = "dpop+jwt",
+               extra_header: dict | None = None, extra_claims: dict | None = None) -> str:
+    """A DPoP proof JWT (RFC 9449 §4.2): typ dpop+jwt, the public key as jwk, jti/htm/htu/iat, and
+    ``ath`` (base64url SHA-256 of the access token) when presented with one (§7.1)."""
+    import hashlib
+    import secrets
+
+    header = {"typ": typ, "jwk": key.public_jwk(), **(extra_header or {})}
+    claims: dict[str, Any] = {"jti": jti or secrets.token_urlsafe(16), "htm": htm, "htu": htu,
+                              "iat": int(time.time()) if iat is None else iat}
+    if access_token is not None:
+        claims["ath"] = jose.b64u_encode(hashlib.sha256(access_token.encode("ascii")).digest())
+    claims.update(extra_claims or {})
+    return jose.sign_compact(header, claims, key)
+
+
 @dataclass
 class Wallet:
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
