@@ -540,10 +540,12 @@ class _Resolver:
             if len(disc) != 3:  # §7.1 step 3.2.2.1: _sd must reference object-property disclosures
                 raise Rejected(R_SHAPE, "array-element disclosure referenced from _sd")
             _, name, raw_value = disc
-            if name in ("_sd", "..."):
+            if name in ("_sd", "..."):  # §4.2.1
                 raise Rejected(R_RESERVED)
             if name in out or name in obj:  # §7.1 step 3.2.2.3
                 raise Rejected(R_COLLISION, f"claim {name!r}")
+            if depth == 0 and name == "_sd_alg":  # would declare the digest algorithm from inside a disclosure
+                raise Rejected(R_RESERVED, "_sd_alg")
             self.used.add(d)
             if plain or not isinstance(raw_value, (dict, list)):
                 value = raw_value

@@ -475,6 +475,15 @@ def test_sd_reserved_claim_name(name):
     assert rejected(craft(base_payload(_sd=[dig(parent)]), [parent, d])) == "sd.reserved_claim_name"
 
 
+def test_sd_alg_disclosed_at_top_level_is_reserved():
+    # no plain _sd_alg: a disclosed one would set the digest algorithm from inside a disclosure
+    payload = base_payload()
+    payload.pop("_sd_alg", None)
+    d = disc(None, "_sd_alg")
+    payload["_sd"] = [dig(d)]
+    assert rejected(craft(payload, [d])) == "sd.reserved_claim_name"
+
+
 def test_sd_claim_collision():
     d = disc("https://evil.example", "iss")
     assert rejected(craft(base_payload(_sd=[dig(d)]), [d])) == "sd.claim_collision"

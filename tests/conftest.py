@@ -1,0 +1,16 @@
+"""Test-wide settings.
+
+Hypothesis explores new random inputs on every local run (that is how it finds bugs), but CI must
+judge the same inputs on every run: under ``ESSPASS_REQUIRE_ALL=1`` (set by ``.ci/run``) the
+property tests are derandomized, and a failure found locally is added as an explicit example.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("ESSPASS_REQUIRE_ALL") == "1" else "dev")
