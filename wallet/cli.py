@@ -79,6 +79,20 @@ def _trust(trust_dir: Optional[Path], as_json: bool = False):
         _fail(exc, as_json)
 
 
+
+def _show_consent(request, consent, share_extra: bool, how: str = "") -> None:
+    """What the relying party asks for, on stderr, before the user (or --yes) agrees."""
+    def dotted(paths) -> str:
+        return ", ".join(".".join(map(str, p)) for p in paths)
+
+    err = sys.stderr
+    print(f"{request.name()} asks{how}: {request.purpose().get('en', '')}", file=err)
+    for item in consent.items:
+        print(f"  from {item.card.vct}: {dotted(item.registered)}", file=err)
+        if item.over_asking:
+            print(f"  WARNING - also asks for data it is NOT registered for: {dotted(item.over_asking)}"
+                  + ("  (will be shared: --share-extra)" if share_extra else "  (will NOT be shared)"), file=err)
+
 @app.command()
 def receive(
     offer_uri: str = typer.Argument(..., help="openid-credential-offer://... (by value or by reference)"),
@@ -137,14 +151,7 @@ def present(
         wallet.log(kind="presentation", party=request.name(), party_id=request.client_id, credential="",
                    purpose=request.purpose(), outcome="failed", reason=exc.code)
         _fail(exc, as_json)
-    err = sys.stderr
-    print(f"{request.name()} asks: {request.purpose().get('en', '')}", file=err)
-    for item in consent.items:
-        print(f"  from {item.card.vct}: {', '.join('.'.join(map(str, p)) for p in item.registered)}", file=err)
-        if item.over_asking:
-            print("  WARNING - also asks for data it is NOT registered for: "
-                  + ", ".join(".".join(map(str, p)) for p in item.over_asking)
-                  + ("  (will be shared: --share-extra)" if share_extra else "  (will NOT be shared)"), file=err)
+    _show_consent(request, consent, share_extra)
     if not yes and not typer.confirm("Share?", default=False, err=True):
         decline(wallet, consent)
         _fail(Rejected(R.DECLINED), as_json)
@@ -203,14 +210,7 @@ def respond_offline_command(
     except Rejected as exc:
         _fail(exc, as_json)
     request = consent.request
-    err = sys.stderr
-    print(f"{request.name()} asks (offline): {request.purpose().get('en', '')}", file=err)
-    for item in consent.items:
-        print(f"  from {item.card.vct}: {', '.join('.'.join(map(str, p)) for p in item.registered)}", file=err)
-        if item.over_asking:
-            print("  WARNING - also asks for data it is NOT registered for: "
-                  + ", ".join(".".join(map(str, p)) for p in item.over_asking)
-                  + ("  (will be shared: --share-extra)" if share_extra else "  (will NOT be shared)"), file=err)
+    _show_consent(request, consent, share_extra, " (offline)")
     if not yes and not typer.confirm("Share?", default=False, err=True):
         decline_offline(wallet, consent)
         _fail(Rejected(R.DECLINED), as_json)

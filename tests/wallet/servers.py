@@ -83,3 +83,16 @@ def start_services(home: Path):
         isvc.close()
 
     return Services(home, isvc, f"http://127.0.0.1:{ip}", vsvc, f"http://127.0.0.1:{vp}"), stop
+
+
+ONLINE_PIN = "246810"
+
+
+def new_online_wallet(tmp_path: Path):
+    """A fresh wallet (cheap scrypt for tests) for the loopback-service tests."""
+    from wallet.core import Wallet
+    from wallet.storage import KdfParams
+
+    w = Wallet(tmp_path / "wallet", kdf=KdfParams(n=2**10))
+    w.create(ONLINE_PIN)
+    return w

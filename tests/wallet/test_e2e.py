@@ -8,28 +8,14 @@ import time
 import pytest
 
 from credential.reasons import Rejected
-from wallet.core import Wallet
 from wallet.issuance import receive
 from wallet.presentation import fetch_request, plan, respond
-from wallet.storage import KdfParams
 from wallet.trust import load_trust_store
 
-from .servers import start_services
+from .servers import ONLINE_PIN, new_online_wallet
 
-PIN = "246810"
-
-
-@pytest.fixture(scope="module")
-def services(tmp_path_factory):
-    svc, stop = start_services(tmp_path_factory.mktemp("home"))
-    yield svc
-    stop()
-
-
-def new_wallet(tmp_path) -> Wallet:
-    w = Wallet(tmp_path / "wallet", kdf=KdfParams(n=2**10))
-    w.create(PIN)
-    return w
+PIN = ONLINE_PIN
+new_wallet = new_online_wallet
 
 
 def test_receive_by_reference_with_tx_code_then_present(services, tmp_path):
