@@ -139,6 +139,13 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             response.headers["Retry-After"] = "30"
             return response
 
+    @app.exception_handler(vp.StoreUnavailable)
+    async def store_unavailable(request: Request, exc: vp.StoreUnavailable) -> JSONResponse:
+        # the shared store (Redis) is gone: say so, and let the client retry; the instance recovers by itself
+        response = _error(503, f"{exc}; try again shortly", error="temporarily_unavailable")
+        response.headers["Retry-After"] = "2"
+        return response
+
     def console_access(request: Request) -> bool:
         return access.same(request.cookies.get(access.CONSOLE_COOKIE) or access.bearer(request), svc.console_token)
 
@@ -206,6 +213,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
 
     @app.get("/health")
     def health() -> dict[str, Any]:
+        svc.transactions.ping()  # StoreUnavailable -> 503: a load balancer's health check sees the store too
         return {"status": "ok", **svc.trust_list_info()}
 
     # ------------------------------------------------------------ console

@@ -130,6 +130,14 @@ class Decision:
             "data_age": self.data_age,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any], preset: str | None = None) -> "Decision":
+        """The inverse of :meth:`as_json` (a decision kept in a shared transaction store; ``detail`` is not kept)."""
+        checks = [Check(str(c["code"]), str(c["result"]), dict(c.get("message") or {})) for c in data["checks"]]
+        return cls(str(data["result"]), checks, data.get("credential_type"), data.get("issuer"),
+                   dict(data.get("claims") or {}), dict(data.get("validity") or {}),
+                   dict(data.get("data_age") or {}), preset)
+
     @property
     def codes(self) -> list[str]:
         return [c.code for c in self.checks]
