@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from credential import jose
+from credential.types import claim_label, get_type
 
 from . import access
 from . import openid4vp as vp
@@ -80,10 +81,8 @@ def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     claims = decision.get("claims") or {}
     vct = decision.get("credential_type")
     try:
-        from credential.types import claim_label, get_type
-
         ctype = get_type(vct) if vct else None
-    except (ImportError, KeyError):
+    except KeyError:
         ctype = None
     rows: list[tuple[str, str]] = []
 
@@ -253,15 +252,13 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         decision = view.get("decision") or {}
         type_name = decision.get("credential_type") or ""
         try:
-            from credential.types import get_type
-
             meta = get_type(type_name).metadata if type_name else {}
-            for d in meta.get("display", []):
-                if str(d.get("locale", d.get("lang", ""))).startswith(lang):
-                    type_name = d.get("name", type_name)
-                    break
-        except (ImportError, KeyError):
-            pass
+        except KeyError:
+            meta = {}
+        for d in meta.get("display", []):
+            if str(d.get("locale", d.get("lang", ""))).startswith(lang):
+                type_name = d.get("name", type_name)
+                break
         return render("transaction.html", request, view=view, preset_title=P.get(t.preset).title(lang),
                       qr_svg=_qr_svg(auth_url) if view["status"] == "pending" else "", auth_url=auth_url,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,

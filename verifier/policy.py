@@ -36,7 +36,7 @@ from trust_list.model import PUB_EAA
 
 from credential import dcql
 
-from . import caches as C
+from . import caches
 from . import layers
 from . import presets as P
 from . import reasons as V
@@ -88,7 +88,7 @@ class VerificationContext:
     trust_fetched_at: int | None = None  # when the trust list was obtained (for data_age), if known
     kb_max_age_s: int = KB_MAX_AGE_S  # how old a KB-JWT (its iat) may be; 1..MAX_KB_MAX_AGE_S
     # validated trust results and Status List Tokens (verifier.caches); None checks everything from scratch
-    cache: C.VerifierCache | None = field(default_factory=C.shared)
+    cache: caches.VerifierCache | None = field(default_factory=caches.shared)
 
     def day(self) -> dt.date:
         if self.inspection_date is not None:
