@@ -25,6 +25,7 @@ from .offline import looks_like_presentation
 from .policy import Decision, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
+from .transaction_store import TransactionStore, open_store
 from .sources import Bundle, SeenStatusURIs, StatusCache
 
 FILE_CHECK_INTERVAL_S = 1.0
@@ -80,7 +81,8 @@ class VerifierService:
                 self.trust_fetched_at = now
             else:
                 self._reload_files(now, force=True)
-        self.transactions = vp.TransactionStore(self.settings.verifier_max_transactions)
+        self.transactions: TransactionStore = open_store(self.settings.verifier_store_url,
+                                                         self.settings.verifier_max_transactions)
         self.records = InspectionRecords(self.settings.state_dir / "records.sqlite",
                                          self.settings.record_fields(),
                                          self.settings.verifier_record_retention_days)
@@ -181,7 +183,7 @@ class VerifierService:
                 raise RateLimited(wait)
         now = self.now()
         t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl)
-        self.transactions.add(t, now)
+        self.transactions.add(t, now, self.settings.verifier_max_transactions)
         return t, vp.authorization_request(t, self.rp, self.base_url)
 
     def authorised_transaction(self, tid: str, token: str | None) -> vp.Transaction | None:
@@ -198,7 +200,7 @@ class VerifierService:
             raise vp.ResponseError("invalid_request", "no such request", 404)
         if now >= t.expires_at:
             raise vp.ResponseError("invalid_request", "this request has expired; start a new check", 410)
-        t.fetched = True
+        self.transactions.mark_fetched(tid)
         return t.request_object
 
     def handle_response(self, form: dict[str, str]) -> vp.Transaction:
@@ -229,23 +231,24 @@ class VerifierService:
             raise vp.ResponseError("invalid_request",
                                    "the presentation was made for another request (nonce or audience); "
                                    "nothing was recorded")
-        with self.transactions.lock():
-            if t.done:
-                raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
-            t.decision, t.answered_at = decision, now
+        if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
+            raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
+        t.decision, t.answered_at = decision, now
         self.records.add(decision, now)
         return t
 
     def _wallet_error(self, form: dict[str, Any], now: int, t: vp.Transaction | None = None) -> vp.Transaction:
         if t is None:
             state = form.get("state")
-            t = self.transactions.find_by_state(state) if isinstance(state, str) and state else None
+            t = self.transactions.by_state(state) if isinstance(state, str) and state else None
             if t is None:
                 raise vp.ResponseError("invalid_request", "error response for no known request")
         if t.done or now >= t.expires_at:
             raise vp.ResponseError("invalid_request", "this request is closed")
-        t.error = str(form.get("error"))[:64]
-        t.answered_at = now
+        error = str(form.get("error"))[:64]
+        if not self.transactions.complete(t.id, vp.Outcome(now, error=error), now):
+            raise vp.ResponseError("invalid_request", "this request is closed")
+        t.error, t.answered_at = error, now
         return t
 
     def transaction_view(self, tid: str) -> dict[str, Any] | None:

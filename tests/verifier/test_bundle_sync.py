@@ -214,9 +214,9 @@ class TestInspectorUpdateOffline(KivyTestCase):
             app.start("ehic-care")
             vp1 = demo.respond(cred, ctl.session.request_text, now=NOW, preset="ehic-care")
             app.show("scan")
-            from credential import qr_transport
+            import qrimage
 
-            app.screen("scan").load_image(qr_transport.render_qr_image(vp1))
+            app.screen("scan").load_image(qrimage.render_qr_image(vp1))
             assert app.current == "decision" and ctl.decision.result == "PASSED", ctl.decision.as_json()
             assert ctl.decision.data_age["status_list_fetched_s"] == 3600
             assert "status list issued 60 min ago" in ctl.view().data_age
