@@ -11,7 +11,6 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.redis_support import RedisServer
 from tests.verifier.servers import Clock, free_port, serve_app
 from tests.verifier.helpers import NOW
 from verifier import access
@@ -21,13 +20,6 @@ from verifier.service import VerifierService
 from verifier.settings import VerifierSettings
 
 MAX, ANON, PER_CLIENT = 60, 20, 5
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer.start(tmp_path_factory.mktemp("redis-quota"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["memory", "redis"])
