@@ -33,6 +33,10 @@ DEFAULT_ISSUER_URL = "http://127.0.0.1:8441"  # the issuer's embedded default (i
 FETCH_INTERVAL_S = 300
 
 
+class AuthenticationRequired(Exception):
+    """Anonymous creation is switched off (ESSPASS_VERIFIER_ANONYMOUS_TRANSACTIONS=0)."""
+
+
 class RateLimited(Exception):
     def __init__(self, retry_after: float) -> None:
         super().__init__("too many new checks from this client")
@@ -90,6 +94,7 @@ class VerifierService:
         self.seen_status_uris = SeenStatusURIs(self.settings.state_dir / "status-uris.json",
                                                retention_s=max(1, self.settings.verifier_record_retention_days) * 86400)
         self.console_token = access.load_console_token(self.settings.state_dir)
+        self.clients = access.ApiClients(self.settings.state_dir / "clients.json")
         self.create_limiter = access.RateLimiter(self.settings.verifier_create_per_minute,
                                                  self.settings.verifier_create_burst)
 
@@ -173,17 +178,28 @@ class VerifierService:
     def base_url(self) -> str:
         return self.settings.verifier_url.rstrip("/")
 
-    def create_transaction(self, preset: str, client: str | None = None) -> tuple[vp.Transaction, str]:
-        """A new transaction for ``preset`` (KeyError if unknown). ``client`` (its address) is rate-limited:
-        :class:`RateLimited`; a store full of unexpired transactions raises :class:`openid4vp.StoreFull`."""
+    def create_transaction(self, preset: str, client: str | None = None,
+                           owner: str = access.ANONYMOUS) -> tuple[vp.Transaction, str]:
+        """A new transaction for ``preset`` (KeyError if unknown) started by ``owner`` (``access.creator``).
+
+        Anonymous: :class:`AuthenticationRequired` when the anonymous pool is 0; ``client`` (its address) is
+        rate-limited (:class:`RateLimited`) and the anonymous pool is bounded (:class:`openid4vp.QuotaExceeded`).
+        Authenticated: the owner's own quota (:class:`openid4vp.QuotaExceeded`) and rate limit. A store full of
+        unexpired transactions raises :class:`openid4vp.StoreFull`."""
         P.get(preset)  # KeyError for an unknown preset, before anything is counted
-        if client is not None:
-            wait = self.create_limiter.allow(client)
+        anonymous = owner == access.ANONYMOUS
+        limit = self.settings.verifier_anonymous_transactions if anonymous else self.settings.verifier_client_transactions
+        if limit <= 0:
+            raise AuthenticationRequired("starting a check needs an API client's token or the console login")
+        key = client if anonymous else owner
+        if key is not None:
+            wait = self.create_limiter.allow(key)
             if wait > 0:
                 raise RateLimited(wait)
         now = self.now()
         t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl)
-        self.transactions.add(t, now, self.settings.verifier_max_transactions)
+        t.owner = owner
+        self.transactions.add(t, now, limit)
         return t, vp.authorization_request(t, self.rp, self.base_url)
 
     def authorised_transaction(self, tid: str, token: str | None) -> vp.Transaction | None:
