@@ -35,7 +35,7 @@ from credential.types import claim_label, get_type
 from . import access
 from . import openid4vp as vp
 from . import presets as P
-from .service import RateLimited, VerifierService
+from .service import AuthenticationRequired, RateLimited, VerifierService
 from .settings import VerifierSettings
 from .web import TEMPLATES, headline_hint, text
 
@@ -125,9 +125,23 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
 
     def create(preset: Any, request: Request) -> tuple[vp.Transaction, str] | JSONResponse:
         try:
-            return svc.create_transaction(preset if isinstance(preset, str) else "", access.client_key(request))
+            owner = access.creator(request, svc.console_token, svc.clients)
+            return svc.create_transaction(preset if isinstance(preset, str) else "", access.client_key(request),
+                                          owner)
+        except access.Unauthenticated as exc:
+            return _error(401, str(exc), error="invalid_token")
+        except AuthenticationRequired as exc:
+            return _error(401, str(exc), error="invalid_token")
         except KeyError:
             return _error(400, "unknown preset", presets=list(P.NAMES))
+        except vp.QuotaExceeded as exc:
+            if owner == access.ANONYMOUS:  # the shared pool: authenticated clients are not affected
+                response = _error(503, "too many anonymous checks are open; sign in to the console or use an API "
+                                       "client's token", error="temporarily_unavailable")
+            else:
+                response = _error(429, str(exc), error="temporarily_unavailable")
+            response.headers["Retry-After"] = "30"
+            return response
         except RateLimited as exc:
             response = _error(429, "too many new checks from this client; try again shortly",
                               error="temporarily_unavailable")

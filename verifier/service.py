@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from credential.reasons import Rejected
-from credential.sd_jwt import R_KB_NONCE
+from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
@@ -22,6 +22,7 @@ from . import access
 from . import openid4vp as vp
 from . import presets as P
 from .caches import VerifierCache
+from .offline import looks_like_presentation
 from .policy import Decision, Sources, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
@@ -31,6 +32,10 @@ from .sources import Bundle, SeenStatusURIs, StatusCache
 FILE_CHECK_INTERVAL_S = 1.0
 DEFAULT_ISSUER_URL = "http://127.0.0.1:8441"  # the issuer's embedded default (issuer.settings.issuer_url)
 FETCH_INTERVAL_S = 300
+
+
+class AuthenticationRequired(Exception):
+    """Anonymous creation is switched off (ESSPASS_VERIFIER_ANONYMOUS_TRANSACTIONS=0)."""
 
 
 class RateLimited(Exception):
@@ -90,6 +95,7 @@ class VerifierService:
         self.seen_status_uris = SeenStatusURIs(self.settings.state_dir / "status-uris.json",
                                                retention_s=max(1, self.settings.verifier_record_retention_days) * 86400)
         self.console_token = access.load_console_token(self.settings.state_dir)
+        self.clients = access.ApiClients(self.settings.state_dir / "clients.json")
         self.create_limiter = access.RateLimiter(self.settings.verifier_create_per_minute,
                                                  self.settings.verifier_create_burst)
 
@@ -172,17 +178,28 @@ class VerifierService:
     def base_url(self) -> str:
         return self.settings.verifier_url.rstrip("/")
 
-    def create_transaction(self, preset: str, client: str | None = None) -> tuple[vp.Transaction, str]:
-        """A new transaction for ``preset`` (KeyError if unknown). ``client`` (its address) is rate-limited:
-        :class:`RateLimited`; a store full of unexpired transactions raises :class:`openid4vp.StoreFull`."""
+    def create_transaction(self, preset: str, client: str | None = None,
+                           owner: str = access.ANONYMOUS) -> tuple[vp.Transaction, str]:
+        """A new transaction for ``preset`` (KeyError if unknown) started by ``owner`` (``access.creator``).
+
+        Anonymous: :class:`AuthenticationRequired` when the anonymous pool is 0; ``client`` (its address) is
+        rate-limited (:class:`RateLimited`) and the anonymous pool is bounded (:class:`openid4vp.QuotaExceeded`).
+        Authenticated: the owner's own quota (:class:`openid4vp.QuotaExceeded`) and rate limit. A store full of
+        unexpired transactions raises :class:`openid4vp.StoreFull`."""
         P.get(preset)  # KeyError for an unknown preset, before anything is counted
-        if client is not None:
-            wait = self.create_limiter.allow(client)
+        anonymous = owner == access.ANONYMOUS
+        limit = self.settings.verifier_anonymous_transactions if anonymous else self.settings.verifier_client_transactions
+        if limit <= 0:
+            raise AuthenticationRequired("starting a check needs an API client's token or the console login")
+        key = client if anonymous else owner
+        if key is not None:
+            wait = self.create_limiter.allow(key)
             if wait > 0:
                 raise RateLimited(wait)
         now = self.now()
         t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl)
-        self.transactions.add(t, now, self.settings.verifier_max_transactions)
+        t.owner = owner
+        self.transactions.add(t, now, limit)
         return t, vp.authorization_request(t, self.rp, self.base_url)
 
     def authorised_transaction(self, tid: str, token: str | None) -> vp.Transaction | None:
@@ -217,13 +234,19 @@ class VerifierService:
         if "error" in payload:
             return self._wallet_error({**payload, "state": t.state}, now, t)
         presentation = vp.presentation_of(t, payload)
+        # issue 17: something that is not a presentation answering this request is a wrong answer, not a verdict —
+        # refused (400, the wallet may answer again), and no FAILED inspection is recorded
+        if not looks_like_presentation(presentation):
+            raise vp.ResponseError("invalid_request",
+                                   "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
         self.refresh_trust(now)
         ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
                            key_binding=not self.settings.verifier_allow_paper, now=now)
         decision = verify_presentation(presentation, ctx)
-        if decision.failed_with(R_KB_NONCE):
+        if decision.failed_with(R_KB_NONCE) or decision.failed_with(R_KB_AUD):
             raise vp.ResponseError("invalid_request",
-                                   "the presentation was made for another request (nonce); nothing was recorded")
+                                   "the presentation was made for another request (nonce or audience); "
+                                   "nothing was recorded")
         if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
             raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
         t.decision, t.answered_at = decision, now

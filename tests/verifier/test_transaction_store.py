@@ -24,13 +24,6 @@ from verifier.transaction_store import MemoryTransactionStore, open_store
 TTL = 300
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer.start(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["memory", "redis"])
 def make_store(request, redis_server):
     """A factory: every call is one more verifier instance's view of the same store."""
