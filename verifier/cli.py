@@ -300,9 +300,27 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     uvicorn.run(create_app(service=svc), host=host, port=port, log_level="warning")
 
 
+@app.command("add-client")
+def add_client(name: str = typer.Argument(..., help="The API client's name (letters, digits, '-', '_', '.').")) -> None:
+    """Allow an API client to start checks under its own quota; prints its token once (only its SHA-256 is kept,
+    in ESSPASS_HOME/verifier/clients.json). Adding an existing name replaces its token."""
+    from . import access
+    from .settings import VerifierSettings
+
+    try:
+        token = access.ApiClients(VerifierSettings().state_dir / "clients.json").add(name)
+    except ValueError as exc:
+        _usage(str(exc))
+    typer.echo(json.dumps({"client": name, "token": token}))
+
+
 @app.command()
 def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1-coverage | ehic-care"),
-            url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL).")) -> None:
+            url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL)."),
+            client_token: Optional[str] = typer.Option(
+                None, "--client-token", envvar="ESSPASS_VERIFIER_CLIENT_TOKEN",
+                help="An API client's token (`esspass verifier add-client`): the check counts against its own "
+                     "quota instead of the anonymous pool.")) -> None:
     """Start a presentation request; prints {"request_uri": "openid4vp://...", "transaction": ID, "result_token": T}.
 
     Only the holder of the result token may read the result; it is also kept (mode 0600) in
@@ -315,7 +333,8 @@ def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1
         _usage(f"--preset must be one of {', '.join(P.NAMES)}")
     base = _url(url)
     try:
-        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, timeout=10)
+        headers = {"Authorization": f"Bearer {client_token}"} if client_token else {}
+        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, headers=headers, timeout=10)
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code != 200:

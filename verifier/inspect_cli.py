@@ -105,7 +105,7 @@ def verify(
     json_: bool = typer.Option(False, "--json", help="Print exactly one JSON object (as `esspass verify --json`)."),
 ) -> None:
     """Decode the response QR and decide offline. Exit 0 PASSED, 1 FAILED, 3 INDETERMINATE, 2 usage/unreadable."""
-    from credential import qr_transport
+    import qrimage
     from credential.reasons import Rejected
 
     from . import presets as P
@@ -125,7 +125,7 @@ def verify(
         if preset is not None and preset != s.preset:
             _usage(f"the session asks for {s.preset}, not {preset}")
     try:
-        qr_text = qr_transport.decode_qr_image(response)
+        qr_text = qrimage.decode_qr_image(response)
     except Rejected as exc:
         _usage(f"{response}: {exc.code}: {exc.reason.en}")
     try:

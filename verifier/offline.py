@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import qrimage
 from credential import jose, qr_transport
 from credential.offline_request import DEFAULT_LIFETIME_S, build_request_object, new_nonce
 from credential.reasons import Reason, Rejected, define
@@ -186,13 +187,13 @@ class InspectorSession:
 
     # ------------------------------------------------------------ QR codes
 
-    def request_png(self, out: str | Path | IO[bytes], *, scale: int = 4, border: int = 4) -> qr_transport.QrInfo:
+    def request_png(self, out: str | Path | IO[bytes], *, scale: int = 4, border: int = 4) -> qrimage.QrInfo:
         """The request QR code as PNG (a path or a binary stream)."""
-        return qr_transport.encode_qr_png(self.request_text, out, scale=scale, border=border)
+        return qrimage.encode_qr_png(self.request_text, out, scale=scale, border=border)
 
     def request_image(self, *, scale: int = 4, border: int = 4):
         """The request QR code as a PIL image (for the app's full-screen view)."""
-        return qr_transport.render_qr_image(self.request_text, scale=scale, border=border)
+        return qrimage.render_qr_image(self.request_text, scale=scale, border=border)
 
     def verify_response_text(self, qr_text: str, verifier: "OfflineVerifier", *, now: int | None = None) -> Decision:
         return verifier.decide(qr_text, self, now=now)
@@ -200,7 +201,7 @@ class InspectorSession:
     def verify_response_png(self, source: Any, verifier: "OfflineVerifier", *, now: int | None = None) -> Decision:
         """Decode the response QR in ``source`` (path, bytes or PIL image) and decide. A picture without a
         readable QR code raises ``Rejected(qr.unreadable)`` and leaves the session unused (scan again)."""
-        return verifier.decide(qr_transport.decode_qr_image(source), self, now=now)
+        return verifier.decide(qrimage.decode_qr_image(source), self, now=now)
 
 
 def _chain_der(party: Any) -> list[bytes]:

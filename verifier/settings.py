@@ -28,6 +28,13 @@ class VerifierSettings(BaseSettings):
     verifier_relying_party: str = "verifier"  # which relying party of the ecosystem this service is
     verifier_transaction_ttl: int = 300  # seconds a request stays answerable (OpenID4VP 1.0 §14.1)
     verifier_max_transactions: int = Field(10_000, ge=1)  # unexpired ones are never evicted: 503 when full
+    # where transactions live: empty = this process's memory; redis://host:port/db = shared by several instances
+    verifier_store_url: str = ""
+    # open checks at once (issue 14 finding 4): each authenticated API client / the console has its own quota;
+    # anonymous requests share one pool (0 = only authenticated clients may start checks). Keep the pool well
+    # below verifier_max_transactions so that authenticated clients always find room.
+    verifier_client_transactions: int = Field(500, ge=1)
+    verifier_anonymous_transactions: int = Field(1000, ge=0)
     # new transactions per client address (token bucket): a burst, then so many per minute; 0 = no limit
     verifier_create_per_minute: int = Field(120, ge=0)
     verifier_create_burst: int = Field(600, ge=1)

@@ -14,7 +14,7 @@ class TestInspectorApp(KivyTestCase):
     def test_preset_request_response_decision(self):
         from kivy.core.window import Window
 
-        from credential import qr_transport
+        import qrimage
         from trust_list.demo import build_demo_ecosystem
         from verifier.ui import demo
         from verifier.ui.app import ICheckRow, ILogRow, InspectorApp
@@ -46,16 +46,16 @@ class TestInspectorApp(KivyTestCase):
             assert app.current == "request" and ctl.session is not None
             self.advance_frames(3)
             shot = Path(Window.screenshot(name=str(tmp / "request.png")))
-            request_text = qr_transport.decode_qr_image(shot)  # what the wallet's camera reads off the screen
+            request_text = qrimage.decode_qr_image(shot)  # what the wallet's camera reads off the screen
             assert request_text == ctl.session.request_text
 
             # the wallet answers; the inspector opens the picture of the answer
             answer = tmp / "answer.png"
-            qr_transport.encode_qr_png(demo.respond(cred, request_text, now=NOW, preset="a1-inspection"), answer)
+            qrimage.encode_qr_png(demo.respond(cred, request_text, now=NOW, preset="a1-inspection"), answer)
             self.tap(app.screen("request").ids.scan)
             assert app.current == "scan"
             scan = app.screen("scan")
-            from esspass.ui.scan import camera_available
+            from uikit.scan import camera_available
 
             if not camera_available():  # CI, most desktops: no camera button; "open image" is said instead
                 assert scan.ids.camera.disabled and scan.ids.camera.height == 0
@@ -124,11 +124,11 @@ class TestInspectorApp(KivyTestCase):
         from kivy.uix.image import Image as KivyImage
         from PIL import Image
 
-        from credential import qr_transport
-        from esspass.ui.scan import CameraScanner
+        import qrimage
+        from uikit.scan import CameraScanner
 
         frame = Image.new("RGBA", (960, 720), (190, 186, 176, 255))
-        frame.paste(qr_transport.render_qr_image(qr_text, scale=4).convert("RGBA"), (40, 30))
+        frame.paste(qrimage.render_qr_image(qr_text, scale=4).convert("RGBA"), (40, 30))
         tex = Texture.create(size=frame.size, colorfmt="rgba")
         tex.blit_buffer(frame.transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes(), colorfmt="rgba",
                         bufferfmt="ubyte")
@@ -154,7 +154,7 @@ class TestInspectorTexts(KivyTestCase):
     def test_paper_scan_hint_and_indeterminate_reason_above_the_fold(self):
         from kivy.core.window import Window
 
-        from credential import qr_transport
+        import qrimage
         from trust_list.demo import build_demo_ecosystem
         from verifier.ui import demo
         from verifier.ui.app import InspectorApp
@@ -193,7 +193,7 @@ class TestInspectorTexts(KivyTestCase):
             app.start("a1-inspection")
             vp1 = demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection")
             app.show("scan")
-            scan.load_image(qr_transport.render_qr_image(vp1))
+            scan.load_image(qrimage.render_qr_image(vp1))
             self.advance_frames(3)
             dec = app.screen("decision")
             assert dec.result == "INDETERMINATE"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import qrimage
 from credential import jose, qr_transport
 from trust_list.demo import build_demo_ecosystem
 from verifier.inspect_cli import app
@@ -46,10 +47,10 @@ def _request(env, preset="a1-inspection", session="session", bundle: Path | None
 
 
 def _response_png(env, request_png: Path, cred, preset="a1-inspection", name="response.png", at=NOW) -> Path:
-    request_text = qr_transport.decode_qr_image(request_png)  # what the wallet scans
+    request_text = qrimage.decode_qr_image(request_png)  # what the wallet scans
     vp1 = demo.respond(cred, request_text, now=at, preset=preset)
     out = env["tmp"] / name
-    qr_transport.encode_qr_png(vp1, out)
+    qrimage.encode_qr_png(vp1, out)
     return out
 
 
@@ -61,7 +62,7 @@ def _verify(png: Path, *extra):
 
 def test_request_writes_signed_request_and_session(env):
     png, session_dir, info = _request(env)
-    text = qr_transport.decode_qr_image(png)
+    text = qrimage.decode_qr_image(png)
     assert text.startswith("RQ1:")
     jws = qr_transport.decode_request(text)
     claims = jose.parse_compact(jws).payload()
@@ -110,7 +111,7 @@ def test_same_json_as_esspass_verify(env):
     s = InspectorSession.load(session_dir)
     cred = demo.issue(env["eco"], "ehic", now=NOW)
     resp = _response_png(env, req, cred, preset="ehic-care")
-    text = qr_transport.decode_response(qr_transport.decode_qr_image(resp), nonce=s.nonce, client_id=s.client_id)
+    text = qr_transport.decode_response(qrimage.decode_qr_image(resp), nonce=s.nonce, client_id=s.client_id)
     (env["tmp"] / "vp.txt").write_text(text)
     code, mine, _ = _verify(resp, "--session", session_dir, "--bundle", bundle, "--at", NOW)
     theirs = runner.invoke(esspass_app, ["verify", str(env["tmp"] / "vp.txt"), "--bundle", str(bundle),
@@ -167,7 +168,7 @@ def test_replay_with_self_contained_response_and_expired_session(env):
     s = InspectorSession.load(session_dir)
     vp = demo.present(cred, "a1-inspection", nonce="AAAAAAAAAAAAAAAAAAAAAA", client_id=s.client_id, now=NOW)
     png = env["tmp"] / "other.png"
-    qr_transport.encode_qr_png(qr_transport.encode_response(vp), png)
+    qrimage.encode_qr_png(qr_transport.encode_response(vp), png)
     code, d, _ = _verify(png, "--session", session_dir, "--bundle", bundle, "--at", NOW)
     assert code == 1 and "kb.nonce" in [c["code"] for c in d["checks"] if c["result"] == "fail"]
     # an answer after the session's expiry
@@ -182,7 +183,7 @@ def test_paper_copy_needs_identity_document(env):
     paper = demo.issue(env["eco"], "ehic", now=NOW, holder=False, idx=9)
     demo.bundle(env["eco"], now=NOW, out=bundle)
     png = env["tmp"] / "paper.png"
-    qr_transport.encode_qr_png(demo.paper_copy(paper), png)
+    qrimage.encode_qr_png(demo.paper_copy(paper), png)
     code, d, r = _verify(png, "--bundle", bundle, "--preset", "ehic-care", "--at", NOW)
     assert code == 0 and d["result"] == "PASSED", r.output
     bound = [c for c in d["checks"] if c["code"] == "kb.not_bound"]
@@ -199,7 +200,7 @@ def test_device_bound_credential_without_proof_is_not_a_paper_copy(env):
     demo.bundle(env["eco"], now=NOW, out=bundle)
     cred = demo.issue(env["eco"], "pda1", now=NOW)  # has cnf
     png = env["tmp"] / "stripped.png"
-    qr_transport.encode_qr_png(qr_transport.encode_response(cred.sd_jwt), png)
+    qrimage.encode_qr_png(qr_transport.encode_response(cred.sd_jwt), png)
     req, session_dir, _ = _request(env, bundle=bundle)
     code, d, _ = _verify(png, "--session", session_dir, "--bundle", bundle, "--at", NOW)
     assert code == 1 and "kb.not_bound" not in [c["code"] for c in d["checks"]]

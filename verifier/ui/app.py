@@ -7,7 +7,7 @@ full screen) → scan (the camera read with zxing-cpp where Kivy has one; "open 
 log screen lists past inspections without personal data.
 
 Network work (sync) runs in a thread and comes back through ``Clock``; tests set ``sync = True``. The widgets,
-colours, QR view and camera scanner are the kit's (:mod:`esspass.ui`), shared with the wallet.
+colours, QR view and camera scanner are the kit's (:mod:`uikit`), shared with the wallet.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from esspass.ui import env
-from esspass.ui.base import KitApp
-from esspass.ui.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_BG, WARN_INK, rgba
-from esspass.ui.qr import QrView  # noqa: F401 - used by inspector.kv
-from esspass.ui.widgets import CameraScreen, KeyValue, Panel, make
+from uikit import env
+from uikit.base import KitApp
+from uikit.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_BG, WARN_INK, rgba
+from uikit.qr import QrView  # noqa: F401 - used by inspector.kv
+from uikit.widgets import CameraScreen, KeyValue, Panel, make
 
 from .controller import InspectorController, tr
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credential import qr_transport
-from esspass.ui import palette
+import qrimage
+from uikit import palette
 from credential.reasons import Rejected
 
 from .. import presets as P
@@ -406,7 +406,7 @@ class InspectorController:
     def decide_image(self, source: Any) -> Outcome:
         """A picture (path, bytes, PIL image) of the answer; an unreadable picture leaves the session open."""
         try:
-            text = qr_transport.decode_qr_image(source)
+            text = qrimage.decode_qr_image(source)
         except Rejected as exc:
             return Outcome(None, exc.code, exc.reason.message())
         return self.decide_text(text)
