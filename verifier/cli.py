@@ -394,22 +394,14 @@ def sync(out: Path = typer.Option(..., "--out", help="Bundle: a directory, or a 
     Status List Tokens: every --status-uri, ESSPASS_VERIFIER_STATUS_URIS, every status list URI the verifier has
     seen in the credentials it verified (ESSPASS_HOME/verifier/status-uris.json), and on embedded defaults the
     local demo issuer's list ({ESSPASS_ISSUER_URL or http://127.0.0.1:8441}/status/1) if it answers."""
-    from trust_list.model import LIST_TYPES
-
-    from .service import VerifierService
+    from .offline import sync_bundle
     from .settings import VerifierSettings
-    from .sources import Bundle
 
     settings = VerifierSettings()
-    svc = VerifierService(settings)
-    now = svc.now()
-    svc.refresh_trust(now, force=True)
-    lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now) for t in LIST_TYPES if t in svc.trust.lists}
-    wanted, optional = svc.status_uris_to_sync(status_uri, now)
-    unreachable = [uri for uri in wanted if svc.status(uri, now) is None and uri not in optional]
-    statuses = svc.status.entries()
-    path = Bundle(now, lists, statuses).save(out)
-    svc.status.close()
-    typer.echo(json.dumps({"bundle": str(path), "trust_lists": len(lists), "status_lists": len(statuses),
-                           "status_uris_unreachable": unreachable,
+    result = sync_bundle(out, home=settings.home, settings=settings, status_uris=status_uri)
+    now = result.bundle.created_at
+    typer.echo(json.dumps({"bundle": str(result.path), "trust_lists": len(result.bundle.trust_lists),
+                           "status_lists": len(result.bundle.status_lists),
+                           "status_uris_unreachable": result.unreachable(),
+                           "complete": result.complete, "kept_since": result.kept_since(),
                            "created_at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat()}))

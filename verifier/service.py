@@ -21,6 +21,7 @@ from . import access
 from . import openid4vp as vp
 from . import presets as P
 from .caches import VerifierCache
+from .offline import looks_like_presentation
 from .policy import Decision, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
@@ -239,13 +240,19 @@ class VerifierService:
         if "error" in payload:
             return self._wallet_error({**payload, "state": t.state}, now, t)
         presentation = vp.presentation_of(t, payload)
+        # issue 17: something that is not a presentation answering this request is a wrong answer, not a verdict —
+        # refused (400, the wallet may answer again), and no FAILED inspection is recorded
+        if not looks_like_presentation(presentation):
+            raise vp.ResponseError("invalid_request",
+                                   "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
         self.refresh_trust(now)
         ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
                            key_binding=not self.settings.verifier_allow_paper, now=now)
         decision = verify_presentation(presentation, ctx)
-        if "kb.nonce" in decision.codes:
+        if "kb.nonce" in decision.codes or "kb.aud" in decision.codes:
             raise vp.ResponseError("invalid_request",
-                                   "the presentation was made for another request (nonce); nothing was recorded")
+                                   "the presentation was made for another request (nonce or audience); "
+                                   "nothing was recorded")
         if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
             raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
         t.decision, t.answered_at = decision, now

@@ -236,9 +236,17 @@ class Bundle:
         out = Path(out)
         target = out if out.suffix == ".json" else out / "bundle.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(self.as_json(), indent=1), "utf-8")
-        tmp.replace(target)
+        # atomic: a new file next to the old one, flushed to disk, then renamed over it; a crash or a full disk
+        # half-way leaves the old bundle as it was (issue 17: an update must never cost the inspector their data)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(self.as_json(), indent=1))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
         return target
 
     @classmethod

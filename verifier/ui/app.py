@@ -113,7 +113,10 @@ class ScanScreen(CameraScreen):
     def on_code(self, text: str) -> None:
         """A QR code read by the camera (the scanner has stopped it)."""
         app = App.get_running_app()
-        app.ctl.decide_text(text)
+        outcome = app.ctl.decide_text(text)
+        if outcome.decision is None:  # not an answer to this check: say so here, scan again
+            self.error = outcome.error.get(app.ctl.lang, outcome.error.get("en", outcome.error_code))
+            return
         app.show("decision")
 
 
