@@ -46,6 +46,18 @@ def _read_text(path: Path, what: str) -> str:
         _usage(f"{what} {path} is not UTF-8 text")
 
 
+def _explicit_fetch_policy() -> "netio.UrlPolicy":
+    """Explicit trust anchors are no demo: status URIs over https to public addresses, unless
+    ``ESSPASS_VERIFIER_FETCH_LOOPBACK`` / ``ESSPASS_VERIFIER_FETCH_PRIVATE`` say otherwise."""
+    import netio
+
+    from .settings import VerifierSettings
+
+    settings = VerifierSettings()
+    return netio.UrlPolicy(allow_loopback=bool(settings.verifier_fetch_loopback),
+                           allow_private=settings.verifier_fetch_private)
+
+
 def _list_type_of(token: str) -> str | None:
     from credential import jose
 
@@ -166,7 +178,7 @@ def verify_command(
         except ValueError:
             _usage(f"{path} holds no PEM certificate")
     store = TrustStore(anchors={t: list(anchors) for t in LIST_TYPES})
-    cache = StatusCache(network=True)
+    cache = StatusCache(network=True, policy=_explicit_fetch_policy())
     trust_fetched_at = None
 
     def add_list(token: str, where: str) -> None:

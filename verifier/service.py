@@ -75,12 +75,15 @@ class VerifierService:
             self.trust_fetched_at = min((at for _, at in bundle.trust_lists.values()), default=None)
             self.status = status_cache or bundle.status_cache(network=False)
         else:
-            self.status = status_cache or StatusCache(network=self.settings.verifier_status_network)
+            self.status = status_cache or StatusCache(network=self.settings.verifier_status_network,
+                                                      policy=self.settings.fetch_policy(),
+                                                      ca_bundle=self._ca_bundle())
             if self.settings.verifier_trust_list_urls:
                 from trust_list.fetch import TrustListFetcher
 
                 urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in self.settings.verifier_trust_list_urls.items()}
-                self._fetcher = TrustListFetcher(self.trust, urls)
+                self._fetcher = TrustListFetcher(self.trust, urls, policy=self.settings.fetch_policy(),
+                                                 ca_bundle=self._ca_bundle())
                 self._fetcher.refresh_all(now)
                 self._last_fetch = now
                 self.trust_fetched_at = now
@@ -101,6 +104,9 @@ class VerifierService:
 
     def now(self) -> int:
         return int(self.clock())
+
+    def _ca_bundle(self) -> str | None:
+        return str(self.settings.verifier_ca_bundle) if self.settings.verifier_ca_bundle else None
 
     # ------------------------------------------------------------ trust lists
 
