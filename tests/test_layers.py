@@ -59,3 +59,13 @@ def test_wallet_and_verifier_never_import_the_issuer_and_benchmarks_never_import
     assert _offenders("wallet", {"issuer", "verifier"}) == {}
     assert _offenders("verifier", {"issuer"}) == {}
     assert _offenders("benchmarks", {"tests"}) == {}
+
+
+def test_each_package_names_its_public_api_and_every_name_resolves():
+    import importlib
+
+    for package in ("credential", "trust_list", "issuer", "wallet", "verifier", "qrimage", "netio"):
+        module = importlib.import_module(package)
+        assert module.__all__, package
+        for name in module.__all__:
+            assert getattr(module, name) is not None, (package, name)

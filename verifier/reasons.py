@@ -10,8 +10,4 @@ from __future__ import annotations
 
 from credential.reasons import define
 
-REQUEST_PRESET = define(
-    "request.unknown_preset",
-    "The kind of check asked for is not known to this verifier.",
-    "Den ønskede type kontrol er ukendt for denne verifikator.",
-)
+REQUEST_PRESET = define("request.unknown_preset")

@@ -9,117 +9,25 @@ from credential.reasons import Reason, Rejected, define
 
 __all__ = ["Reason", "Rejected"]
 
-PIN_FORMAT = define(
-    "wallet.pin_format",
-    "The PIN must be 6 to 12 digits.",
-    "Pinkoden skal være 6 til 12 cifre.",
-)
-PIN_WRONG = define(
-    "wallet.pin_wrong",
-    "Wrong PIN.",
-    "Forkert pinkode.",
-)
-PIN_DELAY = define(
-    "wallet.pin_delay",
-    "Too many wrong PINs: wait before you try again.",
-    "For mange forkerte pinkoder: vent, før du prøver igen.",
-)
-PIN_LOCKED = define(
-    "wallet.locked",
-    "The wallet is locked for good after too many wrong PINs. Erase it and receive your credentials again.",
-    "Tegnebogen er låst permanent efter for mange forkerte pinkoder. Slet den, og modtag dine beviser igen.",
-)
-NOT_SET_UP = define(
-    "wallet.not_set_up",
-    "This wallet has not been set up yet.",
-    "Denne tegnebog er ikke sat op endnu.",
-)
-ALREADY_SET_UP = define(
-    "wallet.already_set_up",
-    "A wallet already exists here.",
-    "Der findes allerede en tegnebog her.",
-)
-TAMPERED = define(
-    "wallet.tampered",
-    "The wallet's stored data has been changed outside the app and cannot be trusted. Erase the wallet and receive your credentials again.",
-    "Tegnebogens gemte data er blevet ændret uden for appen og kan ikke stoles på. Slet tegnebogen, og modtag dine beviser igen.",
-)
-OFFER_INVALID = define(
-    "wallet.offer_invalid",
-    "This is not a valid credential offer.",
-    "Dette er ikke et gyldigt tilbud om et bevis.",
-)
-ISSUER_METADATA = define(
-    "wallet.issuer_metadata",
-    "The issuer's description (metadata) could not be read.",
-    "Udstederens beskrivelse (metadata) kunne ikke læses.",
-)
-TX_CODE_REQUIRED = define(
-    "wallet.tx_code_required",
-    "This offer needs the code the issuer sent you on another channel (e.g. by letter or SMS).",
-    "Dette tilbud kræver den kode, som udstederen har sendt dig på en anden måde (f.eks. brev eller sms).",
-)
-TOKEN_REFUSED = define(
-    "wallet.token_refused",
-    "The issuer refused the offer: the code may be wrong, used or expired.",
-    "Udstederen afviste tilbuddet: koden kan være forkert, brugt eller udløbet.",
-)
-CREDENTIAL_REFUSED = define(
-    "wallet.credential_refused",
-    "The issuer did not issue the credential.",
-    "Udstederen udstedte ikke beviset.",
-)
-CREDENTIAL_INVALID = define(
-    "wallet.credential_invalid",
-    "The credential received is not valid and was not stored.",
-    "Det modtagne bevis er ikke gyldigt og blev ikke gemt.",
-)
-HOLDER_BINDING = define(
-    "wallet.holder_binding",
-    "The credential received is not bound to a key of this wallet and was not stored.",
-    "Det modtagne bevis er ikke bundet til en nøgle i denne tegnebog og blev ikke gemt.",
-)
-NETWORK = define(
-    "wallet.network",
-    "The other party could not be reached. Check the connection and try again.",
-    "Den anden part kunne ikke nås. Tjek forbindelsen, og prøv igen.",
-)
-REQUEST_INVALID = define(
-    "wallet.request_invalid",
-    "This is not a valid presentation request.",
-    "Dette er ikke en gyldig anmodning om at vise et bevis.",
-)
-NO_MATCH = define(
-    "wallet.no_matching_credential",
-    "You have no credential that matches what is asked for.",
-    "Du har intet bevis, der passer til det, der bliver spurgt om.",
-)
-NO_COPIES = define(
-    "wallet.no_copies_left",
-    "All one-time copies of this credential are used, so it cannot be shown again. Ask the issuer to issue it "
-    "again (a new offer) to get new copies.",
-    "Alle engangskopier af dette bevis er brugt, så det kan ikke vises igen. Bed udstederen om at udstede det igen "
-    "(et nyt tilbud) for at få nye kopier.",
-)
-DECLINED = define(
-    "wallet.declined",
-    "You declined to share.",
-    "Du afviste at dele.",
-)
-VERIFIER_REFUSED = define(
-    "wallet.verifier_refused",
-    "The verifier did not accept the response.",
-    "Verifikatoren accepterede ikke svaret.",
-)
-TRUST_UNAVAILABLE = define(
-    "wallet.trust_unavailable",
-    "The wallet has no valid trust lists, so it cannot tell whom to trust.",
-    "Tegnebogen har ingen gyldige tillidslister og kan derfor ikke afgøre, hvem den kan stole på.",
-)
-REQUEST_EXPIRED = define(
-    "wallet.request_expired",
-    "This request has expired or is not valid yet. Ask for a new QR code, and check that the date and time are "
-    "right on both devices.",
-    "Denne anmodning er udløbet eller endnu ikke gyldig. Bed om en ny QR-kode, og tjek, at dato og klokkeslæt er "
-    "rigtige på begge enheder.",
-)
+PIN_FORMAT = define("wallet.pin_format")
+PIN_WRONG = define("wallet.pin_wrong")
+PIN_DELAY = define("wallet.pin_delay")
+PIN_LOCKED = define("wallet.locked")
+NOT_SET_UP = define("wallet.not_set_up")
+ALREADY_SET_UP = define("wallet.already_set_up")
+TAMPERED = define("wallet.tampered")
+OFFER_INVALID = define("wallet.offer_invalid")
+ISSUER_METADATA = define("wallet.issuer_metadata")
+TX_CODE_REQUIRED = define("wallet.tx_code_required")
+TOKEN_REFUSED = define("wallet.token_refused")
+CREDENTIAL_REFUSED = define("wallet.credential_refused")
+CREDENTIAL_INVALID = define("wallet.credential_invalid")
+HOLDER_BINDING = define("wallet.holder_binding")
+NETWORK = define("wallet.network")
+REQUEST_INVALID = define("wallet.request_invalid")
+NO_MATCH = define("wallet.no_matching_credential")
+NO_COPIES = define("wallet.no_copies_left")
+DECLINED = define("wallet.declined")
+VERIFIER_REFUSED = define("wallet.verifier_refused")
+TRUST_UNAVAILABLE = define("wallet.trust_unavailable")
+REQUEST_EXPIRED = define("wallet.request_expired")
