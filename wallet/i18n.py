@@ -60,6 +60,23 @@ _T: dict[str, tuple[str, str]] = {
     "detail.status": ("Status at the issuer", "Status hos udstederen"),
     "detail.claims": ("What the document says", "Hvad dokumentet siger"),
     "detail.delete": ("Remove from wallet", "Fjern fra tegnebogen"),
+    "remove.title": ("Remove this document?", "Fjern dette dokument?"),
+    "remove.text": ("\"{doc}\" from {issuer} will be taken out of the wallet. You can put it back from Settings, "
+                    "\"Removed documents\", for {days} days. After that it is gone for good, and only {issuer} "
+                    "can issue it again.",
+                    "\"{doc}\" fra {issuer} tages ud af tegnebogen. Du kan lægge det tilbage under Indstillinger, "
+                    "\"Fjernede dokumenter\", i {days} dage. Derefter er det væk for altid, og kun {issuer} kan "
+                    "udstede det igen."),
+    "remove.yes": ("Remove", "Fjern"),
+    "remove.no": ("Keep it", "Behold det"),
+    "remove.done": ("\"{doc}\" was removed.", "\"{doc}\" blev fjernet."),
+    "remove.undo": ("Undo", "Fortryd"),
+    "removed.title": ("Removed documents", "Fjernede dokumenter"),
+    "removed.none": ("None. A removed document can be put back here for {days} days.",
+                     "Ingen. Et fjernet dokument kan lægges tilbage her i {days} dage."),
+    "removed.row": ("{doc}, removed {date}; can be put back until {until}",
+                    "{doc}, fjernet {date}; kan lægges tilbage indtil {until}"),
+    "removed.restore": ("Put back", "Læg tilbage"),
     "status.VALID": ("Valid", "Gyldig"),
     "status.INVALID": ("Withdrawn by the issuer", "Trukket tilbage af udstederen"),
     "status.SUSPENDED": ("Suspended by the issuer", "Suspenderet af udstederen"),

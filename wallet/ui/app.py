@@ -84,6 +84,19 @@ class UnlockScreen(Screen):
 
 
 class CardsScreen(Screen):
+    removed_id = StringProperty("")  # the card just removed: "Undo" puts it back
+    removed_text = StringProperty("")
+
+    def undo(self) -> None:
+        app = App.get_running_app()
+        if self.removed_id:
+            app.ctl.restore_card(self.removed_id)
+        self.removed_id = self.removed_text = ""
+        self.refresh()
+
+    def on_leave(self, *args: Any) -> None:
+        self.removed_id = self.removed_text = ""  # the undo bar is for right after the removal; Settings keeps it
+
     def refresh(self) -> None:
         app = App.get_running_app()
         box = self.ids.list
@@ -130,9 +143,19 @@ class DetailScreen(Screen):
         box.add_widget(delete)
 
     def delete(self) -> None:
+        """Ask first (issue 17: one tap used to delete a card for good); the card stays restorable."""
         app = App.get_running_app()
-        app.ctl.delete_card(self.card_id)
-        app.show("cards")
+        card_id = self.card_id
+        title, text = app.ctl.remove_question(card_id)
+
+        def remove() -> None:
+            done = app.ctl.remove_card(card_id)
+            app.show("cards")
+            cards = app.screen("cards")
+            cards.removed_id, cards.removed_text = card_id, done
+
+        return app.confirm(title, text, app.tr("remove.yes", app.lang), app.tr("remove.no", app.lang), remove,
+                           danger=True)
 
 
 class WalletScanScreen(CameraScreen):
@@ -316,6 +339,23 @@ class SettingsScreen(Screen):
         self.confirm_erase = False
         app = App.get_running_app()
         self.ids.erase.text = app.tr("settings.erase", app.lang)
+        box = self.ids.removed
+        box.clear_widgets()
+        rows = app.ctl.removed_rows() if app.ctl.wallet.unlocked else []
+        if not rows:
+            from ..core import RESTORE_DAYS
+
+            box.add_widget(make("Muted", text=app.tr("removed.none", app.lang, days=RESTORE_DAYS)))
+        for card_id, text in rows:
+            box.add_widget(make("Body", text=text))
+            button = make("SecondaryButton", text=app.tr("removed.restore", app.lang))
+            button.card_id = card_id
+            button.bind(on_release=lambda b: self.restore(b.card_id))
+            box.add_widget(button)
+
+    def restore(self, card_id: str) -> None:
+        App.get_running_app().ctl.restore_card(card_id)
+        self.refresh()
 
     def export(self) -> None:
         app = App.get_running_app()
@@ -376,6 +416,17 @@ class WalletApp(KitApp):
             self.history_stack.append(self.current)
         self.current = name
         self.sm.current = name
+
+    def navigate_back(self) -> bool:
+        """Esc / Android Back: the full-screen answer QR closes, other screens go back; on the first screen (the
+        documents, or the PIN) the kit asks before leaving the app."""
+        if self.current in ("cards", "unlock", "onboarding", ""):
+            return False
+        if self.current == "offline_qr":
+            self.screen("offline_qr").done()
+            return True
+        self.go_back()
+        return True
 
     def go_back(self) -> None:
         while self.history_stack:

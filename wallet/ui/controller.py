@@ -278,7 +278,32 @@ class WalletController:
                 "copies": self.copies_text(c.copies_left), "rows": rows}
 
     def delete_card(self, card_id: str) -> None:
+        """For good, no way back (the app removes with :meth:`remove_card`)."""
         self.wallet.delete_card(card_id)
+
+    def remove_question(self, card_id: str) -> tuple[str, str]:
+        """(title, text) of the question before removing a card: what goes, for how long it can be put back."""
+        from ..core import RESTORE_DAYS
+
+        c = self.wallet.card(card_id)
+        return self.t("remove.title"), self.t("remove.text", doc=_type_display(c.vct, self.lang)[0],
+                                              issuer=c.issuer_name, days=RESTORE_DAYS)
+
+    def remove_card(self, card_id: str) -> str:
+        """Take the card out, restorable for ``RESTORE_DAYS``; returns the "… was removed." line."""
+        card = self.wallet.remove_card(card_id)
+        return self.t("remove.done", doc=_type_display(card.vct, self.lang)[0])
+
+    def restore_card(self, card_id: str) -> None:
+        self.wallet.restore_card(card_id)
+
+    def removed_rows(self) -> list[tuple[str, str]]:
+        """(card id, "… removed …; can be put back until …") of the cards that can still be restored."""
+        from ..core import RESTORE_DAYS
+
+        return [(card.id, self.t("removed.row", doc=_type_display(card.vct, self.lang)[0],
+                                 date=_ts_date(at, self.lang), until=_ts_date(at + RESTORE_DAYS * 86400, self.lang)))
+                for card, at in self.wallet.removed_cards()]
 
     # ------------------------------------------------------------ scan / links
     @staticmethod
