@@ -60,8 +60,9 @@ class ConfirmDialog(ModalView):
 RECENT_FILE = "recent-folder.json"
 
 
-def recent_folder(state_dir: Path | None, default: Path) -> Path:
-    """The folder a picture was last opened from (if it still exists), else ``default``."""
+def recent_folder(state_dir: Path | None, default: Path, *, must_exist: bool = True) -> Path:
+    """The folder last used (if it still exists), else ``default`` (if ``must_exist``: only when it exists, else
+    the home folder)."""
     if state_dir is not None:
         try:
             folder = Path(json.loads((Path(state_dir) / RECENT_FILE).read_text("utf-8"))["folder"])
@@ -69,7 +70,7 @@ def recent_folder(state_dir: Path | None, default: Path) -> Path:
                 return folder
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    return default if default.is_dir() else Path.home()
+    return default if default.is_dir() or not must_exist else Path.home()
 
 
 def remember_folder(state_dir: Path | None, folder: Path) -> None:

@@ -165,6 +165,23 @@ _T: dict[str, tuple[str, str]] = {
     "history.export_json": ("Export JSON", "Eksportér JSON"),
     "history.export_pdf": ("Export PDF", "Eksportér PDF"),
     "history.exported": ("Saved to {path}", "Gemt i {path}"),
+    "export.title": ("Export your history", "Eksportér din historik"),
+    "export.explain": ("The files (JSON and PDF) list every institution and authority that received or saw your "
+                       "data, when and why. They do not hold the contents of your documents, but they say a lot "
+                       "about you: they are encrypted, and only someone who knows the PIN or passphrase you type "
+                       "below can open them (with \"esspass wallet open-export\", or any tool for JWE files).",
+                       "Filerne (JSON og PDF) viser alle institutioner og myndigheder, der har modtaget eller set "
+                       "dine oplysninger, hvornår og hvorfor. De indeholder ikke dine dokumenters indhold, men de "
+                       "siger meget om dig: de krypteres, og kun den, der kender den pinkode eller adgangssætning, "
+                       "du skriver nedenfor, kan åbne dem (med \"esspass wallet open-export\" eller et andet "
+                       "værktøj til JWE-filer)."),
+    "export.folder": ("Save in this folder", "Gem i denne mappe"),
+    "export.secret": ("Your PIN or a passphrase (a longer passphrase is safer)",
+                      "Din pinkode eller en adgangssætning (en længere adgangssætning er sikrere)"),
+    "export.readable": ("Save a readable copy instead: NOT encrypted, anyone who gets the files can read them",
+                        "Gem en læsbar kopi i stedet: IKKE krypteret, alle, der får filerne, kan læse dem"),
+    "export.save": ("Save", "Gem"),
+    "export.cancel": ("Cancel", "Annullér"),
     # settings
     "settings.title": ("Settings", "Indstillinger"),
     "settings.language": ("Language", "Sprog"),

@@ -16,11 +16,12 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
 from uikit import env
 from uikit.base import KitApp
-from uikit.palette import WARN_INK, rgba
+from uikit.palette import DANGER, WARN_INK, rgba
 from uikit.qr import QrView  # noqa: F401 - used by wallet.kv
 from uikit.widgets import CameraScreen, KeyValue, make
 
@@ -314,6 +315,69 @@ class OfflineQrScreen(Screen):
         app.show("cards")
 
 
+class ExportDialog(ModalView):
+    """Where to save the history and how to protect it, with a plain explanation of what is inside (issue 17,
+    item 4): a folder the user chooses, their PIN or a passphrase, or — only if ticked — a readable copy."""
+
+    def __init__(self, app: "WalletApp", done: Any, **kw: Any) -> None:
+        from kivy.metrics import dp
+
+        kw.setdefault("size_hint", (0.94, 0.9))
+        kw.setdefault("auto_dismiss", False)
+        super().__init__(**kw)
+        self.app, self.done = app, done
+        tr = lambda key, **k: app.tr(key, app.lang, **k)  # noqa: E731
+        column = make("Column")
+        column.add_widget(make("Heading", text=tr("export.title")))
+        column.add_widget(make("Body", text=tr("export.explain")))
+        column.add_widget(make("SubHeading", text=tr("export.folder")))
+        self.folder = make("Field", text=str(app.export_folder()))
+        column.add_widget(self.folder)
+        column.add_widget(make("SubHeading", text=tr("export.secret")))
+        self.secret = make("Field", password=True)
+        column.add_widget(self.secret)
+        row = BoxLayout(size_hint_y=None, height=dp(64), spacing=dp(8))
+        self.readable = Factory.CheckBox(size_hint_x=None, width=dp(44), color=rgba(WARN_INK))
+        row.add_widget(self.readable)
+        row.add_widget(make("Body", text=tr("export.readable"), size_hint_y=1))
+        column.add_widget(row)
+        self.error = make("Body", text="", color=rgba(DANGER))
+        column.add_widget(self.error)
+        buttons = BoxLayout(size_hint_y=None, height=dp(60), spacing=dp(10))
+        self.cancel_button = make("SecondaryButton", text=tr("export.cancel"), size_hint_y=1)
+        self.save_button = make("PrimaryButton", text=tr("export.save"), size_hint_y=1)
+        buttons.add_widget(self.cancel_button)
+        buttons.add_widget(self.save_button)
+        column.add_widget(buttons)
+        scroller = make("Scroller")
+        scroller.add_widget(column)
+        panel = make("Panel", size_hint_y=1, padding=0)
+        panel.add_widget(scroller)
+        self.add_widget(panel)
+        self.cancel_button.bind(on_release=lambda *_: self.answer(False))
+        self.save_button.bind(on_release=lambda *_: self.save())
+
+    def answer(self, _yes: bool) -> None:  # Esc / Back: as "Cancel"
+        self.dismiss(animation=False)
+
+    def save(self) -> None:
+        from credential.reasons import Rejected
+
+        app = self.app
+        try:
+            paths = app.ctl.export(self.folder.text.strip(), self.secret.text, readable=self.readable.active)
+        except Rejected as exc:
+            self.error.text = exc.reason.da if app.lang == "da" else exc.reason.en
+            return
+        except OSError as exc:
+            self.error.text = f"{self.folder.text}: {exc.strerror}"
+            return
+        self.secret.text = ""
+        app.remember_export_folder(paths[0].parent)
+        self.dismiss(animation=False)
+        self.done(paths)
+
+
 class HistoryScreen(Screen):
     def refresh(self) -> None:
         app = App.get_running_app()
@@ -326,10 +390,8 @@ class HistoryScreen(Screen):
             box.add_widget(HistoryRow(title=r["title"], when=r["when"], outcome=r["outcome"], ok=r["ok"] == "1",
                                       purpose=r["purpose"], claims=r["claims"], reason=r["reason"]))
 
-    def export(self) -> None:
-        app = App.get_running_app()
-        paths = app.ctl.export(app.export_dir)
-        app.last_export = paths
+    def export(self) -> ExportDialog:
+        return App.get_running_app().ask_export()
 
 
 class SettingsScreen(Screen):
@@ -357,11 +419,13 @@ class SettingsScreen(Screen):
         App.get_running_app().ctl.restore_card(card_id)
         self.refresh()
 
-    def export(self) -> None:
+    def export(self) -> ExportDialog:
         app = App.get_running_app()
-        paths = app.ctl.export(app.export_dir)
-        app.last_export = paths
-        self.ids.exported.text = app.tr("history.exported", app.lang, path=str(paths[-1].parent))
+
+        def said(paths: list[Path]) -> None:
+            self.ids.exported.text = app.tr("history.exported", app.lang, path=str(paths[-1].parent))
+
+        return app.ask_export(said)
 
     def erase(self) -> None:
         app = App.get_running_app()
@@ -374,6 +438,11 @@ class SettingsScreen(Screen):
         app.show("onboarding")
 
 
+def _documents_folder() -> Path:
+    home = Path.home()
+    return home / "Documents" if (home / "Documents").is_dir() else home
+
+
 class WalletApp(KitApp):
     layout = KV
     title = "ESSPASS"
@@ -383,7 +452,8 @@ class WalletApp(KitApp):
         super().__init__(**kw)
         self.ctl = controller
         self.sync = sync
-        self.export_dir = export_dir or Path(controller.wallet.directory) / "exports"
+        # the suggested place for exports: the user's documents, never the wallet's own folder (issue 17)
+        self.export_dir = export_dir or _documents_folder()
         self.last_export: list[Path] = []
         self.history_stack: list[str] = []
         self.lang = controller.lang
@@ -459,6 +529,26 @@ class WalletApp(KitApp):
             self.show_result(outcome)
         else:
             self.show("offline_qr")
+
+    # exports (issue 17, item 4)
+    def export_folder(self) -> Path:
+        """Where the export dialog suggests saving: the folder used last time, else ``export_dir``."""
+        from uikit.dialogs import recent_folder
+
+        return recent_folder(self.ctl.wallet.directory / "ui", self.export_dir, must_exist=False)
+
+    def remember_export_folder(self, folder: Path) -> None:
+        from uikit.dialogs import remember_folder
+
+        remember_folder(self.ctl.wallet.directory / "ui", folder)
+
+    def ask_export(self, then: Any = None) -> ExportDialog:
+        def done(paths: list[Path]) -> None:
+            self.last_export = paths
+            if then is not None:
+                then(paths)
+
+        return self.open_dialog(ExportDialog(self, done))
 
     # settings
     def set_language(self, lang: str) -> None:

@@ -487,15 +487,26 @@ class WalletController:
             })
         return rows
 
-    def export(self, directory: Path | str) -> list[Path]:
+    def export(self, directory: Path | str, secret: str | None = None, *, readable: bool = False) -> list[Path]:
+        """The history as JSON and PDF in ``directory`` (the user's choice), each file 0600. Encrypted with
+        ``secret`` (the PIN or a passphrase; :mod:`wallet.private_file`) unless ``readable`` — the user asked for a
+        readable copy. Rejected(wallet.export_weak_secret) when neither is given (issue 17, item 4)."""
         from ..export import history_json, history_pdf
+        from ..private_file import SUFFIX, check_secret, seal, write_private
 
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        j, p = d / "esspass-history.json", d / f"esspass-history-{self.lang}.pdf"
-        j.write_text(history_json(self.wallet), "utf-8")
-        p.write_bytes(history_pdf(self.wallet, self.lang))
-        return [j, p]
+        if not readable:
+            secret = check_secret(secret)
+        d = Path(directory).expanduser()
+        files = [(d / "esspass-history.json", history_json(self.wallet).encode("utf-8"), "application/json"),
+                 (d / f"esspass-history-{self.lang}.pdf", history_pdf(self.wallet, self.lang), "application/pdf")]
+        out = []
+        for path, data, content_type in files:
+            if readable:
+                out.append(write_private(path, data))
+            else:
+                out.append(write_private(path.with_name(path.name + SUFFIX),
+                                         seal(data, secret, content_type=content_type).encode("ascii")))
+        return out
 
     # ------------------------------------------------------------ settings
     def set_language(self, lang: str) -> None:
