@@ -113,10 +113,12 @@ async def _too_large(scope, send, limit: int):
 # ---------------------------------------------------------------- helpers
 
 
-def oauth_error(code: str, description: str = "", status: int = 400, headers: dict | None = None) -> JSONResponse:
-    body = {"error": code}
+def oauth_error(code: str, description: str = "", status: int = 400, headers: dict | None = None,
+                extra: dict | None = None) -> JSONResponse:
+    body: dict = {"error": code}
     if description:
         body["error_description"] = core.ascii_description(description)
+    body.update({k: v for k, v in (extra or {}).items() if k not in ("error", "error_description", "error_uri")})
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
@@ -317,7 +319,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         except DpopInvalid as exc:  # RFC 9449 §5: 400 invalid_dpop_proof
             return oauth_error("invalid_dpop_proof", exc.description, 400)
         except OAuthError as exc:
-            return oauth_error(exc.code, exc.description, exc.status)
+            return oauth_error(exc.code, exc.description, exc.status, extra=exc.extra)
 
     # ---- §7 nonce endpoint (not a protected resource; an Authorization header is checked if sent)
     @app.post("/nonce", tags=["openid4vci"])

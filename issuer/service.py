@@ -72,9 +72,18 @@ ACTIONS = {"revoke": tsl.INVALID, "suspend": tsl.SUSPENDED, "reinstate": tsl.VAL
 class OAuthError(Exception):
     """RFC 6749 §5.2 token error (OID4VCI §6.3)."""
 
-    def __init__(self, code: str, description: str = "", status: int = 400) -> None:
+    def __init__(self, code: str, description: str = "", status: int = 400, extra: dict[str, Any] | None = None
+                 ) -> None:
         super().__init__(code)
         self.code, self.description, self.status = code, description, status
+        self.extra = dict(extra or {})  # extension members of the error response (RFC 6749 §8.2 / §5.2)
+
+
+# A wrong Transaction Code: the wallet must be able to tell its user how many tries are left before the offer is
+# burned (issue 17). OID4VCI 1.0 §6.3 answers ``invalid_grant`` without saying more, so the count goes both into
+# ``error_description`` (human-readable, RFC 6749 §5.2) and into this extension member (RFC 6749 §8.2: clients
+# ignore members they do not understand). Documented in docs/issuer.md.
+TX_CODE_ATTEMPTS_LEFT = "tx_code_attempts_left"
 
 
 class InvalidToken(Exception):
@@ -476,10 +485,14 @@ class IssuerService:
                     raise OAuthError("invalid_request", "tx_code is required")
                 if offer.tx_code is not None and not core.hmac.compare_digest(offer.tx_code, tx):
                     offer.tx_attempts += 1
-                    if offer.tx_attempts >= self.settings.tx_code_max_attempts:
+                    left = max(0, self.settings.tx_code_max_attempts - offer.tx_attempts)
+                    if left == 0:
                         offer.used_at = now  # burned: too many wrong codes
                         self.audit(s, "wallet", "offer.burned", str(offer.case_id))
-                    return {"_error": ("invalid_grant", "wrong tx_code")}  # §6.3; commit the count
+                    words = (f"wrong tx_code; {left} attempt{'s' if left != 1 else ''} left" if left else
+                             "wrong tx_code; no attempts left: this offer can no longer be used, ask for a new one")
+                    # §6.3 invalid_grant; commit the count
+                    return {"_error": ("invalid_grant", words, 400, {TX_CODE_ATTEMPTS_LEFT: left})}
                 offer.used_at = now  # single use (§4.1.1)
                 case = s.get(store.Case, offer.case_id)
                 access = core.random_token()
