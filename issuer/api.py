@@ -261,6 +261,14 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         return problem(exc.status_code, phrase, detail, headers=dict(exc.headers or {}),
                        code={404: "not_found", 405: "method_not_allowed"}.get(exc.status_code))
 
+    @app.exception_handler(NotFound)
+    async def _unknown(request: Request, exc: NotFound):
+        """A safety net: an unknown id that a route did not catch is a 404, never a 500 (which also
+        drops the kept-alive connection). The routes answer their own, more specific 404s."""
+        if is_api_path(request.url.path):
+            return problem(404, "Not Found", "there is no such resource in the case API", code="not_found")
+        return PlainTextResponse("Not Found", status_code=404, headers=NO_STORE)
+
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)

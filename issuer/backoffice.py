@@ -70,7 +70,8 @@ TEXT = {
            "document": "Document", "type": "Type", "created": "Created", "by": "By", "none": "None yet.",
            "new_offer": "New offer", "expires": "Offer expires", "demo": "Fill with demo data",
            "csrf": "The form expired. Please try again.", "forbidden": "Your role does not allow this.",
-           "throttled": "Too many failed log-ins. Try again in {minutes} min."},
+           "throttled": "Too many failed log-ins. Try again in {minutes} min.",
+           "unknown_case": "There is no such case."},
     "da": {"title": "ESSPASS udsteder – backoffice", "login": "Log ind", "logout": "Log ud", "username": "Brugernavn",
            "password": "Adgangskode", "bad_login": "Forkert brugernavn eller adgangskode.", "cases": "Sager",
            "new_a1": "Nyt A1", "new_ehic": "Nyt EHIC", "search": "Søg dokumentnummer", "create": "Opret sag",
@@ -81,7 +82,8 @@ TEXT = {
            "document": "Dokument", "type": "Type", "created": "Oprettet", "by": "Af", "none": "Ingen endnu.",
            "new_offer": "Nyt tilbud", "expires": "Tilbuddet udløber", "demo": "Udfyld med demodata",
            "csrf": "Formularen er udløbet. Prøv igen.", "forbidden": "Din rolle tillader ikke dette.",
-           "throttled": "For mange mislykkede log-ind. Prøv igen om {minutes} min."},
+           "throttled": "For mange mislykkede log-ind. Prøv igen om {minutes} min.",
+           "unknown_case": "Sagen findes ikke."},
 }
 
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
@@ -278,6 +280,9 @@ def router(svc: IssuerService) -> APIRouter:
             return render(request, "message.html", 403, message=TEXT[lang_of(request)]["forbidden"])
         return session
 
+    def unknown_case(request: Request) -> HTMLResponse:
+        return render(request, "message.html", 404, message=TEXT[lang_of(request)]["unknown_case"])
+
     async def posted(request: Request, role: str = "officer") -> tuple[dict | None, dict, Response | None]:
         session = need(request, role)
         if isinstance(session, Response):
@@ -395,7 +400,7 @@ def router(svc: IssuerService) -> APIRouter:
         try:
             view = svc.case_view(case_id)
         except NotFound:
-            return render(request, "message.html", 404, message="?")
+            return unknown_case(request)
         qr_svg = segno.make(view.offer_uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
         return render(request, "case.html", view=view, qr_svg=qr_svg,
                       credentials=svc.credentials_of(view.document_number),
@@ -406,7 +411,10 @@ def router(svc: IssuerService) -> APIRouter:
         session, form, err = await posted(request)
         if err:
             return err
-        svc.reoffer(case_id, f"user:{session['u']}")
+        try:
+            svc.reoffer(case_id, f"user:{session['u']}")
+        except NotFound:
+            return unknown_case(request)
         return RedirectResponse(f"/backoffice/cases/{case_id}", status_code=303)
 
     @r.post("/cases/{case_id}/paper")
@@ -416,7 +424,10 @@ def router(svc: IssuerService) -> APIRouter:
             return err
         from .paper import paper_pdf
 
-        pdf = paper_pdf(svc, case_id, f"user:{session['u']}")
+        try:
+            pdf = paper_pdf(svc, case_id, f"user:{session['u']}")
+        except NotFound:
+            return unknown_case(request)
         return Response(pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="paper-{case_id}.pdf"',
                                  "Cache-Control": "no-store"})
@@ -426,7 +437,10 @@ def router(svc: IssuerService) -> APIRouter:
         session, form, err = await posted(request, "admin" if action == "revoke" else "officer")
         if err:
             return err
-        view = svc.case_view(case_id)
+        try:
+            view = svc.case_view(case_id)
+        except NotFound:
+            return unknown_case(request)
         try:
             svc.set_status(view.document_number, action, reason=form.get("reason", "").strip() or "-",
                            actor=f"user:{session['u']}")

@@ -66,6 +66,7 @@ class _Q:
     audit = insert(_T.audit_log)
 
 STATUS_NAMES = {tsl.VALID: "VALID", tsl.INVALID: "INVALID", tsl.SUSPENDED: "SUSPENDED"}
+MAX_LIST_ID = 2**31 - 1  # status_lists.list_id is an Integer column (int4 on PostgreSQL)
 ACTIONS = {"revoke": tsl.INVALID, "suspend": tsl.SUSPENDED, "reinstate": tsl.VALID}
 
 
@@ -474,7 +475,10 @@ class IssuerService:
                     raise OAuthError("invalid_request", "no tx_code was expected")
                 if offer.tx_code is not None and not tx:  # §6.3 invalid_request
                     raise OAuthError("invalid_request", "tx_code is required")
-                if offer.tx_code is not None and not core.hmac.compare_digest(offer.tx_code, tx):
+                # compared as UTF-8 bytes: hmac.compare_digest refuses str with non-ASCII characters, and a
+                # code in other digits or letters is simply a wrong code, counted like any other (§6.3)
+                if offer.tx_code is not None and not core.hmac.compare_digest(
+                        offer.tx_code.encode(), tx.encode("utf-8", "replace")):
                     offer.tx_attempts += 1
                     if offer.tx_attempts >= self.settings.tx_code_max_attempts:
                         offer.used_at = now  # burned: too many wrong codes
@@ -684,7 +688,11 @@ class IssuerService:
         row.version = (row.version or 0) + 1
 
     def status_token(self, list_id: int) -> tuple[str, int, int]:
-        """(token, version, exp); republished when half of its lifetime has passed."""
+        """(token, version, exp); republished when half of its lifetime has passed. :class:`NotFound`
+        for an id no list can have (``list_id`` is a 32-bit column on PostgreSQL; SQLite overflows at
+        2^63): refused before it reaches the database."""
+        if not 1 <= list_id <= MAX_LIST_ID:
+            raise NotFound(str(list_id))
         now = self.now()
         with self.Reader() as s:
             row = s.get(store.StatusListRow, list_id)
