@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from credential.i18n import text
+from .texts import kit_text as camera_text  # noqa: F401 - the kit's words (gettext catalogs, uikit.*)
 
 MAX_SIDE = 4096  # a frame wider or taller than this is not a camera preview: refused unread
 
@@ -25,9 +25,6 @@ _LAYOUT = {
     "luminance": (1, 0), "luminance_alpha": (2, 0),
 }
 
-def camera_text(key: str, lang: str) -> str:
-    """The camera's words (gettext catalogs, ``uikit.camera.*``)."""
-    return text(f"uikit.{key}", lang)
 
 
 def grayscale(pixels: bytes, width: int, height: int, fmt: str) -> bytes | None:

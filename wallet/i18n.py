@@ -44,10 +44,19 @@ def refusal(exc: object) -> dict[str, str]:
     return out
 
 
-def history_title(kind: str, outcome: str, lang: str = "en") -> str:
-    """"Shared", "Refused", "Shown offline"…: the outcome in the words of the history, not just the kind."""
-    key = f"history.title.{kind}.{outcome}"
-    return t(key, lang) if has(_PREFIX + key) else t(f"history.kind.{kind}", lang)
+def history_title(kind: str, outcome: str, lang: str = "en", refused_by: str = "") -> str:
+    """"Shared", "Refused", "Shown offline"…: the outcome in the words of the history, not just the kind; a refusal
+    says which side refused ("Not received (the issuer refused)")."""
+    for key in (f"history.title.{kind}.{outcome}.{refused_by}", f"history.title.{kind}.{outcome}"):
+        if has(_PREFIX + key):
+            return t(key, lang)
+    return t(f"history.kind.{kind}", lang)
+
+
+def outcome_text(outcome: str, lang: str = "en", refused_by: str = "") -> str:
+    """"received", "refused by the wallet", "refused by the issuer"…"""
+    key = f"history.outcome.{outcome}.{refused_by}"
+    return t(key if has(_PREFIX + key) else f"history.outcome.{outcome}", lang)
 
 
 def keys() -> list[str]:

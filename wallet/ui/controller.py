@@ -22,7 +22,7 @@ from credential.validity import validity_layers
 
 from .. import reasons as R
 from ..core import Card, Wallet
-from ..i18n import history_title, refusal, t, wait_text
+from ..i18n import history_title, outcome_text, refusal, t, wait_text
 from ..storage import KdfParams, PinDelay, WrongPin
 
 DEFAULT_COLOURS = ("#1D3F8C", "#FFFFFF")
@@ -70,6 +70,7 @@ class Message:
     title: str
     text: str
     code: str = ""
+    attempts_left: int | None = None  # a wrong Transaction Code: tries left, as the issuer said
 
 
 def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
@@ -126,7 +127,7 @@ class WalletController:
         return t(key, self.lang, **kw)
 
     def reason(self, exc: Rejected) -> Message:
-        text = exc.reason.da if self.lang == "da" else exc.reason.en
+        text = exc.reason.text(self.lang)
         return Message(False, self.t("result.refused"), text, exc.code)
 
     def _client(self) -> httpx.Client:
@@ -166,7 +167,7 @@ class WalletController:
             text = self.t("unlock.attempts_left", n=exc.attempts_left)
             if exc.delay_s:
                 text += ". " + self.t("unlock.wait", wait=wait_text(exc.delay_s, self.lang))
-            return Message(False, exc.reason.da if self.lang == "da" else exc.reason.en, text, exc.code)
+            return Message(False, exc.reason.text(self.lang), text, exc.code)
         except PinDelay as exc:
             attempts = self.wallet.storage.attempts_state()["attempts_left"]
             return Message(False, refusal(exc)[self.lang], self.t("unlock.attempts_left", n=attempts), exc.code)
@@ -238,7 +239,32 @@ class WalletController:
                 "copies": self.copies_text(c.copies_left), "rows": rows}
 
     def delete_card(self, card_id: str) -> None:
+        """For good, no way back (the app removes with :meth:`remove_card`)."""
         self.wallet.delete_card(card_id)
+
+    def remove_question(self, card_id: str) -> tuple[str, str]:
+        """(title, text) of the question before removing a card: what goes, for how long it can be put back."""
+        from ..core import RESTORE_DAYS
+
+        c = self.wallet.card(card_id)
+        return self.t("remove.title"), self.t("remove.text", doc=_type_display(c.vct, self.lang)[0],
+                                              issuer=c.issuer_name, days=RESTORE_DAYS)
+
+    def remove_card(self, card_id: str) -> str:
+        """Take the card out, restorable for ``RESTORE_DAYS``; returns the "… was removed." line."""
+        card = self.wallet.remove_card(card_id)
+        return self.t("remove.done", doc=_type_display(card.vct, self.lang)[0])
+
+    def restore_card(self, card_id: str) -> None:
+        self.wallet.restore_card(card_id)
+
+    def removed_rows(self) -> list[tuple[str, str]]:
+        """(card id, "… removed …; can be put back until …") of the cards that can still be restored."""
+        from ..core import RESTORE_DAYS
+
+        return [(card.id, self.t("removed.row", doc=_type_display(card.vct, self.lang)[0],
+                                 date=_ts_date(at, self.lang), until=_ts_date(at + RESTORE_DAYS * 86400, self.lang)))
+                for card, at in self.wallet.removed_cards()]
 
     # ------------------------------------------------------------ scan / links
     @staticmethod
@@ -268,11 +294,18 @@ class WalletController:
         return "unknown"
 
     def offer_needs_code(self, uri: str) -> bool:
+        return self.offer_code(uri) is not None
+
+    def offer_code(self, uri: str):
+        """The offer's Transaction Code description (OID4VCI 1.0 §4.1.1 ``tx_code``: length, input mode), or None
+        when the offer needs no code."""
         from ..issuance import parse_offer
 
         with self._client() as client:
-            offer = parse_offer(uri, client)
-        return offer.tx_code is not None
+            return parse_offer(uri, client).tx_code
+
+    def code_prompt(self, length: int | None) -> str:
+        return self.t("scan.tx_code_digits", n=length) if length else self.t("scan.tx_code")
 
     def receive(self, uri: str, tx_code: str | None = None) -> Message:
         from ..issuance import receive
@@ -288,6 +321,11 @@ class WalletController:
                     pass
         except Rejected as exc:
             self.last_message = self.reason(exc)
+            left = getattr(exc, "attempts_left", None)
+            if left:  # the link stays; say how many tries are left
+                self.last_message.attempts_left = left
+                self.last_message.text += " " + (self.t("scan.tries_left_one") if left == 1 else
+                                                 self.t("scan.tries_left", n=left))
             return self.last_message
         names = ", ".join(_type_display(c.vct, self.lang)[0] for c in got.cards)
         self.last_message = Message(True, self.t("result.received"), f"{names}\n{self.t('cards.issued_by', name=got.cards[0].issuer_name)}")
@@ -412,9 +450,9 @@ class WalletController:
             vct = e.credential.split(",")[0] if e.credential else ""
             claims = ", ".join(_label(vct, p, self.lang) for p in e.claims) if vct else ", ".join(e.claims)
             rows.append({
-                "title": f"{history_title(e.kind, e.outcome, self.lang)} · {e.party or '?'}",
+                "title": f"{history_title(e.kind, e.outcome, self.lang, e.refused_by)} · {e.party or '?'}",
                 "when": when,
-                "outcome": self.t("history.outcome." + e.outcome),
+                "outcome": outcome_text(e.outcome, self.lang, e.refused_by),
                 "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",
                 "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
                 "claims": claims,
@@ -422,15 +460,26 @@ class WalletController:
             })
         return rows
 
-    def export(self, directory: Path | str) -> list[Path]:
+    def export(self, directory: Path | str, secret: str | None = None, *, readable: bool = False) -> list[Path]:
+        """The history as JSON and PDF in ``directory`` (the user's choice), each file 0600. Encrypted with
+        ``secret`` (the PIN or a passphrase; :mod:`wallet.private_file`) unless ``readable`` — the user asked for a
+        readable copy. Rejected(wallet.export_weak_secret) when neither is given (issue 17, item 4)."""
         from ..export import history_json, history_pdf
+        from ..private_file import SUFFIX, check_secret, seal, write_private
 
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        j, p = d / "esspass-history.json", d / f"esspass-history-{self.lang}.pdf"
-        j.write_text(history_json(self.wallet), "utf-8")
-        p.write_bytes(history_pdf(self.wallet, self.lang))
-        return [j, p]
+        if not readable:
+            secret = check_secret(secret)
+        d = Path(directory).expanduser()
+        files = [(d / "esspass-history.json", history_json(self.wallet).encode("utf-8"), "application/json"),
+                 (d / f"esspass-history-{self.lang}.pdf", history_pdf(self.wallet, self.lang), "application/pdf")]
+        out = []
+        for path, data, content_type in files:
+            if readable:
+                out.append(write_private(path, data))
+            else:
+                out.append(write_private(path.with_name(path.name + SUFFIX),
+                                         seal(data, secret, content_type=content_type).encode("ascii")))
+        return out
 
     # ------------------------------------------------------------ settings
     def set_language(self, lang: str) -> None:
