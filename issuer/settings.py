@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 20
     login_failure_window: int = 900
+    # anonymous c_nonce requests per client address and minute, per process (issue 14 finding 5); 0 = no limit
+    nonce_per_minute: int = 600
 
     @property
     def issuer_dir(self) -> Path:
