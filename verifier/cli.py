@@ -46,6 +46,18 @@ def _read_text(path: Path, what: str) -> str:
         _usage(f"{what} {path} is not UTF-8 text")
 
 
+def _explicit_fetch_policy() -> "netio.UrlPolicy":
+    """Explicit trust anchors are no demo: status URIs over https to public addresses, unless
+    ``ESSPASS_VERIFIER_FETCH_LOOPBACK`` / ``ESSPASS_VERIFIER_FETCH_PRIVATE`` say otherwise."""
+    import netio
+
+    from .settings import VerifierSettings
+
+    settings = VerifierSettings()
+    return netio.UrlPolicy(allow_loopback=bool(settings.verifier_fetch_loopback),
+                           allow_private=settings.verifier_fetch_private)
+
+
 def _list_type_of(token: str) -> str | None:
     from credential import jose
 
@@ -142,7 +154,7 @@ def verify_command(
     from trust_list.store import TrustStore
 
     from . import presets as P
-    from .policy import VerificationContext, verify_presentation
+    from .policy import Sources, verify_presentation
     from .sources import Bundle, StatusCache
 
     if lang not in ("en", "da"):
@@ -166,7 +178,7 @@ def verify_command(
         except ValueError:
             _usage(f"{path} holds no PEM certificate")
     store = TrustStore(anchors={t: list(anchors) for t in LIST_TYPES})
-    cache = StatusCache(network=True)
+    cache = StatusCache(network=True, policy=_explicit_fetch_policy())
     trust_fetched_at = None
 
     def add_list(token: str, where: str) -> None:
@@ -200,8 +212,8 @@ def verify_command(
         cache.put(uri, _read_text(Path(file), "status list"), now, pinned=True)
 
     presentation = _read_text(presentation_file, "presentation")
-    ctx = VerificationContext(trust=store, now=now, status=cache, preset=preset, key_binding=not no_key_binding,
-                              nonce=nonce, aud=aud, trust_fetched_at=trust_fetched_at)
+    ctx = Sources(store, cache, trust_fetched_at).context(now, preset=preset, key_binding=not no_key_binding,
+                                                          nonce=nonce, aud=aud)
     try:
         decision = verify_presentation(presentation, ctx)
     finally:
@@ -382,22 +394,14 @@ def sync(out: Path = typer.Option(..., "--out", help="Bundle: a directory, or a 
     Status List Tokens: every --status-uri, ESSPASS_VERIFIER_STATUS_URIS, every status list URI the verifier has
     seen in the credentials it verified (ESSPASS_HOME/verifier/status-uris.json), and on embedded defaults the
     local demo issuer's list ({ESSPASS_ISSUER_URL or http://127.0.0.1:8441}/status/1) if it answers."""
-    from trust_list.model import LIST_TYPES
-
-    from .service import VerifierService
+    from .offline import sync_bundle
     from .settings import VerifierSettings
-    from .sources import Bundle
 
     settings = VerifierSettings()
-    svc = VerifierService(settings)
-    now = svc.now()
-    svc.refresh_trust(now, force=True)
-    lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now) for t in LIST_TYPES if t in svc.trust.lists}
-    wanted, optional = svc.status_uris_to_sync(status_uri, now)
-    unreachable = [uri for uri in wanted if svc.status(uri, now) is None and uri not in optional]
-    statuses = svc.status.entries()
-    path = Bundle(now, lists, statuses).save(out)
-    svc.status.close()
-    typer.echo(json.dumps({"bundle": str(path), "trust_lists": len(lists), "status_lists": len(statuses),
-                           "status_uris_unreachable": unreachable,
+    result = sync_bundle(out, home=settings.home, settings=settings, status_uris=status_uri)
+    now = result.bundle.created_at
+    typer.echo(json.dumps({"bundle": str(result.path), "trust_lists": len(result.bundle.trust_lists),
+                           "status_lists": len(result.bundle.status_lists),
+                           "status_uris_unreachable": result.unreachable(),
+                           "complete": result.complete, "kept_since": result.kept_since(),
                            "created_at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat()}))

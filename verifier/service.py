@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from credential.reasons import Rejected
+from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
@@ -21,7 +22,8 @@ from . import access
 from . import openid4vp as vp
 from . import presets as P
 from .caches import VerifierCache
-from .policy import Decision, VerificationContext, verify_presentation
+from .offline import looks_like_presentation
+from .policy import Decision, Sources, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
 from .transaction_store import TransactionStore, open_store
@@ -73,12 +75,15 @@ class VerifierService:
             self.trust_fetched_at = min((at for _, at in bundle.trust_lists.values()), default=None)
             self.status = status_cache or bundle.status_cache(network=False)
         else:
-            self.status = status_cache or StatusCache(network=self.settings.verifier_status_network)
+            self.status = status_cache or StatusCache(network=self.settings.verifier_status_network,
+                                                      policy=self.settings.fetch_policy(),
+                                                      ca_bundle=self._ca_bundle())
             if self.settings.verifier_trust_list_urls:
                 from trust_list.fetch import TrustListFetcher
 
                 urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in self.settings.verifier_trust_list_urls.items()}
-                self._fetcher = TrustListFetcher(self.trust, urls)
+                self._fetcher = TrustListFetcher(self.trust, urls, policy=self.settings.fetch_policy(),
+                                                 ca_bundle=self._ca_bundle())
                 self._fetcher.refresh_all(now)
                 self._last_fetch = now
                 self.trust_fetched_at = now
@@ -99,6 +104,9 @@ class VerifierService:
 
     def now(self) -> int:
         return int(self.clock())
+
+    def _ca_bundle(self) -> str | None:
+        return str(self.settings.verifier_ca_bundle) if self.settings.verifier_ca_bundle else None
 
     # ------------------------------------------------------------ trust lists
 
@@ -153,10 +161,9 @@ class VerifierService:
 
     def context(self, *, preset: str | None, nonce: str | None, aud: str | None, key_binding: bool,
                 now: int) -> VerificationContext:
-        return VerificationContext(trust=self.trust, now=now, status=self._status_seen, preset=preset,
-                                   key_binding=key_binding, nonce=nonce, aud=aud,
-                                   trust_fetched_at=self.trust_fetched_at,
-                                   kb_max_age_s=self.settings.verifier_kb_max_age, cache=self.cache)
+        sources = Sources(self.trust, self._status_seen, self.trust_fetched_at, self.cache,
+                          self.settings.verifier_kb_max_age)
+        return sources.context(now, preset=preset, key_binding=key_binding, nonce=nonce, aud=aud)
 
     def _status_seen(self, uri: str, now: int):
         """The status source the policy uses (called only for credentials whose issuer signature verified):
@@ -233,13 +240,19 @@ class VerifierService:
         if "error" in payload:
             return self._wallet_error({**payload, "state": t.state}, now, t)
         presentation = vp.presentation_of(t, payload)
+        # issue 17: something that is not a presentation answering this request is a wrong answer, not a verdict —
+        # refused (400, the wallet may answer again), and no FAILED inspection is recorded
+        if not looks_like_presentation(presentation):
+            raise vp.ResponseError("invalid_request",
+                                   "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
         self.refresh_trust(now)
         ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
                            key_binding=not self.settings.verifier_allow_paper, now=now)
         decision = verify_presentation(presentation, ctx)
-        if "kb.nonce" in decision.codes:
+        if decision.failed_with(R_KB_NONCE) or decision.failed_with(R_KB_AUD):
             raise vp.ResponseError("invalid_request",
-                                   "the presentation was made for another request (nonce); nothing was recorded")
+                                   "the presentation was made for another request (nonce or audience); "
+                                   "nothing was recorded")
         if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
             raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
         t.decision, t.answered_at = decision, now

@@ -60,10 +60,15 @@ class TestInspectorApp(KivyTestCase):
             if not camera_available():  # CI, most desktops: no camera button; "open image" is said instead
                 assert scan.ids.camera.disabled and scan.ids.camera.height == 0
                 assert scan.ids.viewfinder.message == "No camera on this device: open an image of the code."
-            scan.load_image(shot)  # the wrong code first (the request itself): FAILED qr.kind, session untouched
-            assert app.current == "decision" and ctl.decision.result == "FAILED"
-            assert ctl.decision.codes == ["qr.kind"]
-            assert not ctl.session.used
+            # the wrong code first (the request itself, then a credential offer): a scanning problem, not a verdict
+            # (issue 17: it used to say "Not valid – Do not accept this document" and log a FAILED inspection)
+            offer = tmp / "offer.png"
+            qrimage.encode_qr_png("openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fx.example", offer)
+            for wrong in (shot, offer):
+                scan.load_image(wrong)
+                assert app.current == "scan" and ctl.decision is None
+                assert scan.error == "This is not an answer to this check — scan the answer QR on the worker's phone."
+                assert not ctl.session.used and ctl.log.entries() == []
 
             app.show("scan")
             scan.load_image(answer)
@@ -110,7 +115,7 @@ class TestInspectorApp(KivyTestCase):
             # the log: every inspection, no personal data
             app.show("log")
             log_rows = [w for w in app.screen("log").ids.body.children if isinstance(w, ILogRow)]
-            assert len(log_rows) == 4
+            assert len(log_rows) == 3  # PASSED, the replay FAILED, the revoked FAILED: no wrong scans
             raw = (tmp / "state" / "inspections.jsonl").read_text("utf-8")
             assert "Kowalski" not in raw and "KOWALSKI" not in raw and "048213" not in raw
         finally:

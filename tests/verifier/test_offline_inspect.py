@@ -154,13 +154,14 @@ def test_replayed_response_for_an_older_request_fails(env):
     old_resp = _response_png(env, old_req, demo.issue(env["eco"], "pda1", now=NOW))
     _request(env, bundle=bundle, at=NOW + 60)  # a new check in the same session directory: new nonce
     code, d, r = _verify(old_resp, "--session", session_dir, "--bundle", bundle, "--at", NOW + 70)
-    assert code == 1 and d["result"] == "FAILED", r.output
-    assert [c["code"] for c in d["checks"]] in (["kb.nonce"], ["kb.aud"])
+    # another session's answer is not an answer to this check (issue 17): exit 2, no verdict, nothing logged
+    assert code == 2 and d["error"] == "inspect.not_an_answer" and d["cause"] in ("kb.nonce", "kb.aud"), r.output
     assert not InspectorSession.load(session_dir).used  # the new request can still be answered
+    assert not (session_dir / "inspections.jsonl").exists()
 
 
 def test_replay_with_self_contained_response_and_expired_session(env):
-    """A response encoded without context (self-contained) for another nonce reaches the policy: kb.nonce."""
+    """A response encoded without context (self-contained) for another nonce: not an answer to this check."""
     bundle = env["tmp"] / "bundle.json"
     demo.bundle(env["eco"], now=NOW, out=bundle)
     req, session_dir, _ = _request(env, bundle=bundle)
@@ -170,7 +171,8 @@ def test_replay_with_self_contained_response_and_expired_session(env):
     png = env["tmp"] / "other.png"
     qrimage.encode_qr_png(qr_transport.encode_response(vp), png)
     code, d, _ = _verify(png, "--session", session_dir, "--bundle", bundle, "--at", NOW)
-    assert code == 1 and "kb.nonce" in [c["code"] for c in d["checks"] if c["result"] == "fail"]
+    assert code == 2 and (d["error"], d["cause"]) == ("inspect.not_an_answer", "kb.nonce")
+    assert not InspectorSession.load(session_dir).used
     # an answer after the session's expiry
     req, session_dir, _ = _request(env, session="late", bundle=bundle)
     resp = _response_png(env, req, cred, name="late.png")
@@ -208,7 +210,7 @@ def test_device_bound_credential_without_proof_is_not_a_paper_copy(env):
     # and without a session a key-bound answer cannot be tied to any request
     resp = _response_png(env, req, cred, name="r.png")
     code, d, _ = _verify(resp, "--bundle", bundle, "--at", NOW)
-    assert code == 1 and [c["code"] for c in d["checks"]] == ["qr.context"]
+    assert code == 2 and (d["error"], d["cause"]) == ("inspect.not_a_paper_copy", "qr.context")
 
 
 def test_usage_errors_exit_2(env, tmp_path):
@@ -227,7 +229,46 @@ def test_usage_errors_exit_2(env, tmp_path):
     assert r.exit_code == 2
     # a request QR scanned where an answer is expected
     code, d, _ = _verify(req, "--session", session_dir, "--at", NOW)
-    assert code == 1 and [c["code"] for c in d["checks"]] == ["qr.kind"]
+    assert code == 2 and (d["error"], d["cause"]) == ("inspect.not_an_answer", "qr.kind")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("offer", "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fudk.esspass.example%2Foffer%2F1"),
+    ("request", None),  # the session's own request QR
+    ("url", "https://www.esspass.example/"),
+    ("garbage", "HELLO WORLD 1234"),
+    ("damaged answer", "VP1:" + "A" * 40),
+    ("other session", "other"),
+])
+def test_a_wrong_kind_of_qr_is_not_a_verdict(env, name, text):
+    """Issue 17 item 2, the field failure: a credential-offer QR scanned where the worker's answer was expected gave a
+    big red "Not valid" and a FAILED log entry. Now: exit 2, "not an answer to this check", nothing logged, and the
+    session still takes the right answer afterwards."""
+    bundle = env["tmp"] / "bundle.json"
+    demo.bundle(env["eco"], now=NOW, out=bundle)
+    cred = demo.issue(env["eco"], "pda1", now=NOW)
+    req, session_dir, _ = _request(env, bundle=bundle)
+    png = env["tmp"] / "wrong.png"
+    if text is None:
+        png = req
+    elif text == "other":
+        other_req, _, _ = _request(env, session="other", bundle=bundle)
+        png = _response_png(env, other_req, cred, name="wrong.png")
+    else:
+        qrimage.encode_qr_png(text, png)
+    r = _run("verify", png, "--session", session_dir, "--bundle", bundle, "--at", NOW, "--json")
+    assert r.exit_code == 2, (name, r.output)
+    assert json.loads(r.stdout)["error"] == "inspect.not_an_answer"
+    assert "scan the answer QR on the worker's phone" in r.stderr
+    assert not (session_dir / "inspections.jsonl").exists() and not InspectorSession.load(session_dir).used
+    r = _run("verify", png, "--session", session_dir, "--bundle", bundle, "--at", NOW, "--lang", "da")
+    assert r.exit_code == 2 and "svar-QR-koden på arbejdstagerens telefon" in r.stderr
+    # the right answer is still accepted
+    code, d, _ = _verify(_response_png(env, req, cred, name="right.png"), "--session", session_dir, "--bundle",
+                         bundle, "--at", NOW)
+    assert code == 0 and d["result"] == "PASSED"
+    assert [e["result"] for e in map(json.loads, (session_dir / "inspections.jsonl").read_text().splitlines())] \
+        == ["PASSED"]
 
 
 def test_session_api_for_a_combined_wallet_test(env, tmp_path):

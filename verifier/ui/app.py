@@ -113,7 +113,10 @@ class ScanScreen(CameraScreen):
     def on_code(self, text: str) -> None:
         """A QR code read by the camera (the scanner has stopped it)."""
         app = App.get_running_app()
-        app.ctl.decide_text(text)
+        outcome = app.ctl.decide_text(text)
+        if outcome.decision is None:  # not an answer to this check: say so here, scan again
+            self.error = outcome.error.get(app.ctl.lang, outcome.error.get("en", outcome.error_code))
+            return
         app.show("decision")
 
 
@@ -218,6 +221,17 @@ class InspectorApp(KitApp):
         if self.auto_sync:
             Clock.schedule_once(lambda _dt: self.sync_bundle(), 0.5)
         return sm
+
+    def navigate_back(self) -> bool:
+        """Esc / Android Back: the answer scan goes back to the request it answers, everything else to the home
+        screen; on the home screen the kit asks before leaving."""
+        if self.current in ("home", ""):
+            return False
+        if self.current == "scan" and self.ctl.session is not None and not self.paper_mode:
+            self.show("request")
+        else:
+            self.show("home")
+        return True
 
     def show(self, name: str) -> None:
         screen = self.sm.get_screen(name)
