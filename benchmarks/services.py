@@ -111,14 +111,20 @@ def proxy(name: str) -> str:
 
 
 @dataclass
-class Nginx:
-    dir: Path
+class Listening:
+    """A process of ours listening on 127.0.0.1:``port``."""
+
     port: int
     proc: subprocess.Popen
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Nginx(Listening):
+    dir: Path = Path(".")
 
     @classmethod
     def start(cls, dir: Path, server_body: str, http_extra: str = "") -> "Nginx":
@@ -147,7 +153,7 @@ class Nginx:
             err = proc.stderr.read().decode(errors="replace") if proc.stderr and proc.poll() is not None else ""
             proc.kill()
             raise RuntimeError(f"nginx did not start: {err[-800:]}") from None
-        return cls(dir, port, proc)
+        return cls(port, proc, dir)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -160,16 +166,10 @@ class Nginx:
 
 
 @dataclass
-class Instance:
+class Instance(Listening):
     """One ``esspass <service> serve`` process group (uvicorn's workers included), killed as a whole."""
 
-    name: str
-    port: int
-    proc: subprocess.Popen
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    name: str = ""
 
     def kill9(self) -> None:
         """SIGKILL to the whole process group: the instance dies as a crashed machine's would."""
@@ -197,4 +197,4 @@ def start_instance(name: str, args: list[str], env: dict[str, str], log: Path, p
         proc = subprocess.Popen([sys.executable, "-m", "esspass.cli", *args, "--port", str(port)],
                                 env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-    return Instance(name, port, proc)
+    return Instance(port, proc, name)
