@@ -22,6 +22,7 @@ from credential import status_list as tsl
 from credential.types import sample_claims
 from issuer.store import make_engine
 from tests.issuer.wallet_client import PRE_AUTH, Wallet, dpop_proof, proof_jwt
+from tests.scaleout.load import load_then_kill
 from tests.nginx_support import Nginx, proxy, upstream
 from tests.support import free_port, skip_or_fail
 
@@ -154,14 +155,7 @@ def test_kill_one_issuer_under_issuance_load(cluster):
                 if len(received) >= KILL_AFTER:
                     enough.set()
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(WORKERS)]
-    for t in threads:
-        t.start()
-    enough.wait(180)
-    cluster["instances"][0].kill9()
-    killed_at = len(received)
-    for t in threads:
-        t.join(300)
+    killed_at = load_then_kill(work, WORKERS, enough, cluster["instances"][0], lambda: len(received))
 
     # the database's own integrity: no status index twice, no credential without its case, counters agree
     duplicates = scalar(cluster, "select count(*) from (select list_id, idx from credentials group by list_id, idx "

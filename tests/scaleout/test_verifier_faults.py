@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from benchmarks.services import start_instance, wait_for_port
+from tests.scaleout.load import load_then_kill
 from tests.nginx_support import Nginx, proxy, upstream
 from tests.redis_support import RedisServer
 from tests.support import free_port
@@ -86,7 +87,7 @@ def test_kill_one_verifier_under_load(cluster):
     lock = threading.Lock()
     enough = threading.Event()
 
-    def work() -> None:
+    def work(_: int) -> None:
         for _ in range(ROUNDS):
             try:
                 flow = Flow(cluster)
@@ -100,14 +101,7 @@ def test_kill_one_verifier_under_load(cluster):
                 if len(accepted) >= KILL_AFTER:
                     enough.set()
 
-    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
-    for t in threads:
-        t.start()
-    enough.wait(120)
-    cluster["instances"][0].kill9()
-    killed_at = len(accepted)
-    for t in threads:
-        t.join(300)
+    killed_at = load_then_kill(work, WORKERS, enough, cluster["instances"][0], lambda: len(accepted))
     # the open ones are answered on the survivor
     open_codes = [f.answer() for f in opened]
     assert open_codes == [200] * OPEN_BEFORE_KILL
