@@ -31,6 +31,7 @@ NO_MATCH = define("wallet.no_matching_credential")
 NO_COPIES = define("wallet.no_copies_left")
 DECLINED = define("wallet.declined")
 VERIFIER_REFUSED = define("wallet.verifier_refused")
+REQUEST_GONE = define("wallet.request_gone")
 TRUST_UNAVAILABLE = define("wallet.trust_unavailable")
 REQUEST_EXPIRED = define("wallet.request_expired")
 
