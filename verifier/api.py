@@ -19,10 +19,12 @@ Bodies are read as bounded streams (413 beyond the limit) and bad input is a 4xx
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jinja2
@@ -111,11 +113,15 @@ def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     return rows
 
 
+VERIFY_THREADS = 8  # presentations verified at the same time per process; more wait their turn
+
+
 def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], float] = time.time,
                service: VerifierService | None = None) -> FastAPI:
     svc = service or VerifierService(settings, clock=clock)
     app = FastAPI(title="ESSPASS verifier", docs_url=None, redoc_url=None)
     app.state.service = svc
+    verify_pool = ThreadPoolExecutor(max_workers=VERIFY_THREADS, thread_name_prefix="esspass-verify")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
 
     def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
@@ -219,7 +225,10 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         except (UnicodeError, ValueError):  # not UTF-8, or more fields than a response has
             form = {}
         try:
-            svc.handle_response(form)
+            # verification (signature checks, status and trust fetches) runs on its own bounded pool of threads,
+            # never on the event loop nor on the pool the other endpoints use: one slow status host cannot freeze
+            # /health or the console (issue 14, finding 3); each check ends by its deadline (service._decide)
+            await asyncio.get_running_loop().run_in_executor(verify_pool, svc.handle_response, form)
         except vp.ResponseError as exc:
             return JSONResponse(exc.as_json(), status_code=exc.status, headers={"Cache-Control": "no-store"})
         return JSONResponse({}, headers={"Cache-Control": "no-store"})  # §8.2: 200, no redirect_uri

@@ -89,6 +89,9 @@ class VerificationContext:
     kb_max_age_s: int = KB_MAX_AGE_S  # how old a KB-JWT (its iat) may be; 1..MAX_KB_MAX_AGE_S
     # validated trust results and Status List Tokens (verifier.caches); None checks everything from scratch
     cache: caches.VerifierCache | None = field(default_factory=caches.shared)
+    # whether this check's overall deadline has passed (issue 14, finding 3): a status list missing then is
+    # ``status.deadline``, not ``status.unavailable``; the shell passes a clock-reading callable
+    out_of_time: Callable[[], bool] = lambda: False
 
     def day(self) -> dt.date:
         if self.inspection_date is not None:
@@ -299,7 +302,10 @@ def _check_status(payload: dict[str, Any], trust: Any, ctx: VerificationContext,
         return
     fetched = ctx.status(ref.uri, ctx.now)
     if fetched is None:
-        report.add(status_list.R_UNAVAILABLE, "unknown", "no token for this uri")
+        if ctx.out_of_time():
+            report.add(V.STATUS_DEADLINE, "unknown", "the check's deadline passed before the status list arrived")
+        else:
+            report.add(status_list.R_UNAVAILABLE, "unknown", "no token for this uri")
         return
     cached = ctx.cache.status.get(ref.uri, fetched.token) if ctx.cache is not None else None
     if cached is not None:

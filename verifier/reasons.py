@@ -119,6 +119,13 @@ STATUS_SIGNER = define(
     "The status list was not signed by a revocation service of the credential's issuer, so the status is unknown.",
     "Statuslisten var ikke signeret af en tilbagekaldelsestjeneste hos legitimationens udsteder, så status er ukendt.",
 )
+STATUS_DEADLINE = define(
+    "status.deadline",
+    "The issuer's status list could not be obtained within the time allowed for one check, so it is unknown "
+    "whether the credential has been withdrawn. This does NOT mean it has been. Try again later.",
+    "Udstederens statusliste kunne ikke hentes inden for den tid, en kontrol må tage, så det vides ikke, om "
+    "legitimationen er tilbagekaldt. Det betyder IKKE, at den er det. Prøv igen senere.",
+)
 DATE_MALFORMED = define(
     "validity.date_malformed",
     "A date in the credential is not a valid date (YYYY-MM-DD).",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from typing import Any
 
+import netio
 from credential.reasons import Rejected
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
@@ -131,7 +132,11 @@ class VerifierService:
                 self.trust_fetched_at = now
 
     def refresh_trust(self, now: int, force: bool = False) -> None:
-        with self._lock:
+        # one refresh at a time; a check that finds one running uses the lists in force rather than wait for a
+        # slow trust-list host (issue 14, finding 3)
+        if not self._lock.acquire(blocking=force):
+            return
+        try:
             if self._fetcher is not None:
                 if force or now - self._last_fetch >= FETCH_INTERVAL_S:
                     self._fetcher.refresh_all(now)
@@ -139,6 +144,8 @@ class VerifierService:
                     self.trust_fetched_at = now
             elif not self.settings.verifier_bundle:
                 self._reload_files(now, force=force)
+        finally:
+            self._lock.release()
 
     def status_uris_to_sync(self, extra: list[str] | tuple[str, ...] = (), now: int | None = None
                             ) -> tuple[list[str], set[str]]:
@@ -159,11 +166,27 @@ class VerifierService:
     # ------------------------------------------------------------ verification
 
     def context(self, *, preset: str | None, nonce: str | None, aud: str | None, key_binding: bool,
-                now: int) -> VerificationContext:
+                now: int, deadline: float | None = None) -> VerificationContext:
+        status_timed_out = getattr(self.status, "timed_out", lambda: False)
+
+        def out_of_time() -> bool:
+            return deadline is not None and (time.monotonic() >= deadline - 0.05 or status_timed_out())
         return VerificationContext(trust=self.trust, now=now, status=self._status_seen, preset=preset,
                                    key_binding=key_binding, nonce=nonce, aud=aud,
                                    trust_fetched_at=self.trust_fetched_at,
-                                   kb_max_age_s=self.settings.verifier_kb_max_age, cache=self.cache)
+                                   kb_max_age_s=self.settings.verifier_kb_max_age, cache=self.cache,
+                                   out_of_time=out_of_time)
+
+    def _decide(self, presentation: str, *, preset: str | None, nonce: str | None, aud: str | None,
+                key_binding: bool, now: int) -> Decision:
+        """One verification within the overall deadline ``verifier_check_deadline_s``: every trust-list and status
+        fetch it makes ends by then (``netio.deadline_scope``), and a status list still missing then is
+        INDETERMINATE ``status.deadline`` (issue 14, finding 3)."""
+        with netio.deadline_scope(self.settings.verifier_check_deadline_s) as deadline:
+            self.refresh_trust(now)
+            return verify_presentation(presentation, self.context(preset=preset, nonce=nonce, aud=aud,
+                                                                   key_binding=key_binding, now=now,
+                                                                   deadline=deadline))
 
     def _status_seen(self, uri: str, now: int):
         """The status source the policy uses (called only for credentials whose issuer signature verified):
@@ -173,10 +196,8 @@ class VerifierService:
 
     def verify(self, presentation: str, *, preset: str | None, nonce: str | None = None, aud: str | None = None,
                key_binding: bool = True) -> Decision:
-        now = self.now()
-        self.refresh_trust(now)
-        return verify_presentation(presentation, self.context(preset=preset, nonce=nonce, aud=aud,
-                                                               key_binding=key_binding, now=now))
+        return self._decide(presentation, preset=preset, nonce=nonce, aud=aud, key_binding=key_binding,
+                            now=self.now())
 
     # ------------------------------------------------------------ OpenID4VP
 
@@ -245,10 +266,8 @@ class VerifierService:
         if not looks_like_presentation(presentation):
             raise vp.ResponseError("invalid_request",
                                    "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
-        self.refresh_trust(now)
-        ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
-                           key_binding=not self.settings.verifier_allow_paper, now=now)
-        decision = verify_presentation(presentation, ctx)
+        decision = self._decide(presentation, preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
+                                key_binding=not self.settings.verifier_allow_paper, now=now)
         if "kb.nonce" in decision.codes or "kb.aud" in decision.codes:
             raise vp.ResponseError("invalid_request",
                                    "the presentation was made for another request (nonce or audience); "
