@@ -14,6 +14,8 @@ from typing import Any
 
 import netio
 from credential.reasons import Rejected
+from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
+from credential.verification import StatusUnobtainable
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
@@ -21,9 +23,10 @@ from trust_list.store import TrustStore
 from . import access
 from . import openid4vp as vp
 from . import presets as P
+from . import reasons as V
 from .caches import VerifierCache
 from .offline import looks_like_presentation
-from .policy import Decision, VerificationContext, verify_presentation
+from .policy import Decision, Sources, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
 from .transaction_store import TransactionStore, open_store
@@ -166,33 +169,29 @@ class VerifierService:
     # ------------------------------------------------------------ verification
 
     def context(self, *, preset: str | None, nonce: str | None, aud: str | None, key_binding: bool,
-                now: int, deadline: float | None = None) -> VerificationContext:
-        status_timed_out = getattr(self.status, "timed_out", lambda: False)
-
-        def out_of_time() -> bool:
-            return deadline is not None and (time.monotonic() >= deadline - 0.05 or status_timed_out())
-        return VerificationContext(trust=self.trust, now=now, status=self._status_seen, preset=preset,
-                                   key_binding=key_binding, nonce=nonce, aud=aud,
-                                   trust_fetched_at=self.trust_fetched_at,
-                                   kb_max_age_s=self.settings.verifier_kb_max_age, cache=self.cache,
-                                   out_of_time=out_of_time)
+                now: int) -> VerificationContext:
+        sources = Sources(self.trust, self._status_seen, self.trust_fetched_at, self.cache,
+                          self.settings.verifier_kb_max_age)
+        return sources.context(now, preset=preset, key_binding=key_binding, nonce=nonce, aud=aud)
 
     def _decide(self, presentation: str, *, preset: str | None, nonce: str | None, aud: str | None,
                 key_binding: bool, now: int) -> Decision:
         """One verification within the overall deadline ``verifier_check_deadline_s``: every trust-list and status
-        fetch it makes ends by then (``netio.deadline_scope``), and a status list still missing then is
+        fetch it makes ends by then (``netio.deadline_scope``), and a status list that did not arrive in time is
         INDETERMINATE ``status.deadline`` (issue 14, finding 3)."""
-        with netio.deadline_scope(self.settings.verifier_check_deadline_s) as deadline:
+        with netio.deadline_scope(self.settings.verifier_check_deadline_s):
             self.refresh_trust(now)
             return verify_presentation(presentation, self.context(preset=preset, nonce=nonce, aud=aud,
-                                                                   key_binding=key_binding, now=now,
-                                                                   deadline=deadline))
+                                                                   key_binding=key_binding, now=now))
 
     def _status_seen(self, uri: str, now: int):
         """The status source the policy uses (called only for credentials whose issuer signature verified):
         remembers the URI for the offline bundle, then asks the cache."""
         self.seen_status_uris.add(uri, now)
-        return self.status(uri, now)
+        fetched = self.status(uri, now)
+        if fetched is None and getattr(self.status, "timed_out", lambda: False)():
+            return StatusUnobtainable(V.STATUS_DEADLINE, "the check's deadline passed before the status list arrived")
+        return fetched
 
     def verify(self, presentation: str, *, preset: str | None, nonce: str | None = None, aud: str | None = None,
                key_binding: bool = True) -> Decision:
@@ -268,7 +267,7 @@ class VerifierService:
                                    "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
         decision = self._decide(presentation, preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
                                 key_binding=not self.settings.verifier_allow_paper, now=now)
-        if "kb.nonce" in decision.codes or "kb.aud" in decision.codes:
+        if decision.failed_with(R_KB_NONCE) or decision.failed_with(R_KB_AUD):
             raise vp.ResponseError("invalid_request",
                                    "the presentation was made for another request (nonce or audience); "
                                    "nothing was recorded")
