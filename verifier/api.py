@@ -32,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from credential import jose
+from credential.reasons import lookup
 from credential.types import claim_label, get_type
 
 from . import access
@@ -110,6 +111,22 @@ def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
             rows.append((label, shown))
 
     walk(claims, ())
+    return rows
+
+
+def _attempt_rows(attempts: list[dict[str, Any]], lang: str) -> list[dict[str, str]]:
+    """Answers that did not decide (issue 14, finding 1), newest first, in words: a reason code's sentence, or the
+    wallet's OAuth error code as sent."""
+    words = text(lang)
+    rows = []
+    for a in reversed(attempts):
+        try:
+            reason = lookup(a["code"])
+            said = reason.da if lang == "da" else reason.en
+        except KeyError:
+            said = a["code"]
+        rows.append({"time": time.strftime("%H:%M:%S", time.gmtime(a["at"])), "kind": a["kind"], "code": a["code"],
+                     "label": words["attempt_error" if a["kind"] == "error" else "attempt_refused"], "text": said})
     return rows
 
 
@@ -286,6 +303,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
                       qr_svg=_qr_svg(auth_url) if view["status"] == "pending" else "", auth_url=auth_url,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
                       hint=headline_hint(decision, lang) if decision else "",
+                      attempts=_attempt_rows(view.get("attempts") or [], lang),
                       refresh=2 if view["status"] == "pending" else None)
 
     @app.get("/console/login")

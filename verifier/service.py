@@ -15,7 +15,7 @@ from typing import Any
 import netio
 from credential.reasons import Rejected
 from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
-from credential.verification import StatusUnobtainable
+from credential.verification import OK_INTACT, OK_KB, StatusUnobtainable
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
@@ -39,6 +39,14 @@ FETCH_INTERVAL_S = 300
 
 class AuthenticationRequired(Exception):
     """Anonymous creation is switched off (ESSPASS_VERIFIER_ANONYMOUS_TRANSACTIONS=0)."""
+
+
+def answers_this_request(decision: Decision, key_binding: bool) -> bool:
+    """Whether a presentation may decide its transaction: the issuer's signature verified and, unless paper copies
+    are accepted, the key-binding JWT verified for this request's nonce and audience (``kb.valid``). Anything less
+    could come from anyone who saw the request (issue 14, finding 1)."""
+    passed = {c.code for c in decision.checks if c.result == "pass"}
+    return (OK_KB.code if key_binding else OK_INTACT.code) in passed
 
 
 class RateLimited(Exception):
@@ -246,7 +254,14 @@ class VerifierService:
         return t.request_object
 
     def handle_response(self, form: dict[str, str]) -> vp.Transaction:
-        """§8.3 / §8.2: one response per transaction; refusals store nothing."""
+        """§8.3 / §8.2: the first presentation that answers *this* request decides; nothing else ends it.
+
+        Anyone who saw the QR code holds the request (its state, nonce and encryption key are public), so an error
+        response, something that is no presentation, or a presentation that does not prove key binding to this
+        transaction's nonce and audience (RFC 9901 §7.3; OpenID4VP 1.0 Appendix B.3.6) over an issuer signature
+        that verified, is recorded as an *attempt* (the console shows it) and the transaction stays open until it
+        expires (issue 14, finding 1; docs/verifier.md "A party holding the request"). Refusals raise
+        :class:`openid4vp.ResponseError`; only a decision is an inspection record."""
         now = self.now()
         if "response" not in form and "error" in form:  # §8.5 error response (unencrypted, direct_post)
             return self._wallet_error(form, now)
@@ -263,21 +278,35 @@ class VerifierService:
         # issue 17: something that is not a presentation answering this request is a wrong answer, not a verdict —
         # refused (400, the wallet may answer again), and no FAILED inspection is recorded
         if not looks_like_presentation(presentation):
+            self._attempt(t, now, "refused", "sd.jwt_malformed")
             raise vp.ResponseError("invalid_request",
                                    "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
+        key_binding = not self.settings.verifier_allow_paper
         decision = self._decide(presentation, preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
-                                key_binding=not self.settings.verifier_allow_paper, now=now)
+                                key_binding=key_binding, now=now)
         if decision.failed_with(R_KB_NONCE) or decision.failed_with(R_KB_AUD):
+            self._attempt(t, now, "refused", decision.failed()[0].code)
             raise vp.ResponseError("invalid_request",
                                    "the presentation was made for another request (nonce or audience); "
                                    "nothing was recorded")
+        if not answers_this_request(decision, key_binding):
+            code = next((c.code for c in decision.checks if c.result != "pass"), "kb.missing")
+            self._attempt(t, now, "refused", code)
+            raise vp.ResponseError("invalid_request",
+                                   f"not accepted ({code}): no verified presentation bound to this request; the "
+                                   "request stays open; nothing was recorded")
         if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
             raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
         t.decision, t.answered_at = decision, now
         self.records.add(decision, now)
         return t
 
+    def _attempt(self, t: vp.Transaction, now: int, kind: str, code: str) -> None:
+        self.transactions.add_attempt(t.id, vp.Attempt(now, kind, str(code)[:64]))
+
     def _wallet_error(self, form: dict[str, Any], now: int, t: vp.Transaction | None = None) -> vp.Transaction:
+        """§8.5: an error response is unauthenticated (anyone with the request can send one): an attempt, never the
+        end of the transaction; the wallet is answered as usual."""
         if t is None:
             state = form.get("state")
             t = self.transactions.by_state(state) if isinstance(state, str) and state else None
@@ -285,10 +314,7 @@ class VerifierService:
                 raise vp.ResponseError("invalid_request", "error response for no known request")
         if t.done or now >= t.expires_at:
             raise vp.ResponseError("invalid_request", "this request is closed")
-        error = str(form.get("error"))[:64]
-        if not self.transactions.complete(t.id, vp.Outcome(now, error=error), now):
-            raise vp.ResponseError("invalid_request", "this request is closed")
-        t.error, t.answered_at = error, now
+        self._attempt(t, now, "error", str(form.get("error")))
         return t
 
     def transaction_view(self, tid: str) -> dict[str, Any] | None:
@@ -306,7 +332,8 @@ class VerifierService:
             status = "pending"
         return {"transaction": t.id, "preset": t.preset, "status": status, "fetched": t.fetched,
                 "error": t.error, "expires_at": t.expires_at,
-                "decision": t.decision.as_json() if t.decision is not None else None}
+                "decision": t.decision.as_json() if t.decision is not None else None,
+                "attempts": [a.as_json() for a in t.attempts]}
 
     def trust_list_info(self) -> dict[str, Any]:
         now = self.now()
