@@ -202,7 +202,11 @@ def check_url(url: object, policy: UrlPolicy = UrlPolicy()) -> Target:
             raise AddressRefused(f"address {literal} not allowed")
         loopback_host = address_kind(literal) == "loopback"
     else:
-        if host.startswith(".") or ".." in host or not all(c.isalnum() or c in "-." for c in host):
+        last = host.rstrip(".").rsplit(".", 1)[-1]
+        if host.startswith(".") or ".." in host or not all(c.isalnum() or c in "-." for c in host) \
+                or last.isdigit() or last.startswith("0x"):
+            # a numeric last label is no DNS name (RFC 1123 §2.1) but an IPv4 address in another spelling
+            # ("2130706433", "127.1", "0x7f.1"): the resolver would read it as one
             raise UrlRefused("URL host is not a host name")
         loopback_host = host in LOOPBACK_NAMES
         if loopback_host and not policy.allow_loopback:
