@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from credential import types
 from credential.jose import JoseError, parse_compact
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
-from . import core, deps, dpop, store
+from . import core, deps, dpop, nonces, store
+from .setup_lock import setup_lock
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -44,10 +46,10 @@ class _Q:
                    .where(_T.access_tokens.c.token_hash == bindparam("h"), _T.access_tokens.c.used_at.is_(None),
                           _T.access_tokens.c.expires_at > bindparam("now"))
                    .values(used_at=bindparam("now")))
-    spend_nonce = (update(_T.nonces)
-                   .where(_T.nonces.c.nonce_hash == bindparam("h"), _T.nonces.c.used_at.is_(None),
-                          _T.nonces.c.expires_at > bindparam("now"))
-                   .values(used_at=bindparam("now")))
+    # c_nonces are stateless (issuer.nonces); a row records a spent one until it expires (the replay guard)
+    seen_nonce = select(_T.nonces.c.expires_at).where(_T.nonces.c.nonce_hash == bindparam("h")).with_for_update()
+    add_nonce = insert(_T.nonces)
+    purge_nonces = delete(_T.nonces).where(_T.nonces.c.expires_at <= bindparam("now"))
     case = select(_T.cases.c.document_number, _T.cases.c.claims_json,
                   exists().where(_T.credentials.c.document_number == _T.cases.c.document_number,
                                  _T.credentials.c.status != tsl.VALID)).where(_T.cases.c.id == bindparam("case_id"))
@@ -182,16 +184,26 @@ class IssuerService:
         self.clock = clock
         settings.issuer_dir.mkdir(parents=True, exist_ok=True)
         self.engine = store.make_engine(settings.db_url)
-        store.upgrade(self.engine)
         self.Session = store.session_factory(self.engine)  # read-write transactions
         self.Reader = store.read_only_sessions(self.engine)  # transactions that only read
         self.read_engine = store.read_only(self.engine)
-        self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
-                                            settings.institution_id)
-        self.api_token = self._ensure_api_token()
-        self._ensure_admin()
-        self._ensure_status_list()
-        self._republish_changed_tokens()
+        # First-start set-up, one instance at a time (issue 12: several instances may start together):
+        # migrations, demo keys, the API token, the first user, the first status list, the c_nonce key.
+        with setup_lock(self.engine, settings.issuer_dir):
+            store.upgrade(self.engine)
+            self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
+                                                settings.institution_id)
+            self.api_token = self._ensure_api_token()
+            self._ensure_admin()
+            self._ensure_status_list()
+            self._republish_changed_tokens()
+            self.nonce_key = self._nonce_key()
+        self._exported: set[int] = set()  # status lists whose file this process has written
+        self._closing = threading.Event()
+        if settings.status_dir is not None:
+            self.export_status_files()
+            # nobody asks the app route for tokens nginx serves: renew them here before they run out
+            threading.Thread(target=self._renew_static_tokens, name="status-renewal", daemon=True).start()
 
     # ------------------------------------------------------------ plumbing
 
@@ -199,7 +211,19 @@ class IssuerService:
         return int(self.clock())
 
     def close(self) -> None:
+        self._closing.set()
         self.engine.dispose()
+
+    def _renew_static_tokens(self) -> None:
+        interval = max(1.0, min(self.settings.status_list_ttl, self.settings.status_list_exp // 4))
+        while not self._closing.wait(interval):
+            try:
+                with self.Reader() as s:
+                    ids = list(s.scalars(select(store.StatusListRow.list_id)))
+                for list_id in ids:
+                    self.status_token(list_id)  # re-signs past half its lifetime, then writes the file
+            except Exception:  # noqa: BLE001 - keep renewing; the next round tries again
+                log.exception("renewing the static status list tokens failed")
 
     def _retry(self, fn: Callable[[], Any], attempts: int = 8) -> Any:
         """Run a transaction again after a unique-constraint collision or a lock timeout."""
@@ -235,6 +259,16 @@ class IssuerService:
                 if s.scalar(select(store.ApiToken).where(store.ApiToken.token_hash == h)) is None:
                     s.add(store.ApiToken(token_hash=h, name="case-system", created_at=self.now()))
         return token
+
+    def _nonce_key(self) -> bytes:
+        """The c_nonce key (issuer.nonces): ``ESSPASS_ISSUER_NONCE_KEY``, else the key file, created once."""
+        env = os.environ.get("ESSPASS_ISSUER_NONCE_KEY")
+        if env:
+            return nonces.parse_key(env)
+        path = self.settings.issuer_dir / "nonce_key"
+        if not path.exists():
+            _write_secret(path, nonces.encode_key(os.urandom(nonces.KEY_BYTES)))
+        return nonces.parse_key(path.read_text("ascii"))
 
     def _ensure_admin(self) -> None:
         with self.Session.begin() as s:
@@ -631,8 +665,8 @@ class IssuerService:
         ``Authorization`` gets one; ``access`` = (scheme, token, DPoP proof) when the request has an
         ``Authorization`` header: then it is checked like at the credential endpoint (RFC 9449
         §7.1; a DPoP-bound token needs a valid proof for this request)."""
-        value = core.random_token()
         now = self.now()
+        value = nonces.seal(self.nonce_key, now + self.settings.nonce_ttl, os.urandom(12), os.urandom(8))
         proof = None
         if access is not None:
             scheme, token, proof_value = access
@@ -642,14 +676,23 @@ class IssuerService:
                 raise InvalidToken("unknown or expired", dpop=scheme == "dpop" or (tok is not None and tok.dpop_jkt))
             proof = self.check_resource_dpop(tok, token, scheme, proof_value, f"{self.url}/nonce")
 
-        def run() -> None:
-            with self.Session.begin() as s:
-                if proof is not None:
-                    self._spend_jti(s, proof, now)
-                s.add(store.Nonce(nonce_hash=core.sha256_hex(value), expires_at=now + self.settings.nonce_ttl))
+        if proof is not None:  # the only write: a DPoP proof's jti (bounded by the access token's holder)
+            def run() -> None:
+                with self.engine.begin() as conn:
+                    self._spend_jti(conn, proof, now)
 
-        self._retry(run)
-        return value
+            self._retry(run)
+        return value  # issue 14 finding 5: nothing stored for a nonce until it is spent
+
+    def _spend_nonces(self, conn, spent: dict[str, int], now: int) -> None:
+        """OID4VCI §7: each c_nonce is used once. ``spent``: nonce hash -> its expiry; a row per spent nonce
+        lives until then (a concurrent first use collides on the primary key and is retried, then refused)."""
+        for h, expires_at in spent.items():
+            if conn.execute(_Q.seen_nonce, {"h": h}).first() is not None:
+                raise core.CredentialRequestError("invalid_nonce", "c_nonce is unknown, used or expired")
+            conn.execute(_Q.add_nonce, {"nonce_hash": h, "expires_at": expires_at, "used_at": now})
+        if _RANDOM.random() < 1 / 32:  # keep the table bounded: drop what can no longer be replayed
+            conn.execute(_Q.purge_nonces, {"now": now})
 
     # ------------------------------------------------------------ credential endpoint (§8)
 
@@ -694,7 +737,13 @@ class IssuerService:
                    for p in jwts]
         if len({r.thumbprint for r in results}) != len(results):  # each key binds at most one credential
             raise E("invalid_proof", "the same key appears in two proofs")
-        nonce_hashes = sorted({core.sha256_hex(r.nonce) for r in results})
+        spent: dict[str, int] = {}
+        for r in results:  # forged, altered or expired nonces are refused before anything is written
+            try:
+                spent[core.sha256_hex(r.nonce)] = nonces.open_nonce(self.nonce_key, r.nonce, now,
+                                                                    self.settings.nonce_ttl)
+            except nonces.NonceInvalid as exc:
+                raise E("invalid_nonce", str(exc)) from None
         type_key = core.CONFIGURATIONS[cfg]
 
         def run() -> tuple[str, str, list[tuple[int, int]]]:
@@ -703,9 +752,7 @@ class IssuerService:
                     self._spend_jti(conn, proof, now)
                 if conn.execute(_Q.spend_token, {"h": token_hash, "now": now}).rowcount != 1:
                     raise InvalidToken("used concurrently", dpop=proof is not None)
-                for h in nonce_hashes:  # §7: single use; §8.3.1.2 invalid_nonce
-                    if conn.execute(_Q.spend_nonce, {"h": h, "now": now}).rowcount != 1:
-                        raise E("invalid_nonce", "c_nonce is unknown, used or expired")
+                self._spend_nonces(conn, dict(sorted(spent.items())), now)  # §7 single use; §8.3.1.2
                 document_number, claims_json, blocked = conn.execute(_Q.case, {"case_id": tok.case_id}).one()
                 if blocked:
                     raise E("credential_request_denied", "this document is revoked or suspended")
@@ -719,6 +766,8 @@ class IssuerService:
                 return document_number, claims_json, slots
 
         document_number, claims_json, slots = self._retry(run)  # committed: every credential has its record
+        if self.settings.status_dir is not None and not {lid for lid, _ in slots} <= self._exported:
+            self.export_status_files({lid for lid, _ in slots})  # a new list was opened
         claims = json.loads(claims_json)
         log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, document_number)
         return [self._sign(type_key, claims, now, list_id, idx, r.jwk) for (list_id, idx), r in zip(slots, results)]
@@ -809,6 +858,23 @@ class IssuerService:
         row.token, row.token_iat, row.token_exp = self._sign_status_list(row.list_id, sl)
         row.version = (row.version or 0) + 1
 
+    def export_status_files(self, list_ids: Any = None) -> None:
+        """Write the committed Status List Tokens (all, or ``list_ids``) to ``status_dir`` (issuer.static_status)."""
+        if self.settings.status_dir is None:
+            return
+        from .static_status import write_tokens
+
+        def read(ids: list[int] | None) -> list[tuple[int, str]]:
+            with self.Reader() as s:
+                q = select(store.StatusListRow.list_id, store.StatusListRow.token)
+                if ids is not None:
+                    q = q.where(store.StatusListRow.list_id.in_(ids))
+                return [(int(i), t) for i, t in s.execute(q) if t]
+
+        ids = None if list_ids is None else sorted(set(list_ids))
+        write_tokens(self.settings.status_dir, lambda: read(ids))
+        self._exported |= set(ids) if ids is not None else {i for i, _ in read(None)}
+
     def status_token(self, list_id: int) -> tuple[str, int, int]:
         """(token, version, exp); republished when half of its lifetime has passed. :class:`NotFound`
         for an id no list can have (``list_id`` is a 32-bit column on PostgreSQL; SQLite overflows at
@@ -830,7 +896,9 @@ class IssuerService:
                     self._publish(row)
                 return row.token, row.version, row.token_exp
 
-        return self._retry(run)
+        token = self._retry(run)
+        self.export_status_files([list_id])
+        return token
 
     def set_status(self, document_number: str, action: str, *, reason: str, actor: str) -> dict[str, Any]:
         """Revoke (INVALID), suspend (SUSPENDED) or reinstate (VALID) every credential of a document and
@@ -875,6 +943,7 @@ class IssuerService:
                         "status_lists": [self.status_uri(i) for i in sorted(by_list)]}
 
         result = self._retry(run)
+        self.export_status_files([int(u.rsplit("/", 1)[1]) for u in result["status_lists"]])  # committed: publish
         log.info("%s document=%s by %s", action, document_number, actor)
         return result
 

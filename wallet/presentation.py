@@ -121,6 +121,8 @@ def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | 
         finally:
             if client is None:
                 own.close()
+        if resp.status_code in (404, 410):  # the verifier no longer has it: used or expired, not "invalid"
+            raise Rejected(R.REQUEST_GONE, f"request_uri answered {resp.status_code}")
         if resp.status_code != 200:
             raise Rejected(R.REQUEST_INVALID, f"request_uri answered {resp.status_code}")
         token = resp.text.strip()
@@ -372,8 +374,12 @@ def _log(wallet: Wallet, consent: Consent, shared: dict[str, list[str]], outcome
 def log_stopped(wallet: Wallet, uri: str, exc: Rejected) -> None:
     """A request stopped before consent (unregistered or unverifiable relying party) is still logged."""
     try:
-        client_id = _parse_uri(uri).get("client_id", "")
+        q = _parse_uri(uri)
     except Rejected:
-        client_id = ""
-    wallet.log(kind="presentation", party=client_id[:80], party_id=client_id[:200], credential="",
-               outcome="refused", reason=exc.code)
+        q = {}
+    client_id = q.get("client_id", "")
+    # issue 17: not the raw "x509_hash:…" client_id as the title: the site that asked, as its address says
+    where = urlsplit(q.get("request_uri") or q.get("response_uri") or "").hostname or ""
+    wallet.log(kind="presentation", party=where[:80], party_id=client_id[:200], credential="",
+               outcome="refused", reason=exc.code,
+               refused_by="verifier" if exc.code == R.REQUEST_GONE.code else "wallet")

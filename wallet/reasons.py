@@ -128,6 +128,11 @@ VERIFIER_REFUSED = define(
     "The verifier did not accept the response.",
     "Verifikatoren accepterede ikke svaret.",
 )
+REQUEST_GONE = define(
+    "wallet.request_gone",
+    "This request has already been answered or has expired. Ask for a new QR code.",
+    "Denne anmodning er allerede besvaret eller er udløbet. Bed om en ny QR-kode.",
+)
 TRUST_UNAVAILABLE = define(
     "wallet.trust_unavailable",
     "The wallet has no valid trust lists, so it cannot tell whom to trust.",

@@ -295,9 +295,11 @@ def test_nonce_expired(server):
     offer = w.resolve_offer(case["offer_uri"])
     meta, as_meta = w.metadata(offer["credential_issuer"])
     access = w.token(as_meta, offer["grants"][PRE_AUTH]["pre-authorized_code"], None).json()["access_token"]
-    nonce = w.nonce(meta)
-    with server.service.Session.begin() as s:
-        s.execute(store.Nonce.__table__.update().values(expires_at=int(time.time()) - 1))
+    w.nonce(meta)
+    # a nonce sealed with this issuer's key, expired a second ago (the endpoint seals now + nonce_ttl)
+    from issuer import nonces
+
+    nonce = nonces.seal(server.service.nonce_key, int(time.time()) - 1, b"\0" * 12, b"\0" * 8)
     r = w.credential(meta, access, "pda1_sd_jwt", [proof_jwt(jose.SigningKey.generate(), aud=meta["credential_issuer"], nonce=nonce)])
     assert r.json()["error"] == "invalid_nonce"
 

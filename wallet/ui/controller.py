@@ -133,7 +133,7 @@ class WalletController:
         self.trust_dir = trust_dir
         self.clock = clock
         self.http_client = http_client
-        self.lang = "en"
+        self.lang = self._saved_lang() or "en"  # the language chosen last time, readable before the PIN
         self.font_scale = 1.0
         self.pending_offer: str | None = None
         self.consent = None  # wallet.presentation.Consent while the consent screen shows
@@ -192,8 +192,19 @@ class WalletController:
         except Rejected as exc:
             return self.reason(exc)
         s = self.wallet.settings()
-        self.lang, self.font_scale = s.get("lang", "en"), float(s.get("font_scale", 1.0))
+        self.lang, self.font_scale = s.get("lang", self.lang), float(s.get("font_scale", 1.0))
+        self._save_lang()
         return None
+
+    def unlock_wait(self) -> tuple[float, str]:
+        """(seconds before the next PIN attempt is allowed, the line that says so): asked again every second by
+        the unlock screen, so the wait counts down (issue 17) and says when to try again."""
+        state = self.wallet.storage.attempts_state()
+        wait = float(state["wait_s"])
+        if wait <= 0:
+            return 0.0, self.t("unlock.now") if state["failures"] else ""
+        return wait, (self.t("unlock.delay", wait=wait_text(wait, self.lang)) + " "
+                      + self.t("unlock.attempts_left", n=int(state["attempts_left"])) + ".")
 
     def lock(self) -> None:
         self.wallet.lock()
@@ -530,6 +541,31 @@ class WalletController:
         self.lang = lang if lang in ("en", "da") else "en"
         if self.wallet.unlocked:
             self.wallet.update_settings(lang=self.lang)
+        self._save_lang()
+
+    # The language is also kept outside the encrypted store (a word, "en" or "da", nothing personal) so that the
+    # unlock screen after a restart speaks it (issue 17): the sealed settings can only be read after the PIN.
+    def _prefs_path(self) -> Path:
+        return Path(self.wallet.directory) / "ui" / "prefs.json"
+
+    def _saved_lang(self) -> str | None:
+        import json
+
+        try:
+            lang = json.loads(self._prefs_path().read_text("utf-8")).get("lang")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return lang if lang in ("en", "da") else None
+
+    def _save_lang(self) -> None:
+        import json
+
+        try:
+            path = self._prefs_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"lang": self.lang}), "utf-8")
+        except OSError:
+            pass  # a convenience: never a reason to fail
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = max(0.8, min(2.0, float(scale)))
