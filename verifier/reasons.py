@@ -11,3 +11,4 @@ from __future__ import annotations
 from credential.reasons import define
 
 REQUEST_PRESET = define("request.unknown_preset")
+STATUS_DEADLINE = define("status.deadline")
