@@ -29,7 +29,10 @@ import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from markupsafe import Markup
+
 from credential import jose
+from credential.text import display_safe
 from credential.types import claim_label, get_type
 from websec.headers import SecurityHeaders, cookie_secure
 
@@ -117,7 +120,9 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     app = FastAPI(title="ESSPASS verifier", docs_url=None, redoc_url=None)
     app.state.service = svc
     app.add_middleware(SecurityHeaders, public_url=svc.base_url)  # issue 14 finding 11
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    # every shown value passes display_safe (issue 14 finding 10); the code's own markup (QR SVG) stays
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
 
     def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
         lang = _lang(request)
