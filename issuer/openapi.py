@@ -90,6 +90,8 @@ BEARER = [{"apiToken": []}]
 BACKOFFICE = ["back office"]
 SESSION = [{"session": []}]
 HTML_422 = problem("a query parameter has the wrong form")
+FORM_422 = {"description": "fields to correct, shown in the form (HTML); or a malformed query (problem+json)",
+            "content": {"text/html": {"schema": {"type": "string"}}, **problem("")["content"]}}
 
 
 def _case_links() -> dict[str, Any]:
@@ -130,7 +132,8 @@ def paths() -> dict[str, Any]:
             tags=vci, parameters=[path_param("offer_id")])},
         "/token": {"post": operation(
             "Token endpoint, pre-authorized code grant (OpenID4VCI §6; DPoP per RFC 9449 §5)",
-            {200: json_ok("an access token", {"type": "object", "required": ["access_token", "token_type", "expires_in"],
+            {200: json_ok("an access token", {"type": "object",
+                                              "required": ["access_token", "token_type", "expires_in"],
                                               "properties": {"access_token": {"type": "string"},
                                                              "token_type": {"enum": ["Bearer", "DPoP"]},
                                                              "expires_in": {"type": "integer"}}}),
@@ -238,7 +241,8 @@ def _backoffice() -> dict[str, Any]:
             "post": operation("Log in: a server-side session (cookie)",
                               {303: redirect("logged in: to the case list"), **login_refusals}, tags=BACKOFFICE,
                               parameters=[lang],
-                              body=form_body({"username": {"type": "string"}, "password": {"type": "string"}, **csrf}))},
+                              body=form_body({"username": {"type": "string"}, "password": {"type": "string"},
+                                              **csrf}))},
         "/backoffice/logout": {"post": operation(
             "Log out: the session ends on the server", {303: redirect("to the login form"), **form_errors},
             tags=BACKOFFICE, body=form_body(csrf), security=SESSION, parameters=[lang])},
@@ -254,7 +258,7 @@ def _backoffice() -> dict[str, Any]:
             "post": operation("Create a case from the form",
                               {303: redirect("created: to the case page, or not logged in"),
                                404: html("no such type"), 409: html("a revoked document number"),
-                               422: html("fields to correct (shown in the form)"), **form_errors},
+                               **form_errors, 422: FORM_422},
                               tags=BACKOFFICE, security=SESSION, parameters=[path_param("type_key"), lang],
                               body=form_body({**csrf, **fields, "with_tx_code": {"type": "string"}},
                                              ["csrf"]))},

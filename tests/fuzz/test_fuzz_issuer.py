@@ -1,6 +1,6 @@
 """The issuer fuzzed from its own OpenAPI description (issue 14 "Fuzzing"): a bounded schemathesis
-campaign against the real server on 127.0.0.1 with its real SQLite database (PostgreSQL in the long
-campaign, docs/security.md). Zero 5xx, zero answers outside the description, every operation called
+campaign against the real server on 127.0.0.1 with its real SQLite database (``ESSPASS_FUZZ_DB=postgres``:
+PostgreSQL, as in the long campaign of docs/security.md). Zero 5xx, zero answers outside the description, every operation called
 with requests the description allows. ESSPASS_FUZZ_EXAMPLES raises the number of cases per operation."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .runner import run
 EXAMPLES = int(os.environ.get("ESSPASS_FUZZ_EXAMPLES", "12"))
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db_url", [os.environ.get("ESSPASS_FUZZ_DB", "sqlite")], indirect=True)
 def test_issuer_answers_every_request_as_described(server):
     svc = server.service
     svc.add_user("fuzz-admin", "a long enough fuzzing password", "admin")
