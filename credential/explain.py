@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .i18n import text
+from .text import display_safe
 from .types import claim_label, get_type
 
 __all__ = ["CheckLine", "LayerRow", "Row", "check_lines", "claim_rows", "date_text", "label", "layer_rows", "result_word",
@@ -71,7 +72,7 @@ def type_name(vct: str | None, lang: str) -> str:
     """The credential type's display name in ``lang`` (then English, then the vct itself)."""
     ctype = _ctype(vct)
     if ctype is None:
-        return vct or ""
+        return str(display_safe(vct or ""))
     by = {str(d.get("locale", d.get("lang", ""))).split("-")[0]: d.get("name")
           for d in ctype.metadata.get("display", [])}
     return str(by.get(lang) or by.get("en") or vct)
@@ -82,7 +83,7 @@ def label(vct: str | None, path: Iterable[str | int | None], lang: str) -> str:
     names = tuple(p for p in path if isinstance(p, str))
     ctype = _ctype(vct)
     if ctype is None or not names:
-        return ".".join(names)
+        return str(display_safe(".".join(names)))
     own = claim_label(ctype, names, lang) or names[-1]
     if len(names) > 1:
         parent = claim_label(ctype, names[:1], lang)
@@ -96,7 +97,7 @@ def date_text(value: str, lang: str) -> str:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return value
+        return str(display_safe(value))
     return day.strftime("%d.%m.%Y") if lang == "da" else day.strftime("%d %b %Y")
 
 
@@ -109,13 +110,14 @@ def value_text(value: Any, path: tuple[str | int, ...], lang: str) -> str:
     names = tuple(p for p in path if isinstance(p, str))
     code_list = _CODE_LISTS.get(names)
     if code_list is not None and isinstance(value, str):
-        key = f"code.{code_list}.{value}"
+        key = f"code.{code_list}.{value}"  # a code outside the list is shown as it is (made display-safe below)
         words = text(key, lang)
-        return value if words == key else f"{words} ({value})"
+        if words != key:
+            return f"{words} ({value})"
     last = names[-1] if names else ""
     if isinstance(value, str) and (last.startswith("date") or last.endswith("_date")):
         return date_text(value, lang)
-    return str(value)
+    return str(display_safe(str(value)))  # no bidi overrides or invisible characters on screen (credential.text)
 
 
 def claim_rows(claims: Mapping[str, Any], vct: str | None, lang: str) -> list[Row]:

@@ -29,9 +29,11 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from credential import types
 from credential.i18n import LANGS, keys, text
+from credential.text import display_safe
 from credential.types import claim_label
 
 from .service import ClaimsInvalid, Conflict, IssuerService, NotFound
@@ -63,7 +65,10 @@ FIELDS = {"pda1": COMMON_FIELDS + PDA1_FIELDS, "ehic": COMMON_FIELDS}
 # The back office's words: gettext catalogs, ``issuer.backoffice.<key>`` (credential/i18n.py).
 TEXT = {lang: {k[len("issuer.backoffice."):]: text(k, lang) for k in keys("issuer.backoffice.")} for lang in LANGS}
 
-_env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
+# every value a page shows passes credential.text.display_safe (issue 14 finding 10); markup the code
+# made itself (the QR code's SVG) stays as it is
+_env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]),
+                   finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
 
 
 def _fmt_time(t: int) -> str:

@@ -20,6 +20,7 @@ from uikit import palette
 from credential import explain
 from credential.i18n import has, text
 from credential.reasons import Rejected
+from credential.text import display_safe
 
 from .. import presets as P
 from ..offline import InspectionLog, InspectorSession, OfflineVerifier, choose_relying_party, load_verifier
@@ -90,7 +91,8 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
     paper = "kb.not_bound" in codes
     claims = d.get("claims") or {}
     subject = claims.get("subject") if isinstance(claims.get("subject"), dict) else {}
-    holder = " ".join(x for x in (subject.get("forenames"), str(subject.get("familynames", "")).upper()) if x)
+    holder = str(display_safe(" ".join(x for x in (str(subject.get("forenames") or ""),
+                                                   str(subject.get("familynames", "")).upper()) if x)))
     if subject.get("date_of_birth"):
         holder += f", {tr('decision.born', lang)} {subject['date_of_birth']}"
     vct = d.get("credential_type")

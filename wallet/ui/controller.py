@@ -19,6 +19,7 @@ import httpx
 from credential import explain
 from credential.reasons import Rejected
 from credential.validity import validity_layers
+from credential.text import display_safe
 
 from .. import reasons as R
 from ..core import Card, Wallet
