@@ -12,6 +12,8 @@ import gc
 import hashlib
 import json
 import logging
+import math
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -33,6 +35,7 @@ from .problems import Problem, is_api_path, openapi_body, parse_body, problem, p
 from . import dpop
 from .service import (ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError,
                       UseDpopNonce)
+from .ratelimit import WindowLimiter
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -115,10 +118,12 @@ async def _too_large(scope, send, limit: int):
 # ---------------------------------------------------------------- helpers
 
 
-def oauth_error(code: str, description: str = "", status: int = 400, headers: dict | None = None) -> JSONResponse:
-    body = {"error": code}
+def oauth_error(code: str, description: str = "", status: int = 400, headers: dict | None = None,
+                extra: dict | None = None) -> JSONResponse:
+    body: dict = {"error": code}
     if description:
         body["error_description"] = core.ascii_description(description)
+    body.update({k: v for k, v in (extra or {}).items() if k not in ("error", "error_description", "error_uri")})
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
@@ -270,6 +275,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     app.state.service = svc
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, public_url=svc.url)  # outermost: also on 413s (issue 14 finding 11)
+    nonce_limiter = WindowLimiter(settings.nonce_per_minute, 60.0, time.monotonic)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -358,12 +364,17 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         except DpopInvalid as exc:  # RFC 9449 §5: 400 invalid_dpop_proof
             return oauth_error("invalid_dpop_proof", exc.description, 400, nonce)
         except OAuthError as exc:
-            return oauth_error(exc.code, exc.description, exc.status, nonce)
+            return oauth_error(exc.code, exc.description, exc.status, nonce, extra=exc.extra)
 
     # ---- §7 nonce endpoint (not a protected resource; an Authorization header is checked if sent)
     @app.post("/nonce", tags=["openid4vci"])
     async def _nonce(request: Request):
         header = request.headers.get("authorization")
+        if header is None:  # anonymous: a budget per client address (issue 14 finding 5)
+            wait = nonce_limiter.retry_after(request.client.host if request.client else "-")
+            if wait > 0:
+                return oauth_error("slow_down", "too many nonce requests from this address; try again shortly",
+                                   429, {"Retry-After": str(max(1, math.ceil(wait)))})
         access = None
         if header is not None:
             given = access_token_of(header)

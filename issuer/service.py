@@ -26,9 +26,10 @@ from credential import types
 from credential.jose import JoseError, parse_compact
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
-from . import authz, core, deps, dpop, store
+from . import authz, core, deps, dpop, nonces, store
 from .authorization import AuthorizationFlow, offer_grants
 from .login import authenticator_for
+from .setup_lock import setup_lock
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -43,10 +44,10 @@ class _Q:
     token = select(_T.access_tokens.c.case_id, _T.access_tokens.c.configuration_id, _T.access_tokens.c.used_at,
                    _T.access_tokens.c.expires_at, _T.access_tokens.c.dpop_jkt,
                    _T.access_tokens.c.credential_identifier).where(_T.access_tokens.c.token_hash == bindparam("h"))
-    spend_nonce = (update(_T.nonces)
-                   .where(_T.nonces.c.nonce_hash == bindparam("h"), _T.nonces.c.used_at.is_(None),
-                          _T.nonces.c.expires_at > bindparam("now"))
-                   .values(used_at=bindparam("now")))
+    # c_nonces are stateless (issuer.nonces); a row records a spent one until it expires (the replay guard)
+    seen_nonce = select(_T.nonces.c.expires_at).where(_T.nonces.c.nonce_hash == bindparam("h")).with_for_update()
+    add_nonce = insert(_T.nonces)
+    purge_nonces = delete(_T.nonces).where(_T.nonces.c.expires_at <= bindparam("now"))
     case = select(_T.cases.c.document_number, _T.cases.c.claims_json,
                   exists().where(_T.credentials.c.document_number == _T.cases.c.document_number,
                                  _T.credentials.c.status != tsl.VALID)).where(_T.cases.c.id == bindparam("case_id"))
@@ -72,9 +73,18 @@ ACTIONS = {"revoke": tsl.INVALID, "suspend": tsl.SUSPENDED, "reinstate": tsl.VAL
 class OAuthError(Exception):
     """RFC 6749 §5.2 token error (OID4VCI §6.3)."""
 
-    def __init__(self, code: str, description: str = "", status: int = 400) -> None:
+    def __init__(self, code: str, description: str = "", status: int = 400, extra: dict[str, Any] | None = None
+                 ) -> None:
         super().__init__(code)
         self.code, self.description, self.status = code, description, status
+        self.extra = dict(extra or {})  # extension members of the error response (RFC 6749 §8.2 / §5.2)
+
+
+# A wrong Transaction Code: the wallet must be able to tell its user how many tries are left before the offer is
+# burned (issue 17). OID4VCI 1.0 §6.3 answers ``invalid_grant`` without saying more, so the count goes both into
+# ``error_description`` (human-readable, RFC 6749 §5.2) and into this extension member (RFC 6749 §8.2: clients
+# ignore members they do not understand). Documented in docs/issuer.md.
+TX_CODE_ATTEMPTS_LEFT = "tx_code_attempts_left"
 
 
 class InvalidToken(Exception):
@@ -177,18 +187,22 @@ class IssuerService:
         self.clock = clock
         settings.issuer_dir.mkdir(parents=True, exist_ok=True)
         self.engine = store.make_engine(settings.db_url)
-        store.upgrade(self.engine)
         self.Session = store.session_factory(self.engine)  # read-write transactions
         self.Reader = store.read_only_sessions(self.engine)  # transactions that only read
         self.read_engine = store.read_only(self.engine)
-        self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
-                                            settings.institution_id)
-        self.api_token = self._ensure_api_token()
-        self._ensure_admin()
-        self._ensure_status_list()
-        self._republish_changed_tokens()
-        self._dpop_secret = self._ensure_secret("dpop_nonce").encode()
-        self.authorization = AuthorizationFlow(self, authenticator_for(settings))
+        # First-start set-up, one instance at a time (issue 12: several instances may start together):
+        # migrations, demo keys, the API token, the first user, the first status list, the c_nonce key.
+        with setup_lock(self.engine, settings.issuer_dir):
+            store.upgrade(self.engine)
+            self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
+                                                settings.institution_id)
+            self.api_token = self._ensure_api_token()
+            self._ensure_admin()
+            self._ensure_status_list()
+            self._republish_changed_tokens()
+            self.nonce_key = self._nonce_key()
+            self._dpop_secret = self._ensure_secret("dpop_nonce").encode()  # RFC 9449 §8 DPoP-Nonce key
+            self.authorization = AuthorizationFlow(self, authenticator_for(settings))
 
     # ------------------------------------------------------------ plumbing
 
@@ -246,6 +260,16 @@ class IssuerService:
             pass  # another worker made it first
         with self.Reader() as s:
             return s.get(store.IssuerSecret, name).value
+
+    def _nonce_key(self) -> bytes:
+        """The c_nonce key (issuer.nonces): ``ESSPASS_ISSUER_NONCE_KEY``, else the key file, created once."""
+        env = os.environ.get("ESSPASS_ISSUER_NONCE_KEY")
+        if env:
+            return nonces.parse_key(env)
+        path = self.settings.issuer_dir / "nonce_key"
+        if not path.exists():
+            _write_secret(path, nonces.encode_key(os.urandom(nonces.KEY_BYTES)))
+        return nonces.parse_key(path.read_text("ascii"))
 
     def _ensure_admin(self) -> None:
         with self.Session.begin() as s:
@@ -631,10 +655,14 @@ class IssuerService:
                 if offer.tx_code is not None and not core.hmac.compare_digest(
                         offer.tx_code.encode(), tx.encode("utf-8", "replace")):
                     offer.tx_attempts += 1
-                    if offer.tx_attempts >= self.settings.tx_code_max_attempts:
+                    left = max(0, self.settings.tx_code_max_attempts - offer.tx_attempts)
+                    if left == 0:
                         offer.used_at = now  # burned: too many wrong codes
                         self.audit(s, "wallet", "offer.burned", str(offer.case_id))
-                    return {"_error": ("invalid_grant", "wrong tx_code")}  # §6.3; commit the count
+                    words = (f"wrong tx_code; {left} attempt{'s' if left != 1 else ''} left" if left else
+                             "wrong tx_code; no attempts left: this offer can no longer be used, ask for a new one")
+                    # §6.3 invalid_grant; commit the count
+                    return {"_error": ("invalid_grant", words, 400, {TX_CODE_ATTEMPTS_LEFT: left})}
                 offer.used_at = now  # single use (§4.1.1)
                 case = s.get(store.Case, offer.case_id)
                 access = core.random_token()
@@ -660,8 +688,8 @@ class IssuerService:
         ``Authorization`` gets one; ``access`` = (scheme, token, DPoP proof) when the request has an
         ``Authorization`` header: then it is checked like at the credential endpoint (RFC 9449
         §7.1; a DPoP-bound token needs a valid proof for this request)."""
-        value = core.random_token()
         now = self.now()
+        value = nonces.seal(self.nonce_key, now + self.settings.nonce_ttl, os.urandom(12), os.urandom(8))
         proof = None
         if access is not None:
             scheme, token, proof_value = access
@@ -671,14 +699,23 @@ class IssuerService:
                 raise InvalidToken("unknown or expired", dpop=scheme == "dpop" or (tok is not None and tok.dpop_jkt))
             proof = self.check_resource_dpop(tok, token, scheme, proof_value, f"{self.url}/nonce")
 
-        def run() -> None:
-            with self.Session.begin() as s:
-                if proof is not None:
-                    self._spend_jti(s, proof, now)
-                s.add(store.Nonce(nonce_hash=core.sha256_hex(value), expires_at=now + self.settings.nonce_ttl))
+        if proof is not None:  # the only write: a DPoP proof's jti (bounded by the access token's holder)
+            def run() -> None:
+                with self.engine.begin() as conn:
+                    self._spend_jti(conn, proof, now)
 
-        self._retry(run)
-        return value
+            self._retry(run)
+        return value  # issue 14 finding 5: nothing stored for a nonce until it is spent
+
+    def _spend_nonces(self, conn, spent: dict[str, int], now: int) -> None:
+        """OID4VCI §7: each c_nonce is used once. ``spent``: nonce hash -> its expiry; a row per spent nonce
+        lives until then (a concurrent first use collides on the primary key and is retried, then refused)."""
+        for h, expires_at in spent.items():
+            if conn.execute(_Q.seen_nonce, {"h": h}).first() is not None:
+                raise core.CredentialRequestError("invalid_nonce", "c_nonce is unknown, used or expired")
+            conn.execute(_Q.add_nonce, {"nonce_hash": h, "expires_at": expires_at, "used_at": now})
+        if _RANDOM.random() < 1 / 32:  # keep the table bounded: drop what can no longer be replayed
+            conn.execute(_Q.purge_nonces, {"now": now})
 
     # ------------------------------------------------------------ credential endpoint (§8)
 
@@ -735,16 +772,20 @@ class IssuerService:
                    for p in jwts]
         if len({r.thumbprint for r in results}) != len(results):  # each key binds at most one credential
             raise E("invalid_proof", "the same key appears in two proofs")
-        nonce_hashes = sorted({core.sha256_hex(r.nonce) for r in results})
+        spent: dict[str, int] = {}
+        for r in results:  # forged, altered or expired nonces are refused before anything is written
+            try:
+                spent[core.sha256_hex(r.nonce)] = nonces.open_nonce(self.nonce_key, r.nonce, now,
+                                                                    self.settings.nonce_ttl)
+            except nonces.NonceInvalid as exc:
+                raise E("invalid_nonce", str(exc)) from None
         type_key = core.CONFIGURATIONS[cfg]
 
         def run() -> tuple[str, str, list[tuple[int, int]]]:
             with self.engine.begin() as conn:
                 if proof is not None:  # RFC 9449 §11.1, in this transaction: a replay changes nothing
                     self._spend_jti(conn, proof, now)
-                for h in nonce_hashes:  # §7: single use; §8.3.1.2 invalid_nonce
-                    if conn.execute(_Q.spend_nonce, {"h": h, "now": now}).rowcount != 1:
-                        raise E("invalid_nonce", "c_nonce is unknown, used or expired")
+                self._spend_nonces(conn, dict(sorted(spent.items())), now)  # §7 single use; §8.3.1.2
                 document_number, claims_json, blocked = conn.execute(_Q.case, {"case_id": tok.case_id}).one()
                 if blocked:
                     raise E("credential_request_denied", "this document is revoked or suspended")

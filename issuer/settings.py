@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     login_failure_window: int = 900
     login_failure_memory: int = 86_400
     session_ttl: int = 8 * 3600  # back-office session lifetime (server-side; logout ends it at once)
+    # anonymous c_nonce requests per client address and minute, per process (issue 14 finding 5); 0 = no limit
+    nonce_per_minute: int = 600
 
     # Authorization code flow (OpenID4VCI 1.0 §5, RFC 9126 PAR, RFC 7636 PKCE; issuer/authz.py)
     par_ttl: int = 90  # RFC 9126 §2.2 expires_in of a request_uri ("short", examples use 60-90 s)
