@@ -176,8 +176,7 @@ class IssuerService:
         self.Session = store.session_factory(self.engine)  # read-write transactions
         self.Reader = store.read_only_sessions(self.engine)  # transactions that only read
         self.read_engine = store.read_only(self.engine)
-        self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
-                                            settings.institution_id)
+        self.keys = deps.institution_keys(settings, self.now())
         self.api_token = self._ensure_api_token()
         self._ensure_admin()
         self._ensure_status_list()

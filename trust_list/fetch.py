@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import httpx
@@ -43,13 +45,16 @@ class FetchResult:
 class TrustListFetcher:
     def __init__(self, store: TrustStore, urls: dict[str, str], *, timeout: float = DEFAULT_TIMEOUT,
                  max_bytes: int = DEFAULT_MAX_BYTES, max_redirects: int = DEFAULT_MAX_REDIRECTS,
-                 client: httpx.Client | None = None) -> None:
+                 client: httpx.Client | None = None, ca_bundle: str | Path | None = None) -> None:
+        """``ca_bundle``: CA certificates (PEM) the servers' TLS certificates are checked against, instead of the
+        system store."""
         self.store = store
         self.urls = dict(urls)
         self.max_bytes = max_bytes
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
             headers={"Accept": "application/jwt"},
+            verify=ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True,
         )
         self._etags: dict[str, str] = {}
         self._confirmed: dict[str, int] = {}

@@ -40,18 +40,24 @@ class RateLimited(Exception):
 class VerifierService:
     def __init__(self, settings: VerifierSettings | None = None, *, clock: Callable[[], float] = time.time,
                  status_cache: StatusCache | None = None) -> None:
-        from trust_list.demo import build_demo_ecosystem
-
         self.settings = settings or VerifierSettings()
         self.clock = clock
         now = self.now()
-        self.ecosystem = build_demo_ecosystem(self.settings.ecosystem_home, now)
-        try:
-            party = self.ecosystem.relying_parties[self.settings.verifier_relying_party]
-        except KeyError:
-            raise ValueError(f"no relying party {self.settings.verifier_relying_party!r} in the ecosystem") from None
-        self.rp = vp.RelyingParty(party.access_key, party.access_x5c, party.client_id, party.registration_jws)
-        self.anchors = [self.ecosystem.operator_cert]
+        self.ecosystem = None  # the demo ecosystem, on embedded defaults only
+        if self.settings.configured:
+            from .configured import relying_party
+
+            self.rp, self.anchors = relying_party(self.settings, now)
+        else:
+            from trust_list.demo import build_demo_ecosystem
+
+            self.ecosystem = build_demo_ecosystem(self.settings.ecosystem_home, now)
+            try:
+                party = self.ecosystem.relying_parties[self.settings.verifier_relying_party]
+            except KeyError:
+                raise ValueError(f"no relying party {self.settings.verifier_relying_party!r} in the ecosystem") from None
+            self.rp = vp.RelyingParty(party.access_key, party.access_x5c, party.client_id, party.registration_jws)
+            self.anchors = [self.ecosystem.operator_cert]
         self.trust = TrustStore(anchors={t: list(self.anchors) for t in LIST_TYPES},
                                 state=RollbackState(self.settings.state_dir / "trust-state"))
         self.trust_fetched_at: int | None = None
@@ -73,12 +79,16 @@ class VerifierService:
                 from trust_list.fetch import TrustListFetcher
 
                 urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in self.settings.verifier_trust_list_urls.items()}
-                self._fetcher = TrustListFetcher(self.trust, urls)
+                self._fetcher = TrustListFetcher(self.trust, urls, ca_bundle=self.settings.ca_bundle)
                 self._fetcher.refresh_all(now)
                 self._last_fetch = now
                 self.trust_fetched_at = now
             else:
                 self._reload_files(now, force=True)
+        if self.settings.configured:
+            from .configured import check_listed
+
+            check_listed(self.rp, self.trust, self.settings.verifier_presets, self.base_url, now)
         self.transactions = vp.TransactionStore(self.settings.verifier_max_transactions)
         self.records = InspectionRecords(self.settings.state_dir / "records.sqlite",
                                          self.settings.record_fields(),
@@ -106,6 +116,8 @@ class VerifierService:
         if not force and time.monotonic() - self._last_file_check < FILE_CHECK_INTERVAL_S:
             return
         self._last_file_check = time.monotonic()
+        if self.ecosystem is None:
+            return
         for list_type, path in self.ecosystem.list_paths.items():
             try:
                 mtime = path.stat().st_mtime_ns
@@ -135,7 +147,8 @@ class VerifierService:
         now = self.now() if now is None else now
         wanted = dict.fromkeys([*extra, *self.settings.verifier_status_uris, *self.seen_status_uris.uris(now)])
         optional: set[str] = set()
-        if not self.settings.verifier_trust_list_urls and not self.settings.verifier_bundle:  # embedded defaults
+        if self.ecosystem is not None and not self.settings.verifier_trust_list_urls \
+                and not self.settings.verifier_bundle:  # embedded defaults
             demo = f"{(self.settings.issuer_url or DEFAULT_ISSUER_URL).rstrip('/')}/status/1"
             if demo not in wanted:
                 wanted[demo] = None
@@ -174,6 +187,8 @@ class VerifierService:
         """A new transaction for ``preset`` (KeyError if unknown). ``client`` (its address) is rate-limited:
         :class:`RateLimited`; a store full of unexpired transactions raises :class:`openid4vp.StoreFull`."""
         P.get(preset)  # KeyError for an unknown preset, before anything is counted
+        if self.settings.verifier_presets and preset not in self.settings.verifier_presets:
+            raise KeyError(preset)  # not one this verifier may ask for (ESSPASS_VERIFIER_PRESETS)
         if client is not None:
             wait = self.create_limiter.allow(client)
             if wait > 0:
