@@ -23,9 +23,17 @@ MAX_LIST_BYTES = 2 * 1024 * 1024
 def read_list(source: str, setting: str, shared: SharedSettings) -> str:
     """A signed list from an https URL (http only on loopback) or a file."""
     if source.startswith(("https://", "http://")):
-        from .tls import get_bytes
+        import netio
 
-        return get_bytes(source, setting, shared, max_bytes=MAX_LIST_BYTES).decode("ascii", "replace").strip()
+        policy = shared.url_policy()
+        try:
+            with netio.new_client(policy, ca_bundle=shared.ca_bundle) as client:
+                got = netio.get(client, source, policy=policy, limits=netio.Limits(max_bytes=MAX_LIST_BYTES))
+        except netio.NetIOError as exc:
+            raise ConfigError(setting, f"{source} could not be fetched ({type(exc).__name__}: {exc})") from None
+        if got.status_code != 200:
+            raise ConfigError(setting, f"{source} answered HTTP {got.status_code}")
+        return got.content.decode("ascii", "replace").strip()
     return read_file(Path(source), setting).decode("ascii", "replace").strip()
 
 

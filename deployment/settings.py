@@ -35,6 +35,9 @@ class SharedSettings(BaseSettings):
     # CA certificates (PEM) that outgoing https (trust lists, status lists, issuers, verifiers) is checked against,
     # instead of the system store
     ca_bundle: Path | None = None
+    # a configured service fetches over https from non-loopback addresses only; this allows loopback addresses and
+    # plain http to them too (one-machine set-ups, tests). The demo always allows them.
+    fetch_loopback: bool = False
     # PKCS#11: the module (a token's library) and the user PIN, from this variable or from a file, never a flag
     pkcs11_module: Path | None = None
     pkcs11_pin: SecretStr | None = None
@@ -51,6 +54,14 @@ class SharedSettings(BaseSettings):
             except ValueError:
                 raise ValueError(f"ESSPASS_TRUSTED_PROXIES holds IP addresses or networks, not {item!r}") from None
         return value
+
+    def url_policy(self, *, demo: bool = False):
+        """What a service may fetch (:class:`netio.UrlPolicy`): https to public and private addresses; loopback (and
+        plain http to it) in demo mode or with ESSPASS_FETCH_LOOPBACK. The URLs come from the operator's own
+        configuration, and what is fetched (signed lists) is validated, so private addresses are allowed."""
+        import netio
+
+        return netio.UrlPolicy(allow_loopback=demo or self.fetch_loopback, allow_private=True)
 
     def forwarded_allow_ips(self) -> str:
         """uvicorn's ``forwarded_allow_ips``: the configured proxies, or an empty string (trust no one)."""

@@ -11,15 +11,25 @@ finding 8: otherwise any local caller could claim any address and get past per-a
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .settings import SharedSettings
-from .tls import is_loopback_host
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def uvicorn_options(shared: SharedSettings) -> dict[str, Any]:

@@ -57,11 +57,8 @@ def _configured_store(settings, now: int) -> TrustStore:
         raise R.Rejected(R.TRUST_UNAVAILABLE, f"ESSPASS_WALLET_TRUST_ANCHORS: {type(exc).__name__}") from None
     store = TrustStore(anchors={t: list(anchors) for t in LIST_TYPES})
     urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in settings.wallet_trust_list_urls.items()}
-    with TrustListFetcher(store, urls, **_tls(settings)) as fetcher:
+    # https (TLS against ESSPASS_CA_BUNDLE or the system store); plain http only with ESSPASS_FETCH_LOOPBACK
+    with TrustListFetcher(store, urls, policy=settings.url_policy(),
+                          ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None) as fetcher:
         fetcher.refresh_all(now)
     return store
-
-
-def _tls(settings) -> dict:
-    """The fetcher's TLS trust: ESSPASS_CA_BUNDLE, else the system store."""
-    return {"ca_bundle": settings.ca_bundle} if settings.ca_bundle else {}

@@ -72,6 +72,7 @@ def verifier_env(world: World, home: Path, lists: str, **extra: str) -> dict[str
     import json
 
     env = {"ESSPASS_HOME": str(home), "ESSPASS_VERIFIER_URL": "https://verifier.example",
+           "ESSPASS_FETCH_LOOPBACK": "true",  # the lists are served over plain http on 127.0.0.1 here
            "ESSPASS_VERIFIER_TRUST_ANCHORS": str(world.anchors),
            "ESSPASS_VERIFIER_TRUST_LIST_URLS": json.dumps({s: f"{lists}/{s}.jwt"
                                                            for s in ("pub-eaa", "wrpac", "wrprc")}),
