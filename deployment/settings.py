@@ -63,6 +63,12 @@ class SharedSettings(BaseSettings):
 
         return netio.UrlPolicy(allow_loopback=demo or self.fetch_loopback, allow_private=True)
 
+    def tls_context(self):
+        """An ``ssl.SSLContext`` for outgoing https: ESSPASS_CA_BUNDLE, else the system store (``netio.ssl_context``)."""
+        import netio
+
+        return netio.ssl_context(self.ca_bundle)
+
     def forwarded_allow_ips(self) -> str:
         """uvicorn's ``forwarded_allow_ips``: the configured proxies, or an empty string (trust no one)."""
         return ",".join(self.trusted_proxies)

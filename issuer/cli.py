@@ -58,7 +58,7 @@ def _client(url: str | None):
 
     settings = Settings()
     base = (url or settings.public_url).rstrip("/")
-    return httpx.Client(base_url=base, timeout=30.0,
+    return httpx.Client(base_url=base, timeout=30.0, verify=settings.tls_context(),
                         headers={"Authorization": f"Bearer {_token(settings, url)}"})
 
 

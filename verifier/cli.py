@@ -58,6 +58,13 @@ def _explicit_fetch_policy() -> "netio.UrlPolicy":
                            allow_private=settings.verifier_fetch_private)
 
 
+def _tls():
+    """TLS verification for the commands that call a verifier: ESSPASS_CA_BUNDLE, else the system store."""
+    from .settings import VerifierSettings
+
+    return VerifierSettings().tls_context()
+
+
 def _list_type_of(token: str) -> str | None:
     from credential import jose
 
@@ -369,7 +376,8 @@ def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1
     base = _url(url)
     try:
         headers = {"Authorization": f"Bearer {client_token}"} if client_token else {}
-        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, headers=headers, timeout=10)
+        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, headers=headers, timeout=10,
+                       verify=_tls())
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code != 200:
@@ -399,7 +407,8 @@ def result(transaction: str = typer.Argument(..., help="Transaction ID from `ess
     token = token or _load_token(transaction)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", headers=headers, timeout=10)
+        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", headers=headers, timeout=10,
+                      verify=_tls())
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code == 404:

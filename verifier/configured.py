@@ -53,9 +53,16 @@ def relying_party(settings: VerifierSettings, now: int) -> tuple[vp.RelyingParty
 _SETTING_OF_REASON = {"rp.signature": "ESSPASS_VERIFIER_ACCESS_CHAIN", "rp.client_id": "ESSPASS_VERIFIER_ACCESS_CHAIN"}
 
 
-def check_listed(rp: vp.RelyingParty, store: TrustStore, presets: list[str], base_url: str, now: int) -> None:
+def check_listed(rp: vp.RelyingParty, store: TrustStore, presets: list[str], base_url: str, now: int,
+                 fetched: dict | None = None) -> None:
     """What a wallet will check (trust-lists.md §5): a request of each preset, signed now, passes
-    :func:`check_relying_party` against the lists just fetched; otherwise start-up stops."""
+    :func:`check_relying_party` against the lists just fetched; otherwise start-up stops. ``fetched``: the first
+    fetch's results (trust_list.fetch.FetchResult by list type), to say why a list is missing."""
+    for list_type, result in (fetched or {}).items():
+        if result.in_force is None:
+            short = next((k for k, v in LIST_BY_SHORT_NAME.items() if v == list_type), list_type)
+            raise ConfigError("ESSPASS_VERIFIER_TRUST_LIST_URLS", f"the {short} list could not be loaded "
+                                                                  f"({result.reason or result.detail})")
     for preset in presets or P.NAMES:
         t = vp.new_transaction(rp, preset, base_url, now, 60)
         try:

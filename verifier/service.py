@@ -30,7 +30,6 @@ from .sources import Bundle, SeenStatusURIs, StatusCache
 
 FILE_CHECK_INTERVAL_S = 1.0
 DEFAULT_ISSUER_URL = "http://127.0.0.1:8441"  # the issuer's embedded default (issuer.settings.issuer_url)
-FETCH_INTERVAL_S = 300
 
 
 class AuthenticationRequired(Exception):
@@ -89,7 +88,7 @@ class VerifierService:
                 urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in self.settings.verifier_trust_list_urls.items()}
                 self._fetcher = TrustListFetcher(self.trust, urls, policy=self.settings.fetch_policy(),
                                                  ca_bundle=self._ca_bundle())
-                self._fetcher.refresh_all(now)
+                self.first_fetch = self._fetcher.refresh_all(now)
                 self._last_fetch = now
                 self.trust_fetched_at = now
             else:
@@ -97,7 +96,8 @@ class VerifierService:
         if self.settings.configured:
             from .configured import check_listed
 
-            check_listed(self.rp, self.trust, self.settings.verifier_presets, self.base_url, now)
+            check_listed(self.rp, self.trust, self.settings.verifier_presets, self.base_url, now,
+                         getattr(self, "first_fetch", {}))
         self.transactions: TransactionStore = open_store(self.settings.verifier_store_url,
                                                          self.settings.verifier_max_transactions)
         self.records = InspectionRecords(self.settings.state_dir / "records.sqlite",
@@ -147,7 +147,7 @@ class VerifierService:
     def refresh_trust(self, now: int, force: bool = False) -> None:
         with self._lock:
             if self._fetcher is not None:
-                if force or now - self._last_fetch >= FETCH_INTERVAL_S:
+                if force or now - self._last_fetch >= self.settings.verifier_trust_list_refresh:
                     self._fetcher.refresh_all(now)
                     self._last_fetch = now
                     self.trust_fetched_at = now

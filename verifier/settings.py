@@ -49,6 +49,8 @@ class VerifierSettings(SharedSettings):
     verifier_create_per_minute: int = Field(120, ge=0)
     verifier_create_burst: int = Field(600, ge=1)
     verifier_trust_list_urls: dict[str, str] = {}  # "pub-eaa"/"wrpac"/"wrprc" -> URL; empty = local files
+    # seconds between conditional GETs of the lists (If-None-Match: an unchanged list costs a 304)
+    verifier_trust_list_refresh: int = Field(300, ge=1, le=86_400)
     verifier_trust_anchors: Path | None = None  # operator certificates (PEM) the lists must be signed under
     verifier_access_key: str | None = None  # PEM file (0600) or PKCS#11 URI (RFC 7512)
     verifier_access_chain: Path | None = None  # PEM: access certificate first, then its CA

@@ -30,10 +30,10 @@ def default_trust_dir() -> Path:
 def load_trust_store(trust_dir: Path | str | None, now: int) -> TrustStore:
     """Validated lists from ``trust_dir`` (default: the configured URLs, else :func:`default_trust_dir`)."""
     if trust_dir is None:
-        from .settings import WalletSettings
+        from .http import settings as wallet_settings
 
-        settings = WalletSettings()
-        if settings.configured:
+        settings = wallet_settings()
+        if settings is not None and settings.configured:
             return _configured_store(settings, now)
     home = Path(trust_dir) if trust_dir is not None else default_trust_dir()
     try:

@@ -4,6 +4,7 @@ signed lists, as files under one directory."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +52,15 @@ class World:
         return {short: self.signed(short) for short in ("pub-eaa", "wrpac", "wrprc")}
 
 
-def build_world(root: Path, now: int, *, credential_cert: Path | None = None) -> World:
+def build_world(root: Path, now: int, *, certify: Callable[[Path], Path] | None = None) -> World:
     """Operator + institution (+ its services) + access CA, relying party, registrar; lists signed.
-    ``credential_cert``: list this credential-signing chain instead of the institution's PEM one (e.g. a
-    certificate for a key in a token)."""
+    ``certify(institution_dir)``: issues a credential-signing certificate under the institution's CA (e.g. for a
+    key in a token) and returns the chain file to list instead of the institution's PEM one."""
     w = World(root, now)
     trust_list("init", "--home", w.operator, "--name", "ESSPASS Test Scheme", "--at", now - 3600)
     trust_list("cert", "institution", "--home", w.institution, "--name", INSTITUTION, "--country", "DK",
                "--at", now - 3600)
+    credential_cert = certify(w.institution) if certify is not None else None
     trust_list("add-entity", "--home", w.operator, "--list", "pub-eaa", "--name", INSTITUTION, "--country", "DK",
                "--uri", "https://udbetaling.example")
     trust_list("add-service", "--home", w.operator, "--list", "pub-eaa", "--entity", INSTITUTION,
