@@ -127,8 +127,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to liste
     options = uvicorn_options(settings)
     if workers > 1:
         svc.close()  # first-start set-up done once, before the workers race for it
+        # a replacement worker (SIGHUP: rolling restart, e.g. after a key rotation) opens its token and checks its
+        # listing before it serves; give it time before uvicorn gives up on it and keeps the old one
         uvicorn.run("issuer.api:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", **options)
+                    log_level="warning", timeout_worker_healthcheck=60, **options)
         return
     from .api import create_app, freeze_startup_heap
 

@@ -3,7 +3,8 @@
 ``esspass/`` is the command line and the demo, at the top: nothing imports it back. ``credential/`` is the pure core: it
 imports no other package of ours and no image, camera or UI library. ``uikit/`` (the shared Kivy kit) sits below
 both apps; ``qrimage/`` draws and reads QR images at the edge; ``netio/`` (the one bounded HTTP client) sits
-below everything that fetches and imports none of ours. ``wallet/`` and ``verifier/`` never import
+below everything that fetches and imports none of ours; ``deployment/`` (keys from files and PKCS#11 tokens,
+configuration checks, start-up lines) sits below the services and above ``trust_list/``. ``wallet/`` and ``verifier/`` never import
 ``issuer/``; ``benchmarks/`` never imports ``tests/``.
 """
 
@@ -13,8 +14,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = {"credential", "trust_list", "issuer", "wallet", "verifier", "uikit", "qrimage", "netio", "esspass",
-        "benchmarks", "tests"}
+OURS = {"credential", "trust_list", "issuer", "wallet", "verifier", "uikit", "qrimage", "netio", "deployment",
+        "esspass", "benchmarks", "tests"}
 
 
 def _imports(package: str) -> dict[str, set[str]]:
@@ -59,3 +60,9 @@ def test_wallet_and_verifier_never_import_the_issuer_and_benchmarks_never_import
     assert _offenders("wallet", {"issuer", "verifier"}) == {}
     assert _offenders("verifier", {"issuer"}) == {}
     assert _offenders("benchmarks", {"tests"}) == {}
+
+
+def test_deployment_sits_below_the_services_and_above_the_trust_lists():
+    assert _offenders("deployment", {"issuer", "wallet", "verifier", "esspass", "uikit", "qrimage", "tests"}) == {}
+    assert _offenders("trust_list", {"deployment"}) == {}
+    assert _offenders("credential", {"deployment"}) == {}

@@ -86,19 +86,35 @@ def verifier_env(world: World, home: Path, lists: str, **extra: str) -> dict[str
 @contextmanager
 def serving(env: dict[str, str], *args: str, until: str = "listening on") -> Iterator[tuple[subprocess.Popen, list[str]]]:
     """``esspass <args>`` (e.g. ``issuer serve --port P``) in a subprocess, the way an operator starts it; yields
-    once a start-up line containing ``until`` has been printed (or the process ended), with the lines so far."""
+    once a start-up line containing ``until`` has been printed (or the process ended), with the lines so far. Later
+    lines keep being collected into the same list (so a full pipe never blocks the service)."""
+    import threading
+
     proc = subprocess.Popen([sys.executable, "-c", "from esspass.cli import main; main()", *args],
                             env=subprocess_env(env), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     lines: list[str] = []
-    try:
+    seen = threading.Event()
+
+    def drain() -> None:
         for line in proc.stderr:
             lines.append(line.rstrip("\n"))
             if until in line:
-                break
+                seen.set()
+        seen.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        seen.wait(timeout=120)
         yield proc, lines
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        reader.join(timeout=5)
 
 
 def serve_lines(env: dict[str, str], *args: str, until: str = "listening on") -> tuple[int | None, list[str]]:

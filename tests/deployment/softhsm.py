@@ -91,3 +91,29 @@ def _generate_keys(module: str) -> None:
                 KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters(curve)}, local=True)
             params.generate_keypair(store=True, label=label, id=label.encode(),
                                     private_template={Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False})
+
+
+def certify_token_keys(softhsm: SoftHsm, now: int, *, extra: tuple[str, ...] = ()):
+    """``certify`` for :func:`tests.deployment.operator_world.build_world`: the institution's CAs certify the public
+    keys of the token's ``credential-signing`` and ``status-signing`` key pairs (the private keys stay in it), and
+    of ``extra`` ones under the credential CA (``hsm-<name>-chain.pem``, not listed)."""
+    from deployment.material import load_signing_key
+    from deployment.settings import SharedSettings
+    from tests.deployment.operator_world import INSTITUTION
+    from trust_list import certificates as C
+
+    shared = SharedSettings(pkcs11_module=softhsm.module, pkcs11_pin=PIN)
+
+    def certify(inst: Path) -> Path:
+        jobs = [("credential", "credential", "credential-signing"), ("status", "status", "status-signing")]
+        for stem, ca_stem, obj in jobs + [(name, "credential", name) for name in extra]:
+            key = load_signing_key(softhsm.uri(obj), "test", shared)
+            ca_cert = C.read_certificates(inst / f"{ca_stem}-ca-cert.pem")[0]
+            ca_key = C.read_private_key(inst / f"{ca_stem}-ca-key.pem")
+            leaf = C.end_entity_certificate(key, f"{INSTITUTION} {stem} signing (HSM)", country="DK",
+                                            organization=INSTITUTION, ca_key=ca_key, ca_cert=ca_cert,
+                                            not_before=now - 3600, not_after=now + 365 * 86400)
+            C.write_certificates(inst / f"hsm-{stem}-chain.pem", [leaf, ca_cert])
+        return inst / "hsm-credential-chain.pem"
+
+    return certify

@@ -26,34 +26,13 @@ import httpx
 import pytest
 
 from credential.types import sample_claims
-from deployment.material import load_signing_key
-from deployment.settings import SharedSettings
 from tests.deployment.conftest import serving, subprocess_env
 from tests.deployment.nginx import make_test_ca, render_site, run_nginx
 from tests.deployment.operator_world import INSTITUTION, build_world, trust_list
-from tests.deployment.softhsm import PIN
+from tests.deployment.softhsm import certify_token_keys
 from tests.support import free_port
-from trust_list import certificates as C
 
 WALLET_PIN = "4719205836"
-
-
-def _certify_token_keys(softhsm, now: int):
-    """The institution's CAs certify the two public keys of the token (the private keys stay in it)."""
-    shared = SharedSettings(pkcs11_module=softhsm.module, pkcs11_pin=PIN)
-
-    def certify(inst: Path) -> Path:
-        for stem, obj in (("credential", "credential-signing"), ("status", "status-signing")):
-            key = load_signing_key(softhsm.uri(obj), "test", shared)
-            ca_cert = C.read_certificates(inst / f"{stem}-ca-cert.pem")[0]
-            ca_key = C.read_private_key(inst / f"{stem}-ca-key.pem")
-            leaf = C.end_entity_certificate(key, f"{INSTITUTION} {stem} signing (HSM)", country="DK",
-                                            organization=INSTITUTION, ca_key=ca_key, ca_cert=ca_cert,
-                                            not_before=now - 3600, not_after=now + 365 * 86400)
-            C.write_certificates(inst / f"hsm-{stem}-chain.pem", [leaf, ca_cert])
-        return inst / "hsm-credential-chain.pem"
-
-    return certify
 
 
 def _wait(url: str, ca: Path, deadline_s: float = 60) -> None:
@@ -72,7 +51,7 @@ def _wait(url: str, ca: Path, deadline_s: float = 60) -> None:
 def deployment(tmp_path_factory, softhsm):
     root = tmp_path_factory.mktemp("real-deployment")
     now = int(time.time())
-    world = build_world(root / "world", now, certify=_certify_token_keys(softhsm, now))
+    world = build_world(root / "world", now, certify=certify_token_keys(softhsm, now))
     tls = make_test_ca(root / "tls")
     ports = {name: free_port() for name in ("issuer", "verifier", "issuer_tls", "verifier_tls", "lists_tls")}
     urls = {"issuer": f"https://127.0.0.1:{ports['issuer_tls']}", "verifier": f"https://127.0.0.1:{ports['verifier_tls']}",
