@@ -280,8 +280,9 @@ def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = Fal
             redirect = resp.json().get("redirect_uri") if resp.content else None
         except ValueError:
             redirect = None
-    except Rejected as exc:
-        _log(wallet, consent, shared, "failed", exc.code, include_over_asking)
+    except Rejected as exc:  # the verifier's "no" is recorded as the verifier's (issue 17)
+        _log(wallet, consent, shared, "failed", exc.code, include_over_asking,
+             refused_by="verifier" if exc.code == R.VERIFIER_REFUSED.code else "wallet")
         raise
     _log(wallet, consent, shared, "shared", "", include_over_asking)
     return Outcome(shared, redirect if isinstance(redirect, str) else None, resp.status_code)
@@ -301,14 +302,14 @@ def decline(wallet: Wallet, consent: Consent, client: httpx.Client | None = None
 
 
 def _log(wallet: Wallet, consent: Consent, shared: dict[str, list[str]], outcome: str, reason: str,
-         over_agreed: bool) -> None:
+         over_agreed: bool, refused_by: str = "") -> None:
     req = consent.request
     over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in req.rp.over_asking_paths]
     wallet.log(kind="presentation", party=req.name("en"), party_id=req.client_id,
                credential=",".join(sorted({i.card.vct for i in consent.items})),
                claims=sorted({p for ps in shared.values() for p in ps}), purpose=req.purpose(),
                outcome=outcome, reason=reason or ("rp.over_asking" if over else ""),
-               over_asking=over, card_id=",".join(i.card.id for i in consent.items))
+               over_asking=over, card_id=",".join(i.card.id for i in consent.items), refused_by=refused_by)
 
 
 def log_stopped(wallet: Wallet, uri: str, exc: Rejected) -> None:

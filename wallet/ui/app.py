@@ -13,7 +13,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
@@ -165,11 +165,20 @@ class WalletScanScreen(CameraScreen):
     (the offline exchange test) would otherwise get each other's layout."""
 
     needs_code = BooleanProperty(False)
+    code_length = NumericProperty(0)  # digits the issuer said the code has (OID4VCI 1.0 §4.1.1 tx_code.length)
     no_camera_key = "camera.none_image_or_link"
 
     def refresh(self) -> None:
         self.ids.error.text = ""
+        app = App.get_running_app()
+        self.ids.code_label.text = app.ctl.code_prompt(self.code_length)
         self.refresh_camera()
+
+    def link_changed(self) -> None:
+        """A new link (typed, pasted, scanned): yesterday's error and code prompt no longer apply."""
+        if self.ids.link.text.strip() != getattr(self, "_asked_for", None):
+            self.ids.error.text = ""
+            self.needs_code, self.code_length = False, 0
 
     def on_code(self, text: str) -> None:
         """A QR code read by the camera: as if its text had been pasted."""
@@ -196,30 +205,49 @@ class WalletScanScreen(CameraScreen):
         self.ids.link.text = text
         self.go()
 
+    def _received(self, link: str, msg: Message) -> None:
+        """After receiving: a wrong code keeps the link and asks again, with the tries left (issue 17)."""
+        app = App.get_running_app()
+        if not msg.ok and msg.code == "wallet.tx_code_wrong":  # tries left: stay here, link kept, ask again
+            self.ids.link.text = link
+            self.needs_code = True
+            self.ids.error.text = msg.text
+            return
+        self.ids.link.text = ""
+        self._asked_for = None
+        self.needs_code, self.code_length = False, 0
+        app.show_result(msg)
+
     def go(self) -> None:
         app = App.get_running_app()
         link = self.ids.link.text.strip()
+        if not link:
+            self.ids.error.text = app.tr("scan.empty", app.lang)
+            return
         kind = app.ctl.classify(link)
         self.ids.error.text = ""
         if kind == "offer":
             if not self.needs_code:
-                try:
-                    if app.ctl.offer_needs_code(link):
-                        self.needs_code = True
-                        self.ids.error.text = app.tr("scan.tx_code", app.lang)
-                        return
-                except Exception as exc:  # noqa: BLE001 - shown as a refusal below
-                    from credential.reasons import Rejected
+                from credential.reasons import Rejected
 
-                    if isinstance(exc, Rejected):
-                        app.show_result(app.ctl.reason(exc))
-                        return
-                    raise
+                try:
+                    tx = app.ctl.offer_code(link)
+                except Rejected as exc:
+                    app.show_result(app.ctl.reason(exc))
+                    return
+                if tx is not None:
+                    self._asked_for = link
+                    self.needs_code, self.code_length = True, tx.length or 0
+                    self.ids.code_label.text = app.ctl.code_prompt(tx.length)
+                    self.ids.error.text = self.ids.code_label.text
+                    return
             code = self.ids.tx_code.text.strip() or None
+            if self.needs_code and self.code_length and len(code or "") != self.code_length:
+                # a code of the wrong length would only cost one of the issuer's few tries
+                self.ids.error.text = app.tr("scan.tx_code_length", app.lang, n=self.code_length)
+                return
             self.ids.tx_code.text = ""
-            self.needs_code = False
-            self.ids.link.text = ""
-            app.run_task(lambda: app.ctl.receive(link, code), app.show_result)
+            app.run_task(lambda: app.ctl.receive(link, code), lambda msg: self._received(link, msg))
         elif kind == "request":
             self.ids.link.text = ""
             app.run_task(lambda: app.ctl.open_request(link), app.show_consent_or_result)

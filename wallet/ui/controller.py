@@ -21,7 +21,7 @@ from credential.sd_jwt import format_path
 
 from .. import reasons as R
 from ..core import Card, Wallet
-from ..i18n import history_title, refusal, t, wait_text
+from ..i18n import history_title, outcome_text, refusal, t, wait_text
 from ..storage import KdfParams, PinDelay, WrongPin
 
 DEFAULT_COLOURS = ("#1D3F8C", "#FFFFFF")
@@ -69,6 +69,7 @@ class Message:
     title: str
     text: str
     code: str = ""
+    attempts_left: int | None = None  # a wrong Transaction Code: tries left, as the issuer said
 
 
 def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
@@ -333,11 +334,18 @@ class WalletController:
         return "unknown"
 
     def offer_needs_code(self, uri: str) -> bool:
+        return self.offer_code(uri) is not None
+
+    def offer_code(self, uri: str):
+        """The offer's Transaction Code description (OID4VCI 1.0 §4.1.1 ``tx_code``: length, input mode), or None
+        when the offer needs no code."""
         from ..issuance import parse_offer
 
         with self._client() as client:
-            offer = parse_offer(uri, client)
-        return offer.tx_code is not None
+            return parse_offer(uri, client).tx_code
+
+    def code_prompt(self, length: int | None) -> str:
+        return self.t("scan.tx_code_digits", n=length) if length else self.t("scan.tx_code")
 
     def receive(self, uri: str, tx_code: str | None = None) -> Message:
         from ..issuance import receive
@@ -353,6 +361,11 @@ class WalletController:
                     pass
         except Rejected as exc:
             self.last_message = self.reason(exc)
+            left = getattr(exc, "attempts_left", None)
+            if left:  # the link stays; say how many tries are left
+                self.last_message.attempts_left = left
+                self.last_message.text += " " + (self.t("scan.tries_left_one") if left == 1 else
+                                                 self.t("scan.tries_left", n=left))
             return self.last_message
         names = ", ".join(_type_display(c.vct, self.lang)[0] for c in got.cards)
         self.last_message = Message(True, self.t("result.received"), f"{names}\n{self.t('cards.issued_by', name=got.cards[0].issuer_name)}")
@@ -477,9 +490,9 @@ class WalletController:
             vct = e.credential.split(",")[0] if e.credential else ""
             claims = ", ".join(_label(vct, p, self.lang) for p in e.claims) if vct else ", ".join(e.claims)
             rows.append({
-                "title": f"{history_title(e.kind, e.outcome, self.lang)} · {e.party or '?'}",
+                "title": f"{history_title(e.kind, e.outcome, self.lang, e.refused_by)} · {e.party or '?'}",
                 "when": when,
-                "outcome": self.t("history.outcome." + e.outcome),
+                "outcome": outcome_text(e.outcome, self.lang, e.refused_by),
                 "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",
                 "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
                 "claims": claims,
