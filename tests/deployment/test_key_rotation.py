@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -68,6 +69,19 @@ class Availability(threading.Thread):
                 except httpx.HTTPError as exc:
                     self.failed.append(type(exc).__name__)
                 time.sleep(0.02)
+
+
+def _workers(pid: int) -> set[int]:
+    """The uvicorn worker processes of the master ``pid`` (multiprocessing spawn children)."""
+    out = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    out.add(int(child))
+            except OSError:
+                pass
+    return out
 
 
 def _credential(base: str, token: str, document_number: str) -> str:
@@ -150,11 +164,14 @@ def test_rotation_without_downtime(tmp_path, softhsm):
                               "ESSPASS_ISSUER_CREDENTIAL_CHAIN": str(inst / "hsm-rotated-chain.pem"),
                               "ESSPASS_ISSUER_STATUS_KEY": str(inst / "status2-key.pem"),
                               "ESSPASS_ISSUER_STATUS_CHAIN": str(inst / "status2-chain.pem")})
+        old_workers = _workers(proc.pid)
+        assert len(old_workers) == 2
         proc.send_signal(signal.SIGHUP)
-        try:
-            _until(lambda: all(_kid(base) != old_kid for _ in range(6)))  # both workers answer with the new key
+        try:  # uvicorn retires an old worker only once its replacement serves
+            _until(lambda: not (_workers(proc.pid) & old_workers) and len(_workers(proc.pid)) == 2)
         except AssertionError:
             raise AssertionError(lines) from None
+        assert _kid(base) != old_kid
         probe.stop.set()
         probe.join()
         assert probe.failed == [] and probe.ok > 20, (probe.failed, probe.ok)
