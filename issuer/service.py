@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -196,6 +197,12 @@ class IssuerService:
             self._ensure_status_list()
             self._republish_changed_tokens()
             self.nonce_key = self._nonce_key()
+        self._exported: set[int] = set()  # status lists whose file this process has written
+        self._closing = threading.Event()
+        if settings.status_dir is not None:
+            self.export_status_files()
+            # nobody asks the app route for tokens nginx serves: renew them here before they run out
+            threading.Thread(target=self._renew_static_tokens, name="status-renewal", daemon=True).start()
 
     # ------------------------------------------------------------ plumbing
 
@@ -203,7 +210,19 @@ class IssuerService:
         return int(self.clock())
 
     def close(self) -> None:
+        self._closing.set()
         self.engine.dispose()
+
+    def _renew_static_tokens(self) -> None:
+        interval = max(1.0, min(self.settings.status_list_ttl, self.settings.status_list_exp // 4))
+        while not self._closing.wait(interval):
+            try:
+                with self.Reader() as s:
+                    ids = list(s.scalars(select(store.StatusListRow.list_id)))
+                for list_id in ids:
+                    self.status_token(list_id)  # re-signs past half its lifetime, then writes the file
+            except Exception:  # noqa: BLE001 - keep renewing; the next round tries again
+                log.exception("renewing the static status list tokens failed")
 
     def _retry(self, fn: Callable[[], Any], attempts: int = 8) -> Any:
         """Run a transaction again after a unique-constraint collision or a lock timeout."""
@@ -746,6 +765,8 @@ class IssuerService:
                 return document_number, claims_json, slots
 
         document_number, claims_json, slots = self._retry(run)  # committed: every credential has its record
+        if self.settings.status_dir is not None and not {lid for lid, _ in slots} <= self._exported:
+            self.export_status_files({lid for lid, _ in slots})  # a new list was opened
         claims = json.loads(claims_json)
         log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, document_number)
         return [self._sign(type_key, claims, now, list_id, idx, r.jwk) for (list_id, idx), r in zip(slots, results)]
@@ -836,6 +857,23 @@ class IssuerService:
         row.token, row.token_iat, row.token_exp = self._sign_status_list(row.list_id, sl)
         row.version = (row.version or 0) + 1
 
+    def export_status_files(self, list_ids: Any = None) -> None:
+        """Write the committed Status List Tokens (all, or ``list_ids``) to ``status_dir`` (issuer.static_status)."""
+        if self.settings.status_dir is None:
+            return
+        from .static_status import write_tokens
+
+        def read(ids: list[int] | None) -> list[tuple[int, str]]:
+            with self.Reader() as s:
+                q = select(store.StatusListRow.list_id, store.StatusListRow.token)
+                if ids is not None:
+                    q = q.where(store.StatusListRow.list_id.in_(ids))
+                return [(int(i), t) for i, t in s.execute(q) if t]
+
+        ids = None if list_ids is None else sorted(set(list_ids))
+        write_tokens(self.settings.status_dir, lambda: read(ids))
+        self._exported |= set(ids) if ids is not None else {i for i, _ in read(None)}
+
     def status_token(self, list_id: int) -> tuple[str, int, int]:
         """(token, version, exp); republished when half of its lifetime has passed. :class:`NotFound`
         for an id no list can have (``list_id`` is a 32-bit column on PostgreSQL; SQLite overflows at
@@ -857,7 +895,9 @@ class IssuerService:
                     self._publish(row)
                 return row.token, row.version, row.token_exp
 
-        return self._retry(run)
+        token = self._retry(run)
+        self.export_status_files([list_id])
+        return token
 
     def set_status(self, document_number: str, action: str, *, reason: str, actor: str) -> dict[str, Any]:
         """Revoke (INVALID), suspend (SUSPENDED) or reinstate (VALID) every credential of a document and
@@ -902,6 +942,7 @@ class IssuerService:
                         "status_lists": [self.status_uri(i) for i in sorted(by_list)]}
 
         result = self._retry(run)
+        self.export_status_files([int(u.rsplit("/", 1)[1]) for u in result["status_lists"]])  # committed: publish
         log.info("%s document=%s by %s", action, document_number, actor)
         return result
 

@@ -68,6 +68,9 @@ class Settings(SharedSettings):
     login_failure_window: int = 900
     login_failure_memory: int = 86_400
     session_ttl: int = 8 * 3600  # back-office session lifetime (server-side; logout ends it at once)
+    # Status List Tokens also as static files (issue 12 item 3): every signed token is written to
+    # <status_dir>/<list_id> for nginx or a CDN to serve at /status/<list_id>; None = only the app route
+    status_dir: Path | None = None
     # anonymous c_nonce requests per client address and minute, per process (issue 14 finding 5); 0 = no limit
     nonce_per_minute: int = 600
 

@@ -37,7 +37,7 @@ def settings():
     return WalletSettings()
 
 
-def policy() -> netio.UrlPolicy:
+def default_policy() -> netio.UrlPolicy:
     """Demo: :data:`POLICY`. Configured (trust anchors or list URLs set): https only, loopback only with
     ``ESSPASS_FETCH_LOOPBACK`` (issue 11: plain http is refused except for loopback in demo mode)."""
     s = settings()
@@ -46,24 +46,34 @@ def policy() -> netio.UrlPolicy:
     return s.url_policy()
 
 
-def new_client() -> httpx.Client:
-    """TLS verified against ``ESSPASS_CA_BUNDLE`` when set, else the system store."""
+def request_policy(demo: bool) -> netio.UrlPolicy:
+    """A verifier's request_uri, fetched before anything says who the verifier is (issue 14, finding 14): https to
+    a public address only; loopback (and plain http to it) only when the wallet runs on the demo ecosystem."""
+    return netio.UrlPolicy(allow_loopback=demo, allow_private=False)
+
+
+def new_client(policy: netio.UrlPolicy | None = None) -> httpx.Client:
+    """TLS verified against ``ESSPASS_CA_BUNDLE`` when set, else the system store; ``policy`` default:
+    :func:`default_policy`."""
     s = settings()
     bundle = str(s.ca_bundle) if s is not None and s.ca_bundle else None
-    return netio.new_client(policy(), ca_bundle=bundle, headers={"User-Agent": "esspass-wallet/0.1"})
+    return netio.new_client(policy or default_policy(), ca_bundle=bundle, headers={"User-Agent": "esspass-wallet/0.1"})
 
 
-def check_url(url: Any, reason: R.Reason) -> str:
-    """An absolute https URL (http only to a loopback host, in demo mode: :func:`policy`)."""
+def check_url(url: Any, reason: R.Reason, policy: netio.UrlPolicy | None = None) -> str:
+    """An absolute https URL (http only to a loopback host in demo mode: :func:`default_policy`)."""
     try:
-        return netio.check_url(url, policy()).url
+        return netio.check_url(url, policy or default_policy()).url
     except netio.UrlRefused as exc:
         raise R.Rejected(reason, str(exc)) from None
 
 
-def request(client: httpx.Client, method: str, url: str, *, fail: R.Reason, **kwargs: Any) -> netio.Fetched:
+def request(client: httpx.Client, method: str, url: str, *, fail: R.Reason, policy: netio.UrlPolicy | None = None,
+            **kwargs: Any) -> netio.Fetched:
     try:
-        return netio.request(client, method, url, policy=policy(), limits=LIMITS, **kwargs)
+        return netio.request(client, method, url, policy=policy or default_policy(), limits=LIMITS, **kwargs)
+    except netio.AddressRefused as exc:
+        raise R.Rejected(R.REQUEST_URI_REFUSED if fail is R.REQUEST_INVALID else fail, str(exc)) from None
     except (netio.UrlRefused, netio.RedirectRefused) as exc:
         raise R.Rejected(fail, str(exc)) from None
     except netio.TooLarge:

@@ -94,6 +94,13 @@ NETWORK = define(
     "The other party could not be reached. Check the connection and try again.",
     "Den anden part kunne ikke nås. Tjek forbindelsen, og prøv igen.",
 )
+REQUEST_URI_REFUSED = define(
+    "wallet.request_uri_refused",
+    "The request points to an address the wallet does not contact: it must be an https address on the internet, "
+    "not a local or private network address. Nothing was sent.",
+    "Anmodningen peger på en adresse, som tegnebogen ikke kontakter: det skal være en https-adresse på internettet, "
+    "ikke en lokal eller privat netværksadresse. Intet blev sendt.",
+)
 REQUEST_INVALID = define(
     "wallet.request_invalid",
     "This is not a valid presentation request.",
@@ -120,6 +127,11 @@ VERIFIER_REFUSED = define(
     "wallet.verifier_refused",
     "The verifier did not accept the response.",
     "Verifikatoren accepterede ikke svaret.",
+)
+REQUEST_GONE = define(
+    "wallet.request_gone",
+    "This request has already been answered or has expired. Ask for a new QR code.",
+    "Denne anmodning er allerede besvaret eller er udløbet. Bed om en ny QR-kode.",
 )
 TRUST_UNAVAILABLE = define(
     "wallet.trust_unavailable",

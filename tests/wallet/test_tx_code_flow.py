@@ -4,12 +4,9 @@ history blamed the wallet ("refused by the wallet") for what the issuer refused.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 
 from tests.kivy_support import KivyTestCase  # first: sets up headless Kivy
 
-from .servers import start_services
 
 
 def _wrong(code: str) -> str:
@@ -18,22 +15,10 @@ def _wrong(code: str) -> str:
 
 class TestTransactionCode(KivyTestCase):
     def test_wrong_code_keeps_the_link_says_tries_left_and_history_names_the_issuer(self):
-        from kivy.core.window import Window
+        from wallet.ui.app import HistoryRow
 
-        from wallet.storage import KdfParams
-        from wallet.ui.app import HistoryRow, WalletApp
-        from wallet.ui.controller import WalletController
-
-        Window.size = (412, 892)
-        tmp = Path(tempfile.mkdtemp(prefix="esspass-txcode-"))
-        services, stop = start_services(tmp / "home")
-        app = None
+        _tmp, services, ctl, app, stop = self.wallet_with_services("esspass-txcode-")
         try:
-            ctl = WalletController(tmp / "wallet", services.trust_dir, kdf=KdfParams(n=2**10))
-            ctl.create("123456", "123456")
-            app = WalletApp(ctl, sync=True)
-            app._run_prepare()
-            self.advance_frames(2)
             app.show("scan")
             scan = app.screen("scan")
 
@@ -91,6 +76,5 @@ class TestTransactionCode(KivyTestCase):
             assert app.current == "result" and not result.ok and result.code == "wallet.tx_code_used_up"
             assert "Bed institutionen om et nyt" in result.text
         finally:
-            if app is not None:
-                Window.remove_widget(app.root)
+            self.close(app)
             stop()

@@ -71,17 +71,38 @@ class OnboardingScreen(Screen):
 
 
 class UnlockScreen(Screen):
+    _ticking = None
+    _title = ""
+
     def submit(self) -> None:
         app = App.get_running_app()
         msg = app.ctl.unlock(self.ids.pin.text)
         self.ids.pin.text = ""
         if msg is not None:
             self.ids.error.text = f"{msg.title}\n{msg.text}"
+            self._title = msg.title
+            if app.ctl.unlock_wait()[0] > 0:  # a wait: count it down, second by second (issue 17)
+                self.tick()
+                if self._ticking is None:
+                    self._ticking = Clock.schedule_interval(lambda _dt: self.tick(), 1.0)
             return
         self.ids.error.text = ""
+        self._stop_ticking()
         app.lang, app.font_scale = app.ctl.lang, app.ctl.font_scale
         app.show("cards")
         app.refresh_status_background()
+
+    def tick(self) -> None:
+        """The wait as it is now; when it is over: "You can try again now."."""
+        wait, text = App.get_running_app().ctl.unlock_wait()
+        self.ids.error.text = f"{self._title}\n{text}" if self._title else text
+        if wait <= 0:
+            self._stop_ticking()
+
+    def _stop_ticking(self) -> None:
+        if self._ticking is not None:
+            self._ticking.cancel()
+            self._ticking = None
 
 
 class CardsScreen(Screen):
@@ -185,16 +206,12 @@ class WalletScanScreen(CameraScreen):
         self.ids.link.text = text
         self.go()
 
-    def open_image(self) -> None:
-        """Choose a picture of a QR code (a screenshot, a photo, a file sent by mail)."""
-        from kivy.uix.filechooser import FileChooserListView
-        from kivy.uix.popup import Popup
-
-        chooser = FileChooserListView(path=str(Path.home()), filters=["*.png", "*.jpg", "*.jpeg"])
-        popup = Popup(title=App.get_running_app().tr("scan.open_image", App.get_running_app().lang),
-                      content=chooser, size_hint=(0.95, 0.9))
-        chooser.bind(on_submit=lambda _c, sel, *_: (popup.dismiss(), self.load_image(sel[0]) if sel else None))
-        popup.open()
+    def open_image(self):
+        """Choose a picture of a QR code (a screenshot, a photo, a file sent by mail): the kit's file dialog, with
+        the folder shown, the folder used last time, and Open / Cancel."""
+        app = App.get_running_app()
+        return app.open_file_dialog(app.tr("scan.open_image", app.lang), self.load_image,
+                                    Path(app.ctl.wallet.directory) / "ui")
 
     def load_image(self, path: str | Path) -> None:
         app = App.get_running_app()
@@ -618,7 +635,16 @@ class WalletApp(KitApp):
         threading.Thread(target=work, daemon=True).start()
 
 
-def run(store: Path, trust_dir: Path | None = None) -> None:
-    """Start the app on a desktop (``esspass wallet app``)."""
-    env.desktop_window((420, 860))
-    WalletApp(WalletController(store, trust_dir)).run()
+WINDOW_SIZE = (420, 860)  # a phone's shape on a desktop
+
+
+def run(store: Path, trust_dir: Path | None = None, *, size: tuple[int, int] = WINDOW_SIZE,
+        lang: str | None = None, verbose: bool = False) -> None:
+    """Start the app on a desktop (``esspass wallet app``): ``size`` of the window (fitted to the display and
+    centred), ``lang`` to start in (default: the one chosen last time)."""
+    env.quiet_logs(verbose=verbose)
+    env.desktop_window(size)
+    ctl = WalletController(store, trust_dir)
+    if lang is not None:
+        ctl.set_language(lang)
+    WalletApp(ctl).run()

@@ -133,7 +133,7 @@ class WalletController:
         self.trust_dir = trust_dir
         self.clock = clock
         self.http_client = http_client
-        self.lang = "en"
+        self.lang = self._saved_lang() or "en"  # the language chosen last time, readable before the PIN
         self.font_scale = 1.0
         self.pending_offer: str | None = None
         self.consent = None  # wallet.presentation.Consent while the consent screen shows
@@ -148,12 +148,12 @@ class WalletController:
         text = exc.reason.da if self.lang == "da" else exc.reason.en
         return Message(False, self.t("result.refused"), text, exc.code)
 
-    def _client(self) -> httpx.Client:
+    def _client(self, policy: Any = None) -> httpx.Client:
         if self.http_client is not None:
             return self.http_client()
-        from ..http import new_client
+        from ..http import POLICY, new_client
 
-        return new_client()
+        return new_client(policy or POLICY)
 
     def _store(self):
         from ..trust import load_trust_store
@@ -192,8 +192,19 @@ class WalletController:
         except Rejected as exc:
             return self.reason(exc)
         s = self.wallet.settings()
-        self.lang, self.font_scale = s.get("lang", "en"), float(s.get("font_scale", 1.0))
+        self.lang, self.font_scale = s.get("lang", self.lang), float(s.get("font_scale", 1.0))
+        self._save_lang()
         return None
+
+    def unlock_wait(self) -> tuple[float, str]:
+        """(seconds before the next PIN attempt is allowed, the line that says so): asked again every second by
+        the unlock screen, so the wait counts down (issue 17) and says when to try again."""
+        state = self.wallet.storage.attempts_state()
+        wait = float(state["wait_s"])
+        if wait <= 0:
+            return 0.0, self.t("unlock.now") if state["failures"] else ""
+        return wait, (self.t("unlock.delay", wait=wait_text(wait, self.lang)) + " "
+                      + self.t("unlock.attempts_left", n=int(state["attempts_left"])) + ".")
 
     def lock(self) -> None:
         self.wallet.lock()
@@ -375,9 +386,13 @@ class WalletController:
         from ..presentation import fetch_request, log_stopped, plan
 
         try:
+            from ..http import request_policy
+            from ..trust import is_demo
+
             store = self._store()
-            with self._client() as client:
-                req = fetch_request(uri, store, self.wallet.now(), client)
+            demo = is_demo(self.trust_dir)
+            with self._client(request_policy(demo)) as client:
+                req = fetch_request(uri, store, self.wallet.now(), client, demo=demo)
         except Rejected as exc:
             log_stopped(self.wallet, uri, exc)
             self.last_message = self.reason(exc)
@@ -420,7 +435,7 @@ class WalletController:
             self.last_message = self.reason(exc)
             return self.last_message
         name = c.request.name(self.lang)
-        labels = [_label(out.card.vct, p, self.lang) for p in c.paths(include_over_asking)[out.query_id]]
+        labels = [_label(out.card.vct, p, self.lang) for p in c.revealed(include_over_asking)[out.query_id]]
         self.offline = OfflineView(out.qr_text, self.t("offline.title"), self.t("offline.show"),
                                    self.t("offline.for", name=name, n=len(labels),
                                           doc=_type_display(out.card.vct, self.lang)[0]), out.qr_version)
@@ -436,8 +451,8 @@ class WalletController:
         for item in c.items:
             title = _type_display(item.card.vct, self.lang)[0]
             groups.append({"doc": self.t("consent.from", doc=title),
-                           "claims": [_label(item.card.vct, p, self.lang) for p in item.registered],
-                           "extra": [_label(item.card.vct, p, self.lang) for p in item.over_asking]})
+                           "claims": [_label(item.card.vct, p, self.lang) for p in item.reveals],
+                           "extra": [_label(item.card.vct, p, self.lang) for p in item.reveals_extra]})
         purpose = req.purpose()
         name = req.name(self.lang)
         detail = f"{self.t('consent.verified')}\n{', '.join(req.rp.dns_names)}"
@@ -458,7 +473,7 @@ class WalletController:
             return self.last_message
         labels = []
         for item in c.items:
-            labels += [_label(item.card.vct, p, self.lang) for p in c.paths(include_over_asking)[item.query_id]]
+            labels += [_label(item.card.vct, p, self.lang) for p in c.revealed(include_over_asking)[item.query_id]]
         self.last_message = Message(True, self.t("result.shared"),
                                     self.t("result.shared_with", name=c.request.name(self.lang), claims=", ".join(labels)))
         _ = out
@@ -526,6 +541,31 @@ class WalletController:
         self.lang = lang if lang in ("en", "da") else "en"
         if self.wallet.unlocked:
             self.wallet.update_settings(lang=self.lang)
+        self._save_lang()
+
+    # The language is also kept outside the encrypted store (a word, "en" or "da", nothing personal) so that the
+    # unlock screen after a restart speaks it (issue 17): the sealed settings can only be read after the PIN.
+    def _prefs_path(self) -> Path:
+        return Path(self.wallet.directory) / "ui" / "prefs.json"
+
+    def _saved_lang(self) -> str | None:
+        import json
+
+        try:
+            lang = json.loads(self._prefs_path().read_text("utf-8")).get("lang")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return lang if lang in ("en", "da") else None
+
+    def _save_lang(self) -> None:
+        import json
+
+        try:
+            path = self._prefs_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"lang": self.lang}), "utf-8")
+        except OSError:
+            pass  # a convenience: never a reason to fail
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = max(0.8, min(2.0, float(scale)))
