@@ -48,8 +48,10 @@ def default_policy() -> netio.UrlPolicy:
 
 def request_policy(demo: bool) -> netio.UrlPolicy:
     """A verifier's request_uri, fetched before anything says who the verifier is (issue 14, finding 14): https to
-    a public address only; loopback (and plain http to it) only when the wallet runs on the demo ecosystem."""
-    return netio.UrlPolicy(allow_loopback=demo, allow_private=False)
+    a public address only; loopback (and plain http to it) only when the wallet runs on the demo ecosystem, or when
+    ``ESSPASS_FETCH_LOOPBACK`` allows it (one-machine set-ups and tests, wallet.settings)."""
+    s = settings()
+    return netio.UrlPolicy(allow_loopback=demo or bool(s is not None and s.fetch_loopback), allow_private=False)
 
 
 def new_client(policy: netio.UrlPolicy | None = None) -> httpx.Client:
