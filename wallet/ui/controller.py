@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from credential.reasons import Rejected
+from credential.text import display_safe
 from credential.sd_jwt import format_path
 
 from .. import reasons as R
@@ -277,7 +278,7 @@ class WalletController:
                     walk(v, (*path, i))
             else:
                 names = tuple(p for p in path if isinstance(p, str))
-                shown = ("✓" if value else "✗") if isinstance(value, bool) else str(value)
+                shown = ("✓" if value else "✗") if isinstance(value, bool) else str(display_safe(str(value)))
                 if names and names[-1].startswith("date") or (names and names[-1].endswith("_date")):
                     shown = _date(shown, self.lang)
                 rows.append((_label(c.vct, names, self.lang), shown))
