@@ -67,7 +67,7 @@ def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, prese
         tx = http.post(f"{verifier_url}/openid4vp/transactions", json={"preset": preset},
                        headers={"Authorization": f"Bearer {console_token}"}).json()
         console.print(f"   The inspector's console shows a QR code: [cyan]{tx['request_uri'][:90]}...[/cyan]")
-        request = fetch_request(tx["request_uri"], trust, wallet.now())
+        request = fetch_request(tx["request_uri"], trust, wallet.now(), demo=True)
         console.print(
             f"   The wallet checked the relying party: [bold]{request.name()}[/bold] "
             f"(registered, purpose: {request.purpose().get('en', '')})"
@@ -113,7 +113,8 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
     eco = build_demo_ecosystem(home / "ecosystem", now)
     console.print(eco.show_table())
 
-    issuer_settings = dict(home=home, status_list_ttl=STATUS_TTL_S)
+    # demo_login: the embedded, labelled demo login at the authorization endpoint (demo citizens only)
+    issuer_settings = dict(home=home, status_list_ttl=STATUS_TTL_S, demo_login=True)
     with serve_in_thread(lambda url: create_issuer(IssuerSettings(**issuer_settings, issuer_url=url)),
                          port=8441) as issuer_url, \
             serve_in_thread(lambda url: create_verifier(VerifierSettings(

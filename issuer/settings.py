@@ -57,6 +57,28 @@ class Settings(BaseSettings):
     # anonymous c_nonce requests per client address and minute, per process (issue 14 finding 5); 0 = no limit
     nonce_per_minute: int = 600
 
+    # Authorization code flow (OpenID4VCI 1.0 §5, RFC 9126 PAR, RFC 7636 PKCE; issuer/authz.py)
+    par_ttl: int = 90  # RFC 9126 §2.2 expires_in of a request_uri ("short", examples use 60-90 s)
+    login_ttl: int = 600  # time the citizen has to log in between /authorize and the callback
+    authorization_code_ttl: int = 60  # RFC 6749 §4.1.2: "a maximum authorization code lifetime of 10 minutes is RECOMMENDED"; short
+    # RFC 9449 §8/§9: DPoP-Nonce values are always offered (a header on the OAuth endpoints' answers)
+    # and checked when a proof carries one; with this on, a proof without a fresh server nonce is
+    # refused with use_dpop_nonce.
+    dpop_require_nonce: bool = False
+    dpop_nonce_ttl: int = 120  # a nonce is accepted during this slot and the next
+    # The citizen's login at the authorization endpoint (issuer/login.py): an upstream OpenID Connect
+    # provider (a national eID broker) when oidc_issuer is set; otherwise, in demo mode only, the
+    # embedded demo login for the demo citizens. Neither: the authorization code flow is off.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scope: str = "openid"
+    # the claim (ID token or UserInfo) holding the person's personal number, matched against the
+    # case's personal_administrative_number
+    oidc_personal_number_claim: str = "sub"
+    oidc_allow_http: bool = False  # only for loopback tests: an http:// upstream (never in production)
+    demo_login: bool = False  # the embedded demo login (set by the demo; ignored once oidc_issuer is set)
+
     @property
     def issuer_dir(self) -> Path:
         return self.home / "issuer"

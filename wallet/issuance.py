@@ -50,6 +50,7 @@ from . import reasons as R
 from .core import Card, Copy, Wallet, new_id, private_jwk
 
 OFFER_SCHEME = "openid-credential-offer"
+EAA_OFFER_SCHEME = "eu-eaa-offer"  # ETSI TS 119 472-3: the same offer parameters under the EAA scheme
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 DEFAULT_COPIES = 5  # one-time copies asked for per credential (capped by the issuer's batch_size)
@@ -90,12 +91,13 @@ def _offer_from_json(obj: Any) -> CredentialOffer:
 
 
 def parse_offer(uri: str, client: httpx.Client | None = None) -> CredentialOffer:
-    """§4.1: ``openid-credential-offer://?credential_offer=<json>`` or ``?credential_offer_uri=<url>``."""
+    """§4.1: ``openid-credential-offer://?credential_offer=<json>`` or ``?credential_offer_uri=<url>``;
+    also under ``eu-eaa-offer://`` (ETSI TS 119 472-3)."""
     if not isinstance(uri, str) or len(uri) > 16 * 1024:
         raise Rejected(R.OFFER_INVALID, "missing or too long")
     uri = uri.strip()
     parts = urlsplit(uri)
-    if parts.scheme not in (OFFER_SCHEME, "https", "http"):
+    if parts.scheme not in (OFFER_SCHEME, EAA_OFFER_SCHEME, "https", "http"):
         raise Rejected(R.OFFER_INVALID, "not a credential offer link")
     query = parse_qs(parts.query)
     if "credential_offer" in query:

