@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import time
 from http import HTTPStatus
 from typing import Any
@@ -607,7 +608,16 @@ def freeze_startup_heap() -> None:
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn factory (``issuer.api:app_from_env``) for ``serve --workers N``."""
-    app = create_app(Settings())
+    """uvicorn factory (``issuer.api:app_from_env``) for ``serve --workers N``. Each worker reads the settings
+    (and ``ESSPASS_ENV_FILE``) when it starts: after a SIGHUP uvicorn replaces the workers one by one, so changed
+    keys take effect without downtime (docs/deploy.md, key rotation); a worker whose configuration is wrong says
+    why in one sentence and does not start, and uvicorn keeps the old one."""
+    from deployment.errors import ConfigError
+
+    try:
+        app = create_app(Settings())
+    except ConfigError as exc:
+        print(exc.sentence, file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     freeze_startup_heap()
     return app

@@ -195,8 +195,7 @@ class IssuerService:
         # migrations, demo keys, the API token, the first user, the first status list, the c_nonce key.
         with setup_lock(self.engine, settings.issuer_dir):
             store.upgrade(self.engine)
-            self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
-                                                settings.institution_id)
+            self.keys = deps.institution_keys(settings, self.now())
             self.api_token = self._ensure_api_token()
             self._ensure_admin()
             self._ensure_status_list()
