@@ -44,6 +44,10 @@ TEXT = {
                              "of birth shown before you accept it.",
         "records_login": "The inspection records are for this console's operator. Open the console link that "
                          "`esspass verifier serve` printed.",
+        "start_sign_in": "Starting a check needs the console login: open the console link that `esspass verifier "
+                         "serve` printed, then choose the check again.",
+        "start_busy": "Too many checks are open right now. Wait a moment and try again; signed-in inspectors have "
+                      "their own share.",
         "col_status": "status", "col_from": "from", "col_until": "until", "col_claim": "claim", "col_value": "value",
         "col_code": "code", "col_result": "result",
         "pass": "passed", "fail": "failed", "unknown": "could not be checked",
@@ -87,6 +91,10 @@ TEXT = {
                              "og fødselsdato, før du godtager den.",
         "records_login": "Kontrolregistreringerne er for denne konsols operatør. Åbn det konsollink, som "
                          "`esspass verifier serve` udskrev.",
+        "start_sign_in": "For at starte en kontrol skal du logge ind på konsollen: åbn det konsollink, som "
+                         "`esspass verifier serve` udskrev, og vælg kontrollen igen.",
+        "start_busy": "Der er for mange åbne kontroller lige nu. Vent et øjeblik og prøv igen; indloggede "
+                      "inspektører har deres egen andel.",
         "col_status": "status", "col_from": "fra", "col_until": "til", "col_claim": "oplysning", "col_value": "værdi",
         "col_code": "kode", "col_result": "resultat",
         "pass": "bestået", "fail": "ikke bestået", "unknown": "kunne ikke kontrolleres",
