@@ -18,10 +18,10 @@ from issuer import store
 from issuer.api import create_app
 from issuer.service import IssuerService
 from issuer.settings import Settings
-from tests.interop.oidc_provider import log_in_upstream, oidc_provider
+from tests.interop.oidc_provider import log_in_upstream
 from tests.support import free_port
 
-from .conftest import Running, ServerThread
+from .conftest import Running, ServerThread, upstream_issuer
 from .test_oid4vci import count, create_case, verify
 from .wallet_client import dpop_proof, proof_jwt
 
@@ -33,19 +33,8 @@ A1 = "pda1_sd_jwt"
 @pytest.fixture(scope="module")
 def upstream_server(tmp_path_factory):
     """One issuer whose citizens log in at a real OpenID Connect provider; DPoP nonces required."""
-    home = tmp_path_factory.mktemp("authz") / "home"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    secret = secrets.token_urlsafe(24)
-    with oidc_provider("esspass-issuer", secret, f"{url}/authorize/callback") as upstream:
-        settings = Settings(home=home, issuer_url=url, status_list_size=10_000, oidc_issuer=upstream,
-                            oidc_client_id="esspass-issuer", oidc_client_secret=secret, oidc_scope="openid pnr",
-                            oidc_personal_number_claim="personal_number", oidc_allow_http=True,
-                            dpop_require_nonce=True, demo_login=True)
-        service = IssuerService(settings)
-        with ServerThread(create_app(settings, service), port):
-            yield Running(url, service, settings, home)
-        service.close()
+    with upstream_issuer(tmp_path_factory.mktemp("authz") / "home", demo_login=True) as running:
+        yield running
 
 
 class AuthCodeWallet:

@@ -115,6 +115,10 @@ def test_cli_receive_list_present_history(services, tmp_path):
     store_dir = str(tmp_path / "cli-wallet")
     offer, code, _ = services.offer("pda1")
     common = ["--store", store_dir, "--pin", PIN, "--trust-dir", str(services.trust_dir)]
+    wrong = "".join(str((int(c) + 1) % 10) for c in code)
+    r = runner.invoke(app, ["receive", offer, "--tx-code", wrong, *common, "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "wallet.tx_code_wrong"
+    assert json.loads(r.stdout)["attempts_left"] == 4  # issue 17: the issuer's count reaches the CLI too
     r = runner.invoke(app, ["receive", offer, "--tx-code", code, *common])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["list", "--store", store_dir, "--pin", PIN, "--json"])
@@ -129,8 +133,9 @@ def test_cli_receive_list_present_history(services, tmp_path):
     assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
     r = runner.invoke(app, ["history", "--store", store_dir, "--pin", PIN, "--json"])
     events = json.loads(r.stdout)["events"]
-    assert [e["outcome"] for e in events] == ["received", "shared"]
-    assert events[1]["party"] == "ESSPASS verifier" and events[1]["purpose"]["en"]
+    assert [e["outcome"] for e in events] == ["refused", "received", "shared"]
+    assert (events[0]["refused_by"], events[0]["reason"]) == ("issuer", "wallet.tx_code_wrong")
+    assert events[2]["party"] == "ESSPASS verifier" and events[2]["purpose"]["en"]
     r = runner.invoke(app, ["list", "--store", store_dir, "--pin", "000000", "--json"])
     assert r.exit_code == 1
 
@@ -152,5 +157,9 @@ def test_token_refusal_reads_any_error_body_safely(body, status, sent):
     if isinstance(exc, TxCodeWrong):
         assert sent and body.get("error") == "invalid_grant" and exc.attempts_left == left
         assert exc.code == ("wallet.tx_code_used_up" if left == 0 else "wallet.tx_code_wrong")
+        from wallet.i18n import refusal
+
+        words = refusal(exc)
+        assert ("0 attempts left" not in words["en"]) if left == 0 else (f"{left} attempts left" in words["en"])
     else:
         assert exc.code == "wallet.token_refused"
