@@ -58,6 +58,19 @@ def test_offer_by_value_a1(services, tmp_path):
     assert card.claims["legislation_country"] == "DK"
 
 
+def test_offer_under_the_eu_eaa_scheme(services, tmp_path):
+    """ETSI TS 119 472-3's ``eu-eaa-offer://`` carries the same offer; other schemes are refused."""
+    wallet = new_wallet(tmp_path)
+    store = load_trust_store(services.trust_dir, int(time.time()))
+    offer, code, _ = services.offer("pda1", by_value=True)
+    eaa = "eu-eaa-offer://" + offer.split("://", 1)[1]
+    [card] = receive(wallet, eaa, store, tx_code=code).cards
+    assert card.claims["legislation_country"] == "DK"
+    with pytest.raises(Rejected) as e:
+        receive(wallet, "eu-other-offer://" + offer.split("://", 1)[1], store, tx_code=code)
+    assert e.value.code == "wallet.offer_invalid"
+
+
 def test_tx_code_required_and_wrong_code(services, tmp_path):
     wallet = new_wallet(tmp_path)
     store = load_trust_store(services.trust_dir, int(time.time()))
@@ -102,6 +115,10 @@ def test_cli_receive_list_present_history(services, tmp_path):
     store_dir = str(tmp_path / "cli-wallet")
     offer, code, _ = services.offer("pda1")
     common = ["--store", store_dir, "--pin", PIN, "--trust-dir", str(services.trust_dir)]
+    wrong = "".join(str((int(c) + 1) % 10) for c in code)
+    r = runner.invoke(app, ["receive", offer, "--tx-code", wrong, *common, "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "wallet.tx_code_wrong"
+    assert json.loads(r.stdout)["attempts_left"] == 4  # issue 17: the issuer's count reaches the CLI too
     r = runner.invoke(app, ["receive", offer, "--tx-code", code, *common])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["list", "--store", store_dir, "--pin", PIN, "--json"])
@@ -116,8 +133,9 @@ def test_cli_receive_list_present_history(services, tmp_path):
     assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
     r = runner.invoke(app, ["history", "--store", store_dir, "--pin", PIN, "--json"])
     events = json.loads(r.stdout)["events"]
-    assert [e["outcome"] for e in events] == ["received", "shared"]
-    assert events[1]["party"] == "ESSPASS verifier" and events[1]["purpose"]["en"]
+    assert [e["outcome"] for e in events] == ["refused", "received", "shared"]
+    assert (events[0]["refused_by"], events[0]["reason"]) == ("issuer", "wallet.tx_code_wrong")
+    assert events[2]["party"] == "ESSPASS verifier" and events[2]["purpose"]["en"]
     r = runner.invoke(app, ["list", "--store", store_dir, "--pin", "000000", "--json"])
     assert r.exit_code == 1
 
@@ -139,5 +157,9 @@ def test_token_refusal_reads_any_error_body_safely(body, status, sent):
     if isinstance(exc, TxCodeWrong):
         assert sent and body.get("error") == "invalid_grant" and exc.attempts_left == left
         assert exc.code == ("wallet.tx_code_used_up" if left == 0 else "wallet.tx_code_wrong")
+        from wallet.i18n import refusal
+
+        words = refusal(exc)
+        assert ("0 attempts left" not in words["en"]) if left == 0 else (f"{left} attempts left" in words["en"])
     else:
         assert exc.code == "wallet.token_refused"

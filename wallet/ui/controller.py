@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from credential import explain
 from credential.reasons import Rejected
+from credential.validity import validity_layers
 from credential.text import display_safe
-from credential.sd_jwt import format_path
 
 from .. import reasons as R
 from ..core import Card, Wallet
@@ -92,30 +93,11 @@ def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
 
 
 def _label(vct: str, path: tuple | list | str, lang: str) -> str:
-    try:
-        from credential.types import claim_label, get_type
-
-        ctype = get_type(vct)
-        if isinstance(path, str):
-            path = tuple(path.split("."))
-        label = claim_label(ctype, path, lang)
-        if len(path) > 1:
-            parent = claim_label(ctype, path[:1], lang)
-            if parent and parent != label:
-                return f"{parent}: {label}"
-        return label
-    except (KeyError, ValueError):
-        return format_path(path) if not isinstance(path, str) else path
+    return explain.label(vct, tuple(path.split(".")) if isinstance(path, str) else path, lang)
 
 
 def _date(text: str | None, lang: str) -> str:
-    if not text:
-        return "-"
-    try:
-        d = dt.date.fromisoformat(text)
-    except ValueError:
-        return text
-    return d.strftime("%d.%m.%Y") if lang == "da" else d.strftime("%d %b %Y")
+    return explain.date_text(text, lang) if text else "-"
 
 
 def _ts_date(ts: int | None, lang: str) -> str:
@@ -146,7 +128,7 @@ class WalletController:
         return t(key, self.lang, **kw)
 
     def reason(self, exc: Rejected) -> Message:
-        text = exc.reason.da if self.lang == "da" else exc.reason.en
+        text = exc.reason.text(self.lang)
         return Message(False, self.t("result.refused"), text, exc.code)
 
     def _client(self, policy: Any = None) -> httpx.Client:
@@ -186,7 +168,7 @@ class WalletController:
             text = self.t("unlock.attempts_left", n=exc.attempts_left)
             if exc.delay_s:
                 text += ". " + self.t("unlock.wait", wait=wait_text(exc.delay_s, self.lang))
-            return Message(False, exc.reason.da if self.lang == "da" else exc.reason.en, text, exc.code)
+            return Message(False, exc.reason.text(self.lang), text, exc.code)
         except PinDelay as exc:
             attempts = self.wallet.storage.attempts_state()["attempts_left"]
             return Message(False, refusal(exc)[self.lang], self.t("unlock.attempts_left", n=attempts), exc.code)
@@ -245,45 +227,23 @@ class WalletController:
     def card_detail(self, card_id: str) -> dict[str, Any]:
         c: Card = self.wallet.card(card_id)
         title, bg, fg = _type_display(c.vct, self.lang)
-        today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
-
-        def layer(start: str | None, end: str | None) -> tuple[str, str]:
-            try:
-                s = dt.date.fromisoformat(start) if start else None
-                e = dt.date.fromisoformat(end) if end else None
-            except ValueError:
-                return "-", "unknown"
-            state = "ok"
-            if s and today < s:
-                state = "not_yet"
-            elif e and today > e:
-                state = "ended"
-            return f"{_date(start, self.lang)} - {_date(end, self.lang)}", state
-
         now = int(self.clock())
-        tech_state = "ended" if c.exp and now >= c.exp else "not_yet" if c.nbf and now < c.nbf else "ok"
+        today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+        # the core's three layers (with its clock skew), not a second computation here
+        signed = {k: v for k, v in (("iat", c.iat), ("nbf", c.nbf), ("exp", c.exp)) if v is not None}
+        report = validity_layers({**c.claims, **signed, "vct": c.vct}, now, today)
+        states = {"valid": "ok", "not_yet_valid": "not_yet", "expired": "ended", "unknown": "unknown"}
+
+        def shown(start: str | None, end: str | None) -> str:
+            return "-" if start is None and end is None else f"{_date(start, self.lang)} - {_date(end, self.lang)}"
+
         layers = [
-            (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}", tech_state),
-            (self.t("detail.document"), *layer(c.claims.get("date_of_issuance"), c.claims.get("date_of_expiry"))),
-            (self.t("detail.coverage"), *layer(c.claims.get("starting_date"), c.claims.get("ending_date"))),
+            (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}",
+             states[report.technical.state]),
+            (self.t("detail.document"), shown(report.document.start, report.document.end), states[report.document.state]),
+            (self.t("detail.coverage"), shown(report.coverage.start, report.coverage.end), states[report.coverage.state]),
         ]
-        rows: list[tuple[str, str]] = []
-
-        def walk(value: Any, path: tuple) -> None:
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    walk(v, (*path, k))
-            elif isinstance(value, list):
-                for i, v in enumerate(value):
-                    walk(v, (*path, i))
-            else:
-                names = tuple(p for p in path if isinstance(p, str))
-                shown = ("✓" if value else "✗") if isinstance(value, bool) else str(display_safe(str(value)))
-                if names and names[-1].startswith("date") or (names and names[-1].endswith("_date")):
-                    shown = _date(shown, self.lang)
-                rows.append((_label(c.vct, names, self.lang), shown))
-
-        walk(c.claims, ())
+        rows = [(r.label, r.value) for r in explain.claim_rows(c.claims, c.vct, self.lang)]
         return {"title": title, "background": bg, "text_colour": fg, "issuer": self.t("cards.issued_by", name=c.issuer_name),
                 "layers": [(n, v, self.t(f"layer.{s}") if s in ("ok", "not_yet", "ended") else "-", s)
                            for n, v, s in layers],
