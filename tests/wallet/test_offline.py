@@ -1,5 +1,5 @@
 """Offline presentation, wallet side (issue #7): RQ1: request QR -> offline relying-party checks -> consent ->
-VP1: response QR; `esspass wallet respond-offline`; refusals (untrusted, unregistered, expired, wrong kind)."""
+VP2: response QR; `esspass wallet respond-offline`; refusals (untrusted, unregistered, expired, wrong kind)."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_offline_round_trip_minimal_disclosure_and_history(eco, wallet, store):
     assert consent.request.name() == "Arbejdstilsynet" and not consent.over_asking
     assert consent.request.purpose()["da"]
     out = respond_offline(wallet, consent)
-    assert out.qr_text.startswith("VP1:") and out.qr_version <= 27  # issue #7 budget for a1-inspection
+    assert out.qr_text.startswith("VP2:") and out.qr_version <= 27  # issue #7 budget for a1-inspection
     vp = qr_transport.decode_response(out.qr_text, nonce=nonce, client_id=client_id)
     assert vp == out.vp_token
     kb = jose.parse_compact(vp.rsplit("~", 1)[1]).payload()
@@ -320,7 +320,7 @@ def test_controller_offline_flow_decline_and_history(eco, tmp_path):
 
 def test_screenshots_include_the_offline_screens_and_the_qr_scans(tmp_path):
     """``esspass wallet screenshots`` (own process: it sizes the window before Kivy starts) renders the offline
-    consent and the response QR; the QR in the picture decodes to a VP1: text."""
+    consent and the response QR; the QR in the picture decodes to a VP2: text."""
     import os
     import subprocess
     import sys
@@ -334,4 +334,4 @@ def test_screenshots_include_the_offline_screens_and_the_qr_scans(tmp_path):
         skip_or_fail(f"Kivy cannot render offscreen: {r.stderr[-300:]}")
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "shots" / "14-consent-offline-da.png").is_file()
-    assert qr_transport.decode_qr_image(tmp_path / "shots" / "15-offline-qr-da.png").startswith("VP1:")
+    assert qr_transport.decode_qr_image(tmp_path / "shots" / "15-offline-qr-da.png").startswith("VP2:")

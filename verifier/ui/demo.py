@@ -59,7 +59,7 @@ def present(cred: DemoCredential, preset: str, *, nonce: str, client_id: str, no
 
 
 def respond(cred: DemoCredential, request_text: str, *, now: int, preset: str | None = None) -> str:
-    """What a wallet shows for the ``RQ1:`` request: the ``VP1:`` text, encoded with the request's context."""
+    """What a wallet shows for the ``RQ1:`` request: the ``VP2:`` text, encoded with the request's context."""
     from credential import jose
 
     claims = jose.parse_compact(qr_transport.decode_request(request_text)).payload()

@@ -56,7 +56,7 @@ class ConsentView:
 class OfflineView:
     """The full-screen response QR of an offline presentation."""
 
-    qr_text: str  # "VP1:…"
+    qr_text: str  # "VP2:…"
     title: str
     instruction: str
     detail: str  # for whom, which data
@@ -372,7 +372,7 @@ class WalletController:
         return self.consent is not None and is_offline(self.consent.request)
 
     def share_offline(self, include_over_asking: bool = False) -> OfflineView | Message:
-        """Build the vp_token and its VP1: text for the full-screen QR (no network)."""
+        """Build the vp_token and its VP2: text for the full-screen QR (no network)."""
         from ..offline import respond_offline
 
         c, self.consent = self.consent, None
