@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -48,10 +49,17 @@ def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 60) -> None
     raise RuntimeError("issuer did not start")
 
 
+def free_port() -> int:
+    """A port that was free on 127.0.0.1 a moment ago (the issuer process binds it next)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _prepare(url: str, api_token: str, n: int) -> list[tuple[str, bytes]]:
     """What the wallets do before the clock starts: one case, access token and c_nonce per batch
     (nonces are single use, so one each), and ``BATCH`` fresh holder keys with their proofs."""
-    from tests.issuer.wallet_client import PRE_AUTH, proof_jwt
+    from wallet.issuance import PRE_AUTH_GRANT as PRE_AUTH, key_proof
 
     prepared = []
     with httpx.Client(base_url=url, timeout=30) as c:
@@ -65,7 +73,7 @@ def _prepare(url: str, api_token: str, n: int) -> list[tuple[str, bytes]]:
             code = offer["grants"][PRE_AUTH]["pre-authorized_code"]
             access = c.post("/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": code}).json()["access_token"]
             nonce = c.post("/nonce").json()["c_nonce"]
-            proofs = [proof_jwt(jose.SigningKey.generate(), aud=url, nonce=nonce) for _ in range(BATCH)]
+            proofs = [key_proof(jose.SigningKey.generate(), url, nonce, int(time.time())) for _ in range(BATCH)]
             body = json.dumps({"credential_configuration_id": "ehic_sd_jwt", "proofs": {"jwt": proofs}}).encode()
             prepared.append((access, body))
     return prepared
@@ -76,8 +84,6 @@ def _issue_http() -> dict:
     fresh ESSPASS_HOME); this process is the wallets: ``WALLETS`` threads, each with one keep-alive
     connection, post prepared batches back to back over loopback. The first ``WARMUP`` batches (SQL
     statement compilation, pool connections, worker threads) are not timed."""
-    from tests.issuer.conftest import free_port
-
     home = Path(tempfile.mkdtemp())
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -21,6 +21,7 @@ import io
 import time
 from typing import Any
 
+import qrimage
 from credential import jose, qr_transport, sd_jwt, sd_jwt_vc
 from credential.dcql import PRESETS, parse_query, requested_paths
 from credential.offline_request import build_request_object, new_nonce, x509_hash_client_id
@@ -79,22 +80,22 @@ def build_presentation(preset: str, *, random_bytes=None) -> dict[str, Any]:
 
 def build_request(preset: str) -> dict[str, Any]:
     """A signed request object for ``preset`` with a real access certificate chain and registration cert."""
-    from trust_list import certificates as C
+    from trust_list import certificates
 
     ca_key, rp_key, reg_ca_key, reg_key = (jose.SigningKey.generate() for _ in range(4))
     nb, na = NOW - 30 * DAY, NOW + 700 * DAY
-    ca = C.ca_certificate(ca_key, "EU WRPAC Demo CA", country="DK", organization="Digitaliseringsstyrelsen",
+    ca = certificates.ca_certificate(ca_key, "EU WRPAC Demo CA", country="DK", organization="Digitaliseringsstyrelsen",
                           not_before=nb, not_after=na)
-    access = C.access_certificate(rp_key, dns_name="inspect.at.dk", organization="Arbejdstilsynet", country="DK",
+    access = certificates.access_certificate(rp_key, dns_name="inspect.at.dk", organization="Arbejdstilsynet", country="DK",
                                   organization_identifier="VATDK-21481815", ca_key=ca_key, ca_cert=ca,
                                   not_before=nb, not_after=na)
-    reg_ca = C.ca_certificate(reg_ca_key, "WRPRC Demo Registrar", country="DK",
+    reg_ca = certificates.ca_certificate(reg_ca_key, "WRPRC Demo Registrar", country="DK",
                               organization="Digitaliseringsstyrelsen", not_before=nb, not_after=na)
-    registrar = C.end_entity_certificate(reg_key, "WRPRC registration signing", country="DK",
+    registrar = certificates.end_entity_certificate(reg_key, "WRPRC registration signing", country="DK",
                                          organization="Digitaliseringsstyrelsen", ca_key=reg_ca_key,
                                          ca_cert=reg_ca, not_before=nb, not_after=na)
     query = PRESETS[preset]
-    registration = C.registration_certificate(
+    registration = certificates.registration_certificate(
         reg_key, [registrar],
         sub="VATDK-21481815",
         name=[{"lang": "en", "value": "Danish Working Environment Authority"}, {"lang": "da", "value": "Arbejdstilsynet"}],
@@ -104,9 +105,9 @@ def build_request(preset: str) -> dict[str, Any]:
         iat=nb, exp=nb + 360 * DAY,
     )
     nonce = new_nonce()
-    jws = build_request_object(rp_key, [C.der(access)], dcql_query=query, nonce=nonce, iat=NOW,
+    jws = build_request_object(rp_key, [certificates.der(access)], dcql_query=query, nonce=nonce, iat=NOW,
                                registration_certificate=registration)
-    return {"request": jws, "nonce": nonce, "client_id": x509_hash_client_id(C.der(access))}
+    return {"request": jws, "nonce": nonce, "client_id": x509_hash_client_id(certificates.der(access))}
 
 
 def degrade(png_or_image: Any):
@@ -123,9 +124,9 @@ def degrade(png_or_image: Any):
 
 def decodes_degraded(qr_text: str, *, scale: int = 8) -> bool:
     buf = io.BytesIO()
-    qr_transport.encode_qr_png(qr_text, buf, scale=scale)
+    qrimage.encode_qr_png(qr_text, buf, scale=scale)
     try:
-        return qr_transport.decode_qr_image(degrade(buf.getvalue())) == qr_text
+        return qrimage.decode_qr_image(degrade(buf.getvalue())) == qr_text
     except Exception:  # noqa: BLE001 - any failure to read counts as "does not decode"
         return False
 
@@ -186,8 +187,8 @@ def alternatives(vp_token: str, context: qr_transport.Context) -> dict[str, dict
         "parts decoded, no DEFLATE": row(parts),
         "parts decoded + DEFLATE": row(raw_deflate(parts)),
         "parts decoded + DEFLATE + VP1 dictionary (tuned for the skeleton, not this layout)": row(raw_deflate(parts, qr_transport.dictionary("response"))),
-        "VP1 skeleton, no context": {"bytes": b45_len(enc_plain), "v_base45_alnum": qr_transport.qr_version_for(enc_plain.text)},
-        "VP1 skeleton + context (chosen)": {"bytes": b45_len(enc_ctx), "v_base45_alnum": qr_transport.qr_version_for(enc_ctx.text)},
+        "VP1 skeleton, no context": {"bytes": b45_len(enc_plain), "v_base45_alnum": qrimage.qr_version_for(enc_plain.text)},
+        "VP1 skeleton + context (chosen)": {"bytes": b45_len(enc_ctx), "v_base45_alnum": qrimage.qr_version_for(enc_ctx.text)},
     }
     return out
 
@@ -203,7 +204,7 @@ def measure(preset: str) -> dict[str, Any]:
 
     row = compare(f"qr_{preset}", ours, lambda: _segno_raw(vp), repeat=5, inner=3)
     row.update(
-        qr_version=qr_transport.qr_version_for(detail.text),
+        qr_version=qrimage.qr_version_for(detail.text),
         bytes=detail.container_bytes,
         raw_chars=len(vp),
         decodes_degraded=decodes_degraded(detail.text),
@@ -225,7 +226,7 @@ def measure_request(preset: str) -> dict[str, Any]:
 
     row = compare(f"qr_request_{preset}", ours, lambda: _segno_raw(jws), repeat=5, inner=3)
     row.update(
-        qr_version=qr_transport.qr_version_for(detail.text),
+        qr_version=qrimage.qr_version_for(detail.text),
         bytes=detail.container_bytes,
         raw_chars=len(jws),
         raw_fits_qr=len(jws) <= RAW_BYTE_CAPACITY,

@@ -50,8 +50,8 @@ with the codes ``qr.version``, ``qr.kind``, ``qr.malformed``, ``qr.too_large``, 
 replaces is its own choice (a heuristic); the decoder accepts any well-formed skeleton, and the encoder
 checks that decoding its output gives back the input exactly.
 
-Rendering uses segno (QR alphanumeric mode, error correction L, boosted within the same version when it
-fits), reading uses zxing-cpp; both take and give text.
+Drawing and reading QR images (segno, zxing-cpp, Pillow) is an edge's work: :mod:`qrimage`. This module is the pure
+codec, text to text.
 """
 
 from __future__ import annotations
@@ -59,12 +59,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
-import os
 import re
 import zlib
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from .reasons import Rejected, define
 from .sd_jwt import R_KB_AUD, R_KB_NONCE
@@ -138,7 +136,6 @@ MAX_OUTPUT_CHARS = 32 * 1024  # the restored compact text
 MAX_ITEMS = 2048  # markers (tokens, nested runs, base64 runs) in one skeleton
 MAX_DEPTH = 3  # 0xFE nesting: JWS in JSON in JWS, and one spare
 MAX_VARINT_BYTES = 3
-MAX_IMAGE_PIXELS = 40_000_000
 
 KIND_RESPONSE = "response"
 KIND_REQUEST = "request"
@@ -255,6 +252,11 @@ def dictionary(kind: str, prefix: str | None = None) -> bytes:
 
 BASE45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _B45_VALUE = {c: i for i, c in enumerate(BASE45_ALPHABET)}
+
+
+def is_alphanumeric(text: str) -> bool:
+    """Every character is one of QR alphanumeric mode's 45 (the base45 alphabet, RFC 9285 §4)."""
+    return all(c in _B45_VALUE for c in text)
 
 
 def base45_encode(data: bytes) -> str:
@@ -668,102 +670,6 @@ def encode_request(request_object_jws: str) -> str:
 
 def decode_request(qr_text: Any) -> str:
     return decode(qr_text, KIND_REQUEST)
-
-
-# ---------------------------------------------------------------- QR images
-
-
-@dataclass(frozen=True, slots=True)
-class QrInfo:
-    version: int  # 1..40
-    error: str  # effective error correction level (L, or higher if it fitted the same version)
-    mode: str  # "alphanumeric" or "byte" (segno's name of the first segment's mode)
-    modules: int  # symbol width in modules, without quiet zone
-
-
-def _is_alphanumeric(text: str) -> bool:
-    return all(c in _B45_VALUE for c in text)
-
-
-def make_qr(text: str, *, error: str = "L", boost_error: bool = True):
-    """A segno QR code of ``text`` (never Micro QR), alphanumeric mode when every character allows it.
-
-    ``boost_error`` raises the error correction above ``error`` only when the symbol stays the same version."""
-    import segno
-
-    mode = "alphanumeric" if text and _is_alphanumeric(text) else None
-    try:
-        return segno.make(text, error=error.lower(), mode=mode, micro=False, boost_error=boost_error)
-    except segno.DataOverflowError:
-        raise Rejected(R_TOO_LARGE, "does not fit in a QR code") from None
-
-
-def _info(qr: Any) -> QrInfo:
-    return QrInfo(int(qr.version), str(qr.error).upper(), str(qr.mode or "byte"), qr.symbol_size(border=0)[0])
-
-
-def qr_version_for(text: str, *, error: str = "L") -> int:
-    """The QR version segno chooses for ``text`` (alphanumeric mode when possible)."""
-    return int(make_qr(text, error=error, boost_error=False).version)
-
-
-def encode_qr_png(
-    text: str,
-    out: str | os.PathLike[str] | IO[bytes],
-    *,
-    scale: int = 4,
-    border: int = 4,
-    error: str = "L",
-    boost_error: bool = True,
-) -> QrInfo:
-    """Write ``text`` as a PNG QR code to a path or binary stream and report its version, level and mode.
-
-    ``border`` is the quiet zone in modules (ISO/IEC 18004 asks for 4); ``scale`` is pixels per module."""
-    qr = make_qr(text, error=error, boost_error=boost_error)
-    qr.save(out, kind="png", scale=scale, border=border)
-    return _info(qr)
-
-
-def render_qr_image(text: str, *, scale: int = 4, border: int = 4, error: str = "L", boost_error: bool = True):
-    """The QR code of ``text`` as a Pillow image (mode "L")."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    encode_qr_png(text, buf, scale=scale, border=border, error=error, boost_error=boost_error)
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return im.convert("L")
-
-
-def decode_qr_image(source: Any) -> str:
-    """The text of the (first readable) QR code in an image: a path, encoded image bytes (PNG, JPEG, ...) or a
-    Pillow image. Raises ``Rejected``: ``qr.unreadable`` (no image, or no QR code found), ``qr.too_large``."""
-    import zxingcpp
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        if isinstance(source, Image.Image):
-            image = source
-        else:
-            if isinstance(source, (bytes, bytearray, memoryview)):
-                stream: Any = io.BytesIO(bytes(source))
-            elif isinstance(source, (str, os.PathLike)):
-                stream = os.fspath(source)
-            else:
-                raise Rejected(R_UNREADABLE, f"unsupported image source {type(source).__name__}")
-            image = Image.open(stream)
-        if image.width * image.height > MAX_IMAGE_PIXELS:
-            raise Rejected(R_TOO_LARGE, f"image of {image.width}x{image.height} pixels")
-        image = image.convert("L")
-        results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    except Rejected:
-        raise
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
-        raise Rejected(R_UNREADABLE, f"image cannot be read: {type(exc).__name__}") from None
-    for result in results:
-        if result.valid and result.text:
-            return result.text
-    raise Rejected(R_UNREADABLE, "no QR code found")
 
 
 def dictionary_sha256(kind: str, prefix: str | None = None) -> str:

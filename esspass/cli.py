@@ -6,9 +6,13 @@ input, 3 INDETERMINATE.
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+import issuer.cli
+import trust_list.cli
+import verifier.cli
+import verifier.inspect_cli
+import wallet.cli
 
 from . import sd_jwt_cli
 
@@ -22,28 +26,17 @@ app = typer.Typer(
 app.add_typer(sd_jwt_cli.app, name="sd-jwt")
 
 # Sub-apps of the other packages; each is a typer app named ``app`` in ``<module>``.
-_SUBAPPS = {
-    "trust-list": "trust_list.cli",
-    "issuer": "issuer.cli",
-    "verifier": "verifier.cli",
-    "wallet": "wallet.cli",
-    "inspect": "verifier.inspect_cli",
-}
-for _name, _module in _SUBAPPS.items():
-    try:
-        _mod = importlib.import_module(_module)
-    except ModuleNotFoundError as exc:  # a package that has no CLI yet
-        if exc.name != _module:
-            raise
-        continue
-    app.add_typer(_mod.app, name=_name)
+for _name, _module in {
+    "trust-list": trust_list.cli,
+    "issuer": issuer.cli,
+    "verifier": verifier.cli,
+    "wallet": wallet.cli,
+    "inspect": verifier.inspect_cli,
+}.items():
+    app.add_typer(_module.app, name=_name)
 
-try:  # `esspass verify` is a top-level command owned by the verifier package
-    from verifier.cli import verify_command  # type: ignore[attr-defined]
-except ImportError:
-    verify_command = None
-if verify_command is not None:
-    app.command("verify")(verify_command)
+# `esspass verify` is a top-level command owned by the verifier package
+app.command("verify")(verifier.cli.verify_command)
 
 
 @app.command()

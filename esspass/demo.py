@@ -58,11 +58,14 @@ def _history_table(events: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, preset: str) -> dict[str, Any]:
+def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, preset: str,
+             console_token: str) -> dict[str, Any]:
     from wallet.presentation import fetch_request, plan, respond
 
     with httpx.Client(timeout=30.0) as http:
-        tx = http.post(f"{verifier_url}/openid4vp/transactions", json={"preset": preset}).json()
+        # the inspector's console starts the check as itself (its own quota, issue 14 finding 4)
+        tx = http.post(f"{verifier_url}/openid4vp/transactions", json={"preset": preset},
+                       headers={"Authorization": f"Bearer {console_token}"}).json()
         console.print(f"   The inspector's console shows a QR code: [cyan]{tx['request_uri'][:90]}...[/cyan]")
         request = fetch_request(tx["request_uri"], trust, wallet.now())
         console.print(
@@ -117,6 +120,7 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
                 home=home, verifier_url=url, verifier_relying_party="arbejdstilsynet")), port=8442) as verifier_url:
         console.print(f"2. Issuer (Udbetaling Danmark) at {issuer_url}; Arbejdstilsynet's verifier at {verifier_url}.")
         token = (home / "issuer" / "api_token").read_text("ascii").strip()
+        console_token = (home / "verifier" / "console_token").read_text("ascii").strip()
         run = secrets.token_hex(3).upper()
         offers = {}
         with httpx.Client(base_url=issuer_url, timeout=30.0, headers={"Authorization": f"Bearer {token}"}) as api:
@@ -143,7 +147,7 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
                     )
 
             console.print("4. A labour inspector of Arbejdstilsynet asks for the a1-inspection claims.")
-            decision = _inspect(console, verifier_url, wallet, trust, "a1-inspection")
+            decision = _inspect(console, verifier_url, wallet, trust, "a1-inspection", console_token)
             _report(decision, lang)
             first = decision["result"]
 
@@ -156,7 +160,7 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
             )
             time.sleep(STATUS_TTL_S + 0.5)
             try:
-                decision2 = _inspect(console, verifier_url, wallet, trust, "a1-inspection")
+                decision2 = _inspect(console, verifier_url, wallet, trust, "a1-inspection", console_token)
             except Rejected as exc:
                 console.print(f"[red]The wallet stopped: {exc.code}[/red]")
                 return 1

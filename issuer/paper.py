@@ -13,6 +13,7 @@ import json
 
 from fpdf import FPDF
 
+import qrimage
 from credential import qr_transport
 
 from .service import IssuerService
@@ -33,7 +34,7 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str) -> bytes:
     # KB-JWT, as the offline presentation carries it ("VP2:"), so the inspector app reads it as is.
     qr_text = qr_transport.encode_response(credential)
     png = io.BytesIO()
-    qr_transport.encode_qr_png(qr_text, png, scale=3, border=4)
+    qrimage.encode_qr_png(qr_text, png, scale=3, border=4)
     png.seek(0)
     en, da = TITLES[view.type_key]
     subject = claims.get("subject", {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from esspass.ui import env
+from uikit import env
 
 env.offscreen()
 

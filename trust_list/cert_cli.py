@@ -24,7 +24,7 @@ from typing import List, Optional
 
 import typer
 
-from . import certificates as C
+from . import certificates
 from .demo import PRESET_CLAIMS, registration_credentials
 from .participants import (
     ParticipantError,
@@ -162,7 +162,7 @@ def registration(
         _usage(f"unknown preset {unknown[0]!r} (use {', '.join(PRESET_CLAIMS)})")
     if access_cert is not None:
         try:
-            cert = C.read_certificates(access_cert)[0]
+            cert = certificates.read_certificates(access_cert)[0]
         except (OSError, ValueError, IndexError) as exc:
             _usage(f"cannot read the access certificate: {exc}")
         derived = expected_sub(cert)
@@ -176,5 +176,5 @@ def registration(
     token = _run(make_registration, registrar_dir, sub=sub, name=_multilanguage(name),
                  purpose=_multilanguage(purpose), credentials=registration_credentials(list(preset)),
                  now=_now(at), valid_days=valid_days, passphrase=_passphrase())
-    C.atomic_write(out, token.encode("ascii"))
+    certificates.atomic_write(out, token.encode("ascii"))
     typer.echo(f"registration certificate for {sub}: {out}")

@@ -38,7 +38,7 @@ from rich.console import Console
 
 from credential.jose import JoseError, parse_compact
 
-from . import certificates as C
+from . import certificates
 from . import reasons as R
 from .cert_cli import app as cert_app
 from .issuers import check_issuer
@@ -122,7 +122,7 @@ def _read_untrusted(path: Path, what: str) -> str:
 
 def _read_certs(path: Path, what: str):
     try:
-        certs = C.read_certificates(path)
+        certs = certificates.read_certificates(path)
     except (OSError, ValueError) as exc:
         _usage(f"cannot read {what}: {exc}")
         raise
@@ -134,7 +134,7 @@ def _read_certs(path: Path, what: str):
 def _chain_under_test(text: str) -> list:
     """The issuer chain of check-issuer: PEM certificates, leaf first; none is issuer.untrusted."""
     try:
-        chain = C.load_pem_certificates(text.encode("ascii", errors="replace"))
+        chain = certificates.load_pem_certificates(text.encode("ascii", errors="replace"))
     except ValueError as exc:
         raise R.Rejected(R.ISSUER_UNTRUSTED, f"x5c file: {exc}") from None
     if not chain:

@@ -39,7 +39,7 @@ from rich.table import Table
 
 from credential.jose import SigningKey
 
-from . import certificates as C
+from . import certificates
 from .model import (
     LIST_TYPES,
     PUB_EAA,
@@ -141,7 +141,7 @@ class Institution:
 
     @property
     def credential_x5c(self) -> list[str]:
-        return C.x5c_of(self.credential_chain)
+        return certificates.x5c_of(self.credential_chain)
 
     @property
     def credential_x5t(self) -> str:
@@ -152,11 +152,11 @@ class Institution:
 
         from credential.jose import b64u_encode
 
-        return b64u_encode(hashlib.sha256(C.der(self.credential_chain[0])).digest())
+        return b64u_encode(hashlib.sha256(certificates.der(self.credential_chain[0])).digest())
 
     @property
     def status_x5c(self) -> list[str]:
-        return C.x5c_of(self.status_chain)
+        return certificates.x5c_of(self.status_chain)
 
 
 @dataclass
@@ -171,7 +171,7 @@ class RelyingParty:
 
     @property
     def access_x5c(self) -> list[str]:
-        return C.x5c_of(self.access_chain)
+        return certificates.x5c_of(self.access_chain)
 
     @property
     def client_id(self) -> str:
@@ -234,17 +234,17 @@ class Ecosystem:
 
 def _key(path: Path) -> SigningKey:
     if path.exists():
-        return C.read_private_key(path)
+        return certificates.read_private_key(path)
     key = SigningKey.generate("P-256")
-    C.write_private_key(path, key)
+    certificates.write_private_key(path, key)
     return key
 
 
 def _cert(path: Path, make) -> x509.Certificate:
     if path.exists():
-        return C.read_certificates(path)[0]
+        return certificates.read_certificates(path)[0]
     cert = make()
-    C.write_certificates(path, [cert])
+    certificates.write_certificates(path, [cert])
     return cert
 
 
@@ -259,30 +259,30 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 def _institution(home: Path, slug: str, name: str, country: str, now: int) -> Institution:
     d = home / "institutions" / slug
     ca_key = _key(d / "ca-key.pem")
-    ca = _cert(d / "ca-cert.pem", lambda: C.ca_certificate(
+    ca = _cert(d / "ca-cert.pem", lambda: certificates.ca_certificate(
         ca_key, f"{name} Credential CA", country=country, organization=name,
         not_before=now - 30 * DAY, not_after=now + 10 * YEAR))
     cred_key = _key(d / "credential-key.pem")
-    cred = _cert(d / "credential-cert.pem", lambda: C.end_entity_certificate(
+    cred = _cert(d / "credential-cert.pem", lambda: certificates.end_entity_certificate(
         cred_key, f"{name} credential signing", country=country, organization=name, ca_key=ca_key,
         ca_cert=ca, not_before=now - 30 * DAY, not_after=now + 3 * YEAR))
     status_ca_key = _key(d / "status-ca-key.pem")
-    status_ca = _cert(d / "status-ca-cert.pem", lambda: C.ca_certificate(
+    status_ca = _cert(d / "status-ca-cert.pem", lambda: certificates.ca_certificate(
         status_ca_key, f"{name} Status List CA", country=country, organization=name,
         not_before=now - 30 * DAY, not_after=now + 10 * YEAR))
     status_path = d / "status-cert.pem"
-    status = C.read_certificates(status_path)[0] if status_path.exists() else None
+    status = certificates.read_certificates(status_path)[0] if status_path.exists() else None
     if status is not None and not _issued_by(status, status_ca):
         # Earlier layout: issued by the credential CA, so that certificate would pass check_issuer.
         # It is public (in old status tokens), so its key is retired and a new one made.
-        C.write_private_key(d / "status-key.pem", SigningKey.generate("P-256"))
+        certificates.write_private_key(d / "status-key.pem", SigningKey.generate("P-256"))
         status = None
     status_key = _key(d / "status-key.pem")
     if status is None:
-        status = C.end_entity_certificate(
+        status = certificates.end_entity_certificate(
             status_key, f"{name} status list signing", country=country, organization=name,
             ca_key=status_ca_key, ca_cert=status_ca, not_before=now - 30 * DAY, not_after=now + 3 * YEAR)
-        C.write_certificates(status_path, [status])
+        certificates.write_certificates(status_path, [status])
     return Institution(slug, name, country, ca, cred_key, [cred, ca], status_key, [status, status_ca],
                        status_ca)
 
@@ -309,13 +309,13 @@ def _migrate_services(operator: Operator, eco: Ecosystem, now: int) -> bool:
             info = find_service(doc, name, service_name)["ServiceInformation"]
         except OperatorError:
             continue  # removed by the operator: leave that choice alone
-        if C.der(inst.ca_cert) not in certificate_der_list(info.get("ServiceDigitalIdentity", {})):
+        if certificates.der(inst.ca_cert) not in certificate_der_list(info.get("ServiceDigitalIdentity", {})):
             continue
         certs = [inst.status_ca_cert]
         try:
             doc = update_service(doc, name, service_name, now, certificates=certs)
         except OperatorError:  # ``now`` is not after the current state (clock moved back): regenerate
-            info["ServiceDigitalIdentity"] = {"X509Certificates": [{"val": v} for v in C.x5c_of(certs)]}
+            info["ServiceDigitalIdentity"] = {"X509Certificates": [{"val": v} for v in certificates.x5c_of(certs)]}
         changed = True
     if changed:
         operator.save_draft(doc)
@@ -356,29 +356,29 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
         eco.institutions[slug] = _institution(home, slug, name, country, now)
 
     wrpac_key = _key(home / "wrpac" / "ca-key.pem")
-    wrpac_ca = _cert(home / "wrpac" / "ca-cert.pem", lambda: C.ca_certificate(
+    wrpac_ca = _cert(home / "wrpac" / "ca-cert.pem", lambda: certificates.ca_certificate(
         wrpac_key, "ESSPASS Relying Party Access CA", country="EU", organization="ESSPASS Access CA",
         not_before=start, not_after=now + 10 * YEAR))
     registrar_key = _key(home / "registrar" / "key.pem")
-    registrar = _cert(home / "registrar" / "cert.pem", lambda: C.issue_certificate(
-        C.name("ESSPASS Relying Party Registrar", country="EU", organization="ESSPASS Registrar"),
+    registrar = _cert(home / "registrar" / "cert.pem", lambda: certificates.issue_certificate(
+        certificates.name("ESSPASS Relying Party Registrar", country="EU", organization="ESSPASS Registrar"),
         registrar_key, issuer_key=registrar_key, issuer_cert=None, not_before=start,
         not_after=now + 5 * YEAR))
 
     for slug, name, country, dns, org_id, presets, purpose in RELYING_PARTIES:
         d = home / "relying-parties" / slug
         key = _key(d / "access-key.pem")
-        access = _cert(d / "access-cert.pem", lambda: C.access_certificate(
+        access = _cert(d / "access-cert.pem", lambda: certificates.access_certificate(
             key, dns_name=dns, organization=name, country=country, organization_identifier=org_id,
             ca_key=wrpac_key, ca_cert=wrpac_ca, not_before=start, not_after=now + 3 * YEAR))
         reg_path = d / "registration.jwt"
         if reg_path.exists():
             registration = reg_path.read_text("ascii").strip()
         else:
-            registration = C.registration_certificate(
+            registration = certificates.registration_certificate(
                 registrar_key, [registrar], sub=org_id or dns, name=name, purpose=purpose,
                 credentials=registration_credentials(presets), iat=now - DAY, exp=now + 360 * DAY)
-            C.atomic_write(reg_path, registration.encode("ascii"))
+            certificates.atomic_write(reg_path, registration.encode("ascii"))
         eco.relying_parties[slug] = RelyingParty(slug, name, dns, presets, key, [access, wrpac_ca], registration)
 
     if fresh:
@@ -402,7 +402,7 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
         if (list_type in migrated or not path.exists() or _next_update(path) < now + DAY
                 or _issue_time(path) > now):
             operator.sign(list_type, now, now + LIST_VALIDITY)
-    C.atomic_write(home / "ecosystem.json", json.dumps({
+    certificates.atomic_write(home / "ecosystem.json", json.dumps({
         "operator_cert": "operator/operator-cert.pem",
         "lists": {t: str(p.relative_to(home)) for t, p in eco.list_paths.items()},
         "institutions": {s: n for s, n, _, _ in INSTITUTIONS},

@@ -3,7 +3,8 @@
 :class:`TrustListFetcher` refreshes the lists of a :class:`TrustStore` from their URLs:
 
 - conditional GET (``If-None-Match`` with the ETag of the list in force): 304 keeps it;
-- timeouts, a size limit (the body is streamed and cut off) and a redirect limit;
+- through the one bounded HTTP client (:mod:`netio`): https (loopback only when the URL policy allows it),
+  timeouts and an overall deadline, a size limit while streaming, same-origin redirects only, a limited number;
 - a newer list that fails validation, or any network error, leaves the previous valid list in
   force until its own NextUpdate (§3, last paragraph); with no valid list at hand the result says
   ``list.unavailable``;
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import httpx
+
+import netio
 
 from . import reasons as R
 from .store import TrustStore
@@ -43,14 +46,15 @@ class FetchResult:
 class TrustListFetcher:
     def __init__(self, store: TrustStore, urls: dict[str, str], *, timeout: float = DEFAULT_TIMEOUT,
                  max_bytes: int = DEFAULT_MAX_BYTES, max_redirects: int = DEFAULT_MAX_REDIRECTS,
-                 client: httpx.Client | None = None) -> None:
+                 client: httpx.Client | None = None, policy: netio.UrlPolicy = netio.UrlPolicy(),
+                 ca_bundle: str | None = None) -> None:
         self.store = store
         self.urls = dict(urls)
         self.max_bytes = max_bytes
-        self._client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
-            headers={"Accept": "application/jwt"},
-        )
+        self.policy = policy
+        self.limits = netio.Limits(max_bytes=max_bytes, connect_timeout=timeout, read_timeout=timeout,
+                                   total_timeout=3 * timeout, max_redirects=max_redirects)
+        self._client = client or netio.new_client(policy, ca_bundle=ca_bundle)
         self._etags: dict[str, str] = {}
         self._confirmed: dict[str, int] = {}
 
@@ -77,19 +81,9 @@ class TrustListFetcher:
         )
 
     def _get(self, url: str, etag: str | None) -> tuple[int, bytes, str | None]:
-        headers = {"If-None-Match": etag} if etag else {}
-        with self._client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                return 304, b"", response.headers.get("etag")
-            declared = response.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-                raise ValueError("response larger than the size limit")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                if len(body) > self.max_bytes:
-                    raise ValueError("response larger than the size limit")
-            return response.status_code, bytes(body), response.headers.get("etag")
+        headers = {"Accept": "application/jwt", **({"If-None-Match": etag} if etag else {})}
+        got = netio.get(self._client, url, policy=self.policy, limits=self.limits, headers=headers)
+        return got.status_code, got.content, got.headers.get("etag")
 
     def refresh(self, list_type: str, now: int) -> FetchResult:
         """One conditional GET and, for a new body, full validation at ``now``."""
@@ -98,7 +92,7 @@ class TrustListFetcher:
         etag = self._etags.get(list_type) if held is not None else None
         try:
             status, body, new_etag = self._get(url, etag)
-        except (httpx.HTTPError, ValueError) as exc:
+        except netio.NetIOError as exc:
             return self._result(list_type, "kept", now, None, f"{type(exc).__name__}: {exc}")
         if status == 304 and held is not None:
             self._confirmed[list_type] = now

@@ -140,11 +140,12 @@ def check_issuer(store: TrustStore, x5c_or_x5t: Any, vct: str, at: int, now: int
     return _check(store, x5c_or_x5t, SVC_PUBEAA_ISSUANCE, at, now, None, vct)
 
 
-def check_status_signer(store: TrustStore, header: dict[str, Any], entity: str | IssuerTrust,
+def check_status_signer(store: TrustStore, header: dict[str, Any], entity: str | IssuerTrust | None,
                         at: int, now: int) -> IssuerTrust:
     """§4 last sentence: a status list token's signer must be a PubEAA/Revocation service of the
     same trusted entity as the credential's issuer. ``header`` is the token's JWS header;
-    ``at`` its iat."""
+    ``at`` its iat. ``entity`` None: of any listed entity (an offline bundle's update, before any
+    credential names the entity)."""
     name = entity.entity_name if isinstance(entity, IssuerTrust) else entity
     return _check(store, key_reference(header), SVC_PUBEAA_REVOCATION, at, now, name, None)
 

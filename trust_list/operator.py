@@ -28,7 +28,7 @@ from cryptography import x509
 
 from credential.jose import SigningKey
 
-from . import certificates as C
+from .certificates import atomic_write, der, operator_certificate, read_certificates, read_private_key, write_certificates, write_private_key, x5c_of
 from .model import (
     LIST_SHORT_NAMES,
     LIST_TYPES,
@@ -162,7 +162,7 @@ def add_service(doc: dict[str, Any], entity_name: str, service_name: str, servic
             raise OperatorError(f"service {service_name!r} already exists")
     pub = _list_type(doc) == PUB_EAA
     info = service_document(
-        service_name, service_type, [C.der(c) for c in certificates],
+        service_name, service_type, [der(c) for c in certificates],
         status=STATUS_NOTIFIED if pub else None, starting_time=at if pub else None,
         credential_types=credential_types,
     )
@@ -181,7 +181,7 @@ def update_service(doc: dict[str, Any], entity_name: str, service_name: str, at:
     new = copy.deepcopy(info)
     if certificates is not None:
         new["ServiceDigitalIdentity"] = {
-            "X509Certificates": [{"val": v} for v in C.x5c_of(certificates)]
+            "X509Certificates": [{"val": v} for v in x5c_of(certificates)]
         }
     if credential_types is not None:
         new["ServiceInformationExtensions"] = [{"credentialTypes": list(credential_types)}]
@@ -289,11 +289,11 @@ class Operator:
         if (home / "operator.json").exists():
             raise OperatorError(f"an operator already exists in {home.name}")
         key = SigningKey.generate("P-256")
-        cert = C.operator_certificate(key, territory=territory, operator_name=name,
+        cert = operator_certificate(key, territory=territory, operator_name=name,
                                       not_before=now - 3600, not_after=now + validity)
-        C.write_private_key(home / "operator-key.pem", key, _passphrase(passphrase))
-        C.write_certificates(home / "operator-cert.pem", [cert])
-        C.atomic_write(home / "operator.json",
+        write_private_key(home / "operator-key.pem", key, _passphrase(passphrase))
+        write_certificates(home / "operator-cert.pem", [cert])
+        atomic_write(home / "operator.json",
                        json.dumps({"name": name, "territory": territory, "uri": uri}, indent=1).encode())
         op = cls(home, name, territory, uri, key, [cert])
         for list_type in LIST_TYPES:
@@ -308,8 +308,8 @@ class Operator:
             meta = json.loads((home / "operator.json").read_text("utf-8"))
         except FileNotFoundError:
             raise OperatorError(f"no operator in {home.name} (run init first)") from None
-        key = C.read_private_key(home / "operator-key.pem", _passphrase(passphrase))
-        chain = C.read_certificates(home / "operator-cert.pem")
+        key = read_private_key(home / "operator-key.pem", _passphrase(passphrase))
+        chain = read_certificates(home / "operator-cert.pem")
         return cls(home, meta["name"], meta["territory"], meta["uri"], key, chain)
 
     def draft_path(self, list_type: str) -> Path:
@@ -323,7 +323,7 @@ class Operator:
 
     def save_draft(self, doc: dict[str, Any]) -> None:
         data = json.dumps(doc, indent=1, ensure_ascii=False).encode("utf-8")
-        C.atomic_write(self.draft_path(_list_type(doc)), data)
+        atomic_write(self.draft_path(_list_type(doc)), data)
 
     def change(self, list_type: str, fn, *args, **kwargs) -> dict[str, Any]:
         """Apply one pure change function to the draft and save it."""
@@ -351,5 +351,5 @@ class Operator:
         token = sign_list(document, self.key, self.chain)
         draft["LoTE"]["ListAndSchemeInformation"]["LoTESequenceNumber"] = sequence
         self.save_draft(draft)
-        C.atomic_write(self.signed_path(list_type), token.encode("ascii"))
+        atomic_write(self.signed_path(list_type), token.encode("ascii"))
         return token

@@ -34,7 +34,7 @@ from cryptography import x509
 
 from credential.jose import SigningKey
 
-from . import certificates as C
+from . import certificates
 from .model import add_months
 
 DAY = 24 * 3600
@@ -75,18 +75,18 @@ class Issued:
 
 def _write(directory: Path, stem: str, key: SigningKey, chain: list[x509.Certificate],
            passphrase: bytes | None, *, chain_file: bool = False) -> Issued:
-    C.write_private_key(directory / f"{stem}-key.pem", key, passphrase)
-    C.write_certificates(directory / f"{stem}-cert.pem", chain[:1])
+    certificates.write_private_key(directory / f"{stem}-key.pem", key, passphrase)
+    certificates.write_certificates(directory / f"{stem}-cert.pem", chain[:1])
     if chain_file:
-        C.write_certificates(directory / f"{stem}-chain.pem", chain)
+        certificates.write_certificates(directory / f"{stem}-chain.pem", chain)
     return Issued(key, chain, directory / f"{stem}-key.pem", directory / f"{stem}-cert.pem")
 
 
 def load(directory: Path, stem: str, passphrase: bytes | None) -> Issued:
     """Read back ``<stem>-key.pem`` and ``<stem>-cert.pem`` from ``directory``."""
     directory = Path(directory)
-    key = C.read_private_key(directory / f"{stem}-key.pem", passphrase)
-    chain = C.read_certificates(directory / f"{stem}-cert.pem")
+    key = certificates.read_private_key(directory / f"{stem}-key.pem", passphrase)
+    chain = certificates.read_certificates(directory / f"{stem}-cert.pem")
     return Issued(key, chain, directory / f"{stem}-key.pem", directory / f"{stem}-cert.pem")
 
 
@@ -103,9 +103,9 @@ def make_institution(directory: Path, name: str, country: str, now: int, *,
     for stem, purpose in (("credential", "credential signing"), ("status", "status list signing")):
         ca_label = "Credential CA" if stem == "credential" else "Status List CA"
         ca_key, key = SigningKey.generate("P-256"), SigningKey.generate("P-256")
-        ca = C.ca_certificate(ca_key, f"{name} {ca_label}", country=country, organization=name,
+        ca = certificates.ca_certificate(ca_key, f"{name} {ca_label}", country=country, organization=name,
                               not_before=now - SKEW, not_after=now + ca_years * YEAR)
-        leaf = C.end_entity_certificate(key, f"{name} {purpose}", country=country, organization=name,
+        leaf = certificates.end_entity_certificate(key, f"{name} {purpose}", country=country, organization=name,
                                         ca_key=ca_key, ca_cert=ca, not_before=now - SKEW,
                                         not_after=now + years * YEAR)
         out[f"{stem}-ca"] = _write(directory, f"{stem}-ca", ca_key, [ca], passphrase)
@@ -121,7 +121,7 @@ def make_access_ca(directory: Path, name: str, country: str, now: int, *,
     directory = Path(directory)
     _free(directory, ["ca-key.pem", "ca-cert.pem"])
     key = SigningKey.generate("P-256")
-    cert = C.ca_certificate(key, name, country=country, organization=name, not_before=now - SKEW,
+    cert = certificates.ca_certificate(key, name, country=country, organization=name, not_before=now - SKEW,
                             not_after=now + years * YEAR)
     return _write(directory, "ca", key, [cert], passphrase)
 
@@ -143,7 +143,7 @@ def make_access(directory: Path, ca_directory: Path, *, dns_name: str, organizat
     if ca.chain[0].not_valid_after_utc.timestamp() < now + years * YEAR:
         raise ParticipantError("the access certificate would outlive its CA")
     key = SigningKey.generate("P-256")
-    cert = C.access_certificate(key, dns_name=dns_name, organization=organization, country=country,
+    cert = certificates.access_certificate(key, dns_name=dns_name, organization=organization, country=country,
                                 organization_identifier=organization_identifier, ca_key=ca.key,
                                 ca_cert=ca.chain[0], not_before=now - SKEW, not_after=now + years * YEAR)
     return _write(directory, "access", key, [cert, ca.chain[0]], passphrase, chain_file=True)
@@ -158,7 +158,7 @@ def make_registrar(directory: Path, name: str, country: str, now: int, *,
     directory = Path(directory)
     _free(directory, ["registrar-key.pem", "registrar-cert.pem"])
     key = SigningKey.generate("P-256")
-    cert = C.issue_certificate(C.name(name, country=country, organization=name), key, issuer_key=key,
+    cert = certificates.issue_certificate(certificates.name(name, country=country, organization=name), key, issuer_key=key,
                                issuer_cert=None, not_before=now - SKEW, not_after=now + years * YEAR)
     return _write(directory, "registrar", key, [cert], passphrase)
 
@@ -173,5 +173,5 @@ def make_registration(registrar_directory: Path, *, sub: str, name: list[dict[st
     if not sub:
         raise ParticipantError("sub is empty")
     registrar = load(registrar_directory, "registrar", passphrase)
-    return C.registration_certificate(registrar.key, registrar.chain, sub=sub, name=name, purpose=purpose,
+    return certificates.registration_certificate(registrar.key, registrar.chain, sub=sub, name=name, purpose=purpose,
                                       credentials=credentials, iat=now, exp=exp)

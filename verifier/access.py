@@ -9,15 +9,24 @@
 * **The inspection records are for the console's operator**: a console access token, kept in
   ``ESSPASS_HOME/verifier/console_token`` (mode 0600, created on first use) and printed by
   ``esspass verifier serve`` as a login link that sets an ``HttpOnly`` cookie.
-* **Creating transactions is rate-limited per client** (a token bucket per client address) and the store never
-  evicts an unexpired transaction: when it is full of live ones, creation is refused (503) instead.
+* **Creating transactions is tied to who asks** (issue 14 finding 4: an anonymous flood once filled the store and
+  locked every inspector out). A request that authenticates, with ``Authorization: Bearer`` holding an API client's
+  token (``esspass verifier add-client NAME``; kept only as SHA-256 in ``ESSPASS_HOME/verifier/clients.json``) or
+  the console access token (or its cookie: the inspectors' console), starts checks under its own name and quota
+  (``ESSPASS_VERIFIER_CLIENT_TRANSACTIONS`` open at once). Anonymous requests share one bounded pool
+  (``ESSPASS_VERIFIER_ANONYMOUS_TRANSACTIONS``; 0 = authentication required) and are rate-limited per address.
+  A wrong token is refused (401), never downgraded to anonymous. The store never evicts an unexpired transaction:
+  when it is full of live ones, creation is refused (503) instead. The quotas are kept by the transaction store,
+  so they hold across instances sharing Redis.
 * **Request bodies are read as a stream with a limit**: a declared ``Content-Length`` above the limit is refused
   before anything is read, and a body that grows past it is refused as soon as it does (413).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import os
 import secrets
 import threading
@@ -81,6 +90,88 @@ def bearer(request: Request) -> str | None:
 def client_key(request: Request) -> str:
     """The client a rate limit applies to: its address (behind a reverse proxy all clients share one)."""
     return request.client.host if request.client is not None else "-"
+
+
+ANONYMOUS = "anonymous"
+CONSOLE = "console"
+CLIENT_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+class ApiClients:
+    """The API clients allowed to start checks, by name: ``clients.json`` = {name: {"sha256": hex}} (mode 0600).
+    Re-read when the file changes, so that a client added with the CLI, or by another instance sharing the
+    directory, is known without a restart."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._mtime: int | None = None
+        self._by_digest: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _reload(self) -> None:
+        try:
+            mtime = self.path.stat().st_mtime_ns
+        except OSError:
+            self._mtime, self._by_digest = None, {}
+            return
+        if mtime == self._mtime:
+            return
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            self._by_digest = {v["sha256"]: name for name, v in data.items()
+                               if isinstance(v, dict) and isinstance(v.get("sha256"), str)}
+        except (OSError, ValueError, AttributeError):
+            self._by_digest = {}  # an unreadable file authenticates nobody
+        self._mtime = mtime
+
+    def name_of(self, token: str) -> str | None:
+        with self._lock:
+            self._reload()
+            return self._by_digest.get(token_digest(token))
+
+    def add(self, name: str) -> str:
+        """A new client ``name`` (letters, digits, ``-_.``): returns its token, shown once; replaces an old one."""
+        if not name or len(name) > 64 or not set(name) <= CLIENT_NAME_CHARS:
+            raise ValueError("a client name is 1-64 letters, digits, '-', '_' or '.'")
+        token = new_token()
+        with self._lock:
+            try:
+                data = json.loads(self.path.read_text("utf-8"))
+            except (OSError, ValueError):
+                data = {}
+            data[name] = {"sha256": token_digest(token)}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".clients.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=1)
+            os.replace(tmp, self.path)
+            self._mtime = None
+        return token
+
+
+class Unauthenticated(Exception):
+    """A token was presented and is not one we know (refused, never treated as anonymous)."""
+
+
+def creator(request: Request, console_token: str, clients: ApiClients) -> str:
+    """Who starts a check: ``client:<name>``, ``console`` or ``anonymous``; :class:`Unauthenticated` for a
+    presented token nobody holds."""
+    token = bearer(request)
+    if token is not None:
+        if same(token, console_token):
+            return CONSOLE
+        name = clients.name_of(token)
+        if name is None:
+            raise Unauthenticated("the bearer token is neither an API client's nor the console's")
+        return f"client:{name}"
+    if same(request.cookies.get(CONSOLE_COOKIE), console_token):
+        return CONSOLE
+    return ANONYMOUS
 
 
 def load_console_token(state_dir: Path) -> str:

@@ -30,11 +30,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from credential import jose
+from credential.types import claim_label, get_type
 
 from . import access
 from . import openid4vp as vp
 from . import presets as P
-from .service import RateLimited, VerifierService
+from .service import AuthenticationRequired, RateLimited, VerifierService
 from .settings import VerifierSettings
 from .web import TEMPLATES, headline_hint, text
 
@@ -80,10 +81,8 @@ def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     claims = decision.get("claims") or {}
     vct = decision.get("credential_type")
     try:
-        from credential.types import claim_label, get_type
-
         ctype = get_type(vct) if vct else None
-    except (ImportError, KeyError):
+    except KeyError:
         ctype = None
     rows: list[tuple[str, str]] = []
 
@@ -126,9 +125,23 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
 
     def create(preset: Any, request: Request) -> tuple[vp.Transaction, str] | JSONResponse:
         try:
-            return svc.create_transaction(preset if isinstance(preset, str) else "", access.client_key(request))
+            owner = access.creator(request, svc.console_token, svc.clients)
+            return svc.create_transaction(preset if isinstance(preset, str) else "", access.client_key(request),
+                                          owner)
+        except access.Unauthenticated as exc:
+            return _error(401, str(exc), error="invalid_token")
+        except AuthenticationRequired as exc:
+            return _error(401, str(exc), error="invalid_token")
         except KeyError:
             return _error(400, "unknown preset", presets=list(P.NAMES))
+        except vp.QuotaExceeded as exc:
+            if owner == access.ANONYMOUS:  # the shared pool: authenticated clients are not affected
+                response = _error(503, "too many anonymous checks are open; sign in to the console or use an API "
+                                       "client's token", error="temporarily_unavailable")
+            else:
+                response = _error(429, str(exc), error="temporarily_unavailable")
+            response.headers["Retry-After"] = "30"
+            return response
         except RateLimited as exc:
             response = _error(429, "too many new checks from this client; try again shortly",
                               error="temporarily_unavailable")
@@ -138,6 +151,13 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             response = _error(503, str(exc), error="temporarily_unavailable")
             response.headers["Retry-After"] = "30"
             return response
+
+    @app.exception_handler(vp.StoreUnavailable)
+    async def store_unavailable(request: Request, exc: vp.StoreUnavailable) -> JSONResponse:
+        # the shared store (Redis) is gone: say so, and let the client retry; the instance recovers by itself
+        response = _error(503, f"{exc}; try again shortly", error="temporarily_unavailable")
+        response.headers["Retry-After"] = "2"
+        return response
 
     def console_access(request: Request) -> bool:
         return access.same(request.cookies.get(access.CONSOLE_COOKIE) or access.bearer(request), svc.console_token)
@@ -206,6 +226,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
 
     @app.get("/health")
     def health() -> dict[str, Any]:
+        svc.transactions.ping()  # StoreUnavailable -> 503: a load balancer's health check sees the store too
         return {"status": "ok", **svc.trust_list_info()}
 
     # ------------------------------------------------------------ console
@@ -245,15 +266,13 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         decision = view.get("decision") or {}
         type_name = decision.get("credential_type") or ""
         try:
-            from credential.types import get_type
-
             meta = get_type(type_name).metadata if type_name else {}
-            for d in meta.get("display", []):
-                if str(d.get("locale", d.get("lang", ""))).startswith(lang):
-                    type_name = d.get("name", type_name)
-                    break
-        except (ImportError, KeyError):
-            pass
+        except KeyError:
+            meta = {}
+        for d in meta.get("display", []):
+            if str(d.get("locale", d.get("lang", ""))).startswith(lang):
+                type_name = d.get("name", type_name)
+                break
         return render("transaction.html", request, view=view, preset_title=P.get(t.preset).title(lang),
                       qr_svg=_qr_svg(auth_url) if view["status"] == "pending" else "", auth_url=auth_url,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,

@@ -46,6 +46,18 @@ def _read_text(path: Path, what: str) -> str:
         _usage(f"{what} {path} is not UTF-8 text")
 
 
+def _explicit_fetch_policy() -> "netio.UrlPolicy":
+    """Explicit trust anchors are no demo: status URIs over https to public addresses, unless
+    ``ESSPASS_VERIFIER_FETCH_LOOPBACK`` / ``ESSPASS_VERIFIER_FETCH_PRIVATE`` say otherwise."""
+    import netio
+
+    from .settings import VerifierSettings
+
+    settings = VerifierSettings()
+    return netio.UrlPolicy(allow_loopback=bool(settings.verifier_fetch_loopback),
+                           allow_private=settings.verifier_fetch_private)
+
+
 def _list_type_of(token: str) -> str | None:
     from credential import jose
 
@@ -166,7 +178,7 @@ def verify_command(
         except ValueError:
             _usage(f"{path} holds no PEM certificate")
     store = TrustStore(anchors={t: list(anchors) for t in LIST_TYPES})
-    cache = StatusCache(network=True)
+    cache = StatusCache(network=True, policy=_explicit_fetch_policy())
     trust_fetched_at = None
 
     def add_list(token: str, where: str) -> None:
@@ -288,9 +300,27 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     uvicorn.run(create_app(service=svc), host=host, port=port, log_level="warning")
 
 
+@app.command("add-client")
+def add_client(name: str = typer.Argument(..., help="The API client's name (letters, digits, '-', '_', '.').")) -> None:
+    """Allow an API client to start checks under its own quota; prints its token once (only its SHA-256 is kept,
+    in ESSPASS_HOME/verifier/clients.json). Adding an existing name replaces its token."""
+    from . import access
+    from .settings import VerifierSettings
+
+    try:
+        token = access.ApiClients(VerifierSettings().state_dir / "clients.json").add(name)
+    except ValueError as exc:
+        _usage(str(exc))
+    typer.echo(json.dumps({"client": name, "token": token}))
+
+
 @app.command()
 def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1-coverage | ehic-care"),
-            url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL).")) -> None:
+            url: Optional[str] = typer.Option(None, "--url", help="Verifier URL (ESSPASS_VERIFIER_URL)."),
+            client_token: Optional[str] = typer.Option(
+                None, "--client-token", envvar="ESSPASS_VERIFIER_CLIENT_TOKEN",
+                help="An API client's token (`esspass verifier add-client`): the check counts against its own "
+                     "quota instead of the anonymous pool.")) -> None:
     """Start a presentation request; prints {"request_uri": "openid4vp://...", "transaction": ID, "result_token": T}.
 
     Only the holder of the result token may read the result; it is also kept (mode 0600) in
@@ -303,7 +333,8 @@ def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1
         _usage(f"--preset must be one of {', '.join(P.NAMES)}")
     base = _url(url)
     try:
-        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, timeout=10)
+        headers = {"Authorization": f"Bearer {client_token}"} if client_token else {}
+        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, headers=headers, timeout=10)
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code != 200:
@@ -363,22 +394,14 @@ def sync(out: Path = typer.Option(..., "--out", help="Bundle: a directory, or a 
     Status List Tokens: every --status-uri, ESSPASS_VERIFIER_STATUS_URIS, every status list URI the verifier has
     seen in the credentials it verified (ESSPASS_HOME/verifier/status-uris.json), and on embedded defaults the
     local demo issuer's list ({ESSPASS_ISSUER_URL or http://127.0.0.1:8441}/status/1) if it answers."""
-    from trust_list.model import LIST_TYPES
-
-    from .service import VerifierService
+    from .offline import sync_bundle
     from .settings import VerifierSettings
-    from .sources import Bundle
 
     settings = VerifierSettings()
-    svc = VerifierService(settings)
-    now = svc.now()
-    svc.refresh_trust(now, force=True)
-    lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now) for t in LIST_TYPES if t in svc.trust.lists}
-    wanted, optional = svc.status_uris_to_sync(status_uri, now)
-    unreachable = [uri for uri in wanted if svc.status(uri, now) is None and uri not in optional]
-    statuses = svc.status.entries()
-    path = Bundle(now, lists, statuses).save(out)
-    svc.status.close()
-    typer.echo(json.dumps({"bundle": str(path), "trust_lists": len(lists), "status_lists": len(statuses),
-                           "status_uris_unreachable": unreachable,
+    result = sync_bundle(out, home=settings.home, settings=settings, status_uris=status_uri)
+    now = result.bundle.created_at
+    typer.echo(json.dumps({"bundle": str(result.path), "trust_lists": len(result.bundle.trust_lists),
+                           "status_lists": len(result.bundle.status_lists),
+                           "status_uris_unreachable": result.unreachable(),
+                           "complete": result.complete, "kept_since": result.kept_since(),
                            "created_at": dt.datetime.fromtimestamp(now, dt.timezone.utc).isoformat()}))

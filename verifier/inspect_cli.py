@@ -2,7 +2,9 @@
 
 The flags of ``request`` and ``verify`` are an interface other parties' tests use: keep them exactly.
 ``verify`` prints the same JSON as ``esspass verify --json`` and exits the same way: 0 PASSED, 1 FAILED,
-3 INDETERMINATE, 2 bad usage or unreadable input (no QR code in the picture, no session, unreadable bundle).
+3 INDETERMINATE, 2 bad usage or unreadable input (no QR code in the picture, no session, unreadable bundle) or a
+code that is not a presentation answering this check (``inspect.not_an_answer``: an offer, a request, a URL,
+another session's answer; with ``--json`` one object ``{"error", "cause", "message"}``; nothing is logged).
 """
 
 from __future__ import annotations
@@ -104,12 +106,13 @@ def verify(
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or da."),
     json_: bool = typer.Option(False, "--json", help="Print exactly one JSON object (as `esspass verify --json`)."),
 ) -> None:
-    """Decode the response QR and decide offline. Exit 0 PASSED, 1 FAILED, 3 INDETERMINATE, 2 usage/unreadable."""
-    from credential import qr_transport
+    """Decode the response QR and decide offline. Exit 0 PASSED, 1 FAILED, 3 INDETERMINATE, 2 usage/unreadable/not an
+    answer to this check."""
+    import qrimage
     from credential.reasons import Rejected
 
     from . import presets as P
-    from .offline import InspectionLog, InspectorSession, load_verifier
+    from .offline import InspectionLog, InspectorSession, NotAnAnswer, load_verifier
 
     if lang not in ("en", "da"):
         _usage("--lang must be en or da")
@@ -125,7 +128,7 @@ def verify(
         if preset is not None and preset != s.preset:
             _usage(f"the session asks for {s.preset}, not {preset}")
     try:
-        qr_text = qr_transport.decode_qr_image(response)
+        qr_text = qrimage.decode_qr_image(response)
     except Rejected as exc:
         _usage(f"{response}: {exc.code}: {exc.reason.en}")
     try:
@@ -134,6 +137,13 @@ def verify(
         _usage(f"cannot load bundle {bundle}: {exc}")
     try:
         decision = verifier.decide(qr_text, s, now=now, preset=preset)
+    except NotAnAnswer as exc:  # a scanning problem, not a verdict: exit 2 as for bad usage, nothing logged
+        message = exc.reason.da if lang == "da" else exc.reason.en
+        if json_:
+            typer.echo(json.dumps({"error": exc.code, "cause": exc.cause, "message": exc.reason.message()},
+                                  ensure_ascii=False))
+        typer.echo(f"error: {message} ({exc.cause})", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     finally:
         verifier.close()
     log_path = log or (session / "inspections.jsonl" if session is not None else None)
@@ -150,9 +160,13 @@ def sync(
     """Refresh the offline bundle (trust lists + the status tokens it already holds + --status-uri)."""
     from .offline import sync_bundle
 
-    b = sync_bundle(out, home=_home(), status_uris=status_uri)
+    result = sync_bundle(out, home=_home(), status_uris=status_uri)
+    b = result.bundle
+    # what could not be updated keeps its older data (issue 17): "kept" items say so, with the time it is from
     typer.echo(json.dumps({"bundle": str(out), "trust_lists": len(b.trust_lists),
-                           "status_lists": len(b.status_lists), "created_at": b.created_at}))
+                           "status_lists": len(b.status_lists), "created_at": b.created_at,
+                           "complete": result.complete, "kept_since": result.kept_since(),
+                           "items": [i.as_json() for i in result.items]}))
 
 
 @app.command("app")

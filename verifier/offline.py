@@ -11,7 +11,11 @@ as ``esspass verify``, so the decision JSON is the same.
   any later response for it is FAILED (``inspect.session_used``). It expires ``SESSION_GRACE_S`` after the
   request's ``exp``.
 * :class:`OfflineVerifier` — the trust store and status tokens of a bundle (or of the embedded demo ecosystem), and
-  :meth:`OfflineVerifier.decide`: QR text + session → :class:`verifier.policy.Decision`.
+  :meth:`OfflineVerifier.decide`: QR text + session → :class:`verifier.policy.Decision`. A code that is not a
+  presentation answering this check (an offer, a request, a URL, garbage, another session's answer) is a scanning
+  problem, not a verdict: ``decide`` raises :class:`NotAnAnswer` (``inspect.not_an_answer``, or
+  ``inspect.not_a_paper_copy`` without a session), consumes nothing, and nobody logs it. FAILED is reserved for a
+  presentation that was checked and failed (issue 17, item 2).
 * :class:`InspectionLog` — what an inspection leaves behind: time, preset, result, check codes, credential type,
   issuing institution, data age. Never claims, names, numbers or nonces (ARCHITECTURE.md: never log personal data).
 
@@ -35,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import qrimage
 from credential import jose, qr_transport
 from credential.offline_request import DEFAULT_LIFETIME_S, build_request_object, new_nonce
 from credential.reasons import Reason, Rejected, define
@@ -59,6 +64,27 @@ R_SESSION_EXPIRED = define(
     "The request this answer belongs to has expired. Start a new check and ask the holder to scan the new code.",
     "Anmodningen, som dette svar hører til, er udløbet. Start en ny kontrol, og bed indehaveren scanne den nye kode.",
 )
+R_NOT_AN_ANSWER = define(
+    "inspect.not_an_answer",
+    "This is not an answer to this check — scan the answer QR on the worker's phone.",
+    "Dette er ikke et svar på denne kontrol — scan svar-QR-koden på arbejdstagerens telefon.",
+)
+R_NOT_A_PAPER_COPY = define(
+    "inspect.not_a_paper_copy",
+    "This is not the QR code of a paper copy — scan the code printed on the holder's paper copy.",
+    "Dette er ikke QR-koden fra en papirkopi — scan koden, der er trykt på indehaverens papirkopi.",
+)
+
+
+class NotAnAnswer(Rejected):
+    """What :meth:`OfflineVerifier.decide` raises for a code that is not a presentation answering this check: a
+    credential offer, a request, a URL, garbage, a damaged code, another session's answer (issue 17, item 2). A
+    scanning problem, not a verdict: no decision, nothing logged, the session stays open for the right code.
+    ``cause`` is the underlying code (``qr.version``, ``qr.kind``, ``kb.nonce`` …), for logs and tests."""
+
+    def __init__(self, reason: Reason, cause: str, detail: str = "") -> None:
+        super().__init__(reason, f"{cause}: {detail}" if detail else cause)
+        self.cause = cause
 
 
 def _now(now: int | None) -> int:
@@ -186,13 +212,13 @@ class InspectorSession:
 
     # ------------------------------------------------------------ QR codes
 
-    def request_png(self, out: str | Path | IO[bytes], *, scale: int = 4, border: int = 4) -> qr_transport.QrInfo:
+    def request_png(self, out: str | Path | IO[bytes], *, scale: int = 4, border: int = 4) -> qrimage.QrInfo:
         """The request QR code as PNG (a path or a binary stream)."""
-        return qr_transport.encode_qr_png(self.request_text, out, scale=scale, border=border)
+        return qrimage.encode_qr_png(self.request_text, out, scale=scale, border=border)
 
     def request_image(self, *, scale: int = 4, border: int = 4):
         """The request QR code as a PIL image (for the app's full-screen view)."""
-        return qr_transport.render_qr_image(self.request_text, scale=scale, border=border)
+        return qrimage.render_qr_image(self.request_text, scale=scale, border=border)
 
     def verify_response_text(self, qr_text: str, verifier: "OfflineVerifier", *, now: int | None = None) -> Decision:
         return verifier.decide(qr_text, self, now=now)
@@ -200,7 +226,7 @@ class InspectorSession:
     def verify_response_png(self, source: Any, verifier: "OfflineVerifier", *, now: int | None = None) -> Decision:
         """Decode the response QR in ``source`` (path, bytes or PIL image) and decide. A picture without a
         readable QR code raises ``Rejected(qr.unreadable)`` and leaves the session unused (scan again)."""
-        return verifier.decide(qr_transport.decode_qr_image(source), self, now=now)
+        return verifier.decide(qrimage.decode_qr_image(source), self, now=now)
 
 
 def _chain_der(party: Any) -> list[bytes]:
@@ -222,6 +248,27 @@ def _failed(reason: Reason, detail: str = "", *, preset: str | None = None,
     """A decision made before the policy could run (transport, replay, session), shaped like the policy's."""
     return Decision(result=FAILED, checks=[Check(reason.code, "fail", reason.message(), detail)],
                     data_age=dict(data_age or {}), preset=preset)
+
+
+def looks_like_presentation(text: str) -> bool:
+    """An SD-JWT presentation's shape (RFC 9901 §4): an issuer-signed compact JWS, then '~'-separated parts."""
+    if "~" not in text:
+        return False
+    try:
+        jose.parse_compact(text.split("~", 1)[0])
+    except (jose.JoseError, ValueError, TypeError):
+        return False
+    return True
+
+
+def kb_made_for(presentation: str) -> tuple[Any, Any]:
+    """(nonce, aud) of the KB-JWT, read unverified — only to tell another session's answer from an answer to this
+    one before the session is consumed; the policy verifies the KB-JWT afterwards. (None, None) if unreadable."""
+    try:
+        payload = jose.parse_compact(presentation.rsplit("~", 1)[1]).payload()
+    except (jose.JoseError, ValueError, TypeError, IndexError):
+        return None, None
+    return payload.get("nonce"), payload.get("aud")
 
 
 def has_key_binding(presentation: str) -> bool:
@@ -284,7 +331,11 @@ class OfflineVerifier:
                 store.update(list_type, token, now)
             except Rejected:
                 pass
-        return cls(store, StatusCache(network=network), now, None, "embedded")
+        import netio
+
+        # the demo ecosystem's issuer serves its status lists on loopback (demo mode)
+        return cls(store, StatusCache(network=network, policy=netio.UrlPolicy(allow_loopback=True)), now, None,
+                   "embedded")
 
     def close(self) -> None:
         close = getattr(self.status, "close", None)
@@ -316,21 +367,29 @@ class OfflineVerifier:
         now = _now(now)
         preset = session.preset if session is not None else preset
         age = self._policy_age(now)
+        not_an_answer = R_NOT_AN_ANSWER if session is not None else R_NOT_A_PAPER_COPY
         try:
             if session is not None:
                 text = qr_transport.decode_response(qr_text, nonce=session.nonce, client_id=session.client_id)
             else:
                 text = qr_transport.decode_response(qr_text)
-        except Rejected as exc:  # kb.nonce / kb.aud: made for another request (replay); qr.*: not readable
-            return _failed(exc.reason, exc.detail, preset=preset, data_age=age)
+        except Rejected as exc:  # qr.*: an offer, a request, a URL, garbage; kb.nonce / kb.aud: another session's
+            raise NotAnAnswer(not_an_answer, exc.code, exc.detail) from None
+        if not looks_like_presentation(text):
+            raise NotAnAnswer(not_an_answer, "sd.format", "the code holds no SD-JWT presentation")
 
         bound = has_key_binding(text)
         if not bound and not holder_bound(text):  # a paper copy: nothing to replay, no nonce used
             ctx = VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset,
                                       key_binding=False, trust_fetched_at=self.trust_fetched_at)
             return verify_presentation(text, ctx)
-        if session is None:
-            return _failed(qr_transport.R_CONTEXT, "no inspection session", preset=preset, data_age=age)
+        if session is None:  # a phone's answer (device-bound), scanned as a paper copy
+            raise NotAnAnswer(R_NOT_A_PAPER_COPY, qr_transport.R_CONTEXT.code, "no inspection session")
+        if bound:
+            nonce, aud = kb_made_for(text)
+            if nonce != session.nonce or aud != session.client_id:  # another session's answer (full nonce inside)
+                raise NotAnAnswer(R_NOT_AN_ANSWER, "kb.nonce" if nonce != session.nonce else "kb.aud",
+                                  "made for another request")
         if session.used:
             return _failed(R_SESSION_USED, preset=preset, data_age=age)
         if session.expired(now):
@@ -358,36 +417,43 @@ def load_verifier(*, bundle: Path | None, home: Path, now: int, anchors: list[An
     return OfflineVerifier.embedded(build_demo_ecosystem(home / "ecosystem", now), now, network=network)
 
 
-def sync_bundle(out: Path, *, home: Path, now: int | None = None, status_uris: list[str] | tuple[str, ...] = ()
-                ) -> Any:
-    """Fetch the trust lists (as the verifier service is configured) and the Status List Tokens of ``status_uris``
-    plus those already in the bundle at ``out``; save the bundle; return it. Raises on failure (the old bundle
-    stays)."""
-    from trust_list.model import LIST_TYPES
-
+def sync_bundle(out: Path, *, home: Path, now: int | None = None, status_uris: list[str] | tuple[str, ...] = (),
+                anchors: list[Any] | None = None, settings: Any = None) -> Any:
+    """Update the bundle at ``out``: fetch the trust lists (as the verifier service is configured) and the Status
+    List Tokens of ``status_uris``, of the bundle and of the verifier's sources, then keep, per list, the newer
+    *valid* data (:func:`verifier.bundle_sync.merge_bundle`: a failed or partial update never drops what was
+    there) and write the bundle atomically. Returns the :class:`verifier.bundle_sync.SyncResult`; it says which
+    items could not be updated. ``anchors``: the pinned operator certificates (default: the verifier's);
+    ``settings``: the verifier's configuration (default: the embedded one under ``home``)."""
+    from .bundle_sync import merge_bundle
     from .service import VerifierService
     from .settings import VerifierSettings
     from .sources import Bundle
 
     now = _now(now)
-    uris = list(status_uris)
     try:
-        uris += [u for u in Bundle.load(out).status_lists if u not in uris]
+        old: Bundle | None = Bundle.load(out)
     except (OSError, ValueError):
-        pass
-    svc = VerifierService(VerifierSettings(home=home, verifier_bundle=None), clock=lambda: now)
+        old = None
+    uris = list(dict.fromkeys([*status_uris, *(old.status_lists if old is not None else ())]))
+    settings = VerifierSettings(home=home) if settings is None else settings
+    svc = VerifierService(settings.model_copy(update={"verifier_bundle": None}), clock=lambda: now)
     try:
-        svc.refresh_trust(now, force=True)
-        lists = {t: (svc.trust.lists[t].token, svc.trust_fetched_at or now)
-                 for t in LIST_TYPES if t in svc.trust.lists}
+        try:
+            svc.refresh_trust(now, force=True)
+        except Exception:  # noqa: BLE001 - any failure to fetch is "not fetched": the held lists stay
+            pass
+        trust = {t: v.token for t, v in svc.trust.lists.items()}
         # the same sources as `esspass verifier sync`: configured, seen, and the local demo issuer's list
-        for uri in svc.status_uris_to_sync(uris, now)[0]:
+        wanted, optional = svc.status_uris_to_sync(uris, now)
+        for uri in wanted:
             svc.status(uri, now)
-        bundle = Bundle(now, lists, svc.status.entries())
+        status = {u: tok for u, (tok, at) in svc.status.entries().items() if at == now}
+        result = merge_bundle(old, trust, status, wanted, anchors or svc.anchors, now, status_optional=optional)
     finally:
         svc.status.close()
-    bundle.save(out)
-    return bundle
+    result.path = result.bundle.save(out)
+    return result
 
 
 # ---------------------------------------------------------------- inspection log

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import urllib.parse
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +67,19 @@ class RelyingParty:
 
 
 @dataclass
+class Attempt:
+    """A response that did not complete its transaction (an error response, or one refused after decryption):
+    kept, bounded, so that the console can show attempts as attempts."""
+
+    at: int
+    kind: str  # "error" (a wallet's error response, §8.5) or "refused" (a presentation that did not decide)
+    code: str  # the OAuth error code or the reason code, at most 64 characters
+
+    def as_json(self) -> dict[str, Any]:
+        return {"at": self.at, "kind": self.kind, "code": self.code}
+
+
+@dataclass
 class Transaction:
     id: str
     preset: str
@@ -86,10 +97,46 @@ class Transaction:
     # the creator's secret for reading the result (verifier.access): never in the request_uri, the QR or the
     # request object; 256 bits
     result_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    owner: str = "anonymous"  # who created it (verifier.access: an API client, the console, or anonymous)
+    attempts: list[Attempt] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
         return self.decision is not None or self.error is not None
+
+    def record(self) -> dict[str, Any]:
+        """What a shared store keeps of the request itself (immutable once created): JSON-ready."""
+        return {"id": self.id, "preset": self.preset, "nonce": self.nonce, "state": self.state,
+                "created_at": self.created_at, "expires_at": self.expires_at,
+                "enc_key": json.loads(self.enc_key.export_private()), "kid": self.kid,
+                "request_object": self.request_object, "result_token": self.result_token, "owner": self.owner}
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> "Transaction":
+        return cls(r["id"], r["preset"], r["nonce"], r["state"], int(r["created_at"]), int(r["expires_at"]),
+                   jw_jwk.JWK(**r["enc_key"]), r["kid"], r["request_object"], result_token=r["result_token"],
+                   owner=r.get("owner", "anonymous"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a transaction ended, set exactly once (:meth:`TransactionStore.complete`): a decision or a wallet's
+    error response."""
+
+    answered_at: int
+    decision: dict[str, Any] | None = None  # Decision.as_json()
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"answered_at": self.answered_at, "decision": self.decision, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Outcome":
+        return cls(int(data["answered_at"]), data.get("decision"), data.get("error"))
+
+    def apply(self, t: Transaction) -> None:
+        t.answered_at, t.error = self.answered_at, self.error
+        t.decision = Decision.from_json(self.decision, t.preset) if self.decision is not None else None
 
 
 def _random(n: int = 24) -> str:
@@ -100,71 +147,17 @@ class StoreFull(Exception):
     """Every slot holds a transaction that has not expired: refuse the new one (HTTP 503), evict nothing."""
 
 
+class QuotaExceeded(StoreFull):
+    """This client already holds as many open transactions as its quota allows (HTTP 429 for it alone)."""
+
+
+class StoreUnavailable(Exception):
+    """The shared transaction store cannot be reached (HTTP 503 with a problem; the instance recovers by itself
+    when the store is back)."""
+
+
 RESULT_RETENTION_S = 3600  # how long an answered or expired transaction's result stays readable by its creator
-
-
-class TransactionStore:
-    """Bounded, thread-safe, in memory (the verifier is stateless across processes by design).
-
-    An unexpired transaction is never evicted to make room (a flood of new requests must not cancel the checks
-    in progress): expired ones are dropped ``RESULT_RETENTION_S`` after expiry, or earlier, oldest first, when
-    the store is full; if it is full of unexpired ones, :meth:`add` raises :class:`StoreFull`."""
-
-    def __init__(self, max_items: int = 10_000) -> None:
-        self.max_items = max_items
-        self._items: OrderedDict[str, Transaction] = OrderedDict()
-        self._by_kid: dict[str, str] = {}
-        self._by_token: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def add(self, t: Transaction, now: int) -> None:
-        with self._lock:
-            for tid in [k for k, v in self._items.items() if v.expires_at + RESULT_RETENTION_S < now]:
-                self._drop(tid)
-            if len(self._items) >= self.max_items:
-                expired = sorted((v.expires_at, k) for k, v in self._items.items() if v.expires_at <= now)
-                for _, tid in expired[: len(self._items) - self.max_items + 1]:
-                    self._drop(tid)
-            if len(self._items) >= self.max_items:
-                raise StoreFull("too many checks are in progress; try again shortly")
-            self._items[t.id] = t
-            self._by_kid[t.kid] = t.id
-            self._by_token[t.result_token] = t.id
-
-    def _drop(self, tid: str) -> None:
-        t = self._items.pop(tid, None)
-        if t is not None:
-            self._by_kid.pop(t.kid, None)
-            self._by_token.pop(t.result_token, None)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
-
-    def get(self, tid: str) -> Transaction | None:
-        with self._lock:
-            return self._items.get(tid)
-
-    def by_result_token(self, token: str) -> Transaction | None:
-        """The transaction whose creator holds ``token`` (the console page's capability URL)."""
-        if not isinstance(token, str) or not token:
-            return None
-        with self._lock:
-            tid = self._by_token.get(token)  # found by the secret itself; then compared in constant time
-            t = self._items.get(tid) if tid else None
-        return t if t is not None and secrets.compare_digest(t.result_token, token) else None
-
-    def find_by_state(self, state: str) -> Transaction | None:
-        with self._lock:
-            return next((x for x in self._items.values() if x.state == state), None)
-
-    def by_kid(self, kid: str) -> Transaction | None:
-        with self._lock:
-            tid = self._by_kid.get(kid)
-            return self._items.get(tid) if tid else None
-
-    def lock(self) -> threading.Lock:
-        return self._lock
+MAX_ATTEMPTS = 20  # attempts kept per transaction (older ones are dropped)
 
 
 def client_metadata(enc_jwk: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +207,7 @@ def authorization_request(t: Transaction, rp: RelyingParty, base_url: str) -> st
     return f"openid4vp://?{query}"
 
 
-def decrypt_response(store: TransactionStore, response: str) -> tuple[Transaction, dict[str, Any]]:
+def decrypt_response(store: Any, response: str) -> tuple[Transaction, dict[str, Any]]:
     """§8.3: decrypt the JWE with the ephemeral key its ``kid`` names; returns the transaction and payload."""
     if not isinstance(response, str) or not response or len(response) > MAX_RESPONSE_CHARS:
         raise ResponseError("invalid_request", "the response is missing or too large")

@@ -36,7 +36,7 @@ from trust_list.model import PUB_EAA
 
 from credential import dcql
 
-from . import caches as C
+from . import caches
 from . import layers
 from . import presets as P
 from . import reasons as V
@@ -88,7 +88,7 @@ class VerificationContext:
     trust_fetched_at: int | None = None  # when the trust list was obtained (for data_age), if known
     kb_max_age_s: int = KB_MAX_AGE_S  # how old a KB-JWT (its iat) may be; 1..MAX_KB_MAX_AGE_S
     # validated trust results and Status List Tokens (verifier.caches); None checks everything from scratch
-    cache: C.VerifierCache | None = field(default_factory=C.shared)
+    cache: caches.VerifierCache | None = field(default_factory=caches.shared)
 
     def day(self) -> dt.date:
         if self.inspection_date is not None:
@@ -129,6 +129,14 @@ class Decision:
             "validity": self.validity,
             "data_age": self.data_age,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], preset: str | None = None) -> "Decision":
+        """The inverse of :meth:`as_json` (a decision kept in a shared transaction store; ``detail`` is not kept)."""
+        checks = [Check(str(c["code"]), str(c["result"]), dict(c.get("message") or {})) for c in data["checks"]]
+        return cls(str(data["result"]), checks, data.get("credential_type"), data.get("issuer"),
+                   dict(data.get("claims") or {}), dict(data.get("validity") or {}),
+                   dict(data.get("data_age") or {}), preset)
 
     @property
     def codes(self) -> list[str]:

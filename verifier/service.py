@@ -21,14 +21,20 @@ from . import access
 from . import openid4vp as vp
 from . import presets as P
 from .caches import VerifierCache
+from .offline import looks_like_presentation
 from .policy import Decision, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
+from .transaction_store import TransactionStore, open_store
 from .sources import Bundle, SeenStatusURIs, StatusCache
 
 FILE_CHECK_INTERVAL_S = 1.0
 DEFAULT_ISSUER_URL = "http://127.0.0.1:8441"  # the issuer's embedded default (issuer.settings.issuer_url)
 FETCH_INTERVAL_S = 300
+
+
+class AuthenticationRequired(Exception):
+    """Anonymous creation is switched off (ESSPASS_VERIFIER_ANONYMOUS_TRANSACTIONS=0)."""
 
 
 class RateLimited(Exception):
@@ -68,18 +74,22 @@ class VerifierService:
             self.trust_fetched_at = min((at for _, at in bundle.trust_lists.values()), default=None)
             self.status = status_cache or bundle.status_cache(network=False)
         else:
-            self.status = status_cache or StatusCache(network=self.settings.verifier_status_network)
+            self.status = status_cache or StatusCache(network=self.settings.verifier_status_network,
+                                                      policy=self.settings.fetch_policy(),
+                                                      ca_bundle=self._ca_bundle())
             if self.settings.verifier_trust_list_urls:
                 from trust_list.fetch import TrustListFetcher
 
                 urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in self.settings.verifier_trust_list_urls.items()}
-                self._fetcher = TrustListFetcher(self.trust, urls)
+                self._fetcher = TrustListFetcher(self.trust, urls, policy=self.settings.fetch_policy(),
+                                                 ca_bundle=self._ca_bundle())
                 self._fetcher.refresh_all(now)
                 self._last_fetch = now
                 self.trust_fetched_at = now
             else:
                 self._reload_files(now, force=True)
-        self.transactions = vp.TransactionStore(self.settings.verifier_max_transactions)
+        self.transactions: TransactionStore = open_store(self.settings.verifier_store_url,
+                                                         self.settings.verifier_max_transactions)
         self.records = InspectionRecords(self.settings.state_dir / "records.sqlite",
                                          self.settings.record_fields(),
                                          self.settings.verifier_record_retention_days)
@@ -87,11 +97,15 @@ class VerifierService:
         self.seen_status_uris = SeenStatusURIs(self.settings.state_dir / "status-uris.json",
                                                retention_s=max(1, self.settings.verifier_record_retention_days) * 86400)
         self.console_token = access.load_console_token(self.settings.state_dir)
+        self.clients = access.ApiClients(self.settings.state_dir / "clients.json")
         self.create_limiter = access.RateLimiter(self.settings.verifier_create_per_minute,
                                                  self.settings.verifier_create_burst)
 
     def now(self) -> int:
         return int(self.clock())
+
+    def _ca_bundle(self) -> str | None:
+        return str(self.settings.verifier_ca_bundle) if self.settings.verifier_ca_bundle else None
 
     # ------------------------------------------------------------ trust lists
 
@@ -170,17 +184,28 @@ class VerifierService:
     def base_url(self) -> str:
         return self.settings.verifier_url.rstrip("/")
 
-    def create_transaction(self, preset: str, client: str | None = None) -> tuple[vp.Transaction, str]:
-        """A new transaction for ``preset`` (KeyError if unknown). ``client`` (its address) is rate-limited:
-        :class:`RateLimited`; a store full of unexpired transactions raises :class:`openid4vp.StoreFull`."""
+    def create_transaction(self, preset: str, client: str | None = None,
+                           owner: str = access.ANONYMOUS) -> tuple[vp.Transaction, str]:
+        """A new transaction for ``preset`` (KeyError if unknown) started by ``owner`` (``access.creator``).
+
+        Anonymous: :class:`AuthenticationRequired` when the anonymous pool is 0; ``client`` (its address) is
+        rate-limited (:class:`RateLimited`) and the anonymous pool is bounded (:class:`openid4vp.QuotaExceeded`).
+        Authenticated: the owner's own quota (:class:`openid4vp.QuotaExceeded`) and rate limit. A store full of
+        unexpired transactions raises :class:`openid4vp.StoreFull`."""
         P.get(preset)  # KeyError for an unknown preset, before anything is counted
-        if client is not None:
-            wait = self.create_limiter.allow(client)
+        anonymous = owner == access.ANONYMOUS
+        limit = self.settings.verifier_anonymous_transactions if anonymous else self.settings.verifier_client_transactions
+        if limit <= 0:
+            raise AuthenticationRequired("starting a check needs an API client's token or the console login")
+        key = client if anonymous else owner
+        if key is not None:
+            wait = self.create_limiter.allow(key)
             if wait > 0:
                 raise RateLimited(wait)
         now = self.now()
         t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl)
-        self.transactions.add(t, now)
+        t.owner = owner
+        self.transactions.add(t, now, limit)
         return t, vp.authorization_request(t, self.rp, self.base_url)
 
     def authorised_transaction(self, tid: str, token: str | None) -> vp.Transaction | None:
@@ -197,7 +222,7 @@ class VerifierService:
             raise vp.ResponseError("invalid_request", "no such request", 404)
         if now >= t.expires_at:
             raise vp.ResponseError("invalid_request", "this request has expired; start a new check", 410)
-        t.fetched = True
+        self.transactions.mark_fetched(tid)
         return t.request_object
 
     def handle_response(self, form: dict[str, str]) -> vp.Transaction:
@@ -215,30 +240,37 @@ class VerifierService:
         if "error" in payload:
             return self._wallet_error({**payload, "state": t.state}, now, t)
         presentation = vp.presentation_of(t, payload)
+        # issue 17: something that is not a presentation answering this request is a wrong answer, not a verdict —
+        # refused (400, the wallet may answer again), and no FAILED inspection is recorded
+        if not looks_like_presentation(presentation):
+            raise vp.ResponseError("invalid_request",
+                                   "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
         self.refresh_trust(now)
         ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
                            key_binding=not self.settings.verifier_allow_paper, now=now)
         decision = verify_presentation(presentation, ctx)
-        if "kb.nonce" in decision.codes:
+        if "kb.nonce" in decision.codes or "kb.aud" in decision.codes:
             raise vp.ResponseError("invalid_request",
-                                   "the presentation was made for another request (nonce); nothing was recorded")
-        with self.transactions.lock():
-            if t.done:
-                raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
-            t.decision, t.answered_at = decision, now
+                                   "the presentation was made for another request (nonce or audience); "
+                                   "nothing was recorded")
+        if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
+            raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
+        t.decision, t.answered_at = decision, now
         self.records.add(decision, now)
         return t
 
     def _wallet_error(self, form: dict[str, Any], now: int, t: vp.Transaction | None = None) -> vp.Transaction:
         if t is None:
             state = form.get("state")
-            t = self.transactions.find_by_state(state) if isinstance(state, str) and state else None
+            t = self.transactions.by_state(state) if isinstance(state, str) and state else None
             if t is None:
                 raise vp.ResponseError("invalid_request", "error response for no known request")
         if t.done or now >= t.expires_at:
             raise vp.ResponseError("invalid_request", "this request is closed")
-        t.error = str(form.get("error"))[:64]
-        t.answered_at = now
+        error = str(form.get("error"))[:64]
+        if not self.transactions.complete(t.id, vp.Outcome(now, error=error), now):
+            raise vp.ResponseError("invalid_request", "this request is closed")
+        t.error, t.answered_at = error, now
         return t
 
     def transaction_view(self, tid: str) -> dict[str, Any] | None:

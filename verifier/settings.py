@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import netio
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -27,11 +28,24 @@ class VerifierSettings(BaseSettings):
     verifier_relying_party: str = "verifier"  # which relying party of the ecosystem this service is
     verifier_transaction_ttl: int = 300  # seconds a request stays answerable (OpenID4VP 1.0 §14.1)
     verifier_max_transactions: int = Field(10_000, ge=1)  # unexpired ones are never evicted: 503 when full
+    # where transactions live: empty = this process's memory; redis://host:port/db = shared by several instances
+    verifier_store_url: str = ""
+    # open checks at once (issue 14 finding 4): each authenticated API client / the console has its own quota;
+    # anonymous requests share one pool (0 = only authenticated clients may start checks). Keep the pool well
+    # below verifier_max_transactions so that authenticated clients always find room.
+    verifier_client_transactions: int = Field(500, ge=1)
+    verifier_anonymous_transactions: int = Field(1000, ge=0)
     # new transactions per client address (token bucket): a burst, then so many per minute; 0 = no limit
     verifier_create_per_minute: int = Field(120, ge=0)
     verifier_create_burst: int = Field(600, ge=1)
     verifier_trust_list_urls: dict[str, str] = {}  # "pub-eaa"/"wrpac"/"wrprc" -> URL; empty = local files
     verifier_status_network: bool = True  # fetch Status List Tokens over HTTP
+    # what the verifier may fetch (status lists, trust lists; netio.UrlPolicy): loopback addresses and plain http to
+    # loopback (None: only in demo mode, i.e. no trust-list URLs and no bundle configured), private addresses, and
+    # the CA bundle TLS is verified against (None: the system trust store)
+    verifier_fetch_loopback: bool | None = None
+    verifier_fetch_private: bool = False
+    verifier_ca_bundle: Path | None = None
     verifier_bundle: Path | None = None  # offline: lists and status tokens from a bundle, no network
     # Status List Token URIs `esspass verifier sync` always puts in a bundle: a JSON list or comma-separated
     verifier_status_uris: Annotated[list[str], NoDecode] = []
@@ -56,6 +70,15 @@ class VerifierSettings(BaseSettings):
                 if not isinstance(uri, str) or not uri.startswith(("http://", "https://")) or len(uri) > 2048:
                     raise ValueError("ESSPASS_VERIFIER_STATUS_URIS holds http(s) URIs of at most 2048 characters")
         return value
+
+    @property
+    def demo_mode(self) -> bool:
+        """The embedded default: the demo ecosystem on this machine, nothing configured to fetch from."""
+        return not self.verifier_trust_list_urls and not self.verifier_bundle
+
+    def fetch_policy(self) -> netio.UrlPolicy:
+        loopback = self.demo_mode if self.verifier_fetch_loopback is None else self.verifier_fetch_loopback
+        return netio.UrlPolicy(allow_loopback=loopback, allow_private=self.verifier_fetch_private)
 
     @property
     def ecosystem_home(self) -> Path:

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+import netio
 from credential import jose
 from credential.status_list import MAX_STATUS_TOKEN_BYTES
 
@@ -76,15 +77,15 @@ class StatusCache:
     timeout: float = DEFAULT_TIMEOUT
     max_bytes: int = MAX_STATUS_TOKEN_BYTES
     client: httpx.Client | None = None
+    policy: netio.UrlPolicy = netio.UrlPolicy()  # status URIs: https to public addresses unless configured
+    ca_bundle: str | None = None
     fetches: int = 0  # number of HTTP requests made (tests and the console read it)
     _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _http(self) -> httpx.Client:
         if self.client is None:
-            self.client = httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=True,
-                                       max_redirects=MAX_REDIRECTS,
-                                       headers={"Accept": "application/statuslist+jwt"})
+            self.client = netio.new_client(self.policy, ca_bundle=self.ca_bundle)
         return self.client
 
     def close(self) -> None:
@@ -120,28 +121,24 @@ class StatusCache:
         return None
 
     def _fetch(self, uri: str, now: int, entry: _Entry | None) -> FetchedStatus | None:
-        headers = {"If-None-Match": entry.etag} if entry is not None and entry.etag else {}
+        headers = {"Accept": "application/statuslist+jwt"}
+        if entry is not None and entry.etag:
+            headers["If-None-Match"] = entry.etag
         self.fetches += 1
+        limits = netio.Limits(max_bytes=self.max_bytes, connect_timeout=self.timeout, read_timeout=self.timeout,
+                              total_timeout=2 * self.timeout, max_redirects=MAX_REDIRECTS)
         try:
-            with self._http().stream("GET", uri, headers=headers) as response:
-                if response.status_code == 304 and entry is not None:
-                    self.put(uri, entry.token, now, etag=entry.etag)
-                    return FetchedStatus(entry.token, now)
-                if response.status_code != 200:
-                    return None
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                    return None
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body.extend(chunk)
-                    if len(body) > self.max_bytes:
-                        return None
-                etag = response.headers.get("etag")
-        except (httpx.HTTPError, ValueError):
+            response = netio.get(self._http(), uri, policy=self.policy, limits=limits, headers=headers)
+        except netio.NetIOError:
             return None
+        if response.status_code == 304 and entry is not None:
+            self.put(uri, entry.token, now, etag=entry.etag)
+            return FetchedStatus(entry.token, now)
+        if response.status_code != 200:
+            return None
+        etag = response.headers.get("etag")
         try:
-            token = body.decode("ascii").strip()
+            token = response.content.decode("ascii").strip()
         except UnicodeError:
             return None
         self.put(uri, token, now, etag=etag)
@@ -239,9 +236,17 @@ class Bundle:
         out = Path(out)
         target = out if out.suffix == ".json" else out / "bundle.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(self.as_json(), indent=1), "utf-8")
-        tmp.replace(target)
+        # atomic: a new file next to the old one, flushed to disk, then renamed over it; a crash or a full disk
+        # half-way leaves the old bundle as it was (issue 17: an update must never cost the inspector their data)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(self.as_json(), indent=1))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
         return target
 
     @classmethod

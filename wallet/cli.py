@@ -188,7 +188,7 @@ def respond_offline_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Answer an offline inspection: read the request QR, check it offline, write the response QR (no network)."""
-    from credential import qr_transport
+    import qrimage
 
     from .offline import decline_offline, open_offline, respond_offline
 
@@ -197,7 +197,7 @@ def respond_offline_command(
     if not request_png.is_file():
         _usage(f"{request_png}: no such file")
     try:
-        qr_text = qr_transport.decode_qr_image(request_png)
+        qr_text = qrimage.decode_qr_image(request_png)
     except Rejected as exc:  # not an image, or no QR code in it: bad input (exit 2), said in JSON too
         if as_json:
             typer.echo(json.dumps({"ok": False, "reason": exc.code, "en": exc.reason.en, "da": exc.reason.da},
@@ -217,7 +217,7 @@ def respond_offline_command(
     try:
         response = respond_offline(wallet, consent, include_over_asking=share_extra)
         out.parent.mkdir(parents=True, exist_ok=True)
-        info = qr_transport.encode_qr_png(response.qr_text, out, scale=scale)
+        info = qrimage.encode_qr_png(response.qr_text, out, scale=scale)
     except Rejected as exc:
         _fail(exc, as_json)
     except OSError as exc:

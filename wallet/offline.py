@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import qrimage
 from credential import dcql, jose, qr_transport, sd_jwt
 from credential.offline_request import AUD_STATIC, REQUEST_TYP, RESPONSE_MODE
 from credential.reasons import Rejected
@@ -140,7 +141,7 @@ def respond_offline(wallet: Wallet, consent: Consent, *, include_over_asking: bo
         vp_token = sd_jwt.present(copy.sd_jwt, paths, holder_key=key, nonce=req.nonce, aud=req.client_id,
                                   iat=wallet.now())
         qr_text = qr_transport.encode_response(vp_token, nonce=req.nonce, client_id=req.client_id)
-        version = qr_transport.qr_version_for(qr_text)
+        version = qrimage.qr_version_for(qr_text)
     except Rejected as exc:
         log(wallet, consent, [], "failed", exc.code, include_over_asking)
         raise

@@ -34,6 +34,7 @@ import httpx
 from jwcrypto import jwe as jw_jwe
 from jwcrypto import jwk as jw_jwk
 
+import netio
 from credential import dcql, jose, sd_jwt
 from credential.reasons import Rejected
 from trust_list.relying_party import RpCheck, check_relying_party
@@ -239,7 +240,7 @@ def _dotted(paths: list[tuple]) -> list[str]:
     return [sd_jwt.format_path(p) for p in paths]
 
 
-def _post(client: httpx.Client | None, url: str, form: dict[str, str]) -> httpx.Response:
+def _post(client: httpx.Client | None, url: str, form: dict[str, str]) -> netio.Fetched:
     own = client or http.new_client()
     try:
         return http.request(own, "POST", url, fail=R.VERIFIER_REFUSED, data=form)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_qr import TARGETS, build_presentation, build_request, decodes_degraded, degrade
+import qrimage
 from credential import jose, qr_transport as qt, sd_jwt
 from credential.reasons import Rejected
 
@@ -99,7 +100,7 @@ def fx_now() -> int:
 def test_size_budget(presentations, preset: str) -> None:
     fx = presentations[preset]
     text = qt.encode_response(fx["vp_token"], nonce=fx["nonce"], client_id=fx["client_id"])
-    version = qt.qr_version_for(text)
+    version = qrimage.qr_version_for(text)
     if preset in TARGETS:
         assert version <= TARGETS[preset], f"{preset}: version {version}"
 
@@ -112,7 +113,7 @@ def test_request_round_trip(request_object) -> None:
     # x5c certificates and the nested registration certificate are restored byte for byte
     header = jose.parse_compact(qt.decode_request(text)).header
     assert header["x5c"] == jose.parse_compact(jws).header["x5c"]
-    assert qt.qr_version_for(text) <= 27
+    assert qrimage.qr_version_for(text) <= 27
 
 
 def test_non_canonical_base64url_parts_survive(presentations) -> None:
@@ -378,23 +379,23 @@ def test_qr_png_reports_version_and_mode(presentations) -> None:
     fx = presentations["ehic-care"]
     text = qt.encode_response(fx["vp_token"], nonce=fx["nonce"], client_id=fx["client_id"])
     buf = io.BytesIO()
-    info = qt.encode_qr_png(text, buf, scale=3)
+    info = qrimage.encode_qr_png(text, buf, scale=3)
     assert info.mode == "alphanumeric"
-    assert info.version == qt.qr_version_for(text) <= 20
+    assert info.version == qrimage.qr_version_for(text) <= 20
     assert info.modules == 17 + 4 * info.version
-    assert qt.decode_qr_image(buf.getvalue()) == text
+    assert qrimage.decode_qr_image(buf.getvalue()) == text
 
 
 def test_a1_inspection_survives_degraded_camera_image(presentations, tmp_path) -> None:
     fx = presentations["a1-inspection"]
     text = qt.encode_response(fx["vp_token"], nonce=fx["nonce"], client_id=fx["client_id"])
     png = tmp_path / "response.png"
-    info = qt.encode_qr_png(text, png, scale=6)
+    info = qrimage.encode_qr_png(text, png, scale=6)
     assert info.version <= 27
     jpeg = degrade(png.read_bytes())  # 400x400, Gaussian blur 0.7, JPEG q60
     (tmp_path / "degraded.jpg").write_bytes(jpeg)
     restored = qt.decode_response(
-        qt.decode_qr_image(tmp_path / "degraded.jpg"), nonce=fx["nonce"], client_id=fx["client_id"]
+        qrimage.decode_qr_image(tmp_path / "degraded.jpg"), nonce=fx["nonce"], client_id=fx["client_id"]
     )
     assert restored == fx["vp_token"]
 
@@ -406,14 +407,14 @@ def test_request_qr_survives_degraded_image(request_object) -> None:
 def test_decode_qr_image_rejects_non_images() -> None:
     for bad in (b"not an image", b"", 42):
         with pytest.raises(Rejected) as exc:
-            qt.decode_qr_image(bad)
+            qrimage.decode_qr_image(bad)
         assert _code(exc) == "qr.unreadable"
     from PIL import Image
 
     blank = io.BytesIO()
     Image.new("L", (200, 200), 255).save(blank, format="PNG")
     with pytest.raises(Rejected) as exc:
-        qt.decode_qr_image(blank.getvalue())
+        qrimage.decode_qr_image(blank.getvalue())
     assert _code(exc) == "qr.unreadable"
 
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import httpx
 from PIL import Image, ImageFilter
 
-from credential import qr_transport
+import qrimage
 from esspass.servers import serve_in_thread
 
 BUDGET = {"a1-inspection": ("pda1", 27), "ehic-care": ("ehic", 20)}
 
 
 def _degraded(text: str) -> Image.Image:
-    image = qr_transport.render_qr_image(text).convert("L").resize((400, 400), Image.Resampling.LANCZOS)
+    image = qrimage.render_qr_image(text).convert("L").resize((400, 400), Image.Resampling.LANCZOS)
     image = image.filter(ImageFilter.GaussianBlur(radius=0.7))
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=60)
@@ -66,7 +66,7 @@ def test_offline_budget_with_credentials_from_the_real_issuer(tmp_path: Path) ->
                 # the issuer's header names its key by thumbprint, not by a certificate chain
                 assert "x5c" not in response.vp_token.split(".")[0]
                 if preset == "a1-inspection":
-                    assert qr_transport.decode_qr_image(_degraded(response.qr_text)) == response.qr_text
+                    assert qrimage.decode_qr_image(_degraded(response.qr_text)) == response.qr_text
                 decision = session.verify_response_text(response.qr_text, verifier)
                 assert decision.result == "PASSED", [c for c in decision.as_json()["checks"] if c["result"] != "pass"]
         finally:

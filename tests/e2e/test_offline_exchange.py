@@ -55,8 +55,8 @@ class TestOfflineExchangeBothApps(KivyTestCase):
     def test_request_screen_to_wallet_to_response_screen_to_inspector(self):
         from kivy.core.window import Window
 
-        from credential import qr_transport
-        from esspass.ui.base import activate
+        import qrimage
+        from uikit.base import activate
         from trust_list.demo import build_demo_ecosystem
         from wallet.storage import KdfParams
         from wallet.ui.app import WalletApp
@@ -81,7 +81,7 @@ class TestOfflineExchangeBothApps(KivyTestCase):
         self.tap(button)
         assert iapp.current == "request" and ictl.session is not None
         request_png = self.screenshot(iapp, tmp / "inspector-request-screen.png")
-        assert qr_transport.decode_qr_image(request_png) == ictl.session.request_text
+        assert qrimage.decode_qr_image(request_png) == ictl.session.request_text
         Window.remove_widget(iapp.root)
 
         # -- wallet: open the picture of the inspector's screen -> consent -> response QR full screen
@@ -107,7 +107,7 @@ class TestOfflineExchangeBothApps(KivyTestCase):
         assert screen.ids.instruction.text == "Show this to the inspector"
         assert screen.ids.qr.pixels_per_module >= 3  # the contract's minimum on screen (§7)
         response_png = self.screenshot(wapp, tmp / "wallet-response-screen.png")
-        assert qr_transport.decode_qr_image(response_png) == wctl.offline.qr_text
+        assert qrimage.decode_qr_image(response_png) == wctl.offline.qr_text
         assert wctl.wallet.card(card.id).copies_left == 2
         [event] = wctl.wallet.history()
         assert (event.outcome, event.party) == ("shown_offline", "Arbejdstilsynet")

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from credential import qr_transport
+import qrimage
 from credential.types import sample_claims
 from tests.support import free_port
 from tests.verifier.servers import serve_app
@@ -134,7 +134,7 @@ def test_paper_copy_pdf_from_the_real_issuer_verifies_with_inspect_verify(tmp_pa
             assert min(qr_image.size) > 200
             png = tmp_path / "paper-qr.png"
             qr_image.save(png)
-            text = qr_transport.decode_qr_image(png)
+            text = qrimage.decode_qr_image(png)
             assert text.startswith("VP2:")
 
             env = {**os.environ, "ESSPASS_HOME": str(home), "PYTHONPATH": str(ROOT)}

@@ -56,12 +56,13 @@ def test_openapi_documents_case_api(server):
 
 
 def test_paper_copy_has_verifiable_credential_without_key_binding(server, monkeypatch):
+    import qrimage
     from credential import qr_transport
 
     from issuer import paper
 
     seen: list[bytes] = []
-    original = qr_transport.encode_qr_png
+    original = qrimage.encode_qr_png
 
     def capture(text, out, **kw):  # the server runs in this process: keep the PNG that goes into the PDF
         buf = io.BytesIO()
@@ -70,13 +71,13 @@ def test_paper_copy_has_verifiable_credential_without_key_binding(server, monkey
         out.write(buf.getvalue())
         return info
 
-    monkeypatch.setattr(paper.qr_transport, "encode_qr_png", capture)
+    monkeypatch.setattr(paper.qrimage, "encode_qr_png", capture)
     with server.api() as api:
         case = api.post("/api/v1/cases", json={"type": "pda1", "claims": sample_claims("pda1")}).json()
         r = api.get(f"/api/v1/cases/{case['case_id']}/paper.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert len(seen) == 1
-    scanned = qr_transport.decode_qr_image(seen[0])  # what a camera would read
+    scanned = qrimage.decode_qr_image(seen[0])  # what a camera would read
     cred = qr_transport.decode_response(scanned)
     p = verify(cred, None).payload
     assert "cnf" not in p and status_of(server, p) == "VALID"

@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 
 from credential.jose import SigningKey
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.model import (
     PUB_EAA,
     STATUS_NOTIFIED,
@@ -47,12 +47,12 @@ class Pki:
 
 def _inst(name: str, country: str):
     ca_key, key, skey = SigningKey.generate(), SigningKey.generate(), SigningKey.generate()
-    ca = C.ca_certificate(ca_key, f"{name} CA", country=country, organization=name,
+    ca = certificates.ca_certificate(ca_key, f"{name} CA", country=country, organization=name,
                           not_before=NOW - 2 * YEAR, not_after=NOW + 10 * YEAR)
-    cred = C.end_entity_certificate(key, f"{name} signer", country=country, organization=name,
+    cred = certificates.end_entity_certificate(key, f"{name} signer", country=country, organization=name,
                                     ca_key=ca_key, ca_cert=ca, not_before=NOW - 2 * YEAR,
                                     not_after=NOW + 3 * YEAR)
-    status = C.end_entity_certificate(skey, f"{name} status", country=country, organization=name,
+    status = certificates.end_entity_certificate(skey, f"{name} status", country=country, organization=name,
                                       ca_key=ca_key, ca_cert=ca, not_before=NOW - 2 * YEAR,
                                       not_after=NOW + 3 * YEAR)
     return ca_key, ca, key, cred, skey, status
@@ -61,9 +61,9 @@ def _inst(name: str, country: str):
 @pytest.fixture(scope="session")
 def pki() -> Pki:
     op_key, other_key = SigningKey.generate(), SigningKey.generate()
-    op_cert = C.operator_certificate(op_key, territory="EU", operator_name=OPERATOR,
+    op_cert = certificates.operator_certificate(op_key, territory="EU", operator_name=OPERATOR,
                                      not_before=NOW - YEAR, not_after=NOW + 5 * YEAR)
-    other = C.operator_certificate(other_key, territory="EU", operator_name=OPERATOR,
+    other = certificates.operator_certificate(other_key, territory="EU", operator_name=OPERATOR,
                                    not_before=NOW - YEAR, not_after=NOW + 5 * YEAR)
     ca_key, ca, key, cred, skey, status = _inst("Kela", "FI")
     ca2_key, ca2, key2, cred2, _, _ = _inst("Udbetaling Danmark", "DK")
@@ -74,14 +74,14 @@ def pki() -> Pki:
 def pub_eaa_doc(pki: Pki, *, seq: int = 1, issue: int = NOW - DAY, next_update: int = NOW + 30 * DAY,
                 start: int = NOW - YEAR, history: list | None = None, status: str = STATUS_NOTIFIED,
                 vcts: list[str] | None = VCTS) -> dict:
-    issuance = service_document("Kela issuance", SVC_PUBEAA_ISSUANCE, [C.der(pki.ca)], status=status,
+    issuance = service_document("Kela issuance", SVC_PUBEAA_ISSUANCE, [certificates.der(pki.ca)], status=status,
                                 starting_time=start, credential_types=vcts)
-    revocation = service_document("Kela status", SVC_PUBEAA_REVOCATION, [C.der(pki.ca)],
+    revocation = service_document("Kela status", SVC_PUBEAA_REVOCATION, [certificates.der(pki.ca)],
                                   status=STATUS_NOTIFIED, starting_time=start)
     kela = entity_document("Kela", "FI", "https://www.kela.fi", [issuance, revocation])
     if history is not None:
         kela["TrustedEntityServices"][0]["ServiceHistory"] = history
-    dk_issuance = service_document("UDK issuance", SVC_PUBEAA_ISSUANCE, [C.der(pki.ca2)],
+    dk_issuance = service_document("UDK issuance", SVC_PUBEAA_ISSUANCE, [certificates.der(pki.ca2)],
                                    status=STATUS_NOTIFIED, starting_time=start, credential_types=VCTS)
     udk = entity_document("Udbetaling Danmark", "DK", "https://www.borger.dk", [dk_issuance])
     return list_document(PUB_EAA, OPERATOR, sequence_number=seq, issue_time=issue,
@@ -89,7 +89,7 @@ def pub_eaa_doc(pki: Pki, *, seq: int = 1, issue: int = NOW - DAY, next_update: 
 
 
 def history_instance(pki: Pki, status: str, start: int, vcts: list[str] | None = VCTS) -> dict:
-    info = service_document("Kela issuance", SVC_PUBEAA_ISSUANCE, [C.der(pki.ca)], status=status,
+    info = service_document("Kela issuance", SVC_PUBEAA_ISSUANCE, [certificates.der(pki.ca)], status=status,
                             starting_time=start, credential_types=vcts)
     return info
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from credential.jose import SigningKey, parse_compact
 from credential.reasons import Rejected
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.cli import app
 from trust_list.issuers import check_issuer
 from trust_list.model import (
@@ -65,9 +65,9 @@ def _operator_with_kela(tmp_path, at: int) -> tuple:
     home = tmp_path / "op"
     assert run("init", "--home", home, "--name", OPERATOR, "--at", at - 3600)[0] == 0
     key = SigningKey.generate()
-    ca = C.ca_certificate(key, "Kela CA", country="FI", organization="Kela", not_before=at - YEAR,
+    ca = certificates.ca_certificate(key, "Kela CA", country="FI", organization="Kela", not_before=at - YEAR,
                           not_after=at + 5 * YEAR)
-    C.write_certificates(tmp_path / "ca.pem", [ca])
+    certificates.write_certificates(tmp_path / "ca.pem", [ca])
     assert run("add-entity", "--home", home, "--list", "pub-eaa", "--name", "Kela", "--country", "FI",
                "--uri", "https://www.kela.fi")[0] == 0
     assert run("add-service", "--home", home, "--list", "pub-eaa", "--entity", "Kela", "--name", "Kela issuance",
@@ -157,10 +157,10 @@ def test_update_entity_cli(tmp_path):
     code, out, _ = run("verify", signed, "--anchor", home / "operator-cert.pem", "--at", at + 120)
     assert code == 0 and json.loads(out)["sequence_number"] == 2
     # §4 answers with the new name; trust at a past signing time still comes from the history
-    store = TrustStore(anchors={PUB_EAA: C.read_certificates(home / "operator-cert.pem")})
+    store = TrustStore(anchors={PUB_EAA: certificates.read_certificates(home / "operator-cert.pem")})
     store.update(PUB_EAA, after, at + 120)
     leaf_key = SigningKey.generate()
-    leaf = C.end_entity_certificate(leaf_key, "Kela signer", country="FI", organization="Kela", ca_key=key,
+    leaf = certificates.end_entity_certificate(leaf_key, "Kela signer", country="FI", organization="Kela", ca_key=key,
                                     ca_cert=ca, not_before=at - YEAR, not_after=at + YEAR)
     assert check_issuer(store, [leaf], PDA1, at - 100, at + 120).entity_name == "Kansaneläkelaitos (Kela)"
     with pytest.raises(Rejected) as exc:
@@ -235,7 +235,7 @@ def test_profile_constants_accepted_values(pki):
     assert reason(_with(pki, "LoTESequenceNumber", 0), [pki.op_cert]) is None
     assert reason(_with(pki, "LoTESequenceNumber", MAX_SEQUENCE_NUMBER), [pki.op_cert]) is None
     # HistoricalInformationPeriod is fixed on the Pub-EAA list only
-    svc = service_document("Access CA", SVC_WRPAC_ISSUANCE, [C.der(pki.ca)])
+    svc = service_document("Access CA", SVC_WRPAC_ISSUANCE, [certificates.der(pki.ca)])
     wrpac = list_document(WRPAC, OPERATOR, sequence_number=1, issue_time=NOW - DAY, next_update=NOW + DAY,
                           entities=[entity_document("Access CA", "EU", "https://x.example", [svc])])
     assert reason(sign(pki, wrpac), [pki.op_cert], WRPAC) is None
@@ -245,7 +245,7 @@ def test_profile_constants_accepted_values(pki):
 
 def test_scheme_territory_must_be_eu_even_with_a_matching_signer(pki):
     key = SigningKey.generate()
-    se_signer = C.operator_certificate(key, territory="SE", operator_name=OPERATOR, not_before=NOW - YEAR,
+    se_signer = certificates.operator_certificate(key, territory="SE", operator_name=OPERATOR, not_before=NOW - YEAR,
                                        not_after=NOW + YEAR)
     doc = pub_eaa_doc(pki)
     doc["LoTE"]["ListAndSchemeInformation"]["SchemeTerritory"] = "SE"
@@ -254,7 +254,7 @@ def test_scheme_territory_must_be_eu_even_with_a_matching_signer(pki):
 
 def test_profile_constant_via_cli_verify(pki, tmp_path):
     (tmp_path / "list.jwt").write_text(_with(pki, "LoTEVersionIdentifier", 2))
-    C.write_certificates(tmp_path / "op.pem", [pki.op_cert])
+    certificates.write_certificates(tmp_path / "op.pem", [pki.op_cert])
     code, out, _ = run("verify", tmp_path / "list.jwt", "--anchor", tmp_path / "op.pem", "--at", NOW)
     assert code == 1
     assert json.loads(out) == {"result": "FAILED", "reason": "list.schema", "sequence_number": None,
@@ -269,7 +269,7 @@ def _leaf(pki, *, key_usage: x509.KeyUsage | None, ca: bool = False, issuer=None
     issuer_key, issuer_cert = issuer or (pki.ca_key, pki.ca)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(C.name("Kela signer", country="FI", organization="Kela"))
+        .subject_name(certificates.name("Kela signer", country="FI", organization="Kela"))
         .issuer_name(issuer_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -308,7 +308,7 @@ def test_end_entity_without_key_usage_is_trusted(pki):
     store = _store(pki)
     leaf = _leaf(pki, key_usage=None)
     assert _code(store, [leaf, pki.ca]) == "Kela"
-    assert _code(store, C.x5c_of([leaf])) == "Kela"
+    assert _code(store, certificates.x5c_of([leaf])) == "Kela"
 
 
 def test_end_entity_key_usage_without_digital_signature_is_untrusted(pki):
@@ -328,9 +328,9 @@ def test_listed_end_entity_without_key_usage_may_be_x5c0(pki):
     leaf = _leaf(pki, key_usage=None)
     bad = _leaf(pki, key_usage=_ku(key_agreement=True))
     services = [
-        service_document("Kela leaf", SVC_PUBEAA_ISSUANCE, [C.der(leaf)], status=STATUS_NOTIFIED,
+        service_document("Kela leaf", SVC_PUBEAA_ISSUANCE, [certificates.der(leaf)], status=STATUS_NOTIFIED,
                          starting_time=NOW - YEAR, credential_types=[PDA1]),
-        service_document("Kela bad leaf", SVC_PUBEAA_ISSUANCE, [C.der(bad)], status=STATUS_NOTIFIED,
+        service_document("Kela bad leaf", SVC_PUBEAA_ISSUANCE, [certificates.der(bad)], status=STATUS_NOTIFIED,
                          starting_time=NOW - YEAR, credential_types=[PDA1]),
     ]
     doc = list_document(PUB_EAA, OPERATOR, sequence_number=1, issue_time=NOW - DAY, next_update=NOW + DAY,
@@ -345,8 +345,8 @@ def test_list_signer_still_needs_digital_signature(pki):
     key = SigningKey.generate()
     no_ku = (
         x509.CertificateBuilder()
-        .subject_name(C.name("signer", country="EU", organization=OPERATOR))
-        .issuer_name(C.name("signer", country="EU", organization=OPERATOR))
+        .subject_name(certificates.name("signer", country="EU", organization=OPERATOR))
+        .issuer_name(certificates.name("signer", country="EU", organization=OPERATOR))
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(to_datetime(NOW - YEAR)).not_valid_after(to_datetime(NOW + YEAR))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from credential.jose import parse_compact, sign_compact
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.cli import app
 from trust_list.demo import registration_credentials
 from trust_list.model import PUB_EAA, WRPAC, WRPRC
@@ -61,7 +61,7 @@ def test_operator_workflow_only_through_the_cli(tmp_path, monkeypatch):
     for stem in ("credential-ca", "credential", "status-ca", "status"):
         assert mode(kela / f"{stem}-key.pem") == 0o600
         assert b"ENCRYPTED" in (kela / f"{stem}-key.pem").read_bytes()
-    assert len(C.read_certificates(kela / "credential-chain.pem")) == 2
+    assert len(certificates.read_certificates(kela / "credential-chain.pem")) == 2
 
     ok("add-entity", "--home", op, "--list", "pub-eaa", "--name", "Kela", "--country", "FI",
        "--uri", "https://www.kela.fi")
@@ -136,13 +136,13 @@ def test_relying_party_certificates_through_the_cli(tmp_path, monkeypatch):
 
     tokens = {t: (op / "signed" / f"{s}.jwt").read_text() for t, s in
               ((PUB_EAA, "pub-eaa"), (WRPAC, "wrpac"), (WRPRC, "wrprc"))}
-    store = load_trusted_lists(tokens, C.read_certificates(op / "operator-cert.pem"), now + 5)
-    access_key = C.read_private_key(tmp_path / "at" / "access-key.pem")
-    chain = C.read_certificates(tmp_path / "at" / "access-chain.pem")
+    store = load_trusted_lists(tokens, certificates.read_certificates(op / "operator-cert.pem"), now + 5)
+    access_key = certificates.read_private_key(tmp_path / "at" / "access-key.pem")
+    chain = certificates.read_certificates(tmp_path / "at" / "access-chain.pem")
     client_id = x509_hash_client_id(chain[0])
     query = {"credentials": [{"id": "a1", "format": "dc+sd-jwt", "meta": {"vct_values": [PDA1]},
                               "claims": [{"path": ["subject", "familynames"]}]}]}
-    request = sign_compact({"typ": "oauth-authz-req+jwt", "x5c": C.x5c_of(chain)},
+    request = sign_compact({"typ": "oauth-authz-req+jwt", "x5c": certificates.x5c_of(chain)},
                            {"client_id": client_id, "dcql_query": query, "nonce": "n",
                             "verifier_info": [{"format": "registration_cert", "data": registration}]},
                            access_key)

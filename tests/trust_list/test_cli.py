@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.cli import app
 from trust_list.demo import build_demo_ecosystem
 
@@ -71,7 +71,7 @@ def test_verify_bad_usage(eco, tmp_path):
 
 def test_verify_wrong_anchor_is_list_signer(eco, tmp_path):
     anchor = tmp_path / "other.pem"
-    C.write_certificates(anchor, [eco.institution("DK").ca_cert])
+    certificates.write_certificates(anchor, [eco.institution("DK").ca_cert])
     code, out = run("verify", eco.pub_eaa_path, "--anchor", anchor)
     assert code == 1 and json.loads(out)["reason"] == "list.signer"
 
@@ -79,7 +79,7 @@ def test_verify_wrong_anchor_is_list_signer(eco, tmp_path):
 def test_check_issuer(eco, tmp_path):
     dk = eco.institution("DK")
     chain = tmp_path / "chain.pem"
-    C.write_certificates(chain, dk.credential_chain)
+    certificates.write_certificates(chain, dk.credential_chain)
     now = int(time.time())
     code, out = run("check-issuer", "--list", eco.pub_eaa_path, "--anchor", eco.operator_cert_path,
                     "--x5c", chain, "--vct", "urn:eudi:pda1:1", "--at", now)
@@ -107,9 +107,9 @@ def test_operator_workflow(tmp_path, monkeypatch):
     from credential.jose import SigningKey
 
     key = SigningKey.generate()
-    ca = C.ca_certificate(key, "Kela CA", country="FI", organization="Kela", not_before=now - 86400,
+    ca = certificates.ca_certificate(key, "Kela CA", country="FI", organization="Kela", not_before=now - 86400,
                           not_after=now + 86400 * 365)
-    C.write_certificates(tmp_path / "ca.pem", [ca])
+    certificates.write_certificates(tmp_path / "ca.pem", [ca])
     assert run("add-entity", "--home", home, "--list", "pub-eaa", "--name", "Kela", "--country", "FI",
                "--uri", "https://www.kela.fi")[0] == 0
     assert run("add-service", "--home", home, "--list", "pub-eaa", "--entity", "Kela", "--name", "Kela issuance",

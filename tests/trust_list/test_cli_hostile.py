@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from credential.jose import SigningKey, sign_compact
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.cli import app
 from trust_list.demo import build_demo_ecosystem
 from trust_list.model import PUB_EAA
@@ -47,7 +47,7 @@ def _deep_json(depth: int = DEPTH) -> bytes:
 def _self_signed(common_name="Mallory", organization="European Commission ESSPASS Trust Scheme"):
     key = SigningKey.generate()
     now = int(time.time())
-    cert = C.operator_certificate(key, territory="EU", operator_name=organization, not_before=now - 3600,
+    cert = certificates.operator_certificate(key, territory="EU", operator_name=organization, not_before=now - 3600,
                                   not_after=now + 3600)
     return key, cert
 
@@ -61,7 +61,7 @@ def hostile(eco, tmp_path_factory):
     """name -> path of a readable file that is no valid list."""
     d = tmp_path_factory.mktemp("hostile")
     mallory_key, mallory = _self_signed()
-    op_x5c = C.x5c_of([eco.operator_cert])
+    op_x5c = certificates.x5c_of([eco.operator_cert])
     files = {
         "empty": b"",
         "whitespace": b" \n\t\r\n",
@@ -70,10 +70,10 @@ def hostile(eco, tmp_path_factory):
         "dots-5mb": b"eyJ." * (5 * 1024 * 256),
         "nul": b"\x00" * 1000,
         "utf8": "æøå.ÆØÅ.ðþ".encode(),
-        "pem-cert": C.to_pem([eco.operator_cert]),
+        "pem-cert": certificates.to_pem([eco.operator_cert]),
         "three-empty-parts": b"..",
         # JWS whose payload is 10,000-deep nested JSON: by a stranger, and by the pinned operator
-        "deep-stranger": _jws({"typ": LIST_TYP, "x5c": C.x5c_of([mallory])}, _deep_json(), mallory_key).encode(),
+        "deep-stranger": _jws({"typ": LIST_TYP, "x5c": certificates.x5c_of([mallory])}, _deep_json(), mallory_key).encode(),
         "deep-operator": _jws({"typ": LIST_TYP, "x5c": op_x5c}, _deep_json(), eco.operator.key).encode(),
         "deep-array-operator": _jws({"typ": LIST_TYP, "x5c": op_x5c}, b"[" * DEPTH + b"]" * DEPTH,
                                     eco.operator.key).encode(),
@@ -111,7 +111,7 @@ def test_verify_hostile_list(eco, hostile, name, expect):
 @pytest.mark.parametrize("name", sorted(EXPECTED_VERIFY))
 def test_check_issuer_hostile_list(eco, hostile, name, tmp_path):
     chain = tmp_path / "chain.pem"
-    C.write_certificates(chain, eco.institution("FI").credential_chain)
+    certificates.write_certificates(chain, eco.institution("FI").credential_chain)
     code, out = run("check-issuer", "--list", hostile[name], "--anchor", eco.operator_cert_path,
                     "--x5c", chain, "--vct", "urn:eudi:pda1:1", "--at", int(time.time()))
     assert code == 1
@@ -134,7 +134,7 @@ def test_check_issuer_hostile_chain(eco, hostile, name, tmp_path):
 
 def test_check_issuer_status_chain_is_untrusted(eco, tmp_path):
     chain = tmp_path / "status.pem"
-    C.write_certificates(chain, eco.institution("FI").status_chain)
+    certificates.write_certificates(chain, eco.institution("FI").status_chain)
     code, out = run("check-issuer", "--list", eco.pub_eaa_path, "--anchor", eco.operator_cert_path,
                     "--x5c", chain, "--vct", "urn:eudi:pda1:1", "--at", int(time.time()))
     assert (code, json.loads(out)) == (1, {**CHECK_FAILED, "reason": "issuer.untrusted"})
@@ -142,7 +142,7 @@ def test_check_issuer_status_chain_is_untrusted(eco, tmp_path):
 
 def test_unreadable_files_exit_2(eco, tmp_path):
     good_chain = tmp_path / "chain.pem"
-    C.write_certificates(good_chain, eco.institution("FI").credential_chain)
+    certificates.write_certificates(good_chain, eco.institution("FI").credential_chain)
     for unreadable in (tmp_path / "missing.jwt", tmp_path):  # absent; a directory
         assert run("verify", unreadable, "--anchor", eco.operator_cert_path) == (2, "")
         assert run("check-issuer", "--list", unreadable, "--anchor", eco.operator_cert_path, "--x5c", good_chain,

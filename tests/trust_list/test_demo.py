@@ -7,7 +7,7 @@ import json
 import pytest
 
 from credential.reasons import Rejected
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.demo import INSTITUTIONS, build_demo_ecosystem
 from trust_list.issuers import check_issuer, check_status_signer
 from trust_list.model import PUB_EAA, SVC_PUBEAA_ISSUANCE, SVC_PUBEAA_REVOCATION, parse_lote
@@ -40,14 +40,14 @@ def test_each_service_lists_its_own_anchor(eco):
     for slug, name, _, _ in INSTITUTIONS:
         inst = eco.institutions[slug]
         assert inst.status_ca_cert.subject != inst.ca_cert.subject
-        assert C.der(inst.status_ca_cert) != C.der(inst.ca_cert)
+        assert certificates.der(inst.status_ca_cert) != certificates.der(inst.ca_cert)
         assert inst.credential_chain[1] == inst.ca_cert and inst.status_chain[1] == inst.status_ca_cert
         by_type = {s.service_type: s for e, s in
                    lote.services(SVC_PUBEAA_ISSUANCE) + lote.services(SVC_PUBEAA_REVOCATION) if e.name == name}
         # the CA, and the signing leaf itself so that x5t#S256 headers resolve offline (§4)
         assert by_type[SVC_PUBEAA_ISSUANCE].current.certificates == (
-            C.der(inst.ca_cert), C.der(inst.credential_chain[0]))
-        assert by_type[SVC_PUBEAA_REVOCATION].current.certificates == (C.der(inst.status_ca_cert),)
+            certificates.der(inst.ca_cert), certificates.der(inst.credential_chain[0]))
+        assert by_type[SVC_PUBEAA_REVOCATION].current.certificates == (certificates.der(inst.status_ca_cert),)
 
 
 @pytest.mark.parametrize("slug", [s for s, *_ in INSTITUTIONS])
@@ -62,7 +62,7 @@ def test_status_and_credential_chains_are_not_interchangeable(eco, slug):
     assert _code(check_issuer, store, [inst.status_chain[0]], PDA1, NOW - DAY, NOW) == "issuer.untrusted"
     assert _code(check_status_signer, store, {"x5c": inst.credential_x5c}, inst.name, NOW - DAY, NOW) \
         == "issuer.untrusted"
-    assert _code(check_status_signer, store, {"x5c": C.x5c_of([inst.credential_chain[0]])}, inst.name,
+    assert _code(check_status_signer, store, {"x5c": certificates.x5c_of([inst.credential_chain[0]])}, inst.name,
                  NOW - DAY, NOW) == "issuer.untrusted"
 
 
@@ -93,13 +93,13 @@ def _downgrade_to_old_layout(home, eco):
         d = home / "institutions" / slug
         (d / "status-ca-key.pem").unlink()
         (d / "status-ca-cert.pem").unlink()
-        ca_key = C.read_private_key(d / "ca-key.pem")
-        status = C.end_entity_certificate(inst.status_key, f"{name} status list signing", country=country,
+        ca_key = certificates.read_private_key(d / "ca-key.pem")
+        status = certificates.end_entity_certificate(inst.status_key, f"{name} status list signing", country=country,
                                           organization=name, ca_key=ca_key, ca_cert=inst.ca_cert,
                                           not_before=NOW - 30 * DAY, not_after=NOW + 1000 * DAY)
-        C.write_certificates(d / "status-cert.pem", [status])
+        certificates.write_certificates(d / "status-cert.pem", [status])
         info = find_service(doc, name, f"{name} status lists")["ServiceInformation"]
-        info["ServiceDigitalIdentity"] = {"X509Certificates": [{"val": C.x5c_of([inst.ca_cert])[0]}]}
+        info["ServiceDigitalIdentity"] = {"X509Certificates": [{"val": certificates.x5c_of([inst.ca_cert])[0]}]}
     op.save_draft(doc)
     op.sign(PUB_EAA, NOW, NOW + 90 * DAY)
 
@@ -109,8 +109,8 @@ def test_old_layout_home_is_migrated_in_place(tmp_path):
     eco = build_demo_ecosystem(home, NOW)
     _downgrade_to_old_layout(home, eco)
     old_lote = _pub_eaa(eco)
-    old_status = {s: C.read_certificates(home / "institutions" / s / "status-cert.pem")[0] for s in eco.institutions}
-    dk_old_status_x5c = C.x5c_of([old_status["udk"], eco.institution("DK").ca_cert])
+    old_status = {s: certificates.read_certificates(home / "institutions" / s / "status-cert.pem")[0] for s in eco.institutions}
+    dk_old_status_x5c = certificates.x5c_of([old_status["udk"], eco.institution("DK").ca_cert])
     # the weakness this layout had: a status-signing chain passes check_issuer
     old_store = eco.trust_store(NOW)
     assert _code(check_issuer, old_store, dk_old_status_x5c, PDA1, NOW - DAY, NOW) == "Udbetaling Danmark"
@@ -125,7 +125,7 @@ def test_old_layout_home_is_migrated_in_place(tmp_path):
         assert inst.credential_x5c == eco.institutions[slug].credential_x5c  # credential side untouched
         # the old status key is retired (its certificate was issued by the credential CA)
         assert inst.status_key.public_jwk() != eco.institutions[slug].status_key.public_jwk()
-        assert C.read_private_key(home / "institutions" / slug / "status-key.pem").public_jwk() \
+        assert certificates.read_private_key(home / "institutions" / slug / "status-key.pem").public_jwk() \
             == inst.status_key.public_jwk()
         assert inst.status_chain[1] == inst.status_ca_cert != inst.ca_cert
         assert _code(check_issuer, store, inst.credential_x5c, PDA1, later, later) == inst.name
@@ -136,7 +136,7 @@ def test_old_layout_home_is_migrated_in_place(tmp_path):
     # the change is not retroactive: the old state is history, status tokens signed before still check out
     dk = migrated.institution("DK")
     revocation = next(s for e, s in lote.services(SVC_PUBEAA_REVOCATION) if e.name == dk.name)
-    assert revocation.history and revocation.history[0].certificates == (C.der(dk.ca_cert),)
+    assert revocation.history and revocation.history[0].certificates == (certificates.der(dk.ca_cert),)
     assert revocation.current.starting_time == later
     assert _code(check_status_signer, store, {"x5c": dk_old_status_x5c}, dk.name, NOW, later) == dk.name
     # (the old status certificate still chains to the credential CA, but its key no longer exists)
@@ -172,6 +172,6 @@ def test_credential_thumbprint_header_resolves_without_x5c(eco, slug):
     import hashlib
 
     from credential.jose import b64u_encode
-    status_t = b64u_encode(hashlib.sha256(C.der(inst.status_chain[0])).digest())
+    status_t = b64u_encode(hashlib.sha256(certificates.der(inst.status_chain[0])).digest())
     assert _code(check_issuer_header, store, {**header, "x5t#S256": status_t}, PDA1, NOW - DAY, NOW) \
         == "issuer.untrusted"

@@ -11,12 +11,14 @@ import pytest
 import uvicorn
 
 from trust_list.demo import build_demo_ecosystem
+import netio
 from trust_list.fetch import TrustListFetcher
 from trust_list.model import PUB_EAA
 from trust_list.publish import create_app
 from trust_list.store import TrustStore
 from tests.support import free_port
 
+LOOPBACK = netio.UrlPolicy(allow_loopback=True)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def test_fetcher_conditional_get_and_keeps_last_valid(served):
     now = int(time.time())
     store = TrustStore(anchors={PUB_EAA: [eco.operator_cert]})
     url = f"{base}/trust-lists/pub-eaa.jwt"
-    with TrustListFetcher(store, {PUB_EAA: url}, timeout=5) as fetcher:
+    with TrustListFetcher(store, {PUB_EAA: url}, timeout=5, policy=LOOPBACK) as fetcher:
         first = fetcher.refresh(PUB_EAA, now)
         assert first.outcome == "updated" and first.in_force.sequence_number == 1
         assert 0 <= first.age_seconds < 600
@@ -69,7 +71,7 @@ def test_fetcher_conditional_get_and_keeps_last_valid(served):
         (directory / "pub-eaa.jwt").write_text(good)
     # size limit
     with TrustListFetcher(TrustStore(anchors={PUB_EAA: [eco.operator_cert]}), {PUB_EAA: url},
-                          max_bytes=100) as small:
+                          max_bytes=100, policy=LOOPBACK) as small:
         result = small.refresh(PUB_EAA, now)
         assert result.outcome == "unavailable" and result.reason == "list.unavailable"
         assert "size" in result.detail
@@ -78,7 +80,7 @@ def test_fetcher_conditional_get_and_keeps_last_valid(served):
 def test_fetcher_network_error_and_timeouts(served):
     eco, _, _ = served
     store = TrustStore(anchors={PUB_EAA: [eco.operator_cert]})
-    with TrustListFetcher(store, {PUB_EAA: f"http://127.0.0.1:{free_port()}/x.jwt"}, timeout=1) as f:
+    with TrustListFetcher(store, {PUB_EAA: f"http://127.0.0.1:{free_port()}/x.jwt"}, timeout=1, policy=LOOPBACK) as f:
         result = f.refresh(PUB_EAA, int(time.time()))
         assert result.outcome == "unavailable" and result.in_force is None
 
@@ -105,9 +107,14 @@ def test_redirect_limit(served):
         time.sleep(0.02)
     try:
         store = TrustStore(anchors={PUB_EAA: [eco.operator_cert]})
-        with TrustListFetcher(store, {PUB_EAA: f"http://127.0.0.1:{port}/r/0"}, max_redirects=2) as f:
+        with TrustListFetcher(store, {PUB_EAA: f"http://127.0.0.1:{port}/r/0"}, max_redirects=2,
+                              policy=LOOPBACK) as f:
             result = f.refresh(PUB_EAA, int(time.time()))
-        assert result.outcome == "unavailable" and "TooManyRedirects" in result.detail
+        assert result.outcome == "unavailable" and "RedirectRefused" in result.detail
+        # plain http to loopback is refused unless the policy allows it (demo mode)
+        with TrustListFetcher(store, {PUB_EAA: f"http://127.0.0.1:{port}/r/0"}) as strict:
+            refused = strict.refresh(PUB_EAA, int(time.time()))
+        assert refused.outcome == "unavailable" and "AddressRefused" in refused.detail
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from credential.reasons import Rejected
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.issuers import check_issuer, check_status_signer
 from trust_list.model import PUB_EAA, STATUS_NOTIFIED, STATUS_WITHDRAWN
 from trust_list.operator import add_service, notify_service, update_service, withdraw_service
@@ -31,9 +31,9 @@ def code(store, ref, vct=PDA1, at=NOW - DAY, now=NOW):
 
 def test_trusted_issuer_x5c_strings_and_certificates(pki):
     store = store_of(pki, pub_eaa_doc(pki))
-    assert code(store, C.x5c_of([pki.cred, pki.ca])) == "Kela"
+    assert code(store, certificates.x5c_of([pki.cred, pki.ca])) == "Kela"
     assert code(store, [pki.cred]) == "Kela"  # path built from the listed CA without the intermediate
-    assert code(store, C.x5c_of([pki.cred2])) == "Udbetaling Danmark"
+    assert code(store, certificates.x5c_of([pki.cred2])) == "Udbetaling Danmark"
 
 
 def test_untrusted(pki):
@@ -41,8 +41,8 @@ def test_untrusted(pki):
 
     store = store_of(pki, pub_eaa_doc(pki))
     key = SigningKey.generate()
-    stranger = C.end_entity_certificate(key, "x", country="FI", organization="x", ca_key=key,
-                                        ca_cert=C.ca_certificate(key, "x", country="FI", organization="x",
+    stranger = certificates.end_entity_certificate(key, "x", country="FI", organization="x", ca_key=key,
+                                        ca_cert=certificates.ca_certificate(key, "x", country="FI", organization="x",
                                                                  not_before=NOW - YEAR, not_after=NOW + YEAR),
                                         not_before=NOW - YEAR, not_after=NOW + YEAR)
     assert code(store, [stranger]) == "issuer.untrusted"
@@ -56,20 +56,20 @@ def test_leaf_expired_at_verification_time_is_untrusted(pki):
 
     store = store_of(pki, pub_eaa_doc(pki))  # list valid until NOW + 30 days
     key = SigningKey.generate()
-    short = C.end_entity_certificate(key, "Kela short-lived signer", country="FI", organization="Kela",
+    short = certificates.end_entity_certificate(key, "Kela short-lived signer", country="FI", organization="Kela",
                                      ca_key=pki.ca_key, ca_cert=pki.ca, not_before=NOW - 2 * DAY,
                                      not_after=NOW + DAY)
     signed_at = NOW - DAY  # the leaf was valid at T
     assert code(store, [short, pki.ca], at=signed_at, now=NOW) == "Kela"  # still valid now: trusted
     assert code(store, [short, pki.ca], at=signed_at, now=NOW + 2 * DAY) == "issuer.untrusted"
-    assert code(store, C.x5t_s256(short), at=signed_at, now=NOW + 2 * DAY) == "issuer.untrusted"  # known, expired
+    assert code(store, certificates.x5t_s256(short), at=signed_at, now=NOW + 2 * DAY) == "issuer.untrusted"  # known, expired
 
 
 def test_x5t_s256_of_listed_and_of_known_certificate(pki):
     store = store_of(pki, pub_eaa_doc(pki))
-    assert code(store, C.x5t_s256(pki.cred)) == "issuer.untrusted"  # not yet seen
-    assert code(store, C.x5c_of([pki.cred])) == "Kela"  # now known from a validated x5c
-    assert code(store, C.x5t_s256(pki.cred)) == "Kela"
+    assert code(store, certificates.x5t_s256(pki.cred)) == "issuer.untrusted"  # not yet seen
+    assert code(store, certificates.x5c_of([pki.cred])) == "Kela"  # now known from a validated x5c
+    assert code(store, certificates.x5t_s256(pki.cred)) == "Kela"
 
 
 def test_type_not_allowed_and_missing_extension(pki):
@@ -130,9 +130,9 @@ def test_key_rollover_keeps_old_credentials(pki):
 def test_status_signer_same_entity_only(pki):
     store = store_of(pki, pub_eaa_doc(pki))
     trust = check_issuer(store, [pki.cred], PDA1, NOW - DAY, NOW)
-    assert check_status_signer(store, {"x5c": C.x5c_of([pki.status])}, trust, NOW, NOW).entity_name == "Kela"
+    assert check_status_signer(store, {"x5c": certificates.x5c_of([pki.status])}, trust, NOW, NOW).entity_name == "Kela"
     with pytest.raises(Rejected) as exc:  # UDK has no Revocation service here
-        check_status_signer(store, {"x5c": C.x5c_of([pki.status])}, "Udbetaling Danmark", NOW, NOW)
+        check_status_signer(store, {"x5c": certificates.x5c_of([pki.status])}, "Udbetaling Danmark", NOW, NOW)
     assert exc.value.code == "issuer.untrusted"
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from credential.jose import b64u_decode, b64u_encode, sign_compact
 from credential.reasons import Rejected
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list import reasons as R
 from trust_list.model import PUB_EAA, STATUS_NOTIFIED, STATUS_WITHDRAWN, WRPAC, format_time
 from trust_list.rollback import RollbackState
@@ -80,9 +80,9 @@ def test_list_signer_chains_to_pinned_root(pki):
     from credential.jose import SigningKey
 
     root_key, signer_key = SigningKey.generate(), SigningKey.generate()
-    root = C.ca_certificate(root_key, "Operator root", country="EU", organization=OPERATOR,
+    root = certificates.ca_certificate(root_key, "Operator root", country="EU", organization=OPERATOR,
                             not_before=NOW - YEAR, not_after=NOW + 10 * YEAR)
-    signer = C.operator_certificate(signer_key, territory="EU", operator_name=OPERATOR,
+    signer = certificates.operator_certificate(signer_key, territory="EU", operator_name=OPERATOR,
                                     not_before=NOW - YEAR, not_after=NOW + YEAR,
                                     issuer_key=root_key, issuer_cert=root)
     token = sign(pki, pub_eaa_doc(pki), signer_key, [signer, root])
@@ -94,10 +94,10 @@ def test_list_signer_subject_must_match_operator(pki):
     from credential.jose import SigningKey
 
     key = SigningKey.generate()
-    wrong_o = C.operator_certificate(key, territory="EU", operator_name="Someone Else",
+    wrong_o = certificates.operator_certificate(key, territory="EU", operator_name="Someone Else",
                                      not_before=NOW - YEAR, not_after=NOW + YEAR)
     assert code_of(sign(pki, pub_eaa_doc(pki), key, [wrong_o]), pki, anchors=[wrong_o]) == "list.signer"
-    no_ds = C.issue_certificate(C.name("x", country="EU", organization=OPERATOR), key, issuer_key=key,
+    no_ds = certificates.issue_certificate(certificates.name("x", country="EU", organization=OPERATOR), key, issuer_key=key,
                                 issuer_cert=None, not_before=NOW - YEAR, not_after=NOW + YEAR,
                                 digital_signature=False)
     assert code_of(sign(pki, pub_eaa_doc(pki), key, [no_ds]), pki, anchors=[no_ds]) == "list.signer"
@@ -152,7 +152,7 @@ def test_list_history_rules(pki):
 def test_list_duplicate_key(pki):
     doc = pub_eaa_doc(pki)
     udk = doc["LoTE"]["TrustedEntitiesList"][1]["TrustedEntityServices"][0]["ServiceInformation"]
-    udk["ServiceDigitalIdentity"]["X509Certificates"] = [{"val": C.x5c_of([pki.ca])[0]}]
+    udk["ServiceDigitalIdentity"]["X509Certificates"] = [{"val": certificates.x5c_of([pki.ca])[0]}]
     assert code_of(sign(pki, doc), pki) == "list.duplicate_key"
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from credential.jose import SigningKey, json_dumps, sign_compact
 from trust_list import Rejected, check_relying_party, validate_list
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list import reasons as R
 from trust_list.demo import build_demo_ecosystem
 from trust_list.model import PUB_EAA, WRPAC
@@ -109,7 +109,7 @@ def test_mutated_signed_list(pki, signed, data):
 
 
 def _signed_payload(pki, payload_bytes: bytes, header: dict | None = None) -> str:
-    return sign_compact({"typ": LIST_TYP, "x5c": C.x5c_of([pki.op_cert]), **(header or {})}, payload_bytes,
+    return sign_compact({"typ": LIST_TYP, "x5c": certificates.x5c_of([pki.op_cert]), **(header or {})}, payload_bytes,
                         pki.op_key)
 
 
@@ -157,7 +157,7 @@ def test_signed_list_with_one_value_replaced(pki, data):
              "2026-01-01T00:00:00+25:00", "2026-01-01t00:00:00z", "2026-01-01T00:00:00.123456789Z"])
             | st.text(max_size=30))
     elif action == "certificate":
-        target[path[-1]] = data.draw(st.sampled_from(["", "AAAA", "====", "MII=", C.x5c_of([pki.op_cert])[0][:-8]])
+        target[path[-1]] = data.draw(st.sampled_from(["", "AAAA", "====", "MII=", certificates.x5c_of([pki.op_cert])[0][:-8]])
                                      | st.binary(max_size=64).map(lambda b: __import__("base64").b64encode(b).decode()))
     else:
         target[path[-1]] = data.draw(json_values)
@@ -190,7 +190,7 @@ def rp_store(eco):
 
 @pytest.fixture(scope="module")
 def registrar(eco):
-    return C.read_private_key(eco.home / "registrar" / "key.pem"), C.read_certificates(eco.home / "registrar" / "cert.pem")
+    return certificates.read_private_key(eco.home / "registrar" / "key.pem"), certificates.read_certificates(eco.home / "registrar" / "cert.pem")
 
 
 A1 = {"credentials": [{"id": "a1", "format": "dc+sd-jwt", "meta": {"vct_values": ["urn:eudi:pda1:1"]},
@@ -264,7 +264,7 @@ def test_registration_certificate_with_random_claims(eco, rp_store, registrar, d
     rp = eco.relying_parties["arbejdstilsynet"]
     key, chain = registrar
     header = data.draw(st.sampled_from([{}, {"typ": "jwt"}, {"crit": ["x"]}, {"x5c": []}, {"x5c": ["AAAA"]}]))
-    registration = sign_compact({"typ": C.REGISTRATION_TYP, "x5c": C.x5c_of(chain), **header}, claims, key)
+    registration = sign_compact({"typ": certificates.REGISTRATION_TYP, "x5c": certificates.x5c_of(chain), **header}, claims, key)
     query = data.draw(st.none() | st.just(A1) | json_values)
     payload = {"nonce": "n", "dcql_query": data.draw(st.just(A1) | json_values),
                "verifier_info": [{"format": "registration_cert", "data": registration}]}
@@ -281,9 +281,9 @@ def test_other_signer_of_registration_is_rp_registration(eco, rp_store):
     """A registration certificate signed by a key whose certificate is not WRPRC-listed."""
     rp = eco.relying_parties["arbejdstilsynet"]
     key = SigningKey.generate()
-    cert = C.issue_certificate(C.name("Rogue registrar", country="EU", organization="Rogue"), key,
+    cert = certificates.issue_certificate(certificates.name("Rogue registrar", country="EU", organization="Rogue"), key,
                                issuer_key=key, issuer_cert=None, not_before=NOW - 10, not_after=NOW + 1000)
-    registration = C.registration_certificate(key, [cert], sub="NTRDK-10000001", name="x", purpose="y",
+    registration = certificates.registration_certificate(key, [cert], sub="NTRDK-10000001", name="x", purpose="y",
                                               credentials=A1["credentials"], iat=NOW - 5, exp=NOW + 100)
     token = _request(rp, {"nonce": "n", "dcql_query": A1,
                           "verifier_info": [{"format": "registration_cert", "data": registration}]})

@@ -6,7 +6,7 @@ import pytest
 
 from credential.jose import SigningKey, sign_compact
 from credential.reasons import Rejected
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.demo import build_demo_ecosystem, registration_credentials
 from trust_list.relying_party import check_relying_party, path_within
 
@@ -33,7 +33,7 @@ def request(rp, *, key=None, chain=None, verifier_info="default", **claims):
         payload["verifier_info"] = rp.verifier_info
     elif verifier_info is not None:
         payload["verifier_info"] = verifier_info
-    header = {"typ": "oauth-authz-req+jwt", "x5c": C.x5c_of(chain or rp.access_chain)}
+    header = {"typ": "oauth-authz-req+jwt", "x5c": certificates.x5c_of(chain or rp.access_chain)}
     return sign_compact(header, payload, key or rp.access_key)
 
 
@@ -58,9 +58,9 @@ def test_rp_signature(eco, store):
     assert code(store, request(at, key=SigningKey.generate()), at.client_id) == "rp.signature"
     # an access certificate from a CA that is not on the WRPAC list
     key = SigningKey.generate()
-    ca = C.ca_certificate(key, "Rogue CA", country="DK", organization="Rogue", not_before=NOW - YEAR,
+    ca = certificates.ca_certificate(key, "Rogue CA", country="DK", organization="Rogue", not_before=NOW - YEAR,
                           not_after=NOW + YEAR)
-    rogue = C.access_certificate(key, dns_name="inspector.at.dk", organization="Rogue", country="DK",
+    rogue = certificates.access_certificate(key, dns_name="inspector.at.dk", organization="Rogue", country="DK",
                                  organization_identifier="NTRDK-10000001", ca_key=key, ca_cert=ca,
                                  not_before=NOW - YEAR, not_after=NOW + YEAR)
     token = request(at, key=key, chain=[rogue, ca])
@@ -85,18 +85,18 @@ def test_rp_registration(eco, store):
     assert code(store, request(at, verifier_info=hospital.verifier_info), at.client_id) == "rp.registration"
     # signed by a registrar that is not on the WRPRC list
     key = SigningKey.generate()
-    self_signed = C.issue_certificate(C.name("fake registrar"), key, issuer_key=key, issuer_cert=None,
+    self_signed = certificates.issue_certificate(certificates.name("fake registrar"), key, issuer_key=key, issuer_cert=None,
                                       not_before=NOW - YEAR, not_after=NOW + YEAR)
-    fake = C.registration_certificate(key, [self_signed], sub="NTRDK-10000001", name="x", purpose="x",
+    fake = certificates.registration_certificate(key, [self_signed], sub="NTRDK-10000001", name="x", purpose="x",
                                       credentials=registration_credentials(["a1-inspection"]),
                                       iat=NOW - DAY, exp=NOW + DAY)
     info = [{"format": "registration_cert", "data": fake}]
     assert code(store, request(at, verifier_info=info), at.client_id) == "rp.registration"
     # expired, and valid for more than 12 months
-    reg_key = C.read_private_key(eco.home / "registrar" / "key.pem")
-    reg_cert = C.read_certificates(eco.home / "registrar" / "cert.pem")
+    reg_key = certificates.read_private_key(eco.home / "registrar" / "key.pem")
+    reg_cert = certificates.read_certificates(eco.home / "registrar" / "cert.pem")
     for iat, exp in [(NOW - 2 * DAY, NOW - DAY), (NOW - DAY, NOW + 370 * DAY)]:
-        rc = C.registration_certificate(reg_key, reg_cert, sub="NTRDK-10000001", name="x", purpose="x",
+        rc = certificates.registration_certificate(reg_key, reg_cert, sub="NTRDK-10000001", name="x", purpose="x",
                                         credentials=[], iat=iat, exp=exp)
         info = [{"format": "registration_cert", "data": rc}]
         assert code(store, request(at, verifier_info=info), at.client_id) == "rp.registration"

@@ -1,4 +1,4 @@
-"""The kit's camera scanning (esspass/ui/scan.py): camera frames -> QR text with zxing-cpp, on synthetic frames made
+"""The kit's camera scanning (uikit/scan.py): camera frames -> QR text with zxing-cpp, on synthetic frames made
 from a rendered QR code (RGBA rows bottom-up as Kivy textures give them, and top-down), frames without a code and
 garbage; the scanner's start / poll / stop with a stand-in camera; and a real Kivy texture read back from GL."""
 
@@ -12,8 +12,8 @@ from PIL import Image
 
 from tests.kivy_support import KivyTestCase  # first: sets up headless Kivy
 
-from credential import qr_transport
-from esspass.ui.scan import CameraScanner, camera_available, camera_text, decode_frame, grayscale
+import qrimage
+from uikit.scan import CameraScanner, camera_available, camera_text, decode_frame, grayscale
 
 TEXT = "VP1:" + "6BFOXN*TS0BFOXN*TS0BFOXN*TS0" * 12  # alphanumeric, as the offline QR codes are
 FRAME = (640, 480)  # a camera preview's size
@@ -23,7 +23,7 @@ def _frame(text: str | None = TEXT, *, bottom_up: bool = True, mode: str = "RGBA
     """A camera-like frame: a QR code (dark on light) on a grey-beige background, off centre."""
     frame = Image.new("RGB", FRAME, (196, 188, 170))
     if text is not None:
-        frame.paste(qr_transport.render_qr_image(text, scale=scale).convert("RGB"), (70, 40))
+        frame.paste(qrimage.render_qr_image(text, scale=scale).convert("RGB"), (70, 40))
     if bottom_up:  # Kivy's Texture.pixels: the bottom row first
         frame = frame.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
     if mode == "BGRA":

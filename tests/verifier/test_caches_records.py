@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import netio
 from tests.verifier.helpers import NOW, status_token
 from tests.verifier.servers import StatusServer
 from verifier.policy import Check, Decision
@@ -13,7 +14,7 @@ def test_status_cache_ttl_conditional_get_and_offline(eco):
     with StatusServer() as server:
         uri = server.url + "/l/1"
         server.tokens["/l/1"] = status_token(eco, uri=uri, iat=NOW - 10, exp=NOW + 3600, ttl=100)
-        cache = StatusCache(network=True)
+        cache = StatusCache(network=True, policy=netio.UrlPolicy(allow_loopback=True))
         first = cache(uri, NOW)
         assert first is not None and server.requests == [("/l/1", 200)]
         assert cache(uri, NOW + 50).fetched_at == NOW and len(server.requests) == 1  # fresh: no request

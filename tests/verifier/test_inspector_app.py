@@ -14,7 +14,7 @@ class TestInspectorApp(KivyTestCase):
     def test_preset_request_response_decision(self):
         from kivy.core.window import Window
 
-        from credential import qr_transport
+        import qrimage
         from trust_list.demo import build_demo_ecosystem
         from verifier.ui import demo
         from verifier.ui.app import ICheckRow, ILogRow, InspectorApp
@@ -46,24 +46,29 @@ class TestInspectorApp(KivyTestCase):
             assert app.current == "request" and ctl.session is not None
             self.advance_frames(3)
             shot = Path(Window.screenshot(name=str(tmp / "request.png")))
-            request_text = qr_transport.decode_qr_image(shot)  # what the wallet's camera reads off the screen
+            request_text = qrimage.decode_qr_image(shot)  # what the wallet's camera reads off the screen
             assert request_text == ctl.session.request_text
 
             # the wallet answers; the inspector opens the picture of the answer
             answer = tmp / "answer.png"
-            qr_transport.encode_qr_png(demo.respond(cred, request_text, now=NOW, preset="a1-inspection"), answer)
+            qrimage.encode_qr_png(demo.respond(cred, request_text, now=NOW, preset="a1-inspection"), answer)
             self.tap(app.screen("request").ids.scan)
             assert app.current == "scan"
             scan = app.screen("scan")
-            from esspass.ui.scan import camera_available
+            from uikit.scan import camera_available
 
             if not camera_available():  # CI, most desktops: no camera button; "open image" is said instead
                 assert scan.ids.camera.disabled and scan.ids.camera.height == 0
                 assert scan.ids.viewfinder.message == "No camera on this device: open an image of the code."
-            scan.load_image(shot)  # the wrong code first (the request itself): FAILED qr.kind, session untouched
-            assert app.current == "decision" and ctl.decision.result == "FAILED"
-            assert ctl.decision.codes == ["qr.kind"]
-            assert not ctl.session.used
+            # the wrong code first (the request itself, then a credential offer): a scanning problem, not a verdict
+            # (issue 17: it used to say "Not valid – Do not accept this document" and log a FAILED inspection)
+            offer = tmp / "offer.png"
+            qrimage.encode_qr_png("openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fx.example", offer)
+            for wrong in (shot, offer):
+                scan.load_image(wrong)
+                assert app.current == "scan" and ctl.decision is None
+                assert scan.error == "This is not an answer to this check — scan the answer QR on the worker's phone."
+                assert not ctl.session.used and ctl.log.entries() == []
 
             app.show("scan")
             scan.load_image(answer)
@@ -110,7 +115,7 @@ class TestInspectorApp(KivyTestCase):
             # the log: every inspection, no personal data
             app.show("log")
             log_rows = [w for w in app.screen("log").ids.body.children if isinstance(w, ILogRow)]
-            assert len(log_rows) == 4
+            assert len(log_rows) == 3  # PASSED, the replay FAILED, the revoked FAILED: no wrong scans
             raw = (tmp / "state" / "inspections.jsonl").read_text("utf-8")
             assert "Kowalski" not in raw and "KOWALSKI" not in raw and "048213" not in raw
         finally:
@@ -124,11 +129,11 @@ class TestInspectorApp(KivyTestCase):
         from kivy.uix.image import Image as KivyImage
         from PIL import Image
 
-        from credential import qr_transport
-        from esspass.ui.scan import CameraScanner
+        import qrimage
+        from uikit.scan import CameraScanner
 
         frame = Image.new("RGBA", (960, 720), (190, 186, 176, 255))
-        frame.paste(qr_transport.render_qr_image(qr_text, scale=4).convert("RGBA"), (40, 30))
+        frame.paste(qrimage.render_qr_image(qr_text, scale=4).convert("RGBA"), (40, 30))
         tex = Texture.create(size=frame.size, colorfmt="rgba")
         tex.blit_buffer(frame.transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes(), colorfmt="rgba",
                         bufferfmt="ubyte")
@@ -154,7 +159,7 @@ class TestInspectorTexts(KivyTestCase):
     def test_paper_scan_hint_and_indeterminate_reason_above_the_fold(self):
         from kivy.core.window import Window
 
-        from credential import qr_transport
+        import qrimage
         from trust_list.demo import build_demo_ecosystem
         from verifier.ui import demo
         from verifier.ui.app import InspectorApp
@@ -193,7 +198,7 @@ class TestInspectorTexts(KivyTestCase):
             app.start("a1-inspection")
             vp1 = demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection")
             app.show("scan")
-            scan.load_image(qr_transport.render_qr_image(vp1))
+            scan.load_image(qrimage.render_qr_image(vp1))
             self.advance_frames(3)
             dec = app.screen("decision")
             assert dec.result == "INDETERMINATE"

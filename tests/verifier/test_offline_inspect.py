@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import qrimage
 from credential import jose, qr_transport
 from trust_list.demo import build_demo_ecosystem
 from verifier.inspect_cli import app
@@ -46,10 +47,10 @@ def _request(env, preset="a1-inspection", session="session", bundle: Path | None
 
 
 def _response_png(env, request_png: Path, cred, preset="a1-inspection", name="response.png", at=NOW) -> Path:
-    request_text = qr_transport.decode_qr_image(request_png)  # what the wallet scans
+    request_text = qrimage.decode_qr_image(request_png)  # what the wallet scans
     vp1 = demo.respond(cred, request_text, now=at, preset=preset)
     out = env["tmp"] / name
-    qr_transport.encode_qr_png(vp1, out)
+    qrimage.encode_qr_png(vp1, out)
     return out
 
 
@@ -61,7 +62,7 @@ def _verify(png: Path, *extra):
 
 def test_request_writes_signed_request_and_session(env):
     png, session_dir, info = _request(env)
-    text = qr_transport.decode_qr_image(png)
+    text = qrimage.decode_qr_image(png)
     assert text.startswith("RQ1:")
     jws = qr_transport.decode_request(text)
     claims = jose.parse_compact(jws).payload()
@@ -110,7 +111,7 @@ def test_same_json_as_esspass_verify(env):
     s = InspectorSession.load(session_dir)
     cred = demo.issue(env["eco"], "ehic", now=NOW)
     resp = _response_png(env, req, cred, preset="ehic-care")
-    text = qr_transport.decode_response(qr_transport.decode_qr_image(resp), nonce=s.nonce, client_id=s.client_id)
+    text = qr_transport.decode_response(qrimage.decode_qr_image(resp), nonce=s.nonce, client_id=s.client_id)
     (env["tmp"] / "vp.txt").write_text(text)
     code, mine, _ = _verify(resp, "--session", session_dir, "--bundle", bundle, "--at", NOW)
     theirs = runner.invoke(esspass_app, ["verify", str(env["tmp"] / "vp.txt"), "--bundle", str(bundle),
@@ -153,13 +154,14 @@ def test_replayed_response_for_an_older_request_fails(env):
     old_resp = _response_png(env, old_req, demo.issue(env["eco"], "pda1", now=NOW))
     _request(env, bundle=bundle, at=NOW + 60)  # a new check in the same session directory: new nonce
     code, d, r = _verify(old_resp, "--session", session_dir, "--bundle", bundle, "--at", NOW + 70)
-    assert code == 1 and d["result"] == "FAILED", r.output
-    assert [c["code"] for c in d["checks"]] in (["kb.nonce"], ["kb.aud"])
+    # another session's answer is not an answer to this check (issue 17): exit 2, no verdict, nothing logged
+    assert code == 2 and d["error"] == "inspect.not_an_answer" and d["cause"] in ("kb.nonce", "kb.aud"), r.output
     assert not InspectorSession.load(session_dir).used  # the new request can still be answered
+    assert not (session_dir / "inspections.jsonl").exists()
 
 
 def test_replay_with_self_contained_response_and_expired_session(env):
-    """A response encoded without context (self-contained) for another nonce reaches the policy: kb.nonce."""
+    """A response encoded without context (self-contained) for another nonce: not an answer to this check."""
     bundle = env["tmp"] / "bundle.json"
     demo.bundle(env["eco"], now=NOW, out=bundle)
     req, session_dir, _ = _request(env, bundle=bundle)
@@ -167,9 +169,10 @@ def test_replay_with_self_contained_response_and_expired_session(env):
     s = InspectorSession.load(session_dir)
     vp = demo.present(cred, "a1-inspection", nonce="AAAAAAAAAAAAAAAAAAAAAA", client_id=s.client_id, now=NOW)
     png = env["tmp"] / "other.png"
-    qr_transport.encode_qr_png(qr_transport.encode_response(vp), png)
+    qrimage.encode_qr_png(qr_transport.encode_response(vp), png)
     code, d, _ = _verify(png, "--session", session_dir, "--bundle", bundle, "--at", NOW)
-    assert code == 1 and "kb.nonce" in [c["code"] for c in d["checks"] if c["result"] == "fail"]
+    assert code == 2 and (d["error"], d["cause"]) == ("inspect.not_an_answer", "kb.nonce")
+    assert not InspectorSession.load(session_dir).used
     # an answer after the session's expiry
     req, session_dir, _ = _request(env, session="late", bundle=bundle)
     resp = _response_png(env, req, cred, name="late.png")
@@ -182,7 +185,7 @@ def test_paper_copy_needs_identity_document(env):
     paper = demo.issue(env["eco"], "ehic", now=NOW, holder=False, idx=9)
     demo.bundle(env["eco"], now=NOW, out=bundle)
     png = env["tmp"] / "paper.png"
-    qr_transport.encode_qr_png(demo.paper_copy(paper), png)
+    qrimage.encode_qr_png(demo.paper_copy(paper), png)
     code, d, r = _verify(png, "--bundle", bundle, "--preset", "ehic-care", "--at", NOW)
     assert code == 0 and d["result"] == "PASSED", r.output
     bound = [c for c in d["checks"] if c["code"] == "kb.not_bound"]
@@ -199,7 +202,7 @@ def test_device_bound_credential_without_proof_is_not_a_paper_copy(env):
     demo.bundle(env["eco"], now=NOW, out=bundle)
     cred = demo.issue(env["eco"], "pda1", now=NOW)  # has cnf
     png = env["tmp"] / "stripped.png"
-    qr_transport.encode_qr_png(qr_transport.encode_response(cred.sd_jwt), png)
+    qrimage.encode_qr_png(qr_transport.encode_response(cred.sd_jwt), png)
     req, session_dir, _ = _request(env, bundle=bundle)
     code, d, _ = _verify(png, "--session", session_dir, "--bundle", bundle, "--at", NOW)
     assert code == 1 and "kb.not_bound" not in [c["code"] for c in d["checks"]]
@@ -207,7 +210,7 @@ def test_device_bound_credential_without_proof_is_not_a_paper_copy(env):
     # and without a session a key-bound answer cannot be tied to any request
     resp = _response_png(env, req, cred, name="r.png")
     code, d, _ = _verify(resp, "--bundle", bundle, "--at", NOW)
-    assert code == 1 and [c["code"] for c in d["checks"]] == ["qr.context"]
+    assert code == 2 and (d["error"], d["cause"]) == ("inspect.not_a_paper_copy", "qr.context")
 
 
 def test_usage_errors_exit_2(env, tmp_path):
@@ -226,7 +229,46 @@ def test_usage_errors_exit_2(env, tmp_path):
     assert r.exit_code == 2
     # a request QR scanned where an answer is expected
     code, d, _ = _verify(req, "--session", session_dir, "--at", NOW)
-    assert code == 1 and [c["code"] for c in d["checks"]] == ["qr.kind"]
+    assert code == 2 and (d["error"], d["cause"]) == ("inspect.not_an_answer", "qr.kind")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("offer", "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fudk.esspass.example%2Foffer%2F1"),
+    ("request", None),  # the session's own request QR
+    ("url", "https://www.esspass.example/"),
+    ("garbage", "HELLO WORLD 1234"),
+    ("damaged answer", "VP1:" + "A" * 40),
+    ("other session", "other"),
+])
+def test_a_wrong_kind_of_qr_is_not_a_verdict(env, name, text):
+    """Issue 17 item 2, the field failure: a credential-offer QR scanned where the worker's answer was expected gave a
+    big red "Not valid" and a FAILED log entry. Now: exit 2, "not an answer to this check", nothing logged, and the
+    session still takes the right answer afterwards."""
+    bundle = env["tmp"] / "bundle.json"
+    demo.bundle(env["eco"], now=NOW, out=bundle)
+    cred = demo.issue(env["eco"], "pda1", now=NOW)
+    req, session_dir, _ = _request(env, bundle=bundle)
+    png = env["tmp"] / "wrong.png"
+    if text is None:
+        png = req
+    elif text == "other":
+        other_req, _, _ = _request(env, session="other", bundle=bundle)
+        png = _response_png(env, other_req, cred, name="wrong.png")
+    else:
+        qrimage.encode_qr_png(text, png)
+    r = _run("verify", png, "--session", session_dir, "--bundle", bundle, "--at", NOW, "--json")
+    assert r.exit_code == 2, (name, r.output)
+    assert json.loads(r.stdout)["error"] == "inspect.not_an_answer"
+    assert "scan the answer QR on the worker's phone" in r.stderr
+    assert not (session_dir / "inspections.jsonl").exists() and not InspectorSession.load(session_dir).used
+    r = _run("verify", png, "--session", session_dir, "--bundle", bundle, "--at", NOW, "--lang", "da")
+    assert r.exit_code == 2 and "svar-QR-koden på arbejdstagerens telefon" in r.stderr
+    # the right answer is still accepted
+    code, d, _ = _verify(_response_png(env, req, cred, name="right.png"), "--session", session_dir, "--bundle",
+                         bundle, "--at", NOW)
+    assert code == 0 and d["result"] == "PASSED"
+    assert [e["result"] for e in map(json.loads, (session_dir / "inspections.jsonl").read_text().splitlines())] \
+        == ["PASSED"]
 
 
 def test_session_api_for_a_combined_wallet_test(env, tmp_path):

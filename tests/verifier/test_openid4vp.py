@@ -138,6 +138,31 @@ def test_other_nonce_is_refused_and_nothing_stored(env):
     assert result(env, tid)["status"] == "pending"
 
 
+def test_a_wrong_kind_of_answer_is_refused_not_recorded_as_failed(env):
+    """Issue 17 item 2 in the service: an offer link, a request, a URL or garbage in vp_token, or a presentation
+    made for another verifier (audience), is no presentation of this transaction: 400, no FAILED record, and the
+    transaction still takes the right answer."""
+    from credential import qr_transport
+
+    cred = credential(env)
+    tid, auth = start(env)
+    fetched = W.fetch_request(auth, env["client"], env["store"], NOW)
+    good = W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW)
+    qid = next(iter(good["vp_token"]))
+    before = len(env["svc"].records.list(NOW, limit=1000))
+    wrong = ["openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fudk.example%2Fo%2F1",
+             qr_transport.encode_request("a.b.c"), "https://www.esspass.example/", "HELLO WORLD", "a.b.c"]
+    for text in wrong:
+        r = W.post_response(fetched, env["client"], {"vp_token": {qid: [text]}, "state": fetched.request["state"]})
+        assert r.status_code == 400 and "no SD-JWT presentation" in r.json()["error_description"], text
+    other_aud = W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW, aud="x509_hash:another-verifier")
+    r = W.post_response(fetched, env["client"], other_aud)
+    assert r.status_code == 400 and "another request" in r.json()["error_description"]
+    assert len(env["svc"].records.list(NOW, limit=1000)) == before and result(env, tid)["status"] == "pending"
+    r = W.post_response(fetched, env["client"], good)
+    assert r.status_code == 200 and result(env, tid)["decision"]["result"] == "PASSED"
+
+
 def test_response_encrypted_to_another_key_is_refused(env):
     cred = credential(env)
     tid, auth = start(env)
@@ -226,9 +251,15 @@ def test_trust_list_updated_mid_session(env):
 def test_sync_writes_a_bundle(env, tmp_path, monkeypatch):
     from esspass.cli import app
 
-    monkeypatch.setenv("ESSPASS_HOME", str(tmp_path / "home"))  # embedded default, real clock
-    res = CliRunner().invoke(app, ["verifier", "sync", "--out", str(tmp_path / "bundle.json"),
-                                   "--status-uri", env["status"].url + "/udk/1"])
+    import time
+
+    monkeypatch.setenv("ESSPASS_HOME", str(env["svc"].settings.home))  # embedded default, real clock
+    monkeypatch.setenv("ESSPASS_ISSUER_URL", f"http://127.0.0.1:{free_port()}")
+    now = int(time.time())
+    uri = env["status"].url + "/udk/sync"
+    # only a token that validates now goes into a bundle (issue 17): signed by a listed status service, not expired
+    env["status"].tokens["/udk/sync"] = status_token(env["svc"].ecosystem, uri=uri, iat=now - 10, exp=now + 3600)
+    res = CliRunner().invoke(app, ["verifier", "sync", "--out", str(tmp_path / "bundle.json"), "--status-uri", uri])
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "bundle.json").read_text())
-    assert len(data["trust_lists"]) == 3 and env["status"].url + "/udk/1" in data["status_lists"]
+    assert len(data["trust_lists"]) == 3 and uri in data["status_lists"]

@@ -143,7 +143,7 @@ def test_real_issuer_revoke_suspend_unavailable(world):
 
     world["issuer_server"].__exit__(None, None, None)
     old = world["verifier"].status
-    world["verifier"].status = StatusCache(network=True, timeout=2)
+    world["verifier"].status = StatusCache(network=True, timeout=2, policy=old.policy)
     try:
         for cred, key, preset in ((a1, a1_key, "a1-inspection"), (ehic, ehic_key, "ehic-care")):
             d = present(world, cred, key, preset)

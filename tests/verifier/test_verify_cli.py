@@ -138,12 +138,12 @@ def test_vc_wrong_typ_fails(files):
 # ---------------------------------------------------------------- issuer.*
 
 def test_issuer_self_made_key_untrusted(files):
-    from trust_list import certificates as C
+    from trust_list import certificates
 
     key = SigningKey.generate()
-    cert = C.issue_certificate(C.name("Fake UDK", country="DK", organization="Udbetaling Danmark"), key,
+    cert = certificates.issue_certificate(certificates.name("Fake UDK", country="DK", organization="Udbetaling Danmark"), key,
                                issuer_key=key, issuer_cert=None, not_before=NOW - 86400, not_after=NOW + 86400)
-    cred = issue(files["eco"], key=key, x5c=C.x5c_of([cert]))
+    cred = issue(files["eco"], key=key, x5c=certificates.x5c_of([cert]))
     code, out = run(files, present(cred, A1), *kb())
     assert code == 1 and codes(out, "fail") == ["issuer.untrusted"] and out["issuer"] is None
 

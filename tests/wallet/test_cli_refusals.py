@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from credential import qr_transport
+import qrimage
 from trust_list.demo import build_demo_ecosystem
 from wallet import storage as S
 from wallet.cli import app
@@ -43,7 +43,7 @@ def commands(eco, tmp_path: Path, store: Path, pin: str) -> dict[str, list[str]]
     """Every command that takes --json, with a store and a PIN (and what else it needs to get that far)."""
     request_png = tmp_path / "request.png"
     if not request_png.exists():
-        qr_transport.encode_qr_png(make_request(eco)[0], request_png)
+        qrimage.encode_qr_png(make_request(eco)[0], request_png)
     common = ["--store", str(store), "--pin", pin, "--json"]
     trust = ["--trust-dir", str(eco.home)]
     return {

@@ -9,7 +9,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from credential import qr_transport
+import qrimage
 from credential.reasons import Rejected
 from trust_list.demo import build_demo_ecosystem
 from wallet.core import Wallet
@@ -74,7 +74,7 @@ def test_cli_respond_offline_no_copies_left(eco, tmp_path):
     w.save_card(card)
     w.close()
     png = tmp_path / "rq.png"
-    qr_transport.encode_qr_png(make_request(eco)[0], png)
+    qrimage.encode_qr_png(make_request(eco)[0], png)
     r = CliRunner().invoke(app, ["respond-offline", str(png), "--store", str(tmp_path / "w"), "--pin", PIN, "--yes",
                                  "--out", str(tmp_path / "resp.png"), "--trust-dir", str(eco.home), "--json"])
     assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "wallet.no_copies_left", r.output

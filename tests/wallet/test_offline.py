@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+import qrimage
 from credential import jose, qr_transport, sd_jwt, sd_jwt_vc
 from credential.dcql import PRESETS
 from credential.offline_request import build_request_object, new_nonce, request_claims, x509_hash_client_id
 from credential.reasons import Rejected
 from credential.types import get_type, sample_claims
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.demo import build_demo_ecosystem
 from wallet.core import Card, Copy, Wallet, new_id, private_jwk
 from wallet.offline import open_offline, read_request, respond_offline
@@ -56,7 +57,7 @@ def make_request(eco, *, slug: str = "arbejdstilsynet", preset: str = "a1-inspec
     Returns (RQ1 text, nonce, client_id)."""
     now = now or int(time.time())
     rp = eco.relying_parties[slug]
-    chain = [C.der(c) for c in rp.access_chain]
+    chain = [certificates.der(c) for c in rp.access_chain]
     nonce = new_nonce()
     query = dcql if dcql is not None else PRESETS[preset]
     if registration:
@@ -226,7 +227,7 @@ def test_cli_respond_offline_round_trip(eco, tmp_path):
     w.close()
     rq, nonce, client_id = make_request(eco, now=now)
     request_png, response_png = tmp_path / "request.png", tmp_path / "out" / "response.png"
-    qr_transport.encode_qr_png(rq, request_png)
+    qrimage.encode_qr_png(rq, request_png)
     r = CliRunner().invoke(app, ["respond-offline", str(request_png), "--store", str(tmp_path / "w"), "--pin", PIN,
                                  "--yes", "--out", str(response_png), "--trust-dir", str(eco.home), "--json"])
     assert r.exit_code == 0, r.output
@@ -255,13 +256,13 @@ def test_cli_refusals_and_usage(eco, tmp_path):
               "--trust-dir", str(eco.home)]
 
     expired = tmp_path / "expired.png"
-    qr_transport.encode_qr_png(make_request(eco, now=int(time.time()) - 1000)[0], expired)
+    qrimage.encode_qr_png(make_request(eco, now=int(time.time()) - 1000)[0], expired)
     r = runner.invoke(app, ["respond-offline", str(expired), *common])
     assert r.exit_code == 1 and "wallet.request_expired" in r.stderr and "Afvist" in r.stderr, r.output
     assert not (tmp_path / "resp.png").exists()
 
     unregistered = tmp_path / "unregistered.png"
-    qr_transport.encode_qr_png(make_request(eco, registration=False)[0], unregistered)
+    qrimage.encode_qr_png(make_request(eco, registration=False)[0], unregistered)
     r = runner.invoke(app, ["respond-offline", str(unregistered), *common, "--json"])
     assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "rp.registration"
 
@@ -278,7 +279,7 @@ def test_cli_refusals_and_usage(eco, tmp_path):
 
     # declined at the prompt: nothing shown, recorded
     ok = tmp_path / "ok.png"
-    qr_transport.encode_qr_png(make_request(eco)[0], ok)
+    qrimage.encode_qr_png(make_request(eco)[0], ok)
     r = runner.invoke(app, ["respond-offline", str(ok), *[a for a in common if a != "--yes"]], input="n\n")
     assert r.exit_code == 1 and "wallet.declined" in r.stderr
     r = runner.invoke(app, ["history", "--store", str(tmp_path / "w"), "--pin", PIN, "--json"])
@@ -334,4 +335,4 @@ def test_screenshots_include_the_offline_screens_and_the_qr_scans(tmp_path):
         skip_or_fail(f"Kivy cannot render offscreen: {r.stderr[-300:]}")
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "shots" / "14-consent-offline-da.png").is_file()
-    assert qr_transport.decode_qr_image(tmp_path / "shots" / "15-offline-qr-da.png").startswith("VP2:")
+    assert qrimage.decode_qr_image(tmp_path / "shots" / "15-offline-qr-da.png").startswith("VP2:")

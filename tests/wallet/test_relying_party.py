@@ -9,7 +9,7 @@ import pytest
 from credential import jose, sd_jwt
 from credential.dcql import PRESETS
 from credential.reasons import Rejected
-from trust_list import certificates as C
+from trust_list import certificates
 from trust_list.demo import build_demo_ecosystem
 from wallet.presentation import fetch_request, log_stopped, plan, respond
 from wallet.trust import load_trust_store
@@ -123,9 +123,9 @@ def test_rp_not_on_the_access_list_is_stopped(eco, setup):
     wallet, card, store = setup
     now = int(time.time())
     key = jose.SigningKey.generate()
-    cert = C.issue_certificate(C.name("rogue.example", country="DK", organization="Rogue"), key,
+    cert = certificates.issue_certificate(certificates.name("rogue.example", country="DK", organization="Rogue"), key,
                                issuer_key=key, issuer_cert=None, not_before=now - 60, not_after=now + 86400)
-    fake, uri = make_rp(eco, "hospital", PRESETS["ehic-care"], signer=key, x5c=C.x5c_of([cert]))
+    fake, uri = make_rp(eco, "hospital", PRESETS["ehic-care"], signer=key, x5c=certificates.x5c_of([cert]))
     assert _stopped(wallet, store, fake, uri) == "rp.signature"
 
 

@@ -44,7 +44,7 @@ class TestWalletJourney(KivyTestCase):
             assert app.current == "scan"
             offer, code, _ = services.offer("ehic")
             scan = app.screen("scan")
-            from esspass.ui.scan import camera_available
+            from uikit.scan import camera_available
 
             if not camera_available():  # CI, most desktops: no camera button; the ways round are said instead
                 assert scan.ids.camera.disabled and scan.ids.camera.height == 0

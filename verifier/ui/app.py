@@ -7,7 +7,7 @@ full screen) → scan (the camera read with zxing-cpp where Kivy has one; "open 
 log screen lists past inspections without personal data.
 
 Network work (sync) runs in a thread and comes back through ``Clock``; tests set ``sync = True``. The widgets,
-colours, QR view and camera scanner are the kit's (:mod:`esspass.ui`), shared with the wallet.
+colours, QR view and camera scanner are the kit's (:mod:`uikit`), shared with the wallet.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from esspass.ui import env
-from esspass.ui.base import KitApp
-from esspass.ui.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_BG, WARN_INK, rgba
-from esspass.ui.qr import QrView  # noqa: F401 - used by inspector.kv
-from esspass.ui.widgets import CameraScreen, KeyValue, Panel, make
+from uikit import env
+from uikit.base import KitApp
+from uikit.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_BG, WARN_INK, rgba
+from uikit.qr import QrView  # noqa: F401 - used by inspector.kv
+from uikit.widgets import CameraScreen, KeyValue, Panel, make
 
 from .controller import InspectorController, tr
 
@@ -113,7 +113,10 @@ class ScanScreen(CameraScreen):
     def on_code(self, text: str) -> None:
         """A QR code read by the camera (the scanner has stopped it)."""
         app = App.get_running_app()
-        app.ctl.decide_text(text)
+        outcome = app.ctl.decide_text(text)
+        if outcome.decision is None:  # not an answer to this check: say so here, scan again
+            self.error = outcome.error.get(app.ctl.lang, outcome.error.get("en", outcome.error_code))
+            return
         app.show("decision")
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credential import qr_transport
-from esspass.ui import palette
+import qrimage
+from uikit import palette
 from credential.reasons import Rejected
 
 from .. import presets as P
@@ -39,7 +39,10 @@ TEXT: dict[str, dict[str, str]] = {
         "home.data_stale": "Older than a day: update when you have a network.",
         "home.sync": "Update offline data",
         "home.sync_ok": "Updated: {lists} lists, {status} status lists.",
-        "home.sync_failed": "Could not update (no network?). The old data is kept.",
+        "home.sync_failed": "Could not update (no network?); keeping data from {when}.",
+        "home.sync_failed_none": "Could not update (no network?). There is no offline data yet.",
+        "home.sync_partial": "Could not update {n} of {total} lists; keeping data from {when}.",
+        "home.sync_missing": "Could not get {n} of {total} lists; there is no older data for them.",
         "home.choose": "What do you want to check?",
         "home.paper": "Scan a paper copy",
         "home.log": "Inspection log",
@@ -85,7 +88,10 @@ TEXT: dict[str, dict[str, str]] = {
         "home.data_stale": "Ældre end et døgn: opdatér, når du har netværk.",
         "home.sync": "Opdatér offline-data",
         "home.sync_ok": "Opdateret: {lists} lister, {status} statuslister.",
-        "home.sync_failed": "Kunne ikke opdatere (intet netværk?). De gamle data beholdes.",
+        "home.sync_failed": "Kunne ikke opdatere (intet netværk?); beholder data fra {when}.",
+        "home.sync_failed_none": "Kunne ikke opdatere (intet netværk?). Der er endnu ingen offline-data.",
+        "home.sync_partial": "Kunne ikke opdatere {n} af {total} lister; beholder data fra {when}.",
+        "home.sync_missing": "Kunne ikke hente {n} af {total} lister; der er ingen ældre data for dem.",
         "home.choose": "Hvad vil du kontrollere?",
         "home.paper": "Scan en papirkopi",
         "home.log": "Kontrollog",
@@ -265,7 +271,8 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
 
 @dataclass
 class Outcome:
-    """What a scan gave: a decision, or a message to show on the scan screen (unreadable picture)."""
+    """What a scan gave: a decision, or a message to show on the scan screen (unreadable picture, or a code that is
+    not an answer to this check)."""
 
     decision: Decision | None = None
     error_code: str = ""
@@ -334,9 +341,9 @@ class InspectorController:
         if v.source == "embedded":
             return self.t("home.data_embedded"), False
         age = v.data_age(now)
-        when = _fmt_time(v.bundle_created_at or now)
         oldest = max(x for x in (age["bundle_s"], age["trust_list_fetched_s"], age["status_list_fetched_s"], 0)
                      if x is not None)
+        when = _fmt_time(now - oldest)  # the oldest data at hand: an update may have kept some from before
         text = self.t("home.data_bundle", when=when) + f" ({human_age(oldest, self.lang)})"
         stale = oldest > STALE_AFTER_S
         if stale:
@@ -344,19 +351,43 @@ class InspectorController:
         return text, stale
 
     def sync(self, sync_fn: Callable[..., Any] | None = None) -> bool:
-        """Refresh the bundle (network); on failure the old data stays. Sets ``sync_message``."""
+        """Update the bundle (network). Data is only ever replaced by newer valid data
+        (:func:`verifier.offline.sync_bundle`): whatever could not be updated stays, and ``sync_message`` says
+        so with the time that data is from. True when everything was updated."""
         from ..offline import sync_bundle
 
         if self.bundle_path is None:
             self.bundle_path = self.state / "bundle.json"
         try:
-            b = (sync_fn or sync_bundle)(self.bundle_path, home=self.home, now=self.now())
-        except Exception:  # noqa: BLE001 - offline, server down…: keep the old data, say so
-            self.sync_message = self.t("home.sync_failed")
+            result = (sync_fn or sync_bundle)(self.bundle_path, home=self.home, now=self.now())
+        except Exception:  # noqa: BLE001 - offline, server down, unreadable configuration: the old data stays
+            since = self._held_since()
+            self.sync_message = (self.t("home.sync_failed", when=_fmt_time(since)) if since is not None
+                                 else self.t("home.sync_failed_none"))
             return False
         self._verifier = None
-        self.sync_message = self.t("home.sync_ok", lists=len(b.trust_lists), status=len(b.status_lists))
-        return True
+        b = result.bundle
+        missing = result.not_updated
+        if not missing:
+            self.sync_message = self.t("home.sync_ok", lists=len(b.trust_lists), status=len(b.status_lists))
+            return True
+        since = result.kept_since()
+        total = len(result.items)
+        self.sync_message = (self.t("home.sync_partial", n=len(missing), total=total, when=_fmt_time(since))
+                             if since is not None else self.t("home.sync_missing", n=len(missing), total=total))
+        return False
+
+    def _held_since(self) -> int | None:
+        """When the oldest data of the bundle at hand was fetched (None: no bundle)."""
+        from ..sources import Bundle
+
+        try:
+            b = Bundle.load(self.bundle_path) if self.bundle_path is not None else None
+        except (OSError, ValueError):
+            return None
+        if b is None:
+            return None
+        return min((at for _, at in (*b.trust_lists.values(), *b.status_lists.values())), default=b.created_at)
 
     # ------------------------------------------------------------ presets and requests
 
@@ -398,7 +429,14 @@ class InspectorController:
     # ------------------------------------------------------------ answers
 
     def decide_text(self, qr_text: str) -> Outcome:
-        decision = self.verifier().decide(qr_text, self.session, now=self.now())
+        """A decision, or — for a code that is not an answer to this check — a message for the scan screen, no
+        decision and no log entry (the session stays open for the right code)."""
+        from ..offline import NotAnAnswer
+
+        try:
+            decision = self.verifier().decide(qr_text, self.session, now=self.now())
+        except NotAnAnswer as exc:
+            return Outcome(None, exc.code, exc.reason.message())
         self.decision = decision
         self.log.add(decision, self.now(), preset=self.session.preset if self.session else None)
         return Outcome(decision)
@@ -406,7 +444,7 @@ class InspectorController:
     def decide_image(self, source: Any) -> Outcome:
         """A picture (path, bytes, PIL image) of the answer; an unreadable picture leaves the session open."""
         try:
-            text = qr_transport.decode_qr_image(source)
+            text = qrimage.decode_qr_image(source)
         except Rejected as exc:
             return Outcome(None, exc.code, exc.reason.message())
         return self.decide_text(text)

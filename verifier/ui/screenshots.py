@@ -10,14 +10,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from esspass.ui.shots import Screenshots
+from uikit.shots import Screenshots
 
 PHONE = (432, 900)
 
 
 def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[Path]:
     with Screenshots(out, PHONE, prefix="esspass-inspector-shots-") as run:
-        from credential import qr_transport
+        import qrimage
         from trust_list.demo import build_demo_ecosystem
 
         from . import demo
@@ -46,7 +46,7 @@ def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[P
             app.start(preset)
             vp1 = demo.respond(cred, ctl.session.request_text, now=now, preset=preset)
             app.show("scan")
-            app.screen("scan").load_image(qr_transport.render_qr_image(vp1))
+            app.screen("scan").load_image(qrimage.render_qr_image(vp1))
 
         for lang in langs:
             app.set_font_scale(1.0)
@@ -74,11 +74,11 @@ def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[P
             app.start("a1-inspection")  # a new request; the holder shows the answer to the old one (replay)
             vp1 = demo.respond(a1, old.request_text, now=now, preset="a1-inspection")
             app.show("scan")
-            app.screen("scan").load_image(qr_transport.render_qr_image(vp1))
+            app.screen("scan").load_image(qrimage.render_qr_image(vp1))
             shot("08-decision-failed-replay", lang)
             app.start_paper()
             shot("09-scan-paper", lang)
-            app.screen("scan").load_image(qr_transport.render_qr_image(demo.paper_copy(ehic_paper)))
+            app.screen("scan").load_image(qrimage.render_qr_image(demo.paper_copy(ehic_paper)))
             shot("10-decision-paper-copy", lang)
             app.show("log")
             shot("11-log", lang)

@@ -18,11 +18,11 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from esspass.ui import env
-from esspass.ui.base import KitApp
-from esspass.ui.palette import WARN_INK, rgba
-from esspass.ui.qr import QrView  # noqa: F401 - used by wallet.kv
-from esspass.ui.widgets import CameraScreen, KeyValue, make
+from uikit import env
+from uikit.base import KitApp
+from uikit.palette import WARN_INK, rgba
+from uikit.qr import QrView  # noqa: F401 - used by wallet.kv
+from uikit.widgets import CameraScreen, KeyValue, make
 
 from ..i18n import t
 from .controller import Message, WalletController

@@ -6,10 +6,10 @@ What is the same in both lives here; each app keeps its own screens, texts and `
 * :mod:`.palette` and ``common.kv`` — colours, type and the common widgets (text styles, buttons, fields,
   panels, key/value rows, scroll columns, the camera viewfinder);
 * :mod:`.widgets` — the Python side of those widgets;
-* :mod:`.qr` — :class:`~esspass.ui.qr.QrView`, a QR code drawn crisp from its text;
-* :mod:`.scan` — :func:`~esspass.ui.scan.decode_frame` (camera frame → QR text, pure) and
-  :class:`~esspass.ui.scan.CameraScanner` (Kivy's ``Camera`` read with zxing-cpp);
-* :mod:`.base` — :class:`~esspass.ui.base.KitApp`, the app base class (language, text size, background work);
+* :mod:`.qr` — :class:`~uikit.qr.QrView`, a QR code drawn crisp from its text;
+* :mod:`.scan` — :func:`~uikit.scan.decode_frame` (camera frame → QR text, pure) and
+  :class:`~uikit.scan.CameraScanner` (Kivy's ``Camera`` read with zxing-cpp);
+* :mod:`.base` — :class:`~uikit.base.KitApp`, the app base class (language, text size, background work);
 * :mod:`.shots` — offscreen screenshot runs (``esspass wallet screenshots``, ``esspass inspect screenshots``).
 
 Importing this package, :mod:`.env`, :mod:`.palette` or :func:`.scan.decode_frame` does not import Kivy: the

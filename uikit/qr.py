@@ -13,7 +13,7 @@ from kivy.uix.widget import Widget
 class QrView(Widget):
     """A QR code drawn crisp: one texel per module (quiet zone included), scaled by a whole number with
     nearest-neighbour filtering, black on white, centred; as large as the widget allows. The symbol is the one
-    :func:`credential.qr_transport.render_qr_image` makes (the same version and error correction as the PNG files)."""
+    :func:`credential.qrimage.render_qr_image` makes (the same version and error correction as the PNG files)."""
 
     text = StringProperty("")
     modules = NumericProperty(0)  # symbol width with quiet zone, in modules
@@ -31,7 +31,7 @@ class QrView(Widget):
         if self.text:
             from PIL import Image
 
-            from credential.qr_transport import render_qr_image
+            from qrimage import render_qr_image
 
             image = render_qr_image(self.text, scale=1, border=4).convert("RGBA")
             tex = Texture.create(size=image.size, colorfmt="rgba")
