@@ -151,7 +151,8 @@ class _Reader:
                 self.extra(prefix.rstrip("."), obj, "unknown")
             return None
         subject: dict[str, Any] = {}
-        for theirs, ours in (("family_name", "familynames"), ("given_name", "forenames"), ("birth_date", "date_of_birth")):
+        for theirs, ours in (("family_name", "familynames"), ("given_name", "forenames"),
+                             ("birth_date", "date_of_birth")):
             if theirs in obj:
                 subject[ours] = obj[theirs]
         self.rest(obj, prefix, {"family_name", "given_name", "birth_date"})
