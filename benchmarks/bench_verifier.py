@@ -53,6 +53,7 @@ def _issue(eco, now: int, with_status: bool = True):
 
 def _in_process(eco, now: int):
     from verifier import presets
+    from verifier.caches import VerifierCache
     from verifier.policy import FetchedStatus, VerificationContext, verify_presentation
 
     store = eco.trust_store(now)
@@ -64,7 +65,7 @@ def _in_process(eco, now: int):
                                                  exp=now + 3600, ttl=300, key=inst.status_key, x5c=inst.status_x5c)
     fetched = FetchedStatus(token, now)
     ctx = VerificationContext(store, now, status=lambda u, n: fetched, preset="a1-inspection", nonce="n",
-                              aud="x509_hash:a")
+                              aud="x509_hash:a", cache=VerifierCache.new())
     assert verify_presentation(pres, ctx).result == "PASSED"
 
     k1, k2 = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())

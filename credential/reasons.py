@@ -45,8 +45,11 @@ def all_reasons() -> dict[str, Reason]:
 class Rejected(Exception):
     """Raised by pure checks; carries the stable reason and an optional technical detail.
 
-    The detail is for logs and developers, never personal data; people see the reason's message.
+    The detail is for logs and developers, never personal data; people see the reason's message. A verification
+    that raised it sets ``stage`` (a :class:`credential.report.Stage`): where in its order it stopped.
     """
+
+    stage: str | None = None
 
     def __init__(self, reason: Reason, detail: str = "") -> None:
         super().__init__(f"{reason.code}: {detail}" if detail else reason.code)

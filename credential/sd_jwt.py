@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import jose
 from .reasons import Reason, Rejected, define
+from .report import Stage
 
 # ---------------------------------------------------------------- limits (bounded input)
 
@@ -608,7 +609,29 @@ def verify(
 
     ``check_disclosed`` sees what the disclosures revealed before any claim is used (for rules of
     profiles such as SD-JWT VC's claims that must never be selectively disclosed). A profile may
-    also demand its own ``expected_typ`` (over the policy's) and report a mismatch as ``typ_reason``."""
+    also demand its own ``expected_typ`` (over the policy's) and report a mismatch as ``typ_reason``.
+    The :class:`Rejected` it raises names the :class:`~credential.report.Stage` where verification stopped."""
+    at = _At()
+    try:
+        return _verify(presentation, resolve_key, policy, check_disclosed, expected_typ, typ_reason, at)
+    except Rejected as exc:
+        if exc.stage is None:
+            exc.stage = at.stage
+        raise
+
+
+class _At:
+    """Where a verification is (one attribute set as it moves on: cheaper than a try block per stage)."""
+
+    __slots__ = ("stage",)
+
+    def __init__(self) -> None:
+        self.stage = Stage.BEFORE_SIGNATURE
+
+
+def _verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicKey, policy: VerifyPolicy,
+            check_disclosed: Callable[[tuple[tuple[ClaimPath, str | None, Any], ...]], None] | None,
+            expected_typ: str | None, typ_reason: Reason, at: _At) -> Verified:
     parsed = parse(presentation)
     if len(parsed.disclosures) > MAX_DISCLOSURES:
         raise Rejected(R_TOO_MANY)
@@ -626,14 +649,17 @@ def verify(
         payload = jws.payload()
     except jose.JoseError:
         raise Rejected(R_JWT_MALFORMED, "payload is not a JSON object") from None
+    at.stage = Stage.TRUST
     if isinstance(resolve_key, ec.EllipticCurvePublicKey):
         key = resolve_key
     else:
         key = resolve_key(header, payload)  # may raise Rejected (e.g. issuer.* codes)
     if key is None:
         raise Rejected(R_ISSUER_KEY)
+    at.stage = Stage.SIGNATURE
     if not jose.verify_signature(jws, key):  # §7.1 step 2
         raise Rejected(R_SIGNATURE)
+    at.stage = Stage.DISCLOSURES
 
     sd_alg = payload.get("_sd_alg", "sha-256")  # §4.1.1: absent means sha-256
     if not isinstance(sd_alg, str) or sd_alg not in _HASHES:
@@ -680,6 +706,7 @@ def verify(
         check_disclosed(disclosed)
 
     # §7.1 step 4 / RFC 7519: time claims of the issuer-signed JWT
+    at.stage = Stage.TIMES
     now, leeway = policy.now, policy.clock_leeway_s
     exp, nbf, iat = _time_claim(processed, "exp"), _time_claim(processed, "nbf"), _time_claim(processed, "iat")
     if exp is not None and now >= exp + leeway:
@@ -689,6 +716,7 @@ def verify(
     if iat is not None and now + leeway < iat:
         raise Rejected(R_IAT_FUTURE)
 
+    at.stage = Stage.KEY_BINDING
     kb_header = kb_payload = None
     if parsed.kb_jwt is None:
         if policy.key_binding.required:

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import jose, sd_jwt
 from .reasons import Rejected, define
+from .report import Stage
 
 TYP = "dc+sd-jwt"
 NEVER_DISCLOSABLE = frozenset({"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status", "_sd_alg"})
@@ -142,7 +143,11 @@ def verify_vc(
     policy's own ``expected_typ``."""
     verified = sd_jwt.verify(presentation, resolve_key, policy, check_disclosed=_never_disclosed,
                              expected_typ=TYP, typ_reason=R_TYP)
-    check_vc_claims(verified, expected_vct)
+    try:
+        check_vc_claims(verified, expected_vct)
+    except Rejected as exc:
+        exc.stage = Stage.VC_RULES
+        raise
     return verified
 
 

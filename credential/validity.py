@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 from credential.reasons import Reason, define
 
-__all__ = ["Layer", "ValidityReport", "validity_layers"]
+from .report import Kind, Report, Stage
+
+__all__ = ["Layer", "ValidityReport", "check_layers", "technical_layer", "validity_layers"]
 
 State = Literal["valid", "not_yet_valid", "expired", "unknown"]
 
@@ -68,6 +70,28 @@ R_COV_UNKNOWN = define(
     "coverage.unknown",
     "The period of coverage was not shown, so it cannot be said whether the holder is covered on the inspection date.",
     "Dækningsperioden blev ikke vist, så det kan ikke afgøres, om indehaveren er dækket på kontroldatoen.",
+)
+
+# ---- the words of a layer that passed, and of a date that is no date
+R_OK_TECHNICAL = define(
+    "validity.technical",
+    "The credential's technical validity period (signing time and expiry) includes now.",
+    "Legitimationens tekniske gyldighedsperiode (signeringstidspunkt og udløb) omfatter nu.",
+)
+R_OK_DOCUMENT = define(
+    "validity.document",
+    "The document is valid on the inspection date (between its date of issuance and date of expiry).",
+    "Dokumentet er gyldigt på kontroldatoen (mellem udstedelsesdato og udløbsdato).",
+)
+R_OK_COVERAGE = define(
+    "coverage.in_force",
+    "The social-security coverage it attests is in force on the inspection date.",
+    "Den socialsikringsdækning, det dokumenterer, gælder på kontroldatoen.",
+)
+R_DATE_MALFORMED = define(
+    "validity.date_malformed",
+    "A date in the credential is not a valid date (YYYY-MM-DD).",
+    "En dato i legitimationen er ikke en gyldig dato (ÅÅÅÅ-MM-DD).",
 )
 
 _DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
@@ -363,3 +387,99 @@ def validity_layers(payload: dict[str, Any], now: int, inspection_date: _dt.date
         coverage=_coverage(payload, inspection_date, vct),
         inspection_date=inspection_date.isoformat(),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The layers in a verification report (decision shape, unchanged since issue #5):
+# ``{"technical": {"status", "from", "until", "issued_at"},
+#   "document": {"status", "from", "until", "inspection_date", "partial"?},
+#   "coverage": {"status", "from", "until", "inspection_date", "partial"?, "legislation_country"?}}``.
+# Status words: technical ``valid | expired | not_yet_valid | malformed``; document ``valid | expired |
+# not_yet_valid | not_disclosed | unknown | malformed``; coverage ``in_force | ended | not_started | not_disclosed |
+# unknown | malformed``. A valid layer passes (``validity.technical``, ``validity.document``, ``coverage.in_force``);
+# an expired / not yet valid one fails with its code and the sentence naming the dates; a malformed date fails with
+# ``validity.date_malformed``. A layer whose dates were not disclosed is ``not_disclosed`` and makes no check (it was
+# not checked, and the report says so); one disclosed only in part is ``unknown`` and makes no check either (what a
+# request needs is enforced by the ``request.claims`` check). The technical layer uses the SD-JWT core's clock
+# leeway, so a credential the core refused with ``sd.expired`` shows the same state here.
+
+_DOC_STATUS = {"valid": "valid", "expired": "expired", "not_yet_valid": "not_yet_valid"}
+_COV_STATUS = {"valid": "in_force", "expired": "ended", "not_yet_valid": "not_started"}
+_TECH_FAIL = {"expired": R_TECH_EXPIRED, "not_yet_valid": R_TECH_NOT_YET}
+_LAYER_FAIL = {R.code: R for R in (R_DOC_EXPIRED, R_DOC_NOT_YET, R_COV_ENDED, R_COV_NOT_STARTED)}
+
+
+def _utc(t: Any) -> str | None:
+    if isinstance(t, bool) or not isinstance(t, (int, float)):
+        return None
+    try:
+        return _dt.datetime.fromtimestamp(int(t), _dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _sentence(layer: Layer) -> dict[str, str] | None:
+    return {"en": layer.en, "da": layer.da} if layer.en else None
+
+
+def _technical_value(layer: Layer, payload: dict[str, Any]) -> dict[str, Any]:
+    status = {"unknown": "malformed"}.get(layer.state, layer.state)
+    return {"status": status, "from": layer.start, "until": layer.end, "issued_at": _utc(payload.get("iat"))}
+
+
+def _check_technical(layer: Layer, report: Report) -> None:
+    evidence = {"from": layer.start, "until": layer.end}
+    if layer.state == "valid":
+        report.add(R_OK_TECHNICAL, Kind.PASSED, Stage.VALIDITY, evidence, words=_sentence(layer))
+    elif layer.state in _TECH_FAIL:
+        report.add(_TECH_FAIL[layer.state], Kind.FAILED, Stage.VALIDITY, evidence, words=_sentence(layer))
+    else:  # malformed times: the core refuses these first
+        report.add(R_TECH_UNKNOWN, Kind.FAILED, Stage.VALIDITY, evidence)
+
+
+def _check_dated(layer: Layer, payload: dict[str, Any], start_name: str, end_name: str, words: dict[str, str],
+                 ok: Reason, day: _dt.date, report: Report) -> dict[str, Any]:
+    start_raw, end_raw = payload.get(start_name), payload.get(end_name)
+    value: dict[str, Any] = {"status": "", "from": layer.start, "until": layer.end,
+                             "inspection_date": day.isoformat()}
+    evidence = {"from": layer.start, "until": layer.end, "inspection_date": value["inspection_date"]}
+    if (start_raw is not None and layer.start is None) or (end_raw is not None and layer.end is None):
+        value["status"] = "malformed"  # an issuer-signed date that is not a date: broken, not merely undisclosed
+        report.add(R_DATE_MALFORMED, Kind.FAILED, Stage.VALIDITY, evidence)
+        return value
+    if start_raw is None and end_raw is None:
+        value["status"] = "not_disclosed"
+        return value
+    if layer.state == "unknown":
+        value["status"] = "unknown"
+        return value
+    value["status"] = words[layer.state]
+    if layer.start is None or layer.end is None:
+        value["partial"] = True  # only one end of the period was disclosed (e.g. ehic-care: ending_date)
+    if layer.code in _LAYER_FAIL:
+        report.add(_LAYER_FAIL[layer.code], Kind.FAILED, Stage.VALIDITY, evidence, words=_sentence(layer))
+    else:
+        report.add(ok, Kind.PASSED, Stage.VALIDITY, evidence, words=_sentence(layer))
+    return value
+
+
+def check_layers(report: Report, payload: dict[str, Any], now: int, inspection_date: _dt.date, *,
+                 leeway: int = 60) -> dict[str, Any]:
+    """Add the three layers' checks to ``report`` (technical, document, coverage) and return their decision shape."""
+    layers = validity_layers(payload, now, inspection_date, skew=leeway)
+    _check_technical(layers.technical, report)
+    out: dict[str, Any] = {"technical": _technical_value(layers.technical, payload)}
+    out["document"] = _check_dated(layers.document, payload, "date_of_issuance", "date_of_expiry", _DOC_STATUS,
+                                   R_OK_DOCUMENT, inspection_date, report)
+    cov = _check_dated(layers.coverage, payload, "starting_date", "ending_date", _COV_STATUS, R_OK_COVERAGE,
+                       inspection_date, report)
+    if payload.get("vct") == _PDA1 and isinstance(payload.get("legislation_country"), str):
+        cov["legislation_country"] = payload["legislation_country"]
+    out["coverage"] = cov
+    return out
+
+
+def technical_layer(signed_payload: dict[str, Any], now: int, *, leeway: int = 60) -> dict[str, Any]:
+    """The technical layer alone, from the issuer-signed JWT payload (``iat``/``nbf``/``exp`` are never
+    disclosable), for a report where the core stopped at the times after verifying the issuer's signature."""
+    return {"technical": _technical_value(_technical(signed_payload, now, leeway), signed_payload)}

@@ -88,6 +88,60 @@ class KitApp(App):
         widest = max(_text_width(t, wanted, bold) for t in texts)
         return wanted if widest <= width else max(1.0, wanted * width / widest)
 
+    # ------------------------------------------------------------ dialogs and the Back key (issue 17, item 3)
+
+    dialog: Any = None  # the dialog on screen, if any
+
+    def open_dialog(self, dialog: Any) -> Any:
+        self.dialog = dialog
+        dialog.bind(on_dismiss=lambda d: setattr(self, "dialog", None) if self.dialog is d else None)
+        dialog.open(animation=False)  # there at once, gone at once: no half-faded dialog swallowing the next tap
+        return dialog
+
+    def confirm(self, title: str, text: str, yes: str, no: str, on_yes: Callable[[], Any], *,
+                danger: bool = False) -> Any:
+        """Ask before doing ``on_yes`` (:class:`uikit.dialogs.ConfirmDialog`); returns the dialog."""
+        from .dialogs import ConfirmDialog
+
+        return self.open_dialog(ConfirmDialog(title, text, yes, no, on_yes, danger=danger))
+
+    def on_start(self) -> None:
+        from kivy.core.window import Window
+
+        Window.bind(on_keyboard=self._on_keyboard)
+
+    def on_stop(self) -> None:
+        from kivy.core.window import Window
+
+        Window.unbind(on_keyboard=self._on_keyboard)
+
+    def _on_keyboard(self, _window: Any, key: int, *_args: Any) -> bool:
+        """Esc on a desktop, Back on Android (both key 27): never Kivy's default of quitting from any screen."""
+        if key != 27 or App.get_running_app() is not self:  # tests run several apps in one process
+            return False
+        self.back_pressed()
+        return True
+
+    def back_pressed(self) -> None:
+        """Close the dialog on screen; else go back a screen; else (on the first screen) ask before leaving."""
+        if self.dialog is not None:
+            answer = getattr(self.dialog, "answer", None)
+            answer(False) if answer is not None else self.dialog.dismiss()
+            return
+        if self.navigate_back():
+            return
+        self.ask_to_leave()
+
+    def navigate_back(self) -> bool:
+        """Go back one screen; False on the app's first screen. Each app says what "back" means."""
+        return False
+
+    def ask_to_leave(self) -> Any:
+        from .texts import kit_text
+
+        return self.confirm(kit_text("leave.title", self.lang), kit_text("leave.text", self.lang),
+                            kit_text("leave.yes", self.lang), kit_text("leave.no", self.lang), self.stop)
+
     def run_task(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """``fn`` off the UI thread (network), then ``done(result)`` back on it through ``Clock``."""
         if self.sync:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .texts import TEXT, kit_text as camera_text  # noqa: F401 - the kit's words live in one table
+
 MAX_SIDE = 4096  # a frame wider or taller than this is not a camera preview: refused unread
 
 # Kivy texture colour formats -> (bytes per pixel, offset of the green channel, or of the grey value)
@@ -23,28 +25,6 @@ _LAYOUT = {
     "luminance": (1, 0), "luminance_alpha": (2, 0),
 }
 
-TEXT = {
-    "en": {
-        "camera.start": "Use the camera",
-        "camera.stop": "Stop the camera",
-        "camera.looking": "Hold the QR code inside the frame.",
-        "camera.failed": "The camera could not be started.",
-        "camera.none_image": "No camera on this device: open an image of the code.",
-        "camera.none_image_or_link": "No camera on this device: open an image or paste a link.",
-    },
-    "da": {
-        "camera.start": "Brug kameraet",
-        "camera.stop": "Stop kameraet",
-        "camera.looking": "Hold QR-koden inden for rammen.",
-        "camera.failed": "Kameraet kunne ikke startes.",
-        "camera.none_image": "Intet kamera på denne enhed: åbn et billede af koden.",
-        "camera.none_image_or_link": "Intet kamera på denne enhed: åbn et billede, eller indsæt et link.",
-    },
-}
-
-
-def camera_text(key: str, lang: str) -> str:
-    return TEXT.get(lang, TEXT["en"]).get(key) or TEXT["en"][key]
 
 
 def grayscale(pixels: bytes, width: int, height: int, fmt: str) -> bytes | None:

@@ -263,10 +263,3 @@ class VerifierCache:
             ) -> "VerifierCache":
         return cls(TrustCache(trust_entries), StatusTokenCache(status_entries))
 
-
-SHARED = VerifierCache.new()
-
-
-def shared() -> VerifierCache:
-    """The process-wide default (results are keyed by list content and token bytes, so sharing is safe)."""
-    return SHARED

@@ -154,7 +154,7 @@ def verify_command(
     from trust_list.store import TrustStore
 
     from . import presets as P
-    from .policy import VerificationContext, verify_presentation
+    from .policy import Sources, verify_presentation
     from .sources import Bundle, StatusCache
 
     if lang not in ("en", "da"):
@@ -212,8 +212,8 @@ def verify_command(
         cache.put(uri, _read_text(Path(file), "status list"), now, pinned=True)
 
     presentation = _read_text(presentation_file, "presentation")
-    ctx = VerificationContext(trust=store, now=now, status=cache, preset=preset, key_binding=not no_key_binding,
-                              nonce=nonce, aud=aud, trust_fetched_at=trust_fetched_at)
+    ctx = Sources(store, cache, trust_fetched_at).context(now, preset=preset, key_binding=not no_key_binding,
+                                                          nonce=nonce, aud=aud)
     try:
         decision = verify_presentation(presentation, ctx)
     finally:

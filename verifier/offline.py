@@ -45,7 +45,8 @@ from credential.offline_request import DEFAULT_LIFETIME_S, build_request_object,
 from credential.reasons import Reason, Rejected, define
 
 from . import presets as P
-from .policy import FAILED, Check, Decision, VerificationContext, verify_presentation
+from .caches import VerifierCache
+from .policy import FAILED, Check, Decision, Sources, verify_presentation
 
 SESSION_FILE = "session.json"
 USED_FILE = "used"
@@ -296,6 +297,10 @@ class OfflineVerifier:
     bundle_created_at: int | None = None
     source: str = "bundle"
     status_fetched_at: dict[str, int] = field(default_factory=dict)
+    cache: VerifierCache = field(default_factory=VerifierCache.new)  # this inspector's own validated results
+
+    def sources(self) -> Sources:
+        return Sources(self.trust, self.status, self.trust_fetched_at, self.cache)
 
     @classmethod
     def from_bundle(cls, bundle: Any, anchors: list[Any], now: int) -> "OfflineVerifier":
@@ -380,9 +385,7 @@ class OfflineVerifier:
 
         bound = has_key_binding(text)
         if not bound and not holder_bound(text):  # a paper copy: nothing to replay, no nonce used
-            ctx = VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset,
-                                      key_binding=False, trust_fetched_at=self.trust_fetched_at)
-            return verify_presentation(text, ctx)
+            return verify_presentation(text, self.sources().context(now, preset=preset, key_binding=False))
         if session is None:  # a phone's answer (device-bound), scanned as a paper copy
             raise NotAnAnswer(R_NOT_A_PAPER_COPY, qr_transport.R_CONTEXT.code, "no inspection session")
         if bound:
@@ -396,8 +399,7 @@ class OfflineVerifier:
             return _failed(R_SESSION_EXPIRED, preset=preset, data_age=age)
         if not session.consume(now):
             return _failed(R_SESSION_USED, preset=preset, data_age=age)
-        ctx = VerificationContext(trust=self.trust, now=now, status=self.status, preset=preset, key_binding=True,
-                                  nonce=session.nonce, aud=session.client_id, trust_fetched_at=self.trust_fetched_at)
+        ctx = self.sources().context(now, preset=preset, nonce=session.nonce, aud=session.client_id)
         return verify_presentation(text, ctx)
 
 

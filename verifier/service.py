@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from credential.reasons import Rejected
+from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
@@ -22,7 +23,7 @@ from . import openid4vp as vp
 from . import presets as P
 from .caches import VerifierCache
 from .offline import looks_like_presentation
-from .policy import Decision, VerificationContext, verify_presentation
+from .policy import Decision, Sources, VerificationContext, verify_presentation
 from .records import InspectionRecords
 from .settings import VerifierSettings
 from .transaction_store import TransactionStore, open_store
@@ -160,10 +161,9 @@ class VerifierService:
 
     def context(self, *, preset: str | None, nonce: str | None, aud: str | None, key_binding: bool,
                 now: int) -> VerificationContext:
-        return VerificationContext(trust=self.trust, now=now, status=self._status_seen, preset=preset,
-                                   key_binding=key_binding, nonce=nonce, aud=aud,
-                                   trust_fetched_at=self.trust_fetched_at,
-                                   kb_max_age_s=self.settings.verifier_kb_max_age, cache=self.cache)
+        sources = Sources(self.trust, self._status_seen, self.trust_fetched_at, self.cache,
+                          self.settings.verifier_kb_max_age)
+        return sources.context(now, preset=preset, key_binding=key_binding, nonce=nonce, aud=aud)
 
     def _status_seen(self, uri: str, now: int):
         """The status source the policy uses (called only for credentials whose issuer signature verified):
@@ -249,7 +249,7 @@ class VerifierService:
         ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
                            key_binding=not self.settings.verifier_allow_paper, now=now)
         decision = verify_presentation(presentation, ctx)
-        if "kb.nonce" in decision.codes or "kb.aud" in decision.codes:
+        if decision.failed_with(R_KB_NONCE) or decision.failed_with(R_KB_AUD):
             raise vp.ResponseError("invalid_request",
                                    "the presentation was made for another request (nonce or audience); "
                                    "nothing was recorded")

@@ -277,8 +277,10 @@ def history(
     wallet = _open(store, pin, as_json=as_json)
     try:
         events = wallet.history_json()
-        if pdf is not None:
-            pdf.write_bytes(history_pdf(wallet, lang))
+        if pdf is not None:  # a readable copy the user asked for by name: still owner-only (0600)
+            from .private_file import write_private
+
+            write_private(pdf, history_pdf(wallet, lang))
     except Rejected as exc:
         _fail(exc, as_json)
     if as_json:
@@ -287,6 +289,30 @@ def history(
     for e in events:
         extra = f" [{e['reason']}: {reason_text(e['reason'], lang)}]" if e["reason"] else ""
         typer.echo(f"{e['at_iso']}  {e['kind']:<12} {e['outcome']:<9} {e['party']}  {', '.join(e['claims'])}{extra}")
+
+
+@app.command("open-export")
+def open_export(
+    file: Path = typer.Argument(..., help="An encrypted export (esspass-history….jwe) saved by the wallet app."),
+    out: Path = typer.Option(..., "--out", help="Where to write the readable file (created 0600)."),
+    secret: str = typer.Option(..., "--secret", prompt="PIN or passphrase", hide_input=True,
+                               help="The PIN or passphrase the export was protected with."),
+) -> None:
+    """Decrypt a history export (a JWE, PBES2-HS512+A256KW / A256GCM) into a readable file only you can read."""
+    from .private_file import MAX_FILE_BYTES, open_sealed, write_private
+
+    try:
+        with file.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        typer.echo(f"error: {file}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        data, content_type = open_sealed(raw[:MAX_FILE_BYTES], secret)
+    except Rejected as exc:
+        _fail(exc)
+    write_private(out, data)
+    typer.echo(json.dumps({"out": str(out), "content_type": content_type, "bytes": len(data)}))
 
 
 @app.command()

@@ -28,6 +28,7 @@ from .storage import KdfParams, Storage
 
 DAY = 86_400
 REMINDER_DAYS = 30
+RESTORE_DAYS = 30  # a removed card can be put back this long (issue 17: one tap must not lose a card for good)
 LOW_COPIES = 1  # remind when this many one-time copies (or none) are left
 
 
@@ -195,7 +196,39 @@ class Wallet:
         self.storage.put("card", card.id, card.to_json())
 
     def delete_card(self, card_id: str) -> None:
+        """Delete for good (no way back). The app removes with :meth:`remove_card`, which can be undone."""
         self.storage.delete("card", card_id)
+
+    def remove_card(self, card_id: str) -> Card:
+        """Take a card out of the wallet, keeping it (sealed, as every record) for :data:`RESTORE_DAYS` so that
+        :meth:`restore_card` can put it back: offers are single use, and a card lost to a slip of the finger
+        could otherwise only be re-issued by the institution. The copy is written before the card is taken out,
+        so a crash in between leaves the card where it was."""
+        card = self.card(card_id)
+        self.storage.put("removed", card_id, {"removed_at": self.now(), "card": card.to_json()})
+        self.storage.delete("card", card_id)
+        return card
+
+    def removed_cards(self) -> list[tuple[Card, int]]:
+        """(card, removed_at) of cards that can still be restored, newest first; older ones are deleted now."""
+        out = []
+        for rid, value in self.storage.all("removed"):
+            at = int(value.get("removed_at", 0))
+            if self.now() - at > RESTORE_DAYS * 86400:
+                self.storage.delete("removed", rid)
+                continue
+            out.append((Card.from_json(value["card"]), at))
+        return sorted(out, key=lambda x: -x[1])
+
+    def restore_card(self, card_id: str) -> Card:
+        """Put a removed card back (KeyError when there is none to restore)."""
+        value = self.storage.get("removed", card_id)
+        if value is None:
+            raise KeyError(card_id)
+        card = Card.from_json(value["card"])
+        self.save_card(card)
+        self.storage.delete("removed", card_id)
+        return card
 
     def take_copy(self, card_id: str) -> tuple[Copy, SigningKey]:
         """Reserve an unused one-time copy (marked used before it leaves the wallet)."""

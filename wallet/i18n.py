@@ -60,6 +60,23 @@ _T: dict[str, tuple[str, str]] = {
     "detail.status": ("Status at the issuer", "Status hos udstederen"),
     "detail.claims": ("What the document says", "Hvad dokumentet siger"),
     "detail.delete": ("Remove from wallet", "Fjern fra tegnebogen"),
+    "remove.title": ("Remove this document?", "Fjern dette dokument?"),
+    "remove.text": ("\"{doc}\" from {issuer} will be taken out of the wallet. You can put it back from Settings, "
+                    "\"Removed documents\", for {days} days. After that it is gone for good, and only {issuer} "
+                    "can issue it again.",
+                    "\"{doc}\" fra {issuer} tages ud af tegnebogen. Du kan lægge det tilbage under Indstillinger, "
+                    "\"Fjernede dokumenter\", i {days} dage. Derefter er det væk for altid, og kun {issuer} kan "
+                    "udstede det igen."),
+    "remove.yes": ("Remove", "Fjern"),
+    "remove.no": ("Keep it", "Behold det"),
+    "remove.done": ("\"{doc}\" was removed.", "\"{doc}\" blev fjernet."),
+    "remove.undo": ("Undo", "Fortryd"),
+    "removed.title": ("Removed documents", "Fjernede dokumenter"),
+    "removed.none": ("None. A removed document can be put back here for {days} days.",
+                     "Ingen. Et fjernet dokument kan lægges tilbage her i {days} dage."),
+    "removed.row": ("{doc}, removed {date}; can be put back until {until}",
+                    "{doc}, fjernet {date}; kan lægges tilbage indtil {until}"),
+    "removed.restore": ("Put back", "Læg tilbage"),
     "status.VALID": ("Valid", "Gyldig"),
     "status.INVALID": ("Withdrawn by the issuer", "Trukket tilbage af udstederen"),
     "status.SUSPENDED": ("Suspended by the issuer", "Suspenderet af udstederen"),
@@ -148,6 +165,23 @@ _T: dict[str, tuple[str, str]] = {
     "history.export_json": ("Export JSON", "Eksportér JSON"),
     "history.export_pdf": ("Export PDF", "Eksportér PDF"),
     "history.exported": ("Saved to {path}", "Gemt i {path}"),
+    "export.title": ("Export your history", "Eksportér din historik"),
+    "export.explain": ("The files (JSON and PDF) list every institution and authority that received or saw your "
+                       "data, when and why. They do not hold the contents of your documents, but they say a lot "
+                       "about you: they are encrypted, and only someone who knows the PIN or passphrase you type "
+                       "below can open them (with \"esspass wallet open-export\", or any tool for JWE files).",
+                       "Filerne (JSON og PDF) viser alle institutioner og myndigheder, der har modtaget eller set "
+                       "dine oplysninger, hvornår og hvorfor. De indeholder ikke dine dokumenters indhold, men de "
+                       "siger meget om dig: de krypteres, og kun den, der kender den pinkode eller adgangssætning, "
+                       "du skriver nedenfor, kan åbne dem (med \"esspass wallet open-export\" eller et andet "
+                       "værktøj til JWE-filer)."),
+    "export.folder": ("Save in this folder", "Gem i denne mappe"),
+    "export.secret": ("Your PIN or a passphrase (a longer passphrase is safer)",
+                      "Din pinkode eller en adgangssætning (en længere adgangssætning er sikrere)"),
+    "export.readable": ("Save a readable copy instead: NOT encrypted, anyone who gets the files can read them",
+                        "Gem en læsbar kopi i stedet: IKKE krypteret, alle, der får filerne, kan læse dem"),
+    "export.save": ("Save", "Gem"),
+    "export.cancel": ("Cancel", "Annullér"),
     # settings
     "settings.title": ("Settings", "Indstillinger"),
     "settings.language": ("Language", "Sprog"),

@@ -123,3 +123,23 @@ REQUEST_EXPIRED = define(
     "Denne anmodning er udløbet eller endnu ikke gyldig. Bed om en ny QR-kode, og tjek, at dato og klokkeslæt er "
     "rigtige på begge enheder.",
 )
+
+# issue 17, item 4: exports are encrypted (wallet.private_file)
+MIN_EXPORT_SECRET = 6  # a PIN's length; longer passphrases are better and the export screen says so
+EXPORT_SECRET = define(
+    "wallet.export_secret",
+    "The PIN or passphrase is wrong, or the file is damaged: it cannot be opened.",
+    "Pinkoden eller adgangssætningen er forkert, eller filen er beskadiget: den kan ikke åbnes.",
+)
+EXPORT_FORMAT = define(
+    "wallet.export_format",
+    "This is not an encrypted ESSPASS export (a JWE with PBES2-HS512+A256KW and A256GCM).",
+    "Dette er ikke en krypteret ESSPASS-eksport (en JWE med PBES2-HS512+A256KW og A256GCM).",
+)
+EXPORT_WEAK = define(
+    "wallet.export_weak_secret",
+    f"Choose a PIN or passphrase of at least {MIN_EXPORT_SECRET} characters to protect the file, or ask for a "
+    "readable copy.",
+    f"Vælg en pinkode eller adgangssætning på mindst {MIN_EXPORT_SECRET} tegn til at beskytte filen, eller bed om "
+    "en læsbar kopi.",
+)

@@ -83,7 +83,9 @@ class TestWalletJourney(KivyTestCase):
             rows = [w for w in app.screen("history").ids.list.children if isinstance(w, HistoryRow)]
             assert any("delt" in r.outcome for r in rows)
             self.tap(app.screen("history").ids.export)
-            assert [p.suffix for p in app.last_export] == [".json", ".pdf"]
+            app.dialog.secret.text = "123456"  # the PIN protects the export (issue 17)
+            self.tap(app.dialog.save_button)
+            assert [p.name.split(".", 1)[1] for p in app.last_export] == ["json.jwe", "pdf.jwe"]
             Window.remove_widget(app.root)
         finally:
             stop()

@@ -222,6 +222,17 @@ class InspectorApp(KitApp):
             Clock.schedule_once(lambda _dt: self.sync_bundle(), 0.5)
         return sm
 
+    def navigate_back(self) -> bool:
+        """Esc / Android Back: the answer scan goes back to the request it answers, everything else to the home
+        screen; on the home screen the kit asks before leaving."""
+        if self.current in ("home", ""):
+            return False
+        if self.current == "scan" and self.ctl.session is not None and not self.paper_mode:
+            self.show("request")
+        else:
+            self.show("home")
+        return True
+
     def show(self, name: str) -> None:
         screen = self.sm.get_screen(name)
         if hasattr(screen, "refresh"):

@@ -16,11 +16,12 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
 from uikit import env
 from uikit.base import KitApp
-from uikit.palette import WARN_INK, rgba
+from uikit.palette import DANGER, WARN_INK, rgba
 from uikit.qr import QrView  # noqa: F401 - used by wallet.kv
 from uikit.widgets import CameraScreen, KeyValue, make
 
@@ -84,6 +85,19 @@ class UnlockScreen(Screen):
 
 
 class CardsScreen(Screen):
+    removed_id = StringProperty("")  # the card just removed: "Undo" puts it back
+    removed_text = StringProperty("")
+
+    def undo(self) -> None:
+        app = App.get_running_app()
+        if self.removed_id:
+            app.ctl.restore_card(self.removed_id)
+        self.removed_id = self.removed_text = ""
+        self.refresh()
+
+    def on_leave(self, *args: Any) -> None:
+        self.removed_id = self.removed_text = ""  # the undo bar is for right after the removal; Settings keeps it
+
     def refresh(self) -> None:
         app = App.get_running_app()
         box = self.ids.list
@@ -130,9 +144,19 @@ class DetailScreen(Screen):
         box.add_widget(delete)
 
     def delete(self) -> None:
+        """Ask first (issue 17: one tap used to delete a card for good); the card stays restorable."""
         app = App.get_running_app()
-        app.ctl.delete_card(self.card_id)
-        app.show("cards")
+        card_id = self.card_id
+        title, text = app.ctl.remove_question(card_id)
+
+        def remove() -> None:
+            done = app.ctl.remove_card(card_id)
+            app.show("cards")
+            cards = app.screen("cards")
+            cards.removed_id, cards.removed_text = card_id, done
+
+        return app.confirm(title, text, app.tr("remove.yes", app.lang), app.tr("remove.no", app.lang), remove,
+                           danger=True)
 
 
 class WalletScanScreen(CameraScreen):
@@ -291,6 +315,69 @@ class OfflineQrScreen(Screen):
         app.show("cards")
 
 
+class ExportDialog(ModalView):
+    """Where to save the history and how to protect it, with a plain explanation of what is inside (issue 17,
+    item 4): a folder the user chooses, their PIN or a passphrase, or — only if ticked — a readable copy."""
+
+    def __init__(self, app: "WalletApp", done: Any, **kw: Any) -> None:
+        from kivy.metrics import dp
+
+        kw.setdefault("size_hint", (0.94, 0.9))
+        kw.setdefault("auto_dismiss", False)
+        super().__init__(**kw)
+        self.app, self.done = app, done
+        tr = lambda key, **k: app.tr(key, app.lang, **k)  # noqa: E731
+        column = make("Column")
+        column.add_widget(make("Heading", text=tr("export.title")))
+        column.add_widget(make("Body", text=tr("export.explain")))
+        column.add_widget(make("SubHeading", text=tr("export.folder")))
+        self.folder = make("Field", text=str(app.export_folder()))
+        column.add_widget(self.folder)
+        column.add_widget(make("SubHeading", text=tr("export.secret")))
+        self.secret = make("Field", password=True)
+        column.add_widget(self.secret)
+        row = BoxLayout(size_hint_y=None, height=dp(64), spacing=dp(8))
+        self.readable = Factory.CheckBox(size_hint_x=None, width=dp(44), color=rgba(WARN_INK))
+        row.add_widget(self.readable)
+        row.add_widget(make("Body", text=tr("export.readable"), size_hint_y=1))
+        column.add_widget(row)
+        self.error = make("Body", text="", color=rgba(DANGER))
+        column.add_widget(self.error)
+        buttons = BoxLayout(size_hint_y=None, height=dp(60), spacing=dp(10))
+        self.cancel_button = make("SecondaryButton", text=tr("export.cancel"), size_hint_y=1)
+        self.save_button = make("PrimaryButton", text=tr("export.save"), size_hint_y=1)
+        buttons.add_widget(self.cancel_button)
+        buttons.add_widget(self.save_button)
+        column.add_widget(buttons)
+        scroller = make("Scroller")
+        scroller.add_widget(column)
+        panel = make("Panel", size_hint_y=1, padding=0)
+        panel.add_widget(scroller)
+        self.add_widget(panel)
+        self.cancel_button.bind(on_release=lambda *_: self.answer(False))
+        self.save_button.bind(on_release=lambda *_: self.save())
+
+    def answer(self, _yes: bool) -> None:  # Esc / Back: as "Cancel"
+        self.dismiss(animation=False)
+
+    def save(self) -> None:
+        from credential.reasons import Rejected
+
+        app = self.app
+        try:
+            paths = app.ctl.export(self.folder.text.strip(), self.secret.text, readable=self.readable.active)
+        except Rejected as exc:
+            self.error.text = exc.reason.da if app.lang == "da" else exc.reason.en
+            return
+        except OSError as exc:
+            self.error.text = f"{self.folder.text}: {exc.strerror}"
+            return
+        self.secret.text = ""
+        app.remember_export_folder(paths[0].parent)
+        self.dismiss(animation=False)
+        self.done(paths)
+
+
 class HistoryScreen(Screen):
     def refresh(self) -> None:
         app = App.get_running_app()
@@ -303,10 +390,8 @@ class HistoryScreen(Screen):
             box.add_widget(HistoryRow(title=r["title"], when=r["when"], outcome=r["outcome"], ok=r["ok"] == "1",
                                       purpose=r["purpose"], claims=r["claims"], reason=r["reason"]))
 
-    def export(self) -> None:
-        app = App.get_running_app()
-        paths = app.ctl.export(app.export_dir)
-        app.last_export = paths
+    def export(self) -> ExportDialog:
+        return App.get_running_app().ask_export()
 
 
 class SettingsScreen(Screen):
@@ -316,12 +401,31 @@ class SettingsScreen(Screen):
         self.confirm_erase = False
         app = App.get_running_app()
         self.ids.erase.text = app.tr("settings.erase", app.lang)
+        box = self.ids.removed
+        box.clear_widgets()
+        rows = app.ctl.removed_rows() if app.ctl.wallet.unlocked else []
+        if not rows:
+            from ..core import RESTORE_DAYS
 
-    def export(self) -> None:
+            box.add_widget(make("Muted", text=app.tr("removed.none", app.lang, days=RESTORE_DAYS)))
+        for card_id, text in rows:
+            box.add_widget(make("Body", text=text))
+            button = make("SecondaryButton", text=app.tr("removed.restore", app.lang))
+            button.card_id = card_id
+            button.bind(on_release=lambda b: self.restore(b.card_id))
+            box.add_widget(button)
+
+    def restore(self, card_id: str) -> None:
+        App.get_running_app().ctl.restore_card(card_id)
+        self.refresh()
+
+    def export(self) -> ExportDialog:
         app = App.get_running_app()
-        paths = app.ctl.export(app.export_dir)
-        app.last_export = paths
-        self.ids.exported.text = app.tr("history.exported", app.lang, path=str(paths[-1].parent))
+
+        def said(paths: list[Path]) -> None:
+            self.ids.exported.text = app.tr("history.exported", app.lang, path=str(paths[-1].parent))
+
+        return app.ask_export(said)
 
     def erase(self) -> None:
         app = App.get_running_app()
@@ -334,6 +438,11 @@ class SettingsScreen(Screen):
         app.show("onboarding")
 
 
+def _documents_folder() -> Path:
+    home = Path.home()
+    return home / "Documents" if (home / "Documents").is_dir() else home
+
+
 class WalletApp(KitApp):
     layout = KV
     title = "ESSPASS"
@@ -343,7 +452,8 @@ class WalletApp(KitApp):
         super().__init__(**kw)
         self.ctl = controller
         self.sync = sync
-        self.export_dir = export_dir or Path(controller.wallet.directory) / "exports"
+        # the suggested place for exports: the user's documents, never the wallet's own folder (issue 17)
+        self.export_dir = export_dir or _documents_folder()
         self.last_export: list[Path] = []
         self.history_stack: list[str] = []
         self.lang = controller.lang
@@ -377,6 +487,17 @@ class WalletApp(KitApp):
         self.current = name
         self.sm.current = name
 
+    def navigate_back(self) -> bool:
+        """Esc / Android Back: the full-screen answer QR closes, other screens go back; on the first screen (the
+        documents, or the PIN) the kit asks before leaving the app."""
+        if self.current in ("cards", "unlock", "onboarding", ""):
+            return False
+        if self.current == "offline_qr":
+            self.screen("offline_qr").done()
+            return True
+        self.go_back()
+        return True
+
     def go_back(self) -> None:
         while self.history_stack:
             prev = self.history_stack.pop()
@@ -408,6 +529,26 @@ class WalletApp(KitApp):
             self.show_result(outcome)
         else:
             self.show("offline_qr")
+
+    # exports (issue 17, item 4)
+    def export_folder(self) -> Path:
+        """Where the export dialog suggests saving: the folder used last time, else ``export_dir``."""
+        from uikit.dialogs import recent_folder
+
+        return recent_folder(self.ctl.wallet.directory / "ui", self.export_dir, must_exist=False)
+
+    def remember_export_folder(self, folder: Path) -> None:
+        from uikit.dialogs import remember_folder
+
+        remember_folder(self.ctl.wallet.directory / "ui", folder)
+
+    def ask_export(self, then: Any = None) -> ExportDialog:
+        def done(paths: list[Path]) -> None:
+            self.last_export = paths
+            if then is not None:
+                then(paths)
+
+        return self.open_dialog(ExportDialog(self, done))
 
     # settings
     def set_language(self, lang: str) -> None:

@@ -278,7 +278,32 @@ class WalletController:
                 "copies": self.copies_text(c.copies_left), "rows": rows}
 
     def delete_card(self, card_id: str) -> None:
+        """For good, no way back (the app removes with :meth:`remove_card`)."""
         self.wallet.delete_card(card_id)
+
+    def remove_question(self, card_id: str) -> tuple[str, str]:
+        """(title, text) of the question before removing a card: what goes, for how long it can be put back."""
+        from ..core import RESTORE_DAYS
+
+        c = self.wallet.card(card_id)
+        return self.t("remove.title"), self.t("remove.text", doc=_type_display(c.vct, self.lang)[0],
+                                              issuer=c.issuer_name, days=RESTORE_DAYS)
+
+    def remove_card(self, card_id: str) -> str:
+        """Take the card out, restorable for ``RESTORE_DAYS``; returns the "… was removed." line."""
+        card = self.wallet.remove_card(card_id)
+        return self.t("remove.done", doc=_type_display(card.vct, self.lang)[0])
+
+    def restore_card(self, card_id: str) -> None:
+        self.wallet.restore_card(card_id)
+
+    def removed_rows(self) -> list[tuple[str, str]]:
+        """(card id, "… removed …; can be put back until …") of the cards that can still be restored."""
+        from ..core import RESTORE_DAYS
+
+        return [(card.id, self.t("removed.row", doc=_type_display(card.vct, self.lang)[0],
+                                 date=_ts_date(at, self.lang), until=_ts_date(at + RESTORE_DAYS * 86400, self.lang)))
+                for card, at in self.wallet.removed_cards()]
 
     # ------------------------------------------------------------ scan / links
     @staticmethod
@@ -462,15 +487,26 @@ class WalletController:
             })
         return rows
 
-    def export(self, directory: Path | str) -> list[Path]:
+    def export(self, directory: Path | str, secret: str | None = None, *, readable: bool = False) -> list[Path]:
+        """The history as JSON and PDF in ``directory`` (the user's choice), each file 0600. Encrypted with
+        ``secret`` (the PIN or a passphrase; :mod:`wallet.private_file`) unless ``readable`` — the user asked for a
+        readable copy. Rejected(wallet.export_weak_secret) when neither is given (issue 17, item 4)."""
         from ..export import history_json, history_pdf
+        from ..private_file import SUFFIX, check_secret, seal, write_private
 
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        j, p = d / "esspass-history.json", d / f"esspass-history-{self.lang}.pdf"
-        j.write_text(history_json(self.wallet), "utf-8")
-        p.write_bytes(history_pdf(self.wallet, self.lang))
-        return [j, p]
+        if not readable:
+            secret = check_secret(secret)
+        d = Path(directory).expanduser()
+        files = [(d / "esspass-history.json", history_json(self.wallet).encode("utf-8"), "application/json"),
+                 (d / f"esspass-history-{self.lang}.pdf", history_pdf(self.wallet, self.lang), "application/pdf")]
+        out = []
+        for path, data, content_type in files:
+            if readable:
+                out.append(write_private(path, data))
+            else:
+                out.append(write_private(path.with_name(path.name + SUFFIX),
+                                         seal(data, secret, content_type=content_type).encode("ascii")))
+        return out
 
     # ------------------------------------------------------------ settings
     def set_language(self, lang: str) -> None:

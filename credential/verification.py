@@ -1,0 +1,369 @@
+"""Verification of an SD-JWT VC presentation as a typed, staged report (issue 10, item 1).
+
+``verify_presentation(presentation, ...) -> Report`` is pure: the trust anchor, the status tokens at hand, the cache,
+the clock, the inspection date, the request (a DCQL query) and the key-binding expectations are all passed in.
+Every check made is in the report, passed ones too (:mod:`credential.report`); the core stops at the first failure
+of its own stages (a hostile input ends fast, with one failed check) and marks every later stage not reached.
+
+Order, each rule where it comes from:
+1. SD-JWT VC core: RFC 9901 §7.1 (issuer-signed JWT, disclosures), SD-JWT VC draft-18 §3.2 (``typ``, ``vct``,
+   ``cnf``, ``status``); the issuer key is resolved through the trust anchor (trust-lists.md §4, at T = ``iat``).
+2. Key binding, RFC 9901 §7.3: required by policy, not by presence. A presentation without a KB-JWT is a paper copy
+   only when the credential is bound to no device key (no ``cnf``); then the holder must be identified by an
+   identity document, and the report says so (``kb.not_bound``). A credential with ``cnf`` and no KB-JWT fails with
+   ``kb.missing`` even when the policy does not require key binding.
+3. Request: the DCQL query's ``vct`` and every claim it needs disclosed (OpenID4VP 1.0 §6.4, §8.6 step 2.2);
+   nonce and audience are the KB-JWT's (OpenID4VP 1.0 §14.1, replay).
+4. Status, draft-ietf-oauth-status-list §8.3: token signed by a revocation service of the same trusted entity
+   (trust-lists.md §4, last sentence), ``sub`` = the credential's ``uri``, not expired.
+5. Validity layers: technical, document, coverage at the inspection date (:mod:`credential.validity`).
+
+Trust and status are pluggable: :class:`IssuerTrust`, :class:`StatusSource` and :class:`StatusCache` are protocols.
+There is no process-wide cache; a caller that wants one passes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from . import dcql, jose, sd_jwt, sd_jwt_vc, status_list
+from .reasons import Reason, Rejected, define
+from .report import FAILED, INDETERMINATE, PASSED, Kind, Report, Stage
+from .validity import check_layers, technical_layer
+
+__all__ = [
+    "FAILED", "INDETERMINATE", "PASSED", "FetchedStatus", "IssuerTrust", "KeyBinding", "StatusCache", "StatusSource",
+    "TrustedIssuer", "ValidatedStatus", "user_claims", "verify_presentation",
+]
+
+REGISTERED = frozenset(sd_jwt_vc.NEVER_DISCLOSABLE)
+KB_MAX_AGE_S = 300  # default age limit of a KB-JWT's iat (RFC 9901 §7.3 step 5 leaves it to the verifier)
+MAX_KB_MAX_AGE_S = 86_400
+DEFAULT_LEEWAY_S = 60  # the SD-JWT core's clock leeway (sd_jwt.VerifyPolicy.clock_leeway_s)
+
+# ---------------------------------------------------------------- the words of checks that passed
+
+OK_INTACT = define(
+    "sd.intact",
+    "The issuer's signature is valid and every disclosed claim is one the issuer signed.",
+    "Udstederens signatur er gyldig, og hver videregivet oplysning er en, som udstederen har signeret.",
+)
+OK_VC = define(
+    "vc.well_formed",
+    "The credential is a well-formed SD-JWT verifiable credential of a known type.",
+    "Legitimationen er et korrekt opbygget SD-JWT-verificerbart bevis af en kendt type.",
+)
+OK_ISSUER = define(
+    "issuer.trusted",
+    "The issuer is on the trusted list of social-security institutions and may issue this type of document.",
+    "Udstederen står på listen over betroede socialsikringsinstitutioner og må udstede denne type dokument.",
+)
+OK_KB = define(
+    "kb.valid",
+    "The person presenting holds the device key the credential was issued to, and the proof was made for this request.",
+    "Den, der fremviser, har den enhedsnøgle, legitimationen blev udstedt til, og beviset er lavet til denne anmodning.",
+)
+OK_KB_PRESENT_UNCHECKED = define(
+    "kb.present",
+    "The holder's key-binding proof is valid (this check did not ask for a particular request).",
+    "Indehaverens nøglebindingsbevis er gyldigt (denne kontrol bad ikke om en bestemt anmodning).",
+)
+KB_NOT_BOUND = define(
+    "kb.not_bound",
+    "This credential was shown without proof of a holder's device (for example a paper copy). "
+    "Check the holder's identity document against the name and date of birth shown.",
+    "Legitimationen blev vist uden bevis fra indehaverens enhed (f.eks. en papirkopi). "
+    "Kontrollér indehaverens identitetsdokument mod det viste navn og fødselsdato.",
+)
+# kb.missing is the SD-JWT core's code; when the policy did not ask for key binding but the credential is bound to a
+# device key (``cnf``), the check says that in its own words.
+KB_MISSING_BOUND_WORDS = {
+    "en": "This credential is bound to the holder's device, but the proof from that device (key binding) is "
+          "missing, so it cannot be accepted as a paper copy. Ask the holder to present it from their wallet.",
+    "da": "Legitimationen er bundet til indehaverens enhed, men beviset fra den enhed (nøglebinding) mangler, "
+          "så den kan ikke godtages som en papirkopi. Bed indehaveren fremvise den fra sin tegnebog.",
+}
+OK_STATUS = define(
+    "status.valid",
+    "The issuer's status list says the credential has not been withdrawn or suspended.",
+    "Udstederens statusliste siger, at legitimationen ikke er tilbagekaldt eller suspenderet.",
+)
+OK_NO_STATUS = define(
+    "status.not_provided",
+    "The credential has no status list reference, so the issuer cannot withdraw it; only its dates limit it.",
+    "Legitimationen har ingen henvisning til en statusliste, så udstederen kan ikke tilbagekalde den; "
+    "kun dens datoer begrænser den.",
+)
+OK_REQUEST_TYPE = define(
+    "request.type",
+    "The credential is of the type this check asks for.",
+    "Legitimationen er af den type, som denne kontrol beder om.",
+)
+OK_REQUEST_CLAIMS = define(
+    "request.claims",
+    "Every piece of information this check needs was disclosed.",
+    "Alle de oplysninger, som denne kontrol har brug for, blev videregivet.",
+)
+
+# ---------------------------------------------------------------- failures and unknowns decided here
+
+REQUEST_TYPE = define(
+    "request.type_mismatch",
+    "The credential is of another type than this check asks for (for example an EHIC where an A1 is needed).",
+    "Legitimationen er af en anden type end den, denne kontrol beder om (f.eks. et EHIC, hvor der kræves et A1).",
+)
+REQUEST_CLAIMS = define(
+    "request.claims_missing",
+    "Information this check needs was not disclosed by the holder.",
+    "Oplysninger, som denne kontrol har brug for, blev ikke videregivet af indehaveren.",
+)
+ISSUER_LIST = define(
+    "issuer.list_unavailable",
+    "No valid, current list of trusted institutions is at hand, so the issuer could not be checked. "
+    "This does NOT mean the credential is false.",
+    "Der er ingen gyldig, aktuel liste over betroede institutioner, så udstederen kunne ikke kontrolleres. "
+    "Det betyder IKKE, at legitimationen er falsk.",
+)
+STATUS_SIGNER = define(
+    "status.signer_untrusted",
+    "The status list was not signed by a revocation service of the credential's issuer, so the status is unknown.",
+    "Statuslisten var ikke signeret af en tilbagekaldelsestjeneste hos legitimationens udsteder, så status er ukendt.",
+)
+
+# Status outcomes that say something about the credential itself (FAILED); every other status problem means the
+# status could not be established (INDETERMINATE). draft-ietf-oauth-status-list §8.3.
+_STATUS_FAILS = frozenset({status_list.R_INVALID, status_list.R_SUSPENDED, status_list.R_UNKNOWN_VALUE,
+                           status_list.R_REFERENCE_MALFORMED})
+
+
+# ---------------------------------------------------------------- what the caller plugs in
+
+
+class TrustedIssuer(Protocol):
+    """A trusted issuer as the trust anchor found it (trust_list.issuers.IssuerTrust has this shape)."""
+
+    entity_name: str
+
+    @property
+    def signing_key(self) -> ec.EllipticCurvePublicKey: ...
+
+
+class IssuerTrust(Protocol):
+    """The trust anchor: who may sign credentials and their status lists. Each method raises :class:`Rejected` with
+    an ``issuer.*`` / ``status.*`` code when the answer is no, and with :data:`ISSUER_LIST` when it cannot say."""
+
+    def issuer(self, header: Mapping[str, Any], vct: str, at: int, now: int) -> TrustedIssuer: ...
+
+    def status_signer(self, header: Mapping[str, Any], issuer: TrustedIssuer, at: int,
+                      now: int) -> ec.EllipticCurvePublicKey: ...
+
+
+@dataclass(frozen=True)
+class FetchedStatus:
+    """A Status List Token as obtained (from the network, a file or a bundle) and when."""
+
+    token: str
+    fetched_at: int
+
+
+class StatusSource(Protocol):
+    def __call__(self, uri: str, now: int) -> FetchedStatus | None: ...
+
+
+class ValidatedStatus(Protocol):
+    """A Status List Token validated before (verifier.caches.ValidatedToken has this shape)."""
+
+    iat: int
+
+    def read(self, *, public_key: Any, now: int, idx: int, fetched_at: int) -> status_list.StatusResult: ...
+
+
+class StatusCache(Protocol):
+    def get(self, uri: str, token: str) -> ValidatedStatus | None: ...
+
+    def remember(self, uri: str, token: str, result: status_list.StatusResult) -> Any: ...
+
+
+def no_status_source(uri: str, now: int) -> FetchedStatus | None:  # nothing at hand: INDETERMINATE
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyBinding:
+    """RFC 9901 §7.3 policy: ``required`` False accepts a paper copy (a credential bound to no device)."""
+
+    required: bool = True
+    nonce: str | None = None
+    aud: str | None = None
+    max_age_s: int = KB_MAX_AGE_S
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_age_s, bool) or not isinstance(self.max_age_s, int) \
+                or not 0 < self.max_age_s <= MAX_KB_MAX_AGE_S:
+            raise ValueError(f"kb_max_age_s must be an integer in 1..{MAX_KB_MAX_AGE_S}")
+        if self.required and (self.nonce is None or self.aud is None):
+            raise ValueError("a context that requires key binding must name the nonce and aud it expects")
+
+
+def user_claims(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims a person reads: the processed payload without the registered (never disclosable) ones."""
+    return {k: v for k, v in payload.items() if k not in REGISTERED}
+
+
+def _number(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+# ---------------------------------------------------------------- the verification
+
+
+def verify_presentation(presentation: str, *, trust: IssuerTrust, now: int, key_binding: KeyBinding,
+                        inspection_date: dt.date | None = None, status: StatusSource = no_status_source,
+                        request: dcql.DcqlQuery | None = None, cache: StatusCache | None = None,
+                        report: Report | None = None) -> Report:
+    """The staged report of one presentation (see the module's docstring for the order). ``report`` may be a report
+    the caller started (e.g. with the age of its trust data in ``data_age``)."""
+    report = Report() if report is None else report
+    day = inspection_date or dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    signed: list[dict[str, Any]] = []  # the issuer-signed payload, once read (iat/nbf/exp are never disclosable)
+    found: list[TrustedIssuer] = []
+
+    def resolve(header: dict[str, Any], payload: dict[str, Any]) -> ec.EllipticCurvePublicKey:
+        # trust-lists.md §4: T is the credential's iat (signing time), the list is judged now.
+        signed.append(payload)
+        vct = payload.get("vct") if isinstance(payload.get("vct"), str) else ""
+        issuer = trust.issuer(header, vct, _number(payload.get("iat")) or now, now)
+        found.append(issuer)
+        return issuer.signing_key
+
+    kb = sd_jwt.KeyBindingPolicy(required=key_binding.required, nonce=key_binding.nonce, aud=key_binding.aud,
+                                 max_age_s=key_binding.max_age_s)
+    policy = sd_jwt.VerifyPolicy(now=now, key_binding=kb, clock_leeway_s=DEFAULT_LEEWAY_S)
+    try:
+        verified = sd_jwt_vc.verify_vc(presentation, resolve, policy, expected_vct=None)
+    except Rejected as exc:
+        stage = Stage(exc.stage or Stage.BEFORE_SIGNATURE)
+        if found:
+            report.issuer = found[0].entity_name
+            report.add(OK_ISSUER, Kind.PASSED, Stage.TRUST, {"issuer": found[0].entity_name})
+        if stage not in (Stage.BEFORE_SIGNATURE, Stage.TRUST, Stage.SIGNATURE):
+            report.add(OK_INTACT, Kind.PASSED, Stage.SIGNATURE)
+        report.stop(exc.reason, Kind.COULD_NOT_CHECK if exc.reason is ISSUER_LIST else Kind.FAILED, stage,
+                    exc.detail)
+        if stage is Stage.TIMES and signed:  # the signature verified before the times were read
+            report.validity = technical_layer(signed[0], now, leeway=policy.clock_leeway_s)
+        return report
+
+    issuer, payload = found[0], verified.payload
+    report.issuer, report.payload = issuer.entity_name, payload
+    report.add(OK_ISSUER, Kind.PASSED, Stage.TRUST, {"issuer": issuer.entity_name}, issuer.entity_name)
+    report.add(OK_INTACT, Kind.PASSED, Stage.SIGNATURE)
+    report.add(OK_VC, Kind.PASSED, Stage.VC_RULES)
+    if verified.kb_payload is not None:
+        report.add(OK_KB if key_binding.required else OK_KB_PRESENT_UNCHECKED, Kind.PASSED, Stage.KEY_BINDING,
+                   {"iat": verified.kb_payload.get("iat")})
+    elif "cnf" in payload:
+        # SD-JWT VC draft-18 §3.2.2.2 / RFC 9901 §7.3: the issuer bound this credential to a holder key. Without the
+        # holder's proof it is a copy of a wallet's credential, not a paper copy: stripping the KB-JWT must never
+        # turn a device-bound credential into something weaker that passes (the offline inspector refuses it too).
+        report.add(sd_jwt.R_KB_MISSING, Kind.FAILED, Stage.KEY_BINDING, words=KB_MISSING_BOUND_WORDS)
+    else:  # RFC 9901 §7.3: not required by this policy and not present, and bound to no device (a paper copy)
+        report.add(KB_NOT_BOUND, Kind.PASSED, Stage.KEY_BINDING)
+
+    if request is not None:
+        _check_request(payload, request, report)
+    _check_status(payload, issuer, trust, status, cache, now, report)
+    report.validity = check_layers(report, payload, now, day, leeway=policy.clock_leeway_s)
+    return report
+
+
+def _check_request(payload: dict[str, Any], query: dcql.DcqlQuery, report: Report) -> None:
+    """OpenID4VP 1.0 §8.6 step 2.2 with the DCQL query: ``credential.dcql.match`` decides (§6.4.1, claims path
+    pointers §7.1); when it does not match, the report says whether the type or which claims."""
+    cq = query.credentials[0]
+    vct = payload.get("vct") if isinstance(payload.get("vct"), str) else ""
+    if dcql.match(query, [(vct, payload)])[cq.id]:
+        report.add(OK_REQUEST_TYPE, Kind.PASSED, Stage.REQUEST)
+        report.add(OK_REQUEST_CLAIMS, Kind.PASSED, Stage.REQUEST)
+        return
+    if vct not in (cq.vct_values or ()):
+        report.add(REQUEST_TYPE, Kind.FAILED, Stage.REQUEST, detail=f"expected {' or '.join(cq.vct_values or ())}")
+        return
+    report.add(OK_REQUEST_TYPE, Kind.PASSED, Stage.REQUEST)
+    missing = []
+    for path in dcql.requested_paths(cq):
+        try:
+            dcql.process_path(payload, path)
+        except ValueError:
+            missing.append(path)
+    report.add(REQUEST_CLAIMS, Kind.FAILED, Stage.REQUEST,
+               detail=", ".join(".".join(map(str, p)) for p in missing) or "claims")
+
+
+def _check_status(payload: dict[str, Any], issuer: TrustedIssuer, trust: IssuerTrust, source: StatusSource,
+                  cache: StatusCache | None, now: int, report: Report) -> None:
+    try:
+        ref = status_list.parse_status_claim(payload) if "status" in payload else None
+    except Rejected as exc:
+        report.add(exc.reason, Kind.FAILED, Stage.STATUS, detail=exc.detail)
+        return
+    if ref is None:
+        report.add(OK_NO_STATUS, Kind.PASSED, Stage.STATUS)
+        return
+    fetched = source(ref.uri, now)
+    if fetched is None:
+        report.add(status_list.R_UNAVAILABLE, Kind.COULD_NOT_CHECK, Stage.STATUS, detail="no token for this uri")
+        return
+    cached = cache.get(ref.uri, fetched.token) if cache is not None else None
+    if cached is not None:
+        token_iat: Any = cached.iat
+    else:
+        try:
+            token_iat = jose.parse_compact(fetched.token,
+                                           max_bytes=status_list.MAX_STATUS_TOKEN_BYTES).payload().get("iat")
+        except jose.JoseError:
+            token_iat = None
+    at = _number(token_iat)
+
+    def signer(header: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
+        try:
+            return trust.status_signer(dict(header), issuer, now if at is None else at, now)
+        except Rejected as exc:
+            raise Rejected(STATUS_SIGNER, exc.code) from None
+
+    try:
+        if cached is not None:
+            result = cached.read(public_key=signer, now=now, idx=ref.idx, fetched_at=fetched.fetched_at)
+        else:
+            result = status_list.validate_status_list_token(
+                fetched.token, public_key=signer, expected_sub=ref.uri, now=now, idx=ref.idx,
+                fetched_at=fetched.fetched_at,
+            )
+            if cache is not None:
+                cache.remember(ref.uri, fetched.token, result)
+    except Rejected as exc:
+        # even an unusable (e.g. expired) token says how old the data at hand is: the inspector must see it
+        if at is not None:
+            report.data_age["status_list_s"] = now - at
+        report.data_age["status_list_fetched_s"] = now - fetched.fetched_at
+        report.add(exc.reason, Kind.FAILED if exc.reason in _STATUS_FAILS else Kind.COULD_NOT_CHECK, Stage.STATUS,
+                   _status_evidence(ref, report), exc.detail)
+        return
+    report.data_age["status_list_s"] = now - result.iat
+    report.data_age["status_list_fetched_s"] = now - fetched.fetched_at
+    try:
+        result.raise_for_status()
+    except Rejected as exc:
+        report.add(exc.reason, Kind.FAILED, Stage.STATUS, _status_evidence(ref, report), exc.detail)
+        return
+    report.add(OK_STATUS, Kind.PASSED, Stage.STATUS, _status_evidence(ref, report))
+
+
+def _status_evidence(ref: status_list.StatusReference, report: Report) -> dict[str, Any]:
+    return {"uri": ref.uri, "idx": ref.idx, "age_s": report.data_age.get("status_list_s"),
+            "fetched_age_s": report.data_age.get("status_list_fetched_s")}
