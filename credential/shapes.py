@@ -24,11 +24,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from credential.reasons import define
+
 __all__ = [
     "SHAPE_DC4EU",
     "SHAPE_ESSPASS",
     "SHAPE_EUDI",
     "SHAPE_LABELS",
+    "R_SHAPE_READ",
+    "R_UNMAPPED",
     "VCT_MODEL",
     "Read",
     "Unmapped",
@@ -47,6 +51,21 @@ SHAPE_LABELS = {
     SHAPE_DC4EU: {"en": "DC4EU issuer (dc4eu/vc)", "da": "DC4EU-udsteder (dc4eu/vc)"},
     SHAPE_EUDI: {"en": "EUDI reference issuer", "da": "EUDI-referenceudsteder"},
 }
+
+R_SHAPE_READ = define(
+    "claims.shape",
+    "The credential is shaped as another issuer issues A1 and EHIC credentials; its claims were read into the A1/EHIC "
+    "model after the issuer was checked.",
+    "Legitimationen er opbygget, som en anden udsteder udsteder A1 og EHIC; dens oplysninger blev læst ind i "
+    "A1/EHIC-modellen, efter at udstederen var kontrolleret.",
+)
+R_UNMAPPED = define(
+    "claims.unmapped",
+    "Some disclosed claims have no place in this credential type; they are shown as received and were not used in "
+    "the decision.",
+    "Nogle videregivne oplysninger har ingen plads i denne type legitimation; de vises som modtaget og blev ikke "
+    "brugt i afgørelsen.",
+)
 
 # vct as issued -> the vct of our model it is read as
 VCT_MODEL: dict[str, str] = {PDA1: PDA1, EHIC: EHIC, EUDI_PDA1: PDA1, EUDI_EHIC: EHIC}
@@ -354,6 +373,17 @@ def _read_ours(vct: str, claims: Mapping[str, Any]) -> _Reader:
         r.copy(name)
     r.rest(claims, "", set(_OURS[vct]))
     return r
+
+
+def shape_words(read: Read) -> dict[str, str]:
+    """The words of the ``claims.shape`` check for ``read``, naming the shape."""
+    label = SHAPE_LABELS[read.shape]
+    return {
+        "en": f"The credential is shaped as the {label['en']} issues it (type {read.source_vct}); its claims were read "
+              "into the A1/EHIC model after the issuer was checked.",
+        "da": f"Legitimationen er opbygget, som {label['da']} udsteder den (type {read.source_vct}); dens oplysninger "
+              "blev læst ind i A1/EHIC-modellen, efter at udstederen var kontrolleret.",
+    }
 
 
 def read_claims(vct: str, claims: Mapping[str, Any]) -> Read | None:
