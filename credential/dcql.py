@@ -24,6 +24,7 @@ from credential.reasons import Rejected, define
 
 __all__ = [
     "FORMAT_SD_JWT_VC",
+    "asking_also",
     "PRESETS",
     "ClaimsQuery",
     "CredentialQuery",
@@ -275,6 +276,19 @@ PRESETS: dict[str, dict[str, Any]] = {
         ],
     ),
 }
+
+
+def asking_also(query: Mapping[str, Any], paths: Sequence[Sequence[Any]], query_index: int = 0) -> dict[str, Any]:
+    """A copy of the DCQL ``query`` whose Credential Query ``query_index`` asks for ``paths`` too, in every claim set
+    (ids ``extra0``, ``extra1``, ...): how the demo and the tests build a relying party that asks for more than its
+    registration allows (over-asking)."""
+    out = json.loads(json.dumps(dict(query)))
+    cq = out["credentials"][query_index]
+    extra = [{"id": f"extra{i}", "path": list(p)} for i, p in enumerate(paths)]
+    cq["claims"] = [*cq.get("claims", []), *extra]
+    if "claim_sets" in cq:
+        cq["claim_sets"] = [[*s, *(e["id"] for e in extra)] for s in cq["claim_sets"]]
+    return out
 
 
 def preset_for_vct(vct: str) -> list[str]:

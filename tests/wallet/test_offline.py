@@ -11,7 +11,7 @@ import pytest
 
 import qrimage
 from credential import jose, qr_transport, sd_jwt, sd_jwt_vc
-from credential.dcql import PRESETS
+from credential.dcql import PRESETS, asking_also
 from credential.offline_request import build_request_object, new_nonce, request_claims, x509_hash_client_id
 from credential.reasons import Rejected
 from credential.types import get_type, sample_claims
@@ -170,8 +170,7 @@ def test_refused_offline(eco, wallet, store, tmp_path, case, code):
 
 def test_over_asking_is_warned_and_not_shared_unless_agreed(eco, wallet, store):
     issue_offline_card(eco, wallet)
-    query = json.loads(json.dumps(PRESETS["a1-inspection"]))
-    query["credentials"][0]["claims"].append({"path": ["date_of_issuance"]})
+    query = asking_also(PRESETS["a1-inspection"], [["date_of_issuance"]])
     rq, _, _ = make_request(eco, dcql=query)
     consent = open_offline(wallet, rq, store)
     assert consent.over_asking and consent.items[0].over_asking == [("date_of_issuance",)]

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from credential import labels, shapes
 from credential.reasons import Rejected
 from credential.sd_jwt import format_path
 
@@ -71,13 +72,17 @@ class Message:
     code: str = ""
 
 
-def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
+_OUR_VCTS = frozenset({"urn:eudi:pda1:1", "urn:eudi:ehic:1"})  # our type metadata labels these (credential.types)
+
+
+def _type_display(vct: str, lang: str, type_metadata: dict[str, Any] | None = None) -> tuple[str, str, str]:
     try:
         from credential.types import get_type
 
         meta = get_type(vct).metadata
     except KeyError:
-        return vct, *DEFAULT_COLOURS
+        # another issuer's shape (issue 16): the name from its type metadata, else ours through the mapping
+        return labels.type_name(vct, lang, type_metadata) or vct, *DEFAULT_COLOURS
     chosen = None
     for d in meta.get("display", []):
         if d.get("locale") == lang:
@@ -89,14 +94,18 @@ def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
             simple.get("text_color", DEFAULT_COLOURS[1]))
 
 
-def _label(vct: str, path: tuple | list | str, lang: str) -> str:
+def _label(vct: str, path: tuple | list | str, lang: str, type_metadata: dict[str, Any] | None = None) -> str:
+    if isinstance(path, str):
+        path = tuple(path.split("."))
+    if vct not in _OUR_VCTS:  # another issuer's type (issue 16): its type metadata's label, else ours via the mapping
+        return labels.claim_label(vct, path, lang, type_metadata) or format_path(path)
     try:
         from credential.types import claim_label, get_type
 
         ctype = get_type(vct)
-        if isinstance(path, str):
-            path = tuple(path.split("."))
         label = claim_label(ctype, path, lang)
+        if label == path[-1]:  # not one of ours: perhaps DC4EU's name for one of ours (work_address)
+            label = labels.claim_label(vct, path, lang) or label
         if len(path) > 1:
             parent = claim_label(ctype, path[:1], lang)
             if parent and parent != label:
@@ -104,6 +113,13 @@ def _label(vct: str, path: tuple | list | str, lang: str) -> str:
         return label
     except (KeyError, ValueError):
         return format_path(path) if not isinstance(path, str) else path
+
+
+def _model_claims(card: Card) -> dict[str, Any]:
+    """The card's claims read into our model (credential.shapes, issue 16) for the lines that need our names (holder,
+    validity layers); the card itself keeps the claims exactly as issued."""
+    read = shapes.read_claims(card.vct, card.claims)
+    return read.claims if read is not None else card.claims
 
 
 def _date(text: str | None, lang: str) -> str:
@@ -219,10 +235,11 @@ class WalletController:
         reminders = self.wallet.expiry_reminders()
         out = []
         for c in self.wallet.cards():
-            title, bg, fg = _type_display(c.vct, self.lang)
-            subject = c.claims.get("subject") or {}
+            title, bg, fg = _type_display(c.vct, self.lang, c.type_metadata)
+            model = _model_claims(c)
+            subject = model.get("subject") or {}
             holder = f"{subject.get('forenames', '')} {subject.get('familynames', '')}".strip()
-            until = c.claims.get("ending_date") or c.claims.get("date_of_expiry")
+            until = model.get("ending_date") or model.get("date_of_expiry")
             out.append(CardView(c.id, title, self.t("cards.issued_by", name=c.issuer_name), holder,
                                 self.t("cards.valid_until", date=_date(until, self.lang)), bg, fg,
                                 self.copies_text(c.copies_left), self.t(f"status.{c.status}"), c.status,
@@ -231,7 +248,8 @@ class WalletController:
 
     def card_detail(self, card_id: str) -> dict[str, Any]:
         c: Card = self.wallet.card(card_id)
-        title, bg, fg = _type_display(c.vct, self.lang)
+        title, bg, fg = _type_display(c.vct, self.lang, c.type_metadata)
+        model = _model_claims(c)
         today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
 
         def layer(start: str | None, end: str | None) -> tuple[str, str]:
@@ -251,8 +269,8 @@ class WalletController:
         tech_state = "ended" if c.exp and now >= c.exp else "not_yet" if c.nbf and now < c.nbf else "ok"
         layers = [
             (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}", tech_state),
-            (self.t("detail.document"), *layer(c.claims.get("date_of_issuance"), c.claims.get("date_of_expiry"))),
-            (self.t("detail.coverage"), *layer(c.claims.get("starting_date"), c.claims.get("ending_date"))),
+            (self.t("detail.document"), *layer(model.get("date_of_issuance"), model.get("date_of_expiry"))),
+            (self.t("detail.coverage"), *layer(model.get("starting_date"), model.get("ending_date"))),
         ]
         rows: list[tuple[str, str]] = []
 
@@ -268,7 +286,7 @@ class WalletController:
                 shown = ("✓" if value else "✗") if isinstance(value, bool) else str(value)
                 if names and names[-1].startswith("date") or (names and names[-1].endswith("_date")):
                     shown = _date(shown, self.lang)
-                rows.append((_label(c.vct, names, self.lang), shown))
+                rows.append((_label(c.vct, names, self.lang, c.type_metadata), shown))
 
         walk(c.claims, ())
         return {"title": title, "background": bg, "text_colour": fg, "issuer": self.t("cards.issued_by", name=c.issuer_name),
