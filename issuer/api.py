@@ -12,6 +12,8 @@ import gc
 import hashlib
 import json
 import logging
+import math
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -26,11 +28,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credential import types
+from websec.headers import SecurityHeaders
 
 from . import core
 from .problems import Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors
 from . import dpop
 from .service import ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError
+from .ratelimit import WindowLimiter
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -113,10 +117,12 @@ async def _too_large(scope, send, limit: int):
 # ---------------------------------------------------------------- helpers
 
 
-def oauth_error(code: str, description: str = "", status: int = 400, headers: dict | None = None) -> JSONResponse:
-    body = {"error": code}
+def oauth_error(code: str, description: str = "", status: int = 400, headers: dict | None = None,
+                extra: dict | None = None) -> JSONResponse:
+    body: dict = {"error": code}
     if description:
         body["error_description"] = core.ascii_description(description)
+    body.update({k: v for k, v in (extra or {}).items() if k not in ("error", "error_description", "error_uri")})
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
@@ -236,10 +242,14 @@ def jwt_vc_issuer_metadata(svc: IssuerService) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, service: IssuerService | None = None) -> FastAPI:
     settings = settings or Settings()
     svc = service or IssuerService(settings)
-    app = FastAPI(title="ESSPASS issuer", version="1.0",
+    # No interactive /docs: Swagger UI needs inline script and a CDN, which the CSP refuses (finding
+    # 11); the description is at /openapi.json.
+    app = FastAPI(title="ESSPASS issuer", version="1.0", docs_url=None, redoc_url=None,
                   description="OpenID4VCI 1.0 issuer of A1 and EHIC credentials, status lists and case API.")
     app.state.service = svc
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, public_url=svc.url)  # outermost: also on 413s (issue 14 finding 11)
+    nonce_limiter = WindowLimiter(settings.nonce_per_minute, 60.0, time.monotonic)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -260,6 +270,14 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
                   405: f"{request.method} is not allowed on this resource"}.get(exc.status_code, str(exc.detail))
         return problem(exc.status_code, phrase, detail, headers=dict(exc.headers or {}),
                        code={404: "not_found", 405: "method_not_allowed"}.get(exc.status_code))
+
+    @app.exception_handler(NotFound)
+    async def _unknown(request: Request, exc: NotFound):
+        """A safety net: an unknown id that a route did not catch is a 404, never a 500 (which also
+        drops the kept-alive connection). The routes answer their own, more specific 404s."""
+        if is_api_path(request.url.path):
+            return problem(404, "Not Found", "there is no such resource in the case API", code="not_found")
+        return PlainTextResponse("Not Found", status_code=404, headers=NO_STORE)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):
@@ -317,12 +335,17 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         except DpopInvalid as exc:  # RFC 9449 §5: 400 invalid_dpop_proof
             return oauth_error("invalid_dpop_proof", exc.description, 400)
         except OAuthError as exc:
-            return oauth_error(exc.code, exc.description, exc.status)
+            return oauth_error(exc.code, exc.description, exc.status, extra=exc.extra)
 
     # ---- §7 nonce endpoint (not a protected resource; an Authorization header is checked if sent)
     @app.post("/nonce", tags=["openid4vci"])
     async def _nonce(request: Request):
         header = request.headers.get("authorization")
+        if header is None:  # anonymous: a budget per client address (issue 14 finding 5)
+            wait = nonce_limiter.retry_after(request.client.host if request.client else "-")
+            if wait > 0:
+                return oauth_error("slow_down", "too many nonce requests from this address; try again shortly",
+                                   429, {"Retry-After": str(max(1, math.ceil(wait)))})
         access = None
         if header is not None:
             given = access_token_of(header)
@@ -402,15 +425,28 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     # parses itself (problems.parse_body), so every error is problem+json and none skips the token check
     api_bearer = HTTPBearer(auto_error=False, description="the case-system API token")
 
-    def api_actor(credentials: HTTPAuthorizationCredentials | None = Security(api_bearer)) -> str:
-        if credentials is None:  # RFC 6750 §3.1: no credentials -> no error code
-            raise Problem(401, "Unauthorized", "a valid API bearer token is required", code="unauthorized",
-                          headers={"WWW-Authenticate": 'Bearer realm="esspass"'})
-        actor = svc.api_actor(credentials.credentials)
-        if actor is None:
-            raise Problem(401, "Unauthorized", "the API bearer token is not valid", code="invalid_token",
-                          headers={"WWW-Authenticate": 'Bearer realm="esspass", error="invalid_token"'})
-        return actor
+    def api_actor(scope: str):
+        """The dependency of a case-API route that needs ``scope`` (issue 14 finding 13): the actor
+        ``api:<token name>`` for the audit log. RFC 6750 §3.1: 401 without or with an unknown or
+        revoked token, 403 ``insufficient_scope`` with a token that lacks the scope."""
+
+        def check(credentials: HTTPAuthorizationCredentials | None = Security(api_bearer)) -> str:
+            if credentials is None:  # RFC 6750 §3.1: no credentials -> no error code
+                raise Problem(401, "Unauthorized", "a valid API bearer token is required", code="unauthorized",
+                              headers={"WWW-Authenticate": 'Bearer realm="esspass"'})
+            got = svc.api_token_scopes(credentials.credentials)
+            if got is None:
+                raise Problem(401, "Unauthorized", "the API bearer token is not valid", code="invalid_token",
+                              headers={"WWW-Authenticate": 'Bearer realm="esspass", error="invalid_token"'})
+            actor, scopes = got
+            if scope not in scopes:
+                raise Problem(403, "Forbidden", f"this API token does not have the scope {scope}",
+                              code="insufficient_scope", scope=scope,
+                              headers={"WWW-Authenticate": f'Bearer realm="esspass", error="insufficient_scope", '
+                                                           f'scope="{scope}"'})
+            return actor
+
+        return check
 
     def not_found(what: str, detail: str) -> JSONResponse:
         return problem(404, "Not Found", detail, code=f"unknown_{what}")
@@ -425,7 +461,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     api = APIRouter(prefix="/api/v1", tags=["case API"])
 
     @api.post("/cases", status_code=201, openapi_extra=openapi_body(CaseRequest))
-    async def _create_case(request: Request, actor: str = Depends(api_actor),
+    async def _create_case(request: Request, actor: str = Depends(api_actor("create")),
                            idempotency_key: str | None = Header(None, description="same as client_request_id")):
         req: CaseRequest = await body_of(request, CaseRequest)
         if idempotency_key is not None and len(idempotency_key) > 100:
@@ -452,7 +488,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         return JSONResponse(view.public(), status_code=201)
 
     @api.get("/cases/{case_id}")
-    def _get_case(case_id: str, actor: str = Depends(api_actor)):
+    def _get_case(case_id: str, actor: str = Depends(api_actor("read"))):
         try:
             view = svc.case_view(case_id)
         except NotFound:
@@ -460,14 +496,14 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         return {**view.public(), "credentials": svc.credentials_of(view.document_number)}
 
     @api.post("/cases/{case_id}/offer")
-    def _reoffer(case_id: str, actor: str = Depends(api_actor)):
+    def _reoffer(case_id: str, actor: str = Depends(api_actor("create"))):
         try:
             return svc.reoffer(case_id, actor).public()
         except NotFound:
             return not_found("case", "no case with this id")
 
     @api.get("/cases/{case_id}/paper.pdf")
-    def _paper(case_id: str, actor: str = Depends(api_actor)):
+    def _paper(case_id: str, actor: str = Depends(api_actor("paper"))):
         from .paper import paper_pdf
 
         try:
@@ -477,14 +513,15 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
     @api.get("/documents/{document_number}")
-    def _document(document_number: str, actor: str = Depends(api_actor)):
+    def _document(document_number: str, actor: str = Depends(api_actor("read"))):
         creds = svc.credentials_of(document_number)
         if not creds:
             return not_found("document", "no credential was issued for this document number")
         return {"document_number": document_number, "credentials": creds}
 
     @api.post("/documents/{document_number}/{action}", openapi_extra=openapi_body(StatusRequest))
-    async def _set_status(document_number: str, action: str, request: Request, actor: str = Depends(api_actor)):
+    async def _set_status(document_number: str, action: str, request: Request,
+                          actor: str = Depends(api_actor("status"))):
         if action not in ("revoke", "suspend", "reinstate"):
             return not_found("action", "the action must be revoke, suspend or reinstate")
         req: StatusRequest = await body_of(request, StatusRequest)

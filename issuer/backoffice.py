@@ -1,9 +1,11 @@
 """Back office for institution officers: server-rendered Jinja2 pages in English and Danish.
 
-Sessions are HMAC-signed cookies (key under ESSPASS_HOME, mode 0600) so any worker can check them;
-every POST carries a CSRF token derived from the session (synchroniser token, HMAC of the session id).
+Sessions live in the database (a random id in the cookie, its hash stored), so any worker can check
+them and logout, a role change or a password change ends them at once (issue 14 finding 6); every
+POST carries a CSRF token derived from the session (synchroniser token, HMAC of the session id).
 The login form, which has no session yet, carries one derived from a random pre-login cookie
-(login CSRF). Failed logins are throttled per user name and per client address (:class:`LoginThrottle`).
+(login CSRF). Failed logins are throttled per (user name, client address) and per address with growing delays
+(:class:`LoginThrottle`) and written to the audit log.
 Passwords are hashed with scrypt (issuer.core). Roles: officer (cases, offers, paper copies,
 suspend/reinstate) and admin (also revoke and the audit log).
 """
@@ -12,13 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 import secrets
 import threading
-import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,6 @@ from .service import ClaimsInvalid, Conflict, IssuerService, NotFound
 
 COOKIE = "esspass_issuer_session"
 LOGIN_COOKIE = "esspass_issuer_login"  # random pre-login value the login form's CSRF token is bound to
-SESSION_TTL = 8 * 3600
 LOGIN_FORM_TTL = 3600
 
 # The case form: (dotted path, input kind). Labels come from the type metadata (claim_label).
@@ -71,7 +71,8 @@ TEXT = {
            "document": "Document", "type": "Type", "created": "Created", "by": "By", "none": "None yet.",
            "new_offer": "New offer", "expires": "Offer expires", "demo": "Fill with demo data",
            "csrf": "The form expired. Please try again.", "forbidden": "Your role does not allow this.",
-           "throttled": "Too many failed log-ins. Try again in {minutes} min."},
+           "throttled": "Too many failed log-ins. Try again in {seconds} s.",
+           "unknown_case": "There is no such case."},
     "da": {"title": "ESSPASS udsteder – backoffice", "login": "Log ind", "logout": "Log ud", "username": "Brugernavn",
            "password": "Adgangskode", "bad_login": "Forkert brugernavn eller adgangskode.", "cases": "Sager",
            "new_a1": "Nyt A1", "new_ehic": "Nyt EHIC", "search": "Søg dokumentnummer", "create": "Opret sag",
@@ -82,7 +83,8 @@ TEXT = {
            "document": "Dokument", "type": "Type", "created": "Oprettet", "by": "Af", "none": "Ingen endnu.",
            "new_offer": "Nyt tilbud", "expires": "Tilbuddet udløber", "demo": "Udfyld med demodata",
            "csrf": "Formularen er udløbet. Prøv igen.", "forbidden": "Din rolle tillader ikke dette.",
-           "throttled": "For mange mislykkede log-ind. Prøv igen om {minutes} min."},
+           "throttled": "For mange mislykkede log-ind. Prøv igen om {seconds} s.",
+           "unknown_case": "Sagen findes ikke."},
 }
 
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
@@ -140,7 +142,11 @@ def claims_from_form(type_key: str, form: dict[str, str]) -> dict[str, Any]:
     return claims
 
 
-class Sessions:
+class FormKeys:
+    """The key (under ESSPASS_HOME, mode 0600) that derives CSRF tokens: HMAC of the session id, or
+    of the random pre-login cookie for the login form. The sessions themselves live in the database
+    (:meth:`IssuerService.session`)."""
+
     def __init__(self, key_path: Path) -> None:
         if not key_path.exists():
             from trust_list.certificates import atomic_write
@@ -151,24 +157,6 @@ class Sessions:
     def _mac(self, data: str) -> str:
         return hmac.new(self.key, data.encode(), hashlib.sha256).hexdigest()
 
-    def issue(self, username: str, role: str) -> str:
-        payload = json.dumps({"u": username, "r": role, "e": int(time.time()) + SESSION_TTL,
-                              "s": secrets.token_urlsafe(12)}, separators=(",", ":"))
-        data = payload.encode().hex()
-        return f"{data}.{self._mac(data)}"
-
-    def read(self, cookie: str | None) -> dict[str, Any] | None:
-        if not cookie or "." not in cookie:
-            return None
-        data, mac = cookie.rsplit(".", 1)
-        if not hmac.compare_digest(mac, self._mac(data)):
-            return None
-        try:
-            session = json.loads(bytes.fromhex(data))
-        except ValueError:
-            return None
-        return session if session.get("e", 0) > time.time() else None
-
     def csrf(self, session: dict[str, Any]) -> str:
         return self._mac("csrf:" + session["s"])
 
@@ -176,84 +164,101 @@ class Sessions:
         return self._mac("login-csrf:" + login_cookie)
 
 
-class LoginThrottle:
-    """Failed back-office logins within a sliding ``window`` (seconds), per user name and per client
-    address. Once ``max_failures`` for the user name (or ``max_failures_per_ip`` for the address) lie in
-    the window, logins are refused, whatever the password, until the oldest of them leaves it.
+@dataclass
+class _Failures:
+    count: int
+    last: float
+    reported: bool = False  # a refusal while waiting was already written to the audit log
 
-    :meth:`attempt` counts a login as failed before its password is checked (so parallel guesses
-    cannot slip past the limit while the slow password hash runs); :meth:`succeeded` takes the
-    address's count back and clears the user name's failures. In memory, per process (with
+
+class LoginThrottle:
+    """Failed back-office logins (issue 14 finding 7), counted per (user name, client address) and
+    per client address, never per user name alone: a stranger's guesses cannot lock a user out
+    from where the user logs in.
+
+    The first ``free`` failures of a key cost nothing; after that each try must wait
+    ``2 ** (failures - free)`` seconds after the last failure, at most ``max_delay``. Failures are
+    forgotten ``memory`` seconds after the last one; a success clears its (user, address) key and
+    refunds the address. :meth:`attempt` counts a login as failed before its password is checked (so
+    parallel guesses cannot slip past while the slow hash runs). In memory, per process (with
     ``serve --workers N`` each worker counts for itself); ``clock`` is injected."""
 
     MAX_KEYS = 50_000  # bounded memory under a spray of user names
 
-    def __init__(self, clock: Callable[[], float], *, max_failures: int, max_failures_per_ip: int,
-                 window: int) -> None:
-        self.clock, self.window = clock, window
-        self.limits = {"user": max(1, max_failures), "ip": max(1, max_failures_per_ip)}
-        self._fails: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+    def __init__(self, clock: Callable[[], float], *, free: int, free_per_ip: int, max_delay: float,
+                 memory: float) -> None:
+        self.clock, self.max_delay, self.memory = clock, max_delay, memory
+        self.free = {"pair": max(1, free), "ip": max(1, free_per_ip)}
+        self._fails: OrderedDict[tuple[str, ...], _Failures] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def _keys(username: str, ip: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        return ("user", username.strip().lower()[:100]), ("ip", ip)
+    def _keys(username: str, ip: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return ("pair", username.strip().lower()[:100], ip), ("ip", ip)
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._fails.get(key)
-        if q is None:
-            return deque()
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        if not q:
+    def delay(self, kind: str, failures: int) -> float:
+        """Seconds a key with ``failures`` must wait after its last failure."""
+        over = failures - self.free[kind]
+        return 0.0 if over < 0 else min(self.max_delay, 2.0 ** min(over, 40))
+
+    def _state(self, key: tuple[str, ...], now: float) -> _Failures | None:
+        f = self._fails.get(key)
+        if f is not None and now - f.last >= self.memory:
             del self._fails[key]
-        return q
+            return None
+        return f
 
-    def _wait(self, username: str, ip: str, now: float) -> int:
-        wait = 0.0
+    def _wait(self, username: str, ip: str, now: float) -> tuple[int, list[_Failures]]:
+        wait, waiting = 0.0, []
         for key in self._keys(username, ip):
-            q = self._recent(key, now)
-            limit = self.limits[key[0]]
-            if len(q) >= limit:
-                wait = max(wait, q[-limit] + self.window - now)
-        return math.ceil(wait) if wait > 0 else 0
+            f = self._state(key, now)
+            if f is not None:
+                w = f.last + self.delay(key[0], f.count) - now
+                if w > 0:
+                    wait, waiting = max(wait, w), [*waiting, f]
+        return (math.ceil(wait) if wait > 0 else 0), waiting
 
     def retry_after(self, username: str, ip: str) -> int:
         """Seconds until a login for ``username`` from ``ip`` may be tried again; 0: now."""
         with self._lock:
-            return self._wait(username, ip, self.clock())
+            return self._wait(username, ip, self.clock())[0]
 
-    def attempt(self, username: str, ip: str) -> tuple[int, float]:
-        """(seconds to wait, 0) when locked; else (0, ticket): the attempt is counted as failed until
-        :meth:`succeeded` is called with the ticket."""
+    def attempt(self, username: str, ip: str) -> tuple[int, bool]:
+        """(seconds to wait, first refusal since the last failure) when refused, not counted; else
+        (0, False) and the attempt is counted as failed until :meth:`succeeded`."""
         with self._lock:
             now = self.clock()
-            wait = self._wait(username, ip, now)
+            wait, waiting = self._wait(username, ip, now)
             if wait:
-                return wait, 0.0
+                first = not any(f.reported for f in waiting)
+                for f in waiting:
+                    f.reported = True
+                return wait, first
             for key in self._keys(username, ip):
-                q = self._fails.setdefault(key, deque(maxlen=max(self.limits.values())))
-                q.append(now)
+                f = self._state(key, now)
+                self._fails[key] = _Failures((f.count if f else 0) + 1, now)
                 self._fails.move_to_end(key)
             while len(self._fails) > self.MAX_KEYS:
                 self._fails.popitem(last=False)
-            return 0, now
+            return 0, False
 
-    def succeeded(self, username: str, ip: str, ticket: float) -> None:
+    def succeeded(self, username: str, ip: str) -> None:
         with self._lock:
-            user_key, ip_key = self._keys(username, ip)
-            self._fails.pop(user_key, None)
-            q = self._fails.get(ip_key)
-            if q is not None and ticket in q:
-                q.remove(ticket)
+            pair, ip_key = self._keys(username, ip)
+            self._fails.pop(pair, None)
+            f = self._fails.get(ip_key)
+            if f is not None:
+                f.count -= 1
+                if f.count <= 0:
+                    del self._fails[ip_key]
 
 
 def router(svc: IssuerService) -> APIRouter:
     r = APIRouter(prefix="/backoffice", include_in_schema=False)
-    sessions = Sessions(svc.settings.issuer_dir / "session_key")
-    throttle = LoginThrottle(svc.clock, max_failures=svc.settings.login_max_failures,
-                             max_failures_per_ip=svc.settings.login_max_failures_per_ip,
-                             window=svc.settings.login_failure_window)
+    keys = FormKeys(svc.settings.issuer_dir / "session_key")
+    throttle = LoginThrottle(svc.clock, free=svc.settings.login_max_failures,
+                             free_per_ip=svc.settings.login_max_failures_per_ip,
+                             max_delay=svc.settings.login_failure_window, memory=svc.settings.login_failure_memory)
     secure = svc.url.startswith("https://")
 
     def lang_of(request: Request) -> str:
@@ -262,29 +267,38 @@ def router(svc: IssuerService) -> APIRouter:
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         lang = lang_of(request)
-        session = sessions.read(request.cookies.get(COOKIE))
+        session = session_of(request)
         html = _env.get_template(name).render(
-            t=TEXT[lang], lang=lang, session=session, csrf=sessions.csrf(session) if session else "",
+            t=TEXT[lang], lang=lang, session=session, csrf=keys.csrf(session) if session else "",
             path=request.url.path, **ctx)
         resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
         if request.query_params.get("lang") in TEXT:
-            resp.set_cookie("esspass_lang", lang, samesite="lax", httponly=True)
+            resp.set_cookie("esspass_lang", lang, samesite="lax", httponly=True, secure=secure)
         return resp
 
+    def session_of(request: Request) -> dict[str, Any] | None:
+        """The request's server-side session (looked up once per request)."""
+        if not hasattr(request.state, "session"):
+            request.state.session = svc.session(request.cookies.get(COOKIE))
+        return request.state.session
+
     def need(request: Request, role: str = "officer") -> dict[str, Any] | Response:
-        session = sessions.read(request.cookies.get(COOKIE))
+        session = session_of(request)
         if session is None:
             return RedirectResponse("/backoffice/login", status_code=303)
         if role == "admin" and session["r"] != "admin":
             return render(request, "message.html", 403, message=TEXT[lang_of(request)]["forbidden"])
         return session
 
+    def unknown_case(request: Request) -> HTMLResponse:
+        return render(request, "message.html", 404, message=TEXT[lang_of(request)]["unknown_case"])
+
     async def posted(request: Request, role: str = "officer") -> tuple[dict | None, dict, Response | None]:
         session = need(request, role)
         if isinstance(session, Response):
             return None, {}, session
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        if not hmac.compare_digest(form.get("csrf", ""), sessions.csrf(session)):
+        if not hmac.compare_digest(form.get("csrf", ""), keys.csrf(session)):
             return None, form, render(request, "message.html", 403, message=TEXT[lang_of(request)]["csrf"])
         return session, form, None
 
@@ -292,7 +306,7 @@ def router(svc: IssuerService) -> APIRouter:
                    **ctx: Any) -> HTMLResponse:
         """The login form with a fresh pre-login cookie and the CSRF token bound to it."""
         value = secrets.token_urlsafe(18)
-        resp = render(request, "login.html", status, login_csrf=sessions.login_csrf(value), **ctx)
+        resp = render(request, "login.html", status, login_csrf=keys.login_csrf(value), **ctx)
         resp.set_cookie(LOGIN_COOKIE, value, httponly=True, samesite="strict", max_age=LOGIN_FORM_TTL,
                         path="/backoffice", secure=secure)
         for k, v in (headers or {}).items():
@@ -307,20 +321,22 @@ def router(svc: IssuerService) -> APIRouter:
     def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form("")):
         t = TEXT[lang_of(request)]
         cookie = request.cookies.get(LOGIN_COOKIE, "")
-        if not cookie or not hmac.compare_digest(csrf, sessions.login_csrf(cookie)):
+        if not cookie or not hmac.compare_digest(csrf, keys.login_csrf(cookie)):
             return login_page(request, 403, message=t["csrf"])
         ip = request.client.host if request.client else "-"
-        wait, ticket = throttle.attempt(username, ip)
-        if wait:  # locked: the password is not even checked
-            return login_page(request, 429, {"Retry-After": str(wait)},
-                              message=t["throttled"].format(minutes=max(1, math.ceil(wait / 60))))
+        wait, first_refusal = throttle.attempt(username, ip)
+        if wait:  # must wait: the password is not even checked
+            if first_refusal:  # once per waiting period: refusals are cheap to send, the log is not
+                svc.login_failed(username, ip, "throttled")
+            return login_page(request, 429, {"Retry-After": str(wait)}, message=t["throttled"].format(seconds=wait))
         user = svc.check_login(username, password) if username and password and len(username) <= 100 else None
         if user is None:
+            svc.login_failed(username, ip, "password")
             return login_page(request, 401, error=True)
-        throttle.succeeded(username, ip, ticket)
+        throttle.succeeded(username, ip)
         resp = RedirectResponse("/backoffice/", status_code=303)
-        resp.set_cookie(COOKIE, sessions.issue(user.username, user.role), httponly=True, samesite="strict",
-                        max_age=SESSION_TTL, secure=secure)
+        resp.set_cookie(COOKIE, svc.open_session(user.username, ip), httponly=True, samesite="strict",
+                        max_age=svc.settings.session_ttl, secure=secure)
         resp.delete_cookie(LOGIN_COOKIE, path="/backoffice")
         return resp
 
@@ -329,6 +345,7 @@ def router(svc: IssuerService) -> APIRouter:
         session, _, err = await posted(request)
         if err:
             return err
+        svc.close_session(session)  # the session ends on the server, not only in this browser
         resp = RedirectResponse("/backoffice/login", status_code=303)
         resp.delete_cookie(COOKIE)
         return resp
@@ -398,7 +415,7 @@ def router(svc: IssuerService) -> APIRouter:
         try:
             view = svc.case_view(case_id)
         except NotFound:
-            return render(request, "message.html", 404, message="?")
+            return unknown_case(request)
         qr_svg = segno.make(view.offer_uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
         return render(request, "case.html", view=view, qr_svg=qr_svg,
                       credentials=svc.credentials_of(view.document_number),
@@ -409,7 +426,10 @@ def router(svc: IssuerService) -> APIRouter:
         session, form, err = await posted(request)
         if err:
             return err
-        svc.reoffer(case_id, f"user:{session['u']}")
+        try:
+            svc.reoffer(case_id, f"user:{session['u']}")
+        except NotFound:
+            return unknown_case(request)
         return RedirectResponse(f"/backoffice/cases/{case_id}", status_code=303)
 
     @r.post("/cases/{case_id}/paper")
@@ -419,7 +439,10 @@ def router(svc: IssuerService) -> APIRouter:
             return err
         from .paper import paper_pdf
 
-        pdf = paper_pdf(svc, case_id, f"user:{session['u']}")
+        try:
+            pdf = paper_pdf(svc, case_id, f"user:{session['u']}")
+        except NotFound:
+            return unknown_case(request)
         return Response(pdf, media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="paper-{case_id}.pdf"',
                                  "Cache-Control": "no-store"})
@@ -429,7 +452,10 @@ def router(svc: IssuerService) -> APIRouter:
         session, form, err = await posted(request, "admin" if action == "revoke" else "officer")
         if err:
             return err
-        view = svc.case_view(case_id)
+        try:
+            view = svc.case_view(case_id)
+        except NotFound:
+            return unknown_case(request)
         try:
             svc.set_status(view.document_number, action, reason=form.get("reason", "").strip() or "-",
                            actor=f"user:{session['u']}")

@@ -133,18 +133,123 @@ for _action in ("revoke", "suspend", "reinstate"):
     app.command(_action)(_status_command(_action))
 
 
-@app.command("add-user")
-def add_user(username: str, role: str = typer.Option("officer", "--role"),
-             password: str = typer.Option(..., "--password", prompt=True, hide_input=True)) -> None:
-    """Add a back-office user (officer or admin) to the local database."""
+def _read_password(confirm: bool = True) -> str:
+    """The password from a prompt (typed twice, not echoed) or, when stdin is not a terminal, its
+    first line: never from the command line, where shell history and ``ps`` would keep it."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if confirm and getpass.getpass("Repeat password: ") != first:
+            typer.echo("the two passwords differ", err=True)
+            raise typer.Exit(2)
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.rstrip("\r\n")
+
+
+def _no_password_option(value: str | None) -> None:
+    if value is not None:
+        typer.echo("--password is not accepted: a password on the command line stays in the shell history and "
+                   "is visible to other users in the process list. Type it at the prompt, or pipe it on stdin "
+                   "(e.g. from a password manager).", err=True)
+        raise typer.Exit(2)
+
+
+_PASSWORD_OPTION = typer.Option(None, "--password", hidden=True, help="refused: see the prompt")
+
+
+def _service():
     from .service import IssuerService
 
-    svc = IssuerService(Settings())
+    return IssuerService(Settings())
+
+
+def _user_change(change, *args) -> None:
+    from .service import NotFound
+
+    svc = _service()
     try:
-        svc.add_user(username, password, role)
+        change(svc, *args)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except NotFound as exc:
+        typer.echo(f"there is no user {exc}", err=True)
+        raise typer.Exit(2) from None
     finally:
         svc.close()
+
+
+@app.command("add-user")
+def add_user(username: str, role: str = typer.Option("officer", "--role"),
+             password: str | None = _PASSWORD_OPTION) -> None:
+    """Add a back-office user (officer or admin); the password comes from a prompt or stdin, at least
+    15 characters (NIST SP 800-63B-4 §3.1.1.2, password as the only factor)."""
+    _no_password_option(password)
+    _user_change(lambda svc: svc.add_user(username, _read_password(), role))
     typer.echo(f"user {username} ({role}) added")
+
+
+@app.command("set-password")
+def set_password(username: str, password: str | None = _PASSWORD_OPTION) -> None:
+    """Give a back-office user a new password (prompt or stdin); the user's sessions end."""
+    _no_password_option(password)
+    _user_change(lambda svc: svc.change_password(username, _read_password()))
+    typer.echo(f"password of {username} changed; the user's sessions ended")
+
+
+@app.command("set-role")
+def set_role(username: str, role: str) -> None:
+    """Give a back-office user another role (officer or admin); the user's sessions end."""
+    _user_change(lambda svc: svc.set_role(username, role))
+    typer.echo(f"{username} is now {role}; the user's sessions ended")
+
+
+token_app = typer.Typer(help="Case-API tokens with scopes (create, read, status, paper), each revocable.",
+                        no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(name: str, scope: list[str] = typer.Option(..., "--scope", help="create, read, status or paper; "
+                                                                                  "repeat for several")) -> None:
+    """Create a token; prints {"name", "scopes", "token"} once (only its hash is kept)."""
+    svc = _service()
+    try:
+        token = svc.create_api_token(name, scope)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        svc.close()
+    from .core import API_SCOPES
+
+    typer.echo(json.dumps({"name": name, "scopes": [x for x in API_SCOPES if x in scope], "token": token}))
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token (name, scopes, created_at, revoked_at) as JSON; never the tokens themselves."""
+    svc = _service()
+    try:
+        typer.echo(json.dumps(svc.api_tokens()))
+    finally:
+        svc.close()
+
+
+@token_app.command("revoke")
+def token_revoke(name: str) -> None:
+    """Revoke the token called NAME; its next request is refused (exit 1 when there is none)."""
+    svc = _service()
+    try:
+        n = svc.revoke_api_token(name)
+    finally:
+        svc.close()
+    if not n:
+        typer.echo(f"no live token named {name}", err=True)
+        raise typer.Exit(1)
+    typer.echo(json.dumps({"name": name, "revoked": n}))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -164,3 +164,26 @@ def check_password(password: str, stored: str) -> bool:
 def ascii_description(text: str) -> str:
     """§8.3.1.2: error_description only uses %x20-21 / %x23-5B / %x5D-7E."""
     return "".join(c for c in text if 0x20 <= ord(c) <= 0x7E and c not in '"\\')[:300]
+
+
+# NIST SP 800-63B-4 (2025) §3.1.1.2 "Password Verifiers": a password that is the only factor SHALL be
+# at least 15 characters (8 only when it is one factor of several); the verifier SHOULD accept at
+# least 64; no composition rules (SHALL NOT); each Unicode code point counts as one character. The
+# back office logs in with a password alone, so 15.
+PASSWORD_MIN = 15
+PASSWORD_MAX = 256
+ROLES = ("officer", "admin")
+API_SCOPES = ("create", "read", "status", "paper")  # issue 14 finding 13; the case API's routes name theirs
+
+
+def password_problem(username: str, password: str) -> str | None:
+    """Why ``password`` cannot be a back-office password, or None. The blocklist part of §3.1.1.2 is
+    small here: the user name and one repeated character."""
+    if len(password) < PASSWORD_MIN:
+        return (f"the password must have at least {PASSWORD_MIN} characters (NIST SP 800-63B-4 §3.1.1.2, "
+                "single-factor); a few unrelated words make a good one")
+    if len(password) > PASSWORD_MAX:
+        return f"the password must have at most {PASSWORD_MAX} characters"
+    if password.strip().lower() == username.strip().lower() or len(set(password)) == 1:
+        return "the password must not be the user name or one repeated character"
+    return None

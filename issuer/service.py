@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from credential import types
 from credential.jose import JoseError, parse_compact
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
-from . import core, deps, dpop, store
+from . import core, deps, dpop, nonces, store
+from .setup_lock import setup_lock
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -44,10 +46,10 @@ class _Q:
                    .where(_T.access_tokens.c.token_hash == bindparam("h"), _T.access_tokens.c.used_at.is_(None),
                           _T.access_tokens.c.expires_at > bindparam("now"))
                    .values(used_at=bindparam("now")))
-    spend_nonce = (update(_T.nonces)
-                   .where(_T.nonces.c.nonce_hash == bindparam("h"), _T.nonces.c.used_at.is_(None),
-                          _T.nonces.c.expires_at > bindparam("now"))
-                   .values(used_at=bindparam("now")))
+    # c_nonces are stateless (issuer.nonces); a row records a spent one until it expires (the replay guard)
+    seen_nonce = select(_T.nonces.c.expires_at).where(_T.nonces.c.nonce_hash == bindparam("h")).with_for_update()
+    add_nonce = insert(_T.nonces)
+    purge_nonces = delete(_T.nonces).where(_T.nonces.c.expires_at <= bindparam("now"))
     case = select(_T.cases.c.document_number, _T.cases.c.claims_json,
                   exists().where(_T.credentials.c.document_number == _T.cases.c.document_number,
                                  _T.credentials.c.status != tsl.VALID)).where(_T.cases.c.id == bindparam("case_id"))
@@ -66,15 +68,25 @@ class _Q:
     audit = insert(_T.audit_log)
 
 STATUS_NAMES = {tsl.VALID: "VALID", tsl.INVALID: "INVALID", tsl.SUSPENDED: "SUSPENDED"}
+MAX_LIST_ID = 2**31 - 1  # status_lists.list_id is an Integer column (int4 on PostgreSQL)
 ACTIONS = {"revoke": tsl.INVALID, "suspend": tsl.SUSPENDED, "reinstate": tsl.VALID}
 
 
 class OAuthError(Exception):
     """RFC 6749 §5.2 token error (OID4VCI §6.3)."""
 
-    def __init__(self, code: str, description: str = "", status: int = 400) -> None:
+    def __init__(self, code: str, description: str = "", status: int = 400, extra: dict[str, Any] | None = None
+                 ) -> None:
         super().__init__(code)
         self.code, self.description, self.status = code, description, status
+        self.extra = dict(extra or {})  # extension members of the error response (RFC 6749 §8.2 / §5.2)
+
+
+# A wrong Transaction Code: the wallet must be able to tell its user how many tries are left before the offer is
+# burned (issue 17). OID4VCI 1.0 §6.3 answers ``invalid_grant`` without saying more, so the count goes both into
+# ``error_description`` (human-readable, RFC 6749 §5.2) and into this extension member (RFC 6749 §8.2: clients
+# ignore members they do not understand). Documented in docs/issuer.md.
+TX_CODE_ATTEMPTS_LEFT = "tx_code_attempts_left"
 
 
 class InvalidToken(Exception):
@@ -172,16 +184,26 @@ class IssuerService:
         self.clock = clock
         settings.issuer_dir.mkdir(parents=True, exist_ok=True)
         self.engine = store.make_engine(settings.db_url)
-        store.upgrade(self.engine)
         self.Session = store.session_factory(self.engine)  # read-write transactions
         self.Reader = store.read_only_sessions(self.engine)  # transactions that only read
         self.read_engine = store.read_only(self.engine)
-        self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
-                                            settings.institution_id)
-        self.api_token = self._ensure_api_token()
-        self._ensure_admin()
-        self._ensure_status_list()
-        self._republish_changed_tokens()
+        # First-start set-up, one instance at a time (issue 12: several instances may start together):
+        # migrations, demo keys, the API token, the first user, the first status list, the c_nonce key.
+        with setup_lock(self.engine, settings.issuer_dir):
+            store.upgrade(self.engine)
+            self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
+                                                settings.institution_id)
+            self.api_token = self._ensure_api_token()
+            self._ensure_admin()
+            self._ensure_status_list()
+            self._republish_changed_tokens()
+            self.nonce_key = self._nonce_key()
+        self._exported: set[int] = set()  # status lists whose file this process has written
+        self._closing = threading.Event()
+        if settings.status_dir is not None:
+            self.export_status_files()
+            # nobody asks the app route for tokens nginx serves: renew them here before they run out
+            threading.Thread(target=self._renew_static_tokens, name="status-renewal", daemon=True).start()
 
     # ------------------------------------------------------------ plumbing
 
@@ -189,7 +211,19 @@ class IssuerService:
         return int(self.clock())
 
     def close(self) -> None:
+        self._closing.set()
         self.engine.dispose()
+
+    def _renew_static_tokens(self) -> None:
+        interval = max(1.0, min(self.settings.status_list_ttl, self.settings.status_list_exp // 4))
+        while not self._closing.wait(interval):
+            try:
+                with self.Reader() as s:
+                    ids = list(s.scalars(select(store.StatusListRow.list_id)))
+                for list_id in ids:
+                    self.status_token(list_id)  # re-signs past half its lifetime, then writes the file
+            except Exception:  # noqa: BLE001 - keep renewing; the next round tries again
+                log.exception("renewing the static status list tokens failed")
 
     def _retry(self, fn: Callable[[], Any], attempts: int = 8) -> Any:
         """Run a transaction again after a unique-constraint collision or a lock timeout."""
@@ -226,6 +260,16 @@ class IssuerService:
                     s.add(store.ApiToken(token_hash=h, name="case-system", created_at=self.now()))
         return token
 
+    def _nonce_key(self) -> bytes:
+        """The c_nonce key (issuer.nonces): ``ESSPASS_ISSUER_NONCE_KEY``, else the key file, created once."""
+        env = os.environ.get("ESSPASS_ISSUER_NONCE_KEY")
+        if env:
+            return nonces.parse_key(env)
+        path = self.settings.issuer_dir / "nonce_key"
+        if not path.exists():
+            _write_secret(path, nonces.encode_key(os.urandom(nonces.KEY_BYTES)))
+        return nonces.parse_key(path.read_text("ascii"))
+
     def _ensure_admin(self) -> None:
         with self.Session.begin() as s:
             if s.scalar(select(func.count()).select_from(store.User)):
@@ -235,12 +279,39 @@ class IssuerService:
         _write_secret(self.settings.issuer_dir / "admin_password", password)
 
     def add_user(self, username: str, password: str, role: str) -> None:
-        if role not in ("officer", "admin"):
+        """A back-office user; the password must meet :func:`core.password_problem` (SP 800-63B)."""
+        if role not in core.ROLES:
             raise ValueError("role must be officer or admin")
+        _check_password(username, password)
         with self.Session.begin() as s:
+            if s.scalar(select(store.User).where(store.User.username == username)) is not None:
+                raise ValueError(f"user {username} already exists")
             s.add(store.User(username=username, password_hash=core.hash_password(password), role=role,
                              created_at=self.now()))
             self.audit(s, "system", "user.add", username, {"role": role})
+
+    def change_password(self, username: str, password: str, actor: str = "system") -> None:
+        """A new password; every session of the user ends (issue 14 finding 6)."""
+        _check_password(username, password)
+        with self.Session.begin() as s:
+            user = s.scalar(select(store.User).where(store.User.username == username).with_for_update())
+            if user is None:
+                raise NotFound(username)
+            user.password_hash = core.hash_password(password)
+            ended = self._end_sessions(s, username)
+            self.audit(s, actor, "user.password", username, {"sessions_ended": ended})
+
+    def set_role(self, username: str, role: str, actor: str = "system") -> None:
+        """A new role; every session of the user ends (issue 14 finding 6)."""
+        if role not in core.ROLES:
+            raise ValueError("role must be officer or admin")
+        with self.Session.begin() as s:
+            user = s.scalar(select(store.User).where(store.User.username == username).with_for_update())
+            if user is None:
+                raise NotFound(username)
+            user.role = role
+            ended = self._end_sessions(s, username)
+            self.audit(s, actor, "user.role", username, {"role": role, "sessions_ended": ended})
 
     def check_login(self, username: str, password: str) -> store.User | None:
         with self.Reader() as s:
@@ -250,12 +321,94 @@ class IssuerService:
             return None
         return user if core.check_password(password, user.password_hash) else None
 
-    def api_actor(self, token: str | None) -> str | None:
-        if not token:
+    # ------------------------------------------------------------ back-office sessions (finding 6)
+
+    def open_session(self, username: str, ip: str) -> str:
+        """A new server-side session for ``username``; returns the cookie value (a random id whose
+        hash alone is stored). Expired sessions are purged here."""
+        value = core.random_token(32)
+        now = self.now()
+        with self.Session.begin() as s:
+            s.execute(delete(store.BackofficeSession).where(store.BackofficeSession.expires_at <= now))
+            s.add(store.BackofficeSession(id_hash=core.sha256_hex(value), username=username, created_at=now,
+                                          expires_at=now + self.settings.session_ttl))
+            self.audit(s, f"user:{username}", "login.success", username, {"ip": ip})
+        return value
+
+    def session(self, cookie: str | None) -> dict[str, Any] | None:
+        """``{"u": user name, "r": role now, "s": session id hash}`` for a live session, else None."""
+        if not cookie or len(cookie) > 200:
+            return None
+        h = core.sha256_hex(cookie)
+        with self.Reader() as s:
+            row = s.execute(select(store.User.username, store.User.role)
+                            .join(store.BackofficeSession, store.BackofficeSession.username == store.User.username)
+                            .where(store.BackofficeSession.id_hash == h,
+                                   store.BackofficeSession.expires_at > self.now())).first()
+        return None if row is None else {"u": row.username, "r": row.role, "s": h}
+
+    def close_session(self, session: dict[str, Any]) -> None:
+        with self.Session.begin() as s:
+            s.execute(delete(store.BackofficeSession).where(store.BackofficeSession.id_hash == session["s"]))
+            self.audit(s, f"user:{session['u']}", "logout", session["u"])
+
+    def _end_sessions(self, s, username: str) -> int:
+        return s.execute(delete(store.BackofficeSession).where(store.BackofficeSession.username == username)).rowcount
+
+    def login_failed(self, username: str, ip: str, why: str) -> None:
+        """A refused back-office login in the audit log (finding 7): the user name as typed (cut to
+        100 characters), the client address and why (``password`` or ``throttled``)."""
+        with self.Session.begin() as s:
+            self.audit(s, "anonymous", "login.failure", username[:100], {"ip": ip, "why": why})
+
+    # ------------------------------------------------------------ API tokens (finding 13)
+
+    def api_token_scopes(self, token: str | None) -> tuple[str, frozenset[str]] | None:
+        """(actor ``api:<name>``, scopes) of a live API token; None when unknown or revoked."""
+        if not token or len(token) > 200:
             return None
         with self.Reader() as s:
             row = s.scalar(select(store.ApiToken).where(store.ApiToken.token_hash == core.sha256_hex(token)))
-        return f"api:{row.name}" if row else None
+        if row is None or row.revoked_at is not None:
+            return None
+        return f"api:{row.name}", frozenset(row.scopes.split())
+
+    def api_actor(self, token: str | None) -> str | None:
+        got = self.api_token_scopes(token)
+        return got[0] if got else None
+
+    def create_api_token(self, name: str, scopes: list[str], actor: str = "system") -> str:
+        """A new token with ``scopes`` (a non-empty subset of :data:`core.API_SCOPES`) under a unique
+        ``name``; returns the token (shown once, only its hash is kept)."""
+        bad = [x for x in scopes if x not in core.API_SCOPES]
+        if bad or not scopes:
+            raise ValueError(f"scopes must be some of {', '.join(core.API_SCOPES)} (got {', '.join(bad) or 'none'})")
+        if not name or len(name) > 60 or not all(c.isalnum() or c in "-_." for c in name):
+            raise ValueError("a token name is 1-60 letters, digits, '-', '_' or '.'")
+        token = core.random_token()
+        with self.Session.begin() as s:
+            if s.scalar(select(store.ApiToken).where(store.ApiToken.name == name)) is not None:
+                raise ValueError(f"a token named {name} already exists")
+            ordered = " ".join(x for x in core.API_SCOPES if x in scopes)
+            s.add(store.ApiToken(token_hash=core.sha256_hex(token), name=name, created_at=self.now(),
+                                 scopes=ordered))
+            self.audit(s, actor, "token.create", name, {"scopes": ordered})
+        return token
+
+    def api_tokens(self) -> list[dict[str, Any]]:
+        with self.Reader() as s:
+            rows = list(s.scalars(select(store.ApiToken).order_by(store.ApiToken.id)))
+        return [{"name": r.name, "scopes": r.scopes.split(), "created_at": r.created_at, "revoked_at": r.revoked_at}
+                for r in rows]
+
+    def revoke_api_token(self, name: str, actor: str = "system") -> int:
+        """Revoke every live token named ``name``; the count (0: none). Its next request is a 401."""
+        with self.Session.begin() as s:
+            n = s.execute(update(store.ApiToken).where(store.ApiToken.name == name, store.ApiToken.revoked_at.is_(None))
+                          .values(revoked_at=self.now())).rowcount
+            if n:
+                self.audit(s, actor, "token.revoke", name, {"count": n})
+        return n
 
     # ------------------------------------------------------------ cases and offers (§4)
 
@@ -479,12 +632,19 @@ class IssuerService:
                     raise OAuthError("invalid_request", "no tx_code was expected")
                 if offer.tx_code is not None and not tx:  # §6.3 invalid_request
                     raise OAuthError("invalid_request", "tx_code is required")
-                if offer.tx_code is not None and not core.hmac.compare_digest(offer.tx_code, tx):
+                # compared as UTF-8 bytes: hmac.compare_digest refuses str with non-ASCII characters, and a
+                # code in other digits or letters is simply a wrong code, counted like any other (§6.3)
+                if offer.tx_code is not None and not core.hmac.compare_digest(
+                        offer.tx_code.encode(), tx.encode("utf-8", "replace")):
                     offer.tx_attempts += 1
-                    if offer.tx_attempts >= self.settings.tx_code_max_attempts:
+                    left = max(0, self.settings.tx_code_max_attempts - offer.tx_attempts)
+                    if left == 0:
                         offer.used_at = now  # burned: too many wrong codes
                         self.audit(s, "wallet", "offer.burned", str(offer.case_id))
-                    return {"_error": ("invalid_grant", "wrong tx_code")}  # §6.3; commit the count
+                    words = (f"wrong tx_code; {left} attempt{'s' if left != 1 else ''} left" if left else
+                             "wrong tx_code; no attempts left: this offer can no longer be used, ask for a new one")
+                    # §6.3 invalid_grant; commit the count
+                    return {"_error": ("invalid_grant", words, 400, {TX_CODE_ATTEMPTS_LEFT: left})}
                 offer.used_at = now  # single use (§4.1.1)
                 case = s.get(store.Case, offer.case_id)
                 access = core.random_token()
@@ -510,8 +670,8 @@ class IssuerService:
         ``Authorization`` gets one; ``access`` = (scheme, token, DPoP proof) when the request has an
         ``Authorization`` header: then it is checked like at the credential endpoint (RFC 9449
         §7.1; a DPoP-bound token needs a valid proof for this request)."""
-        value = core.random_token()
         now = self.now()
+        value = nonces.seal(self.nonce_key, now + self.settings.nonce_ttl, os.urandom(12), os.urandom(8))
         proof = None
         if access is not None:
             scheme, token, proof_value = access
@@ -521,14 +681,23 @@ class IssuerService:
                 raise InvalidToken("unknown or expired", dpop=scheme == "dpop" or (tok is not None and tok.dpop_jkt))
             proof = self.check_resource_dpop(tok, token, scheme, proof_value, f"{self.url}/nonce")
 
-        def run() -> None:
-            with self.Session.begin() as s:
-                if proof is not None:
-                    self._spend_jti(s, proof, now)
-                s.add(store.Nonce(nonce_hash=core.sha256_hex(value), expires_at=now + self.settings.nonce_ttl))
+        if proof is not None:  # the only write: a DPoP proof's jti (bounded by the access token's holder)
+            def run() -> None:
+                with self.engine.begin() as conn:
+                    self._spend_jti(conn, proof, now)
 
-        self._retry(run)
-        return value
+            self._retry(run)
+        return value  # issue 14 finding 5: nothing stored for a nonce until it is spent
+
+    def _spend_nonces(self, conn, spent: dict[str, int], now: int) -> None:
+        """OID4VCI §7: each c_nonce is used once. ``spent``: nonce hash -> its expiry; a row per spent nonce
+        lives until then (a concurrent first use collides on the primary key and is retried, then refused)."""
+        for h, expires_at in spent.items():
+            if conn.execute(_Q.seen_nonce, {"h": h}).first() is not None:
+                raise core.CredentialRequestError("invalid_nonce", "c_nonce is unknown, used or expired")
+            conn.execute(_Q.add_nonce, {"nonce_hash": h, "expires_at": expires_at, "used_at": now})
+        if _RANDOM.random() < 1 / 32:  # keep the table bounded: drop what can no longer be replayed
+            conn.execute(_Q.purge_nonces, {"now": now})
 
     # ------------------------------------------------------------ credential endpoint (§8)
 
@@ -573,7 +742,13 @@ class IssuerService:
                    for p in jwts]
         if len({r.thumbprint for r in results}) != len(results):  # each key binds at most one credential
             raise E("invalid_proof", "the same key appears in two proofs")
-        nonce_hashes = sorted({core.sha256_hex(r.nonce) for r in results})
+        spent: dict[str, int] = {}
+        for r in results:  # forged, altered or expired nonces are refused before anything is written
+            try:
+                spent[core.sha256_hex(r.nonce)] = nonces.open_nonce(self.nonce_key, r.nonce, now,
+                                                                    self.settings.nonce_ttl)
+            except nonces.NonceInvalid as exc:
+                raise E("invalid_nonce", str(exc)) from None
         type_key = core.CONFIGURATIONS[cfg]
 
         def run() -> tuple[str, str, list[tuple[int, int]]]:
@@ -582,9 +757,7 @@ class IssuerService:
                     self._spend_jti(conn, proof, now)
                 if conn.execute(_Q.spend_token, {"h": token_hash, "now": now}).rowcount != 1:
                     raise InvalidToken("used concurrently", dpop=proof is not None)
-                for h in nonce_hashes:  # §7: single use; §8.3.1.2 invalid_nonce
-                    if conn.execute(_Q.spend_nonce, {"h": h, "now": now}).rowcount != 1:
-                        raise E("invalid_nonce", "c_nonce is unknown, used or expired")
+                self._spend_nonces(conn, dict(sorted(spent.items())), now)  # §7 single use; §8.3.1.2
                 document_number, claims_json, blocked = conn.execute(_Q.case, {"case_id": tok.case_id}).one()
                 if blocked:
                     raise E("credential_request_denied", "this document is revoked or suspended")
@@ -598,6 +771,8 @@ class IssuerService:
                 return document_number, claims_json, slots
 
         document_number, claims_json, slots = self._retry(run)  # committed: every credential has its record
+        if self.settings.status_dir is not None and not {lid for lid, _ in slots} <= self._exported:
+            self.export_status_files({lid for lid, _ in slots})  # a new list was opened
         claims = json.loads(claims_json)
         log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, document_number)
         return [self._sign(type_key, claims, now, list_id, idx, r.jwk) for (list_id, idx), r in zip(slots, results)]
@@ -688,8 +863,29 @@ class IssuerService:
         row.token, row.token_iat, row.token_exp = self._sign_status_list(row.list_id, sl)
         row.version = (row.version or 0) + 1
 
+    def export_status_files(self, list_ids: Any = None) -> None:
+        """Write the committed Status List Tokens (all, or ``list_ids``) to ``status_dir`` (issuer.static_status)."""
+        if self.settings.status_dir is None:
+            return
+        from .static_status import write_tokens
+
+        def read(ids: list[int] | None) -> list[tuple[int, str]]:
+            with self.Reader() as s:
+                q = select(store.StatusListRow.list_id, store.StatusListRow.token)
+                if ids is not None:
+                    q = q.where(store.StatusListRow.list_id.in_(ids))
+                return [(int(i), t) for i, t in s.execute(q) if t]
+
+        ids = None if list_ids is None else sorted(set(list_ids))
+        write_tokens(self.settings.status_dir, lambda: read(ids))
+        self._exported |= set(ids) if ids is not None else {i for i, _ in read(None)}
+
     def status_token(self, list_id: int) -> tuple[str, int, int]:
-        """(token, version, exp); republished when half of its lifetime has passed."""
+        """(token, version, exp); republished when half of its lifetime has passed. :class:`NotFound`
+        for an id no list can have (``list_id`` is a 32-bit column on PostgreSQL; SQLite overflows at
+        2^63): refused before it reaches the database."""
+        if not 1 <= list_id <= MAX_LIST_ID:
+            raise NotFound(str(list_id))
         now = self.now()
         with self.Reader() as s:
             row = s.get(store.StatusListRow, list_id)
@@ -705,7 +901,9 @@ class IssuerService:
                     self._publish(row)
                 return row.token, row.version, row.token_exp
 
-        return self._retry(run)
+        token = self._retry(run)
+        self.export_status_files([list_id])
+        return token
 
     def set_status(self, document_number: str, action: str, *, reason: str, actor: str) -> dict[str, Any]:
         """Revoke (INVALID), suspend (SUSPENDED) or reinstate (VALID) every credential of a document and
@@ -750,6 +948,7 @@ class IssuerService:
                         "status_lists": [self.status_uri(i) for i in sorted(by_list)]}
 
         result = self._retry(run)
+        self.export_status_files([int(u.rsplit("/", 1)[1]) for u in result["status_lists"]])  # committed: publish
         log.info("%s document=%s by %s", action, document_number, actor)
         return result
 
@@ -802,6 +1001,12 @@ class IssuerService:
     def audit_entries(self, limit: int = 200) -> list[store.AuditEntry]:
         with self.Reader() as s:
             return list(s.scalars(select(store.AuditEntry).order_by(store.AuditEntry.id.desc()).limit(limit)))
+
+
+def _check_password(username: str, password: str) -> None:
+    problem = core.password_problem(username, password)
+    if problem:
+        raise ValueError(problem)
 
 
 def _canonical(value: Any) -> str:

@@ -42,11 +42,20 @@ class Settings(BaseSettings):
     status_list_exp: int = 86_400  # Status List Token lifetime; republished before it runs out
     max_body_bytes: int = 256 * 1024
     max_json_depth: int = 32  # case API request bodies: deeper JSON is refused before validation
-    # back-office login throttling (per process): after this many failed logins within the window a
-    # user name (or a client address) is refused until the oldest failure leaves the window
+    # back-office login throttling (per process, issue 14 finding 7): after this many failed logins
+    # of one user name from one client address (or of any names from one address) each further try
+    # waits 1, 2, 4, ... seconds after the last failure, at most login_failure_window; failures are
+    # forgotten login_failure_memory seconds after the last one
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 20
     login_failure_window: int = 900
+    login_failure_memory: int = 86_400
+    session_ttl: int = 8 * 3600  # back-office session lifetime (server-side; logout ends it at once)
+    # Status List Tokens also as static files (issue 12 item 3): every signed token is written to
+    # <status_dir>/<list_id> for nginx or a CDN to serve at /status/<list_id>; None = only the app route
+    status_dir: Path | None = None
+    # anonymous c_nonce requests per client address and minute, per process (issue 14 finding 5); 0 = no limit
+    nonce_per_minute: int = 600
 
     @property
     def issuer_dir(self) -> Path:

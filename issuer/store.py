@@ -158,12 +158,30 @@ class User(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
 
 
+class BackofficeSession(Base):
+    """A logged-in back-office user (issue 14 finding 6). The cookie holds a random session id; only
+    its SHA-256 is stored. Deleted at logout and when the user's role or password changes; the role
+    is read from ``users`` at every request, never from the cookie."""
+
+    __tablename__ = "backoffice_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class ApiToken(Base):
+    """A case-system API token (its SHA-256): what it may do (``scopes``, space-separated, from
+    ``create read status paper``) and when it was revoked (issue 14 finding 13). ``name`` is the
+    actor ``api:<name>`` in the audit log."""
+
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[int] = mapped_column(BigInteger)
+    scopes: Mapped[str] = mapped_column(String(100), default="create read status paper")
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 READ_ONLY = "esspass_read_only"  # execution option: a transaction that never writes

@@ -64,3 +64,59 @@ class KivyTestCase(GraphicUnitTest):
         self.advance_frames(1)
         touch.touch_up()
         self.advance_frames(frames)
+
+    def close(self, app) -> None:
+        """Take the app off the window (and a dialog it left open)."""
+        from kivy.core.window import Window
+
+        if getattr(app, "dialog", None) is not None:
+            app.dialog.dismiss()
+        Window.remove_widget(app.root)
+
+    def inspector(self, prefix: str):
+        """The inspector app on the demo ecosystem with a fresh bundle, at the verifier tests' fixed time:
+        (tmp, eco, controller, app), on a 432 x 900 window."""
+        import tempfile
+        from pathlib import Path
+
+        from kivy.core.window import Window
+
+        from tests.verifier.helpers import NOW
+        from trust_list.demo import build_demo_ecosystem
+        from verifier.ui import demo
+        from verifier.ui.app import InspectorApp
+        from verifier.ui.controller import InspectorController
+
+        Window.size = (432, 900)
+        tmp = Path(tempfile.mkdtemp(prefix=prefix))
+        eco = build_demo_ecosystem(tmp / "home" / "ecosystem", NOW)
+        demo.bundle(eco, now=NOW, out=tmp / "bundle.json")
+        ctl = InspectorController(tmp / "home", bundle=tmp / "bundle.json", state=tmp / "state", clock=lambda: NOW)
+        app = InspectorApp(ctl, sync=True)
+        app._run_prepare()
+        self.advance_frames(2)
+        return tmp, eco, ctl, app
+
+    def wallet_with_services(self, prefix: str):
+        """A new wallet (PIN 123456) in the app, next to the real issuer and verifier on loopback:
+        (tmp, services, controller, app, stop)."""
+        import tempfile
+        from pathlib import Path
+
+        from kivy.core.window import Window
+
+        from tests.wallet.servers import start_services
+        from wallet.storage import KdfParams
+        from wallet.ui.app import WalletApp
+        from wallet.ui.controller import WalletController
+
+        Window.size = (412, 892)
+        tmp = Path(tempfile.mkdtemp(prefix=prefix))
+        services, stop = start_services(tmp / "home")
+        ctl = WalletController(tmp / "wallet", services.trust_dir, kdf=KdfParams(n=2**10))
+        ctl.create("123456", "123456")
+        app = WalletApp(ctl, sync=True)
+        app._run_prepare()
+        self.advance_frames(2)
+        return tmp, services, ctl, app, stop
+

@@ -3,7 +3,8 @@
 ``esspass/`` is the command line and the demo, at the top: nothing imports it back. ``credential/`` is the pure core: it
 imports no other package of ours and no image, camera or UI library. ``uikit/`` (the shared Kivy kit) sits below
 both apps; ``qrimage/`` draws and reads QR images at the edge; ``netio/`` (the one bounded HTTP client) sits
-below everything that fetches and imports none of ours. ``wallet/`` and ``verifier/`` never import
+below everything that fetches and imports none of ours; ``websec/`` (security headers of the web services) likewise
+sits below the issuer and the verifier. ``wallet/`` and ``verifier/`` never import
 ``issuer/``; ``benchmarks/`` never imports ``tests/``.
 """
 
@@ -13,7 +14,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = {"credential", "trust_list", "issuer", "wallet", "verifier", "uikit", "qrimage", "netio", "esspass",
+OURS = {"credential", "trust_list", "issuer", "wallet", "verifier", "uikit", "qrimage", "netio", "websec", "esspass",
         "benchmarks", "tests"}
 
 
@@ -53,6 +54,10 @@ def test_the_kit_and_the_qr_edge_sit_below_the_apps():
 
 def test_the_bounded_http_edge_sits_below_everything_that_fetches():
     assert _offenders("netio", OURS - {"netio"}) == {}
+
+
+def test_the_web_security_edge_imports_none_of_ours():
+    assert _offenders("websec", OURS - {"websec"}) == {}
 
 
 def test_wallet_and_verifier_never_import_the_issuer_and_benchmarks_never_import_tests():

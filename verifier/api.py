@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from credential import jose
 from credential.types import claim_label, get_type
+from websec.headers import SecurityHeaders, cookie_secure
 
 from . import access
 from . import openid4vp as vp
@@ -42,6 +43,7 @@ from .web import TEMPLATES, headline_hint, text
 MAX_FORM_BYTES = vp.MAX_RESPONSE_CHARS + 4096  # the response endpoint: a 1 MiB JWE and its form field
 MAX_JSON_BYTES = access.MAX_SMALL_BODY
 NO_STORE = {"Cache-Control": "no-store"}
+CONSOLE_CSS = (TEMPLATES.parent / "static" / "console.css").read_text("utf-8")
 CONSOLE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
 
@@ -62,8 +64,6 @@ async def _body(request: Request, limit: int) -> bytes | JSONResponse:
         return _error(400, str(exc))
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
 
 
 def _lang(request: Request) -> str:
@@ -116,6 +116,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     svc = service or VerifierService(settings, clock=clock)
     app = FastAPI(title="ESSPASS verifier", docs_url=None, redoc_url=None)
     app.state.service = svc
+    app.add_middleware(SecurityHeaders, public_url=svc.base_url)  # issue 14 finding 11
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
 
     def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
@@ -183,7 +184,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         # e.g. one httpx.Client or a browser, reads its result without handling the token itself).
         response.set_cookie(access.RESULT_COOKIE, t.result_token, path=f"/openid4vp/transactions/{t.id}",
                             max_age=max(60, t.expires_at - t.created_at + vp.RESULT_RETENTION_S),
-                            httponly=True, samesite="strict", secure=_secure(request))
+                            httponly=True, samesite="strict", secure=cookie_secure(svc.base_url, request.url.scheme))
         return response
 
     @app.get("/openid4vp/transactions/{tid}")
@@ -223,6 +224,10 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         except vp.ResponseError as exc:
             return JSONResponse(exc.as_json(), status_code=exc.status, headers={"Cache-Control": "no-store"})
         return JSONResponse({}, headers={"Cache-Control": "no-store"})  # §8.2: 200, no redirect_uri
+
+    @app.get("/static/console.css", include_in_schema=False)
+    def console_css() -> Response:
+        return Response(CONSOLE_CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -286,7 +291,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             return render("records.html", request, status_code=401, records=None)
         response = RedirectResponse(f"/console/records?lang={lang}", status_code=303, headers=CONSOLE_HEADERS)
         response.set_cookie(access.CONSOLE_COOKIE, svc.console_token, path="/", httponly=True, samesite="strict",
-                            secure=_secure(request), max_age=30 * 86400)
+                            secure=cookie_secure(svc.base_url, request.url.scheme), max_age=30 * 86400)
         return response
 
     @app.get("/console/records", response_class=HTMLResponse)

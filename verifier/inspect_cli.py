@@ -175,13 +175,21 @@ def app_command(
     state: Optional[Path] = typer.Option(None, "--state", help="Directory for sessions and the inspection log "
                                          "(default ESSPASS_HOME/inspector)."),
     lang: str = typer.Option("en", "--lang", help="en or da"),
+    size: str = typer.Option("432x900", "--size", help="Window size WIDTHxHEIGHT (fitted to the display, centred)."),
+    verbose: bool = typer.Option(False, "--verbose", help="Also log HTTP client details (debug)."),
 ) -> None:
     """Start the Kivy inspector app."""
-    from .ui.app import run
+    from uikit.env import parse_size
 
     if lang not in ("en", "da"):
         _usage("--lang must be en or da")
-    run(home=_home(), bundle=bundle, state=state, lang=lang)
+    try:
+        window = parse_size(size)
+    except ValueError as exc:
+        _usage(f"--size: {exc}")
+    from .ui.app import run
+
+    run(home=_home(), bundle=bundle, state=state, lang=lang, size=window, verbose=verbose)
 
 
 @app.command()

@@ -332,8 +332,21 @@ def screenshots(
 def run_app(
     store: Path = typer.Option(Path("./.esspass/wallet"), "--store", help="Wallet directory."),
     trust_dir: Optional[Path] = TrustOpt,
+    size: str = typer.Option("420x860", "--size", help="Window size WIDTHxHEIGHT (fitted to the display, centred)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="en or da (default: the language chosen last time)."),
+    verbose: bool = typer.Option(False, "--verbose", help="Also log HTTP client details (debug)."),
 ) -> None:
     """Start the Kivy wallet app on this desktop."""
+    from uikit.env import parse_size
+
+    try:
+        window = parse_size(size)
+    except ValueError as exc:
+        typer.echo(f"error: --size: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if lang is not None and lang not in ("en", "da"):
+        typer.echo("error: --lang must be en or da", err=True)
+        raise typer.Exit(2)
     from .ui.app import run
 
-    run(store, trust_dir)
+    run(store, trust_dir, size=window, lang=lang, verbose=verbose)

@@ -118,6 +118,7 @@ class Event:
     reason: str = ""  # stable reason code for anything but success
     over_asking: list[str] = field(default_factory=list)  # paths asked beyond the registration
     card_id: str = ""
+    refused_by: str = ""  # who refused: "wallet" (a check here failed), "issuer" or "verifier" (they said no)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

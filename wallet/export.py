@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .core import Event, Wallet
-from .i18n import history_title, t
+from .i18n import history_title, outcome_text, t
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
 
@@ -74,10 +74,11 @@ def history_pdf(wallet: Wallet, lang: str = "en") -> bytes:
 
 def _event(pdf: Any, e: Event, lang: str, font: str, s) -> None:
     pdf.set_font(font, "B", 11)
-    pdf.multi_cell(0, 6, s(f"{_iso(e.at)} - {history_title(e.kind, e.outcome, lang)} - {e.party or '?'}"),
+    pdf.multi_cell(0, 6, s(f"{_iso(e.at)} - {history_title(e.kind, e.outcome, lang, e.refused_by)} - "
+                           f"{e.party or '?'}"),
                    new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(font, "", 10)
-    lines = [f"{t('history.outcome', lang)}: {t('history.outcome.' + e.outcome, lang)}"]
+    lines = [f"{t('history.outcome', lang)}: {outcome_text(e.outcome, lang, e.refused_by)}"]
     if e.reason:
         lines.append(f"{t('history.reason', lang)}: {reason_text(e.reason, lang)} ({e.reason})")
     if e.purpose:

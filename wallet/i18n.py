@@ -29,6 +29,7 @@ _T: dict[str, tuple[str, str]] = {
     "unlock.wait": ("Try again in {wait}.", "Prøv igen om {wait}."),
     "unlock.delay": ("Too many wrong PINs: wait {wait} before you try again.",
                      "For mange forkerte pinkoder: vent {wait}, før du prøver igen."),
+    "unlock.now": ("You can try again now.", "Du kan prøve igen nu."),
     "wait.second": ("1 second", "1 sekund"),
     "wait.seconds": ("{n} seconds", "{n} sekunder"),
     "wait.minute": ("1 minute", "1 minut"),
@@ -96,6 +97,13 @@ _T: dict[str, tuple[str, str]] = {
     "scan.no_code": ("No QR code was found in the image.", "Der blev ikke fundet nogen QR-kode i billedet."),
     "scan.unknown": ("This QR code is not for the wallet.", "Denne QR-kode er ikke til tegnebogen."),
     "scan.tx_code": ("Code from your letter or SMS", "Kode fra dit brev eller din sms"),
+    "scan.tx_code_digits": ("Code from your letter or SMS ({n} digits)", "Kode fra dit brev eller din sms ({n} cifre)"),
+    "scan.tx_code_length": ("The code has {n} digits: check it against your letter or SMS.",
+                            "Koden har {n} cifre: tjek den mod dit brev eller din sms."),
+    "scan.tries_left": ("{n} tries left.", "{n} forsøg tilbage."),
+    "scan.tries_left_one": ("1 try left: after that the offer is closed.",
+                            "1 forsøg tilbage: derefter lukkes tilbuddet."),
+    "scan.empty": ("Paste a link or scan a QR code first.", "Indsæt et link eller scan en QR-kode først."),
     "scan.receiving": ("Receiving your document…", "Modtager dit dokument…"),
     # consent
     "consent.title": ("Share your data?", "Del dine oplysninger?"),
@@ -145,6 +153,14 @@ _T: dict[str, tuple[str, str]] = {
     "history.title.issuance.received": ("Received", "Modtaget"),
     "history.title.issuance.refused": ("Not received (refused)", "Ikke modtaget (afvist)"),
     "history.title.issuance.failed": ("Not received", "Ikke modtaget"),
+    "history.title.issuance.refused.issuer": ("Not received (the issuer refused)",
+                                              "Ikke modtaget (udstederen afviste)"),
+    "history.title.presentation.refused.verifier": ("Not shown (the request was used or expired)",
+                                                    "Ikke vist (anmodningen var brugt eller udløbet)"),
+    "history.outcome.refused.verifier": ("the verifier no longer had the request",
+                                         "verifikatoren havde ikke længere anmodningen"),
+    "history.title.presentation.failed.verifier": ("Not accepted by the verifier",
+                                                    "Ikke accepteret af verifikatoren"),
     "history.title.presentation.shared": ("Shared", "Delt"),
     "history.title.presentation.shown_offline": ("Shown offline", "Vist offline"),
     "history.title.presentation.refused": ("Refused", "Afvist"),
@@ -155,6 +171,8 @@ _T: dict[str, tuple[str, str]] = {
     "history.outcome.shared": ("shared", "delt"),
     "history.outcome.shown_offline": ("shown offline as a QR code", "vist offline som QR-kode"),
     "history.outcome.refused": ("refused by the wallet", "afvist af tegnebogen"),
+    "history.outcome.refused.issuer": ("refused by the issuer", "afvist af udstederen"),
+    "history.outcome.failed.verifier": ("refused by the verifier", "afvist af verifikatoren"),
     "history.outcome.declined": ("declined by you", "afvist af dig"),
     "history.outcome.failed": ("failed", "mislykkedes"),
     "history.reason": ("Reason", "Årsag"),
@@ -239,10 +257,19 @@ def refusal(exc: object) -> dict[str, str]:
     return out
 
 
-def history_title(kind: str, outcome: str, lang: str = "en") -> str:
-    """"Shared", "Refused", "Shown offline"…: the outcome in the words of the history, not just the kind."""
-    key = f"history.title.{kind}.{outcome}"
-    return t(key, lang) if key in _T else t(f"history.kind.{kind}", lang)
+def history_title(kind: str, outcome: str, lang: str = "en", refused_by: str = "") -> str:
+    """"Shared", "Refused", "Shown offline"…: the outcome in the words of the history, not just the kind; a refusal
+    says which side refused ("Not received (the issuer refused)")."""
+    for key in (f"history.title.{kind}.{outcome}.{refused_by}", f"history.title.{kind}.{outcome}"):
+        if key in _T:
+            return t(key, lang)
+    return t(f"history.kind.{kind}", lang)
+
+
+def outcome_text(outcome: str, lang: str = "en", refused_by: str = "") -> str:
+    """"received", "refused by the wallet", "refused by the issuer"…"""
+    key = f"history.outcome.{outcome}.{refused_by}"
+    return t(key if key in _T else f"history.outcome.{outcome}", lang)
 
 
 def keys() -> list[str]:

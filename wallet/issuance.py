@@ -252,6 +252,33 @@ def _verify_credential(token: str, store: TrustStore, expected_vct: str | None, 
     return verified, trust.entity_name
 
 
+class TxCodeWrong(Rejected):
+    """The issuer refused the Transaction Code (OID4VCI 1.0 §6.3 ``invalid_grant``); ``attempts_left`` as the issuer
+    said it (``tx_code_attempts_left``, docs/issuer.md), None when it did not say."""
+
+    def __init__(self, attempts_left: int | None, detail: str = "") -> None:
+        super().__init__(R.TX_CODE_USED_UP if attempts_left == 0 else R.TX_CODE_WRONG, detail)
+        self.attempts_left = attempts_left
+
+
+# refusals that are the issuer's answer, not a check of the wallet's (for the history: "refused by the issuer")
+ISSUER_REFUSALS = frozenset({R.TOKEN_REFUSED.code, R.TX_CODE_WRONG.code, R.TX_CODE_USED_UP.code,
+                             R.CREDENTIAL_REFUSED.code})
+
+
+def token_refusal(body: dict[str, Any], status: int, sent_tx_code: bool) -> Rejected:
+    """The refusal for a token error response (OID4VCI 1.0 §6.3, RFC 6749 §5.2). A wrong Transaction Code is
+    ``invalid_grant`` after a code was sent; the issuer may say how many tries are left in the extension member
+    ``tx_code_attempts_left`` (an integer)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    detail = f"token endpoint: {str(error or status)[:60]}"
+    left = body.get("tx_code_attempts_left") if isinstance(body, dict) else None
+    if error == "invalid_grant" and sent_tx_code and isinstance(left, int) and not isinstance(left, bool) \
+            and 0 <= left <= 1000:
+        return TxCodeWrong(left, detail)
+    return Rejected(R.TOKEN_REFUSED, detail)
+
+
 def receive(
     wallet: Wallet,
     offer_uri: str,
@@ -265,6 +292,7 @@ def receive(
     """Redeem ``offer_uri`` and store the credentials; every outcome goes to the history."""
     own = client or http.new_client()
     offer: CredentialOffer | None = None
+    meta = None
     try:
         offer = parse_offer(offer_uri, own)
         if offer.tx_code is not None and not tx_code:
@@ -281,8 +309,8 @@ def receive(
         token = http.json_of(resp, R.TOKEN_REFUSED) if resp.status_code == 200 else {}
         access_token = token.get("access_token")
         if resp.status_code != 200 or not isinstance(access_token, str):
-            err = (http.json_of(resp, R.TOKEN_REFUSED).get("error") if resp.content else None) or resp.status_code
-            raise Rejected(R.TOKEN_REFUSED, f"token endpoint: {str(err)[:60]}")
+            raise token_refusal(http.json_of(resp, R.TOKEN_REFUSED) if resp.content else {}, resp.status_code,
+                                tx_code is not None)
         # §5: the server may still issue a Bearer token; only a DPoP token_type is bound to the key
         bound = dpop_key is not None and str(token.get("token_type", "")).lower() == "dpop"
         auth = _Auth(access_token, dpop_key if bound else None)
@@ -300,9 +328,12 @@ def receive(
                        claims=_claim_paths(card.claims), outcome="received", card_id=card.id)
         return Received(cards, issuer_name)
     except Rejected as exc:
-        wallet.log(kind="issuance", party=(offer.credential_issuer if offer else ""),
-                   party_id=(offer.credential_issuer if offer else ""), credential="", outcome="refused",
-                   reason=exc.code)
+        # issue 17: which side refused, with the party's name: the issuer's "no" is not the wallet's
+        by = "issuer" if exc.code in ISSUER_REFUSALS else "wallet"
+        name = meta.display_name() if meta is not None else (urlsplit(offer.credential_issuer).netloc if offer
+                                                             else "")
+        wallet.log(kind="issuance", party=name, party_id=(offer.credential_issuer if offer else ""), credential="",
+                   outcome="refused", reason=exc.code, refused_by=by)
         raise
     finally:
         if client is None:

@@ -115,6 +115,8 @@ def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | 
         finally:
             if client is None:
                 own.close()
+        if resp.status_code in (404, 410):  # the verifier no longer has it: used or expired, not "invalid"
+            raise Rejected(R.REQUEST_GONE, f"request_uri answered {resp.status_code}")
         if resp.status_code != 200:
             raise Rejected(R.REQUEST_INVALID, f"request_uri answered {resp.status_code}")
         token = resp.text.strip()
@@ -284,8 +286,9 @@ def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = Fal
             redirect = resp.json().get("redirect_uri") if resp.content else None
         except ValueError:
             redirect = None
-    except Rejected as exc:
-        _log(wallet, consent, shared, "failed", exc.code, include_over_asking)
+    except Rejected as exc:  # the verifier's "no" is recorded as the verifier's (issue 17)
+        _log(wallet, consent, shared, "failed", exc.code, include_over_asking,
+             refused_by="verifier" if exc.code == R.VERIFIER_REFUSED.code else "wallet")
         raise
     _log(wallet, consent, shared, "shared", "", include_over_asking)
     return Outcome(shared, redirect if isinstance(redirect, str) else None, resp.status_code)
@@ -305,21 +308,25 @@ def decline(wallet: Wallet, consent: Consent, client: httpx.Client | None = None
 
 
 def _log(wallet: Wallet, consent: Consent, shared: dict[str, list[str]], outcome: str, reason: str,
-         over_agreed: bool) -> None:
+         over_agreed: bool, refused_by: str = "") -> None:
     req = consent.request
     over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in req.rp.over_asking_paths]
     wallet.log(kind="presentation", party=req.name("en"), party_id=req.client_id,
                credential=",".join(sorted({i.card.vct for i in consent.items})),
                claims=sorted({p for ps in shared.values() for p in ps}), purpose=req.purpose(),
                outcome=outcome, reason=reason or ("rp.over_asking" if over else ""),
-               over_asking=over, card_id=",".join(i.card.id for i in consent.items))
+               over_asking=over, card_id=",".join(i.card.id for i in consent.items), refused_by=refused_by)
 
 
 def log_stopped(wallet: Wallet, uri: str, exc: Rejected) -> None:
     """A request stopped before consent (unregistered or unverifiable relying party) is still logged."""
     try:
-        client_id = _parse_uri(uri).get("client_id", "")
+        q = _parse_uri(uri)
     except Rejected:
-        client_id = ""
-    wallet.log(kind="presentation", party=client_id[:80], party_id=client_id[:200], credential="",
-               outcome="refused", reason=exc.code)
+        q = {}
+    client_id = q.get("client_id", "")
+    # issue 17: not the raw "x509_hash:…" client_id as the title: the site that asked, as its address says
+    where = urlsplit(q.get("request_uri") or q.get("response_uri") or "").hostname or ""
+    wallet.log(kind="presentation", party=where[:80], party_id=client_id[:200], credential="",
+               outcome="refused", reason=exc.code,
+               refused_by="verifier" if exc.code == R.REQUEST_GONE.code else "wallet")

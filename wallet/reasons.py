@@ -59,6 +59,16 @@ TX_CODE_REQUIRED = define(
     "This offer needs the code the issuer sent you on another channel (e.g. by letter or SMS).",
     "Dette tilbud kræver den kode, som udstederen har sendt dig på en anden måde (f.eks. brev eller sms).",
 )
+TX_CODE_WRONG = define(
+    "wallet.tx_code_wrong",
+    "The issuer did not accept the code: it is not the one in your letter or SMS. Check it and try again.",
+    "Udstederen godkendte ikke koden: det er ikke den fra dit brev eller din sms. Tjek den, og prøv igen.",
+)
+TX_CODE_USED_UP = define(
+    "wallet.tx_code_used_up",
+    "The code was wrong too many times, so the issuer has closed this offer. Ask the institution for a new one.",
+    "Koden var forkert for mange gange, så udstederen har lukket dette tilbud. Bed institutionen om et nyt.",
+)
 TOKEN_REFUSED = define(
     "wallet.token_refused",
     "The issuer refused the offer: the code may be wrong, used or expired.",
@@ -110,6 +120,11 @@ VERIFIER_REFUSED = define(
     "wallet.verifier_refused",
     "The verifier did not accept the response.",
     "Verifikatoren accepterede ikke svaret.",
+)
+REQUEST_GONE = define(
+    "wallet.request_gone",
+    "This request has already been answered or has expired. Ask for a new QR code.",
+    "Denne anmodning er allerede besvaret eller er udløbet. Bed om en ny QR-kode.",
 )
 TRUST_UNAVAILABLE = define(
     "wallet.trust_unavailable",

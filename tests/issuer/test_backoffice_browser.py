@@ -34,6 +34,8 @@ def test_officer_creates_a1_sees_qr_and_revokes(server, browser):
     server.service.add_user("officer1", "correct horse battery", "officer")
     server.service.add_user("boss", "staple battery horse", "admin")
     page = browser.new_page()
+    refused: list[str] = []  # CSP violations (issue 14 finding 11): Chromium logs "Refused to ..." errors
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(f"{server.url}/backoffice/")
     assert page.url.endswith("/backoffice/login")
     page.fill("input[name=username]", "officer1")
@@ -87,6 +89,8 @@ def test_officer_creates_a1_sees_qr_and_revokes(server, browser):
     text = page.locator("table").inner_text()
     assert "credential.revoke" in text and "user:boss" in text and "case.create" in text
     assert "Kowalski" not in text  # no personal data in the audit log
+    assert not refused, refused  # every page works under the CSP
+    assert page.eval_on_selector("body", "e => getComputedStyle(e).fontFamily") != ""
     # no external resources on any page
     assert all(u.startswith(server.url) for u in page.evaluate(
         "Array.from(document.querySelectorAll('[src],[href]')).map(e => e.src || e.href).filter(u => u.startsWith('http'))"))

@@ -1,4 +1,4 @@
-"""State-file modes, HEAD on Status List Tokens, CSRF on the login form and login throttling."""
+"""State-file modes, HEAD on Status List Tokens and CSRF on the login form."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import stat
 import httpx
 import pytest
 
-from issuer.api import create_app
 from issuer.service import IssuerService
 from issuer.settings import Settings
 
-from .conftest import ServerThread, free_port
 
 
 def _mode(path) -> int:
@@ -92,66 +90,7 @@ class Clock:
         return self._time() + self.offset
 
 
-@pytest.fixture
-def clocked(tmp_path):
-    clock = Clock()
-    port = free_port()
-    settings = Settings(home=tmp_path / "home", issuer_url=f"http://127.0.0.1:{port}", status_list_size=1000,
-                        login_max_failures=3, login_max_failures_per_ip=6, login_failure_window=600)
-    svc = IssuerService(settings, clock=clock)
-    svc.add_user("officer1", "correct horse battery", "officer")
-    svc.add_user("officer2", "staple battery horse", "officer")
-    with ServerThread(create_app(settings, svc), port):
-        yield f"http://127.0.0.1:{port}", clock
-    svc.close()
-
-
-def attempt(base: str, username: str, password: str) -> httpx.Response:
-    with httpx.Client() as c:
-        token = login_form(c, base)
-        return c.post(f"{base}/backoffice/login", data={"username": username, "password": password, "csrf": token})
-
-
-def test_repeated_failed_logins_lock_the_username(clocked):
-    base, clock = clocked
-    for _ in range(3):
-        assert attempt(base, "officer1", "guess").status_code == 401
-    r = attempt(base, "officer1", "correct horse battery")  # locked: even the right password is refused
-    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
-    assert attempt(base, "officer2", "staple battery horse").status_code == 303  # other users are not locked
-    clock.offset += 601
-    assert attempt(base, "officer1", "correct horse battery").status_code == 303
-
-
-def test_repeated_failed_logins_from_one_address_lock_the_address(clocked):
-    base, clock = clocked
-    for i in range(6):  # a different (unknown) user name each time: the per-user limit never trips
-        assert attempt(base, f"nobody{i}", "guess").status_code == 401
-    assert attempt(base, "officer2", "staple battery horse").status_code == 429
-    clock.offset += 601
-    assert attempt(base, "officer2", "staple battery horse").status_code == 303
-
-
-def test_login_throttle_window_and_success():
-    from issuer.backoffice import LoginThrottle
-
-    now = [1000.0]
-    t = LoginThrottle(lambda: now[0], max_failures=2, max_failures_per_ip=3, window=100)
-    assert t.attempt("u", "1.2.3.4")[0] == 0  # counted as failed until it succeeds
-    now[0] += 50
-    assert t.attempt("U", "1.2.3.4")[0] == 0  # user names are compared case-insensitively
-    assert t.retry_after("u", "1.2.3.4") == 50  # until the first failure leaves the window
-    assert t.attempt("u", "1.2.3.4") == (50, 0.0)  # a refused attempt is not counted
-    assert t.retry_after("v", "1.2.3.4") == 0
-    now[0] += 51
-    assert t.retry_after("u", "1.2.3.4") == 0  # one failure left in the window
-    wait, ticket = t.attempt("u", "1.2.3.4")
-    assert wait == 0
-    t.succeeded("u", "1.2.3.4", ticket)  # clears the user's failures and refunds the address
-    assert t.attempt("u", "1.2.3.4")[0] == 0 and t.retry_after("u", "1.2.3.4") == 0
-    assert t.attempt("w", "1.2.3.4")[0] == 0  # the address: 1 (now-51) + 1 (u) + 1 (w) = 3
-    assert t.retry_after("x", "1.2.3.4") == 49
-    assert t.retry_after("x", "5.6.7.8") == 0
+# the login throttle's tests: test_sessions_and_logins.py (issue 14 finding 7)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -185,10 +185,18 @@ def test_tx_code_attempts_are_limited(server):
     case = create_case(server)
     code = Wallet().resolve_offer(case["offer_uri"])["grants"][PRE_AUTH]["pre-authorized_code"]
     wrong = "999999" if case["tx_code"] != "999999" else "888888"
-    for _ in range(server.settings.tx_code_max_attempts):
-        assert _token(server, grant_type=PRE_AUTH, tx_code=wrong, **{"pre-authorized_code": code}).json()["error"] == "invalid_grant"
+    limit = server.settings.tx_code_max_attempts
+    for i in range(limit):
+        body = _token(server, grant_type=PRE_AUTH, tx_code=wrong, **{"pre-authorized_code": code}).json()
+        assert body["error"] == "invalid_grant"
+        # issue 17: the wallet is told how many tries are left, in words and as an extension member
+        left = limit - i - 1
+        assert body["tx_code_attempts_left"] == left
+        assert (f"{left} attempt" in body["error_description"]) if left else \
+            "no attempts left" in body["error_description"]
     r = _token(server, grant_type=PRE_AUTH, tx_code=case["tx_code"], **{"pre-authorized_code": code})
     assert r.json()["error"] == "invalid_grant"  # burned after too many wrong codes
+    assert "tx_code_attempts_left" not in r.json()  # unknown/used: nothing about attempts
 
 
 def test_expired_code(server):
@@ -287,9 +295,11 @@ def test_nonce_expired(server):
     offer = w.resolve_offer(case["offer_uri"])
     meta, as_meta = w.metadata(offer["credential_issuer"])
     access = w.token(as_meta, offer["grants"][PRE_AUTH]["pre-authorized_code"], None).json()["access_token"]
-    nonce = w.nonce(meta)
-    with server.service.Session.begin() as s:
-        s.execute(store.Nonce.__table__.update().values(expires_at=int(time.time()) - 1))
+    w.nonce(meta)
+    # a nonce sealed with this issuer's key, expired a second ago (the endpoint seals now + nonce_ttl)
+    from issuer import nonces
+
+    nonce = nonces.seal(server.service.nonce_key, int(time.time()) - 1, b"\0" * 12, b"\0" * 8)
     r = w.credential(meta, access, "pda1_sd_jwt", [proof_jwt(jose.SigningKey.generate(), aud=meta["credential_issuer"], nonce=nonce)])
     assert r.json()["error"] == "invalid_nonce"
 

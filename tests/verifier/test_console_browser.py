@@ -43,6 +43,8 @@ def test_console_preset_qr_decision(tmp_path):
             sync_api.sync_playwright() as p, httpx.Client(timeout=10) as client:
         browser = _browser_or_skip(p)
         page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+        refused: list[str] = []  # CSP violations (issue 14 finding 11): Chromium logs "Refused to ..." errors
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
         try:
             uri = status.url + "/udk/1"
             status.tokens["/udk/1"] = status_token(svc.ecosystem, uri=uri, revoked={9: 1})
@@ -90,5 +92,6 @@ def test_console_preset_qr_decision(tmp_path):
             assert "/console/records" in page.url
             text = page.inner_text("#records")
             assert "FAILED" in text and "PASSED" in text and "Kowalski" not in text
+            assert not refused, refused  # every page works under the CSP (the colours above: the style sheet)
         finally:
             browser.close()

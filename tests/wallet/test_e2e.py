@@ -66,8 +66,12 @@ def test_tx_code_required_and_wrong_code(services, tmp_path):
     assert e.value.code == "wallet.tx_code_required"
     with pytest.raises(Rejected) as e:
         receive(wallet, offer, store, tx_code="0" * len(code) if code != "0" * len(code) else "1" * len(code))
-    assert e.value.code == "wallet.token_refused"
+    # issue 17: the issuer said how many tries are left; the history says the issuer refused, by its name
+    assert e.value.code == "wallet.tx_code_wrong" and e.value.attempts_left == 4
     assert wallet.cards() == []
+    refused = wallet.history()[-1]
+    assert (refused.outcome, refused.refused_by, refused.reason) == ("refused", "issuer", "wallet.tx_code_wrong")
+    assert refused.party and "://" not in refused.party  # the institution's name, not its URL
 
 
 def test_untrusted_issuer_refused_and_nothing_stored(services, tmp_path):
@@ -85,7 +89,7 @@ def test_untrusted_issuer_refused_and_nothing_stored(services, tmp_path):
     assert e.value.reason.da  # a real Danish message
     assert wallet.cards() == []
     [ev] = wallet.history()
-    assert (ev.kind, ev.outcome, ev.reason) == ("issuance", "refused", "issuer.untrusted")
+    assert (ev.kind, ev.outcome, ev.reason, ev.refused_by) == ("issuance", "refused", "issuer.untrusted", "wallet")
 
 
 def test_cli_receive_list_present_history(services, tmp_path):

@@ -125,23 +125,7 @@ class TestRemoveAndBack(KivyTestCase):
 
 class TestInspectorBack(KivyTestCase):
     def test_esc_goes_back_to_home_and_asks_there(self):
-        from kivy.core.window import Window
-
-        from trust_list.demo import build_demo_ecosystem
-        from verifier.ui import demo
-        from verifier.ui.app import InspectorApp
-        from verifier.ui.controller import InspectorController
-
-        from tests.verifier.helpers import NOW
-
-        Window.size = (432, 900)
-        tmp = Path(tempfile.mkdtemp(prefix="esspass-inspector-back-"))
-        eco = build_demo_ecosystem(tmp / "home" / "ecosystem", NOW)
-        demo.bundle(eco, now=NOW, out=tmp / "bundle.json")
-        ctl = InspectorController(tmp / "home", bundle=tmp / "bundle.json", state=tmp / "state", clock=lambda: NOW)
-        app = InspectorApp(ctl, sync=True)
-        app._run_prepare()
-        self.advance_frames(2)
+        _tmp, _eco, _ctl, app = self.inspector("esspass-inspector-back-")
         try:
             app.start("a1-inspection")
             app.show("scan")
@@ -155,6 +139,4 @@ class TestInspectorBack(KivyTestCase):
             assert esc() and app.dialog.title == "Forlad appen?"
             self.tap(app.dialog.no_button)
         finally:
-            if app.dialog is not None:
-                app.dialog.dismiss()
-            Window.remove_widget(app.root)
+            self.close(app)

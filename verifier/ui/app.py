@@ -90,16 +90,11 @@ class ScanScreen(CameraScreen):
         self.error = ""
         self.refresh_camera()
 
-    def open_image(self) -> None:
-        """Choose a picture of the QR code (a desktop, or a photo taken with another app)."""
-        from kivy.uix.filechooser import FileChooserListView
-        from kivy.uix.popup import Popup
-
+    def open_image(self):
+        """Choose a picture of the QR code (a desktop, or a photo taken with another app): the kit's file dialog,
+        with the folder shown, the folder used last time, and Open / Cancel."""
         app = App.get_running_app()
-        chooser = FileChooserListView(path=str(Path.home()), filters=["*.png", "*.jpg", "*.jpeg"])
-        popup = Popup(title=tr("scan.open_image", app.ctl.lang), content=chooser, size_hint=(0.95, 0.9))
-        chooser.bind(on_submit=lambda _c, sel, *_: (popup.dismiss(), self.load_image(sel[0]) if sel else None))
-        popup.open()
+        return app.open_file_dialog(tr("scan.open_image", app.ctl.lang), self.load_image, app.ctl.state)
 
     def load_image(self, source: Any) -> None:
         app = App.get_running_app()
@@ -269,9 +264,14 @@ class InspectorApp(KitApp):
         self.run_task(self.ctl.sync, lambda _ok: self.show("home") if self.current == "home" else None)
 
 
-def run(*, home: Path, bundle: Path | None = None, state: Path | None = None, lang: str = "en") -> None:
-    """Start the app on a desktop or phone (``esspass inspect app``)."""
-    env.desktop_window((432, 900))
+WINDOW_SIZE = (432, 900)  # a phone's shape on a desktop
+
+
+def run(*, home: Path, bundle: Path | None = None, state: Path | None = None, lang: str = "en",
+        size: tuple[int, int] = WINDOW_SIZE, verbose: bool = False) -> None:
+    """Start the app on a desktop or phone (``esspass inspect app``): the window fitted to the display, centred."""
+    env.quiet_logs(verbose=verbose)
+    env.desktop_window(size)
     state = state or Path(home) / "inspector"
     ctl = InspectorController(home, bundle=bundle or state / "bundle.json", state=state, lang=lang)
     InspectorApp(ctl, auto_sync=True).run()

@@ -13,7 +13,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
@@ -71,17 +71,38 @@ class OnboardingScreen(Screen):
 
 
 class UnlockScreen(Screen):
+    _ticking = None
+    _title = ""
+
     def submit(self) -> None:
         app = App.get_running_app()
         msg = app.ctl.unlock(self.ids.pin.text)
         self.ids.pin.text = ""
         if msg is not None:
             self.ids.error.text = f"{msg.title}\n{msg.text}"
+            self._title = msg.title
+            if app.ctl.unlock_wait()[0] > 0:  # a wait: count it down, second by second (issue 17)
+                self.tick()
+                if self._ticking is None:
+                    self._ticking = Clock.schedule_interval(lambda _dt: self.tick(), 1.0)
             return
         self.ids.error.text = ""
+        self._stop_ticking()
         app.lang, app.font_scale = app.ctl.lang, app.ctl.font_scale
         app.show("cards")
         app.refresh_status_background()
+
+    def tick(self) -> None:
+        """The wait as it is now; when it is over: "You can try again now."."""
+        wait, text = App.get_running_app().ctl.unlock_wait()
+        self.ids.error.text = f"{self._title}\n{text}" if self._title else text
+        if wait <= 0:
+            self._stop_ticking()
+
+    def _stop_ticking(self) -> None:
+        if self._ticking is not None:
+            self._ticking.cancel()
+            self._ticking = None
 
 
 class CardsScreen(Screen):
@@ -165,27 +186,32 @@ class WalletScanScreen(CameraScreen):
     (the offline exchange test) would otherwise get each other's layout."""
 
     needs_code = BooleanProperty(False)
+    code_length = NumericProperty(0)  # digits the issuer said the code has (OID4VCI 1.0 §4.1.1 tx_code.length)
     no_camera_key = "camera.none_image_or_link"
 
     def refresh(self) -> None:
         self.ids.error.text = ""
+        app = App.get_running_app()
+        self.ids.code_label.text = app.ctl.code_prompt(self.code_length)
         self.refresh_camera()
+
+    def link_changed(self) -> None:
+        """A new link (typed, pasted, scanned): yesterday's error and code prompt no longer apply."""
+        if self.ids.link.text.strip() != getattr(self, "_asked_for", None):
+            self.ids.error.text = ""
+            self.needs_code, self.code_length = False, 0
 
     def on_code(self, text: str) -> None:
         """A QR code read by the camera: as if its text had been pasted."""
         self.ids.link.text = text
         self.go()
 
-    def open_image(self) -> None:
-        """Choose a picture of a QR code (a screenshot, a photo, a file sent by mail)."""
-        from kivy.uix.filechooser import FileChooserListView
-        from kivy.uix.popup import Popup
-
-        chooser = FileChooserListView(path=str(Path.home()), filters=["*.png", "*.jpg", "*.jpeg"])
-        popup = Popup(title=App.get_running_app().tr("scan.open_image", App.get_running_app().lang),
-                      content=chooser, size_hint=(0.95, 0.9))
-        chooser.bind(on_submit=lambda _c, sel, *_: (popup.dismiss(), self.load_image(sel[0]) if sel else None))
-        popup.open()
+    def open_image(self):
+        """Choose a picture of a QR code (a screenshot, a photo, a file sent by mail): the kit's file dialog, with
+        the folder shown, the folder used last time, and Open / Cancel."""
+        app = App.get_running_app()
+        return app.open_file_dialog(app.tr("scan.open_image", app.lang), self.load_image,
+                                    Path(app.ctl.wallet.directory) / "ui")
 
     def load_image(self, path: str | Path) -> None:
         app = App.get_running_app()
@@ -196,30 +222,49 @@ class WalletScanScreen(CameraScreen):
         self.ids.link.text = text
         self.go()
 
+    def _received(self, link: str, msg: Message) -> None:
+        """After receiving: a wrong code keeps the link and asks again, with the tries left (issue 17)."""
+        app = App.get_running_app()
+        if not msg.ok and msg.code == "wallet.tx_code_wrong":  # tries left: stay here, link kept, ask again
+            self.ids.link.text = link
+            self.needs_code = True
+            self.ids.error.text = msg.text
+            return
+        self.ids.link.text = ""
+        self._asked_for = None
+        self.needs_code, self.code_length = False, 0
+        app.show_result(msg)
+
     def go(self) -> None:
         app = App.get_running_app()
         link = self.ids.link.text.strip()
+        if not link:
+            self.ids.error.text = app.tr("scan.empty", app.lang)
+            return
         kind = app.ctl.classify(link)
         self.ids.error.text = ""
         if kind == "offer":
             if not self.needs_code:
-                try:
-                    if app.ctl.offer_needs_code(link):
-                        self.needs_code = True
-                        self.ids.error.text = app.tr("scan.tx_code", app.lang)
-                        return
-                except Exception as exc:  # noqa: BLE001 - shown as a refusal below
-                    from credential.reasons import Rejected
+                from credential.reasons import Rejected
 
-                    if isinstance(exc, Rejected):
-                        app.show_result(app.ctl.reason(exc))
-                        return
-                    raise
+                try:
+                    tx = app.ctl.offer_code(link)
+                except Rejected as exc:
+                    app.show_result(app.ctl.reason(exc))
+                    return
+                if tx is not None:
+                    self._asked_for = link
+                    self.needs_code, self.code_length = True, tx.length or 0
+                    self.ids.code_label.text = app.ctl.code_prompt(tx.length)
+                    self.ids.error.text = self.ids.code_label.text
+                    return
             code = self.ids.tx_code.text.strip() or None
+            if self.needs_code and self.code_length and len(code or "") != self.code_length:
+                # a code of the wrong length would only cost one of the issuer's few tries
+                self.ids.error.text = app.tr("scan.tx_code_length", app.lang, n=self.code_length)
+                return
             self.ids.tx_code.text = ""
-            self.needs_code = False
-            self.ids.link.text = ""
-            app.run_task(lambda: app.ctl.receive(link, code), app.show_result)
+            app.run_task(lambda: app.ctl.receive(link, code), lambda msg: self._received(link, msg))
         elif kind == "request":
             self.ids.link.text = ""
             app.run_task(lambda: app.ctl.open_request(link), app.show_consent_or_result)
@@ -590,7 +635,16 @@ class WalletApp(KitApp):
         threading.Thread(target=work, daemon=True).start()
 
 
-def run(store: Path, trust_dir: Path | None = None) -> None:
-    """Start the app on a desktop (``esspass wallet app``)."""
-    env.desktop_window((420, 860))
-    WalletApp(WalletController(store, trust_dir)).run()
+WINDOW_SIZE = (420, 860)  # a phone's shape on a desktop
+
+
+def run(store: Path, trust_dir: Path | None = None, *, size: tuple[int, int] = WINDOW_SIZE,
+        lang: str | None = None, verbose: bool = False) -> None:
+    """Start the app on a desktop (``esspass wallet app``): ``size`` of the window (fitted to the display and
+    centred), ``lang`` to start in (default: the one chosen last time)."""
+    env.quiet_logs(verbose=verbose)
+    env.desktop_window(size)
+    ctl = WalletController(store, trust_dir)
+    if lang is not None:
+        ctl.set_language(lang)
+    WalletApp(ctl).run()

@@ -22,7 +22,7 @@ from credential.sd_jwt import format_path
 
 from .. import reasons as R
 from ..core import Card, Wallet
-from ..i18n import history_title, refusal, t, wait_text
+from ..i18n import history_title, outcome_text, refusal, t, wait_text
 from ..storage import KdfParams, PinDelay, WrongPin
 
 DEFAULT_COLOURS = ("#1D3F8C", "#FFFFFF")
@@ -70,6 +70,7 @@ class Message:
     title: str
     text: str
     code: str = ""
+    attempts_left: int | None = None  # a wrong Transaction Code: tries left, as the issuer said
 
 
 _OUR_VCTS = frozenset({"urn:eudi:pda1:1", "urn:eudi:ehic:1"})  # our type metadata labels these (credential.types)
@@ -148,7 +149,7 @@ class WalletController:
         self.trust_dir = trust_dir
         self.clock = clock
         self.http_client = http_client
-        self.lang = "en"
+        self.lang = self._saved_lang() or "en"  # the language chosen last time, readable before the PIN
         self.font_scale = 1.0
         self.pending_offer: str | None = None
         self.consent = None  # wallet.presentation.Consent while the consent screen shows
@@ -207,8 +208,19 @@ class WalletController:
         except Rejected as exc:
             return self.reason(exc)
         s = self.wallet.settings()
-        self.lang, self.font_scale = s.get("lang", "en"), float(s.get("font_scale", 1.0))
+        self.lang, self.font_scale = s.get("lang", self.lang), float(s.get("font_scale", 1.0))
+        self._save_lang()
         return None
+
+    def unlock_wait(self) -> tuple[float, str]:
+        """(seconds before the next PIN attempt is allowed, the line that says so): asked again every second by
+        the unlock screen, so the wait counts down (issue 17) and says when to try again."""
+        state = self.wallet.storage.attempts_state()
+        wait = float(state["wait_s"])
+        if wait <= 0:
+            return 0.0, self.t("unlock.now") if state["failures"] else ""
+        return wait, (self.t("unlock.delay", wait=wait_text(wait, self.lang)) + " "
+                      + self.t("unlock.attempts_left", n=int(state["attempts_left"])) + ".")
 
     def lock(self) -> None:
         self.wallet.lock()
@@ -351,11 +363,18 @@ class WalletController:
         return "unknown"
 
     def offer_needs_code(self, uri: str) -> bool:
+        return self.offer_code(uri) is not None
+
+    def offer_code(self, uri: str):
+        """The offer's Transaction Code description (OID4VCI 1.0 §4.1.1 ``tx_code``: length, input mode), or None
+        when the offer needs no code."""
         from ..issuance import parse_offer
 
         with self._client() as client:
-            offer = parse_offer(uri, client)
-        return offer.tx_code is not None
+            return parse_offer(uri, client).tx_code
+
+    def code_prompt(self, length: int | None) -> str:
+        return self.t("scan.tx_code_digits", n=length) if length else self.t("scan.tx_code")
 
     def receive(self, uri: str, tx_code: str | None = None) -> Message:
         from ..issuance import receive
@@ -371,6 +390,11 @@ class WalletController:
                     pass
         except Rejected as exc:
             self.last_message = self.reason(exc)
+            left = getattr(exc, "attempts_left", None)
+            if left:  # the link stays; say how many tries are left
+                self.last_message.attempts_left = left
+                self.last_message.text += " " + (self.t("scan.tries_left_one") if left == 1 else
+                                                 self.t("scan.tries_left", n=left))
             return self.last_message
         names = ", ".join(_type_display(c.vct, self.lang)[0] for c in got.cards)
         self.last_message = Message(True, self.t("result.received"), f"{names}\n{self.t('cards.issued_by', name=got.cards[0].issuer_name)}")
@@ -495,9 +519,9 @@ class WalletController:
             vct = e.credential.split(",")[0] if e.credential else ""
             claims = ", ".join(_label(vct, p, self.lang) for p in e.claims) if vct else ", ".join(e.claims)
             rows.append({
-                "title": f"{history_title(e.kind, e.outcome, self.lang)} · {e.party or '?'}",
+                "title": f"{history_title(e.kind, e.outcome, self.lang, e.refused_by)} · {e.party or '?'}",
                 "when": when,
-                "outcome": self.t("history.outcome." + e.outcome),
+                "outcome": outcome_text(e.outcome, self.lang, e.refused_by),
                 "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",
                 "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
                 "claims": claims,
@@ -531,6 +555,31 @@ class WalletController:
         self.lang = lang if lang in ("en", "da") else "en"
         if self.wallet.unlocked:
             self.wallet.update_settings(lang=self.lang)
+        self._save_lang()
+
+    # The language is also kept outside the encrypted store (a word, "en" or "da", nothing personal) so that the
+    # unlock screen after a restart speaks it (issue 17): the sealed settings can only be read after the PIN.
+    def _prefs_path(self) -> Path:
+        return Path(self.wallet.directory) / "ui" / "prefs.json"
+
+    def _saved_lang(self) -> str | None:
+        import json
+
+        try:
+            lang = json.loads(self._prefs_path().read_text("utf-8")).get("lang")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return lang if lang in ("en", "da") else None
+
+    def _save_lang(self) -> None:
+        import json
+
+        try:
+            path = self._prefs_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"lang": self.lang}), "utf-8")
+        except OSError:
+            pass  # a convenience: never a reason to fail
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = max(0.8, min(2.0, float(scale)))
