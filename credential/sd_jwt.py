@@ -842,9 +842,7 @@ def holder_view(sd_jwt: str) -> HolderView:
     return view
 
 
-def select_disclosures(view: HolderView, paths: Iterable[ClaimPath]) -> list[str]:
-    """Disclosures needed to reveal ``paths``: the claim's own disclosure, every enclosing one
-    (a nested claim cannot be revealed without its parent, §4.2.6), and everything inside it."""
+def _chosen(view: HolderView, paths: Iterable[ClaimPath]) -> set[int]:
     wanted = [tuple(p) for p in paths]
     by_index = {n.index: n for n in view.nodes}
     chosen: set[int] = set()
@@ -854,7 +852,72 @@ def select_disclosures(view: HolderView, paths: Iterable[ClaimPath]) -> list[str
             while parent is not None and parent not in chosen:
                 chosen.add(parent)
                 parent = by_index[parent].parent
+    return chosen
+
+
+def select_disclosures(view: HolderView, paths: Iterable[ClaimPath]) -> list[str]:
+    """Disclosures needed to reveal ``paths``: the claim's own disclosure, every enclosing one
+    (a nested claim cannot be revealed without its parent, §4.2.6), and everything inside it."""
+    chosen = _chosen(view, paths)
     return [n.text for n in view.nodes if n.index in chosen]
+
+
+def revealed_paths(view: HolderView, paths: Iterable[ClaimPath]) -> list[tuple[str | int, ...]]:
+    """Every claim a presentation of ``paths`` lets the verifier read that only a disclosure could reveal: the
+    leaf paths (at any depth) under at least one selected disclosure, none of them under a withheld one.
+
+    A disclosure reveals its whole value except the disclosures nested inside it (RFC 9901 §4.2.6), so asking
+    for ``subject.familynames`` where ``subject`` is one disclosure reveals ``subject.forenames`` too. Consent,
+    over-asking and the history are computed from this list, never from the requested paths alone."""
+    chosen = _chosen(view, paths)
+    node_at = {n.path: n.index for n in view.nodes}
+    out: list[tuple[str | int, ...]] = []
+
+    def walk(value: Any, path: tuple[str | int, ...], disclosed: bool) -> None:
+        index = node_at.get(path)
+        if index is not None:
+            if index not in chosen:
+                return
+            disclosed = True
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                walk(v, (*path, k), disclosed)
+        elif isinstance(value, list) and value:
+            for i, v in enumerate(value):
+                walk(v, (*path, i), disclosed)
+        elif disclosed:
+            out.append(path)
+
+    walk(view.processed, (), False)
+    return out
+
+
+def collapse_paths(view: HolderView, leaves: Iterable[Sequence[str | int]]) -> list[tuple[str | int, ...]]:
+    """The fewest paths naming exactly ``leaves``: an object or array all of whose leaves are listed is named once
+    (``subject`` for all of ``subject.*``), a partly listed one by its listed leaves, in payload order."""
+    wanted = {tuple(p) for p in leaves}
+    out: list[tuple[str | int, ...]] = []
+
+    def leaves_under(value: Any, path: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+        if isinstance(value, dict) and value:
+            return [leaf for k, v in value.items() for leaf in leaves_under(v, (*path, k))]
+        if isinstance(value, list) and value:
+            return [leaf for i, v in enumerate(value) for leaf in leaves_under(v, (*path, i))]
+        return [path]
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        under = leaves_under(value, path)
+        if not any(leaf in wanted for leaf in under):
+            return
+        if path and all(leaf in wanted for leaf in under):
+            out.append(path)
+            return
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for k, v in children:
+            walk(v, (*path, k))
+
+    walk(view.processed, ())
+    return out
 
 
 def _concrete_prefix(prefix: tuple[str | int, ...], pattern: Sequence[str | int | None]) -> bool:

@@ -38,7 +38,7 @@ from .validity import check_layers, technical_layer
 
 __all__ = [
     "FAILED", "INDETERMINATE", "PASSED", "FetchedStatus", "IssuerTrust", "KeyBinding", "StatusCache", "StatusSource",
-    "TrustedIssuer", "ValidatedStatus", "user_claims", "verify_presentation",
+    "StatusUnobtainable", "TrustedIssuer", "ValidatedStatus", "user_claims", "verify_presentation",
 ]
 
 REGISTERED = frozenset(sd_jwt_vc.NEVER_DISCLOSABLE)
@@ -171,8 +171,18 @@ class FetchedStatus:
     fetched_at: int
 
 
+@dataclass(frozen=True)
+class StatusUnobtainable:
+    """A status source's answer when it could not obtain a token and knows why (e.g. the verifier's overall deadline
+    for one check passed, issue 14 finding 3): the check could not be made, for this reason. ``None`` says the same
+    with the generic ``status.unavailable``."""
+
+    reason: Reason
+    detail: str = ""
+
+
 class StatusSource(Protocol):
-    def __call__(self, uri: str, now: int) -> FetchedStatus | None: ...
+    def __call__(self, uri: str, now: int) -> FetchedStatus | StatusUnobtainable | None: ...
 
 
 class ValidatedStatus(Protocol):
@@ -343,6 +353,9 @@ def _check_status(payload: dict[str, Any], issuer: TrustedIssuer, trust: IssuerT
     fetched = source(ref.uri, now)
     if fetched is None:
         report.add(status_list.R_UNAVAILABLE, Kind.COULD_NOT_CHECK, Stage.STATUS, detail="no token for this uri")
+        return
+    if isinstance(fetched, StatusUnobtainable):
+        report.add(fetched.reason, Kind.COULD_NOT_CHECK, Stage.STATUS, detail=fetched.detail)
         return
     cached = cache.get(ref.uri, fetched.token) if cache is not None else None
     if cached is not None:

@@ -67,7 +67,7 @@ def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, prese
         tx = http.post(f"{verifier_url}/openid4vp/transactions", json={"preset": preset},
                        headers={"Authorization": f"Bearer {console_token}"}).json()
         console.print(f"   The inspector's console shows a QR code: [cyan]{tx['request_uri'][:90]}...[/cyan]")
-        request = fetch_request(tx["request_uri"], trust, wallet.now())
+        request = fetch_request(tx["request_uri"], trust, wallet.now(), demo=True)
         console.print(
             f"   The wallet checked the relying party: [bold]{request.name()}[/bold] "
             f"(registered, purpose: {request.purpose().get('en', '')})"

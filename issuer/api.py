@@ -545,6 +545,17 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     from .backoffice import router as backoffice_router  # noqa: PLC0415
 
     app.include_router(backoffice_router(svc))
+
+    def openapi() -> dict[str, Any]:  # the hand-written, complete description (issuer/openapi.py)
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi  # noqa: PLC0415
+
+            from .openapi import describe  # noqa: PLC0415
+
+            app.openapi_schema = describe(get_openapi(title=app.title, version=app.version, routes=[]))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -29,8 +29,10 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from credential import types
+from credential.text import display_safe
 from credential.types import claim_label
 
 from .service import ClaimsInvalid, Conflict, IssuerService, NotFound
@@ -87,7 +89,10 @@ TEXT = {
            "unknown_case": "Sagen findes ikke."},
 }
 
-_env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
+# every value a page shows passes credential.text.display_safe (issue 14 finding 10); markup the code
+# made itself (the QR code's SVG) stays as it is
+_env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]),
+                   finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
 
 
 def _fmt_time(t: int) -> str:

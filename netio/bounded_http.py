@@ -38,7 +38,9 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -48,8 +50,8 @@ import httpx
 
 __all__ = [
     "AddressRefused", "Fetched", "Limits", "NetIOError", "RedirectRefused", "Target", "TimedOut", "TooLarge",
-    "TransportFailed", "UrlPolicy", "UrlRefused", "address_kind", "check_url", "get", "new_client", "request",
-    "ssl_context",
+    "TransportFailed", "UrlPolicy", "UrlRefused", "address_kind", "check_url", "deadline_scope", "get", "new_client",
+    "request", "ssl_context", "time_left",
 ]
 
 MAX_URL_CHARS = 2048
@@ -200,7 +202,11 @@ def check_url(url: object, policy: UrlPolicy = UrlPolicy()) -> Target:
             raise AddressRefused(f"address {literal} not allowed")
         loopback_host = address_kind(literal) == "loopback"
     else:
-        if host.startswith(".") or ".." in host or not all(c.isalnum() or c in "-." for c in host):
+        last = host.rstrip(".").rsplit(".", 1)[-1]
+        if host.startswith(".") or ".." in host or not all(c.isalnum() or c in "-." for c in host) \
+                or last.isdigit() or last.startswith("0x"):
+            # a numeric last label is no DNS name (RFC 1123 §2.1) but an IPv4 address in another spelling
+            # ("2130706433", "127.1", "0x7f.1"): the resolver would read it as one
             raise UrlRefused("URL host is not a host name")
         loopback_host = host in LOOPBACK_NAMES
         if loopback_host and not policy.allow_loopback:
@@ -214,6 +220,25 @@ def check_url(url: object, policy: UrlPolicy = UrlPolicy()) -> Target:
 
 
 _deadline = threading.local()  # the overall deadline of the exchange running in this thread (monotonic)
+
+
+@contextmanager
+def deadline_scope(seconds: float) -> Iterator[float]:
+    """Every bounded exchange this thread makes inside the ``with`` ends by ``now + seconds`` (or by an enclosing
+    scope's earlier deadline), e.g. all the fetches of one verification. Yields the deadline (monotonic)."""
+    outer = getattr(_deadline, "end", None)
+    end = time.monotonic() + seconds
+    _deadline.end = end if outer is None else min(outer, end)
+    try:
+        yield _deadline.end
+    finally:
+        _deadline.end = outer
+
+
+def time_left() -> float | None:
+    """Seconds left before this thread's deadline (never negative), or None outside any deadline scope."""
+    end = getattr(_deadline, "end", None)
+    return None if end is None else max(0.0, end - time.monotonic())
 
 
 def _cut(timeout: float | None) -> float | None:
@@ -323,7 +348,9 @@ def request(client: httpx.Client, method: str, url: str, *, policy: UrlPolicy = 
     if deadline is not None:
         end = min(end, deadline)
     outer = getattr(_deadline, "end", None)
-    _deadline.end = end if outer is None else min(outer, end)
+    if outer is not None:
+        end = min(end, outer)
+    _deadline.end = end
     try:
         return _exchange(client, method, url, policy, limits, headers, end, body)
     finally:

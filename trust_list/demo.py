@@ -409,6 +409,7 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
                 or _issue_time(path) > now):
             operator.sign(list_type, now, now + LIST_VALIDITY)
     certificates.atomic_write(home / "ecosystem.json", json.dumps({
+        "demo": True,  # a generated demo ecosystem: wallets on it may reach services on loopback
         "operator_cert": "operator/operator-cert.pem",
         "lists": {t: str(p.relative_to(home)) for t, p in eco.list_paths.items()},
         "institutions": {s: n for s, n, _, _ in INSTITUTIONS},

@@ -175,6 +175,11 @@ def _registered_paths(credentials: list[dict[str, Any]], fmt: Any, vct: str | No
     return paths if matched else []
 
 
+def registered_paths(credentials: list[dict[str, Any]], fmt: Any, vct: str | None) -> list[Path] | None:
+    """The claim paths a registration allows for (format, vct): None for "every claim", [] for none."""
+    return _registered_paths(credentials, fmt, vct)
+
+
 def _is_claim_path(value: Any) -> bool:
     """A DCQL claims path: a list of names, non-negative array indices and ``null``."""
     return isinstance(value, list) and all(

@@ -19,17 +19,23 @@ Bodies are read as bounded streams (413 beyond the limit) and bad input is a 4xx
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from markupsafe import Markup
+
 from credential import jose
+from credential.reasons import lookup
+from credential.text import display_safe
 from credential.types import claim_label, get_type
 from websec.headers import SecurityHeaders, cookie_secure
 
@@ -111,13 +117,35 @@ def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _attempt_rows(attempts: list[dict[str, Any]], lang: str) -> list[dict[str, str]]:
+    """Answers that did not decide (issue 14, finding 1), newest first, in words: a reason code's sentence, or the
+    wallet's OAuth error code as sent."""
+    words = text(lang)
+    rows = []
+    for a in reversed(attempts):
+        try:
+            reason = lookup(a["code"])
+            said = reason.da if lang == "da" else reason.en
+        except KeyError:
+            said = a["code"]
+        rows.append({"time": time.strftime("%H:%M:%S", time.gmtime(a["at"])), "kind": a["kind"], "code": a["code"],
+                     "label": words["attempt_error" if a["kind"] == "error" else "attempt_refused"], "text": said})
+    return rows
+
+
+VERIFY_THREADS = 8  # presentations verified at the same time per process; more wait their turn
+
+
 def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], float] = time.time,
                service: VerifierService | None = None) -> FastAPI:
     svc = service or VerifierService(settings, clock=clock)
     app = FastAPI(title="ESSPASS verifier", docs_url=None, redoc_url=None)
     app.state.service = svc
+    verify_pool = ThreadPoolExecutor(max_workers=VERIFY_THREADS, thread_name_prefix="esspass-verify")
     app.add_middleware(SecurityHeaders, public_url=svc.base_url)  # issue 14 finding 11
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    # every shown value passes display_safe (issue 14 finding 10); the code's own markup (QR SVG) stays
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
 
     def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
         lang = _lang(request)
@@ -220,7 +248,10 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         except (UnicodeError, ValueError):  # not UTF-8, or more fields than a response has
             form = {}
         try:
-            svc.handle_response(form)
+            # verification (signature checks, status and trust fetches) runs on its own bounded pool of threads,
+            # never on the event loop nor on the pool the other endpoints use: one slow status host cannot freeze
+            # /health or the console (issue 14, finding 3); each check ends by its deadline (service._decide)
+            await asyncio.get_running_loop().run_in_executor(verify_pool, svc.handle_response, form)
         except vp.ResponseError as exc:
             return JSONResponse(exc.as_json(), status_code=exc.status, headers={"Cache-Control": "no-store"})
         return JSONResponse({}, headers={"Cache-Control": "no-store"})  # §8.2: 200, no redirect_uri
@@ -282,6 +313,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
                       qr_svg=_qr_svg(auth_url) if view["status"] == "pending" else "", auth_url=auth_url,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
                       hint=headline_hint(decision, lang) if decision else "",
+                      attempts=_attempt_rows(view.get("attempts") or [], lang),
                       refresh=2 if view["status"] == "pending" else None)
 
     @app.get("/console/login")
@@ -300,4 +332,14 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             return render("records.html", request, status_code=401, records=None)
         return render("records.html", request, records=svc.records.list(svc.now()))
 
+    def openapi() -> dict[str, Any]:  # the hand-written, complete description (verifier/openapi.py)
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            from .openapi import describe
+
+            app.openapi_schema = describe(get_openapi(title=app.title, version=app.version, routes=[]))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -226,7 +226,8 @@ class InspectorSession:
 
     def verify_response_png(self, source: Any, verifier: "OfflineVerifier", *, now: int | None = None) -> Decision:
         """Decode the response QR in ``source`` (path, bytes or PIL image) and decide. A picture without a
-        readable QR code raises ``Rejected(qr.unreadable)`` and leaves the session unused (scan again)."""
+        readable QR code raises ``Rejected(qr.unreadable)``, a code that is not an answer to this check
+        :class:`NotAnAnswer`; both leave the session unused (scan again)."""
         return verifier.decide(qrimage.decode_qr_image(source), self, now=now)
 
 

@@ -21,7 +21,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import redis
 import redis.exceptions
@@ -52,16 +52,32 @@ redis.call('SET', KEYS[6], ARGV[4], 'EX', keep)
 return 0
 """
 
-# KEYS: out:<id>, open:<owner>, t:<id>   ARGV: outcome, now, expires_at, id
+# KEYS: t:<id>, out:<id>   ARGV: outcome, now, id, prefix   (one round trip; the owner's key is derived from
+# the stored record, so every key of a deployment must be on one node)
 _COMPLETE = """
-if tonumber(ARGV[2]) >= tonumber(ARGV[3]) then return 0 end
-local keep = redis.call('TTL', KEYS[3])
+local rec = redis.call('GET', KEYS[1])
+if not rec then return 0 end
+local t = cjson.decode(rec)
+if tonumber(ARGV[2]) >= tonumber(t['expires_at']) then return 0 end
+local keep = redis.call('TTL', KEYS[1])
 if keep <= 0 then return 0 end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', keep) then
-  redis.call('ZREM', KEYS[2], ARGV[4])
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', keep) then
+  redis.call('ZREM', ARGV[4] .. 'open:' .. t['owner'], ARGV[3])
   return 1
 end
 return 0
+"""
+
+# ARGV: prefix, index key ('' = none), id   -> {id, record, outcome, fetched, attempts} (one round trip)
+_LOAD = """
+local id = ARGV[3]
+if ARGV[2] ~= '' then
+  id = redis.call('GET', ARGV[2])
+  if not id then return false end
+end
+local p = ARGV[1]
+return {id, redis.call('GET', p .. 't:' .. id), redis.call('GET', p .. 'out:' .. id),
+        redis.call('EXISTS', p .. 'fetched:' .. id), redis.call('LRANGE', p .. 'att:' .. id, 0, -1)}
 """
 
 
@@ -77,6 +93,7 @@ class RedisTransactionStore:
                                        health_check_interval=10, decode_responses=True)
         self._add = self._r.register_script(_ADD)
         self._complete = self._r.register_script(_COMPLETE)
+        self._load_script = self._r.register_script(_LOAD)
 
     def _call(self, fn: Callable[[], T]) -> T:
         try:
@@ -86,27 +103,20 @@ class RedisTransactionStore:
         except redis.exceptions.ResponseError as exc:  # e.g. LOADING while Redis restarts, or READONLY
             raise StoreUnavailable(f"the transaction store (Redis) refused: {str(exc)[:80]}") from None
 
-    def _load(self, tid: str | None) -> Transaction | None:
-        if not tid or not isinstance(tid, str):
+    def _load(self, tid: str | None, index_key: str = "") -> Transaction | None:
+        """The transaction ``tid``, or the one ``index_key`` points to, in one round trip."""
+        if not isinstance(tid, str) or not (tid or index_key):
             return None
-
-        def read() -> list[Any]:
-            pipe = self._r.pipeline(transaction=False)
-            pipe.get(PREFIX + "t:" + tid)
-            pipe.get(PREFIX + "out:" + tid)
-            pipe.exists(PREFIX + "fetched:" + tid)
-            pipe.lrange(PREFIX + "att:" + tid, 0, -1)
-            return pipe.execute()
-
-        record, out, fetched, attempts = self._call(read)
-        if record is None:
+        found = self._call(lambda: self._load_script(keys=[], args=[PREFIX, index_key, tid]))
+        if not found or not found[1]:
             return None
+        _, record, out, fetched, attempts = found
         t = Transaction.from_record(json.loads(record))
         outcome = Outcome.from_json(json.loads(out)) if out else None
         return snapshot(t, outcome, bool(fetched), [Attempt(**json.loads(a)) for a in attempts])
 
     def _lookup(self, key: str) -> Transaction | None:
-        return self._load(self._call(lambda: self._r.get(key)))
+        return self._load("", key)
 
     # -------------------------------------------------------------- interface
 
@@ -160,11 +170,10 @@ class RedisTransactionStore:
         self._call(push)
 
     def complete(self, tid: str, outcome: Outcome, now: int) -> bool:
-        t = self.get(tid)
-        if t is None:
+        if not isinstance(tid, str) or not tid:
             return False
-        keys = [PREFIX + "out:" + tid, PREFIX + "open:" + t.owner, PREFIX + "t:" + tid]
-        args = [json.dumps(outcome.as_json()), now, t.expires_at, tid]
+        keys = [PREFIX + "t:" + tid, PREFIX + "out:" + tid]
+        args = [json.dumps(outcome.as_json()), now, tid, PREFIX]
         return self._call(lambda: self._complete(keys=keys, args=args)) == 1
 
     def open_count(self, owner: str, now: int) -> int:

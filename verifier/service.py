@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 from typing import Any
 
+import netio
 from credential.reasons import Rejected
 from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
+from credential.verification import OK_INTACT, OK_KB, StatusUnobtainable
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
 from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
@@ -21,6 +23,7 @@ from trust_list.store import TrustStore
 from . import access
 from . import openid4vp as vp
 from . import presets as P
+from . import reasons as V
 from .caches import VerifierCache
 from .offline import looks_like_presentation
 from .policy import Decision, Sources, VerificationContext, verify_presentation
@@ -36,6 +39,14 @@ FETCH_INTERVAL_S = 300
 
 class AuthenticationRequired(Exception):
     """Anonymous creation is switched off (ESSPASS_VERIFIER_ANONYMOUS_TRANSACTIONS=0)."""
+
+
+def answers_this_request(decision: Decision, key_binding: bool) -> bool:
+    """Whether a presentation may decide its transaction: the issuer's signature verified and, unless paper copies
+    are accepted, the key-binding JWT verified for this request's nonce and audience (``kb.valid``). Anything less
+    could come from anyone who saw the request (issue 14, finding 1)."""
+    passed = {c.code for c in decision.checks if c.result == "pass"}
+    return (OK_KB.code if key_binding else OK_INTACT.code) in passed
 
 
 class RateLimited(Exception):
@@ -132,7 +143,11 @@ class VerifierService:
                 self.trust_fetched_at = now
 
     def refresh_trust(self, now: int, force: bool = False) -> None:
-        with self._lock:
+        # one refresh at a time; a check that finds one running uses the lists in force rather than wait for a
+        # slow trust-list host (issue 14, finding 3)
+        if not self._lock.acquire(blocking=force):
+            return
+        try:
             if self._fetcher is not None:
                 if force or now - self._last_fetch >= FETCH_INTERVAL_S:
                     self._fetcher.refresh_all(now)
@@ -140,6 +155,8 @@ class VerifierService:
                     self.trust_fetched_at = now
             elif not self.settings.verifier_bundle:
                 self._reload_files(now, force=force)
+        finally:
+            self._lock.release()
 
     def status_uris_to_sync(self, extra: list[str] | tuple[str, ...] = (), now: int | None = None
                             ) -> tuple[list[str], set[str]]:
@@ -165,18 +182,29 @@ class VerifierService:
                           self.settings.verifier_kb_max_age)
         return sources.context(now, preset=preset, key_binding=key_binding, nonce=nonce, aud=aud)
 
+    def _decide(self, presentation: str, *, preset: str | None, nonce: str | None, aud: str | None,
+                key_binding: bool, now: int) -> Decision:
+        """One verification within the overall deadline ``verifier_check_deadline_s``: every trust-list and status
+        fetch it makes ends by then (``netio.deadline_scope``), and a status list that did not arrive in time is
+        INDETERMINATE ``status.deadline`` (issue 14, finding 3)."""
+        with netio.deadline_scope(self.settings.verifier_check_deadline_s):
+            self.refresh_trust(now)
+            return verify_presentation(presentation, self.context(preset=preset, nonce=nonce, aud=aud,
+                                                                   key_binding=key_binding, now=now))
+
     def _status_seen(self, uri: str, now: int):
         """The status source the policy uses (called only for credentials whose issuer signature verified):
         remembers the URI for the offline bundle, then asks the cache."""
         self.seen_status_uris.add(uri, now)
-        return self.status(uri, now)
+        fetched = self.status(uri, now)
+        if fetched is None and getattr(self.status, "timed_out", lambda: False)():
+            return StatusUnobtainable(V.STATUS_DEADLINE, "the check's deadline passed before the status list arrived")
+        return fetched
 
     def verify(self, presentation: str, *, preset: str | None, nonce: str | None = None, aud: str | None = None,
                key_binding: bool = True) -> Decision:
-        now = self.now()
-        self.refresh_trust(now)
-        return verify_presentation(presentation, self.context(preset=preset, nonce=nonce, aud=aud,
-                                                               key_binding=key_binding, now=now))
+        return self._decide(presentation, preset=preset, nonce=nonce, aud=aud, key_binding=key_binding,
+                            now=self.now())
 
     # ------------------------------------------------------------ OpenID4VP
 
@@ -226,7 +254,14 @@ class VerifierService:
         return t.request_object
 
     def handle_response(self, form: dict[str, str]) -> vp.Transaction:
-        """§8.3 / §8.2: one response per transaction; refusals store nothing."""
+        """§8.3 / §8.2: the first presentation that answers *this* request decides; nothing else ends it.
+
+        Anyone who saw the QR code holds the request (its state, nonce and encryption key are public), so an error
+        response, something that is no presentation, or a presentation that does not prove key binding to this
+        transaction's nonce and audience (RFC 9901 §7.3; OpenID4VP 1.0 Appendix B.3.6) over an issuer signature
+        that verified, is recorded as an *attempt* (the console shows it) and the transaction stays open until it
+        expires (issue 14, finding 1; docs/verifier.md "A party holding the request"). Refusals raise
+        :class:`openid4vp.ResponseError`; only a decision is an inspection record."""
         now = self.now()
         if "response" not in form and "error" in form:  # §8.5 error response (unencrypted, direct_post)
             return self._wallet_error(form, now)
@@ -243,23 +278,35 @@ class VerifierService:
         # issue 17: something that is not a presentation answering this request is a wrong answer, not a verdict —
         # refused (400, the wallet may answer again), and no FAILED inspection is recorded
         if not looks_like_presentation(presentation):
+            self._attempt(t, now, "refused", "sd.jwt_malformed")
             raise vp.ResponseError("invalid_request",
                                    "vp_token holds no SD-JWT presentation (RFC 9901 §4); nothing was recorded")
-        self.refresh_trust(now)
-        ctx = self.context(preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
-                           key_binding=not self.settings.verifier_allow_paper, now=now)
-        decision = verify_presentation(presentation, ctx)
+        key_binding = not self.settings.verifier_allow_paper
+        decision = self._decide(presentation, preset=t.preset, nonce=t.nonce, aud=self.rp.client_id,
+                                key_binding=key_binding, now=now)
         if decision.failed_with(R_KB_NONCE) or decision.failed_with(R_KB_AUD):
+            self._attempt(t, now, "refused", decision.failed()[0].code)
             raise vp.ResponseError("invalid_request",
                                    "the presentation was made for another request (nonce or audience); "
                                    "nothing was recorded")
+        if not answers_this_request(decision, key_binding):
+            code = next((c.code for c in decision.checks if c.result != "pass"), "kb.missing")
+            self._attempt(t, now, "refused", code)
+            raise vp.ResponseError("invalid_request",
+                                   f"not accepted ({code}): no verified presentation bound to this request; the "
+                                   "request stays open; nothing was recorded")
         if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
             raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
         t.decision, t.answered_at = decision, now
         self.records.add(decision, now)
         return t
 
+    def _attempt(self, t: vp.Transaction, now: int, kind: str, code: str) -> None:
+        self.transactions.add_attempt(t.id, vp.Attempt(now, kind, str(code)[:64]))
+
     def _wallet_error(self, form: dict[str, Any], now: int, t: vp.Transaction | None = None) -> vp.Transaction:
+        """§8.5: an error response is unauthenticated (anyone with the request can send one): an attempt, never the
+        end of the transaction; the wallet is answered as usual."""
         if t is None:
             state = form.get("state")
             t = self.transactions.by_state(state) if isinstance(state, str) and state else None
@@ -267,10 +314,7 @@ class VerifierService:
                 raise vp.ResponseError("invalid_request", "error response for no known request")
         if t.done or now >= t.expires_at:
             raise vp.ResponseError("invalid_request", "this request is closed")
-        error = str(form.get("error"))[:64]
-        if not self.transactions.complete(t.id, vp.Outcome(now, error=error), now):
-            raise vp.ResponseError("invalid_request", "this request is closed")
-        t.error, t.answered_at = error, now
+        self._attempt(t, now, "error", str(form.get("error")))
         return t
 
     def transaction_view(self, tid: str) -> dict[str, Any] | None:
@@ -288,7 +332,8 @@ class VerifierService:
             status = "pending"
         return {"transaction": t.id, "preset": t.preset, "status": status, "fetched": t.fetched,
                 "error": t.error, "expires_at": t.expires_at,
-                "decision": t.decision.as_json() if t.decision is not None else None}
+                "decision": t.decision.as_json() if t.decision is not None else None,
+                "attempts": [a.as_json() for a in t.attempts]}
 
     def trust_list_info(self) -> dict[str, Any]:
         now = self.now()

@@ -44,6 +44,8 @@ class VerifierSettings(BaseSettings):
     # loopback (None: only in demo mode, i.e. no trust-list URLs and no bundle configured), private addresses, and
     # the CA bundle TLS is verified against (None: the system trust store)
     verifier_fetch_loopback: bool | None = None
+    # overall time one verification may take, status-list and trust-list fetches included (then INDETERMINATE)
+    verifier_check_deadline_s: float = Field(10.0, gt=0, le=120)
     verifier_fetch_private: bool = False
     verifier_ca_bundle: Path | None = None
     verifier_bundle: Path | None = None  # offline: lists and status tokens from a bundle, no network

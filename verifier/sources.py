@@ -69,6 +69,13 @@ class _Entry:
 
 
 @dataclass
+class _Flight:
+    done: threading.Event = field(default_factory=threading.Event)
+    result: FetchedStatus | None = None
+    timed_out: bool = False
+
+
+@dataclass
 class StatusCache:
     """Status List Tokens by URI. Call it as a policy ``StatusSource``: ``cache(uri, now)``."""
 
@@ -82,6 +89,8 @@ class StatusCache:
     fetches: int = 0  # number of HTTP requests made (tests and the console read it)
     _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _inflight: dict[str, "_Flight"] = field(default_factory=dict)
+    _local: threading.local = field(default_factory=threading.local)
 
     def _http(self) -> httpx.Client:
         if self.client is None:
@@ -103,7 +112,12 @@ class StatusCache:
         with self._lock:
             return {u: (e.token, e.fetched_at) for u, e in self._entries.items()}
 
+    def timed_out(self) -> bool:
+        """Whether this thread's last lookup found no token because the fetch ran out of time."""
+        return getattr(self._local, "timed_out", False)
+
     def __call__(self, uri: str, now: int) -> FetchedStatus | None:
+        self._local.timed_out = False
         with self._lock:
             entry = self._entries.get(uri)
             if entry is not None:
@@ -113,12 +127,38 @@ class StatusCache:
             if entry.pinned or (fresh is not None and now < fresh):
                 return FetchedStatus(entry.token, entry.fetched_at)
         if self.network and uri.startswith(("http://", "https://")):
-            fetched = self._fetch(uri, now, entry)
+            fetched = self._coalesced(uri, now, entry)
             if fetched is not None:
                 return fetched
         if entry is not None and entry.usable(now):
             return FetchedStatus(entry.token, entry.fetched_at)  # stale but not expired: the policy judges
         return None
+
+    def _coalesced(self, uri: str, now: int, entry: _Entry | None) -> FetchedStatus | None:
+        """One fetch per URI at a time: whoever asks while a fetch of the same URI runs waits for its result (no
+        longer than its own deadline, ``netio.deadline_scope``), so many checks against one slow status host make
+        one request, not one each (issue 14, finding 3)."""
+        with self._lock:
+            flight = self._inflight.get(uri)
+            leader = flight is None
+            if leader:
+                flight = self._inflight[uri] = _Flight()
+        assert flight is not None
+        if not leader:
+            left = netio.time_left()
+            if not flight.done.wait(2 * self.timeout if left is None else left) or flight.timed_out:
+                self._local.timed_out = True
+            return flight.result
+        try:
+            try:
+                flight.result = self._fetch(uri, now, entry)
+            except netio.TimedOut:
+                flight.timed_out = self._local.timed_out = True
+            return flight.result
+        finally:
+            with self._lock:
+                self._inflight.pop(uri, None)
+            flight.done.set()
 
     def _fetch(self, uri: str, now: int, entry: _Entry | None) -> FetchedStatus | None:
         headers = {"Accept": "application/statuslist+jwt"}
@@ -129,6 +169,8 @@ class StatusCache:
                               total_timeout=2 * self.timeout, max_redirects=MAX_REDIRECTS)
         try:
             response = netio.get(self._http(), uri, policy=self.policy, limits=limits, headers=headers)
+        except netio.TimedOut:
+            raise
         except netio.NetIOError:
             return None
         if response.status_code == 304 and entry is not None:

@@ -88,9 +88,9 @@ def _show_consent(request, consent, share_extra: bool, how: str = "") -> None:
     err = sys.stderr
     print(f"{request.name()} asks{how}: {request.purpose().get('en', '')}", file=err)
     for item in consent.items:
-        print(f"  from {item.card.vct}: {dotted(item.registered)}", file=err)
+        print(f"  from {item.card.vct}: {dotted(item.reveals)}", file=err)
         if item.over_asking:
-            print(f"  WARNING - also asks for data it is NOT registered for: {dotted(item.over_asking)}"
+            print(f"  WARNING - also asks for data it is NOT registered for: {dotted(item.reveals_extra)}"
                   + ("  (will be shared: --share-extra)" if share_extra else "  (will NOT be shared)"), file=err)
 
 @app.command()
@@ -137,11 +137,12 @@ def present(
 ) -> None:
     """Present credentials to a relying party (OpenID4VP, direct_post.jwt)."""
     from .presentation import decline, fetch_request, log_stopped, plan, respond
+    from .trust import is_demo
 
     wallet = _open(store, pin, as_json=as_json)
     trust = _trust(trust_dir, as_json)
     try:
-        request = fetch_request(openid4vp_uri, trust, wallet.now())
+        request = fetch_request(openid4vp_uri, trust, wallet.now(), demo=is_demo(trust_dir))
     except Rejected as exc:
         log_stopped(wallet, openid4vp_uri, exc)
         _fail(exc, as_json)
@@ -161,7 +162,7 @@ def present(
         _fail(exc, as_json)
     if as_json:
         typer.echo(json.dumps({"ok": True, "relying_party": request.name(), "shared": outcome.shared,
-                               "over_asking": [".".join(map(str, p)) for _, p in request.rp.over_asking_paths],
+                               "over_asking": [".".join(map(str, p)) for _, p in consent.over_asking_paths()],
                                "redirect_uri": outcome.redirect_uri}, ensure_ascii=False))
     else:
         for qid, paths in outcome.shared.items():
@@ -225,7 +226,7 @@ def respond_offline_command(
     if as_json:
         typer.echo(json.dumps({"ok": True, "relying_party": request.name(), "client_id": request.client_id,
                                "shared": {response.query_id: response.shared},
-                               "over_asking": [".".join(map(str, p)) for _, p in request.rp.over_asking_paths],
+                               "over_asking": [".".join(map(str, p)) for _, p in consent.over_asking_paths()],
                                "response": str(out), "qr_version": info.version, "qr_error": info.error,
                                "qr_chars": len(response.qr_text)}, ensure_ascii=False))
     else:

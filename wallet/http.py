@@ -23,21 +23,30 @@ LIMITS = netio.Limits(max_bytes=MAX_RESPONSE_BYTES, connect_timeout=TIMEOUT_S, r
 POLICY = netio.UrlPolicy(allow_loopback=True, allow_private=True)
 
 
-def new_client() -> httpx.Client:
-    return netio.new_client(POLICY, headers={"User-Agent": "esspass-wallet/0.1"})
+def request_policy(demo: bool) -> netio.UrlPolicy:
+    """A verifier's request_uri, fetched before anything says who the verifier is (issue 14, finding 14): https to
+    a public address only; loopback (and plain http to it) only when the wallet runs on the demo ecosystem."""
+    return netio.UrlPolicy(allow_loopback=demo, allow_private=False)
 
 
-def check_url(url: Any, reason: R.Reason) -> str:
+def new_client(policy: netio.UrlPolicy = POLICY) -> httpx.Client:
+    return netio.new_client(policy, headers={"User-Agent": "esspass-wallet/0.1"})
+
+
+def check_url(url: Any, reason: R.Reason, policy: netio.UrlPolicy = POLICY) -> str:
     """An absolute https URL (http only to a loopback host, for local demos and tests)."""
     try:
-        return netio.check_url(url, POLICY).url
+        return netio.check_url(url, policy).url
     except netio.UrlRefused as exc:
         raise R.Rejected(reason, str(exc)) from None
 
 
-def request(client: httpx.Client, method: str, url: str, *, fail: R.Reason, **kwargs: Any) -> netio.Fetched:
+def request(client: httpx.Client, method: str, url: str, *, fail: R.Reason, policy: netio.UrlPolicy = POLICY,
+            **kwargs: Any) -> netio.Fetched:
     try:
-        return netio.request(client, method, url, policy=POLICY, limits=LIMITS, **kwargs)
+        return netio.request(client, method, url, policy=policy, limits=LIMITS, **kwargs)
+    except netio.AddressRefused as exc:
+        raise R.Rejected(R.REQUEST_URI_REFUSED if fail is R.REQUEST_INVALID else fail, str(exc)) from None
     except (netio.UrlRefused, netio.RedirectRefused) as exc:
         raise R.Rejected(fail, str(exc)) from None
     except netio.TooLarge:

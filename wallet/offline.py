@@ -35,7 +35,7 @@ from trust_list.store import TrustStore
 
 from . import reasons as R
 from .core import Card, Wallet
-from .presentation import Consent, PresentationRequest, _dotted, plan
+from .presentation import Consent, PresentationRequest, _dotted, plan, revealed
 
 OUTCOME = "shown_offline"
 MAX_LIFETIME_S = 24 * 3600  # a request valid for longer than a day is not "fresh" (the contract's default: 300 s)
@@ -134,10 +134,10 @@ def respond_offline(wallet: Wallet, consent: Consent, *, include_over_asking: bo
         raise Rejected(R.NO_MATCH, "nothing to present")
     [item] = consent.items
     paths = consent.paths(include_over_asking)[item.query_id]
-    shared = _dotted(paths)
     try:
         card_id = chosen_card or item.card.id
         copy, key = wallet.take_copy(card_id)
+        shared = _dotted(revealed(copy.sd_jwt, paths))
         vp_token = sd_jwt.present(copy.sd_jwt, paths, holder_key=key, nonce=req.nonce, aud=req.client_id,
                                   iat=wallet.now())
         qr_text = qr_transport.encode_response(vp_token, nonce=req.nonce, client_id=req.client_id)
@@ -156,7 +156,7 @@ def decline_offline(wallet: Wallet, consent: Consent) -> None:
 
 def log(wallet: Wallet, consent: Consent, shared: list[str], outcome: str, reason: str, over_agreed: bool) -> None:
     req = consent.request
-    over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in req.rp.over_asking_paths]
+    over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in consent.over_asking_paths()]
     wallet.log(kind="presentation", party=req.name("en"), party_id=req.client_id,
                credential=",".join(sorted({i.card.vct for i in consent.items})), claims=sorted(shared),
                purpose=req.purpose(), outcome=outcome, reason=reason or ("rp.over_asking" if over else ""),

@@ -37,7 +37,7 @@ from jwcrypto import jwk as jw_jwk
 import netio
 from credential import dcql, jose, sd_jwt
 from credential.reasons import Rejected
-from trust_list.relying_party import RpCheck, check_relying_party
+from trust_list.relying_party import RpCheck, check_relying_party, path_within, registered_paths
 from trust_list.store import TrustStore
 
 from . import http
@@ -94,24 +94,30 @@ def _parse_uri(uri: str) -> dict[str, str]:
     return q
 
 
-def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | None = None) -> PresentationRequest:
-    """Fetch and check the request; raises Rejected (``rp.*`` codes stop everything)."""
+def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | None = None, *,
+                  demo: bool = False) -> PresentationRequest:
+    """Fetch and check the request; raises Rejected (``rp.*`` codes stop everything).
+
+    The request_uri is checked before any request is sent (issue 14, finding 14): https to a public address only,
+    loopback only in ``demo`` mode (the wallet on the demo ecosystem), never a private address; the client the
+    wallet builds checks the addresses a host name resolves to as well (``netio``)."""
     q = _parse_uri(uri)
     client_id = q["client_id"]
     if "request" in q:  # by value (offline flows): same checks
         token = q["request"]
     else:
-        url = http.check_url(q["request_uri"], R.REQUEST_INVALID)
-        own = client or http.new_client()
+        policy = http.request_policy(demo)
+        url = http.check_url(q["request_uri"], R.REQUEST_URI_REFUSED, policy)
+        own = client or http.new_client(policy)
         try:
             headers = {"Accept": "application/oauth-authz-req+jwt"}
             if q.get("request_uri_method") == "post":  # §5.10.1
                 wallet_metadata = {"vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": ["ES256"],
                                                                           "kb-jwt_alg_values": ["ES256"]}}}
-                resp = http.request(own, "POST", url, fail=R.REQUEST_INVALID, headers=headers,
+                resp = http.request(own, "POST", url, fail=R.REQUEST_INVALID, headers=headers, policy=policy,
                                     data={"wallet_metadata": json.dumps(wallet_metadata)})
             else:
-                resp = http.request(own, "GET", url, fail=R.REQUEST_INVALID, headers=headers)
+                resp = http.request(own, "GET", url, fail=R.REQUEST_INVALID, headers=headers, policy=policy)
         finally:
             if client is None:
                 own.close()
@@ -149,11 +155,22 @@ def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | 
 
 @dataclass
 class ConsentItem:
+    """One credential query answered by one card. What the user sees and what the history records are the claims
+    the selected disclosures *reveal* (``sd_jwt.revealed_paths``), at any depth: asking for one claim inside a
+    disclosure that holds several reveals them all, and revealing a claim the relying party is not registered for
+    is over-asking, whatever path was asked for (issue 14, finding 2)."""
+
     query_id: str
     card: Card
-    registered: list[tuple]  # requested paths within the registration: shared by default
-    over_asking: list[tuple]  # requested paths beyond the registration: only if the user agrees
+    registered: list[tuple]  # requested paths whose disclosures reveal only registered claims: shared by default
+    over_asking: list[tuple]  # requested paths beyond the registration or revealing more: only if the user agrees
     candidates: list[str] = field(default_factory=list)  # other matching card ids
+    reveals: list[tuple] = field(default_factory=list)  # claims revealed by sharing ``registered``
+    reveals_extra: list[tuple] = field(default_factory=list)  # claims revealed only with ``over_asking`` too
+    unregistered: list[tuple] = field(default_factory=list)  # revealed claims beyond the registration
+
+    def revealed(self, include_over_asking: bool) -> list[tuple]:
+        return self.reveals + (self.reveals_extra if include_over_asking else [])
 
 
 @dataclass
@@ -166,8 +183,19 @@ class Consent:
     def over_asking(self) -> bool:
         return any(i.over_asking for i in self.items) or self.request.rp.over_asking
 
+    def over_asking_paths(self) -> list[tuple[str, tuple]]:
+        """(query id, path): requested paths outside the registration, and claims a requested disclosure would
+        reveal beyond it."""
+        out = [(q, tuple(p)) for q, p in self.request.rp.over_asking_paths]
+        for item in self.items:
+            out += [(item.query_id, p) for p in item.unregistered if (item.query_id, p) not in out]
+        return out
+
     def paths(self, include_over_asking: bool) -> dict[str, list[tuple]]:
         return {i.query_id: i.registered + (i.over_asking if include_over_asking else []) for i in self.items}
+
+    def revealed(self, include_over_asking: bool) -> dict[str, list[tuple]]:
+        return {i.query_id: i.revealed(include_over_asking) for i in self.items}
 
 
 def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
@@ -202,8 +230,30 @@ def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
                        for c in reg.get("claims") or []]
             beyond = dcql.paths_within(requested, allowed)
         registered = [tuple(p) for p in requested if tuple(p) not in beyond]
-        items.append(ConsentItem(cq.id, card, registered, beyond, [cards[i].id for i in idx[1:]]))
+        items.append(_reveal_split(ConsentItem(cq.id, card, registered, beyond, [cards[i].id for i in idx[1:]]),
+                                   cq, request))
     return Consent(request, items, missing)
+
+
+def _reveal_split(item: ConsentItem, cq: dcql.CredentialQuery, request: PresentationRequest) -> ConsentItem:
+    """Move every requested path whose disclosures would reveal an unregistered claim to ``over_asking``, and
+    record what each choice reveals."""
+    view = sd_jwt.holder_view(item.card.copies[0].sd_jwt)  # every copy has the same claims and layout
+    allowed = registered_paths(request.rp.registered_credentials, cq.format, item.card.vct)
+
+    def outside(paths: list[tuple]) -> list[tuple]:
+        if allowed is None:
+            return []
+        return [p for p in sd_jwt.revealed_paths(view, paths) if not any(path_within(p, a) for a in allowed)]
+
+    keep = [p for p in item.registered if not outside([p])]
+    item.over_asking = [p for p in item.registered if p not in keep] + item.over_asking
+    item.registered = keep
+    item.reveals = sd_jwt.revealed_paths(view, keep)
+    everything = sd_jwt.revealed_paths(view, keep + item.over_asking)
+    item.reveals_extra = [p for p in everything if p not in item.reveals]
+    item.unregistered = outside(keep + item.over_asking)
+    return item
 
 
 def _encryption_key(request: dict[str, Any]) -> tuple[jw_jwk.JWK, dict[str, Any], str]:
@@ -246,6 +296,13 @@ def _dotted(paths: list[tuple]) -> list[str]:
     return [sd_jwt.format_path(p) for p in paths]
 
 
+def revealed(sd_jwt_text: str, paths: list[tuple]) -> list[tuple]:
+    """The claims a presentation of ``paths`` from this SD-JWT reveals, as shared and recorded: every revealed
+    claim, a wholly revealed object by its own name (``subject``), a partly revealed one by its claims."""
+    view = sd_jwt.holder_view(sd_jwt_text)
+    return sd_jwt.collapse_paths(view, sd_jwt.revealed_paths(view, paths))
+
+
 def _post(client: httpx.Client | None, url: str, form: dict[str, str]) -> netio.Fetched:
     own = client or http.new_client()
     try:
@@ -270,7 +327,7 @@ def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = Fal
             copy, key = wallet.take_copy(card_id)
             vp_token[item.query_id] = [sd_jwt.present(copy.sd_jwt, paths[item.query_id], holder_key=key,
                                                       nonce=req.nonce, aud=req.client_id, iat=now)]
-            shared[item.query_id] = _dotted(paths[item.query_id])
+            shared[item.query_id] = _dotted(revealed(copy.sd_jwt, paths[item.query_id]))
             cards_used.append(wallet.card(card_id))
         payload: dict[str, Any] = {"vp_token": vp_token}
         if req.state is not None:
@@ -310,7 +367,7 @@ def decline(wallet: Wallet, consent: Consent, client: httpx.Client | None = None
 def _log(wallet: Wallet, consent: Consent, shared: dict[str, list[str]], outcome: str, reason: str,
          over_agreed: bool, refused_by: str = "") -> None:
     req = consent.request
-    over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in req.rp.over_asking_paths]
+    over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in consent.over_asking_paths()]
     wallet.log(kind="presentation", party=req.name("en"), party_id=req.client_id,
                credential=",".join(sorted({i.card.vct for i in consent.items})),
                claims=sorted({p for ps in shared.values() for p in ps}), purpose=req.purpose(),

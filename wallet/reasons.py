@@ -94,6 +94,13 @@ NETWORK = define(
     "The other party could not be reached. Check the connection and try again.",
     "Den anden part kunne ikke nås. Tjek forbindelsen, og prøv igen.",
 )
+REQUEST_URI_REFUSED = define(
+    "wallet.request_uri_refused",
+    "The request points to an address the wallet does not contact: it must be an https address on the internet, "
+    "not a local or private network address. Nothing was sent.",
+    "Anmodningen peger på en adresse, som tegnebogen ikke kontakter: det skal være en https-adresse på internettet, "
+    "ikke en lokal eller privat netværksadresse. Intet blev sendt.",
+)
 REQUEST_INVALID = define(
     "wallet.request_invalid",
     "This is not a valid presentation request.",

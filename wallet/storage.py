@@ -18,13 +18,15 @@ Holder private keys live only inside sealed credential records: never in clear o
 
 PIN attempts
 ------------
-The counter of failed attempts and the earliest time of the next attempt are kept in the clear
-(they must be readable before the PIN is known). After ``FREE_ATTEMPTS`` failures each further
-attempt waits ``BASE_DELAY_S * 2**(failures - FREE_ATTEMPTS)`` seconds; after ``MAX_ATTEMPTS``
-failures the wallet is locked for good and can only be erased. Limitation, stated plainly: someone
-who copies the file can guess PINs offline at scrypt's cost; on Android the file lives in the app's
-private storage, and wrapping the DEK with a hardware-backed Android Keystore key is the next step
-(docs/android.md).
+The counter of failed attempts and the earliest time of the next attempt must be readable before the PIN is known,
+so they are not sealed with it; instead they are authenticated (HMAC-SHA256) with a key the device holds outside
+the wallet file, with a sequence number the device also holds (:mod:`wallet.device_secret`: the platform keyring
+where available, else a 0600 file elsewhere). An edited counter, or an older copy of it put back, is detected and
+counts as lockout (issue 14, finding 15). After ``FREE_ATTEMPTS`` failures each further attempt waits
+``BASE_DELAY_S * 2**(failures - FREE_ATTEMPTS)`` seconds; after ``MAX_ATTEMPTS`` failures the wallet is locked for
+good and can only be erased. Limitations, stated plainly (docs/wallet.md): someone who copies the file can guess
+PINs offline at scrypt's cost; someone who can write both the wallet file and the device secret can reset the
+counter; wrapping the DEK with a hardware-backed Android Keystore key is the next step (docs/android.md).
 
 The clock is injected (``clock: () -> float``) so tests control the delays.
 """
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -48,6 +51,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from . import reasons as R
+from .device_secret import DeviceSecrets, default_secrets
 
 FORMAT_VERSION = 1
 AAD_PREFIX = b"esspass-wallet/v1|"
@@ -124,8 +128,9 @@ class Storage:
     """The sealed record store of one wallet directory. Thread-safe (one lock, one connection)."""
 
     def __init__(self, directory: Path | str, *, clock: Callable[[], float] = time.time,
-                 kdf: KdfParams | None = None) -> None:
+                 kdf: KdfParams | None = None, device: DeviceSecrets | None = None) -> None:
         self.directory = Path(directory)
+        self._device = device
         self.path = self.directory / DB_NAME
         self.clock = clock
         self._new_kdf = kdf or KdfParams()
@@ -207,8 +212,7 @@ class Storage:
                 self._set_meta("kdf", json.dumps({"alg": "scrypt", "n": self._new_kdf.n, "r": self._new_kdf.r,
                                                    "p": self._new_kdf.p, "salt": _b64(salt)}))
                 self._set_meta("wrapped_dek", _b64(wrapped))
-                self._set_meta("failures", "0")
-                self._set_meta("next_attempt_at", "0")
+                self._write_attempts(0, 0.0, fresh=True)
                 self._dek = AESGCM(dek)
                 self._write_manifest({})
                 db.execute("COMMIT")
@@ -217,10 +221,64 @@ class Storage:
                 self._dek = None
                 raise
 
+    # ------------------------------------------------------------ the protected attempt counter
+
+    @property
+    def device(self) -> DeviceSecrets:
+        if self._device is None:
+            self._device = default_secrets()
+        return self._device
+
+    def _wallet_id(self) -> str:
+        """Names this wallet's device secret: derived from the wrapped data key, which cannot be changed without
+        breaking the PIN, so removing the protected counter cannot pass for a wallet that never had one."""
+        wrapped = (self._meta("wrapped_dek") or "").encode("ascii")
+        return hashlib.sha256(AAD_PREFIX + b"device|" + wrapped).hexdigest()[:32]
+
+    def _attempts_mac(self, key: bytes, wallet_id: str, text: str) -> str:
+        return _b64(hmac.new(key, f"esspass-wallet/v1|attempts|{wallet_id}|{text}".encode("utf-8"),
+                             hashlib.sha256).digest())
+
+    def _write_attempts(self, failures: int, next_at: float, *, fresh: bool = False) -> None:
+        """Store the counter with its MAC and the next sequence number; the device's copy of the sequence number
+        follows (a crash in between leaves the wallet's one step ahead, which :meth:`_attempts` accepts)."""
+        wallet_id = self._wallet_id()
+        record = None if fresh else self.device.get(wallet_id)
+        if not record or not isinstance(record.get("key"), str):
+            record = {"key": _b64(os.urandom(32)), "seq": 0}
+        seq = int(record.get("seq", 0)) + 1
+        text = json.dumps({"failures": failures, "next_attempt_at": next_at, "seq": seq}, separators=(",", ":"))
+        self._set_meta("attempts", text)
+        self._set_meta("attempts_mac", self._attempts_mac(_unb64(record["key"]), wallet_id, text))
+        self.device.put(wallet_id, {"key": record["key"], "seq": seq})
+
+    def _attempts(self) -> tuple[int, float]:
+        """(failures, earliest next attempt). A counter that was edited, rolled back, or whose device secret is
+        gone counts as lockout: ``MAX_ATTEMPTS`` failures."""
+        wallet_id = self._wallet_id()
+        text, mac = self._meta("attempts"), self._meta("attempts_mac")
+        try:
+            record = self.device.get(wallet_id)
+            if text is None and mac is None and record is None:
+                # a wallet from before the counter was protected: take its clear counter once, protect it from now on
+                failures = int(self._meta("failures") or 0)
+                next_at = float(self._meta("next_attempt_at") or 0)
+                self._write_attempts(failures, next_at, fresh=True)
+                return failures, next_at
+            key = _unb64(record["key"]) if record else b""
+            if not key or not hmac.compare_digest(self._attempts_mac(key, wallet_id, text or ""), mac or ""):
+                return MAX_ATTEMPTS, 0.0
+            state = json.loads(text or "")
+            if int(state["seq"]) not in (int(record["seq"]), int(record["seq"]) + 1):
+                return MAX_ATTEMPTS, 0.0  # an older copy of the counter was put back
+            return int(state["failures"]), float(state["next_attempt_at"])
+        except (ValueError, KeyError, TypeError, OSError):
+            return MAX_ATTEMPTS, 0.0
+
     def attempts_state(self) -> dict[str, float]:
         """Failures so far, attempts left and seconds to wait now (for the unlock screen)."""
-        failures = int(self._meta("failures") or 0)
-        wait = max(0.0, float(self._meta("next_attempt_at") or 0) - self.clock())
+        failures, next_at = self._attempts()
+        wait = max(0.0, next_at - self.clock())
         return {"failures": failures, "attempts_left": max(0, MAX_ATTEMPTS - failures), "wait_s": wait}
 
     def unlock(self, pin: str) -> None:
@@ -236,10 +294,10 @@ class Storage:
         with self._lock:
             if not self.exists():
                 raise R.Rejected(R.NOT_SET_UP)
-            failures = int(self._meta("failures") or 0)
+            failures, next_at = self._attempts()
             if failures >= MAX_ATTEMPTS:
                 raise R.Rejected(R.PIN_LOCKED)
-            wait = float(self._meta("next_attempt_at") or 0) - self.clock()
+            wait = next_at - self.clock()
             if wait > 0:
                 raise PinDelay(wait)
             try:
@@ -255,13 +313,12 @@ class Storage:
             except (InvalidTag, ValueError):
                 failures += 1
                 delay = delay_after(failures)
-                self._set_meta("failures", str(failures))
-                self._set_meta("next_attempt_at", str(self.clock() + delay))
+                self._write_attempts(failures, self.clock() + delay)
                 if failures >= MAX_ATTEMPTS:
                     raise R.Rejected(R.PIN_LOCKED) from None
                 raise WrongPin(MAX_ATTEMPTS - failures, delay) from None
-            self._set_meta("failures", "0")
-            self._set_meta("next_attempt_at", "0")
+            if failures or next_at:
+                self._write_attempts(0, 0.0)
             self._dek = AESGCM(dek)
             try:
                 self.verify_integrity()
@@ -284,8 +341,13 @@ class Storage:
             db.execute("BEGIN")
             self._set_meta("kdf", json.dumps({"alg": "scrypt", "n": self._new_kdf.n, "r": self._new_kdf.r,
                                                "p": self._new_kdf.p, "salt": _b64(salt)}))
+            old_id = self._wallet_id()
             self._set_meta("wrapped_dek", _b64(nonce + kek.encrypt(nonce, dek, AAD_PREFIX + b"dek")))
             db.execute("COMMIT")
+            record = self.device.get(old_id)  # the device secret follows the new wrapped key
+            if record:
+                self.device.put(self._wallet_id(), record)
+            self._write_attempts(0, 0.0)
 
     def erase(self) -> None:
         """Delete the wallet file (and its journal) for good."""

@@ -23,6 +23,16 @@ def default_trust_dir() -> Path:
     return Path(os.environ.get("ESSPASS_HOME", "./.esspass")) / "ecosystem"
 
 
+def is_demo(trust_dir: Path | str | None) -> bool:
+    """Whether ``trust_dir`` holds the generated demo ecosystem (``trust_list.demo`` marks its index): only then
+    may the wallet contact verifiers on loopback (issue 14, finding 14)."""
+    home = Path(trust_dir) if trust_dir is not None else default_trust_dir()
+    try:
+        return json.loads((home / "ecosystem.json").read_text("utf-8")).get("demo") is True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def load_trust_store(trust_dir: Path | str | None, now: int) -> TrustStore:
     """Validated lists from ``trust_dir`` (default :func:`default_trust_dir`)."""
     home = Path(trust_dir) if trust_dir is not None else default_trust_dir()

@@ -32,6 +32,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from credential.reasons import define
+from credential.text import TEXT_PATTERN, unsafe_characters
 
 __all__ = [
     "LEGAL_CATEGORY",
@@ -69,6 +70,13 @@ _COUNTRY_PATTERN = "^[A-Z]{2}$"
 # Reason codes of field errors (each FieldError carries a specific message; the catalogue holds
 # the generic one for reports that list codes).
 # ---------------------------------------------------------------------------------------------
+R_CONTROL = define(
+    "claims.control_character",
+    "A text holds an invisible or direction-changing character (such as U+202E), which can make it read "
+    "differently on screen.",
+    "En tekst indeholder et usynligt eller retningsskiftende tegn (f.eks. U+202E), som kan få den til at stå "
+    "anderledes på skærmen.",
+)
 R_NOT_OBJECT = define("claims.not_object", "The claims must be a JSON object.", "Felterne skal være et JSON-objekt.")
 R_TOO_LARGE = define(
     "claims.too_large",
@@ -365,6 +373,8 @@ def _map_error(e: ValidationError, validator: Draft202012Validator, prefix: tupl
                 "skal være en landekode på to store bogstaver (ISO 3166-1 alpha-2), f.eks. DK",
             )
         ]
+    if kind == "pattern" and e.validator_value == TEXT_PATTERN:
+        return [_control_error(path, e.instance)]
     if kind == "minLength":
         n = e.validator_value
         return [_err(path, R_LENGTH.code, f"must be at least {n} characters long", f"skal være mindst {n} tegn lang")]
@@ -384,6 +394,29 @@ def _map_error(e: ValidationError, validator: Draft202012Validator, prefix: tupl
     if kind == "oneOf":
         return _map_one_of(e, validator, path)
     return [_err(path, R_TYPE.code, "is not valid here", "er ikke gyldig her")]  # pragma: no cover - defensive
+
+
+def _control_error(path: Sequence[str | int], text: Any) -> FieldError:
+    which = ", ".join(unsafe_characters(text)) if isinstance(text, str) else "?"
+    return _err(path, R_CONTROL.code,
+                f"must not hold invisible or direction-changing characters ({which})",
+                f"må ikke indeholde usynlige eller retningsskiftende tegn ({which})")
+
+
+def _unsafe_text_errors(value: Any, path: tuple[str | int, ...] = ()) -> list[FieldError]:
+    """Free text with a control, format or separator character beyond what the schemas' pattern
+    names (credential.text: the pattern lists the Basic Multilingual Plane's). Bounded input only."""
+    out: list[FieldError] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, path)]
+    while stack:
+        v, p = stack.pop()
+        if isinstance(v, dict):
+            stack.extend((c, (*p, k)) for k, c in v.items())
+        elif isinstance(v, list):
+            stack.extend((c, (*p, i)) for i, c in enumerate(v))
+        elif isinstance(v, str) and unsafe_characters(v):
+            out.append(_control_error(p, v))
+    return out
 
 
 def _map_one_of(e: ValidationError, validator: Draft202012Validator, path: tuple[str | int, ...]) -> list[FieldError]:
@@ -474,6 +507,10 @@ def validate_claims(ctype: CredentialType, claims: Any, *, require_all: bool = T
                 seen.add((fe.path, fe.code))
                 errors.append(fe)
     bad_paths = {fe.path for fe in errors}
+    for fe in _unsafe_text_errors(user):  # issue 14 finding 10: also outside the BMP and in unknown fields
+        if fe.path not in bad_paths:
+            errors.append(fe)
+            bad_paths.add(fe.path)
     for path in _DATE_PATHS:
         value = _get(user, path)
         dotted = ".".join(path)

@@ -86,6 +86,9 @@ def test_loopback_refused_unless_allowed(server):
     # the transport checks the addresses a name resolves to, at connect time, whatever the URL check said
     with netio.new_client(strict) as c, pytest.raises(netio.AddressRefused, match="resolves only"):
         netio.get(c, f"http://localhost:{server.port}/ok", policy=DEMO)
+    for other_spelling in ("2130706433", "127.1", "0x7f.0.0.1", "017700000001"):  # 127.0.0.1 in disguise
+        with pytest.raises(netio.UrlRefused):
+            netio.check_url(f"https://{other_spelling}/ok", strict)
     # allowing private addresses does not allow loopback or plain http
     with pytest.raises(netio.UrlRefused):
         netio.check_url("http://10.0.0.1/x", UrlPolicy(allow_private=True))

@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from typer.testing import CliRunner
 
 from tests.kivy_support import window_or_skip
@@ -37,6 +38,27 @@ def test_fit_window_keeps_the_shape_fits_and_centres():
     for bad in ("500", "x900", "500x", "5x5", "500x90000", "a x b", "-500x900"):
         with pytest.raises(ValueError):
             parse_size(bad)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.one_of(st.text(max_size=20), st.builds(lambda w, h, sep: f"{w}{sep}{h}", st.integers(-10, 5000),
+                                                  st.integers(-10, 5000), st.sampled_from(["x", "X", " x ", "*"]))))
+def test_parse_size_accepts_only_sane_sizes(text):
+    try:
+        w, h = parse_size(text)
+    except ValueError:
+        return
+    assert 240 <= w <= 4000 and 240 <= h <= 4000
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.tuples(st.integers(1, 5000), st.integers(1, 5000)),
+       st.tuples(st.integers(-4000, 4000), st.integers(-4000, 4000), st.integers(1, 8000), st.integers(1, 8000)))
+def test_a_fitted_window_always_lies_inside_the_display(wanted, display):
+    (w, h), (left, top) = fit_window(wanted, display)
+    x, y, dw, dh = display
+    assert 1 <= w <= max(1, wanted[0]) and 1 <= h <= max(1, wanted[1])
+    assert x <= left and left + w <= x + dw and y <= top and top + h <= y + dh
 
 
 def test_desktop_window_is_fully_on_screen_and_centred(tmp_path):

@@ -242,8 +242,15 @@ def test_trust_list_updated_mid_session(env):
         eco.operator.sign(PUB_EAA, NOW + 100, NOW + 60 * 86400)
         import time as _t
         _t.sleep(1.1)  # the service checks the list files at most once a second
-        d = present_once(cred_fk)
-        assert d["result"] == "FAILED" and "issuer.withdrawn" in [c["code"] for c in d["checks"]]
+        # a credential of the withdrawn issuer does not decide (its signature can no longer be trusted, so anyone
+        # could have sent it, issue 14 finding 1): the inspector sees it as an attempt, with the reason
+        tid, auth = start(env)
+        fetched = W.fetch_request(auth, env["client"], env["store"], clock.t)
+        r = W.post_response(fetched, env["client"], W.build_presentation(fetched, cred_fk.sd_jwt, cred_fk.holder,
+                                                                         clock.t))
+        assert r.status_code == 400 and "issuer.withdrawn" in r.json()["error_description"]
+        view = result(env, tid)
+        assert view["status"] == "pending" and [a["code"] for a in view["attempts"]] == ["issuer.withdrawn"]
         assert present_once(cred)["result"] == "PASSED"  # other institutions are unaffected
     finally:
         clock.t = NOW

@@ -78,7 +78,8 @@ class FakeRP:
 
 
 def make_rp(eco, slug: str, dcql: dict[str, Any], *, client_id: str | None = None, with_registration: bool = True,
-            signer=None, x5c=None, now: int | None = None) -> tuple[FakeRP, str]:
+            signer=None, x5c=None, now: int | None = None, registration_jws: str | None = None
+            ) -> tuple[FakeRP, str]:
     now = now or int(time.time())
     rp = eco.relying_parties[slug]
     enc = jw_jwk.JWK.generate(kty="EC", crv="P-256")
@@ -91,12 +92,30 @@ def make_rp(eco, slug: str, dcql: dict[str, Any], *, client_id: str | None = Non
         "client_metadata": {"jwks": {"keys": [pub]}, "encrypted_response_enc_values_supported": ["A128GCM"]},
     }
     if with_registration:
-        claims["verifier_info"] = rp.verifier_info
+        claims["verifier_info"] = ([{"format": "registration_cert", "data": registration_jws}]
+                                   if registration_jws else rp.verifier_info)
     jws = jose.sign_compact({"typ": "oauth-authz-req+jwt", "x5c": x5c or rp.access_x5c}, claims,
                             signer or rp.access_key)
     fake = FakeRP(jws, enc)
     uri = "openid4vp://?" + urllib.parse.urlencode({"client_id": cid, "request_uri": f"{RP_HOST}/request"})
     return fake, uri
+
+
+def registration_for(eco, slug: str, claims: list[list[Any]], vct: str = "urn:eudi:ehic:1",
+                     now: int | None = None) -> str:
+    """A registration certificate from the demo registrar for ``slug`` allowing exactly ``claims``."""
+    from trust_list import certificates as C
+    from trust_list.demo import DAY
+
+    now = now or int(time.time())
+    rp = eco.relying_parties[slug]
+    registrar_key = C.read_private_key(eco.home / "registrar" / "key.pem")
+    registrar = C.read_certificates(eco.home / "registrar" / "cert.pem")
+    current = jose.parse_compact(rp.registration_jws).payload()
+    return C.registration_certificate(
+        registrar_key, registrar, sub=current["sub"], name=current["name"], purpose=current["purpose"],
+        credentials=[{"format": "dc+sd-jwt", "meta": {"vct_values": [vct]}, "claims": [{"path": p} for p in claims]}],
+        iat=now - DAY, exp=now + DAY)
 
 
 def over_asking_ehic() -> dict[str, Any]:

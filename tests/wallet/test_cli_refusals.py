@@ -85,10 +85,10 @@ def test_pin_delay_says_how_long_to_wait(eco, tmp_path, store_dir):
     out = refusal(commands(eco, tmp_path, store_dir, PIN)["history"])  # even the right PIN must wait
     assert out["reason"] == "wallet.pin_delay" and 25 <= out["wait_s"] <= 30, out
     assert "seconds" in out["en"] and "sekunder" in out["da"], out
-    # a longer delay is said in minutes
-    db = sqlite3.connect(store_dir / S.DB_NAME, isolation_level=None)
-    db.execute("UPDATE meta SET value = ? WHERE key = 'next_attempt_at'", (str(time.time() + 235),))
-    db.close()
+    # a longer delay is said in minutes (set through the wallet: an edit of the file would count as lockout)
+    storage = S.Storage(store_dir)
+    storage._write_attempts(S.FREE_ATTEMPTS + 3, time.time() + 235)
+    storage.close()
     out = refusal(commands(eco, tmp_path, store_dir, PIN)["respond-offline"])
     assert out["reason"] == "wallet.pin_delay", out
     assert "wait 4 minutes" in out["en"] and "vent 4 minutter" in out["da"], out

@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from credential.reasons import Rejected
 from wallet.issuance import receive
@@ -34,11 +35,11 @@ def test_receive_by_reference_with_tx_code_then_present(services, tmp_path):
     assert r.status == "VALID", r
 
     url, tid = services.request("ehic-care")
-    req = fetch_request(url, store, wallet.now())
+    req = fetch_request(url, store, wallet.now(), demo=True)
     assert req.name() == "ESSPASS verifier" and not req.rp.over_asking
     consent = plan(wallet, req)
     out = respond(wallet, consent)
-    assert "subject.familynames" in out.shared["ehic"]
+    assert "subject" in out.shared["ehic"]  # the whole subject disclosure: what the wallet actually sent
     assert "date_of_issuance" not in out.shared["ehic"]  # minimal disclosure
     view = services.verifier.transaction_view(tid)
     assert view["status"] == "done", view
@@ -119,3 +120,24 @@ def test_cli_receive_list_present_history(services, tmp_path):
     assert events[1]["party"] == "ESSPASS verifier" and events[1]["purpose"]["en"]
     r = runner.invoke(app, ["list", "--store", store_dir, "--pin", "000000", "--json"])
     assert r.exit_code == 1
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                   max_size=3), max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.dictionaries(st.sampled_from(["error", "error_description", "tx_code_attempts_left", "x"]), _json,
+                       max_size=4), st.integers(100, 599), st.booleans())
+def test_token_refusal_reads_any_error_body_safely(body, status, sent):
+    """Issue 17: the wallet reads the issuer's tries-left member from whatever the token endpoint answers."""
+    from wallet.issuance import TxCodeWrong, token_refusal
+
+    exc = token_refusal(body, status, sent)
+    left = body.get("tx_code_attempts_left")
+    if isinstance(exc, TxCodeWrong):
+        assert sent and body.get("error") == "invalid_grant" and exc.attempts_left == left
+        assert exc.code == ("wallet.tx_code_used_up" if left == 0 else "wallet.tx_code_wrong")
+    else:
+        assert exc.code == "wallet.token_refused"

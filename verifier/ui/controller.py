@@ -18,6 +18,7 @@ from typing import Any
 import qrimage
 from uikit import palette
 from credential.reasons import Rejected
+from credential.text import display_safe
 
 from .. import presets as P
 from ..offline import InspectionLog, InspectorSession, OfflineVerifier, choose_relying_party, load_verifier
@@ -196,7 +197,7 @@ def _value_text(ctype: Any, value: Any, path: tuple, lang: str) -> str:
         return "\n\n".join(_value_text(ctype, v, path + (None,), lang) for v in value)
     if isinstance(value, bool):
         return {"en": {True: "yes", False: "no"}, "da": {True: "ja", False: "nej"}}[lang if lang in LANGS else "en"][value]
-    return str(value)
+    return str(display_safe(str(value)))  # issue 14 finding 10: no bidi overrides or invisible characters
 
 
 def claim_rows(claims: dict[str, Any], vct: str | None, lang: str) -> list[tuple[str, str]]:
@@ -231,7 +232,8 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
     paper = "kb.not_bound" in codes
     claims = d.get("claims") or {}
     subject = claims.get("subject") if isinstance(claims.get("subject"), dict) else {}
-    holder = " ".join(x for x in (subject.get("forenames"), str(subject.get("familynames", "")).upper()) if x)
+    holder = str(display_safe(" ".join(x for x in (str(subject.get("forenames") or ""),
+                                                   str(subject.get("familynames", "")).upper()) if x)))
     if subject.get("date_of_birth"):
         holder += f", {tr('decision.born', lang)} {subject['date_of_birth']}"
     vct = d.get("credential_type")

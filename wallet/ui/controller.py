@@ -18,6 +18,7 @@ import httpx
 
 from credential import labels, shapes
 from credential.reasons import Rejected
+from credential.text import display_safe
 from credential.sd_jwt import format_path
 
 from .. import reasons as R
@@ -164,12 +165,12 @@ class WalletController:
         text = exc.reason.da if self.lang == "da" else exc.reason.en
         return Message(False, self.t("result.refused"), text, exc.code)
 
-    def _client(self) -> httpx.Client:
+    def _client(self, policy: Any = None) -> httpx.Client:
         if self.http_client is not None:
             return self.http_client()
-        from ..http import new_client
+        from ..http import POLICY, new_client
 
-        return new_client()
+        return new_client(policy or POLICY)
 
     def _store(self):
         from ..trust import load_trust_store
@@ -295,7 +296,7 @@ class WalletController:
                     walk(v, (*path, i))
             else:
                 names = tuple(p for p in path if isinstance(p, str))
-                shown = ("✓" if value else "✗") if isinstance(value, bool) else str(value)
+                shown = ("✓" if value else "✗") if isinstance(value, bool) else str(display_safe(str(value)))
                 if names and names[-1].startswith("date") or (names and names[-1].endswith("_date")):
                     shown = _date(shown, self.lang)
                 rows.append((_label(c.vct, names, self.lang, c.type_metadata), shown))
@@ -404,9 +405,13 @@ class WalletController:
         from ..presentation import fetch_request, log_stopped, plan
 
         try:
+            from ..http import request_policy
+            from ..trust import is_demo
+
             store = self._store()
-            with self._client() as client:
-                req = fetch_request(uri, store, self.wallet.now(), client)
+            demo = is_demo(self.trust_dir)
+            with self._client(request_policy(demo)) as client:
+                req = fetch_request(uri, store, self.wallet.now(), client, demo=demo)
         except Rejected as exc:
             log_stopped(self.wallet, uri, exc)
             self.last_message = self.reason(exc)
@@ -449,7 +454,7 @@ class WalletController:
             self.last_message = self.reason(exc)
             return self.last_message
         name = c.request.name(self.lang)
-        labels = [_label(out.card.vct, p, self.lang) for p in c.paths(include_over_asking)[out.query_id]]
+        labels = [_label(out.card.vct, p, self.lang) for p in c.revealed(include_over_asking)[out.query_id]]
         self.offline = OfflineView(out.qr_text, self.t("offline.title"), self.t("offline.show"),
                                    self.t("offline.for", name=name, n=len(labels),
                                           doc=_type_display(out.card.vct, self.lang)[0]), out.qr_version)
@@ -465,8 +470,8 @@ class WalletController:
         for item in c.items:
             title = _type_display(item.card.vct, self.lang)[0]
             groups.append({"doc": self.t("consent.from", doc=title),
-                           "claims": [_label(item.card.vct, p, self.lang) for p in item.registered],
-                           "extra": [_label(item.card.vct, p, self.lang) for p in item.over_asking]})
+                           "claims": [_label(item.card.vct, p, self.lang) for p in item.reveals],
+                           "extra": [_label(item.card.vct, p, self.lang) for p in item.reveals_extra]})
         purpose = req.purpose()
         name = req.name(self.lang)
         detail = f"{self.t('consent.verified')}\n{', '.join(req.rp.dns_names)}"
@@ -487,7 +492,7 @@ class WalletController:
             return self.last_message
         labels = []
         for item in c.items:
-            labels += [_label(item.card.vct, p, self.lang) for p in c.paths(include_over_asking)[item.query_id]]
+            labels += [_label(item.card.vct, p, self.lang) for p in c.revealed(include_over_asking)[item.query_id]]
         self.last_message = Message(True, self.t("result.shared"),
                                     self.t("result.shared_with", name=c.request.name(self.lang), claims=", ".join(labels)))
         _ = out
