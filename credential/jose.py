@@ -178,15 +178,46 @@ def json_object(data: bytes, what: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- keys
 
 
+class TokenKey:
+    """What :class:`SigningKey` needs of a private key that never leaves its hardware (an HSM, a PKCS#11
+    token; see ``deployment.pkcs11``): its curve, its public key, and a JWS signature over a signing input,
+    already in the JWS form (RFC 7518 §3.4: R and S, each as a big-endian octet string of the curve's
+    coordinate size, concatenated)."""
+
+    curve: ec.EllipticCurve
+
+    def public_key(self) -> ec.EllipticCurvePublicKey:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def sign_jws(self, signing_input: bytes, alg: str) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def der_to_jws_signature(der: bytes, alg: str) -> bytes:
+    """An ASN.1 DER ECDSA-Sig-Value (RFC 3279 §2.2.3, what pyca/cryptography and some tokens return) as the
+    JWS signature R || S (RFC 7518 §3.4)."""
+    size = _ALGS[alg][2]
+    r, s = decode_dss_signature(der)
+    if r.bit_length() > 8 * size or s.bit_length() > 8 * size:
+        raise JoseError("signature", "ECDSA signature values larger than the curve")
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
 @dataclass(frozen=True, slots=True)
 class SigningKey:
-    """A private EC key with its JWS algorithm. Keep behind this type so an HSM can replace it."""
+    """A private EC key with its JWS algorithm: in memory (pyca/cryptography) or in a token
+    (:class:`TokenKey`, e.g. PKCS#11). Everything that signs goes through this type."""
 
-    private_key: ec.EllipticCurvePrivateKey
+    private_key: ec.EllipticCurvePrivateKey | TokenKey
 
     @property
     def alg(self) -> str:
         return _ALG_BY_CRV[_CRV_BY_CURVE[self.private_key.curve.name]]
+
+    @property
+    def in_token(self) -> bool:
+        """True when the private key stays in hardware (it cannot be exported or used for X.509 signing)."""
+        return isinstance(self.private_key, TokenKey)
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
         return self.private_key.public_key()
@@ -195,8 +226,11 @@ class SigningKey:
         return public_jwk(self.private_key.public_key())
 
     def sign(self, signing_input: bytes) -> bytes:
+        key = self.private_key
+        if isinstance(key, TokenKey):
+            return key.sign_jws(signing_input, self.alg)
         curve_cls, hash_cls, size = _ALGS[self.alg]
-        der = self.private_key.sign(signing_input, ec.ECDSA(hash_cls()))
+        der = key.sign(signing_input, ec.ECDSA(hash_cls()))
         r, s = decode_dss_signature(der)
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
@@ -212,6 +246,8 @@ class SigningKey:
         return cls(key)
 
     def to_pem(self, password: bytes | None = None) -> bytes:
+        if isinstance(self.private_key, TokenKey):
+            raise JoseError("key", "a key in a token cannot be exported")
         enc: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
         )

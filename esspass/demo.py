@@ -113,7 +113,8 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
     eco = build_demo_ecosystem(home / "ecosystem", now)
     console.print(eco.show_table())
 
-    issuer_settings = dict(home=home, status_list_ttl=STATUS_TTL_S)
+    # demo_login: the embedded, labelled demo login at the authorization endpoint (demo citizens only)
+    issuer_settings = dict(home=home, status_list_ttl=STATUS_TTL_S, demo_login=True)
     with serve_in_thread(lambda url: create_issuer(IssuerSettings(**issuer_settings, issuer_url=url)),
                          port=8441) as issuer_url, \
             serve_in_thread(lambda url: create_verifier(VerifierSettings(

@@ -34,7 +34,8 @@ def serve_in_thread(make_app: Callable[[str], Any], port: int = 0, startup_timeo
 
     sock = bind_loopback(port)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(make_app(url), log_level="warning", lifespan="on"))
+    # no proxy in front: forwarded headers are not believed from anybody (deployment.startup.uvicorn_options)
+    server = uvicorn.Server(uvicorn.Config(make_app(url), log_level="warning", lifespan="on", proxy_headers=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout

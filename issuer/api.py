@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import time
 from http import HTTPStatus
 from typing import Any
@@ -33,7 +34,8 @@ from websec.headers import SecurityHeaders
 from . import core
 from .problems import Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors
 from . import dpop
-from .service import ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError
+from .service import (ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError,
+                      UseDpopNonce)
 from .ratelimit import WindowLimiter
 from .settings import Settings
 
@@ -149,6 +151,15 @@ def token_error(exc: InvalidToken) -> JSONResponse:
                        {"WWW-Authenticate": challenge})
 
 
+def use_dpop_nonce(svc: IssuerService, status: int) -> JSONResponse:
+    """RFC 9449 §8 (authorization server: 400 JSON) and §9 (resource server: 401 with a DPoP
+    challenge), both with the nonce to use in ``DPoP-Nonce``."""
+    headers = {"DPoP-Nonce": svc.dpop_nonce()}
+    if status == 401:
+        headers["WWW-Authenticate"] = f'DPoP error="use_dpop_nonce", {DPOP_ALGS_PARAM}'
+    return oauth_error("use_dpop_nonce", "use the DPoP-Nonce value in the DPoP proof", status, headers)
+
+
 def dpop_error(exc: DpopInvalid) -> JSONResponse:
     """RFC 9449 §7.1: 401 with a DPoP challenge naming invalid_dpop_proof."""
     return oauth_error("invalid_dpop_proof", exc.description, 401,
@@ -217,8 +228,10 @@ def issuer_metadata(svc: IssuerService) -> dict[str, Any]:
 
 
 def as_metadata(svc: IssuerService) -> dict[str, Any]:
-    """RFC 8414 with OID4VCI §12.3; pre-authorized code only, anonymous token requests allowed."""
-    return {
+    """RFC 8414 with OID4VCI §12.3; anonymous pre-authorized token requests allowed. With a login
+    configured also the authorization code flow: PAR required (RFC 9126 §5), PKCE S256 (RFC 7636,
+    RFC 8414 §2), ``iss`` in the response (RFC 9207 §3), ``openid_credential`` details (RFC 9396 §10)."""
+    meta: dict[str, Any] = {
         "issuer": svc.url,
         "token_endpoint": f"{svc.url}/token",
         "grant_types_supported": [core.PRE_AUTH_GRANT],
@@ -226,6 +239,20 @@ def as_metadata(svc: IssuerService) -> dict[str, Any]:
         "pre-authorized_grant_anonymous_access_supported": True,
         "dpop_signing_alg_values_supported": list(dpop.DPOP_ALGS),  # RFC 9449 §5.1
     }
+    if svc.authorization.enabled:
+        meta.update({
+            "authorization_endpoint": f"{svc.url}/authorize",
+            "pushed_authorization_request_endpoint": f"{svc.url}/par",
+            "require_pushed_authorization_requests": True,
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", core.PRE_AUTH_GRANT],
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": True,
+            "authorization_details_types_supported": ["openid_credential"],
+            "scopes_supported": list(core.CONFIGURATIONS),
+        })
+    return meta
 
 
 def jwt_vc_issuer_metadata(svc: IssuerService) -> dict[str, Any]:
@@ -329,13 +356,16 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             if len(values) != 1 or not isinstance(values[0], str):  # RFC 6749 §3.2: no repeats
                 return oauth_error("invalid_request", f"parameter {k} repeated or not text")
             fields[k] = values[0]
+        nonce = {"DPoP-Nonce": svc.dpop_nonce()}  # RFC 9449 §8.2: offered with every answer
         try:
             proof = svc.check_token_dpop(dpop_header(request))  # RFC 9449 §5: optional, Bearer without
-            return JSONResponse(await run_in_threadpool(svc.token, fields, proof), headers=NO_STORE)
+            return JSONResponse(await run_in_threadpool(svc.token, fields, proof), headers={**NO_STORE, **nonce})
+        except UseDpopNonce:
+            return use_dpop_nonce(svc, 400)
         except DpopInvalid as exc:  # RFC 9449 §5: 400 invalid_dpop_proof
-            return oauth_error("invalid_dpop_proof", exc.description, 400)
+            return oauth_error("invalid_dpop_proof", exc.description, 400, nonce)
         except OAuthError as exc:
-            return oauth_error(exc.code, exc.description, exc.status, extra=exc.extra)
+            return oauth_error(exc.code, exc.description, exc.status, nonce, extra=exc.extra)
 
     # ---- §7 nonce endpoint (not a protected resource; an Authorization header is checked if sent)
     @app.post("/nonce", tags=["openid4vci"])
@@ -359,9 +389,12 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             value = await run_in_threadpool(svc.nonce, access)
         except InvalidToken as exc:
             return token_error(exc)
+        except UseDpopNonce:
+            return use_dpop_nonce(svc, 401)
         except DpopInvalid as exc:
             return dpop_error(exc)
-        return JSONResponse({"c_nonce": value}, headers=NO_STORE)
+        # HAIP 1.0 §4: wallets handle DPoP-Nonce from the nonce endpoint (RFC 9449 §9)
+        return JSONResponse({"c_nonce": value}, headers={**NO_STORE, "DPoP-Nonce": svc.dpop_nonce()})
 
     # ---- §8 credential endpoint
     @app.post("/credential", tags=["openid4vci"])
@@ -390,12 +423,14 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             creds = await run_in_threadpool(svc.issue, token, body, scheme=scheme, dpop_proof=proof)
         except InvalidToken as exc:
             return token_error(exc)
+        except UseDpopNonce:
+            return use_dpop_nonce(svc, 401)
         except DpopInvalid as exc:
             return dpop_error(exc)
         except core.CredentialRequestError as exc:
             return oauth_error(exc.code, exc.description)
         return Response(orjson.dumps({"credentials": [{"credential": c} for c in creds]}),
-                        media_type="application/json", headers=NO_STORE)
+                        media_type="application/json", headers={**NO_STORE, "DPoP-Nonce": svc.dpop_nonce()})
 
     # ---- TSL status list tokens
     def status_response(list_id: int, request: Request, head: bool) -> Response:
@@ -542,7 +577,10 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     def _health():
         return {"ok": True}
 
+    from .authorize_api import router as authorize_router  # noqa: PLC0415
     from .backoffice import router as backoffice_router  # noqa: PLC0415
+
+    app.include_router(authorize_router(svc, oauth_error, dpop_header))
 
     app.include_router(backoffice_router(svc))
 
@@ -570,7 +608,16 @@ def freeze_startup_heap() -> None:
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn factory (``issuer.api:app_from_env``) for ``serve --workers N``."""
-    app = create_app(Settings())
+    """uvicorn factory (``issuer.api:app_from_env``) for ``serve --workers N``. Each worker reads the settings
+    (and ``ESSPASS_ENV_FILE``) when it starts: after a SIGHUP uvicorn replaces the workers one by one, so changed
+    keys take effect without downtime (docs/deploy.md, key rotation); a worker whose configuration is wrong says
+    why in one sentence and does not start, and uvicorn keeps the old one."""
+    from deployment.errors import ConfigError
+
+    try:
+        app = create_app(Settings())
+    except ConfigError as exc:
+        print(exc.sentence, file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     freeze_startup_heap()
     return app

@@ -58,7 +58,7 @@ def _client(url: str | None):
 
     settings = Settings()
     base = (url or settings.public_url).rstrip("/")
-    return httpx.Client(base_url=base, timeout=30.0,
+    return httpx.Client(base_url=base, timeout=30.0, verify=settings.tls_context(),
                         headers={"Authorization": f"Bearer {_token(settings, url)}"})
 
 
@@ -71,25 +71,72 @@ def _fail(resp) -> None:
     raise typer.Exit(1)
 
 
-@app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8441, "--port"),
-          workers: int = typer.Option(1, "--workers", help="worker processes (state is in the database)")) -> None:
-    """Run the issuer (embedded defaults: state under ESSPASS_HOME)."""
-    import uvicorn
+def _mode_line(settings: Settings, svc) -> str:
+    if not settings.configured:
+        return (f"demo mode: signing as the demo institution {svc.keys.name} with keys from the generated ecosystem in "
+                f"{settings.ecosystem_dir} (configure ESSPASS_ISSUER_CREDENTIAL_KEY and the rest for your own; "
+                "docs/deploy.md)")
+    listed = (f"; listed on {settings.issuer_trust_list} (checked)" if settings.issuer_trust_list
+              else "; trust-list check off (no ESSPASS_ISSUER_TRUST_LIST)")
+    return (f"mode: configured, signing as {svc.keys.name} ({svc.keys.institution_id}) with credential key "
+            f"{_key_place(settings.issuer_credential_key)} and status key {_key_place(settings.issuer_status_key)}"
+            f"{listed}")
+
+
+def _key_place(reference: str | None) -> str:
+    from deployment.pkcs11_uri import is_pkcs11_uri, parse_pkcs11_uri
+
+    if reference and is_pkcs11_uri(reference):
+        return parse_pkcs11_uri(reference).describe()  # without pin-source or module path
+    return str(reference)
+
+
+def _start(settings: Settings, host: str, port: int):
+    """The issuer service for ``serve``, or exit 2 with the one-sentence configuration error."""
+    from deployment.errors import ConfigError
 
     from .service import IssuerService
 
-    settings = Settings()
+    try:
+        return IssuerService(settings)
+    except ConfigError as exc:
+        typer.echo(exc.sentence, err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+          port: int = typer.Option(8441, "--port", help="port to listen on"),
+          public_url: str | None = typer.Option(None, "--public-url",
+                                                help="public base URL (default ESSPASS_ISSUER_URL); every advertised "
+                                                     "URL is under it"),
+          workers: int = typer.Option(1, "--workers", help="worker processes (state is in the database)")) -> None:
+    """Run the issuer (embedded defaults: state under ESSPASS_HOME; docs/deploy.md for a real deployment)."""
+    import uvicorn
+
+    from deployment.startup import startup_lines, uvicorn_options
+
+    if public_url:
+        os.environ["ESSPASS_ISSUER_URL"] = public_url  # the workers read their settings from the environment
+    settings = Settings(**({"issuer_url": public_url} if public_url else {}))
+    svc = _start(settings, host, port)
+    for line in startup_lines("esspass issuer", _mode_line(settings, svc), settings.public_url, host, port, settings,
+                              [("admin password", settings.issuer_dir / "admin_password"),
+                               ("case-system API token", settings.issuer_dir / "api_token")], "ESSPASS_ISSUER_URL"):
+        typer.echo(line, err=True)
+    options = uvicorn_options(settings)
     if workers > 1:
-        IssuerService(settings).close()  # first-start set-up once, before the workers race for it
+        svc.close()  # first-start set-up done once, before the workers race for it
+        # a replacement worker (SIGHUP: rolling restart, e.g. after a key rotation) opens its token and checks its
+        # listing before it serves; give it time before uvicorn gives up on it and keeps the old one
         uvicorn.run("issuer.api:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning")
+                    log_level="warning", timeout_worker_healthcheck=60, **options)
         return
     from .api import create_app, freeze_startup_heap
 
-    application = create_app(settings)
+    application = create_app(settings, service=svc)
     freeze_startup_heap()
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.run(application, host=host, port=port, log_level="warning", **options)
 
 
 @app.command()

@@ -63,13 +63,15 @@ def random_index(size: int, taken: set[int] | frozenset[int] = frozenset()) -> i
 
 
 def credential_offer(issuer_url: str, configuration_id: str, code: str, *, with_tx_code: bool,
-                     tx_length: int = 6) -> dict[str, Any]:
+                     tx_length: int = 6, grants: dict[str, Any] | None = None) -> dict[str, Any]:
+    """§4.1.1: the offer with its pre-authorized code grant and ``grants`` (e.g. ``authorization_code``
+    with ``issuer_state``) beside it."""
     grant: dict[str, Any] = {"pre-authorized_code": code}
     if with_tx_code:
         grant["tx_code"] = {"input_mode": "numeric", "length": tx_length,
                             "description": "The code was sent to you by SMS / Koden er sendt til dig pr. SMS"}
     return {"credential_issuer": issuer_url, "credential_configuration_ids": [configuration_id],
-            "grants": {PRE_AUTH_GRANT: grant}}
+            "grants": {**(grants or {}), PRE_AUTH_GRANT: grant}}
 
 
 def offer_uri_by_reference(offer_url: str) -> str:

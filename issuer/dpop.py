@@ -33,6 +33,7 @@ class DpopProof:
     jkt: str  # §6.1: JWK SHA-256 Thumbprint (RFC 7638) of the proof's public key
     jti: str
     iat: int
+    nonce: str | None = None  # §8/§9: the server-provided nonce the proof carries, checked by the service
 
 
 def ath_of(access_token: str) -> str:
@@ -109,9 +110,12 @@ def check_proof(proof: Any, *, htm: str, htu: str, now: int, window: int,
     if access_token is not None:  # step 12: ath, and (by the caller) the key bound to the token
         if claims.get("ath") != ath_of(access_token):
             raise DpopError("DPoP proof ath does not match the access token")
-    # step 10 (nonce): this issuer does not send DPoP-Nonce (§8), so a nonce claim is not required.
+    # step 10 (nonce): returned for the service to check against its DPoP-Nonce values (§8, §9)
+    nonce = claims.get("nonce")
+    if nonce is not None and not isinstance(nonce, str):
+        raise DpopError("DPoP proof nonce must be a string")
     public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
-    return DpopProof(jose.jwk_thumbprint(public), jti, int(iat))
+    return DpopProof(jose.jwk_thumbprint(public), jti, int(iat), nonce)
 
 
 def jti_key(jkt: str, jti: str) -> str:

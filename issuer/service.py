@@ -27,7 +27,9 @@ from credential import types
 from credential.jose import JoseError, parse_compact
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
-from . import core, deps, dpop, nonces, store
+from . import authz, core, deps, dpop, nonces, store
+from .authorization import AuthorizationFlow, offer_grants
+from .login import authenticator_for
 from .setup_lock import setup_lock
 from .settings import Settings
 
@@ -41,11 +43,8 @@ class _Q:
     """The issuance path's statements, built once (bound parameters by name)."""
 
     token = select(_T.access_tokens.c.case_id, _T.access_tokens.c.configuration_id, _T.access_tokens.c.used_at,
-                   _T.access_tokens.c.expires_at, _T.access_tokens.c.dpop_jkt).where(_T.access_tokens.c.token_hash == bindparam("h"))
-    spend_token = (update(_T.access_tokens)
-                   .where(_T.access_tokens.c.token_hash == bindparam("h"), _T.access_tokens.c.used_at.is_(None),
-                          _T.access_tokens.c.expires_at > bindparam("now"))
-                   .values(used_at=bindparam("now")))
+                   _T.access_tokens.c.expires_at, _T.access_tokens.c.dpop_jkt,
+                   _T.access_tokens.c.credential_identifier).where(_T.access_tokens.c.token_hash == bindparam("h"))
     # c_nonces are stateless (issuer.nonces); a row records a spent one until it expires (the replay guard)
     seen_nonce = select(_T.nonces.c.expires_at).where(_T.nonces.c.nonce_hash == bindparam("h")).with_for_update()
     add_nonce = insert(_T.nonces)
@@ -96,6 +95,11 @@ class InvalidToken(Exception):
     def __init__(self, description: str = "", *, dpop: bool = False) -> None:
         super().__init__(description)
         self.dpop = bool(dpop)
+
+
+class UseDpopNonce(Exception):
+    """RFC 9449 §8 (authorization server: 400) / §9 (resource server: 401): the proof must carry the
+    server's current nonce, sent in the ``DPoP-Nonce`` header of the answer."""
 
 
 class DpopInvalid(Exception):
@@ -191,13 +195,14 @@ class IssuerService:
         # migrations, demo keys, the API token, the first user, the first status list, the c_nonce key.
         with setup_lock(self.engine, settings.issuer_dir):
             store.upgrade(self.engine)
-            self.keys = deps.institution_keys(settings.ecosystem_dir, self.now(), settings.institution,
-                                                settings.institution_id)
+            self.keys = deps.institution_keys(settings, self.now())
             self.api_token = self._ensure_api_token()
             self._ensure_admin()
             self._ensure_status_list()
             self._republish_changed_tokens()
             self.nonce_key = self._nonce_key()
+            self._dpop_secret = self._ensure_secret("dpop_nonce").encode()  # RFC 9449 §8 DPoP-Nonce key
+            self.authorization = AuthorizationFlow(self, authenticator_for(settings))
         self._exported: set[int] = set()  # status lists whose file this process has written
         self._closing = threading.Event()
         if settings.status_dir is not None:
@@ -259,6 +264,20 @@ class IssuerService:
                 if s.scalar(select(store.ApiToken).where(store.ApiToken.token_hash == h)) is None:
                     s.add(store.ApiToken(token_hash=h, name="case-system", created_at=self.now()))
         return token
+
+    def _ensure_secret(self, name: str) -> str:
+        """A random secret shared by every worker through the database, made on first use."""
+        with self.Reader() as s:
+            row = s.get(store.IssuerSecret, name)
+        if row is not None:
+            return row.value
+        try:
+            with self.Session.begin() as s:
+                s.add(store.IssuerSecret(name=name, value=core.random_token(32)))
+        except IntegrityError:
+            pass  # another worker made it first
+        with self.Reader() as s:
+            return s.get(store.IssuerSecret, name).value
 
     def _nonce_key(self) -> bytes:
         """The c_nonce key (issuer.nonces): ``ESSPASS_ISSUER_NONCE_KEY``, else the key file, created once."""
@@ -442,7 +461,9 @@ class IssuerService:
                 case = store.Case(public_id=public_id, type_key=type_key,
                                   document_number=document_number,
                                   claims_json=json.dumps(claims, ensure_ascii=False), created_at=now,
-                                  created_by=actor, client_request_id=client_request_id)
+                                  created_by=actor, client_request_id=client_request_id,
+                                  subject_hash=core.sha256_hex(claims["personal_administrative_number"])
+                                  if claims.get("personal_administrative_number") else None)
                 s.add(case)
                 s.flush()
                 self._new_offer(s, case, with_tx_code)
@@ -530,7 +551,8 @@ class IssuerService:
             offer = s.scalar(select(store.Offer).where(store.Offer.case_id == case.id)
                              .order_by(store.Offer.id.desc()).limit(1))
         cfg = core.CONFIG_OF_TYPE[case.type_key]
-        obj = core.credential_offer(self.url, cfg, offer.pre_authorized_code, with_tx_code=offer.tx_code is not None)
+        obj = core.credential_offer(self.url, cfg, offer.pre_authorized_code, with_tx_code=offer.tx_code is not None,
+                                    grants=offer_grants(self.authorization, offer.offer_id))
         ref = f"{self.url}/credential-offer/{offer.offer_id}"
         return CaseView(case.public_id, case.type_key, cfg, case.document_number, offer.offer_id, obj,
                         core.offer_uri_by_reference(ref), core.offer_uri_by_value(obj), ref, offer.tx_code,
@@ -551,23 +573,39 @@ class IssuerService:
                 raise NotFound(offer_id)
             case = s.get(store.Case, offer.case_id)
         return core.credential_offer(self.url, core.CONFIG_OF_TYPE[case.type_key], offer.pre_authorized_code,
-                                     with_tx_code=offer.tx_code is not None)
+                                     with_tx_code=offer.tx_code is not None,
+                                     grants=offer_grants(self.authorization, offer.offer_id))
 
     # ------------------------------------------------------------ token endpoint (§6)
 
     def token_endpoint(self) -> str:
         return f"{self.url}/token"
 
-    def check_token_dpop(self, proof: str | None) -> dpop.DpopProof | None:
+    def dpop_nonce(self) -> str:
+        """The current ``DPoP-Nonce`` value (RFC 9449 §8.2, §9), the same on every worker."""
+        return authz.dpop_nonce(self._dpop_secret, self.now(), self.settings.dpop_nonce_ttl)
+
+    def _check_dpop_nonce(self, proof: dpop.DpopProof) -> None:
+        """RFC 9449 §4.3 step 10: a nonce in the proof must be one of ours and fresh; with
+        ``dpop_require_nonce`` a proof without one is refused too (:class:`UseDpopNonce`)."""
+        if proof.nonce is None and not self.settings.dpop_require_nonce:
+            return
+        if not authz.dpop_nonce_fresh(self._dpop_secret, proof.nonce, self.now(), self.settings.dpop_nonce_ttl):
+            raise UseDpopNonce()
+
+    def check_token_dpop(self, proof: str | None, htu: str | None = None) -> dpop.DpopProof | None:
         """RFC 9449 §5: the DPoP proof of a token request (None when the request has none, then the
-        token is a Bearer token). Its jti is spent by :meth:`token`. Raises :class:`DpopInvalid`."""
+        token is a Bearer token). Its jti is spent by :meth:`token`. Raises :class:`DpopInvalid`,
+        :class:`UseDpopNonce`. ``htu``: another authorization-server endpoint (the PAR endpoint, §10.1)."""
         if proof is None:
             return None
         try:
-            return dpop.check_proof(proof, htm="POST", htu=self.token_endpoint(), now=self.now(),
-                                    window=self.settings.dpop_iat_window)
+            checked = dpop.check_proof(proof, htm="POST", htu=htu or self.token_endpoint(), now=self.now(),
+                                       window=self.settings.dpop_iat_window)
         except dpop.DpopError as exc:
             raise DpopInvalid(exc.description) from None
+        self._check_dpop_nonce(checked)
+        return checked
 
     def _spend_jti(self, conn, proof: dpop.DpopProof, now: int) -> None:
         """RFC 9449 §11.1: a proof's jti is accepted once. ``conn``: the transaction the proof
@@ -604,6 +642,7 @@ class IssuerService:
             raise DpopInvalid(exc.description if proof is not None else "a DPoP proof is required") from None
         if not core.hmac.compare_digest(p.jkt, tok.dpop_jkt):  # §7.1: the key the token is bound to
             raise DpopInvalid("the DPoP proof is signed by another key than the token is bound to")
+        self._check_dpop_nonce(p)  # §9
         return p
 
     def token(self, form: dict[str, str], dpop_proof: dpop.DpopProof | None = None) -> dict[str, Any]:
@@ -612,8 +651,10 @@ class IssuerService:
         grant = form.get("grant_type")
         if not grant:
             raise OAuthError("invalid_request", "grant_type is missing")
+        if grant == "authorization_code" and self.authorization.enabled:  # OID4VCI §6.1, RFC 6749 §4.1.3
+            return self.authorization.token(form, dpop_proof)
         if grant != core.PRE_AUTH_GRANT:
-            raise OAuthError("unsupported_grant_type", "only the pre-authorized code grant is supported")
+            raise OAuthError("unsupported_grant_type", "this grant type is not supported")
         code = form.get("pre-authorized_code")
         if not code:
             raise OAuthError("invalid_request", "pre-authorized_code is missing")  # §6.1
@@ -713,21 +754,33 @@ class IssuerService:
         token_hash = core.sha256_hex(access_token)
         with self.read_engine.connect() as conn:
             tok = conn.execute(_Q.token, {"h": token_hash}).first()
+        # OID4VCI §8: an access token serves several credential requests until it expires (each
+        # request spends its own c_nonce); used_at is only set on tokens of before that change
         if tok is None or tok.used_at is not None or tok.expires_at <= now:
-            raise InvalidToken("unknown, used or expired", dpop=scheme == "dpop" or (tok is not None and tok.dpop_jkt))
+            raise InvalidToken("unknown or expired", dpop=scheme == "dpop" or (tok is not None and tok.dpop_jkt))
         proof = self.check_resource_dpop(tok, access_token, scheme, dpop_proof, f"{self.url}/credential")
         E = core.CredentialRequestError
         if not isinstance(body, dict):
             raise E("invalid_credential_request", "the request body must be a JSON object")
-        if "credential_identifier" in body:  # we never return authorization_details (§6.2)
-            raise E("unknown_credential_identifier", "credential identifiers are not used by this issuer")
-        cfg = body.get("credential_configuration_id")
-        if not isinstance(cfg, str):
-            raise E("invalid_credential_request", "credential_configuration_id is required")
-        if cfg not in core.CONFIGURATIONS:
-            raise E("unknown_credential_configuration", "unknown credential configuration")
-        if cfg != tok.configuration_id:
-            raise E("invalid_credential_request", "the access token does not cover this configuration")
+        if tok.credential_identifier is not None:  # §8.2: the token response carried authorization_details
+            if "credential_configuration_id" in body:
+                raise E("invalid_credential_request", "use credential_identifier, not credential_configuration_id")
+            ident = body.get("credential_identifier")
+            if not isinstance(ident, str):
+                raise E("invalid_credential_request", "credential_identifier is required")
+            if not core.hmac.compare_digest(ident.encode("utf-8", "replace"), tok.credential_identifier.encode()):
+                raise E("unknown_credential_identifier", "the access token does not cover this credential identifier")
+            cfg = tok.configuration_id
+        else:
+            if "credential_identifier" in body:  # §8.2: only after authorization_details (§6.2)
+                raise E("unknown_credential_identifier", "no credential identifiers were issued with this token")
+            cfg = body.get("credential_configuration_id")
+            if not isinstance(cfg, str):
+                raise E("invalid_credential_request", "credential_configuration_id is required")
+            if cfg not in core.CONFIGURATIONS:
+                raise E("unknown_credential_configuration", "unknown credential configuration")
+            if cfg != tok.configuration_id:
+                raise E("invalid_credential_request", "the access token does not cover this configuration")
         if "credential_response_encryption" in body:
             raise E("invalid_encryption_parameters", "response encryption is not supported")
         proofs = body.get("proofs")
@@ -755,8 +808,6 @@ class IssuerService:
             with self.engine.begin() as conn:
                 if proof is not None:  # RFC 9449 §11.1, in this transaction: a replay changes nothing
                     self._spend_jti(conn, proof, now)
-                if conn.execute(_Q.spend_token, {"h": token_hash, "now": now}).rowcount != 1:
-                    raise InvalidToken("used concurrently", dpop=proof is not None)
                 self._spend_nonces(conn, dict(sorted(spent.items())), now)  # §7 single use; §8.3.1.2
                 document_number, claims_json, blocked = conn.execute(_Q.case, {"case_id": tok.case_id}).one()
                 if blocked:

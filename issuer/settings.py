@@ -3,6 +3,11 @@
 Embedded default: no variable set keeps everything under ``ESSPASS_HOME`` (default ``./.esspass``):
 ``ecosystem/`` (demo trust ecosystem shared with the wallet and verifier), ``issuer/issuer.db``
 (SQLite) and ``issuer/api_token`` (the case-system API token, mode 0600).
+
+Configured (any of the ``ESSPASS_ISSUER_CREDENTIAL_*`` / ``ESSPASS_ISSUER_STATUS_*`` keys set): the institution's
+keys and certificate chains come from PEM files or a PKCS#11 token, ``trust_list.demo`` is never imported, and
+with ``ESSPASS_ISSUER_TRUST_ANCHORS`` + ``ESSPASS_ISSUER_TRUST_LIST`` start-up checks that both certificates are on
+the Pub-EAA list. Every setting and its default: ``docs/deploy.md``.
 """
 
 from __future__ import annotations
@@ -10,13 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from deployment.settings import SharedSettings
+
+# the settings that make an issuer "configured" (its own keys): any one of them, and all four are required
+KEY_SETTINGS = ("issuer_credential_key", "issuer_credential_chain", "issuer_status_key", "issuer_status_chain")
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ESSPASS_", extra="ignore")
-
-    home: Path = Path("./.esspass")
+class Settings(SharedSettings):
     database_url: str | None = None
     issuer_url: str = "http://127.0.0.1:8441"
     institution: str = "DK"  # the demo institution this issuer signs for (Udbetaling Danmark)
@@ -26,6 +31,18 @@ class Settings(BaseSettings):
     # How credentials name their signing key (trust-lists.md §4): "x5t" (kid + x5t#S256 of the listed
     # signing certificate; keeps offline QR codes within budget) or "x5c" (the full chain).
     credential_key_reference: Literal["x5t", "x5c"] = "x5t"
+
+    # The institution's own keys (a configured issuer; unset: the demo ecosystem's). A key is a PEM file
+    # (unencrypted, mode 0600) or a PKCS#11 URI (RFC 7512, "pkcs11:token=...;object=..."); a chain is a PEM file,
+    # the signing certificate first, then its CA(s).
+    issuer_credential_key: str | None = None
+    issuer_credential_chain: Path | None = None
+    issuer_status_key: str | None = None
+    issuer_status_chain: Path | None = None
+    issuer_institution_name: str | None = None  # default: the organisation (O) of the credential certificate
+    # Checked at start: both certificates must be on this Pub-EAA list (URL or file), signed by these anchors
+    issuer_trust_anchors: Path | None = None
+    issuer_trust_list: str | None = None
 
     # lifetimes (seconds) and limits
     pre_authorized_code_ttl: int = 600  # OpenID4VCI §4.1.1: "short lived and single use"
@@ -56,6 +73,33 @@ class Settings(BaseSettings):
     status_dir: Path | None = None
     # anonymous c_nonce requests per client address and minute, per process (issue 14 finding 5); 0 = no limit
     nonce_per_minute: int = 600
+
+    # Authorization code flow (OpenID4VCI 1.0 §5, RFC 9126 PAR, RFC 7636 PKCE; issuer/authz.py)
+    par_ttl: int = 90  # RFC 9126 §2.2 expires_in of a request_uri ("short", examples use 60-90 s)
+    login_ttl: int = 600  # time the citizen has to log in between /authorize and the callback
+    authorization_code_ttl: int = 60  # RFC 6749 §4.1.2: "a maximum authorization code lifetime of 10 minutes is RECOMMENDED"; short
+    # RFC 9449 §8/§9: DPoP-Nonce values are always offered (a header on the OAuth endpoints' answers)
+    # and checked when a proof carries one; with this on, a proof without a fresh server nonce is
+    # refused with use_dpop_nonce.
+    dpop_require_nonce: bool = False
+    dpop_nonce_ttl: int = 120  # a nonce is accepted during this slot and the next
+    # The citizen's login at the authorization endpoint (issuer/login.py): an upstream OpenID Connect
+    # provider (a national eID broker) when oidc_issuer is set; otherwise, in demo mode only, the
+    # embedded demo login for the demo citizens. Neither: the authorization code flow is off.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scope: str = "openid"
+    # the claim (ID token or UserInfo) holding the person's personal number, matched against the
+    # case's personal_administrative_number
+    oidc_personal_number_claim: str = "sub"
+    oidc_allow_http: bool = False  # only for loopback tests: an http:// upstream (never in production)
+    demo_login: bool = False  # the embedded demo login (set by the demo; ignored once oidc_issuer is set)
+
+    @property
+    def configured(self) -> bool:
+        """True when the institution's own keys are configured (then ``trust_list.demo`` is never imported)."""
+        return any(getattr(self, name) for name in KEY_SETTINGS)
 
     @property
     def issuer_dir(self) -> Path:

@@ -51,6 +51,9 @@ class Case(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[str] = mapped_column(String(100))
     client_request_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    # SHA-256 of the personal number (personal_administrative_number): the login at the
+    # authorization endpoint finds the person's own cases by it (OpenID4VCI §5)
+    subject_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
 
 
 class Offer(Base):
@@ -77,6 +80,48 @@ class AccessToken(Base):
     # RFC 9449 §6: a DPoP-bound token's confirmation (cnf.jkt, the key's RFC 7638 thumbprint);
     # None for a Bearer token
     dpop_jkt: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # OID4VCI §6.2/§8.2: set when the token response carried authorization_details; the credential
+    # request then names this credential_identifier instead of a configuration id
+    credential_identifier: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuthorizationRequest(Base):
+    """One run of the authorization code flow (OpenID4VCI 1.0 §5), from the pushed authorization
+    request (RFC 9126) to the authorization code's redemption. Secrets are stored as SHA-256 hashes:
+    ``request_uri`` (RFC 9126 §2.2), ``login_handle`` (the browser's round trip through the login),
+    ``code_hash`` (RFC 6749 §4.1.2). ``subject``: the personal number the login established; never logged."""
+
+    __tablename__ = "authorization_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_uri_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(200))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text, nullable=True)
+    code_challenge: Mapped[str] = mapped_column(String(128))  # RFC 7636 §4.3, method S256
+    configuration_id: Mapped[str] = mapped_column(String(40))
+    # "scope" or "authorization_details" (OID4VCI §5.1.1/§5.1.2): how the wallet asked, which decides
+    # the token response (§6.2 authorization_details) and the credential request (§8.2 identifier)
+    requested_by: Mapped[str] = mapped_column(String(24))
+    issuer_state: Mapped[str | None] = mapped_column(String(100), nullable=True)  # §5.1.3
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64), nullable=True)  # RFC 9449 §10
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+    login_handle_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    login_nonce: Mapped[str | None] = mapped_column(String(100), nullable=True)  # upstream OIDC nonce
+    login_verifier: Mapped[str | None] = mapped_column(String(128), nullable=True)  # upstream PKCE
+    login_expires_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    code_expires_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class IssuerSecret(Base):
+    """Random server secrets shared by every worker (e.g. the DPoP-Nonce key, RFC 9449 §8)."""
+
+    __tablename__ = "issuer_secrets"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class DpopJti(Base):

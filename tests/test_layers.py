@@ -4,7 +4,8 @@
 imports no other package of ours and no image, camera or UI library. ``uikit/`` (the shared Kivy kit) sits below
 both apps; ``qrimage/`` draws and reads QR images at the edge; ``netio/`` (the one bounded HTTP client) sits
 below everything that fetches and imports none of ours; ``websec/`` (security headers of the web services) likewise
-sits below the issuer and the verifier. ``wallet/`` and ``verifier/`` never import
+sits below the issuer and the verifier; ``deployment/`` (keys from files and PKCS#11 tokens, configuration checks,
+start-up lines) sits below the services and above ``trust_list/``. ``wallet/`` and ``verifier/`` never import
 ``issuer/``; ``benchmarks/`` never imports ``tests/``.
 """
 
@@ -14,8 +15,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = {"credential", "trust_list", "issuer", "wallet", "verifier", "uikit", "qrimage", "netio", "websec", "esspass",
-        "benchmarks", "tests"}
+OURS = {"credential", "trust_list", "issuer", "wallet", "verifier", "uikit", "qrimage", "netio", "websec",
+        "deployment", "esspass", "benchmarks", "tests"}
 
 
 def _imports(package: str) -> dict[str, set[str]]:
@@ -64,3 +65,9 @@ def test_wallet_and_verifier_never_import_the_issuer_and_benchmarks_never_import
     assert _offenders("wallet", {"issuer", "verifier"}) == {}
     assert _offenders("verifier", {"issuer"}) == {}
     assert _offenders("benchmarks", {"tests"}) == {}
+
+
+def test_deployment_sits_below_the_services_and_above_the_trust_lists():
+    assert _offenders("deployment", {"issuer", "wallet", "verifier", "esspass", "uikit", "qrimage", "tests"}) == {}
+    assert _offenders("trust_list", {"deployment"}) == {}
+    assert _offenders("credential", {"deployment"}) == {}

@@ -25,7 +25,6 @@ from typing import List, Optional
 import typer
 
 from . import certificates
-from .demo import PRESET_CLAIMS, registration_credentials
 from .participants import (
     ParticipantError,
     make_access,
@@ -152,11 +151,15 @@ def registration(
         None, "--access-cert", help="access certificate: sub = its organizationIdentifier, else dNSName"),
     name: List[str] = typer.Option(..., "--name", help="relying party name; 'da:...' for another language"),
     purpose: List[str] = typer.Option(..., "--purpose", help="why it asks; 'da:...' for another language"),
-    preset: List[str] = typer.Option(..., "--preset", help=f"registered claims: {', '.join(PRESET_CLAIMS)}"),
+    preset: List[str] = typer.Option(..., "--preset", help="registered claims: a1-inspection, a1-coverage or ehic-care"),
     valid_days: int = typer.Option(360, "--valid-days", help="exp = now + days (at most 12 months)"),
     at: Optional[int] = typer.Option(None, "--at"),
 ) -> None:
     """A registration certificate (rc-wrp+jwt, §5) with the presets' claims as `credentials`."""
+    # the preset table lives with the demo ecosystem; imported here only, so that a configured service (which
+    # mounts this command line) never imports trust_list.demo
+    from .demo import PRESET_CLAIMS, registration_credentials
+
     unknown = [p for p in preset if p not in PRESET_CLAIMS]
     if unknown:
         _usage(f"unknown preset {unknown[0]!r} (use {', '.join(PRESET_CLAIMS)})")

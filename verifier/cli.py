@@ -58,6 +58,13 @@ def _explicit_fetch_policy() -> "netio.UrlPolicy":
                            allow_private=settings.verifier_fetch_private)
 
 
+def _tls():
+    """TLS verification for the commands that call a verifier: ESSPASS_CA_BUNDLE, else the system store."""
+    from .settings import VerifierSettings
+
+    return VerifierSettings().tls_context()
+
+
 def _list_type_of(token: str) -> str | None:
     from credential import jose
 
@@ -282,22 +289,57 @@ def _load_token(transaction: str) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+def _mode_line(svc) -> str:
+    settings = svc.settings
+    if not settings.configured:
+        lists = ("lists from ESSPASS_VERIFIER_TRUST_LIST_URLS" if settings.verifier_trust_list_urls
+                 else f"lists from {settings.ecosystem_home}")
+        return (f"demo mode: the demo ecosystem's operator certificate and the demo relying party "
+                f"{settings.verifier_relying_party!r}, {lists} (configure ESSPASS_VERIFIER_TRUST_ANCHORS, "
+                "ESSPASS_VERIFIER_ACCESS_KEY and the rest for your own; docs/deploy.md)")
+    from deployment.pkcs11_uri import is_pkcs11_uri, parse_pkcs11_uri
+
+    key = settings.verifier_access_key
+    key = parse_pkcs11_uri(key).describe() if key and is_pkcs11_uri(key) else key
+    presets = ", ".join(settings.verifier_presets) or "all presets"
+    source = (", ".join(f"{k} {v}" for k, v in settings.verifier_trust_list_urls.items())
+              or f"bundle {settings.verifier_bundle}")
+    return (f"mode: configured, client_id {svc.rp.client_id}, access key {key}, anchors "
+            f"{settings.verifier_trust_anchors}, lists {source}; {presets}")
+
+
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8442, "--port")) -> None:
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+          port: int = typer.Option(8442, "--port", help="port to listen on"),
+          public_url: Optional[str] = typer.Option(None, "--public-url",
+                                                   help="public base URL (default ESSPASS_VERIFIER_URL); request "
+                                                        "URIs and response URIs are under it")) -> None:
     """Run the OpenID4VP verifier service and the inspector console (embedded defaults under ESSPASS_HOME).
 
-    Prints the console's login link: it carries the console access token (ESSPASS_HOME/verifier/console_token)
-    that opens the inspection records."""
+    Prints the mode, the public URL, where it listens and where the console access token is kept
+    (ESSPASS_HOME/verifier/console_token; it opens the inspection records)."""
     import uvicorn
+
+    from deployment.errors import ConfigError
+    from deployment.startup import startup_lines, uvicorn_options
 
     from .api import create_app
     from .service import VerifierService
+    from .settings import VerifierSettings
 
-    svc = VerifierService()
-    shown = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}"
-    typer.echo(f"verifier and inspector console on {shown}", err=True)
-    typer.echo(f"console login (inspection records): {shown}/console/login?token={svc.console_token}", err=True)
-    uvicorn.run(create_app(service=svc), host=host, port=port, log_level="warning")
+    settings = VerifierSettings(**({"verifier_url": public_url} if public_url else {}))
+    try:
+        svc = VerifierService(settings)
+    except ConfigError as exc:
+        typer.echo(exc.sentence, err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    for line in startup_lines("esspass verifier", _mode_line(svc), svc.base_url, host, port, settings,
+                              [("console access token", settings.state_dir / "console_token")],
+                              "ESSPASS_VERIFIER_URL"):
+        typer.echo(line, err=True)
+    typer.echo(f"esspass verifier: console login (inspection records): {svc.base_url}/console/login?token=<the "
+               f"console access token>", err=True)
+    uvicorn.run(create_app(service=svc), host=host, port=port, log_level="warning", **uvicorn_options(settings))
 
 
 @app.command("add-client")
@@ -334,7 +376,8 @@ def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1
     base = _url(url)
     try:
         headers = {"Authorization": f"Bearer {client_token}"} if client_token else {}
-        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, headers=headers, timeout=10)
+        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, headers=headers, timeout=10,
+                       verify=_tls())
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code != 200:
@@ -364,7 +407,8 @@ def result(transaction: str = typer.Argument(..., help="Transaction ID from `ess
     token = token or _load_token(transaction)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", headers=headers, timeout=10)
+        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", headers=headers, timeout=10,
+                      verify=_tls())
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code == 404:

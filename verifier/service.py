@@ -34,7 +34,6 @@ from .sources import Bundle, SeenStatusURIs, StatusCache
 
 FILE_CHECK_INTERVAL_S = 1.0
 DEFAULT_ISSUER_URL = "http://127.0.0.1:8441"  # the issuer's embedded default (issuer.settings.issuer_url)
-FETCH_INTERVAL_S = 300
 
 
 class AuthenticationRequired(Exception):
@@ -58,18 +57,24 @@ class RateLimited(Exception):
 class VerifierService:
     def __init__(self, settings: VerifierSettings | None = None, *, clock: Callable[[], float] = time.time,
                  status_cache: StatusCache | None = None) -> None:
-        from trust_list.demo import build_demo_ecosystem
-
         self.settings = settings or VerifierSettings()
         self.clock = clock
         now = self.now()
-        self.ecosystem = build_demo_ecosystem(self.settings.ecosystem_home, now)
-        try:
-            party = self.ecosystem.relying_parties[self.settings.verifier_relying_party]
-        except KeyError:
-            raise ValueError(f"no relying party {self.settings.verifier_relying_party!r} in the ecosystem") from None
-        self.rp = vp.RelyingParty(party.access_key, party.access_x5c, party.client_id, party.registration_jws)
-        self.anchors = [self.ecosystem.operator_cert]
+        self.ecosystem = None  # the demo ecosystem, on embedded defaults only
+        if self.settings.configured:
+            from .configured import relying_party
+
+            self.rp, self.anchors = relying_party(self.settings, now)
+        else:
+            from trust_list.demo import build_demo_ecosystem
+
+            self.ecosystem = build_demo_ecosystem(self.settings.ecosystem_home, now)
+            try:
+                party = self.ecosystem.relying_parties[self.settings.verifier_relying_party]
+            except KeyError:
+                raise ValueError(f"no relying party {self.settings.verifier_relying_party!r} in the ecosystem") from None
+            self.rp = vp.RelyingParty(party.access_key, party.access_x5c, party.client_id, party.registration_jws)
+            self.anchors = [self.ecosystem.operator_cert]
         self.trust = TrustStore(anchors={t: list(self.anchors) for t in LIST_TYPES},
                                 state=RollbackState(self.settings.state_dir / "trust-state"))
         self.trust_fetched_at: int | None = None
@@ -95,11 +100,16 @@ class VerifierService:
                 urls = {LIST_BY_SHORT_NAME.get(k, k): v for k, v in self.settings.verifier_trust_list_urls.items()}
                 self._fetcher = TrustListFetcher(self.trust, urls, policy=self.settings.fetch_policy(),
                                                  ca_bundle=self._ca_bundle())
-                self._fetcher.refresh_all(now)
+                self.first_fetch = self._fetcher.refresh_all(now)
                 self._last_fetch = now
                 self.trust_fetched_at = now
             else:
                 self._reload_files(now, force=True)
+        if self.settings.configured:
+            from .configured import check_listed
+
+            check_listed(self.rp, self.trust, self.settings.verifier_presets, self.base_url, now,
+                         getattr(self, "first_fetch", {}))
         self.transactions: TransactionStore = open_store(self.settings.verifier_store_url,
                                                          self.settings.verifier_max_transactions)
         self.records = InspectionRecords(self.settings.state_dir / "records.sqlite",
@@ -117,7 +127,9 @@ class VerifierService:
         return int(self.clock())
 
     def _ca_bundle(self) -> str | None:
-        return str(self.settings.verifier_ca_bundle) if self.settings.verifier_ca_bundle else None
+        """ESSPASS_VERIFIER_CA_BUNDLE, else the shared ESSPASS_CA_BUNDLE, else None (the system store)."""
+        bundle = self.settings.verifier_ca_bundle or self.settings.ca_bundle
+        return str(bundle) if bundle else None
 
     # ------------------------------------------------------------ trust lists
 
@@ -132,6 +144,8 @@ class VerifierService:
         if not force and time.monotonic() - self._last_file_check < FILE_CHECK_INTERVAL_S:
             return
         self._last_file_check = time.monotonic()
+        if self.ecosystem is None:
+            return
         for list_type, path in self.ecosystem.list_paths.items():
             try:
                 mtime = path.stat().st_mtime_ns
@@ -149,7 +163,7 @@ class VerifierService:
             return
         try:
             if self._fetcher is not None:
-                if force or now - self._last_fetch >= FETCH_INTERVAL_S:
+                if force or now - self._last_fetch >= self.settings.verifier_trust_list_refresh:
                     self._fetcher.refresh_all(now)
                     self._last_fetch = now
                     self.trust_fetched_at = now
@@ -167,7 +181,8 @@ class VerifierService:
         now = self.now() if now is None else now
         wanted = dict.fromkeys([*extra, *self.settings.verifier_status_uris, *self.seen_status_uris.uris(now)])
         optional: set[str] = set()
-        if not self.settings.verifier_trust_list_urls and not self.settings.verifier_bundle:  # embedded defaults
+        if self.ecosystem is not None and not self.settings.verifier_trust_list_urls \
+                and not self.settings.verifier_bundle:  # embedded defaults
             demo = f"{(self.settings.issuer_url or DEFAULT_ISSUER_URL).rstrip('/')}/status/1"
             if demo not in wanted:
                 wanted[demo] = None
@@ -221,6 +236,8 @@ class VerifierService:
         Authenticated: the owner's own quota (:class:`openid4vp.QuotaExceeded`) and rate limit. A store full of
         unexpired transactions raises :class:`openid4vp.StoreFull`."""
         P.get(preset)  # KeyError for an unknown preset, before anything is counted
+        if self.settings.verifier_presets and preset not in self.settings.verifier_presets:
+            raise KeyError(preset)  # not one this verifier may ask for (ESSPASS_VERIFIER_PRESETS)
         anonymous = owner == access.ANONYMOUS
         limit = self.settings.verifier_anonymous_transactions if anonymous else self.settings.verifier_client_transactions
         if limit <= 0:

@@ -4,6 +4,13 @@ Embedded default: with no configuration the verifier keeps its state under ``ESS
 ``./.esspass``), trusts the demo ecosystem under ``ESSPASS_HOME/ecosystem`` (built by ``trust_list.demo`` when
 missing, the same one the issuer uses) and acts as that ecosystem's ``verifier`` relying party, with its access
 certificate and registration certificate.
+
+Configured (any of ``ESSPASS_VERIFIER_TRUST_ANCHORS``, ``_ACCESS_KEY``, ``_ACCESS_CHAIN``, ``_REGISTRATION_CERT``):
+the verifier trusts the operator certificates in ``ESSPASS_VERIFIER_TRUST_ANCHORS``, fetches the lists from
+``ESSPASS_VERIFIER_TRUST_LIST_URLS`` and signs its requests with its own access key (PEM or PKCS#11) and chain,
+carrying its own registration certificate; ``trust_list.demo`` is never imported. Start-up checks that its
+requests pass the wallet's relying-party check (access certificate on the WRPAC list, registration on WRPRC).
+Every setting and its default: ``docs/deploy.md``.
 """
 
 from __future__ import annotations
@@ -14,16 +21,19 @@ from typing import Annotated, Any
 
 import netio
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
+
+from deployment.settings import SharedSettings
 
 RECORD_FIELDS = ("decision", "preset", "time", "issuer", "codes", "credential_type", "claims")
 DEFAULT_RECORD_FIELDS = "decision,preset,time,issuer,codes"
 
 
-class VerifierSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ESSPASS_", extra="ignore")
+# the settings that make a verifier "configured"; all of them (and the list URLs) are then required
+OWN_SETTINGS = ("verifier_trust_anchors", "verifier_access_key", "verifier_access_chain", "verifier_registration_cert")
 
-    home: Path = Path(".esspass")
+
+class VerifierSettings(SharedSettings):
     verifier_url: str = "http://127.0.0.1:8442"  # public base URL (request_uri and response_uri are under it)
     verifier_relying_party: str = "verifier"  # which relying party of the ecosystem this service is
     verifier_transaction_ttl: int = 300  # seconds a request stays answerable (OpenID4VP 1.0 §14.1)
@@ -39,6 +49,14 @@ class VerifierSettings(BaseSettings):
     verifier_create_per_minute: int = Field(120, ge=0)
     verifier_create_burst: int = Field(600, ge=1)
     verifier_trust_list_urls: dict[str, str] = {}  # "pub-eaa"/"wrpac"/"wrprc" -> URL; empty = local files
+    # seconds between conditional GETs of the lists (If-None-Match: an unchanged list costs a 304)
+    verifier_trust_list_refresh: int = Field(300, ge=1, le=86_400)
+    verifier_trust_anchors: Path | None = None  # operator certificates (PEM) the lists must be signed under
+    verifier_access_key: str | None = None  # PEM file (0600) or PKCS#11 URI (RFC 7512)
+    verifier_access_chain: Path | None = None  # PEM: access certificate first, then its CA
+    verifier_registration_cert: Path | None = None  # the registration certificate (rc-wrp+jwt compact JWS)
+    # the presets this verifier may ask for (a JSON list or comma-separated); empty: every preset
+    verifier_presets: Annotated[list[str], NoDecode] = []
     verifier_status_network: bool = True  # fetch Status List Tokens over HTTP
     # what the verifier may fetch (status lists, trust lists; netio.UrlPolicy): loopback addresses and plain http to
     # loopback (None: only in demo mode, i.e. no trust-list URLs and no bundle configured), private addresses, and
@@ -58,6 +76,19 @@ class VerifierSettings(BaseSettings):
     # how old a KB-JWT may be (seconds between its iat and now; RFC 9901 §7.3 leaves the limit to the verifier)
     verifier_kb_max_age: int = Field(300, ge=1, le=86_400)
 
+    @field_validator("verifier_presets", mode="before")
+    @classmethod
+    def _preset_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        return value
+
+    @property
+    def configured(self) -> bool:
+        """True when this verifier has its own anchors or relying-party certificates (no demo ecosystem)."""
+        return any(getattr(self, name) for name in OWN_SETTINGS)
+
     @field_validator("verifier_status_uris", mode="before")
     @classmethod
     def _uri_list(cls, value: Any) -> Any:
@@ -76,10 +107,11 @@ class VerifierSettings(BaseSettings):
     @property
     def demo_mode(self) -> bool:
         """The embedded default: the demo ecosystem on this machine, nothing configured to fetch from."""
-        return not self.verifier_trust_list_urls and not self.verifier_bundle
+        return not self.verifier_trust_list_urls and not self.verifier_bundle and not self.configured
 
     def fetch_policy(self) -> netio.UrlPolicy:
-        loopback = self.demo_mode if self.verifier_fetch_loopback is None else self.verifier_fetch_loopback
+        loopback = ((self.demo_mode or self.fetch_loopback) if self.verifier_fetch_loopback is None
+                    else self.verifier_fetch_loopback)
         return netio.UrlPolicy(allow_loopback=loopback, allow_private=self.verifier_fetch_private)
 
     @property

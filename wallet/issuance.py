@@ -50,6 +50,7 @@ from . import reasons as R
 from .core import Card, Copy, Wallet, new_id, private_jwk
 
 OFFER_SCHEME = "openid-credential-offer"
+EAA_OFFER_SCHEME = "eu-eaa-offer"  # ETSI TS 119 472-3: the same offer parameters under the EAA scheme
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 DEFAULT_COPIES = 5  # one-time copies asked for per credential (capped by the issuer's batch_size)
@@ -67,8 +68,9 @@ class TxCode:
 class CredentialOffer:
     credential_issuer: str
     configuration_ids: tuple[str, ...]
-    pre_authorized_code: str
+    pre_authorized_code: str | None  # None: the offer has only the authorization_code grant
     tx_code: TxCode | None
+    issuer_state: str | None = None  # §4.1.1 authorization_code grant (wallet.authorization)
 
 
 def _offer_from_json(obj: Any) -> CredentialOffer:
@@ -78,24 +80,32 @@ def _offer_from_json(obj: Any) -> CredentialOffer:
     ids = obj.get("credential_configuration_ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids) or len(ids) > 10:
         raise Rejected(R.OFFER_INVALID, "credential_configuration_ids")
-    grant = ((obj.get("grants") or {}) if isinstance(obj.get("grants"), dict) else {}).get(PRE_AUTH_GRANT)
+    grants = obj.get("grants") if isinstance(obj.get("grants"), dict) else {}
+    grant = grants.get(PRE_AUTH_GRANT)
+    auth = grants.get("authorization_code")
+    issuer_state = auth.get("issuer_state") if isinstance(auth, dict) else None
+    if issuer_state is not None and (not isinstance(issuer_state, str) or not 0 < len(issuer_state) <= 200):
+        raise Rejected(R.OFFER_INVALID, "issuer_state")
     if not isinstance(grant, dict) or not isinstance(grant.get("pre-authorized_code"), str):
-        raise Rejected(R.OFFER_INVALID, "only the pre-authorized code flow is supported")
+        if isinstance(auth, dict):  # §4.1.1: an offer for the authorization code flow only
+            return CredentialOffer(issuer, tuple(ids), None, None, issuer_state)
+        raise Rejected(R.OFFER_INVALID, "neither a pre-authorized code nor an authorization code grant")
     tx = grant.get("tx_code")
     tx_code = None
     if isinstance(tx, dict):
         length = tx.get("length") if isinstance(tx.get("length"), int) else None
         tx_code = TxCode(length, str(tx.get("input_mode", "numeric")), str(tx.get("description", ""))[:300])
-    return CredentialOffer(issuer, tuple(ids), grant["pre-authorized_code"], tx_code)
+    return CredentialOffer(issuer, tuple(ids), grant["pre-authorized_code"], tx_code, issuer_state)
 
 
 def parse_offer(uri: str, client: httpx.Client | None = None) -> CredentialOffer:
-    """§4.1: ``openid-credential-offer://?credential_offer=<json>`` or ``?credential_offer_uri=<url>``."""
+    """§4.1: ``openid-credential-offer://?credential_offer=<json>`` or ``?credential_offer_uri=<url>``;
+    also under ``eu-eaa-offer://`` (ETSI TS 119 472-3)."""
     if not isinstance(uri, str) or len(uri) > 16 * 1024:
         raise Rejected(R.OFFER_INVALID, "missing or too long")
     uri = uri.strip()
     parts = urlsplit(uri)
-    if parts.scheme not in (OFFER_SCHEME, "https", "http"):
+    if parts.scheme not in (OFFER_SCHEME, EAA_OFFER_SCHEME, "https", "http"):
         raise Rejected(R.OFFER_INVALID, "not a credential offer link")
     query = parse_qs(parts.query)
     if "credential_offer" in query:
@@ -129,6 +139,7 @@ class IssuerMetadata:
     raw: dict[str, Any]
     token_endpoint: str
     dpop_algs: tuple[str, ...] = ()  # RFC 9449 §5.1, from the authorization server metadata
+    authorization_server: dict[str, Any] | None = None  # RFC 8414 metadata as read (wallet.authorization)
 
     @property
     def credential_endpoint(self) -> str:
@@ -175,6 +186,7 @@ def fetch_metadata(client: httpx.Client, credential_issuer: str) -> IssuerMetada
     as_id = http.check_url(servers[0] if isinstance(servers, list) and servers else None, R.ISSUER_METADATA)
     token_endpoint = None
     dpop_algs: tuple[str, ...] = ()
+    as_meta: dict[str, Any] | None = None
     for suffix in ("oauth-authorization-server", "openid-configuration"):
         r = http.request(client, "GET", well_known(as_id, suffix), fail=R.ISSUER_METADATA)
         if r.status_code == 200:
@@ -185,32 +197,61 @@ def fetch_metadata(client: httpx.Client, credential_issuer: str) -> IssuerMetada
                 dpop_algs = tuple(a for a in algs if isinstance(a, str))
             break
     token_endpoint = http.check_url(token_endpoint, R.ISSUER_METADATA)
-    return IssuerMetadata(raw, token_endpoint, dpop_algs)
+    return IssuerMetadata(raw, token_endpoint, dpop_algs, as_meta)
 
 
-def dpop_proof(key: jose.SigningKey, method: str, url: str, iat: int, access_token: str | None = None) -> str:
+def dpop_proof(key: jose.SigningKey, method: str, url: str, iat: int, access_token: str | None = None,
+               nonce: str | None = None) -> str:
     """RFC 9449 §4.2 DPoP proof: ``htu`` is the URL without query and fragment; ``ath`` (base64url
-    SHA-256 of the access token) when it accompanies one (§7.1)."""
+    SHA-256 of the access token) when it accompanies one (§7.1); the server's ``nonce`` (§8, §9)."""
     p = urlsplit(url)
     claims: dict[str, Any] = {"jti": secrets.token_urlsafe(18), "htm": method,
                               "htu": urlunsplit((p.scheme, p.netloc, p.path, "", "")), "iat": iat}
     if access_token is not None:
         claims["ath"] = jose.b64u_encode(hashlib.sha256(access_token.encode("ascii")).digest())
+    if nonce is not None:
+        claims["nonce"] = nonce
     return jose.sign_compact({"typ": "dpop+jwt", "jwk": key.public_jwk()}, claims, key)
 
 
 @dataclass
 class _Auth:
-    """How to present the access token: Bearer, or DPoP with the token's own key."""
+    """How to present the access token: Bearer, or DPoP with the token's own key. ``nonce``: the
+    server's latest ``DPoP-Nonce`` (RFC 9449 §8, §9; HAIP 1.0 §4: wallets handle it)."""
 
-    access_token: str
+    access_token: str | None
     dpop_key: jose.SigningKey | None = None
+    nonce: str | None = None
 
     def headers(self, method: str, url: str, iat: int) -> dict[str, str]:
         if self.dpop_key is None:
-            return {"Authorization": f"Bearer {self.access_token}"}
-        return {"Authorization": f"DPoP {self.access_token}",
-                "DPoP": dpop_proof(self.dpop_key, method, url, iat, self.access_token)}
+            return {"Authorization": f"Bearer {self.access_token}"} if self.access_token else {}
+        out = {"DPoP": dpop_proof(self.dpop_key, method, url, iat, self.access_token, self.nonce)}
+        if self.access_token:
+            out["Authorization"] = f"DPoP {self.access_token}"
+        return out
+
+    def post(self, client: httpx.Client, url: str, *, fail: R.Reason, now: int, **body: Any):
+        """POST with these credentials; after ``use_dpop_nonce`` (400 at the authorization server,
+        §8; 401 at the credential endpoint, §9) once more with the nonce the server sent."""
+        for attempt in range(2):
+            resp = http.request(client, "POST", url, fail=fail, headers=self.headers("POST", url, now), **body)
+            given = resp.headers.get("dpop-nonce")
+            if given and self.dpop_key is not None and len(given) <= 200:
+                self.nonce = given
+                if attempt == 0 and resp.status_code in (400, 401) and _is_use_dpop_nonce(resp):
+                    continue
+            return resp
+        return resp
+
+
+def _is_use_dpop_nonce(resp) -> bool:
+    if 'error="use_dpop_nonce"' in resp.headers.get("www-authenticate", ""):
+        return True
+    try:
+        return json.loads(resp.content).get("error") == "use_dpop_nonce"
+    except (ValueError, AttributeError):
+        return False
 
 
 def key_proof(key: jose.SigningKey, audience: str, nonce: str | None, iat: int) -> str:
@@ -295,6 +336,8 @@ def receive(
     meta = None
     try:
         offer = parse_offer(offer_uri, own)
+        if offer.pre_authorized_code is None:
+            raise Rejected(R.OFFER_INVALID, "this offer needs a login: the authorization code flow")
         if offer.tx_code is not None and not tx_code:
             raise Rejected(R.TX_CODE_REQUIRED)
         meta = fetch_metadata(own, offer.credential_issuer)
@@ -302,31 +345,13 @@ def receive(
         if tx_code:
             form["tx_code"] = tx_code
         # RFC 9449: a fresh key per access token when the authorization server supports ES256 DPoP
-        dpop_key = jose.SigningKey.generate("P-256") if "ES256" in meta.dpop_algs else None
-        headers = ({"DPoP": dpop_proof(dpop_key, "POST", meta.token_endpoint, wallet.now())}
-                   if dpop_key is not None else {})
-        resp = http.request(own, "POST", meta.token_endpoint, fail=R.TOKEN_REFUSED, data=form, headers=headers)
-        token = http.json_of(resp, R.TOKEN_REFUSED) if resp.status_code == 200 else {}
-        access_token = token.get("access_token")
-        if resp.status_code != 200 or not isinstance(access_token, str):
+        dpop = _Auth(None, jose.SigningKey.generate("P-256") if "ES256" in meta.dpop_algs else None)
+        resp = dpop.post(own, meta.token_endpoint, fail=R.TOKEN_REFUSED, now=wallet.now(), data=form)
+        if resp.status_code != 200:
             raise token_refusal(http.json_of(resp, R.TOKEN_REFUSED) if resp.content else {}, resp.status_code,
                                 tx_code is not None)
-        # §5: the server may still issue a Bearer token; only a DPoP token_type is bound to the key
-        bound = dpop_key is not None and str(token.get("token_type", "")).lower() == "dpop"
-        auth = _Auth(access_token, dpop_key if bound else None)
-        identifiers = _credential_identifiers(token)
-        n = max(1, min(copies, meta.batch_size, MAX_COPIES))
-        cards = []
-        issuer_name = meta.display_name()
-        for cid in offer.configuration_ids:
-            card, issuer_name = _request_one(wallet, own, meta, offer, cid, identifiers.get(cid), auth,
-                                             store, n, new_key)
-            cards.append(card)
-        for card in cards:
-            wallet.save_card(card)
-            wallet.log(kind="issuance", party=card.issuer_name, party_id=card.issuer_id, credential=card.vct,
-                       claims=_claim_paths(card.claims), outcome="received", card_id=card.id)
-        return Received(cards, issuer_name)
+        return store_credentials(wallet, own, meta, offer, http.json_of(resp, R.TOKEN_REFUSED), dpop, store,
+                                 copies, new_key)
     except Rejected as exc:
         # issue 17: which side refused, with the party's name: the issuer's "no" is not the wallet's
         by = "issuer" if exc.code in ISSUER_REFUSALS else "wallet"
@@ -338,6 +363,32 @@ def receive(
     finally:
         if client is None:
             own.close()
+
+
+def store_credentials(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, offer: CredentialOffer,
+                      token: dict[str, Any], dpop: _Auth, store: TrustStore, copies: int,
+                      new_key: Callable[[], jose.SigningKey]) -> Received:
+    """After the token response (§6.2): request, check and store the credentials of every offered
+    configuration, one batch each, with one access token (§8)."""
+    access_token = token.get("access_token")
+    if not isinstance(access_token, str):
+        raise Rejected(R.TOKEN_REFUSED, "no access_token")
+    # RFC 9449 §5: the server may still issue a Bearer token; only a DPoP token_type is bound to the key
+    bound = dpop.dpop_key is not None and str(token.get("token_type", "")).lower() == "dpop"
+    auth = _Auth(access_token, dpop.dpop_key if bound else None, dpop.nonce)
+    identifiers = _credential_identifiers(token)
+    n = max(1, min(copies, meta.batch_size, MAX_COPIES))
+    cards = []
+    issuer_name = meta.display_name()
+    for cid in offer.configuration_ids:
+        card, issuer_name = _request_one(wallet, client, meta, offer, cid, identifiers.get(cid), auth,
+                                         store, n, new_key)
+        cards.append(card)
+    for card in cards:
+        wallet.save_card(card)
+        wallet.log(kind="issuance", party=card.issuer_name, party_id=card.issuer_id, credential=card.vct,
+                   claims=_claim_paths(card.claims), outcome="received", card_id=card.id)
+    return Received(cards, issuer_name)
 
 
 def _credential_identifiers(token: dict[str, Any]) -> dict[str, str]:
@@ -369,8 +420,7 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
         body["credential_identifier"] = identifier
     else:
         body["credential_configuration_id"] = cid
-    r = http.request(client, "POST", meta.credential_endpoint, fail=R.CREDENTIAL_REFUSED, json=body,
-                     headers=auth.headers("POST", meta.credential_endpoint, now))
+    r = auth.post(client, meta.credential_endpoint, fail=R.CREDENTIAL_REFUSED, now=now, json=body)
     data = http.json_of(r, R.CREDENTIAL_REFUSED) if r.content else {}
     creds = data.get("credentials") if r.status_code == 200 else None
     if not isinstance(creds, list) or not creds or len(creds) > len(keys):

@@ -69,6 +69,18 @@ TX_CODE_USED_UP = define(
     "The code was wrong too many times, so the issuer has closed this offer. Ask the institution for a new one.",
     "Koden var forkert for mange gange, så udstederen har lukket dette tilbud. Bed institutionen om et nyt.",
 )
+AUTHORIZATION_REFUSED = define(
+    "wallet.authorization_refused",
+    "The issuer did not authorize this: the login was cancelled or failed, or there is no decided document for "
+    "you yet.",
+    "Udstederen gav ikke lov: login blev afbrudt eller mislykkedes, eller der er endnu ikke afgjort et dokument "
+    "til dig.",
+)
+AUTHORIZATION_RESPONSE = define(
+    "wallet.authorization_response",
+    "The answer from the login does not belong to this request (wrong state or issuer); nothing was received.",
+    "Svaret fra login hører ikke til denne anmodning (forkert state eller udsteder); intet blev modtaget.",
+)
 TOKEN_REFUSED = define(
     "wallet.token_refused",
     "The issuer refused the offer: the code may be wrong, used or expired.",

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,3 +97,27 @@ def server(tmp_path, db_url):
     with ServerThread(app, port):
         yield Running(f"http://127.0.0.1:{port}", service, settings, tmp_path / "home")
     service.close()
+
+
+@contextmanager
+def upstream_issuer(home: Path, **extra):
+    """An issuer on loopback whose citizens log in at a real OpenID Connect provider (oidc-provider
+    on Node, tests/interop), DPoP nonces required; yields :class:`Running`."""
+    import secrets
+
+    from tests.interop.oidc_provider import oidc_provider
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    secret = secrets.token_urlsafe(24)
+    with oidc_provider("esspass-issuer", secret, f"{url}/authorize/callback") as upstream:
+        settings = Settings(home=home, issuer_url=url, status_list_size=10_000, oidc_issuer=upstream,
+                            oidc_client_id="esspass-issuer", oidc_client_secret=secret, oidc_scope="openid pnr",
+                            oidc_personal_number_claim="personal_number", oidc_allow_http=True,
+                            dpop_require_nonce=True, **extra)
+        service = IssuerService(settings)
+        try:
+            with ServerThread(create_app(settings, service), port):
+                yield Running(url, service, settings, home)
+        finally:
+            service.close()

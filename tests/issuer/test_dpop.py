@@ -107,10 +107,19 @@ def test_full_flow_with_dpop(server):
     assert len(creds) == 2
     assert {json.dumps(verify(c, None).payload["cnf"]["jwk"], sort_keys=True) for c in creds} == \
         {json.dumps(k.public_jwk(), sort_keys=True) for k in holders}
-    # the token is spent, with DPoP as with Bearer
+    # OID4VCI §8: the token serves further requests until it expires (each with a fresh c_nonce),
+    # always under its own DPoP key; a spent c_nonce is refused
+    r = credential_request(server, access, [proof_jwt(holders[0], aud=server.url, nonce=nonce)],
+                           dpop=dpop_proof(dkey, htm="POST", htu=meta["credential_endpoint"], access_token=access))
+    assert r.status_code == 400 and r.json()["error"] == "invalid_nonce"
     r = credential_request(server, access, [proof_jwt(holders[0], aud=server.url, nonce=anonymous_nonce(server))],
                            dpop=dpop_proof(dkey, htm="POST", htu=meta["credential_endpoint"], access_token=access))
-    assert r.status_code == 401 and r.json()["error"] == "invalid_token"
+    assert r.status_code == 200 and len(r.json()["credentials"]) == 1
+    assert r.headers["dpop-nonce"]
+    r = credential_request(server, access, [proof_jwt(holders[0], aud=server.url, nonce=anonymous_nonce(server))],
+                           dpop=dpop_proof(jose.SigningKey.generate(), htm="POST", htu=meta["credential_endpoint"],
+                                           access_token=access))
+    assert r.status_code == 401 and r.json()["error"] == "invalid_dpop_proof"
     assert r.headers["www-authenticate"].startswith("DPoP ")
 
 

@@ -22,7 +22,7 @@ from credential import status_list as tsl
 from credential.types import sample_claims
 from issuer.store import make_engine
 from tests.issuer.wallet_client import PRE_AUTH, Wallet, dpop_proof, proof_jwt
-from tests.scaleout.load import load_then_kill
+from tests.scaleout.load import load_then_kill, pause_until_killed
 from tests.nginx_support import Nginx, proxy, upstream
 from tests.support import free_port, skip_or_fail
 
@@ -129,10 +129,11 @@ def test_kill_one_issuer_under_issuance_load(cluster):
     revoked: list[str] = []
     failures = []
     lock = threading.Lock()
-    enough = threading.Event()
+    enough, killed = threading.Event(), threading.Event()
 
     def work(n: int) -> None:
         for i in range(ROUNDS):
+            pause_until_killed(enough, killed)
             try:
                 case = new_case(cluster)
                 creds, _ = Wallet().receive(case["offer_uri"], None)
@@ -155,7 +156,7 @@ def test_kill_one_issuer_under_issuance_load(cluster):
                 if len(received) >= KILL_AFTER:
                     enough.set()
 
-    killed_at = load_then_kill(work, WORKERS, enough, cluster["instances"][0], lambda: len(received))
+    killed_at = load_then_kill(work, WORKERS, enough, killed, cluster["instances"][0], lambda: len(received))
 
     # the database's own integrity: no status index twice, no credential without its case, counters agree
     duplicates = scalar(cluster, "select count(*) from (select list_id, idx from credentials group by list_id, idx "

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from benchmarks.services import start_instance, wait_for_port
-from tests.scaleout.load import load_then_kill
+from tests.scaleout.load import load_then_kill, pause_until_killed
 from tests.nginx_support import Nginx, proxy, upstream
 from tests.redis_support import RedisServer
 from tests.support import free_port
@@ -85,10 +85,11 @@ def test_kill_one_verifier_under_load(cluster):
     accepted: list[Flow] = []
     other: list[tuple[Flow, int]] = []
     lock = threading.Lock()
-    enough = threading.Event()
+    enough, killed = threading.Event(), threading.Event()
 
     def work(_: int) -> None:
         for _ in range(ROUNDS):
+            pause_until_killed(enough, killed)
             try:
                 flow = Flow(cluster)
             except (httpx.HTTPError, AssertionError):
@@ -101,7 +102,7 @@ def test_kill_one_verifier_under_load(cluster):
                 if len(accepted) >= KILL_AFTER:
                     enough.set()
 
-    killed_at = load_then_kill(work, WORKERS, enough, cluster["instances"][0], lambda: len(accepted))
+    killed_at = load_then_kill(work, WORKERS, enough, killed, cluster["instances"][0], lambda: len(accepted))
     # the open ones are answered on the survivor
     open_codes = [f.answer() for f in opened]
     assert open_codes == [200] * OPEN_BEFORE_KILL

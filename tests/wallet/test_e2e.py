@@ -58,6 +58,19 @@ def test_offer_by_value_a1(services, tmp_path):
     assert card.claims["legislation_country"] == "DK"
 
 
+def test_offer_under_the_eu_eaa_scheme(services, tmp_path):
+    """ETSI TS 119 472-3's ``eu-eaa-offer://`` carries the same offer; other schemes are refused."""
+    wallet = new_wallet(tmp_path)
+    store = load_trust_store(services.trust_dir, int(time.time()))
+    offer, code, _ = services.offer("pda1", by_value=True)
+    eaa = "eu-eaa-offer://" + offer.split("://", 1)[1]
+    [card] = receive(wallet, eaa, store, tx_code=code).cards
+    assert card.claims["legislation_country"] == "DK"
+    with pytest.raises(Rejected) as e:
+        receive(wallet, "eu-other-offer://" + offer.split("://", 1)[1], store, tx_code=code)
+    assert e.value.code == "wallet.offer_invalid"
+
+
 def test_tx_code_required_and_wrong_code(services, tmp_path):
     wallet = new_wallet(tmp_path)
     store = load_trust_store(services.trust_dir, int(time.time()))

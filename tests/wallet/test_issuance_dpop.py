@@ -20,7 +20,8 @@ def token_bindings(services) -> list[str | None]:
     from issuer import store
 
     with services.issuer.Session() as s:
-        return list(s.scalars(select(store.AccessToken.dpop_jkt).where(store.AccessToken.used_at.is_not(None))))
+        # every access token granted (they are not spent: OID4VCI §8 lets one serve several requests)
+        return list(s.scalars(select(store.AccessToken.dpop_jkt)))
 
 
 def test_wallet_uses_dpop_when_advertised(services, tmp_path):

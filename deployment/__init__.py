@@ -1,0 +1,13 @@
+"""Running ESSPASS for real: where keys, certificates and trust lists come from, and what a service says at start.
+
+Below the services (``issuer``, ``verifier``, ``wallet``), above ``credential`` and ``trust_list``:
+
+- :mod:`deployment.errors` -- :class:`ConfigError`, one sentence naming the setting that is wrong;
+- :mod:`deployment.pkcs11_uri` -- RFC 7512 PKCS#11 URIs, parsed (pure);
+- :mod:`deployment.pkcs11` -- a signing key that never leaves its PKCS#11 token (python-pkcs11);
+- :mod:`deployment.material` -- keys from PEM files or tokens, certificate chains, the checks at start;
+- :mod:`deployment.settings` -- settings every service shares (proxies, CA bundle, PKCS#11 module and PIN);
+- :mod:`deployment.startup` -- the start-up lines and the public-URL / listen-address warning.
+
+Every setting is documented in ``docs/deploy.md``; ``docs/esspass.env.example`` is a complete example.
+"""

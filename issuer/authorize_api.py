@@ -1,0 +1,217 @@
+"""HTTP of the authorization code flow: the PAR endpoint (RFC 9126 §2), the authorization endpoint
+(OpenID4VCI 1.0 §5, RFC 9126 §4), the upstream provider's redirect back, the embedded demo login,
+and the pages the citizen sees (English and Danish).
+
+The login is bound to the browser by a cookie holding a random handle (HttpOnly, SameSite=Lax,
+path ``/authorize``): the upstream provider's ``state`` must equal it, and the demo form carries a
+value derived from it (double submit)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from . import authz
+from .login import DemoLogin, LoginFailed
+
+log = logging.getLogger("esspass.issuer")
+COOKIE = "esspass_authz"
+NO_STORE = {"Cache-Control": "no-store"}
+_env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Get your document into your wallet",
+        "demo_label": "DEMO LOGIN — fictitious people only. A real deployment logs you in with your national eID.",
+        "demo_intro": "Choose who you are:",
+        "demo_button": "Log in as {name} ({number})",
+        "undecided_title": "Not decided yet",
+        "undecided": "There is no decided {kind} for you yet, so there is nothing to put in your wallet. You will "
+                     "hear from the institution when your case has been decided; then try again.",
+        "back": "Back to your wallet",
+        "error_title": "The login did not work",
+        "A1": "A1 certificate", "EHIC": "European Health Insurance Card",
+    },
+    "da": {
+        "title": "Få dit dokument i din wallet",
+        "demo_label": "DEMO-LOGIN — kun fiktive personer. En rigtig installation logger dig ind med dit nationale eID.",
+        "demo_intro": "Vælg, hvem du er:",
+        "demo_button": "Log ind som {name} ({number})",
+        "undecided_title": "Endnu ikke afgjort",
+        "undecided": "Der er endnu ikke afgjort et {kind} for dig, så der er intet at lægge i din wallet. Du hører "
+                     "fra institutionen, når din sag er afgjort; prøv så igen.",
+        "back": "Tilbage til din wallet",
+        "error_title": "Login lykkedes ikke",
+        "A1": "A1-attest", "EHIC": "europæisk sygesikringskort",
+    },
+}
+
+# Every reason the login or the authorization endpoint stops with, for the person (en, da).
+REASONS: dict[str, tuple[str, str]] = {
+    "login.no_session": ("The login has expired or was already finished. Start again from your wallet.",
+                         "Login er udløbet eller allerede afsluttet. Start forfra fra din wallet."),
+    "login.state": ("This login answer does not belong to the login started in this browser. Start again from "
+                    "your wallet.",
+                    "Svaret hører ikke til det login, der blev startet i denne browser. Start forfra fra din wallet."),
+    "login.upstream_refused": ("The eID login was cancelled or refused.", "eID-login blev afbrudt eller afvist."),
+    "login.upstream_unreachable": ("The eID service cannot be reached right now. Try again later.",
+                                   "eID-tjenesten kan ikke nås lige nu. Prøv igen senere."),
+    "login.upstream_metadata": ("The eID service is not set up correctly.", "eID-tjenesten er ikke sat korrekt op."),
+    "login.upstream_answer": ("The eID service gave an answer that could not be read.",
+                              "eID-tjenesten gav et svar, der ikke kunne læses."),
+    "login.upstream_token": ("The eID service did not confirm the login.", "eID-tjenesten bekræftede ikke login."),
+    "login.userinfo": ("The eID service's details do not match the login.",
+                       "eID-tjenestens oplysninger passer ikke til login."),
+    "login.no_personal_number": ("The eID service did not tell us your personal number.",
+                                 "eID-tjenesten oplyste ikke dit personnummer."),
+    "login.unknown_demo_citizen": ("That is not one of the demo people.", "Det er ikke en af demo-personerne."),
+    "login.id_token_malformed": ("The eID service's proof of login is damaged.", "eID-tjenestens login-bevis er beskadiget."),
+    "login.id_token_alg": ("The eID service signs in a way we do not accept.",
+                           "eID-tjenesten underskriver på en måde, vi ikke accepterer."),
+    "login.id_token_key": ("The eID service's signing key is not known.", "eID-tjenestens signeringsnøgle er ukendt."),
+    "login.id_token_signature": ("The eID service's proof of login is not genuine.",
+                                 "eID-tjenestens login-bevis er ikke ægte."),
+    "login.id_token_iss": ("The proof of login comes from another eID service.",
+                           "Login-beviset kommer fra en anden eID-tjeneste."),
+    "login.id_token_aud": ("The proof of login was made for someone else.", "Login-beviset er lavet til en anden."),
+    "login.id_token_expired": ("The proof of login has expired. Start again.", "Login-beviset er udløbet. Start forfra."),
+    "login.id_token_iat": ("The proof of login is dated in the future.", "Login-beviset er dateret i fremtiden."),
+    "login.id_token_nonce": ("The proof of login belongs to another login.", "Login-beviset hører til et andet login."),
+    "authorize.request": ("Your wallet's request cannot be used (it is unknown, expired or already used). Start "
+                          "again from your wallet.",
+                          "Din wallets anmodning kan ikke bruges (ukendt, udløbet eller allerede brugt). Start forfra "
+                          "fra din wallet."),
+}
+
+
+def lang_of(request: Request) -> str:
+    lang = request.query_params.get("lang")
+    if lang in TEXT:
+        return lang
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in TEXT:
+            return tag
+    return "en"
+
+
+def page(request: Request, status: int, **ctx: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    html = _env.get_template("citizen.html").render(t=TEXT[lang], lang=lang, **ctx)
+    return HTMLResponse(html, status_code=status, headers=NO_STORE)
+
+
+def reason_page(request: Request, code: str, status: int = 400) -> HTMLResponse:
+    en, da = REASONS.get(code, REASONS["authorize.request"])
+    return page(request, status, heading_key="error_title", message=da if lang_of(request) == "da" else en,
+                code=code)
+
+
+def form_check(handle: str) -> str:
+    """The demo form's anti-forgery value: derived from the cookie's handle (double submit)."""
+    return hashlib.sha256(b"esspass-demo-login\x00" + handle.encode()).hexdigest()[:32]
+
+
+def router(svc, oauth_error, dpop_header) -> APIRouter:
+    """``oauth_error(code, description, status, headers)`` and ``dpop_header(request)``: the api
+    module's helpers (one shape for every OAuth error of the issuer)."""
+    flow = svc.authorization
+    r = APIRouter(tags=["openid4vci"])
+    secure = svc.url.startswith("https://")
+
+    def with_cookie(resp: Response, handle: str | None) -> Response:
+        if handle is None:
+            resp.delete_cookie(COOKIE, path="/authorize")
+        else:
+            resp.set_cookie(COOKIE, handle, max_age=svc.settings.login_ttl, path="/authorize", httponly=True,
+                            samesite="lax", secure=secure)
+        return resp
+
+    @r.post("/par", status_code=201)
+    async def _par(request: Request):
+        """RFC 9126 §2: a pushed authorization request (form encoded); answer 201 with request_uri."""
+        from .service import DpopInvalid, UseDpopNonce  # noqa: PLC0415
+
+        nonce = {"DPoP-Nonce": svc.dpop_nonce()}
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+            return oauth_error("invalid_request", "the pushed request must be form encoded", 400, nonce)
+        try:
+            form = await request.form()
+        except Exception:  # noqa: BLE001 - malformed form bodies
+            return oauth_error("invalid_request", "malformed form body", 400, nonce)
+        fields: dict[str, str] = {}
+        for k in form.keys():
+            values = form.getlist(k)
+            if len(values) != 1 or not isinstance(values[0], str):  # RFC 6749 §3.1: no repeats
+                return oauth_error("invalid_request", f"parameter {k} repeated or not text", 400, nonce)
+            fields[k] = values[0]
+        try:
+            proof = svc.check_token_dpop(dpop_header(request), htu=f"{svc.url}/par")  # RFC 9449 §10.1
+            body = await run_in_threadpool(flow.push, fields, proof)
+        except UseDpopNonce:
+            return oauth_error("use_dpop_nonce", "use the DPoP-Nonce value in the DPoP proof", 400, nonce)
+        except DpopInvalid as exc:
+            return oauth_error("invalid_dpop_proof", exc.description, 400, nonce)
+        except authz.AuthzError as exc:
+            return oauth_error(exc.code, exc.description, exc.status, nonce)
+        return JSONResponse(body, status_code=201, headers={**NO_STORE, **nonce})
+
+    @r.get("/authorize", include_in_schema=True)
+    async def _authorize(request: Request):
+        """OID4VCI §5.1 / RFC 9126 §4: ``client_id`` and ``request_uri`` of a pushed request."""
+        q = request.query_params
+        try:
+            start = await run_in_threadpool(flow.start, q.get("client_id"), q.get("request_uri"))
+        except authz.AuthzError:
+            return reason_page(request, "authorize.request")
+        except LoginFailed as exc:
+            return reason_page(request, exc.code, 502)
+        if start.redirect is not None:
+            return with_cookie(RedirectResponse(start.redirect, status_code=303, headers=NO_STORE), start.handle)
+        assert isinstance(flow.authenticator, DemoLogin)
+        citizens = [{"number": c.personal_number, "name": c.name, "holds": c.holds}
+                    for c in flow.authenticator.citizens()]
+        return with_cookie(page(request, 200, demo=True, citizens=citizens, check=form_check(start.handle),
+                                heading_key="title"), start.handle)
+
+    def outcome_response(request: Request, outcome) -> Response:
+        if outcome.undecided is not None:
+            t = TEXT[lang_of(request)]
+            kind = t["A1" if outcome.undecided == "pda1" else "EHIC"]
+            return with_cookie(page(request, 200, heading_key="undecided_title",
+                                    message=t["undecided"].format(kind=kind), back=outcome.redirect), None)
+        return with_cookie(RedirectResponse(outcome.redirect, status_code=303, headers=NO_STORE), None)
+
+    @r.get("/authorize/callback", include_in_schema=False)
+    async def _callback(request: Request):
+        """The upstream provider's authorization response (OIDC Core §3.1.2.5 / §3.1.2.6)."""
+        q = request.query_params
+        try:
+            outcome = await run_in_threadpool(flow.finish_upstream, request.cookies.get(COOKIE), q.get("state"),
+                                              q.get("code"))
+        except LoginFailed as exc:
+            log.info("authorization endpoint: login failed (%s)", exc.code)
+            return reason_page(request, exc.code)
+        return outcome_response(request, outcome)
+
+    @r.post("/authorize/demo", include_in_schema=False)
+    async def _demo(request: Request, personal_number: str = Form(..., max_length=100),
+                    check: str = Form(..., max_length=100)):
+        handle = request.cookies.get(COOKIE)
+        if not handle or not hmac.compare_digest(check, form_check(handle)):
+            return reason_page(request, "login.state")
+        try:
+            outcome = await run_in_threadpool(flow.finish_demo, handle, personal_number)
+        except LoginFailed as exc:
+            return reason_page(request, exc.code)
+        return outcome_response(request, outcome)
+
+    return r
+
