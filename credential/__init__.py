@@ -1,0 +1,26 @@
+"""The credential core: pure and I/O-free (docs/architecture.md).
+
+Public API: issuing and verifying SD-JWT VCs (:func:`issue_vc`, :func:`verify_vc`, :func:`present`), the typed, staged
+verification report (:func:`verify_presentation` → :class:`Report` of :class:`Check`, each with a :class:`Kind` and a
+:class:`Stage`; the result words :data:`PASSED`, :data:`FAILED`, :data:`INDETERMINATE`), the validity layers
+(:func:`validity_layers`), the explain layer (:func:`claim_rows`, :func:`layer_rows`, :func:`check_lines`), reason
+codes (:class:`Reason`, :class:`Rejected`, the one exception a check raises, with a stable code) and texts
+(:func:`text`). Malformed input at a boundary raises :class:`Rejected` (or :class:`JoseError` from :mod:`.jose`).
+"""
+
+from .exports import lazy
+
+_EXPORTS = {
+    "FAILED": "report", "INDETERMINATE": "report", "PASSED": "report", "Check": "report", "Kind": "report",
+    "Report": "report", "Stage": "report",
+    "FetchedStatus": "verification", "IssuerTrust": "verification", "KeyBinding": "verification",
+    "StatusCache": "verification", "StatusSource": "verification", "verify_presentation": "verification",
+    "Reason": "reasons", "Rejected": "reasons", "define": "reasons",
+    "JoseError": "jose", "SigningKey": "jose",
+    "present": "sd_jwt", "issue_vc": "sd_jwt_vc", "verify_vc": "sd_jwt_vc",
+    "validity_layers": "validity",
+    "check_lines": "explain", "claim_rows": "explain", "layer_rows": "explain", "type_name": "explain",
+    "text": "i18n",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy(__name__, _EXPORTS)

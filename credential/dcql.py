@@ -42,11 +42,7 @@ __all__ = [
     "satisfied",
 ]
 
-R_DCQL_INVALID = define(
-    "request.dcql_invalid",
-    "The request does not say correctly which credentials and data it asks for (malformed DCQL query).",
-    "Anmodningen angiver ikke korrekt, hvilke legitimationer og oplysninger den beder om (ugyldig DCQL-forespørgsel).",
-)
+R_DCQL_INVALID = define("request.dcql_invalid")
 
 FORMAT_SD_JWT_VC = "dc+sd-jwt"  # OpenID4VP §B.3.1 Credential Format Identifier for IETF SD-JWT VC
 

@@ -20,24 +20,8 @@ from credential.reasons import Reason, define
 
 __all__ = ["NO_DOCUMENT_NUMBER", "NO_IDENTITY", "Unavailable", "unavailable"]
 
-NO_IDENTITY = define(
-    "request.identity_unavailable",
-    "The credential does not name its holder (no name or date of birth was available). Check the holder's identity "
-    "document, and that the personal identification number shown is the one in that document or known for that "
-    "person.",
-    "Legitimationen navngiver ikke sin indehaver (intet navn eller fødselsdato var tilgængeligt). Kontrollér "
-    "indehaverens identitetsdokument, og at det viste personnummer er det, der står i dokumentet eller kendes for "
-    "personen.",
-)
-NO_DOCUMENT_NUMBER = define(
-    "request.document_number_unavailable",
-    "The credential carries no document number. Record the issuing institution and the period shown instead; if a "
-    "document number is needed (for example to claim reimbursement of care), ask the competent institution for a "
-    "certificate (for the EHIC: a Provisional Replacement Certificate).",
-    "Legitimationen har intet dokumentnummer. Notér i stedet den udstedende institution og den viste periode; er der "
-    "brug for et dokumentnummer (f.eks. for at kræve refusion af behandling), så bed den kompetente institution om "
-    "en attest (for EHIC: en provisorisk erstatningsattest).",
-)
+NO_IDENTITY = define("request.identity_unavailable")  # words (what to check instead): the catalogs
+NO_DOCUMENT_NUMBER = define("request.document_number_unavailable")
 
 # Expected claims of our model (the preferred claim set's paths) that may be missing, per group.
 _GROUPS: tuple[tuple[Reason, tuple[tuple[str, ...], ...]], ...] = (

@@ -94,38 +94,12 @@ __all__ = [
 
 # ---------------------------------------------------------------- reason codes
 
-R_VERSION = define(
-    "qr.version",
-    "This QR code is not in a format this app can read (unknown prefix or version). Update the app, or ask for "
-    "a new code.",
-    "Denne QR-kode er ikke i et format, som appen kan læse (ukendt præfiks eller version). Opdatér appen, eller "
-    "bed om en ny kode.",
-)
-R_KIND = define(
-    "qr.kind",
-    "This QR code is of the wrong kind: a request was scanned where a response was expected, or the reverse.",
-    "Denne QR-kode er af den forkerte slags: en anmodning blev scannet, hvor der ventedes et svar, eller omvendt.",
-)
-R_MALFORMED = define(
-    "qr.malformed",
-    "The QR code's content is damaged or not correctly built, so it cannot be read.",
-    "QR-kodens indhold er beskadiget eller ikke korrekt opbygget, så det kan ikke læses.",
-)
-R_TOO_LARGE = define(
-    "qr.too_large",
-    "The QR code's content is larger than this app accepts.",
-    "QR-kodens indhold er større, end denne app accepterer.",
-)
-R_CONTEXT = define(
-    "qr.context",
-    "This response can only be read together with the request it answers, and that request is not at hand.",
-    "Dette svar kan kun læses sammen med den anmodning, det besvarer, og den anmodning er ikke til stede.",
-)
-R_UNREADABLE = define(
-    "qr.unreadable",
-    "No readable QR code was found in the picture. Hold the camera steady and closer, and avoid reflections.",
-    "Der blev ikke fundet nogen læsbar QR-kode på billedet. Hold kameraet roligt og tættere på, og undgå genskin.",
-)
+R_VERSION = define("qr.version")
+R_KIND = define("qr.kind")
+R_MALFORMED = define("qr.malformed")
+R_TOO_LARGE = define("qr.too_large")
+R_CONTEXT = define("qr.context")
+R_UNREADABLE = define("qr.unreadable")
 
 # ---------------------------------------------------------------- limits (bounded input)
 

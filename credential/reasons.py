@@ -1,36 +1,53 @@
-"""Stable reason codes with plain-language messages in English and Danish.
+"""Stable reason codes; their words are in the gettext catalogs (:mod:`credential.i18n`), one per language.
 
-Every rejection anywhere in ESSPASS names one of these codes (ARCHITECTURE.md, "Principles").
-Each package defines its own codes with :func:`define` in its own module, so the catalogue is
-assembled at import time and a code can never be defined twice with different words.
+Every rejection anywhere in ESSPASS names one of these codes (ARCHITECTURE.md, "Principles"). Each package defines
+its own codes with :func:`define` in its own module, so the catalogue is assembled at import time and a code is
+defined once; the code is also the message id of its words in ``credential/locale/<lang>/LC_MESSAGES/esspass.po``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+from .i18n import LANGS, text
+
+__all__ = ["Reason", "Rejected", "all_reasons", "define", "lookup"]
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
     code: str
-    en: str
-    da: str
+
+    def text(self, lang: str = "en") -> str:
+        return text(self.code, lang)
+
+    @property
+    def en(self) -> str:
+        return text(self.code, "en")
+
+    @property
+    def da(self) -> str:
+        return text(self.code, "da")
 
     def message(self) -> dict[str, str]:
-        return {"en": self.en, "da": self.da}
+        """The words in every shipped language (the ``message`` object of the JSON reports)."""
+        return dict(_words(self.code))
+
+
+@cache
+def _words(code: str) -> tuple[tuple[str, str], ...]:  # the catalogs do not change while a process runs
+    return tuple((lang, text(code, lang)) for lang in LANGS)
 
 
 _CATALOGUE: dict[str, Reason] = {}
 
 
-def define(code: str, en: str, da: str) -> Reason:
-    existing = _CATALOGUE.get(code)
-    if existing is not None:
-        if (existing.en, existing.da) != (en, da):
-            raise ValueError(f"reason code {code} defined twice with different messages")
-        return existing
-    reason = Reason(code, en, da)
-    _CATALOGUE[code] = reason
+def define(code: str) -> Reason:
+    """The reason ``code`` (its words: the catalogs' entry of the same id)."""
+    reason = _CATALOGUE.get(code)
+    if reason is None:
+        reason = _CATALOGUE[code] = Reason(code)
     return reason
 
 

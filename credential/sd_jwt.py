@@ -35,171 +35,39 @@ MAX_DISCLOSURE_CHARS = 64 * 1024
 
 # ---------------------------------------------------------------- reason codes
 
-R_FORMAT = define(
-    "sd.format",
-    "The presentation is not a well-formed SD-JWT (compact form with '~' separators).",
-    "Præsentationen er ikke en korrekt opbygget SD-JWT (kompakt form med '~'-skilletegn).",
-)
-R_TOO_LARGE = define(
-    "sd.too_large",
-    "The presentation is larger than this verifier accepts.",
-    "Præsentationen er større end denne verifikator accepterer.",
-)
-R_TOO_MANY = define(
-    "sd.too_many_disclosures",
-    "The presentation contains more disclosures than this verifier accepts.",
-    "Præsentationen indeholder flere oplysninger end denne verifikator accepterer.",
-)
-R_TOO_DEEP = define(
-    "sd.too_deep",
-    "The credential's claims are nested deeper than this verifier accepts.",
-    "Legitimationens oplysninger er indlejret dybere end denne verifikator accepterer.",
-)
-R_JWT_MALFORMED = define(
-    "sd.jwt_malformed",
-    "The issuer-signed part of the credential cannot be read.",
-    "Den udstedersignerede del af legitimationen kan ikke læses.",
-)
-R_ALG = define(
-    "sd.alg_not_allowed",
-    "The credential is signed with an algorithm that is not allowed (only ES256, ES384, ES512).",
-    "Legitimationen er signeret med en algoritme, der ikke er tilladt (kun ES256, ES384, ES512).",
-)
-R_TYP = define(
-    "sd.typ",
-    "The credential has the wrong type header ('typ').",
-    "Legitimationen har den forkerte typeangivelse ('typ').",
-)
-R_CRIT = define(
-    "sd.crit",
-    "The credential's header demands extensions this verifier does not understand ('crit').",
-    "Legitimationens header kræver udvidelser, som denne verifikator ikke forstår ('crit').",
-)
-R_ISSUER_KEY = define(
-    "sd.issuer_key",
-    "The issuer's public key could not be determined.",
-    "Udstederens offentlige nøgle kunne ikke bestemmes.",
-)
-R_SIGNATURE = define(
-    "sd.signature",
-    "The issuer's signature does not match: the credential was altered or not issued with this key.",
-    "Udstederens signatur passer ikke: legitimationen er ændret eller ikke udstedt med denne nøgle.",
-)
-R_SD_ALG = define(
-    "sd.sd_alg",
-    "The credential uses an unsupported digest algorithm ('_sd_alg').",
-    "Legitimationen bruger en ikke-understøttet hashalgoritme ('_sd_alg').",
-)
-R_PAYLOAD = define(
-    "sd.payload_malformed",
-    "The credential's '_sd' or '...' entries are malformed.",
-    "Legitimationens '_sd'- eller '...'-felter er forkert opbygget.",
-)
-R_DISCLOSURE = define(
-    "sd.disclosure_malformed",
-    "A disclosed claim cannot be read (it must be a base64url JSON array of 2 or 3 elements).",
-    "En videregivet oplysning kan ikke læses (den skal være et base64url JSON-array med 2 eller 3 elementer).",
-)
-R_SHAPE = define(
-    "sd.disclosure_wrong_shape",
-    "A disclosed claim has the wrong shape for the place it is referenced from.",
-    "En videregivet oplysning har den forkerte form for det sted, den henvises fra.",
-)
-R_RESERVED = define(
-    "sd.reserved_claim_name",
-    "A disclosed claim uses a reserved name ('_sd' or '...').",
-    "En videregivet oplysning bruger et reserveret navn ('_sd' eller '...').",
-)
-R_COLLISION = define(
-    "sd.claim_collision",
-    "A disclosed claim would overwrite a claim that is already present.",
-    "En videregivet oplysning ville overskrive en oplysning, der allerede findes.",
-)
-R_DUP_DIGEST = define(
-    "sd.duplicate_digest",
-    "The same digest appears more than once in the credential.",
-    "Den samme hashværdi forekommer mere end én gang i legitimationen.",
-)
-R_DUP_DISCLOSURE = define(
-    "sd.duplicate_disclosure",
-    "The same disclosure was sent more than once.",
-    "Den samme oplysning blev sendt mere end én gang.",
-)
-R_UNREFERENCED = define(
-    "sd.unreferenced_disclosure",
-    "A disclosed claim is not part of what the issuer signed.",
-    "En videregivet oplysning er ikke en del af det, udstederen har signeret.",
-)
-R_EXPIRED = define(
-    "sd.expired",
-    "The credential has expired (its 'exp' time has passed).",
-    "Legitimationen er udløbet (dens 'exp'-tidspunkt er passeret).",
-)
-R_NOT_YET = define(
-    "sd.not_yet_valid",
-    "The credential is not valid yet (its 'nbf' time is in the future).",
-    "Legitimationen er ikke gyldig endnu (dens 'nbf'-tidspunkt ligger i fremtiden).",
-)
-R_IAT_FUTURE = define(
-    "sd.issued_in_future",
-    "The credential claims to be issued in the future.",
-    "Legitimationen angiver at være udstedt i fremtiden.",
-)
-R_TIME_CLAIM = define(
-    "sd.time_claim_malformed",
-    "A time claim ('iat', 'nbf' or 'exp') is not a number.",
-    "Et tidsfelt ('iat', 'nbf' eller 'exp') er ikke et tal.",
-)
-R_KB_MISSING = define(
-    "kb.missing",
-    "Proof that the credential is presented by its holder (key binding) is required but missing.",
-    "Bevis for, at legitimationen fremvises af indehaveren (nøglebinding), er påkrævet men mangler.",
-)
-R_KB_MALFORMED = define(
-    "kb.malformed",
-    "The holder's key-binding proof cannot be read.",
-    "Indehaverens nøglebindingsbevis kan ikke læses.",
-)
-R_KB_TYP = define(
-    "kb.typ",
-    "The holder's key-binding proof has the wrong type (must be 'kb+jwt').",
-    "Indehaverens nøglebindingsbevis har den forkerte type (skal være 'kb+jwt').",
-)
-R_KB_ALG = define(
-    "kb.alg_not_allowed",
-    "The holder's key-binding proof uses an algorithm that is not allowed.",
-    "Indehaverens nøglebindingsbevis bruger en algoritme, der ikke er tilladt.",
-)
-R_KB_NO_KEY = define(
-    "kb.no_holder_key",
-    "The credential names no usable holder key ('cnf.jwk'), so key binding cannot be checked.",
-    "Legitimationen angiver ingen brugbar indehavernøgle ('cnf.jwk'), så nøglebindingen kan ikke kontrolleres.",
-)
-R_KB_SIGNATURE = define(
-    "kb.signature",
-    "The holder's key-binding proof is not signed with the key the credential was issued to.",
-    "Indehaverens nøglebindingsbevis er ikke signeret med den nøgle, legitimationen er udstedt til.",
-)
-R_KB_IAT = define(
-    "kb.iat",
-    "The holder's key-binding proof was made too long ago or in the future.",
-    "Indehaverens nøglebindingsbevis er lavet for længe siden eller i fremtiden.",
-)
-R_KB_NONCE = define(
-    "kb.nonce",
-    "The presentation was made for another request (nonce mismatch): it may be a replay.",
-    "Præsentationen er lavet til en anden anmodning (nonce passer ikke): den kan være genafspillet.",
-)
-R_KB_AUD = define(
-    "kb.aud",
-    "The presentation was made for another verifier (audience mismatch).",
-    "Præsentationen er lavet til en anden verifikator (modtager passer ikke).",
-)
-R_KB_SD_HASH = define(
-    "kb.sd_hash",
-    "The holder's key-binding proof does not cover exactly the disclosures presented.",
-    "Indehaverens nøglebindingsbevis dækker ikke præcis de fremviste oplysninger.",
-)
+R_FORMAT = define("sd.format")
+R_TOO_LARGE = define("sd.too_large")
+R_TOO_MANY = define("sd.too_many_disclosures")
+R_TOO_DEEP = define("sd.too_deep")
+R_JWT_MALFORMED = define("sd.jwt_malformed")
+R_ALG = define("sd.alg_not_allowed")
+R_TYP = define("sd.typ")
+R_CRIT = define("sd.crit")
+R_ISSUER_KEY = define("sd.issuer_key")
+R_SIGNATURE = define("sd.signature")
+R_SD_ALG = define("sd.sd_alg")
+R_PAYLOAD = define("sd.payload_malformed")
+R_DISCLOSURE = define("sd.disclosure_malformed")
+R_SHAPE = define("sd.disclosure_wrong_shape")
+R_RESERVED = define("sd.reserved_claim_name")
+R_COLLISION = define("sd.claim_collision")
+R_DUP_DIGEST = define("sd.duplicate_digest")
+R_DUP_DISCLOSURE = define("sd.duplicate_disclosure")
+R_UNREFERENCED = define("sd.unreferenced_disclosure")
+R_EXPIRED = define("sd.expired")
+R_NOT_YET = define("sd.not_yet_valid")
+R_IAT_FUTURE = define("sd.issued_in_future")
+R_TIME_CLAIM = define("sd.time_claim_malformed")
+R_KB_MISSING = define("kb.missing")
+R_KB_MALFORMED = define("kb.malformed")
+R_KB_TYP = define("kb.typ")
+R_KB_ALG = define("kb.alg_not_allowed")
+R_KB_NO_KEY = define("kb.no_holder_key")
+R_KB_SIGNATURE = define("kb.signature")
+R_KB_IAT = define("kb.iat")
+R_KB_NONCE = define("kb.nonce")
+R_KB_AUD = define("kb.aud")
+R_KB_SD_HASH = define("kb.sd_hash")
 
 # ---------------------------------------------------------------- digests
 

@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from credential.i18n import LANGS, text
 from credential.reasons import define
 
 __all__ = [
     "SHAPE_DC4EU",
     "SHAPE_ESSPASS",
     "SHAPE_EUDI",
-    "SHAPE_LABELS",
     "R_SHAPE_READ",
     "R_UNMAPPED",
     "VCT_MODEL",
@@ -46,26 +46,9 @@ EUDI_PDA1 = "urn:eu.europa.ec.eudi:pda1:1"
 EUDI_EHIC = "urn:eu.europa.ec.eudi:ehic:1"
 
 SHAPE_ESSPASS, SHAPE_DC4EU, SHAPE_EUDI = "esspass", "dc4eu", "eudi"
-SHAPE_LABELS = {
-    SHAPE_ESSPASS: {"en": "DC4EU WP6 rulebook (ESSPASS)", "da": "DC4EU WP6-regelsættet (ESSPASS)"},
-    SHAPE_DC4EU: {"en": "DC4EU issuer (dc4eu/vc)", "da": "DC4EU-udsteder (dc4eu/vc)"},
-    SHAPE_EUDI: {"en": "EUDI reference issuer", "da": "EUDI-referenceudsteder"},
-}
+R_SHAPE_READ = define("claims.shape")  # another issuer's shape was read (words: catalogs, credential/i18n.py)
+R_UNMAPPED = define("claims.unmapped")  # some claims have no place in our model; shown as received
 
-R_SHAPE_READ = define(
-    "claims.shape",
-    "The credential is shaped as another issuer issues A1 and EHIC credentials; its claims were read into the A1/EHIC "
-    "model after the issuer was checked.",
-    "Legitimationen er opbygget, som en anden udsteder udsteder A1 og EHIC; dens oplysninger blev læst ind i "
-    "A1/EHIC-modellen, efter at udstederen var kontrolleret.",
-)
-R_UNMAPPED = define(
-    "claims.unmapped",
-    "Some disclosed claims have no place in this credential type; they are shown as received and were not used in "
-    "the decision.",
-    "Nogle videregivne oplysninger har ingen plads i denne type legitimation; de vises som modtaget og blev ikke "
-    "brugt i afgørelsen.",
-)
 
 # vct as issued -> the vct of our model it is read as
 VCT_MODEL: dict[str, str] = {PDA1: PDA1, EHIC: EHIC, EUDI_PDA1: PDA1, EUDI_EHIC: EHIC}
@@ -81,12 +64,19 @@ _OURS = {
                           "work_information"},
     EHIC: _OURS_COMMON,
 }
-# EUDI employment_type words (the issuer's form) -> the rulebook's employer.type codes; codes pass unchanged.
+# EUDI employment_type words (the issuer's form) -> the rulebook's employer.type codes; codes pass unchanged. Words
+# are compared in lower case without spaces, hyphens and underscores ("Self-employed" = "self_employed").
 _EMPLOYMENT_TYPE = {
     "01": "01", "02": "02",
     "employed": "01", "employment": "01", "employee": "01",
-    "self-employed": "02", "self_employed": "02", "self-employment": "02", "self_employment": "02",
+    "selfemployed": "02", "selfemployment": "02",
 }
+
+
+def _employment_code(kind: Any) -> str | None:
+    if not isinstance(kind, str):
+        return None
+    return _EMPLOYMENT_TYPE.get(kind.strip().lower().replace("-", "").replace("_", "").replace(" ", ""))
 
 
 @dataclass(frozen=True)
@@ -278,7 +268,7 @@ def _eudi_employment(r: _Reader, details: Any) -> None:
         e: dict[str, Any] = {}
         kind = d.get("employment_type")
         if kind is not None:
-            code = _EMPLOYMENT_TYPE.get(str(kind).strip().lower()) if isinstance(kind, str) else None
+            code = _employment_code(kind)
             if code is None:
                 r.extra(f"{prefix}employment_type", kind)  # a word we do not know: shown, not guessed
             else:
@@ -376,14 +366,9 @@ def _read_ours(vct: str, claims: Mapping[str, Any]) -> _Reader:
 
 
 def shape_words(read: Read) -> dict[str, str]:
-    """The words of the ``claims.shape`` check for ``read``, naming the shape."""
-    label = SHAPE_LABELS[read.shape]
-    return {
-        "en": f"The credential is shaped as the {label['en']} issues it (type {read.source_vct}); its claims were read "
-              "into the A1/EHIC model after the issuer was checked.",
-        "da": f"Legitimationen er opbygget, som {label['da']} udsteder den (type {read.source_vct}); dens oplysninger "
-              "blev læst ind i A1/EHIC-modellen, efter at udstederen var kontrolleret.",
-    }
+    """The words of the ``claims.shape`` check for ``read``, naming the shape (catalog keys ``shape.<shape>``)."""
+    return {lang: text("claims.shape.read", lang, label=text(f"shape.{read.shape}", lang), vct=read.source_vct)
+            for lang in LANGS}
 
 
 def read_claims(vct: str, claims: Mapping[str, Any]) -> Read | None:

@@ -76,73 +76,19 @@ _URI_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`]")  # RFC 3986 §2: neve
 
 # ---------------------------------------------------------------- reason codes
 
-R_TOKEN_MALFORMED = define(
-    "status.token_malformed",
-    "The status list token cannot be read or lacks required information.",
-    "Statuslistetokenet kan ikke læses eller mangler påkrævede oplysninger.",
-)
-R_TOKEN_TYP = define(
-    "status.token_typ",
-    "The token offered as a status list is not of the type statuslist+jwt.",
-    "Tokenet, der er givet som statusliste, er ikke af typen statuslist+jwt.",
-)
-R_TOKEN_SIGNATURE = define(
-    "status.token_signature",
-    "The status list's signature could not be verified with a trusted key.",
-    "Statuslistens signatur kunne ikke verificeres med en betroet nøgle.",
-)
-R_SUB_MISMATCH = define(
-    "status.sub_mismatch",
-    "The status list is not the one the credential refers to.",
-    "Statuslisten er ikke den, som legitimationen henviser til.",
-)
-R_TOKEN_EXPIRED = define(
-    "status.token_expired",
-    "The status list has expired; a newer one is needed.",
-    "Statuslisten er udløbet; der skal bruges en nyere.",
-)
-R_TOKEN_NOT_YET_VALID = define(
-    "status.token_not_yet_valid",
-    "The status list is not valid yet.",
-    "Statuslisten er endnu ikke gyldig.",
-)
-R_INDEX_OUT_OF_BOUNDS = define(
-    "status.index_out_of_bounds",
-    "The credential's position lies outside its status list, so its status cannot be known.",
-    "Legitimationens plads ligger uden for statuslisten, så dens status kan ikke kendes.",
-)
-R_LIST_MALFORMED = define(
-    "status.list_malformed",
-    "The status list inside the token is malformed or larger than this service accepts.",
-    "Statuslisten i tokenet er forkert opbygget eller større end denne tjeneste accepterer.",
-)
-R_REFERENCE_MALFORMED = define(
-    "status.reference_malformed",
-    "The credential's reference to its status list is malformed.",
-    "Legitimationens henvisning til dens statusliste er forkert opbygget.",
-)
-R_INVALID = define(
-    "status.invalid",
-    "The issuer has revoked (withdrawn) this credential.",
-    "Udstederen har tilbagekaldt denne legitimation.",
-)
-R_SUSPENDED = define(
-    "status.suspended",
-    "The issuer has suspended this credential for now.",
-    "Udstederen har midlertidigt suspenderet denne legitimation.",
-)
-R_UNKNOWN_VALUE = define(
-    "status.unknown_value",
-    "The status list gives this credential a status that this service does not know how to treat.",
-    "Statuslisten giver legitimationen en status, som denne tjeneste ikke ved, hvordan den skal behandle.",
-)
-R_UNAVAILABLE = define(
-    "status.unavailable",
-    "The credential's status could not be checked because no status list could be obtained. "
-    "This is NOT a revocation.",
-    "Legitimationens status kunne ikke kontrolleres, fordi ingen statusliste kunne hentes. "
-    "Det betyder IKKE, at den er tilbagekaldt.",
-)
+R_TOKEN_MALFORMED = define("status.token_malformed")
+R_TOKEN_TYP = define("status.token_typ")
+R_TOKEN_SIGNATURE = define("status.token_signature")
+R_SUB_MISMATCH = define("status.sub_mismatch")
+R_TOKEN_EXPIRED = define("status.token_expired")
+R_TOKEN_NOT_YET_VALID = define("status.token_not_yet_valid")
+R_INDEX_OUT_OF_BOUNDS = define("status.index_out_of_bounds")
+R_LIST_MALFORMED = define("status.list_malformed")
+R_REFERENCE_MALFORMED = define("status.reference_malformed")
+R_INVALID = define("status.invalid")
+R_SUSPENDED = define("status.suspended")
+R_UNKNOWN_VALUE = define("status.unknown_value")
+R_UNAVAILABLE = define("status.unavailable")
 
 
 def _reject(reason: Reason, detail: str = "") -> Rejected:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from credential.i18n import LANGS, text
 from credential.reasons import Reason, define
 
 from .report import Kind, Report, Stage
@@ -26,73 +27,21 @@ __all__ = ["Layer", "ValidityReport", "check_layers", "technical_layer", "validi
 
 State = Literal["valid", "not_yet_valid", "expired", "unknown"]
 
-R_TECH_EXPIRED = define(
-    "validity.technical_expired",
-    "The credential's electronic signature has expired (exp): the data can no longer be relied on.",
-    "Legitimationens elektroniske signatur er udløbet (exp): oplysningerne kan ikke længere lægges til grund.",
-)
-R_TECH_NOT_YET = define(
-    "validity.technical_not_yet_valid",
-    "The credential's electronic signature is not valid yet (nbf or iat lies in the future).",
-    "Legitimationens elektroniske signatur er endnu ikke gyldig (nbf eller iat ligger i fremtiden).",
-)
-R_TECH_UNKNOWN = define(
-    "validity.technical_unknown",
-    "The credential's technical validity times (iat, nbf, exp) are malformed, so its technical validity cannot be checked.",
-    "Legitimationens tekniske gyldighedstider (iat, nbf, exp) er fejlformede, så den tekniske gyldighed kan ikke kontrolleres.",
-)
-R_DOC_EXPIRED = define(
-    "validity.document_expired",
-    "The document has expired (date of expiry has passed).",
-    "Dokumentet er udløbet (udløbsdatoen er passeret).",
-)
-R_DOC_NOT_YET = define(
-    "validity.document_not_yet_valid",
-    "The document is not valid yet (its date of issuance lies in the future).",
-    "Dokumentet er endnu ikke gyldigt (udstedelsesdatoen ligger i fremtiden).",
-)
-R_DOC_UNKNOWN = define(
-    "validity.document_unknown",
-    "The document's dates of issuance and expiry were not shown, so its administrative validity cannot be checked.",
-    "Dokumentets udstedelses- og udløbsdato blev ikke vist, så dets administrative gyldighed kan ikke kontrolleres.",
-)
-R_COV_ENDED = define(
-    "coverage.ended",
-    "The coverage the credential attests has ended.",
-    "Den dækning, som legitimationen dokumenterer, er ophørt.",
-)
-R_COV_NOT_STARTED = define(
-    "coverage.not_started",
-    "The coverage the credential attests has not started yet.",
-    "Den dækning, som legitimationen dokumenterer, er endnu ikke begyndt.",
-)
-R_COV_UNKNOWN = define(
-    "coverage.unknown",
-    "The period of coverage was not shown, so it cannot be said whether the holder is covered on the inspection date.",
-    "Dækningsperioden blev ikke vist, så det kan ikke afgøres, om indehaveren er dækket på kontroldatoen.",
-)
+R_TECH_EXPIRED = define("validity.technical_expired")
+R_TECH_NOT_YET = define("validity.technical_not_yet_valid")
+R_TECH_UNKNOWN = define("validity.technical_unknown")
+R_DOC_EXPIRED = define("validity.document_expired")
+R_DOC_NOT_YET = define("validity.document_not_yet_valid")
+R_DOC_UNKNOWN = define("validity.document_unknown")
+R_COV_ENDED = define("coverage.ended")
+R_COV_NOT_STARTED = define("coverage.not_started")
+R_COV_UNKNOWN = define("coverage.unknown")
 
 # ---- the words of a layer that passed, and of a date that is no date
-R_OK_TECHNICAL = define(
-    "validity.technical",
-    "The credential's technical validity period (signing time and expiry) includes now.",
-    "Legitimationens tekniske gyldighedsperiode (signeringstidspunkt og udløb) omfatter nu.",
-)
-R_OK_DOCUMENT = define(
-    "validity.document",
-    "The document is valid on the inspection date (between its date of issuance and date of expiry).",
-    "Dokumentet er gyldigt på kontroldatoen (mellem udstedelsesdato og udløbsdato).",
-)
-R_OK_COVERAGE = define(
-    "coverage.in_force",
-    "The social-security coverage it attests is in force on the inspection date.",
-    "Den socialsikringsdækning, det dokumenterer, gælder på kontroldatoen.",
-)
-R_DATE_MALFORMED = define(
-    "validity.date_malformed",
-    "A date in the credential is not a valid date (YYYY-MM-DD).",
-    "En dato i legitimationen er ikke en gyldig dato (ÅÅÅÅ-MM-DD).",
-)
+R_OK_TECHNICAL = define("validity.technical")
+R_OK_DOCUMENT = define("validity.document")
+R_OK_COVERAGE = define("coverage.in_force")
+R_DATE_MALFORMED = define("validity.date_malformed")
 
 _DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
 _PDA1 = "urn:eudi:pda1:1"
@@ -103,15 +52,27 @@ _EHIC = "urn:eudi:ehic:1"
 class Layer:
     """One validity layer. ``start``/``end`` are ISO 8601 (datetime in UTC for technical, dates otherwise)
     as found in the credential, or None when absent. ``code`` is None exactly when ``state`` is valid.
-    ``en``/``da`` explain the state to an inspector in full sentences."""
+    ``sentence`` (a catalog id) with ``values`` explains the state to an inspector in full sentences: :meth:`text`,
+    ``en``, ``da``."""
 
     name: Literal["technical", "document", "coverage"]
     state: State
     start: str | None
     end: str | None
     code: str | None
-    en: str = ""
-    da: str = ""
+    sentence: str = ""
+    values: tuple[tuple[str, str], ...] = ()
+
+    def text(self, lang: str = "en") -> str:
+        return text(self.sentence, lang, **dict(self.values)) if self.sentence else ""
+
+    @property
+    def en(self) -> str:
+        return self.text("en")
+
+    @property
+    def da(self) -> str:
+        return self.text("da")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,7 +81,7 @@ class Layer:
             "start": self.start,
             "end": self.end,
             "code": self.code,
-            "message": {"en": self.en, "da": self.da},
+            "message": {lang: self.text(lang) for lang in LANGS},
         }
 
 
@@ -166,10 +127,6 @@ def _iso(ts: int | float) -> str | None:
         return None
 
 
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _human(ts: int | float) -> str:
     iso = _iso(ts)
     return f"{iso[:10]} {iso[11:16]} UTC" if iso else str(ts)
@@ -179,47 +136,20 @@ def _technical(payload: dict[str, Any], now: int, skew: int) -> Layer:
     raw = {k: payload.get(k) for k in ("iat", "nbf", "exp")}
     vals = {k: _num(v) for k, v in raw.items()}
     if any(raw[k] is not None and vals[k] is None for k in raw):
-        return _layer("technical", "unknown", None, None, R_TECH_UNKNOWN)
+        return _layer("technical", "unknown", None, None, R_TECH_UNKNOWN, R_TECH_UNKNOWN.code)
     start_ts = vals["nbf"] if vals["nbf"] is not None else vals["iat"]
     start = _iso(start_ts) if start_ts is not None else None
     end = _iso(vals["exp"]) if vals["exp"] is not None else None
     if vals["exp"] is not None and now >= vals["exp"] + skew:  # RFC 7519 §4.1.4: "on or after"
-        return _layer(
-            "technical",
-            "expired",
-            start,
-            end,
-            R_TECH_EXPIRED,
-            en=f"The electronic signature of this credential expired at {_human(vals['exp'])}; its data can no longer be relied on, "
-            "whatever dates it states.",
-            da=f"Denne legitimations elektroniske signatur udløb den {_human(vals['exp'])}; dens oplysninger kan ikke længere lægges til "
-            "grund, uanset hvilke datoer de angiver.",
-        )
+        return _layer("technical", "expired", start, end, R_TECH_EXPIRED, "validity.technical.expired_at",
+                      when=_human(vals["exp"]))
     for name in ("nbf", "iat"):
         v = vals[name]
         if v is not None and now + skew < v:
-            return _layer(
-                "technical",
-                "not_yet_valid",
-                start,
-                end,
-                R_TECH_NOT_YET,
-                en=f"The electronic signature of this credential is not valid before {_human(v)} ({name}); check the "
-                "clock of this device.",
-                da=f"Denne legitimations elektroniske signatur er ikke gyldig før {_human(v)} ({name}); kontrollér "
-                "uret på denne enhed.",
-            )
-    return _layer(
-        "technical",
-        "valid",
-        start,
-        end,
-        None,
-        en="The electronic signature is within its validity period." if end else
-        "The electronic signature has no expiry time (exp) and is in force.",
-        da="Den elektroniske signatur er inden for sin gyldighedsperiode." if end else
-        "Den elektroniske signatur har intet udløbstidspunkt (exp) og er i kraft.",
-    )
+            return _layer("technical", "not_yet_valid", start, end, R_TECH_NOT_YET, "validity.technical.not_before",
+                          when=_human(v), claim=name)
+    return _layer("technical", "valid", start, end, None,
+                  "validity.technical.in_period" if end else "validity.technical.no_expiry")
 
 
 def _date(value: Any) -> tuple[_dt.date | None, str | None, bool]:
@@ -234,136 +164,64 @@ def _date(value: Any) -> tuple[_dt.date | None, str | None, bool]:
         return None, None, True
 
 
-def _layer(name: Any, state: State, start: str | None, end: str | None, reason: Reason | None, en: str = "", da: str = "") -> Layer:
-    if reason is not None and not en:
-        en, da = reason.en, reason.da
-    return Layer(name, state, start, end, reason.code if reason else None, en, da)
+def _layer(name: Any, state: State, start: str | None, end: str | None, reason: Reason | None, sentence: str, /,
+           **values: str) -> Layer:
+    return Layer(name, state, start, end, reason.code if reason else None, sentence, tuple(values.items()))
 
 
-def _document(payload: dict[str, Any], today: _dt.date, noun_en: str, noun_da: str, pron_da: str) -> Layer:
-    valid_da_adj = "gyldigt" if pron_da == "det" else "gyldig"
+def _document(payload: dict[str, Any], today: _dt.date, kind: str) -> Layer:
     doi, doi_s, bad1 = _date(payload.get("date_of_issuance"))
     doe, doe_s, bad2 = _date(payload.get("date_of_expiry"))
     t = today.isoformat()
     if doe is not None and today > doe:
-        return _layer(
-            "document",
-            "expired",
-            doi_s,
-            doe_s,
-            R_DOC_EXPIRED,
-            en=f"This {noun_en} expired on {doe_s}; on {t} it is no longer a valid document.",
-            da=f"{_cap(noun_da)} udløb den {doe_s}; den {t} er {pron_da} ikke længere et gyldigt dokument.",
-        )
+        return _layer("document", "expired", doi_s, doe_s, R_DOC_EXPIRED, f"validity.document.expired.{kind}",
+                      expiry=str(doe_s), today=t)
     if doi is not None and today < doi:
-        return _layer(
-            "document",
-            "not_yet_valid",
-            doi_s,
-            doe_s,
-            R_DOC_NOT_YET,
-            en=f"This {noun_en} is dated {doi_s}; on {t} it has not been issued yet.",
-            da=f"{_cap(noun_da)} er dateret {doi_s}; den {t} er {pron_da} endnu ikke udstedt.",
-        )
+        return _layer("document", "not_yet_valid", doi_s, doe_s, R_DOC_NOT_YET, f"validity.document.not_yet.{kind}",
+                      issued=str(doi_s), today=t)
     if doi is None or doe is None:
-        missing = bad1 or bad2
-        return _layer(
-            "document",
-            "unknown",
-            doi_s,
-            doe_s,
-            R_DOC_UNKNOWN,
-            en=(
-                f"The dates of issuance and expiry of this {noun_en} are malformed"
-                if missing
-                else f"The dates of issuance and expiry of this {noun_en} were not both shown"
-            )
-            + ", so its administrative validity cannot be checked.",
-            da=(
-                f"Udstedelses- og udløbsdatoen for {noun_da} er fejlformede"
-                if missing
-                else f"Udstedelses- og udløbsdatoen for {noun_da} blev ikke begge vist"
-            )
-            + ", så den administrative gyldighed kan ikke kontrolleres.",
-        )
-    return _layer(
-        "document",
-        "valid",
-        doi_s,
-        doe_s,
-        None,
-        en=f"This {noun_en} was issued on {doi_s} and is valid until {doe_s}.",
-        da=f"{_cap(noun_da)} blev udstedt den {doi_s} og er {valid_da_adj} til og med {doe_s}.",
-    )
+        why = "malformed" if bad1 or bad2 else "not_shown"
+        return _layer("document", "unknown", doi_s, doe_s, R_DOC_UNKNOWN, f"validity.document.{why}.{kind}")
+    return _layer("document", "valid", doi_s, doe_s, None, f"validity.document.valid.{kind}",
+                  issued=str(doi_s), expiry=str(doe_s))
 
 
-def _coverage(payload: dict[str, Any], today: _dt.date, vct: Any) -> Layer:
+def _coverage(payload: dict[str, Any], today: _dt.date, kind: str) -> Layer:
     start, start_s, bad1 = _date(payload.get("starting_date"))
     end, end_s, bad2 = _date(payload.get("ending_date"))
-    t = today.isoformat()
+    values = {"today": today.isoformat()}
     country = payload.get("legislation_country")
     country = country if isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country) else None
-    if vct == _PDA1:
-        where_en = f"the legislation of {country}" if country else "the legislation this A1 names"
-        where_da = f"lovgivningen i {country}" if country else "den lovgivning, som denne A1 angiver"
-        ended_en = f"The coverage this A1 attests ended on {end_s}: on {t} the holder is not covered by {where_en} under this A1."
-        ended_da = f"Den dækning, som denne A1 dokumenterer, ophørte den {end_s}: den {t} er indehaveren ikke omfattet af {where_da} i henhold til denne A1."
-        not_started_en = f"The coverage this A1 attests starts on {start_s}: on {t} the holder is not yet covered by {where_en} under this A1."
-        not_started_da = f"Den dækning, som denne A1 dokumenterer, begynder den {start_s}: den {t} er indehaveren endnu ikke omfattet af {where_da} i henhold til denne A1."
-        valid_en = f"On {t} the holder is covered by {where_en} (period {start_s} to {end_s})."
-        valid_da = f"Den {t} er indehaveren omfattet af {where_da} (perioden {start_s} til {end_s})."
-        unknown_en = "The period of coverage (starting and ending date) of this A1 was not {what}, so it cannot be said whether the holder is covered on " + t + "."
-        unknown_da = "Dækningsperioden (start- og slutdato) i denne A1 blev ikke {what}, så det kan ikke afgøres, om indehaveren er dækket den " + t + "."
-    elif vct == _EHIC:
-        ended_en = f"The entitlement to necessary health care this EHIC attests ended on {end_s}: on {t} the card does not cover the holder."
-        ended_da = f"Retten til nødvendig behandling, som dette EU-sygesikringskort dokumenterer, ophørte den {end_s}: den {t} dækker kortet ikke indehaveren."
-        not_started_en = f"The entitlement to necessary health care this EHIC attests starts on {start_s}: on {t} the card does not cover the holder yet."
-        not_started_da = f"Retten til nødvendig behandling, som dette EU-sygesikringskort dokumenterer, begynder den {start_s}: den {t} dækker kortet endnu ikke indehaveren."
-        valid_en = f"On {t} the holder is entitled to necessary health care under this EHIC (until {end_s})."
-        valid_da = f"Den {t} har indehaveren ret til nødvendig behandling med dette EU-sygesikringskort (til og med {end_s})."
-        unknown_en = "The period of entitlement of this EHIC was not {what}, so it cannot be said whether the holder is covered on " + t + "."
-        unknown_da = "Perioden for retten til behandling på dette EU-sygesikringskort blev ikke {what}, så det kan ikke afgøres, om indehaveren er dækket den " + t + "."
-    else:
-        ended_en = f"The coverage this credential attests ended on {end_s}: on {t} it does not cover the holder."
-        ended_da = f"Den dækning, som denne legitimation dokumenterer, ophørte den {end_s}: den {t} dækker den ikke indehaveren."
-        not_started_en = f"The coverage this credential attests starts on {start_s}: on {t} it does not cover the holder yet."
-        not_started_da = f"Den dækning, som denne legitimation dokumenterer, begynder den {start_s}: den {t} dækker den endnu ikke indehaveren."
-        valid_en = f"On {t} the holder is covered (period {start_s} to {end_s})."
-        valid_da = f"Den {t} er indehaveren dækket (perioden {start_s} til {end_s})."
-        unknown_en = "The period of coverage of this credential was not {what}, so it cannot be said whether the holder is covered on " + t + "."
-        unknown_da = "Dækningsperioden for denne legitimation blev ikke {what}, så det kan ikke afgøres, om indehaveren er dækket den " + t + "."
+    variant = kind
+    if kind == "a1":  # the legislation that applies, by its country when the A1 names one
+        variant = "a1.country" if country else "a1.named"
+        if country:
+            values["country"] = country
 
     if end is not None and today > end:
-        return _layer("coverage", "expired", start_s, end_s, R_COV_ENDED, ended_en, ended_da)
+        return _layer("coverage", "expired", start_s, end_s, R_COV_ENDED, f"validity.coverage.ended.{variant}",
+                      end=str(end_s), **values)
     if start is not None and today < start:
-        return _layer("coverage", "not_yet_valid", start_s, end_s, R_COV_NOT_STARTED, not_started_en, not_started_da)
+        return _layer("coverage", "not_yet_valid", start_s, end_s, R_COV_NOT_STARTED,
+                      f"validity.coverage.not_started.{variant}", start=str(start_s), **values)
     if end is None:
         # The ending date decides "still covered"; without it nothing can be said. An EHIC verifier that asks
         # only for ending_date (ehic-care) gets a decision on the ending date alone, see below.
-        malformed = bad2
-        return _layer(
-            "coverage",
-            "unknown",
-            start_s,
-            end_s,
-            R_COV_UNKNOWN,
-            unknown_en.format(what="readable" if malformed else "shown"),
-            unknown_da.format(what="læselig" if malformed else "vist"),
-        )
-    if start is None and (bad1 or vct != _EHIC):
+        why = "malformed" if bad2 else "not_shown"
+        return _layer("coverage", "unknown", start_s, end_s, R_COV_UNKNOWN, f"validity.coverage.{why}.{kind}",
+                      today=values["today"])
+    if start is None and (bad1 or kind != "ehic"):
         # A1: the period's start matters (a future posting is not coverage today). EHIC: the card is in force
         # from issuance and the ehic-care preset asks only for the ending date (card field 9), so a missing
         # starting_date does not make EHIC coverage unknown; a malformed one does.
-        return _layer(
-            "coverage",
-            "unknown",
-            start_s,
-            end_s,
-            R_COV_UNKNOWN,
-            unknown_en.format(what="readable" if bad1 else "shown"),
-            unknown_da.format(what="læselig" if bad1 else "vist"),
-        )
-    return _layer("coverage", "valid", start_s, end_s, None, valid_en, valid_da)
+        why = "malformed" if bad1 else "not_shown"
+        return _layer("coverage", "unknown", start_s, end_s, R_COV_UNKNOWN, f"validity.coverage.{why}.{kind}",
+                      today=values["today"])
+    if kind == "ehic":
+        return _layer("coverage", "valid", start_s, end_s, None, "validity.coverage.valid.ehic", end=str(end_s),
+                      **values)
+    return _layer("coverage", "valid", start_s, end_s, None, f"validity.coverage.valid.{variant}",
+                  start=str(start_s), end=str(end_s), **values)
 
 
 def validity_layers(payload: dict[str, Any], now: int, inspection_date: _dt.date, *, skew: int = 60) -> ValidityReport:
@@ -374,17 +232,11 @@ def validity_layers(payload: dict[str, Any], now: int, inspection_date: _dt.date
     """
     if not isinstance(payload, dict):
         payload = {}
-    vct = payload.get("vct")
-    if vct == _PDA1:
-        noun_en, noun_da, pron_da = "A1", "denne A1", "den"
-    elif vct == _EHIC:
-        noun_en, noun_da, pron_da = "EHIC", "dette EU-sygesikringskort", "det"
-    else:
-        noun_en, noun_da, pron_da = "document", "dette dokument", "det"
+    kind = {_PDA1: "a1", _EHIC: "ehic"}.get(payload.get("vct"), "other")  # type: ignore[arg-type]
     return ValidityReport(
         technical=_technical(payload, now, skew),
-        document=_document(payload, inspection_date, noun_en, noun_da, pron_da),
-        coverage=_coverage(payload, inspection_date, vct),
+        document=_document(payload, inspection_date, kind),
+        coverage=_coverage(payload, inspection_date, kind),
         inspection_date=inspection_date.isoformat(),
     )
 
@@ -419,7 +271,7 @@ def _utc(t: Any) -> str | None:
 
 
 def _sentence(layer: Layer) -> dict[str, str] | None:
-    return {"en": layer.en, "da": layer.da} if layer.en else None
+    return {lang: layer.text(lang) for lang in LANGS} if layer.sentence else None
 
 
 def _technical_value(layer: Layer, payload: dict[str, Any]) -> dict[str, Any]:

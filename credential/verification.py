@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import dcql, expected, jose, sd_jwt, sd_jwt_vc, shapes, status_list
+from .i18n import LANGS, text
 from .reasons import Reason, Rejected, define
 from .report import FAILED, INDETERMINATE, PASSED, Kind, Report, Stage
 from .validity import check_layers, technical_layer
@@ -48,92 +49,26 @@ DEFAULT_LEEWAY_S = 60  # the SD-JWT core's clock leeway (sd_jwt.VerifyPolicy.clo
 
 # ---------------------------------------------------------------- the words of checks that passed
 
-OK_INTACT = define(
-    "sd.intact",
-    "The issuer's signature is valid and every disclosed claim is one the issuer signed.",
-    "Udstederens signatur er gyldig, og hver videregivet oplysning er en, som udstederen har signeret.",
-)
-OK_VC = define(
-    "vc.well_formed",
-    "The credential is a well-formed SD-JWT verifiable credential of a known type.",
-    "Legitimationen er et korrekt opbygget SD-JWT-verificerbart bevis af en kendt type.",
-)
-OK_ISSUER = define(
-    "issuer.trusted",
-    "The issuer is on the trusted list of social-security institutions and may issue this type of document.",
-    "Udstederen står på listen over betroede socialsikringsinstitutioner og må udstede denne type dokument.",
-)
-OK_KB = define(
-    "kb.valid",
-    "The person presenting holds the device key the credential was issued to, and the proof was made for this request.",
-    "Den, der fremviser, har den enhedsnøgle, legitimationen blev udstedt til, og beviset er lavet til denne anmodning.",
-)
-OK_KB_PRESENT_UNCHECKED = define(
-    "kb.present",
-    "The holder's key-binding proof is valid (this check did not ask for a particular request).",
-    "Indehaverens nøglebindingsbevis er gyldigt (denne kontrol bad ikke om en bestemt anmodning).",
-)
-KB_NOT_BOUND = define(
-    "kb.not_bound",
-    "This credential was shown without proof of a holder's device (for example a paper copy). "
-    "Check the holder's identity document against the name and date of birth shown.",
-    "Legitimationen blev vist uden bevis fra indehaverens enhed (f.eks. en papirkopi). "
-    "Kontrollér indehaverens identitetsdokument mod det viste navn og fødselsdato.",
-)
+OK_INTACT = define("sd.intact")
+OK_VC = define("vc.well_formed")
+OK_ISSUER = define("issuer.trusted")
+OK_KB = define("kb.valid")
+OK_KB_PRESENT_UNCHECKED = define("kb.present")
+KB_NOT_BOUND = define("kb.not_bound")
 # kb.missing is the SD-JWT core's code; when the policy did not ask for key binding but the credential is bound to a
-# device key (``cnf``), the check says that in its own words.
-KB_MISSING_BOUND_WORDS = {
-    "en": "This credential is bound to the holder's device, but the proof from that device (key binding) is "
-          "missing, so it cannot be accepted as a paper copy. Ask the holder to present it from their wallet.",
-    "da": "Legitimationen er bundet til indehaverens enhed, men beviset fra den enhed (nøglebinding) mangler, "
-          "så den kan ikke godtages som en papirkopi. Bed indehaveren fremvise den fra sin tegnebog.",
-}
-OK_STATUS = define(
-    "status.valid",
-    "The issuer's status list says the credential has not been withdrawn or suspended.",
-    "Udstederens statusliste siger, at legitimationen ikke er tilbagekaldt eller suspenderet.",
-)
-OK_NO_STATUS = define(
-    "status.not_provided",
-    "The credential has no status list reference, so the issuer cannot withdraw it; only its dates limit it.",
-    "Legitimationen har ingen henvisning til en statusliste, så udstederen kan ikke tilbagekalde den; "
-    "kun dens datoer begrænser den.",
-)
-OK_REQUEST_TYPE = define(
-    "request.type",
-    "The credential is of the type this check asks for.",
-    "Legitimationen er af den type, som denne kontrol beder om.",
-)
-OK_REQUEST_CLAIMS = define(
-    "request.claims",
-    "Every piece of information this check needs was disclosed.",
-    "Alle de oplysninger, som denne kontrol har brug for, blev videregivet.",
-)
+# device key (``cnf``), the check says that in its own words (catalog id ``kb.missing.bound_words``).
+KB_MISSING_BOUND_WORDS = "kb.missing.bound_words"
+OK_STATUS = define("status.valid")
+OK_NO_STATUS = define("status.not_provided")
+OK_REQUEST_TYPE = define("request.type")
+OK_REQUEST_CLAIMS = define("request.claims")
 
 # ---------------------------------------------------------------- failures and unknowns decided here
 
-REQUEST_TYPE = define(
-    "request.type_mismatch",
-    "The credential is of another type than this check asks for (for example an EHIC where an A1 is needed).",
-    "Legitimationen er af en anden type end den, denne kontrol beder om (f.eks. et EHIC, hvor der kræves et A1).",
-)
-REQUEST_CLAIMS = define(
-    "request.claims_missing",
-    "Information this check needs was not disclosed by the holder.",
-    "Oplysninger, som denne kontrol har brug for, blev ikke videregivet af indehaveren.",
-)
-ISSUER_LIST = define(
-    "issuer.list_unavailable",
-    "No valid, current list of trusted institutions is at hand, so the issuer could not be checked. "
-    "This does NOT mean the credential is false.",
-    "Der er ingen gyldig, aktuel liste over betroede institutioner, så udstederen kunne ikke kontrolleres. "
-    "Det betyder IKKE, at legitimationen er falsk.",
-)
-STATUS_SIGNER = define(
-    "status.signer_untrusted",
-    "The status list was not signed by a revocation service of the credential's issuer, so the status is unknown.",
-    "Statuslisten var ikke signeret af en tilbagekaldelsestjeneste hos legitimationens udsteder, så status er ukendt.",
-)
+REQUEST_TYPE = define("request.type_mismatch")
+REQUEST_CLAIMS = define("request.claims_missing")
+ISSUER_LIST = define("issuer.list_unavailable")
+STATUS_SIGNER = define("status.signer_untrusted")
 
 # Status outcomes that say something about the credential itself (FAILED); every other status problem means the
 # status could not be established (INDETERMINATE). draft-ietf-oauth-status-list §8.3.
@@ -282,7 +217,8 @@ def verify_presentation(presentation: str, *, trust: IssuerTrust, now: int, key_
         # SD-JWT VC draft-18 §3.2.2.2 / RFC 9901 §7.3: the issuer bound this credential to a holder key. Without the
         # holder's proof it is a copy of a wallet's credential, not a paper copy: stripping the KB-JWT must never
         # turn a device-bound credential into something weaker that passes (the offline inspector refuses it too).
-        report.add(sd_jwt.R_KB_MISSING, Kind.FAILED, Stage.KEY_BINDING, words=KB_MISSING_BOUND_WORDS)
+        report.add(sd_jwt.R_KB_MISSING, Kind.FAILED, Stage.KEY_BINDING,
+                   words={lang: text(KB_MISSING_BOUND_WORDS, lang) for lang in LANGS})
     else:  # RFC 9901 §7.3: not required by this policy and not present, and bound to no device (a paper copy)
         report.add(KB_NOT_BOUND, Kind.PASSED, Stage.KEY_BINDING)
 

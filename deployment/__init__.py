@@ -6,6 +6,7 @@ Below the services (``issuer``, ``verifier``, ``wallet``), above ``credential`` 
 - :mod:`deployment.pkcs11_uri` -- RFC 7512 PKCS#11 URIs, parsed (pure);
 - :mod:`deployment.pkcs11` -- a signing key that never leaves its PKCS#11 token (python-pkcs11);
 - :mod:`deployment.material` -- keys from PEM files or tokens, certificate chains, the checks at start;
+- :mod:`deployment.listing` -- is a configured certificate on the configured trust list (fetched through netio);
 - :mod:`deployment.settings` -- settings every service shares (proxies, CA bundle, PKCS#11 module and PIN);
 - :mod:`deployment.startup` -- the start-up lines and the public-URL / listen-address warning.
 

@@ -64,7 +64,7 @@ def startup_lines(service: str, mode: str, public_url: str, host: str, port: int
     lines.append(f"{service}: listening on {host}:{port}; {trust}")
     shown = [f"{what} in {path}" for what, path in secrets if path.exists()]
     if shown:
-        lines.append(f"{service}: first-start secrets (mode 0600; read, store elsewhere, delete): " + "; ".join(shown))
+        lines.append(f"{service}: first-start secrets (files, mode 0600, never printed): " + "; ".join(shown))
     warning = listen_warning(public_url, host, port, proxies, setting)
     if warning:
         lines.append(f"{service}: {warning}")

@@ -32,7 +32,8 @@ from credential import types
 from websec.headers import SecurityHeaders
 
 from . import core
-from .problems import Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors
+from .problems import (Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors,
+                       words)
 from . import dpop
 from .service import (ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError,
                       UseDpopNonce)
@@ -502,15 +503,13 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         if idempotency_key is not None and len(idempotency_key) > 100:
             raise Problem(422, "Unprocessable Content", "the Idempotency-Key header is too long", code="invalid_request",
                           errors=[{"path": "Idempotency-Key", "code": "request.string_too_long",
-                                   "en": "At most 100 characters.", "da": "Højst 100 tegn."}])
+                                   **words("string_too_long", n=100)}])
         if req.client_request_id is not None and idempotency_key is not None \
                 and req.client_request_id != idempotency_key:
             raise Problem(422, "Unprocessable Content", "client_request_id and Idempotency-Key name different keys",
                           code="invalid_request",
                           errors=[{"path": "client_request_id", "code": "request.idempotency_key_mismatch",
-                                   "en": "Differs from the Idempotency-Key header; send one key, or the same in both.",
-                                   "da": "Afviger fra Idempotency-Key-headeren; send én nøgle, eller den samme i "
-                                         "begge."}])
+                                   **words("idempotency_key_mismatch")}])
         rid = req.client_request_id or idempotency_key
         try:
             view = await run_in_threadpool(lambda: svc.create_case(req.type, req.claims, actor,
@@ -568,8 +567,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             return conflict(exc)
         except ValueError:  # a reason of blanks only
             return problem(422, "Unprocessable Content", "a reason is required", code="invalid_request",
-                           errors=[{"path": "reason", "code": "request.blank", "en": "A reason is required.",
-                                    "da": "En begrundelse skal angives."}])
+                           errors=[{"path": "reason", "code": "request.blank", **words("reason_blank")}])
 
     app.include_router(api)
 

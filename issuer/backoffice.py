@@ -32,6 +32,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from credential import types
+from credential.i18n import LANGS, keys, text
 from credential.text import display_safe
 from credential.types import claim_label
 
@@ -62,32 +63,8 @@ PDA1_FIELDS = [
 ]
 FIELDS = {"pda1": COMMON_FIELDS + PDA1_FIELDS, "ehic": COMMON_FIELDS}
 
-TEXT = {
-    "en": {"title": "ESSPASS issuer back office", "login": "Log in", "logout": "Log out", "username": "User name",
-           "password": "Password", "bad_login": "Wrong user name or password.", "cases": "Cases",
-           "new_a1": "New A1", "new_ehic": "New EHIC", "search": "Search document number", "create": "Create case",
-           "fix": "Please correct the marked fields.", "offer": "Credential offer",
-           "scan": "The citizen scans this QR code with the wallet.", "tx_code": "Transaction code (send by SMS)",
-           "paper": "Paper copy (PDF)", "revoke": "Revoke", "suspend": "Suspend", "reinstate": "Reinstate",
-           "reason": "Reason", "status": "Status", "audit": "Audit log", "credentials": "Issued credentials",
-           "document": "Document", "type": "Type", "created": "Created", "by": "By", "none": "None yet.",
-           "new_offer": "New offer", "expires": "Offer expires", "demo": "Fill with demo data",
-           "csrf": "The form expired. Please try again.", "forbidden": "Your role does not allow this.",
-           "throttled": "Too many failed log-ins. Try again in {seconds} s.",
-           "unknown_case": "There is no such case."},
-    "da": {"title": "ESSPASS udsteder – backoffice", "login": "Log ind", "logout": "Log ud", "username": "Brugernavn",
-           "password": "Adgangskode", "bad_login": "Forkert brugernavn eller adgangskode.", "cases": "Sager",
-           "new_a1": "Nyt A1", "new_ehic": "Nyt EHIC", "search": "Søg dokumentnummer", "create": "Opret sag",
-           "fix": "Ret venligst de markerede felter.", "offer": "Tilbud om legitimation",
-           "scan": "Borgeren scanner QR-koden med sin wallet.", "tx_code": "Transaktionskode (sendes pr. SMS)",
-           "paper": "Papirkopi (PDF)", "revoke": "Tilbagekald", "suspend": "Suspender", "reinstate": "Genindsæt",
-           "reason": "Begrundelse", "status": "Status", "audit": "Revisionslog", "credentials": "Udstedte legitimationer",
-           "document": "Dokument", "type": "Type", "created": "Oprettet", "by": "Af", "none": "Ingen endnu.",
-           "new_offer": "Nyt tilbud", "expires": "Tilbuddet udløber", "demo": "Udfyld med demodata",
-           "csrf": "Formularen er udløbet. Prøv igen.", "forbidden": "Din rolle tillader ikke dette.",
-           "throttled": "For mange mislykkede log-ind. Prøv igen om {seconds} s.",
-           "unknown_case": "Sagen findes ikke."},
-}
+# The back office's words: gettext catalogs, ``issuer.backoffice.<key>`` (credential/i18n.py).
+TEXT = {lang: {k[len("issuer.backoffice."):]: text(k, lang) for k in keys("issuer.backoffice.")} for lang in LANGS}
 
 # every value a page shows passes credential.text.display_safe (issue 14 finding 10); markup the code
 # made itself (the QR code's SVG) stays as it is

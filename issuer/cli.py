@@ -91,7 +91,7 @@ def _key_place(reference: str | None) -> str:
     return str(reference)
 
 
-def _start(settings: Settings, host: str, port: int):
+def _start(settings: Settings):
     """The issuer service for ``serve``, or exit 2 with the one-sentence configuration error."""
     from deployment.errors import ConfigError
 
@@ -119,7 +119,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to liste
     if public_url:
         os.environ["ESSPASS_ISSUER_URL"] = public_url  # the workers read their settings from the environment
     settings = Settings(**({"issuer_url": public_url} if public_url else {}))
-    svc = _start(settings, host, port)
+    svc = _start(settings)
     for line in startup_lines("esspass issuer", _mode_line(settings, svc), settings.public_url, host, port, settings,
                               [("admin password", settings.issuer_dir / "admin_password"),
                                ("case-system API token", settings.issuer_dir / "api_token")], "ESSPASS_ISSUER_URL"):

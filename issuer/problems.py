@@ -14,6 +14,8 @@ import orjson
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from credential.i18n import LANGS, text
+
 API_PREFIX = "/api/v1"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -53,26 +55,25 @@ class Problem(Exception):
 
 # ---------------------------------------------------------------- request-shape messages in en and da
 
-def _shape_messages(kind: str, ctx: dict[str, Any], root: bool) -> tuple[str, str] | None:
+def words(key: str, **values: Any) -> dict[str, str]:
+    """A problem text in every shipped language (gettext catalogs: ``issuer.problem.<key>``)."""
+    return {lang: text(f"issuer.problem.{key}", lang, **values) for lang in LANGS}
+
+
+_SHAPES = {"missing": "missing", "string_type": "string_type", "dict_type": "object_type", "model_type": "object_type",
+           "bool_type": "bool_type", "bool_parsing": "bool_type", "int_type": "int_type", "int_parsing": "int_type",
+           "extra_forbidden": "extra_forbidden", "json_invalid": "json_invalid"}
+
+
+def _shape_messages(kind: str, ctx: dict[str, Any], root: bool) -> dict[str, str] | None:
     if root and kind in ("model_type", "model_attributes_type", "dict_type"):
-        return ("The request body must be a JSON object.", "Forespørgslens indhold skal være et JSON-objekt.")
-    n_max, n_min = ctx.get("max_length"), ctx.get("min_length")
-    table: dict[str, tuple[str, str]] = {
-        "missing": ("This field is required.", "Feltet skal udfyldes."),
-        "string_type": ("Must be a text string.", "Skal være en tekst."),
-        "dict_type": ("Must be a JSON object.", "Skal være et JSON-objekt."),
-        "model_type": ("Must be a JSON object.", "Skal være et JSON-objekt."),
-        "bool_type": ("Must be true or false.", "Skal være true eller false."),
-        "bool_parsing": ("Must be true or false.", "Skal være true eller false."),
-        "int_type": ("Must be a whole number.", "Skal være et helt tal."),
-        "int_parsing": ("Must be a whole number.", "Skal være et helt tal."),
-        "string_too_long": (f"At most {n_max} characters.", f"Højst {n_max} tegn."),
-        "string_too_short": ((f"At least {n_min} character." if n_min == 1 else f"At least {n_min} characters."),
-                             f"Mindst {n_min} tegn."),
-        "extra_forbidden": ("Unknown field.", "Ukendt felt."),
-        "json_invalid": ("The body is not valid JSON.", "Indholdet er ikke gyldig JSON."),
-    }
-    return table.get(kind)
+        return words("body_not_object")
+    if kind == "string_too_long":
+        return words("string_too_long", n=ctx.get("max_length"))
+    if kind == "string_too_short":
+        n = ctx.get("min_length")
+        return words("string_too_short_one" if n == 1 else "string_too_short", n=n)
+    return words(_SHAPES[kind]) if kind in _SHAPES else None
 
 
 def shape_errors(errors: list[dict[str, Any]], skip: int = 0) -> list[dict[str, str]]:
@@ -82,8 +83,10 @@ def shape_errors(errors: list[dict[str, Any]], skip: int = 0) -> list[dict[str, 
         loc = [str(p) for p in e.get("loc", ())][skip:]
         kind = str(e.get("type", ""))
         messages = _shape_messages(kind, e.get("ctx") or {}, root=not loc)
-        en, da = messages or (str(e.get("msg", "Invalid value.")), "Ugyldig værdi.")
-        out.append({"path": ".".join(loc), "code": f"request.{kind}", "en": en, "da": da})
+        if messages is None:  # a shape pydantic names that has no words of ours: its own English
+            messages = words("invalid_value")
+            messages["en"] = str(e.get("msg") or messages["en"])
+        out.append({"path": ".".join(loc), "code": f"request.{kind}", **messages})
     return out
 
 
@@ -106,9 +109,7 @@ def json_depth(value: Any) -> int:
 
 def _too_deep(limit: int) -> Problem:
     return Problem(400, "Bad Request", f"the JSON body is nested more than {limit} levels deep", code="json_too_deep",
-                   errors=[{"path": "", "code": "request.json_too_deep",
-                            "en": f"The JSON is nested too deeply (at most {limit} levels).",
-                            "da": f"JSON-indholdet er indlejret for dybt (højst {limit} niveauer)."}])
+                   errors=[{"path": "", "code": "request.json_too_deep", **words("json_too_deep", limit=limit)}])
 
 
 def parse_body(raw: bytes, content_type: str | None, model: type[BaseModel], max_depth: int) -> BaseModel:
@@ -123,8 +124,7 @@ def parse_body(raw: bytes, content_type: str | None, model: type[BaseModel], max
         if "depth" in str(exc) or "recursion" in str(exc).lower():
             raise _too_deep(max_depth) from None
         raise Problem(400, "Bad Request", "the body is not valid JSON", code="json_invalid",
-                      errors=[{"path": "", "code": "request.json_invalid", "en": "The body is not valid JSON.",
-                               "da": "Indholdet er ikke gyldig JSON."}]) from None
+                      errors=[{"path": "", "code": "request.json_invalid", **words("json_invalid")}]) from None
     if json_depth(data) > max_depth:
         raise _too_deep(max_depth)
     try:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from credential import status_list as tsl
 from credential import types
+from credential.i18n import text
 from credential.jose import JoseError, parse_compact
 from credential.sd_jwt_vc import StatusRef, issue_vc
 
@@ -121,32 +122,28 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    """409: the request contradicts the stored state. ``en``/``da``: messages for people."""
+    """409: the request contradicts the stored state. ``en``/``da``: messages for people, from the gettext catalogs
+    (``issuer.conflict.<key>``)."""
 
     code = "conflict"
 
-    def __init__(self, en: str, da: str | None = None) -> None:
-        super().__init__(en)
-        self.en, self.da = en, da or en
+    def __init__(self, key: str) -> None:
+        self.en, self.da = (text(f"issuer.conflict.{key}", lang) for lang in ("en", "da"))
+        super().__init__(self.en)
 
 
 class DocumentRevoked(Conflict):
     code = "document_revoked"
 
     def __init__(self) -> None:
-        super().__init__("This document number is revoked; a revoked document cannot get a new case.",
-                         "Dette dokumentnummer er tilbagekaldt; et tilbagekaldt dokument kan ikke få en ny sag.")
+        super().__init__("document_revoked")
 
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
     def __init__(self) -> None:
-        super().__init__("This client_request_id (Idempotency-Key) was already used for another request with a "
-                         "different body; send the same body to repeat that request, or use a new key for a new case.",
-                         "Dette client_request_id (Idempotency-Key) er allerede brugt til en anden forespørgsel med "
-                         "et andet indhold; send det samme indhold for at gentage den, eller brug en ny nøgle til "
-                         "en ny sag.")
+        super().__init__("idempotency_key_reused")
 
 
 @dataclass(frozen=True)
@@ -975,11 +972,9 @@ class IssuerService:
                     raise NotFound(document_number)
                 current = {c.status for c in creds}
                 if tsl.INVALID in current and new != tsl.INVALID:
-                    raise Conflict("a revoked credential cannot be suspended or reinstated",
-                                   "en tilbagekaldt legitimation kan ikke suspenderes eller genindsættes")
+                    raise Conflict("revoked_is_final")
                 if new == tsl.VALID and tsl.SUSPENDED not in current:
-                    raise Conflict("only a suspended credential can be reinstated",
-                                   "kun en suspenderet legitimation kan genindsættes")
+                    raise Conflict("reinstate_only_suspended")
                 old = max(current)
                 by_list: dict[int, list[int]] = {}
                 for c in creds:

@@ -71,3 +71,13 @@ def test_deployment_sits_below_the_services_and_above_the_trust_lists():
     assert _offenders("deployment", {"issuer", "wallet", "verifier", "esspass", "uikit", "qrimage", "tests"}) == {}
     assert _offenders("trust_list", {"deployment"}) == {}
     assert _offenders("credential", {"deployment"}) == {}
+
+
+def test_each_package_names_its_public_api_and_every_name_resolves():
+    import importlib
+
+    for package in ("credential", "trust_list", "issuer", "wallet", "verifier", "qrimage", "netio"):
+        module = importlib.import_module(package)
+        assert module.__all__, package
+        for name in module.__all__:
+            assert getattr(module, name) is not None, (package, name)

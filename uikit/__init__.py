@@ -15,3 +15,13 @@ What is the same in both lives here; each app keeps its own screens, texts and `
 Importing this package, :mod:`.env`, :mod:`.palette` or :func:`.scan.decode_frame` does not import Kivy: the
 environment must be set before Kivy is first imported.
 """
+
+from credential.exports import lazy
+
+_EXPORTS = {
+    "KitApp": "base", "activate": "base", "offscreen": "env", "desktop_window": "env", "rgba": "palette",
+    "QrView": "qr", "CameraScanner": "scan", "decode_frame": "scan", "camera_available": "scan",
+    "Screenshots": "shots", "CameraScreen": "widgets", "KeyValue": "widgets", "Panel": "widgets", "make": "widgets",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy(__name__, _EXPORTS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .texts import TEXT, kit_text as camera_text  # noqa: F401 - the kit's words live in one table
+from .texts import kit_text as camera_text  # noqa: F401 - the kit's words (gettext catalogs, uikit.*)
 
 MAX_SIDE = 4096  # a frame wider or taller than this is not a camera preview: refused unread
 

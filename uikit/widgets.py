@@ -62,7 +62,7 @@ class CameraScreen(Screen):
     """A scan screen with a camera: a :class:`Viewfinder` (``ids.viewfinder``) and a button bound to
     :meth:`toggle_camera`, shown only where :attr:`camera_ok`. Subclasses say what a code read does
     (:meth:`on_code`) and what to say where there is no camera (:attr:`no_camera_key`, a key of
-    :data:`uikit.texts.TEXT`). On a phone the camera starts when the screen is entered."""
+    the catalogs' ``uikit.camera.*``). On a phone the camera starts when the screen is entered."""
 
     camera_ok = BooleanProperty(False)  # Kivy has a camera provider here
     camera_on = BooleanProperty(False)

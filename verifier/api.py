@@ -34,9 +34,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from markupsafe import Markup
 
 from credential import jose
+from credential import explain
 from credential.reasons import lookup
 from credential.text import display_safe
-from credential.types import claim_label, get_type
 from websec.headers import SecurityHeaders, cookie_secure
 
 from . import access
@@ -84,37 +84,8 @@ def _qr_svg(data: str) -> str:
 
 
 def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    claims = decision.get("claims") or {}
-    vct = decision.get("credential_type")
-    try:
-        ctype = get_type(vct) if vct else None
-    except KeyError:
-        ctype = None
-    rows: list[tuple[str, str]] = []
-
-    def walk(value: Any, path: tuple[Any, ...]) -> None:
-        if isinstance(value, dict) and value:
-            for k, v in value.items():
-                walk(v, (*path, k))
-        elif isinstance(value, list) and value and any(isinstance(x, (dict, list)) for x in value):
-            for i, v in enumerate(value):
-                walk(v, (*path, i))
-        else:
-            label = ".".join(str(p) for p in path)
-            if ctype is not None:
-                try:
-                    label = claim_label(ctype, path, lang) or label
-                    parent = [p for p in path[:-1] if isinstance(p, str)]
-                    if parent and len(path) > 1:
-                        label = f"{claim_label(ctype, tuple(parent), lang)}: {label}"
-                except Exception:  # labels are cosmetic; never fail a page on them
-                    pass
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else (
-                "✓" if value is True else "✗" if value is False else str(value))
-            rows.append((label, shown))
-
-    walk(claims, ())
-    return rows
+    return [(r.label, r.value) for r in explain.claim_rows(decision.get("claims") or {},
+                                                           decision.get("credential_type"), lang)]
 
 
 def _attempt_rows(attempts: list[dict[str, Any]], lang: str) -> list[dict[str, str]]:
@@ -124,8 +95,7 @@ def _attempt_rows(attempts: list[dict[str, Any]], lang: str) -> list[dict[str, s
     rows = []
     for a in reversed(attempts):
         try:
-            reason = lookup(a["code"])
-            said = reason.da if lang == "da" else reason.en
+            said = lookup(a["code"]).text(lang)
         except KeyError:
             said = a["code"]
         rows.append({"time": time.strftime("%H:%M:%S", time.gmtime(a["at"])), "kind": a["kind"], "code": a["code"],
@@ -300,15 +270,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         lang = _lang(request)
         auth_url = vp.authorization_request(t, svc.rp, svc.base_url)
         decision = view.get("decision") or {}
-        type_name = decision.get("credential_type") or ""
-        try:
-            meta = get_type(type_name).metadata if type_name else {}
-        except KeyError:
-            meta = {}
-        for d in meta.get("display", []):
-            if str(d.get("locale", d.get("lang", ""))).startswith(lang):
-                type_name = d.get("name", type_name)
-                break
+        type_name = explain.type_name(decision.get("credential_type"), lang)
         return render("transaction.html", request, view=view, preset_title=P.get(t.preset).title(lang),
                       qr_svg=_qr_svg(auth_url) if view["status"] == "pending" else "", auth_url=auth_url,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,

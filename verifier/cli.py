@@ -85,6 +85,8 @@ def _report(decision: dict[str, Any], lang: str) -> None:
 
     from rich.markup import escape
 
+    from credential import explain
+
     from .web import headline_hint, text
 
     t = text(lang)
@@ -99,31 +101,28 @@ def _report(decision: dict[str, Any], lang: str) -> None:
     info.add_row(t["data_age"], f"{t['trust_list']}: {age.get('trust_list_s')} {t['seconds']}; "
                                 f"{t['status_list']}: {age.get('status_list_s')} {t['seconds']}")
     console.print(info)
-    validity = decision.get("validity") or {}
-    if validity:
+    layers = explain.layer_rows(decision.get("validity") or {}, lang)
+    if layers:
         vt = Table(title=t["validity"])
         for col in ("", t["col_status"], t["col_from"], t["col_until"]):
             vt.add_column(col)
-        for layer in ("technical", "document", "coverage"):
-            v = validity.get(layer) or {}
-            word = str(v.get("status"))
-            word = t.get("expired_s" if word == "expired" else word, word)
-            vt.add_row(t[layer], word, str(v.get("from") or "-"), str(v.get("until") or "-"))
+        for row in layers:
+            vt.add_row(row.label, row.status_text, str(row.start or "-"), str(row.end or "-"))
         console.print(vt)
     if decision.get("claims"):
         ct = Table(title=t["claims"])
         ct.add_column(t["col_claim"])
         ct.add_column(t["col_value"])
-        for k, v in decision["claims"].items():
-            ct.add_row(escape(str(k)), escape(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v))
+        for row in explain.claim_rows(decision["claims"], decision.get("credential_type"), lang):
+            ct.add_row(escape(row.label), escape(row.value))
         console.print(ct)
     checks = Table(title=t["checks"])
     checks.add_column(t["col_result"])
     checks.add_column(t["col_code"])
     checks.add_column("")
     style = {"pass": "green", "fail": "bold red", "unknown": "bold dark_orange"}
-    for c in decision["checks"]:
-        checks.add_row(f"[{style[c['result']]}]{t[c['result']]}[/]", c["code"], c["message"][lang])
+    for line in explain.check_lines(decision["checks"], lang):
+        checks.add_row(f"[{style[line.result]}]{line.word}[/]", line.code, escape(line.message))
     console.print(checks)
 
 

@@ -138,7 +138,7 @@ def verify(
     try:
         decision = verifier.decide(qr_text, s, now=now, preset=preset)
     except NotAnAnswer as exc:  # a scanning problem, not a verdict: exit 2 as for bad usage, nothing logged
-        message = exc.reason.da if lang == "da" else exc.reason.en
+        message = exc.reason.text(lang)
         if json_:
             typer.echo(json.dumps({"error": exc.code, "cause": exc.cause, "message": exc.reason.message()},
                                   ensure_ascii=False))

@@ -55,26 +55,10 @@ SESSION_GRACE_S = 300  # after the request's exp: time for the holder to consent
 PREFERRED_RELYING_PARTIES = ("arbejdstilsynet", "verifier")  # the inspector's own, then the generic one
 MAX_LOG_ENTRIES = 1000
 
-R_SESSION_USED = define(
-    "inspect.session_used",
-    "This check has already received an answer. A request can be answered only once: start a new check.",
-    "Denne kontrol har allerede modtaget et svar. En anmodning kan kun besvares én gang: start en ny kontrol.",
-)
-R_SESSION_EXPIRED = define(
-    "inspect.session_expired",
-    "The request this answer belongs to has expired. Start a new check and ask the holder to scan the new code.",
-    "Anmodningen, som dette svar hører til, er udløbet. Start en ny kontrol, og bed indehaveren scanne den nye kode.",
-)
-R_NOT_AN_ANSWER = define(
-    "inspect.not_an_answer",
-    "This is not an answer to this check — scan the answer QR on the worker's phone.",
-    "Dette er ikke et svar på denne kontrol — scan svar-QR-koden på arbejdstagerens telefon.",
-)
-R_NOT_A_PAPER_COPY = define(
-    "inspect.not_a_paper_copy",
-    "This is not the QR code of a paper copy — scan the code printed on the holder's paper copy.",
-    "Dette er ikke QR-koden fra en papirkopi — scan koden, der er trykt på indehaverens papirkopi.",
-)
+R_SESSION_USED = define("inspect.session_used")
+R_SESSION_EXPIRED = define("inspect.session_expired")
+R_NOT_AN_ANSWER = define("inspect.not_an_answer")
+R_NOT_A_PAPER_COPY = define("inspect.not_a_paper_copy")
 
 
 class NotAnAnswer(Rejected):

@@ -16,17 +16,14 @@ from functools import lru_cache
 from typing import Any
 
 from credential import dcql
+from credential.i18n import has, text
 
 PDA1 = "urn:eudi:pda1:1"
 EHIC = "urn:eudi:ehic:1"
 
 NAMES = tuple(dcql.PRESETS)
 
-TITLES = {
-    "a1-inspection": {"en": "A1 inspection at a workplace", "da": "A1-kontrol på en arbejdsplads"},
-    "a1-coverage": {"en": "A1 coverage only", "da": "Kun A1-dækning"},
-    "ehic-care": {"en": "EHIC for health care", "da": "EHIC til sundhedsydelser"},
-}
+# Each preset's title is the gettext catalogs' ``preset.<name>`` (credential/i18n.py).
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,8 @@ class Preset:
         return self.query.credentials[0]
 
     def title(self, lang: str = "en") -> str:
-        return TITLES.get(self.name, {}).get(lang) or self.name
+        key = f"preset.{self.name}"
+        return text(key, lang) if has(key) else self.name
 
 
 def get(name: str) -> Preset:

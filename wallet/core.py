@@ -20,8 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credential.jose import SigningKey
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from credential.jose import SigningKey
+from credential.validity import validity_layers
 
 from . import reasons as R
 from .storage import KdfParams, Storage
@@ -270,17 +272,14 @@ class Wallet:
         """Cards whose credential, document or coverage ends within ``within_days`` (or has ended): ``layer``
         ``technical`` / ``document`` / ``coverage`` with ``date`` and ``days_left``; and cards with one or no one-time
         copies left: ``layer`` ``copies`` with ``copies_left`` (``date`` and ``days_left`` None)."""
-        today = dt.datetime.fromtimestamp(self.now(), dt.timezone.utc).date()
+        now = int(self.now())
+        today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
         out = []
         for card in self.cards():
-            ends: list[tuple[str, dt.date]] = []
-            if card.exp:
-                ends.append(("technical", dt.datetime.fromtimestamp(card.exp, dt.timezone.utc).date()))
-            for layer, claim in (("document", "date_of_expiry"), ("coverage", "ending_date")):
-                try:
-                    ends.append((layer, dt.date.fromisoformat(str(card.claims.get(claim)))))
-                except ValueError:
-                    pass
+            # where each layer ends, as the core reads the credential (credential.validity)
+            signed = {"exp": card.exp} if card.exp else {}
+            layers = validity_layers({**card.claims, **signed, "vct": card.vct}, now, today).layers
+            ends = [(layer.name, dt.date.fromisoformat(layer.end[:10])) for layer in layers if layer.end]
             if card.copies and card.copies_left <= LOW_COPIES:  # not a date: no days_left
                 out.append({"card_id": card.id, "vct": card.vct, "layer": "copies", "date": None, "days_left": None,
                             "copies_left": card.copies_left})

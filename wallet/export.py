@@ -100,4 +100,4 @@ def reason_text(code: str, lang: str = "en") -> str:
     r = all_reasons().get(code)
     if r is None:
         return code
-    return r.da if lang == "da" else r.en
+    return r.text(lang)

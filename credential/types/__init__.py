@@ -31,6 +31,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from credential.i18n import text
 from credential.reasons import define
 from credential.text import TEXT_PATTERN, unsafe_characters
 
@@ -70,69 +71,23 @@ _COUNTRY_PATTERN = "^[A-Z]{2}$"
 # Reason codes of field errors (each FieldError carries a specific message; the catalogue holds
 # the generic one for reports that list codes).
 # ---------------------------------------------------------------------------------------------
-R_CONTROL = define(
-    "claims.control_character",
-    "A text holds an invisible or direction-changing character (such as U+202E), which can make it read "
-    "differently on screen.",
-    "En tekst indeholder et usynligt eller retningsskiftende tegn (f.eks. U+202E), som kan få den til at stå "
-    "anderledes på skærmen.",
-)
-R_NOT_OBJECT = define("claims.not_object", "The claims must be a JSON object.", "Felterne skal være et JSON-objekt.")
-R_TOO_LARGE = define(
-    "claims.too_large",
-    "The claims are too large or too deeply nested to be checked.",
-    "Felterne er for store eller for dybt indlejrede til at kunne kontrolleres.",
-)
-R_NOT_JSON = define(
-    "claims.not_json",
-    "The claims contain a value that is not JSON (member names must be text).",
-    "Felterne indeholder en værdi, der ikke er JSON (feltnavne skal være tekst).",
-)
-R_MISSING = define("claims.missing", "A required field is missing.", "Et påkrævet felt mangler.")
-R_UNKNOWN = define(
-    "claims.unknown",
-    "A field is not part of this credential type.",
-    "Et felt hører ikke til denne type legitimation.",
-)
-R_RENAMED = define(
-    "claims.renamed",
-    "A field has an old name; the credential type now uses the rulebook's name.",
-    "Et felt har et gammelt navn; legitimationstypen bruger nu regelsættets navn.",
-)
-R_TYPE = define("claims.type", "A field has the wrong type.", "Et felt har den forkerte type.")
-R_DATE = define("claims.date", "A date is not a valid date YYYY-MM-DD.", "En dato er ikke en gyldig dato ÅÅÅÅ-MM-DD.")
-R_COUNTRY = define(
-    "claims.country",
-    "A country is not a two-letter country code such as DK.",
-    "Et land er ikke en landekode på to bogstaver som DK.",
-)
-R_LENGTH = define("claims.length", "A text is too short or too long.", "En tekst er for kort eller for lang.")
-R_CODE = define("claims.code", "A field holds a code that is not allowed.", "Et felt indeholder en kode, der ikke er tilladt.")
-R_COUNT = define(
-    "claims.count",
-    "A list has too few or too many entries.",
-    "En liste har for få eller for mange elementer.",
-)
-R_DATE_ORDER = define(
-    "claims.date_order",
-    "An end date lies before its start date.",
-    "En slutdato ligger før sin startdato.",
-)
-R_WORK_INFORMATION = define(
-    "claims.work_information",
-    "The place of work must be either a list of work addresses or a State with no fixed place of work.",
-    "Arbejdsstedet skal være enten en liste af arbejdsadresser eller en stat uden fast arbejdssted.",
-)
-R_ISSUING_COUNTRY = define(
-    "claims.issuing_country",
-    "The issuing country is not the country of the issuing authority.",
-    "Udstedelseslandet er ikke den udstedende institutions land.",
-)
-R_VCT = define(
-    "claims.vct_mismatch",
-    "The credential's type (vct) is not the expected one.",
-    "Legitimationens type (vct) er ikke den forventede.",
-)
+R_CONTROL = define("claims.control_character")
+R_NOT_OBJECT = define("claims.not_object")
+R_TOO_LARGE = define("claims.too_large")
+R_NOT_JSON = define("claims.not_json")
+R_MISSING = define("claims.missing")
+R_UNKNOWN = define("claims.unknown")
+R_RENAMED = define("claims.renamed")
+R_TYPE = define("claims.type")
+R_DATE = define("claims.date")
+R_COUNTRY = define("claims.country")
+R_LENGTH = define("claims.length")
+R_CODE = define("claims.code")
+R_COUNT = define("claims.count")
+R_DATE_ORDER = define("claims.date_order")
+R_WORK_INFORMATION = define("claims.work_information")
+R_ISSUING_COUNTRY = define("claims.issuing_country")
+R_VCT = define("claims.vct_mismatch")
 
 
 @dataclass(frozen=True)
@@ -244,7 +199,9 @@ def get_type(key_or_vct: str) -> CredentialType:
 # ---------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------
-def _err(path: Sequence[str | int], reason_code: str, en: str, da: str) -> FieldError:
+def _err(path: Sequence[str | int], reason_code: str, key: str, **values: Any) -> FieldError:
+    """A field error; its words are the catalogs' ``claims.error.<key>`` (credential/i18n.py)."""
+    en, da = (text(f"claims.error.{key}", lang, **values) for lang in ("en", "da"))
     return FieldError(".".join(str(p) for p in path), reason_code, en, da)
 
 
@@ -260,20 +217,18 @@ def _bounds_error(claims: Any) -> FieldError | None:
             return _err(
                 (),
                 R_TOO_LARGE.code,
-                f"the claims are nested deeper than {MAX_DEPTH} levels or hold more than {MAX_NODES} values",
-                f"felterne er indlejret dybere end {MAX_DEPTH} niveauer eller indeholder mere end {MAX_NODES} værdier",
+                "too_deep", depth=MAX_DEPTH, nodes=MAX_NODES,
             )
         if isinstance(value, dict):
             for name, child in value.items():
                 if not isinstance(name, str):
-                    return _err((), R_NOT_JSON.code, "member names must be text", "feltnavne skal være tekst")
+                    return _err((), R_NOT_JSON.code, "member_names")
                 chars += len(name)
                 if len(name) > MAX_STRING:
                     return _err(
                         (),
                         R_TOO_LARGE.code,
-                        f"a field name is longer than {MAX_STRING} characters",
-                        f"et feltnavn er længere end {MAX_STRING} tegn",
+                        "name_too_long", n=MAX_STRING,
                     )
                 stack.append((child, depth + 1))
         elif isinstance(value, (list, tuple)):
@@ -284,15 +239,13 @@ def _bounds_error(claims: Any) -> FieldError | None:
                 return _err(
                     (),
                     R_TOO_LARGE.code,
-                    f"a text is longer than {MAX_STRING} characters",
-                    f"en tekst er længere end {MAX_STRING} tegn",
+                    "text_too_long", n=MAX_STRING,
                 )
         if chars > MAX_TOTAL_CHARS:
             return _err(
                 (),
                 R_TOO_LARGE.code,
-                f"the claims hold more than {MAX_TOTAL_CHARS} characters of text",
-                f"felterne indeholder mere end {MAX_TOTAL_CHARS} tegn tekst",
+                "too_much_text", n=MAX_TOTAL_CHARS,
             )
     return None
 
@@ -303,35 +256,13 @@ def _bounds_error(claims: Any) -> FieldError | None:
 RENAMED: dict[str, str] = {"building_number": "house_number"}  # work_information.work_address[] (PDA1 §2.6)
 
 
-def _renamed(path: Sequence[str | int], name: str) -> FieldError:
-    new = RENAMED[name]
-    return _err(
-        (*path, name),
-        R_RENAMED.code,
-        f"was renamed {new} (DC4EU WP6 rulebook): send {new} instead",
-        f"er omdøbt til {new} (DC4EU WP6-regelsættet): send {new} i stedet",
-    )
-
-
-_TYPE_WORDS = {
-    "string": ("must be text", "skal være tekst"),
-    "object": ("must be an object with named fields", "skal være et objekt med navngivne felter"),
-    "array": ("must be a list", "skal være en liste"),
-    "boolean": ("must be true or false", "skal være sand eller falsk"),
-}
-
-
-def _enum_message(path: Sequence[str | int], allowed: list[Any]) -> tuple[str, str]:
+def _enum_message(path: Sequence[str | int], allowed: list[Any]) -> tuple[str, dict[str, str]]:
     last = path[-1] if path else ""
     if last == "status_confirmation":
-        return ("must be one of the status codes 01 to 12", "skal være en af statuskoderne 01 til 12")
+        return "status_confirmation", {}
     if last == "type" and len(path) >= 2 and path[0] == "employer":
-        return (
-            'must be "01" (employed) or "02" (self-employed)',
-            'skal være "01" (lønmodtager) eller "02" (selvstændig)',
-        )
-    listed = ", ".join(json.dumps(a) for a in allowed)
-    return (f"must be one of: {listed}", f"skal være en af: {listed}")
+        return "employer_type", {}
+    return "one_of", {"listed": ", ".join(json.dumps(a) for a in allowed)}
 
 
 def _map_error(e: ValidationError, validator: Draft202012Validator, prefix: tuple[str | int, ...]) -> list[FieldError]:
@@ -340,7 +271,7 @@ def _map_error(e: ValidationError, validator: Draft202012Validator, prefix: tupl
     if kind == "required":
         instance = e.instance if isinstance(e.instance, dict) else {}
         return [
-            _err((*path, name), R_MISSING.code, "is required but missing", "er påkrævet, men mangler")
+            _err((*path, name), R_MISSING.code, "missing")
             for name in e.validator_value
             if name not in instance
         ]
@@ -348,59 +279,46 @@ def _map_error(e: ValidationError, validator: Draft202012Validator, prefix: tupl
         known = set(e.schema.get("properties", {}))
         instance = e.instance if isinstance(e.instance, dict) else {}
         return [
-            _renamed(path, name)
+            _err((*path, name), R_RENAMED.code, "renamed", new=RENAMED[name])
             if name in RENAMED and RENAMED[name] in known
-            else _err(
-                (*path, name),
-                R_UNKNOWN.code,
-                "is not a field of this credential type",
-                "er ikke et felt i denne type legitimation",
-            )
+            else _err((*path, name), R_UNKNOWN.code, "unknown_field")
             for name in instance
             if name not in known
         ]
     if kind == "type":
-        en, da = _TYPE_WORDS.get(str(e.validator_value), ("has the wrong type", "har den forkerte type"))
-        return [_err(path, R_TYPE.code, en, da)]
+        named = str(e.validator_value)
+        return [_err(path, R_TYPE.code, f"type.{named}" if named in ("string", "object", "array", "boolean")
+                     else "type.other")]
     if kind == "pattern" and e.validator_value == _DATE_PATTERN:
-        return [_err(path, R_DATE.code, "must be a date YYYY-MM-DD", "skal være en dato ÅÅÅÅ-MM-DD")]
+        return [_err(path, R_DATE.code, "date")]
     if kind == "pattern" and e.validator_value == _COUNTRY_PATTERN:
-        return [
-            _err(
-                path,
-                R_COUNTRY.code,
-                "must be a two-letter country code in capitals (ISO 3166-1 alpha-2), such as DK",
-                "skal være en landekode på to store bogstaver (ISO 3166-1 alpha-2), f.eks. DK",
-            )
-        ]
+        return [_err(path, R_COUNTRY.code, "country")]
     if kind == "pattern" and e.validator_value == TEXT_PATTERN:
         return [_control_error(path, e.instance)]
     if kind == "minLength":
         n = e.validator_value
-        return [_err(path, R_LENGTH.code, f"must be at least {n} characters long", f"skal være mindst {n} tegn lang")]
+        return [_err(path, R_LENGTH.code, "min_length", n=n)]
     if kind == "maxLength":
         n = e.validator_value
-        return [_err(path, R_LENGTH.code, f"must be at most {n} characters long", f"må højst være {n} tegn lang")]
+        return [_err(path, R_LENGTH.code, "max_length", n=n)]
     if kind in ("enum", "const"):
         allowed = list(e.validator_value) if kind == "enum" else [e.validator_value]
-        en, da = _enum_message(path, allowed)
-        return [_err(path, R_CODE.code, en, da)]
+        key, values = _enum_message(path, allowed)
+        return [_err(path, R_CODE.code, key, **values)]
     if kind == "minItems":
         n = e.validator_value
-        return [_err(path, R_COUNT.code, f"must have at least {n} entries", f"skal have mindst {n} elementer")]
+        return [_err(path, R_COUNT.code, "min_items", n=n)]
     if kind == "maxItems":
         n = e.validator_value
-        return [_err(path, R_COUNT.code, f"must have at most {n} entries", f"må højst have {n} elementer")]
+        return [_err(path, R_COUNT.code, "max_items", n=n)]
     if kind == "oneOf":
         return _map_one_of(e, validator, path)
-    return [_err(path, R_TYPE.code, "is not valid here", "er ikke gyldig her")]  # pragma: no cover - defensive
+    return [_err(path, R_TYPE.code, "not_valid_here")]  # pragma: no cover - defensive
 
 
 def _control_error(path: Sequence[str | int], text: Any) -> FieldError:
     which = ", ".join(unsafe_characters(text)) if isinstance(text, str) else "?"
-    return _err(path, R_CONTROL.code,
-                f"must not hold invisible or direction-changing characters ({which})",
-                f"må ikke indeholde usynlige eller retningsskiftende tegn ({which})")
+    return _err(path, R_CONTROL.code, "control", which=which)
 
 
 def _unsafe_text_errors(value: Any, path: tuple[str | int, ...] = ()) -> list[FieldError]:
@@ -433,14 +351,7 @@ def _map_one_of(e: ValidationError, validator: Draft202012Validator, path: tuple
                 out.extend(_map_error(sub_e, validator, path))
             if out:
                 return out
-    return [
-        _err(
-            path,
-            R_WORK_INFORMATION.code,
-            "must hold either work_address (a list of places of work) or no_fixed_place_of_work (a country), not both",
-            "skal indeholde enten work_address (en liste af arbejdssteder) eller no_fixed_place_of_work (et land), ikke begge",
-        )
-    ]
+    return [_err(path, R_WORK_INFORMATION.code, "work_information")]
 
 
 _DATE_PATHS = (
@@ -478,27 +389,20 @@ def validate_claims(ctype: CredentialType, claims: Any, *, require_all: bool = T
     Never raises on hostile input: oversized or deeply nested input yields one ``claims.too_large`` error.
     """
     if not isinstance(claims, dict):
-        return [_err((), R_NOT_OBJECT.code, "the claims must be a JSON object", "felterne skal være et JSON-objekt")]
+        return [_err((), R_NOT_OBJECT.code, "not_object")]
     bounds = _bounds_error(claims)
     if bounds is not None:
         return [bounds]
     errors: list[FieldError] = []
     if "vct" in claims and claims["vct"] != ctype.vct:
-        errors.append(
-            _err(
-                ("vct",),
-                R_VCT.code,
-                f"must be {ctype.vct}",
-                f"skal være {ctype.vct}",
-            )
-        )
+        errors.append(_err(("vct",), R_VCT.code, "vct", vct=ctype.vct))
     user = {k: v for k, v in claims.items() if k not in REGISTERED_CLAIMS}
     validator = _VALIDATORS[ctype.key]
     seen: set[tuple[str, str]] = set()
     try:
         raw = sorted(validator.iter_errors(user), key=lambda x: [str(p) for p in x.absolute_path])
     except (RecursionError, TypeError, ValueError):  # pragma: no cover - bounded above; defensive only
-        return [_err((), R_TOO_LARGE.code, "the claims could not be checked", "felterne kunne ikke kontrolleres")]
+        return [_err((), R_TOO_LARGE.code, "not_checked")]
     for e in raw:
         if not require_all and e.validator == "required" and not e.absolute_path:
             continue
@@ -515,34 +419,19 @@ def validate_claims(ctype: CredentialType, claims: Any, *, require_all: bool = T
         value = _get(user, path)
         dotted = ".".join(path)
         if isinstance(value, str) and dotted not in bad_paths and _as_date(value) is None:
-            errors.append(
-                _err(path, R_DATE.code, "must be a real calendar date YYYY-MM-DD", "skal være en rigtig kalenderdato ÅÅÅÅ-MM-DD")
-            )
+            errors.append(_err(path, R_DATE.code, "real_date"))
             bad_paths.add(dotted)
-    for start, end, en, da in (
-        (
-            "starting_date",
-            "ending_date",
-            "must not be before the starting date",
-            "må ikke ligge før startdatoen",
-        ),
-        (
-            "date_of_issuance",
-            "date_of_expiry",
-            "must not be before the date of issuance",
-            "må ikke ligge før udstedelsesdatoen",
-        ),
-    ):
+    for start, end, key in (("starting_date", "ending_date", "before_start"),
+                            ("date_of_issuance", "date_of_expiry", "before_issuance")):
         a, b = _as_date(user.get(start)), _as_date(user.get(end))
         if a is not None and b is not None and b < a and end not in bad_paths:
-            errors.append(_err((end,), R_DATE_ORDER.code, en, da))
+            errors.append(_err((end,), R_DATE_ORDER.code, key))
     # issuing_country is the top-level copy of issuing_authority.country (the EUDI and DC4EU issuers' place for
     # it, and the rulebook's chapter 3 tables): the two must never disagree.
     country, authority_country = user.get("issuing_country"), _get(user, ("issuing_authority", "country"))
     if (isinstance(country, str) and isinstance(authority_country, str) and country != authority_country
             and "issuing_country" not in bad_paths):
-        errors.append(_err(("issuing_country",), R_ISSUING_COUNTRY.code,
-                           "must be the country of the issuing authority", "skal være den udstedende institutions land"))
+        errors.append(_err(("issuing_country",), R_ISSUING_COUNTRY.code, "issuing_country"))
     return errors
 
 

@@ -58,11 +58,12 @@ def test_back_office_shows_stored_control_characters_neutralised(server):
 
 
 def test_inspector_rows_and_holder_are_neutralised():
-    from verifier.ui.controller import claim_rows, decision_view
+    from credential.explain import claim_rows  # the one explain layer every screen uses (issue 10)
+    from verifier.ui.controller import decision_view
 
     claims = sample_claims("ehic")
     claims["subject"]["familynames"] = "Kowal\u202eikswo"
-    rows = claim_rows(claims, "urn:eudi:ehic:1", "en")
+    rows = [(r.label, r.value) for r in claim_rows(claims, "urn:eudi:ehic:1", "en")]
     assert all("\u202e" not in v for _, v in rows) and any("Kowal\ufffdikswo" in v for _, v in rows)
     decision = {"result": "PASSED", "checks": [], "claims": claims, "credential_type": "urn:eudi:ehic:1"}
     try:

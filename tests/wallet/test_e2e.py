@@ -115,6 +115,10 @@ def test_cli_receive_list_present_history(services, tmp_path):
     store_dir = str(tmp_path / "cli-wallet")
     offer, code, _ = services.offer("pda1")
     common = ["--store", store_dir, "--pin", PIN, "--trust-dir", str(services.trust_dir)]
+    wrong = "".join(str((int(c) + 1) % 10) for c in code)
+    r = runner.invoke(app, ["receive", offer, "--tx-code", wrong, *common, "--json"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "wallet.tx_code_wrong"
+    assert json.loads(r.stdout)["attempts_left"] == 4  # issue 17: the issuer's count reaches the CLI too
     r = runner.invoke(app, ["receive", offer, "--tx-code", code, *common])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["list", "--store", store_dir, "--pin", PIN, "--json"])
@@ -129,8 +133,9 @@ def test_cli_receive_list_present_history(services, tmp_path):
     assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
     r = runner.invoke(app, ["history", "--store", store_dir, "--pin", PIN, "--json"])
     events = json.loads(r.stdout)["events"]
-    assert [e["outcome"] for e in events] == ["received", "shared"]
-    assert events[1]["party"] == "ESSPASS verifier" and events[1]["purpose"]["en"]
+    assert [e["outcome"] for e in events] == ["refused", "received", "shared"]
+    assert (events[0]["refused_by"], events[0]["reason"]) == ("issuer", "wallet.tx_code_wrong")
+    assert events[2]["party"] == "ESSPASS verifier" and events[2]["purpose"]["en"]
     r = runner.invoke(app, ["list", "--store", store_dir, "--pin", "000000", "--json"])
     assert r.exit_code == 1
 

@@ -196,12 +196,12 @@ class InspectorApp(KitApp):
     layout = KV
     type_scale = NumericProperty(17 / 16)  # a step larger than the wallet's: read at arm's length, outdoors
     paper_mode = BooleanProperty(False)
-    title = "ESSPASS inspection"
 
     def __init__(self, controller: InspectorController, *, sync: bool = False, auto_sync: bool = False,
                  **kw: Any) -> None:
         super().__init__(**kw)
         self.ctl = controller
+        self.title = tr("app.title", "en")  # the window's title (the screens follow the chosen language)
         self.sync = sync
         self.auto_sync = auto_sync
         self.lang = controller.lang

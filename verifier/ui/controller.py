@@ -17,6 +17,8 @@ from typing import Any
 
 import qrimage
 from uikit import palette
+from credential import explain
+from credential.i18n import has, text
 from credential.reasons import Rejected
 from credential.text import display_safe
 
@@ -30,111 +32,10 @@ STALE_AFTER_S = 24 * 3600  # data older than this is shown in amber: sync when y
 
 COLOURS = {"PASSED": palette.OK, "FAILED": palette.DANGER, "INDETERMINATE": palette.WARN}
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "app.title": "ESSPASS inspection",
-        "home.data": "Offline data",
-        "home.data_bundle": "Trusted lists and status lists from {when}",
-        "home.data_embedded": "Built-in trusted lists (no offline bundle); status lists need the network",
-        "home.data_none": "No offline data yet. Connect to the network and update.",
-        "home.data_stale": "Older than a day: update when you have a network.",
-        "home.sync": "Update offline data",
-        "home.sync_ok": "Updated: {lists} lists, {status} status lists.",
-        "home.sync_failed": "Could not update (no network?); keeping data from {when}.",
-        "home.sync_failed_none": "Could not update (no network?). There is no offline data yet.",
-        "home.sync_partial": "Could not update {n} of {total} lists; keeping data from {when}.",
-        "home.sync_missing": "Could not get {n} of {total} lists; there is no older data for them.",
-        "home.choose": "What do you want to check?",
-        "home.paper": "Scan a paper copy",
-        "home.log": "Inspection log",
-        "request.title": "Show this code to the holder",
-        "request.hint": "Ask the holder to scan this code with the ESSPASS wallet and to show you the answer code.",
-        "request.expires": "This request is valid until {time}.",
-        "request.scan": "Scan the answer",
-        "cancel": "Cancel",
-        "back": "Back",
-        "scan.title": "Scan the answer",
-        "scan.paper_title": "Scan the paper copy",
-        "scan.hint": "Point the camera at the QR code on the holder's phone, or open a picture of it.",
-        "scan.paper_hint": "Point the camera at the QR code on the paper copy the holder gives you, or open a "
-                           "picture of it.",
-        "scan.open_image": "Open image file",
-        "decision.new": "New check",
-        "decision.reminder": "Compare the name and date of birth with the holder's identity document.",
-        "decision.paper": "Paper copy, not bound to a phone: you MUST check the holder's identity document.",
-        "decision.holder": "Holder",
-        "decision.born": "born",
-        "decision.data_age": "Age of the data used",
-        "decision.why": "Why it could not be fully checked",
-        "decision.trust_list": "trusted list fetched {age} ago",
-        "decision.status_list": "status list issued {age} ago",
-        "decision.status_none": "status list: none usable",
-        "decision.document": "Document",
-        "log.title": "Inspection log",
-        "log.note": "Only the time, the check, the result, the codes and the issuing institution are kept. "
-                    "No names, numbers or other personal data.",
-        "log.empty": "No inspections yet.",
-        "age.now": "moments",
-        "age.min": "{n} min",
-        "age.h": "{n} h",
-        "age.d": "{n} days",
-        "lang": "Dansk",
-    },
-    "da": {
-        "app.title": "ESSPASS kontrol",
-        "home.data": "Offline-data",
-        "home.data_bundle": "Tillidslister og statuslister fra {when}",
-        "home.data_embedded": "Indbyggede tillidslister (ingen offline-pakke); statuslister kræver netværk",
-        "home.data_none": "Ingen offline-data endnu. Gå på netværket, og opdatér.",
-        "home.data_stale": "Ældre end et døgn: opdatér, når du har netværk.",
-        "home.sync": "Opdatér offline-data",
-        "home.sync_ok": "Opdateret: {lists} lister, {status} statuslister.",
-        "home.sync_failed": "Kunne ikke opdatere (intet netværk?); beholder data fra {when}.",
-        "home.sync_failed_none": "Kunne ikke opdatere (intet netværk?). Der er endnu ingen offline-data.",
-        "home.sync_partial": "Kunne ikke opdatere {n} af {total} lister; beholder data fra {when}.",
-        "home.sync_missing": "Kunne ikke hente {n} af {total} lister; der er ingen ældre data for dem.",
-        "home.choose": "Hvad vil du kontrollere?",
-        "home.paper": "Scan en papirkopi",
-        "home.log": "Kontrollog",
-        "request.title": "Vis denne kode til indehaveren",
-        "request.hint": "Bed indehaveren scanne koden med ESSPASS-tegnebogen og vise dig svarkoden.",
-        "request.expires": "Anmodningen gælder til {time}.",
-        "request.scan": "Scan svaret",
-        "cancel": "Annullér",
-        "back": "Tilbage",
-        "scan.title": "Scan svaret",
-        "scan.paper_title": "Scan papirkopien",
-        "scan.hint": "Ret kameraet mod QR-koden på indehaverens telefon, eller åbn et billede af den.",
-        "scan.paper_hint": "Ret kameraet mod QR-koden på den papirkopi, indehaveren giver dig, eller åbn et billede "
-                           "af den.",
-        "scan.open_image": "Åbn billedfil",
-        "decision.new": "Ny kontrol",
-        "decision.reminder": "Sammenlign navn og fødselsdato med indehaverens identitetsdokument.",
-        "decision.paper": "Papirkopi, ikke bundet til en telefon: du SKAL kontrollere indehaverens identitetsdokument.",
-        "decision.holder": "Indehaver",
-        "decision.born": "født",
-        "decision.data_age": "Alder på de anvendte data",
-        "decision.why": "Hvorfor det ikke kunne kontrolleres fuldt ud",
-        "decision.trust_list": "tillidsliste hentet for {age} siden",
-        "decision.status_list": "statusliste udstedt for {age} siden",
-        "decision.status_none": "statusliste: ingen brugbar",
-        "decision.document": "Dokument",
-        "log.title": "Kontrollog",
-        "log.note": "Kun tidspunkt, kontroltype, resultat, koder og udstedende institution gemmes. "
-                    "Ingen navne, numre eller andre personoplysninger.",
-        "log.empty": "Ingen kontroller endnu.",
-        "age.now": "et øjeblik",
-        "age.min": "{n} min.",
-        "age.h": "{n} t.",
-        "age.d": "{n} dage",
-        "lang": "English",
-    },
-}
-
-
 def tr(key: str, lang: str, **kw: Any) -> str:
-    s = TEXT.get(lang, TEXT["en"]).get(key) or TEXT["en"].get(key) or key
-    return s.format(**kw) if kw else s
+    """The inspector app's words (gettext catalogs, ``inspector.<key>``)."""
+    full = "inspector." + key
+    return text(full, lang, **kw) if has(full) else key
 
 
 def human_age(seconds: int | None, lang: str) -> str:
@@ -181,48 +82,6 @@ class DecisionView:
     why: list[str] = field(default_factory=list)  # INDETERMINATE: the messages of the checks that could not be done
 
 
-def _label(ctype: Any, path: tuple, lang: str) -> str:
-    from credential.types import claim_label
-
-    if ctype is None:
-        return str(path[-1])
-    return claim_label(ctype, list(path), lang) or str(path[-1])
-
-
-def _value_text(ctype: Any, value: Any, path: tuple, lang: str) -> str:
-    if isinstance(value, dict):
-        return "\n".join(f"{_label(ctype, path + (k,), lang)}: {_value_text(ctype, v, path + (k,), lang)}"
-                         for k, v in value.items())
-    if isinstance(value, list):
-        return "\n\n".join(_value_text(ctype, v, path + (None,), lang) for v in value)
-    if isinstance(value, bool):
-        return {"en": {True: "yes", False: "no"}, "da": {True: "ja", False: "nej"}}[lang if lang in LANGS else "en"][value]
-    return str(display_safe(str(value)))  # issue 14 finding 10: no bidi overrides or invisible characters
-
-
-def claim_rows(claims: dict[str, Any], vct: str | None, lang: str) -> list[tuple[str, str]]:
-    """(label, value) rows in the type's labels; objects one level open, lists as blocks."""
-    from credential.types import get_type
-
-    try:
-        ctype = get_type(vct) if vct else None
-    except KeyError:
-        ctype = None
-    order = ["subject", "personal_administrative_number", "document_number", "legislation_country",
-             "starting_date", "ending_date", "status_confirmation", "employer", "work_information",
-             "issuing_authority", "date_of_issuance", "date_of_expiry"]
-    keys = [k for k in order if k in claims] + [k for k in claims if k not in order]
-    rows: list[tuple[str, str]] = []
-    for k in keys:
-        v = claims[k]
-        if isinstance(v, dict) and k in ("subject", "issuing_authority", "authentic_source"):
-            for sk, sv in v.items():
-                rows.append((_label(ctype, (k, sk), lang), _value_text(ctype, sv, (k, sk), lang)))
-        else:
-            rows.append((_label(ctype, (k,), lang), _value_text(ctype, v, (k,), lang)))
-    return rows
-
-
 def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionView:
     d = decision.as_json() if isinstance(decision, Decision) else decision
     lang = lang if lang in LANGS else "en"
@@ -237,16 +96,7 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
     if subject.get("date_of_birth"):
         holder += f", {tr('decision.born', lang)} {subject['date_of_birth']}"
     vct = d.get("credential_type")
-    document = ""
-    if vct:
-        try:
-            from credential.types import get_type
-
-            names = get_type(vct).metadata.get("display", [])
-            by = {str(x.get("locale", x.get("lang", ""))).split("-")[0]: x.get("name") for x in names}
-            document = by.get(lang) or by.get("en") or vct
-        except KeyError:
-            document = vct
+    document = explain.type_name(vct, lang) if vct else ""
     age = d.get("data_age") or {}
     parts = []
     if age.get("trust_list_fetched_s") is not None:
@@ -259,9 +109,9 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
         result=result, colour=COLOURS[result], headline=words[result], hint=words[result + "_hint"],
         reminder=tr("decision.paper" if paper else "decision.reminder", lang), paper=paper,
         holder=holder, document=document,
-        claims=claim_rows(claims, vct, lang),
-        checks=[CheckRow(c["code"], c["result"], words[c["result"]], c["message"].get(lang) or c["message"]["en"])
-                for c in sorted(d["checks"], key=lambda c: {"fail": 0, "unknown": 1, "pass": 2}[c["result"]])],
+        claims=[(r.label, r.value) for r in explain.claim_rows(claims, vct, lang)],
+        checks=[CheckRow(c.code, c.result, c.word, c.message)
+                for c in explain.check_lines(d["checks"], lang, problems_first=True)],
         data_age="; ".join(parts) or "-",
         why=[c["message"].get(lang) or c["message"]["en"] for c in d["checks"] if c["result"] == "unknown"]
         if result == "INDETERMINATE" else [],

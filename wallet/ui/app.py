@@ -412,7 +412,7 @@ class ExportDialog(ModalView):
         try:
             paths = app.ctl.export(self.folder.text.strip(), self.secret.text, readable=self.readable.active)
         except Rejected as exc:
-            self.error.text = exc.reason.da if app.lang == "da" else exc.reason.en
+            self.error.text = exc.reason.text(app.lang)
             return
         except OSError as exc:
             self.error.text = f"{self.folder.text}: {exc.strerror}"

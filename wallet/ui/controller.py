@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from credential import labels, shapes
+from credential import explain, shapes
 from credential.reasons import Rejected
+from credential.validity import validity_layers
 from credential.text import display_safe
-from credential.sd_jwt import format_path
 
 from .. import reasons as R
 from ..core import Card, Wallet
@@ -58,7 +58,7 @@ class ConsentView:
 class OfflineView:
     """The full-screen response QR of an offline presentation."""
 
-    qr_text: str  # "VP2:…"
+    qr_text: str  # "VP1:…"
     title: str
     instruction: str
     detail: str  # for whom, which data
@@ -74,17 +74,14 @@ class Message:
     attempts_left: int | None = None  # a wrong Transaction Code: tries left, as the issuer said
 
 
-_OUR_VCTS = frozenset({"urn:eudi:pda1:1", "urn:eudi:ehic:1"})  # our type metadata labels these (credential.types)
-
-
 def _type_display(vct: str, lang: str, type_metadata: dict[str, Any] | None = None) -> tuple[str, str, str]:
     try:
         from credential.types import get_type
 
         meta = get_type(vct).metadata
     except KeyError:
-        # another issuer's shape (issue 16): the name from its type metadata, else ours through the mapping
-        return labels.type_name(vct, lang, type_metadata) or vct, *DEFAULT_COLOURS
+        # another issuer's type (issue 16): the name from its type metadata, else ours through the mapping
+        return explain.type_name(vct, lang, type_metadata), *DEFAULT_COLOURS
     chosen = None
     for d in meta.get("display", []):
         if d.get("locale") == lang:
@@ -97,41 +94,18 @@ def _type_display(vct: str, lang: str, type_metadata: dict[str, Any] | None = No
 
 
 def _label(vct: str, path: tuple | list | str, lang: str, type_metadata: dict[str, Any] | None = None) -> str:
-    if isinstance(path, str):
-        path = tuple(path.split("."))
-    if vct not in _OUR_VCTS:  # another issuer's type (issue 16): its type metadata's label, else ours via the mapping
-        return labels.claim_label(vct, path, lang, type_metadata) or format_path(path)
-    try:
-        from credential.types import claim_label, get_type
-
-        ctype = get_type(vct)
-        label = claim_label(ctype, path, lang)
-        if label == path[-1]:  # not one of ours: perhaps DC4EU's name for one of ours (work_address)
-            label = labels.claim_label(vct, path, lang) or label
-        if len(path) > 1:
-            parent = claim_label(ctype, path[:1], lang)
-            if parent and parent != label:
-                return f"{parent}: {label}"
-        return label
-    except (KeyError, ValueError):
-        return format_path(path) if not isinstance(path, str) else path
+    return explain.label(vct, tuple(path.split(".")) if isinstance(path, str) else path, lang, type_metadata)
 
 
-def _model_claims(card: Card) -> dict[str, Any]:
-    """The card's claims read into our model (credential.shapes, issue 16) for the lines that need our names (holder,
-    validity layers); the card itself keeps the claims exactly as issued."""
+def _model(card: Card) -> tuple[str, dict[str, Any]]:
+    """The card's vct and claims read into our model (credential.shapes, issue 16) for the lines that need our names
+    (holder, validity layers); the card itself keeps the claims exactly as issued."""
     read = shapes.read_claims(card.vct, card.claims)
-    return read.claims if read is not None else card.claims
+    return (read.vct, read.claims) if read is not None else (card.vct, card.claims)
 
 
 def _date(text: str | None, lang: str) -> str:
-    if not text:
-        return "-"
-    try:
-        d = dt.date.fromisoformat(text)
-    except ValueError:
-        return text
-    return d.strftime("%d.%m.%Y") if lang == "da" else d.strftime("%d %b %Y")
+    return explain.date_text(text, lang) if text else "-"
 
 
 def _ts_date(ts: int | None, lang: str) -> str:
@@ -162,7 +136,7 @@ class WalletController:
         return t(key, self.lang, **kw)
 
     def reason(self, exc: Rejected) -> Message:
-        text = exc.reason.da if self.lang == "da" else exc.reason.en
+        text = exc.reason.text(self.lang)
         return Message(False, self.t("result.refused"), text, exc.code)
 
     def _client(self, policy: Any = None) -> httpx.Client:
@@ -202,7 +176,7 @@ class WalletController:
             text = self.t("unlock.attempts_left", n=exc.attempts_left)
             if exc.delay_s:
                 text += ". " + self.t("unlock.wait", wait=wait_text(exc.delay_s, self.lang))
-            return Message(False, exc.reason.da if self.lang == "da" else exc.reason.en, text, exc.code)
+            return Message(False, exc.reason.text(self.lang), text, exc.code)
         except PinDelay as exc:
             attempts = self.wallet.storage.attempts_state()["attempts_left"]
             return Message(False, refusal(exc)[self.lang], self.t("unlock.attempts_left", n=attempts), exc.code)
@@ -249,7 +223,7 @@ class WalletController:
         out = []
         for c in self.wallet.cards():
             title, bg, fg = _type_display(c.vct, self.lang, c.type_metadata)
-            model = _model_claims(c)
+            _vct, model = _model(c)
             subject = model.get("subject") or {}
             holder = f"{subject.get('forenames', '')} {subject.get('familynames', '')}".strip()
             until = model.get("ending_date") or model.get("date_of_expiry")
@@ -262,46 +236,24 @@ class WalletController:
     def card_detail(self, card_id: str) -> dict[str, Any]:
         c: Card = self.wallet.card(card_id)
         title, bg, fg = _type_display(c.vct, self.lang, c.type_metadata)
-        model = _model_claims(c)
-        today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
-
-        def layer(start: str | None, end: str | None) -> tuple[str, str]:
-            try:
-                s = dt.date.fromisoformat(start) if start else None
-                e = dt.date.fromisoformat(end) if end else None
-            except ValueError:
-                return "-", "unknown"
-            state = "ok"
-            if s and today < s:
-                state = "not_yet"
-            elif e and today > e:
-                state = "ended"
-            return f"{_date(start, self.lang)} - {_date(end, self.lang)}", state
-
+        model_vct, model = _model(c)
         now = int(self.clock())
-        tech_state = "ended" if c.exp and now >= c.exp else "not_yet" if c.nbf and now < c.nbf else "ok"
+        today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+        # the core's three layers (with its clock skew), not a second computation here
+        signed = {k: v for k, v in (("iat", c.iat), ("nbf", c.nbf), ("exp", c.exp)) if v is not None}
+        report = validity_layers({**model, **signed, "vct": model_vct}, now, today)
+        states = {"valid": "ok", "not_yet_valid": "not_yet", "expired": "ended", "unknown": "unknown"}
+
+        def shown(start: str | None, end: str | None) -> str:
+            return "-" if start is None and end is None else f"{_date(start, self.lang)} - {_date(end, self.lang)}"
+
         layers = [
-            (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}", tech_state),
-            (self.t("detail.document"), *layer(model.get("date_of_issuance"), model.get("date_of_expiry"))),
-            (self.t("detail.coverage"), *layer(model.get("starting_date"), model.get("ending_date"))),
+            (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}",
+             states[report.technical.state]),
+            (self.t("detail.document"), shown(report.document.start, report.document.end), states[report.document.state]),
+            (self.t("detail.coverage"), shown(report.coverage.start, report.coverage.end), states[report.coverage.state]),
         ]
-        rows: list[tuple[str, str]] = []
-
-        def walk(value: Any, path: tuple) -> None:
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    walk(v, (*path, k))
-            elif isinstance(value, list):
-                for i, v in enumerate(value):
-                    walk(v, (*path, i))
-            else:
-                names = tuple(p for p in path if isinstance(p, str))
-                shown = ("✓" if value else "✗") if isinstance(value, bool) else str(display_safe(str(value)))
-                if names and names[-1].startswith("date") or (names and names[-1].endswith("_date")):
-                    shown = _date(shown, self.lang)
-                rows.append((_label(c.vct, names, self.lang, c.type_metadata), shown))
-
-        walk(c.claims, ())
+        rows = [(r.label, r.value) for r in explain.claim_rows(c.claims, c.vct, self.lang, c.type_metadata)]
         return {"title": title, "background": bg, "text_colour": fg, "issuer": self.t("cards.issued_by", name=c.issuer_name),
                 "layers": [(n, v, self.t(f"layer.{s}") if s in ("ok", "not_yet", "ended") else "-", s)
                            for n, v, s in layers],
@@ -444,7 +396,7 @@ class WalletController:
         return self.consent is not None and is_offline(self.consent.request)
 
     def share_offline(self, include_over_asking: bool = False) -> OfflineView | Message:
-        """Build the vp_token and its VP2: text for the full-screen QR (no network)."""
+        """Build the vp_token and its VP1: text for the full-screen QR (no network)."""
         from ..offline import respond_offline
 
         c, self.consent = self.consent, None

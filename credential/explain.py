@@ -1,0 +1,180 @@
+"""One explain layer for every screen (issue 10, item 2): what a credential says and what a verification found, in
+words a person reads.
+
+* claims → labelled, localised rows (:func:`claim_rows`): every nested object is flattened the same way for every
+  type (one row per value, labelled "Parent: Member" from the type metadata's claim labels, SD-JWT VC draft-18
+  §4.1.1 ``claims[].display``), lists of plain values joined, code lists turned into words, yes/no in words;
+* a credential type → its display name (:func:`type_name`, the type metadata's ``display``);
+* validity layers → rows with the state in words and the dates (:func:`layer_rows`);
+* a report → the per-check explanation (:func:`check_lines`): the result word and the reason's sentence.
+
+The ``esspass verify`` and ``esspass inspect verify`` commands, the verifier console, the inspector app and the wallet
+call these; none formats claims itself. The words themselves live in the gettext catalogs (:mod:`credential.i18n`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import labels as other_labels
+from .i18n import text
+from .text import display_safe
+from .types import claim_label, get_type
+
+__all__ = ["CheckLine", "LayerRow", "Row", "check_lines", "claim_rows", "date_text", "label", "layer_rows", "result_word",
+           "type_name", "value_text"]
+
+LAYERS = ("technical", "document", "coverage")
+# Reading order of the top-level claims an inspector looks for first; the rest follow in the credential's order.
+_ORDER = ("subject", "personal_administrative_number", "document_number", "legislation_country", "starting_date",
+          "ending_date", "status_confirmation", "employer", "work_information", "issuing_authority",
+          "date_of_issuance", "date_of_expiry")
+# Claims whose values come from a code list: the code is shown with its words (pda1 schema: status_confirmation,
+# employer.type; Regulation (EC) 987/2009 portable document A1 fields 3.x and 4.1).
+_CODE_LISTS = {("status_confirmation",): "status_confirmation", ("employer", "type"): "employer_type"}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    path: tuple[str | int, ...]
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class LayerRow:
+    name: str  # technical | document | coverage
+    label: str
+    status: str  # the report's status word (valid, expired, in_force, ...)
+    status_text: str
+    start: str | None
+    end: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckLine:
+    code: str
+    result: str  # pass | fail | unknown
+    word: str  # "passed" / "bestået" ...
+    message: str
+
+
+def _ctype(vct: str | None) -> Any:
+    try:
+        return get_type(vct) if vct else None
+    except KeyError:
+        return None
+
+
+def type_name(vct: str | None, lang: str, type_metadata: Mapping[str, Any] | None = None) -> str:
+    """The credential type's display name in ``lang`` (then English, then the vct itself). Another issuer's type
+    (issue 16): the name from its ``type_metadata`` when given, else our type's through the mapping."""
+    ctype = _ctype(vct)
+    if ctype is None:
+        other = other_labels.type_name(vct, lang, type_metadata) if vct else None
+        return str(display_safe(other or vct or ""))
+    by = {str(d.get("locale", d.get("lang", ""))).split("-")[0]: d.get("name")
+          for d in ctype.metadata.get("display", [])}
+    return str(by.get(lang) or by.get("en") or vct)
+
+
+def label(vct: str | None, path: Iterable[str | int | None], lang: str,
+          type_metadata: Mapping[str, Any] | None = None) -> str:
+    """A claim's label: "Parent: Member" for a member of an object (array indices are not named). A claim of another
+    issuer's shape (issue 16, ``credential.labels``): the label of its ``type_metadata`` when given, else ours
+    through the mapping, else its name."""
+    names = tuple(p for p in path if isinstance(p, str))
+    ctype = _ctype(vct)
+    if ctype is None or not names:
+        other = other_labels.claim_label(vct, names, lang, type_metadata) if vct and names else None
+        return str(display_safe(other or ".".join(names)))
+    own = claim_label(ctype, names, lang) or names[-1]
+    if own == names[-1]:  # not one of our claims: perhaps DC4EU's name for one of ours (top-level work_address)
+        own = other_labels.claim_label(vct, names, lang) or own
+    if len(names) > 1:
+        parent = claim_label(ctype, names[:1], lang)
+        if parent == names[0]:
+            parent = other_labels.claim_label(vct, names[:1], lang) or parent
+        if parent and parent != own:
+            return f"{parent}: {own}"
+    return own
+
+
+def date_text(value: str, lang: str) -> str:
+    """An ISO 8601 date as people write it: 14.01.2031 in Danish, 14 Jan 2031 in English (else as given)."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return str(display_safe(value))
+    return day.strftime("%d.%m.%Y") if lang == "da" else day.strftime("%d %b %Y")
+
+
+def value_text(value: Any, path: tuple[str | int, ...], lang: str) -> str:
+    """A plain value in words: yes/no, lists joined, a date as people write it, a code with its meaning."""
+    if isinstance(value, bool):
+        return text("explain.yes" if value else "explain.no", lang)
+    if isinstance(value, list):
+        return ", ".join(value_text(v, path, lang) for v in value)
+    names = tuple(p for p in path if isinstance(p, str))
+    code_list = _CODE_LISTS.get(names)
+    if code_list is not None and isinstance(value, str):
+        key = f"code.{code_list}.{value}"  # a code outside the list is shown as it is (made display-safe below)
+        words = text(key, lang)
+        if words != key:
+            return f"{words} ({value})"
+    last = names[-1] if names else ""
+    if isinstance(value, str) and (last.startswith("date") or last.endswith("_date")):
+        return date_text(value, lang)
+    return str(display_safe(str(value)))  # no bidi overrides or invisible characters on screen (credential.text)
+
+
+def claim_rows(claims: Mapping[str, Any], vct: str | None, lang: str,
+               type_metadata: Mapping[str, Any] | None = None) -> list[Row]:
+    """One row per disclosed value, in reading order; objects (and lists of objects) flattened the same way for
+    every type (``type_metadata``: the labels of another issuer's type, see :func:`label`)."""
+    keys = [k for k in _ORDER if k in claims] + [k for k in claims if k not in _ORDER]
+    rows: list[Row] = []
+
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                walk(v, (*path, k))
+        elif isinstance(value, list) and any(isinstance(x, (dict, list)) for x in value):
+            for i, v in enumerate(value):
+                walk(v, (*path, i))
+        else:
+            rows.append(Row(path, label(vct, path, lang, type_metadata), value_text(value, path, lang)))
+
+    for k in keys:
+        walk(claims[k], (k,))
+    return rows
+
+
+def layer_rows(validity: Mapping[str, Any], lang: str) -> list[LayerRow]:
+    """The validity layers of a decision (its ``validity`` object), each with its state in words."""
+    rows = []
+    for name in LAYERS:
+        v = validity.get(name)
+        if not v:
+            continue
+        status = str(v.get("status"))
+        rows.append(LayerRow(name, text(f"layer.{name}", lang), status, text(f"layer.status.{status}", lang),
+                             v.get("from"), v.get("until")))
+    return rows
+
+
+def result_word(result: str, lang: str) -> str:
+    """pass | fail | unknown → "passed" / "failed" / "could not be checked" in ``lang``."""
+    return text(f"check.{result}", lang)
+
+
+def check_lines(checks: Iterable[Mapping[str, Any]], lang: str, *, problems_first: bool = False) -> list[CheckLine]:
+    """The per-check explanation of a decision's ``checks`` (JSON shape): the result word and the sentence."""
+    lines = [CheckLine(c["code"], c["result"], result_word(c["result"], lang),
+                       c["message"].get(lang) or c["message"]["en"]) for c in checks]
+    if problems_first:
+        lines.sort(key=lambda c: {"fail": 0, "unknown": 1}.get(c.result, 2))
+    return lines
