@@ -43,8 +43,12 @@ def _words(code: str) -> tuple[tuple[str, str], ...]:  # the catalogs do not cha
 _CATALOGUE: dict[str, Reason] = {}
 
 
-def define(code: str) -> Reason:
+def define(code: str, *words: str) -> Reason:
     """The reason ``code`` (its words: the catalogs' entry of the same id)."""
+    if words:
+        raise TypeError(f"define({code!r}) takes only the code: put its words in every "
+                        "credential/locale/<lang>/LC_MESSAGES/esspass.po and run "
+                        "'pybabel compile -d credential/locale -D esspass' (docs/architecture.md, Texts)")
     reason = _CATALOGUE.get(code)
     if reason is None:
         reason = _CATALOGUE[code] = Reason(code)

@@ -18,6 +18,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from credential.i18n import LANGS, keys, text
+from credential.reasons import define
+
 from . import authz
 from .login import DemoLogin, LoginFailed
 
@@ -26,69 +29,33 @@ COOKIE = "esspass_authz"
 NO_STORE = {"Cache-Control": "no-store"}
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
 
+# The citizen's pages: the gettext catalogs' ``issuer.citizen.<key>`` (credential/i18n.py).
 TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Get your document into your wallet",
-        "demo_label": "DEMO LOGIN — fictitious people only. A real deployment logs you in with your national eID.",
-        "demo_intro": "Choose who you are:",
-        "demo_button": "Log in as {name} ({number})",
-        "undecided_title": "Not decided yet",
-        "undecided": "There is no decided {kind} for you yet, so there is nothing to put in your wallet. You will "
-                     "hear from the institution when your case has been decided; then try again.",
-        "back": "Back to your wallet",
-        "error_title": "The login did not work",
-        "A1": "A1 certificate", "EHIC": "European Health Insurance Card",
-    },
-    "da": {
-        "title": "Få dit dokument i din wallet",
-        "demo_label": "DEMO-LOGIN — kun fiktive personer. En rigtig installation logger dig ind med dit nationale eID.",
-        "demo_intro": "Vælg, hvem du er:",
-        "demo_button": "Log ind som {name} ({number})",
-        "undecided_title": "Endnu ikke afgjort",
-        "undecided": "Der er endnu ikke afgjort et {kind} for dig, så der er intet at lægge i din wallet. Du hører "
-                     "fra institutionen, når din sag er afgjort; prøv så igen.",
-        "back": "Tilbage til din wallet",
-        "error_title": "Login lykkedes ikke",
-        "A1": "A1-attest", "EHIC": "europæisk sygesikringskort",
-    },
-}
+    lang: {k[len("issuer.citizen."):]: text(k, lang) for k in keys("issuer.citizen.")} for lang in LANGS}
 
-# Every reason the login or the authorization endpoint stops with, for the person (en, da).
-REASONS: dict[str, tuple[str, str]] = {
-    "login.no_session": ("The login has expired or was already finished. Start again from your wallet.",
-                         "Login er udløbet eller allerede afsluttet. Start forfra fra din wallet."),
-    "login.state": ("This login answer does not belong to the login started in this browser. Start again from "
-                    "your wallet.",
-                    "Svaret hører ikke til det login, der blev startet i denne browser. Start forfra fra din wallet."),
-    "login.upstream_refused": ("The eID login was cancelled or refused.", "eID-login blev afbrudt eller afvist."),
-    "login.upstream_unreachable": ("The eID service cannot be reached right now. Try again later.",
-                                   "eID-tjenesten kan ikke nås lige nu. Prøv igen senere."),
-    "login.upstream_metadata": ("The eID service is not set up correctly.", "eID-tjenesten er ikke sat korrekt op."),
-    "login.upstream_answer": ("The eID service gave an answer that could not be read.",
-                              "eID-tjenesten gav et svar, der ikke kunne læses."),
-    "login.upstream_token": ("The eID service did not confirm the login.", "eID-tjenesten bekræftede ikke login."),
-    "login.userinfo": ("The eID service's details do not match the login.",
-                       "eID-tjenestens oplysninger passer ikke til login."),
-    "login.no_personal_number": ("The eID service did not tell us your personal number.",
-                                 "eID-tjenesten oplyste ikke dit personnummer."),
-    "login.unknown_demo_citizen": ("That is not one of the demo people.", "Det er ikke en af demo-personerne."),
-    "login.id_token_malformed": ("The eID service's proof of login is damaged.", "eID-tjenestens login-bevis er beskadiget."),
-    "login.id_token_alg": ("The eID service signs in a way we do not accept.",
-                           "eID-tjenesten underskriver på en måde, vi ikke accepterer."),
-    "login.id_token_key": ("The eID service's signing key is not known.", "eID-tjenestens signeringsnøgle er ukendt."),
-    "login.id_token_signature": ("The eID service's proof of login is not genuine.",
-                                 "eID-tjenestens login-bevis er ikke ægte."),
-    "login.id_token_iss": ("The proof of login comes from another eID service.",
-                           "Login-beviset kommer fra en anden eID-tjeneste."),
-    "login.id_token_aud": ("The proof of login was made for someone else.", "Login-beviset er lavet til en anden."),
-    "login.id_token_expired": ("The proof of login has expired. Start again.", "Login-beviset er udløbet. Start forfra."),
-    "login.id_token_iat": ("The proof of login is dated in the future.", "Login-beviset er dateret i fremtiden."),
-    "login.id_token_nonce": ("The proof of login belongs to another login.", "Login-beviset hører til et andet login."),
-    "authorize.request": ("Your wallet's request cannot be used (it is unknown, expired or already used). Start "
-                          "again from your wallet.",
-                          "Din wallets anmodning kan ikke bruges (ukendt, udløbet eller allerede brugt). Start forfra "
-                          "fra din wallet."),
-}
+# Every reason the login or the authorization endpoint stops with: a stable code, its words in the catalogs.
+REASONS = {code: define(code) for code in (
+    "login.no_session",
+    "login.state",
+    "login.upstream_refused",
+    "login.upstream_unreachable",
+    "login.upstream_metadata",
+    "login.upstream_answer",
+    "login.upstream_token",
+    "login.userinfo",
+    "login.no_personal_number",
+    "login.unknown_demo_citizen",
+    "login.id_token_malformed",
+    "login.id_token_alg",
+    "login.id_token_key",
+    "login.id_token_signature",
+    "login.id_token_iss",
+    "login.id_token_aud",
+    "login.id_token_expired",
+    "login.id_token_iat",
+    "login.id_token_nonce",
+    "authorize.request",
+)}
 
 
 def lang_of(request: Request) -> str:
@@ -109,9 +76,8 @@ def page(request: Request, status: int, **ctx: Any) -> HTMLResponse:
 
 
 def reason_page(request: Request, code: str, status: int = 400) -> HTMLResponse:
-    en, da = REASONS.get(code, REASONS["authorize.request"])
-    return page(request, status, heading_key="error_title", message=da if lang_of(request) == "da" else en,
-                code=code)
+    reason = REASONS.get(code, REASONS["authorize.request"])
+    return page(request, status, heading_key="error_title", message=reason.text(lang_of(request)), code=code)
 
 
 def form_check(handle: str) -> str:

@@ -15,15 +15,18 @@ from fpdf import FPDF
 
 import qrimage
 from credential import qr_transport
+from credential.i18n import text
 
 from .service import IssuerService
 
-TITLES = {"pda1": ("Portable Document A1", "A1-attest"), "ehic": ("European Health Insurance Card",
-                                                                   "Europæisk sygesikringskort")}
+
+def _both(key: str) -> str:
+    """A paper copy is read by anyone: its words in English and Danish, "en / da" (catalogs: ``issuer.paper.*``)."""
+    return f"{text('issuer.paper.' + key, 'en')} / {text('issuer.paper.' + key, 'da')}"
 
 
-def _t(text: str) -> str:
-    return str(text).encode("latin-1", "replace").decode("latin-1")
+def _t(words: str) -> str:
+    return str(words).encode("latin-1", "replace").decode("latin-1")
 
 
 def paper_pdf(svc: IssuerService, case_id: str, actor: str) -> bytes:
@@ -36,31 +39,27 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str) -> bytes:
     png = io.BytesIO()
     qrimage.encode_qr_png(qr_text, png, scale=3, border=4)
     png.seek(0)
-    en, da = TITLES[view.type_key]
+    en = text(f"issuer.paper.title.{view.type_key}", "en")
     subject = claims.get("subject", {})
     pdf = FPDF(format="A4")
     pdf.set_title(f"{en} - {view.document_number}")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, _t(f"{en} / {da}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, _t(_both(f"title.{view.type_key}")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
     rows = [
-        ("Issued by / Udstedt af", claims.get("issuing_authority", {}).get("name", svc.keys.name)),
-        ("Holder / Indehaver", f"{subject.get('forenames', '')} {subject.get('familynames', '')}"),
-        ("Date of birth / Fødselsdato", subject.get("date_of_birth", "")),
-        ("Document number / Dokumentnummer", view.document_number),
-        ("Period / Periode", f"{claims.get('starting_date', '')} - {claims.get('ending_date', '')}"),
-        ("Valid until / Gyldig til", claims.get("date_of_expiry", "")),
+        (_both("issued_by"), claims.get("issuing_authority", {}).get("name", svc.keys.name)),
+        (_both("holder"), f"{subject.get('forenames', '')} {subject.get('familynames', '')}"),
+        (_both("date_of_birth"), subject.get("date_of_birth", "")),
+        (_both("document_number"), view.document_number),
+        (_both("period"), f"{claims.get('starting_date', '')} - {claims.get('ending_date', '')}"),
+        (_both("valid_until"), claims.get("date_of_expiry", "")),
     ]
     for label, value in rows:
         pdf.cell(75, 7, _t(label))
         pdf.cell(0, 7, _t(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.multi_cell(0, 5, _t(
-        "This paper copy carries the signed credential in the QR code. It is not bound to a phone: "
-        "the inspector must check the holder's identity document. / Denne papirkopi indeholder den "
-        "signerede legitimation i QR-koden. Den er ikke bundet til en telefon: kontrollanten skal "
-        "kontrollere indehaverens identitetsdokument."))
+    pdf.multi_cell(0, 5, _t(_both("note")))
     pdf.ln(2)
     size = min(180, 190)
     pdf.image(png, x=(210 - size) / 2, w=size, h=size)

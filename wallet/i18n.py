@@ -36,7 +36,8 @@ def refusal(exc: object) -> dict[str, str]:
         attempts_left = getattr(exc, "attempts_left", None)
         if wait_s is not None:
             words = t("unlock.delay", lang, wait=wait_text(wait_s, lang))
-        elif attempts_left is not None:
+        elif attempts_left is not None and not (attempts_left == 0 and reason.code == "wallet.tx_code_used_up"):
+            # (a closed offer says so itself: no "0 attempts left" after it)
             words += " " + t("unlock.attempts_left", lang, n=attempts_left) + "."
             if getattr(exc, "delay_s", 0):
                 words += " " + t("unlock.wait", lang, wait=wait_text(exc.delay_s, lang))  # type: ignore[attr-defined]

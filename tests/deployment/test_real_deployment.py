@@ -178,20 +178,29 @@ def test_https_only_with_the_right_ca_hsts_http2_and_body_limits(deployment):
     assert big.status_code == 413  # nginx: client_max_body_size
     lists = httpx.get(f"{urls['lists']}/pub-eaa.jwt", verify=ssl.create_default_context(cafile=ca))
     assert lists.status_code == 200 and lists.headers["content-type"] == "application/jwt" and "etag" in lists.headers
-    # a wallet that does not know the test CA refuses the issuer
+    # a wallet that does not know the test CA cannot reach the issuer (TLS verification fails) ...
+    offer = f"openid-credential-offer://?credential_offer_uri={urls['issuer']}/credential-offer/unknown"
     env = {k: v for k, v in deployment["wallet_env"].items() if k != "ESSPASS_CA_BUNDLE"}
-    out = esspass(env, "wallet", "receive", f"openid-credential-offer://?credential_offer_uri="
-                  f"{urls['issuer']}/credential-offer/x", "--store", str(deployment["root"] / "w0"),
+    out = esspass(env, "wallet", "receive", offer, "--store", str(deployment["root"] / "w0"), "--pin", WALLET_PIN,
+                  "--json")
+    assert (out.returncode, json.loads(out.stdout)["reason"]) == (1, "wallet.network"), out.stdout
+    # ... with it, the same request reaches the issuer (which knows no such offer)
+    out = esspass(deployment["wallet_env"], "wallet", "receive", offer, "--store", str(deployment["root"] / "w0"),
                   "--pin", WALLET_PIN, "--json")
-    assert out.returncode == 1
+    assert (out.returncode, json.loads(out.stdout)["reason"]) == (1, "wallet.offer_invalid"), out.stdout
 
 
 def test_plain_http_is_refused_when_configured(deployment):
+    offer = "openid-credential-offer://?credential_offer_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcredential-offer%2Fx"
     env = {k: v for k, v in deployment["wallet_env"].items() if k != "ESSPASS_FETCH_LOOPBACK"}
-    out = esspass(env, "wallet", "receive", "openid-credential-offer://?credential_offer_uri="
-                  "http%3A%2F%2F127.0.0.1%3A9%2Fcredential-offer%2Fx", "--store", str(deployment["root"] / "w1"),
+    out = esspass(env, "wallet", "receive", offer, "--store", str(deployment["root"] / "w1"), "--pin", WALLET_PIN,
+                  "--json")
+    # refused before any connection: the URL breaks the configured wallet's policy
+    assert (out.returncode, json.loads(out.stdout)["reason"]) == (1, "wallet.offer_invalid"), out.stdout
+    # the one-machine escape hatch lets it try (and find nothing listening on port 9)
+    out = esspass(deployment["wallet_env"], "wallet", "receive", offer, "--store", str(deployment["root"] / "w1"),
                   "--pin", WALLET_PIN, "--json")
-    assert out.returncode == 1
+    assert (out.returncode, json.loads(out.stdout)["reason"]) == (1, "wallet.network"), out.stdout
 
 
 def test_real_deployment_journey(deployment):

@@ -90,3 +90,28 @@ def test_presets_limit_what_the_verifier_asks(world, list_server, tmp_path):
     svc.create_transaction("a1-inspection")
     with pytest.raises(KeyError):
         svc.create_transaction("ehic-care")
+
+
+def test_access_key_in_a_token(world, list_server, softhsm, tmp_path):
+    """The verifier's access key may live in a PKCS#11 token too (here a P-384 key: ES384 request objects)."""
+    from credential.jose import parse_compact
+    from deployment.material import load_signing_key
+    from deployment.settings import SharedSettings
+    from tests.deployment.softhsm import PIN
+    from trust_list import certificates as C
+
+    now = int(time.time())
+    key = load_signing_key(softhsm.uri("p384"), "test", SharedSettings(pkcs11_module=softhsm.module, pkcs11_pin=PIN))
+    ca_dir = world.root / "access-ca"
+    ca_cert = C.read_certificates(ca_dir / "ca-cert.pem")[0]
+    leaf = C.access_certificate(key, dns_name="verifier.example", organization="Test Inspectorate", country="DK",
+                                organization_identifier="NTRDK-10000009", ca_key=C.read_private_key(ca_dir / "ca-key.pem"),
+                                ca_cert=ca_cert, not_before=now - 60, not_after=now + 86400)
+    chain = tmp_path / "access-chain.pem"
+    C.write_certificates(chain, [leaf, ca_cert])
+    env = verifier_env(world, tmp_path, list_server, ESSPASS_VERIFIER_ACCESS_KEY=softhsm.uri("p384"),
+                       ESSPASS_VERIFIER_ACCESS_CHAIN=str(chain), ESSPASS_PKCS11_MODULE=softhsm.module,
+                       ESSPASS_PKCS11_PIN=PIN)
+    svc = VerifierService(_settings(env))  # its start-up check is the wallet's relying-party check
+    t, _ = svc.create_transaction("ehic-care")
+    assert parse_compact(svc.request_object(t.id)).header["alg"] == "ES384"

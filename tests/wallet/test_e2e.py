@@ -157,5 +157,9 @@ def test_token_refusal_reads_any_error_body_safely(body, status, sent):
     if isinstance(exc, TxCodeWrong):
         assert sent and body.get("error") == "invalid_grant" and exc.attempts_left == left
         assert exc.code == ("wallet.tx_code_used_up" if left == 0 else "wallet.tx_code_wrong")
+        from wallet.i18n import refusal
+
+        words = refusal(exc)
+        assert ("0 attempts left" not in words["en"]) if left == 0 else (f"{left} attempts left" in words["en"])
     else:
         assert exc.code == "wallet.token_refused"
