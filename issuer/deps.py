@@ -21,7 +21,7 @@ from credential.jose import SigningKey, b64u_encode
 from deployment.errors import ConfigError
 from deployment.listing import trusted_list
 from deployment.material import check_key_matches, env_name, load_chain, load_signing_key
-from trust_list.certificates import x5c_of
+from trust_list.certificates import x5c_without_anchor
 
 from .settings import KEY_SETTINGS, Settings
 
@@ -96,7 +96,8 @@ def configured_keys(settings: Settings, now: int) -> InstitutionKeys:
     if not settings.institution_id:
         raise ConfigError("ESSPASS_INSTITUTION_ID", "is not set: a configured issuer names its institution "
                                                    f"in issuing_authority.id (e.g. {country}:ABC)")
-    keys = InstitutionKeys(name, country, cred_key, x5c_of(cred_chain), status_key, x5c_of(status_chain),
+    keys = InstitutionKeys(name, country, cred_key, x5c_without_anchor(cred_chain), status_key,
+                           x5c_without_anchor(status_chain),
                            _x5t(leaf), institution_id=settings.institution_id)
     if settings.issuer_trust_anchors or settings.issuer_trust_list:
         check_listed(settings, keys, cred_chain, status_chain, now)

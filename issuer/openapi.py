@@ -179,6 +179,7 @@ def paths() -> dict[str, Any]:
              404: problem("no such status list"), 422: problem("list_id is not a number")},
             tags=["status"], parameters=[status_list_id, header_param("If-None-Match")])},
         "/healthz": {"get": operation("Liveness", {200: json_ok("ok")}, tags=["operations"])},
+        **_authorization_code(),
         # ---- case API
         "/api/v1/cases": {"post": operation(
             "Create a case and its first credential offer (scope create)",
@@ -217,6 +218,49 @@ def paths() -> dict[str, Any]:
             tags=["case API"], body=status_body, security=BEARER, operation_id="setStatus",
             parameters=[DOCUMENT, path_param("action", {"enum": ["revoke", "suspend", "reinstate"]})])},
         **_backoffice(),
+    }
+
+
+def _authorization_code() -> dict[str, Any]:
+    """The authorization code flow (OpenID4VCI §5, RFC 9126 pushed requests): the wallet pushes its
+    request, the citizen logs in (an upstream OpenID Connect provider, or the demo login)."""
+    nonce = {"DPoP-Nonce": "a DPoP nonce for the next proof (RFC 9449 §8)"}
+    page = html("a page for the citizen: the demo login, a question, or why the request cannot go on")
+    return {
+        "/par": {"post": operation(
+            "Pushed Authorization Request (RFC 9126 §2)",
+            {201: response("the request_uri to send the citizen's browser to /authorize with", "application/json",
+                           {"type": "object", "required": ["request_uri", "expires_in"],
+                            "properties": {"request_uri": {"type": "string"}, "expires_in": {"type": "integer"}}},
+                           headers=nonce),
+             400: oauth("OAuth error (RFC 9126 §2.3): invalid_request, invalid_client, invalid_scope, "
+                        "use_dpop_nonce, invalid_dpop_proof, ...", headers=nonce),
+             401: oauth("the client is not known", headers=nonce), 413: oauth(TOO_LARGE)},
+            tags=["openid4vci"], parameters=[header_param("DPoP")],
+            body=form_body({"client_id": {"type": "string"}, "response_type": {"type": "string", "const": "code"},
+                            "redirect_uri": {"type": "string"}, "scope": {"type": "string"},
+                            "state": {"type": "string"}, "code_challenge": {"type": "string"},
+                            "code_challenge_method": {"type": "string", "const": "S256"},
+                            "authorization_details": {"type": "string"}, "issuer_state": {"type": "string"}},
+                           ["client_id", "response_type"]))},
+        "/authorize": {"get": operation(
+            "Authorization endpoint (OpenID4VCI §5.1, RFC 9126 §4): the citizen's login starts here",
+            {200: page, 303: redirect("to the login provider, or back to the wallet"),
+             400: html("the pushed request is unknown, used or expired"),
+             502: html("the login provider cannot be reached")},
+            tags=["openid4vci"], parameters=[query_param("client_id"), query_param("request_uri"),
+                                             query_param("lang")])},
+        "/authorize/callback": {"get": operation(
+            "The login provider's answer (OpenID Connect Core §3.1.2.5)",
+            {200: page, 303: redirect("back to the wallet with the code"), 400: html("the login failed")},
+            tags=["openid4vci"], parameters=[query_param("state"), query_param("code"), query_param("lang")])},
+        "/authorize/demo": {"post": operation(
+            "The demo login (demo mode only): the citizen picks who they are",
+            {200: page, 303: redirect("back to the wallet with the code"), 400: html("the login failed"),
+             413: response(TOO_LARGE, "application/json"), 422: problem("a field is missing or too long")},
+            tags=["openid4vci"], parameters=[query_param("lang")],
+            body=form_body({"personal_number": {"type": "string", "maxLength": 100},
+                            "check": {"type": "string", "maxLength": 100}}, ["personal_number", "check"]))},
     }
 
 

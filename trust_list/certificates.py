@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
@@ -164,6 +165,25 @@ def der(cert: x509.Certificate) -> bytes:
 def x5c_of(chain: Iterable[x509.Certificate]) -> list[str]:
     """RFC 7515 §4.1.6: standard (not url-safe) base64 DER, leaf first."""
     return [base64.b64encode(der(c)).decode("ascii") for c in chain]
+
+
+def is_self_signed(cert: x509.Certificate) -> bool:
+    """Subject equals issuer and the signature verifies under the certificate's own key: a root (a trust anchor)."""
+    if cert.subject != cert.issuer:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def x5c_without_anchor(chain: Iterable[x509.Certificate]) -> list[str]:
+    """The ``x5c`` a JWS header carries (HAIP 1.0 §6.1.1, §5, §6.1: "the X.509 certificate of the trust anchor MUST
+    NOT be included"): the leaf and its intermediates, leaf first, every self-signed certificate left out (the leaf
+    is kept even then, so a header is never empty; a self-signed signer is refused by the lists anyway)."""
+    certs = list(chain)
+    return x5c_of(certs[:1] + [c for c in certs[1:] if not is_self_signed(c)])
 
 
 def certificates_from_x5c(x5c: Any, max_certs: int = 8) -> list[x509.Certificate]:

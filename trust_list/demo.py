@@ -146,7 +146,7 @@ class Institution:
 
     @property
     def credential_x5c(self) -> list[str]:
-        return certificates.x5c_of(self.credential_chain)
+        return certificates.x5c_without_anchor(self.credential_chain)  # HAIP 1.0: no trust anchor
 
     @property
     def credential_x5t(self) -> str:
@@ -161,7 +161,7 @@ class Institution:
 
     @property
     def status_x5c(self) -> list[str]:
-        return certificates.x5c_of(self.status_chain)
+        return certificates.x5c_without_anchor(self.status_chain)  # HAIP 1.0: no trust anchor
 
 
 @dataclass
@@ -176,7 +176,7 @@ class RelyingParty:
 
     @property
     def access_x5c(self) -> list[str]:
-        return certificates.x5c_of(self.access_chain)
+        return certificates.x5c_without_anchor(self.access_chain)  # HAIP 1.0: no trust anchor
 
     @property
     def client_id(self) -> str:

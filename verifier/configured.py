@@ -11,7 +11,7 @@ from cryptography import x509
 from credential.reasons import Rejected
 from deployment.errors import ConfigError
 from deployment.material import check_key_matches, env_name, load_certificates, load_chain, load_signing_key, read_file
-from trust_list.certificates import x5c_of
+from trust_list.certificates import x5c_without_anchor
 from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES
 from trust_list.relying_party import check_relying_party, x509_hash_client_id
 from trust_list.store import TrustStore
@@ -47,7 +47,7 @@ def relying_party(settings: VerifierSettings, now: int) -> tuple[vp.RelyingParty
     if token.count(".") != 2:
         raise ConfigError("ESSPASS_VERIFIER_REGISTRATION_CERT", f"{settings.verifier_registration_cert} holds no "
                                                                 "registration certificate (a compact JWS)")
-    return vp.RelyingParty(key, x5c_of(chain), x509_hash_client_id(chain[0]), token), anchors
+    return vp.RelyingParty(key, x5c_without_anchor(chain), x509_hash_client_id(chain[0]), token), anchors
 
 
 _SETTING_OF_REASON = {"rp.signature": "ESSPASS_VERIFIER_ACCESS_CHAIN", "rp.client_id": "ESSPASS_VERIFIER_ACCESS_CHAIN"}

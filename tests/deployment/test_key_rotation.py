@@ -178,7 +178,9 @@ def test_rotation_without_downtime(tmp_path, softhsm):
 
         new_credential = _credential(base, token, "A1-DK-2026-700002")
         status_token = httpx.get(f"{base}/status/1", timeout=10).text
-        assert parse_compact(status_token).header["x5c"] == C.x5c_of(C.read_certificates(inst / "status2-chain.pem"))
+        # the new chain without its trust anchor (HAIP 1.0 §6.1: no root in the Status List Token's x5c)
+        new_chain = C.read_certificates(inst / "status2-chain.pem")
+        assert parse_compact(status_token).header["x5c"] == C.x5c_without_anchor(new_chain) == C.x5c_of(new_chain[:-1])
 
     assert parse_compact(old_credential.split("~")[0]).header["kid"] == old_kid
     assert parse_compact(new_credential.split("~")[0]).header["kid"] != old_kid
