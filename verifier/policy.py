@@ -17,6 +17,7 @@ from typing import Any
 
 from credential import verification as core
 from credential.reasons import Reason, Rejected
+from credential import report as core_report
 from credential.report import FAILED, INDETERMINATE, PASSED, Report, Stage
 from credential.verification import KB_MAX_AGE_S, MAX_KB_MAX_AGE_S, FetchedStatus, StatusSource, no_status_source
 from trust_list import issuers as trust_issuers
@@ -184,11 +185,24 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
     return _decision(report, ctx)
 
 
+class _ReportCheck(Check):
+    """A :class:`Check` read from the core's report; its words are made only when asked for (a verifier that stores
+    codes, or decides thousands of presentations a second, does not build sentences nobody reads)."""
+
+    def __init__(self, check: core_report.Check) -> None:  # noqa: D107 - not the dataclass's fields
+        self._check = check
+        self.code, self.result, self.detail = check.reason.code, check.kind.value, check.detail
+
+    @property  # type: ignore[override]
+    def message(self) -> dict[str, str]:
+        return self._check.message()
+
+
 def _decision(report: Report, ctx: VerificationContext) -> Decision:
     payload = report.payload
     return Decision(
         result=report.result,
-        checks=[Check(c.reason.code, c.kind.value, c.message(), c.detail) for c in report.checks],
+        checks=[_ReportCheck(c) for c in report.checks],
         credential_type=payload.get("vct") if payload is not None else None,
         issuer=report.issuer,
         claims=core.user_claims(payload) if payload is not None else {},

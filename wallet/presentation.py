@@ -14,7 +14,7 @@ Section references are to OpenID for Verifiable Presentations 1.0 (final):
 * §8.1 ``vp_token`` = ``{<credential query id>: [<presentation>]}``; Appendix B.3.6: the SD-JWT
   carries a KB-JWT whose ``aud`` is the Client Identifier and ``nonce`` the request's nonce;
 * §8.3 encrypted responses: an unsigned JWE (ECDH-ES, ``enc`` from
-  ``encrypted_response_enc_values_supported``, default A128GCM, ``kid`` copied from the chosen JWK
+  ``encrypted_response_enc_values_supported``, default A128GCM, A256GCM preferred when offered (HAIP 1.0 §5), ``kid`` copied from the chosen JWK
   of ``client_metadata.jwks``); §8.3.1 ``direct_post.jwt``: ``response=<JWE>`` POSTed form-encoded
   to ``response_uri``; §8.5 error response ``error=access_denied`` when the user declines.
 
@@ -46,7 +46,7 @@ from .core import Card, Wallet
 
 REQUEST_TYP = "oauth-authz-req+jwt"
 SCHEMES = ("openid4vp", "eudi-openid4vp", "haip-vp", "mdoc-openid4vp")
-SUPPORTED_ENC = ("A128GCM", "A256GCM")
+PREFERRED_ENC = ("A256GCM", "A128GCM")  # HAIP 1.0 §5: A256GCM when the verifier offers both
 
 
 @dataclass
@@ -259,8 +259,11 @@ def _reveal_split(item: ConsentItem, cq: dcql.CredentialQuery, request: Presenta
 def _encryption_key(request: dict[str, Any]) -> tuple[jw_jwk.JWK, dict[str, Any], str]:
     meta = request.get("client_metadata") or {}
     keys = ((meta.get("jwks") or {}).get("keys") or []) if isinstance(meta, dict) else []
-    enc_values = meta.get("encrypted_response_enc_values_supported") or ["A128GCM"]
-    enc = next((e for e in enc_values if e in SUPPORTED_ENC), None)
+    enc_values = meta.get("encrypted_response_enc_values_supported") or ["A128GCM"]  # §8.3 default
+    if not isinstance(enc_values, list):
+        raise Rejected(R.REQUEST_INVALID, "encrypted_response_enc_values_supported is not a list")
+    # HAIP 1.0 §5: a wallet supporting both SHOULD use A256GCM
+    enc = next((e for e in PREFERRED_ENC if e in enc_values), None)
     if enc is None:
         raise Rejected(R.REQUEST_INVALID, "no supported enc")
     for k in keys:
