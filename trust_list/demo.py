@@ -62,6 +62,11 @@ YEAR = 365 * DAY
 LIST_VALIDITY = 90 * DAY
 OPERATOR_NAME = "European Commission ESSPASS Trust Scheme"
 VCTS = ["urn:eudi:pda1:1", "urn:eudi:ehic:1"]
+# The EUDI reference issuer's vct values for the same two documents (issue 16, credential.shapes): in the demo,
+# Kela's issuance service is listed for them too, as if Kela ran that issuer, so the verifier's reading of that
+# shape can be shown and tested; every other institution may issue only ours (issuer.type_not_allowed otherwise).
+EUDI_VCTS = ["urn:eu.europa.ec.eudi:pda1:1", "urn:eu.europa.ec.eudi:ehic:1"]
+_VCTS_OF = {"kela": VCTS + EUDI_VCTS}
 
 INSTITUTIONS = [
     # (slug, name, country, uri)
@@ -387,7 +392,8 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
             operator.change(PUB_EAA, add_entity, name, country, uri)
             # the signing leaf is listed too, so x5t#S256 headers resolve without an x5c (§4)
             operator.change(PUB_EAA, add_service, name, _issuance_service(name), SVC_PUBEAA_ISSUANCE,
-                            [inst.ca_cert, inst.credential_chain[0]], start, credential_types=VCTS)
+                            [inst.ca_cert, inst.credential_chain[0]], start,
+                            credential_types=_VCTS_OF.get(slug, VCTS))
             operator.change(PUB_EAA, add_service, name, _revocation_service(name), SVC_PUBEAA_REVOCATION,
                             [inst.status_ca_cert], start)
         operator.change(WRPAC, add_entity, "ESSPASS Access CA", "EU", "https://trust.esspass.eu/wrpac")

@@ -256,7 +256,11 @@ def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
             missing.append(cq.id)
             continue
         card = cards[idx[0]]
-        requested = dcql.requested_paths(cq) if cq.claims is not None else [(k,) for k in card.claims]
+        # OpenID4VP 1.0 §6.4.1: the claims of the first claim set this card satisfies (all claims without claim_sets)
+        if cq.claims is not None:
+            requested = dcql.selected_paths(cq, card.claims) or []
+        else:
+            requested = [(k,) for k in card.claims]
         beyond = [tuple(p) for q_id, p in over if q_id == cq.id]
         if cq.claims is None and any(q_id == cq.id and tuple(p) == () for q_id, p in over):
             beyond = list(requested)  # "everything" was asked: only what is registered is minimal
