@@ -560,8 +560,23 @@ def _claim_ok(claims: Any, cq: ClaimsQuery) -> bool:
     return any(_same_json_value(s, v) for s in selected for v in cq.values)
 
 
-def _credential_matches(query: CredentialQuery, vct: str, claims: Any) -> bool:
+def _authority_ok(query: CredentialQuery, authority_key_ids: frozenset[str] | None) -> bool:
+    """§6.1.1 ``trusted_authorities`` (HAIP 1.0 §5: type ``aki`` MUST be supported): the credential matches when
+    one entry does. ``aki``: a value equals the base64url KeyIdentifier of the AuthorityKeyIdentifier of a
+    certificate in the credential's issuer chain (§6.1.1.1). Types we do not evaluate match nothing, and a
+    credential whose chain the wallet could not establish (``None``) matches no such query: fail closed."""
+    if query.trusted_authorities is None:
+        return True
+    if authority_key_ids is None:
+        return False
+    return any(t.type == "aki" and authority_key_ids.intersection(t.values) for t in query.trusted_authorities)
+
+
+def _credential_matches(query: CredentialQuery, vct: str, claims: Any,
+                        authority_key_ids: frozenset[str] | None = None) -> bool:
     if query.format != FORMAT_SD_JWT_VC or query.vct_values is None or vct not in query.vct_values:
+        return False
+    if not _authority_ok(query, authority_key_ids):
         return False
     if query.claims is None:
         return True  # §6.4.1: no selectively disclosable claims are requested
@@ -572,14 +587,16 @@ def _credential_matches(query: CredentialQuery, vct: str, claims: Any) -> bool:
     return any(all(by_id[m] for m in claim_set) for claim_set in query.claim_sets)
 
 
-def match(query: DcqlQuery, credentials: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, list[int]]:
-    """For each Credential Query id, the indices into ``credentials`` (pairs of vct and the processed
-    claims, i.e. with every Disclosure applied) that can satisfy it. Only ``dc+sd-jwt`` queries can
-    match: the wallet holds SD-JWT VCs only. Inheritance via ``extends`` is not followed (our types
-    extend nothing)."""
+def match(query: DcqlQuery, credentials: Sequence[tuple[Any, ...]]) -> dict[str, list[int]]:
+    """For each Credential Query id, the indices into ``credentials`` that can satisfy it. Each entry is
+    (vct, processed claims) — every Disclosure applied — or (vct, claims, authority key ids), the ids being
+    the base64url AKI KeyIdentifiers of the issuer chain's certificates, for ``trusted_authorities``
+    (None: unknown). Only ``dc+sd-jwt`` queries can match: the wallet holds SD-JWT VCs only. Inheritance
+    via ``extends`` is not followed (our types extend nothing)."""
     out: dict[str, list[int]] = {}
     for cq in query.credentials:
-        out[cq.id] = [i for i, (vct, claims) in enumerate(credentials) if _credential_matches(cq, vct, claims)]
+        out[cq.id] = [i for i, entry in enumerate(credentials)
+                      if _credential_matches(cq, entry[0], entry[1], entry[2] if len(entry) > 2 else None)]
     return out
 
 

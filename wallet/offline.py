@@ -104,7 +104,7 @@ def check_request(request_jws: str, store: TrustStore, now: int) -> Presentation
     query = dcql.parse_query(req.get("dcql_query"))  # request.dcql_invalid
     if len(query.credentials) != 1:  # one vp_token in one QR code (§1.2)
         raise Rejected(R.REQUEST_INVALID, "an offline request asks for exactly one credential")
-    return PresentationRequest(client_id, req, rp, query)
+    return PresentationRequest(client_id, req, rp, query, store, now)
 
 
 def read_request(qr_text: str, store: TrustStore, now: int) -> PresentationRequest:
