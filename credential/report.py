@@ -98,10 +98,10 @@ def outcome(checks: Iterable[Check]) -> str:
 
 class Report:
     """The checks made, in order, and where the core stopped (``stopped_at``: the stage of the check that ended
-    the core's stages, or None when all of them passed). ``issuer``, ``payload`` (the processed claims),
-    ``validity`` (the three layers) and ``data_age`` are what the checks found."""
+    the core's stages, or None when all of them passed). ``issuer``, ``payload`` (the processed claims, read into
+    our model), ``validity`` (the three layers), ``data_age`` and ``shape`` are what the checks found."""
 
-    __slots__ = ("checks", "stopped_at", "started", "issuer", "payload", "validity", "data_age")
+    __slots__ = ("checks", "stopped_at", "started", "issuer", "payload", "validity", "data_age", "shape")
 
     def __init__(self) -> None:
         self.checks: list[Check] = []
@@ -111,6 +111,7 @@ class Report:
         self.payload: dict[str, Any] | None = None
         self.validity: dict[str, Any] = {}
         self.data_age: dict[str, Any] = {}
+        self.shape: Any = None  # credential.shapes.Read: which shape the trusted credential was read from (issue 16)
 
     def add(self, reason: Reason, kind: Kind, stage: Stage, evidence: dict[str, Any] | None = None,
             detail: str = "", words: Any = None) -> Check:

@@ -123,10 +123,13 @@ class Decision:
     data_age: dict[str, Any] = field(default_factory=dict)
     preset: str | None = None
     report: Report | None = field(default=None, compare=False, repr=False)  # the core's, when it made one
+    # which shape the claims were read from (credential.shapes, issue 16): shape, source_vct, read_as, unmapped
+    # (claims with no place in our model, as received), conversions; None for our own shape with nothing unmapped
+    shape: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """Exactly the CLI's ``--json`` object (issue #5, item 3)."""
-        return {
+        """Exactly the CLI's ``--json`` object (issue #5, item 3), with ``shape`` once claims were read (issue 16)."""
+        out = {
             "result": self.result,
             "checks": [c.as_json() for c in self.checks],
             "credential_type": self.credential_type,
@@ -135,6 +138,9 @@ class Decision:
             "validity": self.validity,
             "data_age": self.data_age,
         }
+        if self.shape is not None:
+            out["shape"] = self.shape
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any], preset: str | None = None) -> "Decision":
@@ -142,7 +148,8 @@ class Decision:
         checks = [Check(str(c["code"]), str(c["result"]), dict(c.get("message") or {})) for c in data["checks"]]
         return cls(str(data["result"]), checks, data.get("credential_type"), data.get("issuer"),
                    dict(data.get("claims") or {}), dict(data.get("validity") or {}),
-                   dict(data.get("data_age") or {}), preset)
+                   dict(data.get("data_age") or {}), preset,
+                   shape=dict(data["shape"]) if isinstance(data.get("shape"), dict) else None)
 
     @property
     def codes(self) -> list[str]:
@@ -203,4 +210,14 @@ def _decision(report: Report, ctx: VerificationContext) -> Decision:
         data_age=report.data_age,
         preset=ctx.preset,
         report=report,
+        shape=_shape(report),
     )
+
+
+def _shape(report: Report) -> dict[str, Any] | None:
+    """The decision's ``shape`` (issue 16) when it says something: a credential of another issuer's shape, or one
+    with claims that have no place in our model. Our own credentials keep the decision exactly as before."""
+    read = report.shape
+    if read is None or (read.shape == "esspass" and not read.unmapped):
+        return None
+    return read.as_json()
