@@ -23,7 +23,7 @@ from typing import Any
 
 import qrimage
 from credential import jose, qr_transport, sd_jwt, sd_jwt_vc
-from credential.dcql import PRESETS, parse_query, requested_paths
+from credential.dcql import PRESETS, parse_query, preferred_paths
 from credential.offline_request import build_request_object, new_nonce, x509_hash_client_id
 from credential.types import get_type, sample_claims
 
@@ -73,7 +73,7 @@ def build_presentation(preset: str, *, random_bytes=None) -> dict[str, Any]:
     nonce = new_nonce(rnd)
     query = parse_query(PRESETS[preset]).credentials[0]
     vp_token = sd_jwt.present(
-        issued.serialize(), requested_paths(query), holder_key=holder, nonce=nonce, aud=client_id, iat=NOW
+        issued.serialize(), preferred_paths(query), holder_key=holder, nonce=nonce, aud=client_id, iat=NOW
     )
     return {"vp_token": vp_token, "nonce": nonce, "client_id": client_id, "issuer": issuer, "holder": holder}
 

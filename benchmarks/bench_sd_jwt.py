@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from credential import jose, sd_jwt, sd_jwt_vc
-from credential.dcql import PRESETS, parse_query, requested_paths
+from credential.dcql import PRESETS, parse_query, preferred_paths
 from credential.types import get_type, sample_claims
 
 from .timing import compare
@@ -35,7 +35,7 @@ def _fixture() -> dict[str, Any]:
         sd_paths=ctype.sd_layout, holder_jwk=holder.public_jwk(),
         status=sd_jwt_vc.StatusRef(7, "https://issuer.example/status/1"),
     )
-    paths = requested_paths(parse_query(PRESETS["a1-inspection"]).credentials[0])
+    paths = preferred_paths(parse_query(PRESETS["a1-inspection"]).credentials[0])
     presentation = sd_jwt.present(
         issued.serialize(), paths, holder_key=holder, nonce=NONCE, aud=AUD, iat=now
     )

@@ -24,6 +24,7 @@ from credential.reasons import Rejected, define
 
 __all__ = [
     "FORMAT_SD_JWT_VC",
+    "asking_also",
     "PRESETS",
     "ClaimsQuery",
     "CredentialQuery",
@@ -33,9 +34,11 @@ __all__ = [
     "match",
     "parse_query",
     "paths_within",
+    "preferred_paths",
     "preset_for_vct",
     "process_path",
     "requested_paths",
+    "selected_paths",
     "satisfied",
 ]
 
@@ -157,25 +160,49 @@ class DcqlQuery:
 
 
 # ---------------------------------------------------------------------------------------------
-# Presets (credential-types.md, "Presentation presets"). One Credential Query each, no claim_sets.
+# Presets (credential-types.md, "Presentation presets"). One Credential Query each.
 # Paths follow the issuer's selective-disclosure layout (credential.types): subject, issuing_authority,
 # employer and work_information are each one Disclosure, so asking for them whole costs nothing extra.
 # subject is asked member by member so that the request says exactly which personal data it wants.
+#
+# claim_sets (OpenID4VP 1.0 §6.1, §6.4.1: "the Wallet SHOULD return the first option it can satisfy") let the
+# query degrade honestly (issue 16): the first set is the complete preset; later sets leave out the holder's
+# identity (subject) and/or the document number, which credentials of the other shapes in the field lack (DC4EU's
+# issuer issues no subject, the EUDI issuer's EHIC may carry no document id), and a verifier that accepts such an
+# answer says what the inspector must check instead (credential.expected). The same query also asks for the
+# EUDI reference issuer's vct with that issuer's claim names (credential.shapes, docs/credential-model.md §4),
+# and for DC4EU's top-level work_address, so one request reaches the credentials of all three shapes.
 # ---------------------------------------------------------------------------------------------
-_SUBJECT = [["subject", "familynames"], ["subject", "forenames"], ["subject", "date_of_birth"]]
+EUDI_VCT = {"urn:eudi:pda1:1": "urn:eu.europa.ec.eudi:pda1:1", "urn:eudi:ehic:1": "urn:eu.europa.ec.eudi:ehic:1"}
+_SUBJECT_IDS = {"family": ["subject", "familynames"], "given": ["subject", "forenames"],
+                "birth": ["subject", "date_of_birth"]}
+IDENTITY_IDS = frozenset({*_SUBJECT_IDS, "holder", "insured"})  # the holder's identity, any shape
+DOCUMENT_IDS = frozenset({"docno", "docid"})  # the document number, any shape
 
 
-def _preset(query_id: str, vct: str, paths: list[list[Any]]) -> dict[str, Any]:
-    return {
-        "credentials": [
-            {
-                "id": query_id,
-                "format": FORMAT_SD_JWT_VC,
-                "meta": {"vct_values": [vct]},
-                "claims": [{"path": p} for p in paths],
-            }
-        ]
+def _preset(query_id: str, vct: str, claims: dict[str, list[Any]],
+            shapes: list[tuple[list[str], list[str], list[str]]]) -> dict[str, Any]:
+    """A preset of one Credential Query: ``claims`` by id; ``shapes`` = per shape (base ids, identity ids,
+    document ids). The claim sets list, in order of preference: every shape complete, then without identity,
+    then without document number, then without both (duplicates and empty variants left out)."""
+    sets: list[list[str]] = []
+    for with_identity, with_document in ((True, True), (False, True), (True, False), (False, False)):
+        for base, identity, document in shapes:
+            if (not with_identity and not identity) or (not with_document and not document):
+                continue
+            chosen = [*(identity if with_identity else []), *base, *(document if with_document else [])]
+            ordered = [c for c in claims if c in chosen]
+            if ordered not in sets:
+                sets.append(ordered)
+    query: dict[str, Any] = {
+        "id": query_id,
+        "format": FORMAT_SD_JWT_VC,
+        "meta": {"vct_values": [vct, EUDI_VCT[vct]]},
+        "claims": [{"id": cid, "path": path} for cid, path in claims.items()],
     }
+    if len(sets) > 1:
+        query["claim_sets"] = sets
+    return {"credentials": [query]}
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -183,31 +210,81 @@ PRESETS: dict[str, dict[str, Any]] = {
     "a1-inspection": _preset(
         "pda1",
         "urn:eudi:pda1:1",
+        {
+            **_SUBJECT_IDS,
+            "lc": ["legislation_country"],
+            "start": ["starting_date"],
+            "end": ["ending_date"],
+            "status": ["status_confirmation"],
+            "employer": ["employer"],
+            "work": ["work_information"],
+            "authority": ["issuing_authority"],
+            "docno": ["document_number"],
+            "workaddr": ["work_address"],
+            "holder": ["credential_holder"],
+            "legis": ["legislation"],
+            "employ": ["employment_details"],
+            "places": ["places_of_work"],
+            "country": ["issuing_country"],
+            "docid": ["document_id"],
+        },
         [
-            *_SUBJECT,
-            ["legislation_country"],
-            ["starting_date"],
-            ["ending_date"],
-            ["status_confirmation"],
-            ["employer"],
-            ["work_information"],
-            ["issuing_authority"],
-            ["document_number"],
+            (["lc", "start", "end", "status", "employer", "work", "authority"], list(_SUBJECT_IDS), ["docno"]),
+            (["legis", "status", "employ", "places", "authority", "country"], ["holder"], ["docid"]),  # EUDI
+            (["lc", "start", "end", "status", "employer", "workaddr", "authority"], [], ["docno"]),  # DC4EU: no subject
         ],
     ),
     # employer or host institution checking coverage only
     "a1-coverage": _preset(
         "pda1",
         "urn:eudi:pda1:1",
-        [["legislation_country"], ["starting_date"], ["ending_date"], ["issuing_authority"]],
+        {
+            "lc": ["legislation_country"],
+            "start": ["starting_date"],
+            "end": ["ending_date"],
+            "authority": ["issuing_authority"],
+            "legis": ["legislation"],
+            "country": ["issuing_country"],
+        },
+        [
+            (["lc", "start", "end", "authority"], [], []),
+            (["legis", "authority", "country"], [], []),  # EUDI
+        ],
     ),
     # health care provider or border check
     "ehic-care": _preset(
         "ehic",
         "urn:eudi:ehic:1",
-        [*_SUBJECT, ["personal_administrative_number"], ["issuing_authority"], ["document_number"], ["ending_date"]],
+        {
+            **_SUBJECT_IDS,
+            "pin": ["personal_administrative_number"],
+            "authority": ["issuing_authority"],
+            "docno": ["document_number"],
+            "end": ["ending_date"],
+            "insured": ["subject"],
+            "sspin": ["social_security_pin"],
+            "country": ["issuing_country"],
+            "docid": ["document_id"],
+        },
+        [
+            (["pin", "authority", "end"], list(_SUBJECT_IDS), ["docno"]),  # ours; DC4EU's has no subject
+            (["sspin", "authority", "end", "country"], ["insured"], ["docid"]),  # EUDI
+        ],
     ),
 }
+
+
+def asking_also(query: Mapping[str, Any], paths: Sequence[Sequence[Any]], query_index: int = 0) -> dict[str, Any]:
+    """A copy of the DCQL ``query`` whose Credential Query ``query_index`` asks for ``paths`` too, in every claim set
+    (ids ``extra0``, ``extra1``, ...): how the demo and the tests build a relying party that asks for more than its
+    registration allows (over-asking)."""
+    out = json.loads(json.dumps(dict(query)))
+    cq = out["credentials"][query_index]
+    extra = [{"id": f"extra{i}", "path": list(p)} for i, p in enumerate(paths)]
+    cq["claims"] = [*cq.get("claims", []), *extra]
+    if "claim_sets" in cq:
+        cq["claim_sets"] = [[*s, *(e["id"] for e in extra)] for s in cq["claim_sets"]]
+    return out
 
 
 def preset_for_vct(vct: str) -> list[str]:
@@ -483,8 +560,23 @@ def _claim_ok(claims: Any, cq: ClaimsQuery) -> bool:
     return any(_same_json_value(s, v) for s in selected for v in cq.values)
 
 
-def _credential_matches(query: CredentialQuery, vct: str, claims: Any) -> bool:
+def _authority_ok(query: CredentialQuery, authority_key_ids: frozenset[str] | None) -> bool:
+    """§6.1.1 ``trusted_authorities`` (HAIP 1.0 §5: type ``aki`` MUST be supported): the credential matches when
+    one entry does. ``aki``: a value equals the base64url KeyIdentifier of the AuthorityKeyIdentifier of a
+    certificate in the credential's issuer chain (§6.1.1.1). Types we do not evaluate match nothing, and a
+    credential whose chain the wallet could not establish (``None``) matches no such query: fail closed."""
+    if query.trusted_authorities is None:
+        return True
+    if authority_key_ids is None:
+        return False
+    return any(t.type == "aki" and authority_key_ids.intersection(t.values) for t in query.trusted_authorities)
+
+
+def _credential_matches(query: CredentialQuery, vct: str, claims: Any,
+                        authority_key_ids: frozenset[str] | None = None) -> bool:
     if query.format != FORMAT_SD_JWT_VC or query.vct_values is None or vct not in query.vct_values:
+        return False
+    if not _authority_ok(query, authority_key_ids):
         return False
     if query.claims is None:
         return True  # §6.4.1: no selectively disclosable claims are requested
@@ -495,14 +587,16 @@ def _credential_matches(query: CredentialQuery, vct: str, claims: Any) -> bool:
     return any(all(by_id[m] for m in claim_set) for claim_set in query.claim_sets)
 
 
-def match(query: DcqlQuery, credentials: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, list[int]]:
-    """For each Credential Query id, the indices into ``credentials`` (pairs of vct and the processed
-    claims, i.e. with every Disclosure applied) that can satisfy it. Only ``dc+sd-jwt`` queries can
-    match: the wallet holds SD-JWT VCs only. Inheritance via ``extends`` is not followed (our types
-    extend nothing)."""
+def match(query: DcqlQuery, credentials: Sequence[tuple[Any, ...]]) -> dict[str, list[int]]:
+    """For each Credential Query id, the indices into ``credentials`` that can satisfy it. Each entry is
+    (vct, processed claims) — every Disclosure applied — or (vct, claims, authority key ids), the ids being
+    the base64url AKI KeyIdentifiers of the issuer chain's certificates, for ``trusted_authorities``
+    (None: unknown). Only ``dc+sd-jwt`` queries can match: the wallet holds SD-JWT VCs only. Inheritance
+    via ``extends`` is not followed (our types extend nothing)."""
     out: dict[str, list[int]] = {}
     for cq in query.credentials:
-        out[cq.id] = [i for i, (vct, claims) in enumerate(credentials) if _credential_matches(cq, vct, claims)]
+        out[cq.id] = [i for i, entry in enumerate(credentials)
+                      if _credential_matches(cq, entry[0], entry[1], entry[2] if len(entry) > 2 else None)]
     return out
 
 
@@ -520,6 +614,34 @@ def satisfied(query: DcqlQuery, matches: Mapping[str, Sequence[int]]) -> bool:
 def requested_paths(credential_query: CredentialQuery) -> list[ClaimPath]:
     """Every claim path the Credential Query may obtain (the union over claim_sets), in query order."""
     return [c.path for c in (credential_query.claims or ())]
+
+
+def preferred_paths(credential_query: CredentialQuery) -> list[ClaimPath]:
+    """The claim paths of the Verifier's first choice: the first claim set (§6.4.1, sets are in order of
+    preference), or every claim when there are no claim_sets."""
+    return _paths_of(credential_query, credential_query.claim_sets[0] if credential_query.claim_sets else None)
+
+
+def _paths_of(cq: CredentialQuery, ids: Sequence[str] | None) -> list[ClaimPath]:
+    if ids is None:
+        return requested_paths(cq)
+    wanted = set(ids)
+    return [c.path for c in (cq.claims or ()) if c.id in wanted]
+
+
+def selected_paths(credential_query: CredentialQuery, claims: Any) -> list[ClaimPath] | None:
+    """What a wallet discloses from ``claims`` (processed) for this Credential Query: the claims of the first
+    claim set the credential satisfies (§6.4.1 "the Wallet SHOULD return the first option it can satisfy"), every
+    claim when there are no claim_sets, or None when it satisfies none (then it must not be returned)."""
+    if credential_query.claims is None:
+        return None
+    ok = {c.id: _claim_ok(claims, c) for c in credential_query.claims}
+    if credential_query.claim_sets is None:
+        return requested_paths(credential_query) if all(ok.values()) else None
+    for claim_set in credential_query.claim_sets:
+        if all(ok[m] for m in claim_set):
+            return _paths_of(credential_query, claim_set)
+    return None
 
 
 def _covers(allowed: Sequence[PathElement], requested: Sequence[PathElement]) -> bool:

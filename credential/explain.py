@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import labels as other_labels
 from .i18n import text
 from .text import display_safe
 from .types import claim_label, get_type
@@ -68,25 +69,35 @@ def _ctype(vct: str | None) -> Any:
         return None
 
 
-def type_name(vct: str | None, lang: str) -> str:
-    """The credential type's display name in ``lang`` (then English, then the vct itself)."""
+def type_name(vct: str | None, lang: str, type_metadata: Mapping[str, Any] | None = None) -> str:
+    """The credential type's display name in ``lang`` (then English, then the vct itself). Another issuer's type
+    (issue 16): the name from its ``type_metadata`` when given, else our type's through the mapping."""
     ctype = _ctype(vct)
     if ctype is None:
-        return str(display_safe(vct or ""))
+        other = other_labels.type_name(vct, lang, type_metadata) if vct else None
+        return str(display_safe(other or vct or ""))
     by = {str(d.get("locale", d.get("lang", ""))).split("-")[0]: d.get("name")
           for d in ctype.metadata.get("display", [])}
     return str(by.get(lang) or by.get("en") or vct)
 
 
-def label(vct: str | None, path: Iterable[str | int | None], lang: str) -> str:
-    """A claim's label: "Parent: Member" for a member of an object (array indices are not named)."""
+def label(vct: str | None, path: Iterable[str | int | None], lang: str,
+          type_metadata: Mapping[str, Any] | None = None) -> str:
+    """A claim's label: "Parent: Member" for a member of an object (array indices are not named). A claim of another
+    issuer's shape (issue 16, ``credential.labels``): the label of its ``type_metadata`` when given, else ours
+    through the mapping, else its name."""
     names = tuple(p for p in path if isinstance(p, str))
     ctype = _ctype(vct)
     if ctype is None or not names:
-        return str(display_safe(".".join(names)))
+        other = other_labels.claim_label(vct, names, lang, type_metadata) if vct and names else None
+        return str(display_safe(other or ".".join(names)))
     own = claim_label(ctype, names, lang) or names[-1]
+    if own == names[-1]:  # not one of our claims: perhaps DC4EU's name for one of ours (top-level work_address)
+        own = other_labels.claim_label(vct, names, lang) or own
     if len(names) > 1:
         parent = claim_label(ctype, names[:1], lang)
+        if parent == names[0]:
+            parent = other_labels.claim_label(vct, names[:1], lang) or parent
         if parent and parent != own:
             return f"{parent}: {own}"
     return own
@@ -120,9 +131,10 @@ def value_text(value: Any, path: tuple[str | int, ...], lang: str) -> str:
     return str(display_safe(str(value)))  # no bidi overrides or invisible characters on screen (credential.text)
 
 
-def claim_rows(claims: Mapping[str, Any], vct: str | None, lang: str) -> list[Row]:
+def claim_rows(claims: Mapping[str, Any], vct: str | None, lang: str,
+               type_metadata: Mapping[str, Any] | None = None) -> list[Row]:
     """One row per disclosed value, in reading order; objects (and lists of objects) flattened the same way for
-    every type."""
+    every type (``type_metadata``: the labels of another issuer's type, see :func:`label`)."""
     keys = [k for k in _ORDER if k in claims] + [k for k in claims if k not in _ORDER]
     rows: list[Row] = []
 
@@ -134,7 +146,7 @@ def claim_rows(claims: Mapping[str, Any], vct: str | None, lang: str) -> list[Ro
             for i, v in enumerate(value):
                 walk(v, (*path, i))
         else:
-            rows.append(Row(path, label(vct, path, lang), value_text(value, path, lang)))
+            rows.append(Row(path, label(vct, path, lang, type_metadata), value_text(value, path, lang)))
 
     for k in keys:
         walk(claims[k], (k,))

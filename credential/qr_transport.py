@@ -3,7 +3,8 @@
 Two kinds of text travel as QR codes between an inspector's device and a wallet, both without network:
 
 * the **request**: a signed OpenID4VP request object by value (a compact JWS), prefix ``RQ1:``;
-* the **response**: the ``vp_token`` (SD-JWT + KB-JWT, RFC 9901 compact form), prefix ``VP1:``.
+* the **response**: the ``vp_token`` (SD-JWT + KB-JWT, RFC 9901 compact form), prefix ``VP2:`` (``VP1:``, the
+  same transport with the dictionary of the claim names before issue 16, is still read).
 
 Both are encoded the same way (the "ESSPASS QR transport, version 1"), lossless to the character,
 because signatures and digests are computed over the exact base64url text:
@@ -72,6 +73,7 @@ __all__ = [
     "KIND_REQUEST",
     "KIND_RESPONSE",
     "PREFIXES",
+    "READABLE_PREFIXES",
     "Decoded",
     "QrInfo",
     "base45_decode",
@@ -111,8 +113,7 @@ MAX_VARINT_BYTES = 3
 
 KIND_RESPONSE = "response"
 KIND_REQUEST = "request"
-PREFIXES: dict[str, str] = {KIND_RESPONSE: "VP1:", KIND_REQUEST: "RQ1:"}
-_KIND_BY_PREFIX = {v: k for k, v in PREFIXES.items()}
+PREFIXES: dict[str, str] = {KIND_RESPONSE: "VP2:", KIND_REQUEST: "RQ1:"}  # what the encoder writes
 _PREFIX_SHAPE = re.compile(r"[A-Z]{2}[0-9]{1,3}:")
 
 TOKEN, NEST_OPEN, NEST_CLOSE, STD_B64, CONTEXT, SD_HASH = 0xFF, 0xFE, 0xFD, 0xFC, 0xFB, 0xFA
@@ -133,7 +134,8 @@ _MIN_STD_B64_CHARS = 64  # standard base64 shorter than this stays literal (URL 
 # 0xFE/0xFD open/close a base64url-encoded JSON run, 0xFB 0x00 / 0xFB 0x01 refer to the nonce / client_id,
 # 0xFA is the recomputed sd_hash.
 
-_RESPONSE_DICTIONARY_PARTS: tuple[bytes, ...] = (
+# VP1 (responses until the WP6 rulebook alignment, issue 16): fixed forever, still decoded (paper copies).
+_RESPONSE_DICTIONARY_PARTS_V1: tuple[bytes, ...] = (
     b'"transitional_rules":"work_address":[{"formatted":"","region":"","company_id":"","flag_base_home":'
     b'"no_fixed_place_of_work":"authentic_source",{"id":"',
     b'\xfe{"alg":"ES256","typ":"dc+sd-jwt","kid":"","x5t#S256":"\xff+"}\xfd.'
@@ -152,6 +154,20 @@ _RESPONSE_DICTIONARY_PARTS: tuple[bytes, ...] = (
     b'"legislation_country","","status_confirmation","0","starting_date","20","ending_date","20',
     b'~\xfe{"alg":"ES256","typ":"kb+jwt"}\xfd.\xfe{"iat":17,"aud":"\xfb\x01","nonce":"\xfb\x00","sd_hash":"\xfa"}\xfd.\xffV',
     b'"document_number","',
+)
+
+# VP2 (issue 16): VP1 with the rulebook's names - house_number; authentic_source, issuing_country and
+# attestation_legal_category as plain claims of the issuer-signed payload, where the issuer now puts them.
+_V1 = _RESPONSE_DICTIONARY_PARTS_V1
+_RESPONSE_DICTIONARY_PARTS: tuple[bytes, ...] = (
+    b'"transitional_rules":"work_address":[{"formatted":"","region":"","company_id":"","flag_base_home":'
+    b'"no_fixed_place_of_work":',
+    _V1[1],
+    b'/status/"}},"attestation_legal_category":"PuB-EAA","issuing_country":"","authentic_source":{"id":"","name":""},'
+    b'"_sd":["\xff+","\xff+","\xff+","\xff+","\xff+","\xff+","\xff+","\xff+"],"_sd_alg":"sha-256"}\xfd.\xffV',
+    *_V1[3:6],
+    _V1[6].replace(b'"building_number":"', b'"house_number":"'),
+    *_V1[7:],
 )
 
 _REQUEST_DICTIONARY_PARTS: tuple[bytes, ...] = (
@@ -185,10 +201,24 @@ _DICTIONARIES: dict[str, bytes] = {
     KIND_RESPONSE: b"".join(_RESPONSE_DICTIONARY_PARTS),
     KIND_REQUEST: b"".join(_REQUEST_DICTIONARY_PARTS),
 }
+# Every prefix a decoder reads, with its kind and dictionary: the encoder writes PREFIXES (the newest), the
+# decoder reads these (older versions too: a paper copy printed with VP1 stays readable).
+_READABLE: dict[str, tuple[str, bytes]] = {
+    "VP1:": (KIND_RESPONSE, b"".join(_RESPONSE_DICTIONARY_PARTS_V1)),
+    PREFIXES[KIND_RESPONSE]: (KIND_RESPONSE, _DICTIONARIES[KIND_RESPONSE]),
+    PREFIXES[KIND_REQUEST]: (KIND_REQUEST, _DICTIONARIES[KIND_REQUEST]),
+}
+READABLE_PREFIXES: tuple[str, ...] = tuple(_READABLE)
 
 
-def dictionary(kind: str) -> bytes:
-    """The preset DEFLATE dictionary of ``kind`` (``"response"`` or ``"request"``), exactly."""
+def dictionary(kind: str, prefix: str | None = None) -> bytes:
+    """The preset DEFLATE dictionary of ``kind`` (``"response"`` or ``"request"``) as the encoder uses it, or
+    that of an older readable ``prefix`` (``"VP1:"``), exactly."""
+    if prefix is not None:
+        found_kind, found = _READABLE[prefix]
+        if found_kind != kind:
+            raise KeyError(prefix)
+        return found
     return _DICTIONARIES[kind]
 
 
@@ -567,16 +597,17 @@ def decode_any(qr_text: Any, context: Context | None = None) -> Decoded:
     if len(qr_text) > MAX_TEXT_CHARS:
         raise Rejected(R_TOO_LARGE, f"{len(qr_text)} characters")
     m = _PREFIX_SHAPE.match(qr_text)
-    kind = _KIND_BY_PREFIX.get(m.group()) if m else None
-    if kind is None:
+    readable = _READABLE.get(m.group()) if m else None
+    if readable is None:
         raise Rejected(R_VERSION, "unknown prefix" if m is None else f"prefix {m.group()!r}")
+    kind, preset_dictionary = readable
     container = base45_decode(qr_text[m.end() :])
     if len(container) > MAX_CONTAINER_BYTES:
         raise Rejected(R_TOO_LARGE, "container too large")
     n, pos = _read_varint(container, 0)
     if n == 0 or pos + n > len(container):
         raise Rejected(R_MALFORMED, "compressed length")
-    skeleton = _inflate(container[pos : pos + n], _DICTIONARIES[kind])
+    skeleton = _inflate(container[pos : pos + n], preset_dictionary)
     values = context.values() if context is not None and kind == KIND_RESPONSE else None
     expander = _Expander(skeleton, container[pos + n :], values)
     out = expander.text()
@@ -598,12 +629,12 @@ def decode(qr_text: Any, kind: str, context: Context | None = None) -> str:
 
 
 def encode_response(vp_token: str, *, nonce: str | None = None, client_id: str | None = None) -> str:
-    """``VP1:`` text of a vp_token. Give the request's ``nonce`` and ``client_id`` to leave them out (smaller)."""
+    """``VP2:`` text of a vp_token. Give the request's ``nonce`` and ``client_id`` to leave them out (smaller)."""
     return encode(KIND_RESPONSE, vp_token, Context(nonce, client_id))
 
 
 def decode_response(qr_text: Any, *, nonce: str | None = None, client_id: str | None = None) -> str:
-    """The vp_token of ``VP1:`` text; ``nonce`` and ``client_id`` are those of the request it answers."""
+    """The vp_token of ``VP2:`` (or ``VP1:``) text; ``nonce`` and ``client_id`` are those of the request it answers."""
     return decode(qr_text, KIND_RESPONSE, Context(nonce, client_id))
 
 
@@ -615,5 +646,5 @@ def decode_request(qr_text: Any) -> str:
     return decode(qr_text, KIND_REQUEST)
 
 
-def dictionary_sha256(kind: str) -> str:
-    return hashlib.sha256(_DICTIONARIES[kind]).hexdigest()
+def dictionary_sha256(kind: str, prefix: str | None = None) -> str:
+    return hashlib.sha256(dictionary(kind, prefix)).hexdigest()

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
+from .i18n import LANGS
 from .reasons import Reason
 
 __all__ = ["FAILED", "INDETERMINATE", "PASSED", "STAGES", "Check", "Kind", "Report", "Stage", "outcome"]
@@ -58,12 +59,14 @@ _ORDER = {s: i for i, s in enumerate(STAGES)}
 
 class Check:
     """One check made: ``reason`` (its code and words), ``kind``, ``stage``, the ``evidence`` it used, a technical
-    ``detail`` for logs (never personal data) and, where the words name this credential's own dates, ``words``."""
+    ``detail`` for logs (never personal data) and, where the words name this credential's own dates, ``words``:
+    the words in every language, or anything with ``text(lang)`` (a validity layer), turned into words only when
+    :meth:`message` is asked for."""
 
     __slots__ = ("reason", "kind", "stage", "evidence", "detail", "words")
 
     def __init__(self, reason: Reason, kind: Kind, stage: Stage, evidence: dict[str, Any] | None = None,
-                 detail: str = "", words: dict[str, str] | None = None) -> None:
+                 detail: str = "", words: Any = None) -> None:
         self.reason, self.kind, self.stage = reason, kind, stage
         self.evidence, self.detail, self.words = evidence, detail, words
 
@@ -72,7 +75,12 @@ class Check:
         return self.reason.code
 
     def message(self) -> dict[str, str]:
-        return dict(self.words) if self.words else self.reason.message()
+        words = self.words
+        if not words:
+            return self.reason.message()
+        if isinstance(words, dict):
+            return dict(words)
+        return {lang: words.text(lang) for lang in LANGS}
 
     def __repr__(self) -> str:
         return f"Check({self.code!r}, {self.kind.name}, {self.stage.value})"
@@ -90,10 +98,10 @@ def outcome(checks: Iterable[Check]) -> str:
 
 class Report:
     """The checks made, in order, and where the core stopped (``stopped_at``: the stage of the check that ended
-    the core's stages, or None when all of them passed). ``issuer``, ``payload`` (the processed claims),
-    ``validity`` (the three layers) and ``data_age`` are what the checks found."""
+    the core's stages, or None when all of them passed). ``issuer``, ``payload`` (the processed claims, read into
+    our model), ``validity`` (the three layers), ``data_age`` and ``shape`` are what the checks found."""
 
-    __slots__ = ("checks", "stopped_at", "started", "issuer", "payload", "validity", "data_age")
+    __slots__ = ("checks", "stopped_at", "started", "issuer", "payload", "validity", "data_age", "shape")
 
     def __init__(self) -> None:
         self.checks: list[Check] = []
@@ -103,9 +111,10 @@ class Report:
         self.payload: dict[str, Any] | None = None
         self.validity: dict[str, Any] = {}
         self.data_age: dict[str, Any] = {}
+        self.shape: Any = None  # credential.shapes.Read: which shape the trusted credential was read from (issue 16)
 
     def add(self, reason: Reason, kind: Kind, stage: Stage, evidence: dict[str, Any] | None = None,
-            detail: str = "", words: dict[str, str] | None = None) -> Check:
+            detail: str = "", words: Any = None) -> Check:
         check = Check(reason, kind, stage, evidence, detail, words)
         self.checks.append(check)
         return check

@@ -270,8 +270,9 @@ def _utc(t: Any) -> str | None:
         return None
 
 
-def _sentence(layer: Layer) -> dict[str, str] | None:
-    return {lang: layer.text(lang) for lang in LANGS} if layer.sentence else None
+def _sentence(layer: Layer) -> Layer | None:
+    """The layer as the check's words (made into sentences only when a screen asks: credential.report.Check)."""
+    return layer if layer.sentence else None
 
 
 def _technical_value(layer: Layer, payload: dict[str, Any]) -> dict[str, Any]:

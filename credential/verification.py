@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import dcql, jose, sd_jwt, sd_jwt_vc, status_list
+from . import dcql, expected, jose, sd_jwt, sd_jwt_vc, shapes, status_list
 from .i18n import LANGS, text
 from .reasons import Reason, Rejected, define
 from .report import FAILED, INDETERMINATE, PASSED, Kind, Report, Stage
@@ -204,7 +204,8 @@ def verify_presentation(presentation: str, *, trust: IssuerTrust, now: int, key_
             report.validity = technical_layer(signed[0], now, leeway=policy.clock_leeway_s)
         return report
 
-    issuer, payload = found[0], verified.payload
+    issuer = found[0]
+    payload = _read_shape(verified.payload, report)
     report.issuer, report.payload = issuer.entity_name, payload
     report.add(OK_ISSUER, Kind.PASSED, Stage.TRUST, {"issuer": issuer.entity_name}, issuer.entity_name)
     report.add(OK_INTACT, Kind.PASSED, Stage.SIGNATURE)
@@ -228,21 +229,45 @@ def verify_presentation(presentation: str, *, trust: IssuerTrust, now: int, key_
     return report
 
 
+def _read_shape(payload: dict[str, Any], report: Report) -> dict[str, Any]:
+    """The verified payload with its user claims read into our model (``credential.shapes``, issue 16: the EUDI
+    reference issuer's and DC4EU's A1/EHIC). Runs only here, after the signature, the issuer (trusted for the vct as
+    issued) and the disclosures were checked. The report says which shape was read and lists, never drops, what had
+    no place in our model; the registered claims (``status``, ``cnf``, times) are kept as signed."""
+    vct = payload.get("vct")
+    read = shapes.read_claims(vct, user_claims(payload)) if isinstance(vct, str) else None
+    report.shape = read
+    if read is None:
+        return payload
+    if read.shape != shapes.SHAPE_ESSPASS:
+        report.add(shapes.R_SHAPE_READ, Kind.PASSED, Stage.VC_RULES, read.as_json(), read.shape,
+                   words=shapes.shape_words(read))
+    if read.unmapped:
+        paths = [u.path for u in read.unmapped]
+        report.add(shapes.R_UNMAPPED, Kind.PASSED, Stage.VC_RULES, {"paths": paths}, ", ".join(paths))
+    registered = {k: v for k, v in payload.items() if k in sd_jwt_vc.NEVER_DISCLOSABLE}
+    return {**registered, **read.claims, "vct": read.vct}
+
+
 def _check_request(payload: dict[str, Any], query: dcql.DcqlQuery, report: Report) -> None:
     """OpenID4VP 1.0 §8.6 step 2.2 with the DCQL query: ``credential.dcql.match`` decides (§6.4.1, claims path
-    pointers §7.1); when it does not match, the report says whether the type or which claims."""
+    pointers §7.1); when it does not match, the report says whether the type or which claims. When it matched with a
+    lesser claim set, the report names the expected claims that were not available and what to check instead
+    (``credential.expected``, issue 16)."""
     cq = query.credentials[0]
     vct = payload.get("vct") if isinstance(payload.get("vct"), str) else ""
     if dcql.match(query, [(vct, payload)])[cq.id]:
         report.add(OK_REQUEST_TYPE, Kind.PASSED, Stage.REQUEST)
         report.add(OK_REQUEST_CLAIMS, Kind.PASSED, Stage.REQUEST)
+        for gap in expected.unavailable(cq, payload):
+            report.add(gap.reason, Kind.PASSED, Stage.REQUEST, {"claims": gap.dotted()}, ", ".join(gap.dotted()))
         return
     if vct not in (cq.vct_values or ()):
         report.add(REQUEST_TYPE, Kind.FAILED, Stage.REQUEST, detail=f"expected {' or '.join(cq.vct_values or ())}")
         return
     report.add(OK_REQUEST_TYPE, Kind.PASSED, Stage.REQUEST)
     missing = []
-    for path in dcql.requested_paths(cq):
+    for path in dcql.preferred_paths(cq):
         try:
             dcql.process_path(payload, path)
         except ValueError:

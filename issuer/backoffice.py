@@ -47,6 +47,7 @@ COMMON_FIELDS = [
     ("subject.familynames", "text"), ("subject.forenames", "text"), ("subject.date_of_birth", "date"),
     ("personal_administrative_number", "text"), ("document_number", "text"),
     ("issuing_authority.id", "text"), ("issuing_authority.name", "text"), ("issuing_authority.country", "text"),
+    ("authentic_source.id", "text"), ("authentic_source.name", "text"),
     ("date_of_issuance", "date"), ("date_of_expiry", "date"), ("starting_date", "date"), ("ending_date", "date"),
 ]
 PDA1_FIELDS = [
@@ -55,7 +56,7 @@ PDA1_FIELDS = [
     ("employer.0.country", "text"),
     ("work_information.work_address.0.company_name", "text"),
     ("work_information.work_address.0.street_address", "text"),
-    ("work_information.work_address.0.building_number", "text"),
+    ("work_information.work_address.0.house_number", "text"),
     ("work_information.work_address.0.postal_code", "text"),
     ("work_information.work_address.0.locality", "text"),
     ("work_information.work_address.0.country", "text"),
@@ -363,7 +364,9 @@ def router(svc: IssuerService) -> APIRouter:
             return session
         if type_key not in FIELDS:
             return render(request, "message.html", 404, message="?")
-        values = types.sample_claims(type_key) if demo else {"issuing_authority": dict(svc.keys.issuing_authority)}
+        own = svc.keys.issuing_authority
+        values = types.sample_claims(type_key) if demo else {
+            "issuing_authority": dict(own), "authentic_source": {"id": own["id"], "name": own["name"]}}
         return render(request, "new_case.html", **form_context(type_key, lang_of(request), values, []))
 
     @r.post("/cases/new/{type_key}")

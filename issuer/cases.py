@@ -68,17 +68,22 @@ class Cases:
         return self.case_view(public_id)
 
     def _with_own_authority(self, claims: Any) -> Any:
-        """``claims`` with the institution's ``issuing_authority`` (or its members) where absent."""
+        """``claims`` with the institution's ``issuing_authority`` (or its members) where absent, the
+        institution as ``authentic_source`` where absent (the WP6 rulebook requires it; where the competent
+        institution is another one, the case says so), and the derived claims of
+        :func:`credential.types.with_derived_claims` (``attestation_legal_category``, ``issuing_country``)."""
         if not isinstance(claims, dict):
             return claims
         own = self.keys.issuing_authority
         given = claims.get("issuing_authority")
         if given is None or given == {}:
-            return {**claims, "issuing_authority": dict(own)}
-        if isinstance(given, dict):
-            return {**claims, "issuing_authority": {**given, **{k: v for k, v in own.items()
-                                                               if given.get(k) in (None, "")}}}
-        return claims
+            claims = {**claims, "issuing_authority": dict(own)}
+        elif isinstance(given, dict):
+            claims = {**claims, "issuing_authority": {**given, **{k: v for k, v in own.items()
+                                                                 if given.get(k) in (None, "")}}}
+        if claims.get("authentic_source") in (None, {}):
+            claims = {**claims, "authentic_source": {"id": own["id"], "name": own["name"]}}
+        return types.with_derived_claims(claims)
 
     def _authority_errors(self, claims: Any) -> list:
         """A field error when ``issuing_authority`` names another institution than the signing one."""

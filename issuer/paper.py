@@ -1,6 +1,6 @@
 """Paper copy: a PDF for citizens without a smartphone, carrying the credential as a QR code.
 
-The QR code holds the credential in the project's compact QR transport (``VP1:``, see
+The QR code holds the credential in the project's compact QR transport (``VP2:``, see
 credential/qr_transport.py). The credential has no key binding (no ``cnf``), so a verifier says the holder's identity document
 must be checked (OID4VCI §15.2 "Binding of the Credential without Cryptographic Key Binding").
 fpdf2's core fonts are Latin-1: Nordic letters print, anything else becomes '?'.
@@ -34,7 +34,7 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str) -> bytes:
     view = svc.case_view(case_id)
     credential = svc.paper_credential(case_id, actor)
     # ESSPASS QR transport v1 (credential/qr_transport.py): the SD-JWT with all its disclosures and no
-    # KB-JWT, as the offline presentation carries it ("VP1:"), so the inspector app reads it as is.
+    # KB-JWT, as the offline presentation carries it ("VP2:"), so the inspector app reads it as is.
     qr_text = qr_transport.encode_response(credential)
     png = io.BytesIO()
     qrimage.encode_qr_png(qr_text, png, scale=3, border=4)

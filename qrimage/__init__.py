@@ -1,9 +1,10 @@
 """QR images at the edge: text -> QR symbol / PNG / Pillow image (segno) and image -> text (zxing-cpp).
 
-The pure codec that makes and reads the texts (``RQ1:``, ``VP1:``) is :mod:`credential.qr_transport`; this module only
-draws and reads symbols. Rendering uses QR alphanumeric mode when every character allows it (base45 texts do),
-error correction L, boosted within the same version when it fits (ISO/IEC 18004 §7.4.4 alphanumeric mode, §8.5
-error correction levels). Reading is bounded: an image above ``MAX_IMAGE_PIXELS`` is refused before decoding.
+The pure codec that makes and reads the texts (``RQ1:``, ``VP2:``; ``VP1:`` is still read) is
+:mod:`credential.qr_transport`; this module only draws and reads symbols. Rendering uses QR alphanumeric mode
+when every character allows it (base45 texts do), error correction L, boosted within the same version when it
+fits (ISO/IEC 18004 §7.4.4 alphanumeric mode, §8.5 error correction levels). Reading is bounded: an image above
+``MAX_IMAGE_PIXELS`` is refused before decoding.
 """
 
 from __future__ import annotations

@@ -62,6 +62,11 @@ YEAR = 365 * DAY
 LIST_VALIDITY = 90 * DAY
 OPERATOR_NAME = "European Commission ESSPASS Trust Scheme"
 VCTS = ["urn:eudi:pda1:1", "urn:eudi:ehic:1"]
+# The EUDI reference issuer's vct values for the same two documents (issue 16, credential.shapes): in the demo,
+# Kela's issuance service is listed for them too, as if Kela ran that issuer, so the verifier's reading of that
+# shape can be shown and tested; every other institution may issue only ours (issuer.type_not_allowed otherwise).
+EUDI_VCTS = ["urn:eu.europa.ec.eudi:pda1:1", "urn:eu.europa.ec.eudi:ehic:1"]
+_VCTS_OF = {"kela": VCTS + EUDI_VCTS}
 
 INSTITUTIONS = [
     # (slug, name, country, uri)
@@ -100,6 +105,16 @@ RELYING_PARTIES = [
      [{"lang": "en", "value": "Checking A1 and EHIC credentials"},
       {"lang": "da", "value": "Kontrol af A1- og EHIC-legitimationer"}]),
 ]
+
+
+def _registered(registration: str) -> Any:
+    """The ``credentials`` a stored registration certificate (a compact JWS) names; None if it cannot be read."""
+    from credential import jose
+
+    try:
+        return jose.parse_compact(registration).payload().get("credentials")
+    except (jose.JoseError, AttributeError):
+        return None
 
 
 def registration_credentials(presets: list[str]) -> list[dict[str, Any]]:
@@ -372,9 +387,10 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
             key, dns_name=dns, organization=name, country=country, organization_identifier=org_id,
             ca_key=wrpac_key, ca_cert=wrpac_ca, not_before=start, not_after=now + 3 * YEAR))
         reg_path = d / "registration.jwt"
-        if reg_path.exists():
-            registration = reg_path.read_text("ascii").strip()
-        else:
+        registration = reg_path.read_text("ascii").strip() if reg_path.exists() else None
+        if registration is not None and _registered(registration) != registration_credentials(presets):
+            registration = None  # made for earlier presets (e.g. before their claim_sets, issue 16): make it anew
+        if registration is None:
             registration = certificates.registration_certificate(
                 registrar_key, [registrar], sub=org_id or dns, name=name, purpose=purpose,
                 credentials=registration_credentials(presets), iat=now - DAY, exp=now + 360 * DAY)
@@ -387,7 +403,8 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
             operator.change(PUB_EAA, add_entity, name, country, uri)
             # the signing leaf is listed too, so x5t#S256 headers resolve without an x5c (§4)
             operator.change(PUB_EAA, add_service, name, _issuance_service(name), SVC_PUBEAA_ISSUANCE,
-                            [inst.ca_cert, inst.credential_chain[0]], start, credential_types=VCTS)
+                            [inst.ca_cert, inst.credential_chain[0]], start,
+                            credential_types=_VCTS_OF.get(slug, VCTS))
             operator.change(PUB_EAA, add_service, name, _revocation_service(name), SVC_PUBEAA_REVOCATION,
                             [inst.status_ca_cert], start)
         operator.change(WRPAC, add_entity, "ESSPASS Access CA", "EU", "https://trust.esspass.eu/wrpac")

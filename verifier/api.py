@@ -255,7 +255,14 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         if isinstance(created, JSONResponse):
             if created.status_code == 400:
                 return RedirectResponse(f"/?lang={_lang(request)}", status_code=303)
-            return created
+            # a page for people, with the same status (401: sign in; 429/503: busy) and Retry-After
+            lang = _lang(request)
+            page = render("index.html", request, status_code=created.status_code,
+                          presets=[(n, P.get(n).title(lang)) for n in P.NAMES],
+                          notice=text(lang)["start_sign_in" if created.status_code == 401 else "start_busy"])
+            if "retry-after" in created.headers:
+                page.headers["Retry-After"] = created.headers["retry-after"]
+            return page
         t, _ = created
         # the page's address is the creator's secret (a capability URL), never the public transaction ID
         return RedirectResponse(f"/console/t/{t.result_token}?lang={_lang(request)}", status_code=303,

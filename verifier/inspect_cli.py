@@ -92,7 +92,7 @@ def request(
 
 @app.command()
 def verify(
-    response: Path = typer.Argument(..., help="Picture (PNG/JPEG) of the wallet's VP1: QR code, or a paper copy."),
+    response: Path = typer.Argument(..., help="Picture (PNG/JPEG) of the wallet's VP2: (or older VP1:) QR code, or a paper copy."),
     session: Optional[Path] = typer.Option(None, "--session", help="The session directory of `inspect request` "
                                            "(not needed for a paper copy)."),
     bundle: Optional[Path] = typer.Option(None, "--bundle", help="Offline bundle (trust lists + status tokens); "

@@ -1,7 +1,7 @@
 """The inspector's side of the offline presentation (docs/offline-presentation.md, issue #7).
 
 Two QR codes, no network: the inspector's device shows a signed request (``RQ1:``) with a fresh nonce, the wallet
-answers with the ``vp_token`` (``VP1:``), and the inspector decides with its *bundle* (trust lists + Status List
+answers with the ``vp_token`` (``VP2:``), and the inspector decides with its *bundle* (trust lists + Status List
 Tokens fetched earlier, :class:`verifier.sources.Bundle`) through the same :func:`verifier.policy.verify_presentation`
 as ``esspass verify``, so the decision JSON is the same.
 
@@ -19,7 +19,7 @@ as ``esspass verify``, so the decision JSON is the same.
 * :class:`InspectionLog` — what an inspection leaves behind: time, preset, result, check codes, credential type,
   issuing institution, data age. Never claims, names, numbers or nonces (ARCHITECTURE.md: never log personal data).
 
-Paper copies (the issuer's PDF: ``VP1:`` with every disclosure and no KB-JWT, no ``cnf``) are accepted with or
+Paper copies (the issuer's PDF: ``VP2:`` with every disclosure and no KB-JWT, no ``cnf``) are accepted with or
 without a session; they are verified with key binding not required, and the decision carries ``kb.not_bound``:
 "check the holder's identity document". A credential that *is* bound to a device key (has ``cnf``) but arrives
 without a KB-JWT is verified with key binding required, so it fails (``kb.missing``): stripping the proof from a
@@ -352,7 +352,7 @@ class OfflineVerifier:
 
     def decide(self, qr_text: str, session: InspectorSession | None, *, now: int | None = None,
                preset: str | None = None) -> Decision:
-        """The decision for one scanned ``VP1:`` text (see the module docstring for paper copies and replay).
+        """The decision for one scanned ``VP2:`` text (see the module docstring for paper copies and replay).
         ``preset`` applies when there is no session (a paper copy scanned on its own)."""
         now = _now(now)
         preset = session.preset if session is not None else preset

@@ -17,6 +17,7 @@ from typing import Any
 
 from credential import verification as core
 from credential.reasons import Reason, Rejected
+from credential import report as core_report
 from credential.report import FAILED, INDETERMINATE, PASSED, Report, Stage
 from credential.verification import KB_MAX_AGE_S, MAX_KB_MAX_AGE_S, FetchedStatus, StatusSource, no_status_source
 from trust_list import issuers as trust_issuers
@@ -122,10 +123,13 @@ class Decision:
     data_age: dict[str, Any] = field(default_factory=dict)
     preset: str | None = None
     report: Report | None = field(default=None, compare=False, repr=False)  # the core's, when it made one
+    # which shape the claims were read from (credential.shapes, issue 16): shape, source_vct, read_as, unmapped
+    # (claims with no place in our model, as received), conversions; None for our own shape with nothing unmapped
+    shape: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """Exactly the CLI's ``--json`` object (issue #5, item 3)."""
-        return {
+        """Exactly the CLI's ``--json`` object (issue #5, item 3), with ``shape`` once claims were read (issue 16)."""
+        out = {
             "result": self.result,
             "checks": [c.as_json() for c in self.checks],
             "credential_type": self.credential_type,
@@ -134,6 +138,9 @@ class Decision:
             "validity": self.validity,
             "data_age": self.data_age,
         }
+        if self.shape is not None:
+            out["shape"] = self.shape
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any], preset: str | None = None) -> "Decision":
@@ -141,7 +148,8 @@ class Decision:
         checks = [Check(str(c["code"]), str(c["result"]), dict(c.get("message") or {})) for c in data["checks"]]
         return cls(str(data["result"]), checks, data.get("credential_type"), data.get("issuer"),
                    dict(data.get("claims") or {}), dict(data.get("validity") or {}),
-                   dict(data.get("data_age") or {}), preset)
+                   dict(data.get("data_age") or {}), preset,
+                   shape=dict(data["shape"]) if isinstance(data.get("shape"), dict) else None)
 
     @property
     def codes(self) -> list[str]:
@@ -177,11 +185,24 @@ def verify_presentation(presentation: str, ctx: VerificationContext) -> Decision
     return _decision(report, ctx)
 
 
+class _ReportCheck(Check):
+    """A :class:`Check` read from the core's report; its words are made only when asked for (a verifier that stores
+    codes, or decides thousands of presentations a second, does not build sentences nobody reads)."""
+
+    def __init__(self, check: core_report.Check) -> None:  # noqa: D107 - not the dataclass's fields
+        self._check = check
+        self.code, self.result, self.detail = check.reason.code, check.kind.value, check.detail
+
+    @property  # type: ignore[override]
+    def message(self) -> dict[str, str]:
+        return self._check.message()
+
+
 def _decision(report: Report, ctx: VerificationContext) -> Decision:
     payload = report.payload
     return Decision(
         result=report.result,
-        checks=[Check(c.reason.code, c.kind.value, c.message(), c.detail) for c in report.checks],
+        checks=[_ReportCheck(c) for c in report.checks],
         credential_type=payload.get("vct") if payload is not None else None,
         issuer=report.issuer,
         claims=core.user_claims(payload) if payload is not None else {},
@@ -189,4 +210,14 @@ def _decision(report: Report, ctx: VerificationContext) -> Decision:
         data_age=report.data_age,
         preset=ctx.preset,
         report=report,
+        shape=_shape(report),
     )
+
+
+def _shape(report: Report) -> dict[str, Any] | None:
+    """The decision's ``shape`` (issue 16) when it says something: a credential of another issuer's shape, or one
+    with claims that have no place in our model. Our own credentials keep the decision exactly as before."""
+    read = report.shape
+    if read is None or (read.shape == "esspass" and not read.unmapped):
+        return None
+    return read.as_json()

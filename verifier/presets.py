@@ -2,9 +2,10 @@
 "Presentation presets (DCQL)"), the single definition the wallet uses too. Each is parsed once with
 :func:`credential.dcql.parse_query` (OpenID4VP 1.0 §6); the verifier adds only the titles an inspector chooses from.
 
-A preset has exactly one Credential Query (``dc+sd-jwt``, one ``vct``); ``paths`` are its
-:func:`credential.dcql.requested_paths`, and a presentation satisfies it when :func:`credential.dcql.match` says so
-(see :func:`verifier.policy.verify_presentation`, "the request").
+A preset has exactly one Credential Query (``dc+sd-jwt``; its first ``vct`` is ours, the next the EUDI reference
+issuer's for the same document); ``paths`` are its first choice, :func:`credential.dcql.preferred_paths` (the
+complete preset; its claim_sets degrade from there, issue 16), and a presentation satisfies it when
+:func:`credential.dcql.match` says so (see :func:`verifier.policy.verify_presentation`, "the request").
 """
 
 from __future__ import annotations
@@ -57,6 +58,6 @@ def _get(name: str) -> Preset:
     if len(query.credentials) != 1:  # pragma: no cover - guards a change of the shared presets
         raise ValueError(f"preset {name!r} must have exactly one credential query")
     cq = query.credentials[0]
-    if cq.format != dcql.FORMAT_SD_JWT_VC or not cq.vct_values or len(cq.vct_values) != 1:
-        raise ValueError(f"preset {name!r} must ask for one dc+sd-jwt vct")  # pragma: no cover
-    return Preset(name, cq.id, cq.vct_values[0], tuple(tuple(p) for p in dcql.requested_paths(cq)), raw, query)
+    if cq.format != dcql.FORMAT_SD_JWT_VC or not cq.vct_values:
+        raise ValueError(f"preset {name!r} must ask for a dc+sd-jwt vct")  # pragma: no cover
+    return Preset(name, cq.id, cq.vct_values[0], tuple(tuple(p) for p in dcql.preferred_paths(cq)), raw, query)

@@ -77,6 +77,9 @@ class Card:
     status: str = "UNKNOWN"  # VALID | INVALID | SUSPENDED | UNKNOWN (not checked yet / could not check)
     status_checked_at: int | None = None
     copies: list[Copy] = field(default_factory=list)
+    # display and claim labels from the issuer's metadata for this credential configuration (OpenID4VCI 1.0
+    # §12.2.4 credential_metadata), for credentials of types we do not define (issue 16); None when not given
+    type_metadata: dict[str, Any] | None = None
 
     @property
     def copies_left(self) -> int:

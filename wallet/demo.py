@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from credential import jose, sd_jwt_vc
-from credential.dcql import PRESETS
+from credential.dcql import PRESETS, asking_also
 from credential.types import get_type, sample_claims
 
 from .core import Card, Copy, Event, Wallet, new_id, private_jwk
@@ -90,8 +90,7 @@ def over_asking_rp(eco, now: int, slug: str = "hospital") -> DemoRelyingParty:
     rp = eco.relying_parties[slug]
     enc = jw_jwk.JWK.generate(kty="EC", crv="P-256")
     pub = {**json.loads(enc.export_public()), "use": "enc", "alg": "ECDH-ES", "kid": "demo"}
-    query = json.loads(json.dumps(PRESETS["ehic-care"]))
-    query["credentials"][0]["claims"] += [{"path": ["date_of_issuance"]}, {"path": ["starting_date"]}]
+    query = asking_also(PRESETS["ehic-care"], [["date_of_issuance"], ["starting_date"]])
     claims = {"client_id": rp.client_id, "response_type": "vp_token", "response_mode": "direct_post.jwt",
               "response_uri": f"{RP_BASE}/response", "nonce": new_id(), "state": new_id(), "dcql_query": query,
               "iat": now, "exp": now + 600, "aud": "https://self-issued.me/v2",

@@ -456,8 +456,29 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
     status = payload.get("status", {}).get("status_list") if isinstance(payload.get("status"), dict) else None
     card = Card(id=new_id(), vct=vct, type_key=type_key, issuer_id=offer.credential_issuer, issuer_name=issuer_name,
                 configuration_id=cid, claims=claims, received_at=now, iat=payload.get("iat"),
-                exp=payload.get("exp"), nbf=payload.get("nbf"), status_ref=status, copies=copies)
+                exp=payload.get("exp"), nbf=payload.get("nbf"), status_ref=status, copies=copies,
+                type_metadata=None if type_key else type_metadata_of(conf))
     return card, issuer_name
+
+
+MAX_TYPE_METADATA_BYTES = 64 * 1024
+
+
+def type_metadata_of(conf: dict[str, Any]) -> dict[str, Any] | None:
+    """``display`` and ``claims`` of a credential configuration, kept with a card of a type we do not define so the
+    wallet can label it (issue 16): OpenID4VCI 1.0 §12.2.4 puts them in ``credential_metadata``; earlier drafts (as
+    the EUDI reference issuer) in the configuration itself. Only lists are kept, and nothing larger than
+    :data:`MAX_TYPE_METADATA_BYTES`; None when there is nothing usable."""
+    source = conf.get("credential_metadata") if isinstance(conf.get("credential_metadata"), dict) else conf
+    out = {k: source[k] for k in ("display", "claims") if isinstance(source.get(k), list)}
+    if not out:
+        return None
+    try:
+        if len(json.dumps(out)) > MAX_TYPE_METADATA_BYTES:
+            return None
+    except (TypeError, ValueError):
+        return None
+    return out
 
 
 def _claim_paths(claims: dict[str, Any]) -> list[str]:

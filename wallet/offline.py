@@ -11,7 +11,7 @@ The inspector's device shows a signed OpenID4VP request object *by value* as an 
 2. plans the consent with the same :func:`wallet.presentation.plan` as online;
 3. builds the ``vp_token`` from one fresh one-time copy: only the requested disclosures and a KB-JWT with
    ``nonce`` = the request's nonce and ``aud`` = its ``client_id`` (with the ``x509_hash:`` prefix);
-4. encodes it as ``VP1:`` text with the request's nonce and client_id as context
+4. encodes it as ``VP2:`` text with the request's nonce and client_id as context
    (:func:`credential.qr_transport.encode_response`), for the app to show full screen or the CLI to save as PNG;
 5. records it in the history: who (from the registration certificate), when, which claims, purpose, outcome
    ``shown_offline`` ("shown offline") — the wallet cannot know whether the inspector scanned it.
@@ -104,7 +104,7 @@ def check_request(request_jws: str, store: TrustStore, now: int) -> Presentation
     query = dcql.parse_query(req.get("dcql_query"))  # request.dcql_invalid
     if len(query.credentials) != 1:  # one vp_token in one QR code (§1.2)
         raise Rejected(R.REQUEST_INVALID, "an offline request asks for exactly one credential")
-    return PresentationRequest(client_id, req, rp, query)
+    return PresentationRequest(client_id, req, rp, query, store, now)
 
 
 def read_request(qr_text: str, store: TrustStore, now: int) -> PresentationRequest:
@@ -118,7 +118,7 @@ def is_offline(request: PresentationRequest) -> bool:
 
 @dataclass
 class OfflineResponse:
-    qr_text: str  # "VP1:…"
+    qr_text: str  # "VP2:…"
     vp_token: str  # the SD-JWT + KB-JWT it carries
     query_id: str
     shared: list[str]  # dotted claim paths disclosed
@@ -128,7 +128,7 @@ class OfflineResponse:
 
 def respond_offline(wallet: Wallet, consent: Consent, *, include_over_asking: bool = False,
                     chosen_card: str | None = None) -> OfflineResponse:
-    """Build the vp_token (one fresh one-time copy) and its ``VP1:`` text; record ``shown_offline``."""
+    """Build the vp_token (one fresh one-time copy) and its ``VP2:`` text; record ``shown_offline``."""
     req = consent.request
     if len(consent.items) != 1:
         raise Rejected(R.NO_MATCH, "nothing to present")

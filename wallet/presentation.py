@@ -14,7 +14,7 @@ Section references are to OpenID for Verifiable Presentations 1.0 (final):
 * §8.1 ``vp_token`` = ``{<credential query id>: [<presentation>]}``; Appendix B.3.6: the SD-JWT
   carries a KB-JWT whose ``aud`` is the Client Identifier and ``nonce`` the request's nonce;
 * §8.3 encrypted responses: an unsigned JWE (ECDH-ES, ``enc`` from
-  ``encrypted_response_enc_values_supported``, default A128GCM, ``kid`` copied from the chosen JWK
+  ``encrypted_response_enc_values_supported``, default A128GCM, A256GCM preferred when offered (HAIP 1.0 §5), ``kid`` copied from the chosen JWK
   of ``client_metadata.jwks``); §8.3.1 ``direct_post.jwt``: ``response=<JWE>`` POSTed form-encoded
   to ``response_uri``; §8.5 error response ``error=access_denied`` when the user declines.
 
@@ -46,7 +46,7 @@ from .core import Card, Wallet
 
 REQUEST_TYP = "oauth-authz-req+jwt"
 SCHEMES = ("openid4vp", "eudi-openid4vp", "haip-vp", "mdoc-openid4vp")
-SUPPORTED_ENC = ("A128GCM", "A256GCM")
+PREFERRED_ENC = ("A256GCM", "A128GCM")  # HAIP 1.0 §5: A256GCM when the verifier offers both
 
 
 @dataclass
@@ -55,6 +55,10 @@ class PresentationRequest:
     request: dict[str, Any]
     rp: RpCheck
     query: dcql.DcqlQuery
+    # the trust store the request was checked with: resolves the issuer chains of stored cards for DCQL
+    # trusted_authorities (HAIP 1.0 §5); None: such queries match nothing
+    store: TrustStore | None = field(default=None, repr=False, compare=False)
+    at: int = 0  # when it was checked (the chains are resolved as of then)
 
     @property
     def nonce(self) -> str:
@@ -147,7 +151,7 @@ def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | 
     if "transaction_data" in req:  # §8.4: MUST return an error when unsupported
         raise Rejected(R.REQUEST_INVALID, "transaction_data is not supported")
     query = dcql.parse_query(req.get("dcql_query"))
-    return PresentationRequest(client_id, req, rp, query)
+    return PresentationRequest(client_id, req, rp, query, store, now)
 
 
 # ---------------------------------------------------------------- consent
@@ -198,16 +202,50 @@ class Consent:
         return {i.query_id: i.revealed(include_over_asking) for i in self.items}
 
 
+def authority_key_ids(card: Card, store: TrustStore | None, now: int) -> frozenset[str] | None:
+    """OpenID4VP §6.1.1.1: the base64url KeyIdentifiers of the AuthorityKeyIdentifier extensions in the card's
+    issuer chain — the certificates its header carries (``x5c``) and the path to the listed anchor the trust
+    store builds (also for ``kid`` + ``x5t#S256`` headers). None when the chain cannot be established."""
+    from cryptography import x509  # noqa: PLC0415
+
+    from trust_list.issuers import check_issuer_header  # noqa: PLC0415
+
+    if store is None or not card.copies:
+        return None
+    try:
+        jws = jose.parse_compact(card.copies[0].sd_jwt.split("~", 1)[0])
+        payload = jws.payload()
+        chain = check_issuer_header(store, jws.header, card.vct, int(payload["iat"]), now).chain
+    except (Rejected, jose.JoseError, KeyError, TypeError, ValueError):
+        return None
+    out = set()
+    for cert in chain:
+        try:
+            aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+        except x509.ExtensionNotFound:
+            continue
+        if aki:
+            out.add(jose.b64u_encode(aki))
+    return frozenset(out)
+
+
+def _match(request: PresentationRequest, cards: list[Card]) -> dict[str, list[int]]:
+    wants_authorities = any(cq.trusted_authorities is not None for cq in request.query.credentials)
+    return dcql.match(request.query, [
+        (c.vct, c.claims, authority_key_ids(c, request.store, request.at) if wants_authorities else None)
+        for c in cards])
+
+
 def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
     """Match the query to stored cards (with copies left) and split registered from over-asking paths."""
     stored = wallet.cards()
     cards = [c for c in stored if c.copies_left > 0]
-    matches = dcql.match(request.query, [(c.vct, c.claims) for c in cards])
+    matches = _match(request, cards)
     if not dcql.satisfied(request.query, matches):
         # a card that would answer but has used all its one-time copies: say so (ask the issuer again),
         # rather than "you have no such credential"
         used_up = [c for c in stored if c.copies_left == 0]
-        if used_up and dcql.satisfied(request.query, dcql.match(request.query, [(c.vct, c.claims) for c in stored])):
+        if used_up and dcql.satisfied(request.query, _match(request, stored)):
             raise Rejected(R.NO_COPIES, ",".join(c.id for c in used_up))
         raise Rejected(R.NO_MATCH)
     over = request.rp.over_asking_paths
@@ -218,7 +256,11 @@ def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
             missing.append(cq.id)
             continue
         card = cards[idx[0]]
-        requested = dcql.requested_paths(cq) if cq.claims is not None else [(k,) for k in card.claims]
+        # OpenID4VP 1.0 §6.4.1: the claims of the first claim set this card satisfies (all claims without claim_sets)
+        if cq.claims is not None:
+            requested = dcql.selected_paths(cq, card.claims) or []
+        else:
+            requested = [(k,) for k in card.claims]
         beyond = [tuple(p) for q_id, p in over if q_id == cq.id]
         if cq.claims is None and any(q_id == cq.id and tuple(p) == () for q_id, p in over):
             beyond = list(requested)  # "everything" was asked: only what is registered is minimal
@@ -255,8 +297,11 @@ def _reveal_split(item: ConsentItem, cq: dcql.CredentialQuery, request: Presenta
 def _encryption_key(request: dict[str, Any]) -> tuple[jw_jwk.JWK, dict[str, Any], str]:
     meta = request.get("client_metadata") or {}
     keys = ((meta.get("jwks") or {}).get("keys") or []) if isinstance(meta, dict) else []
-    enc_values = meta.get("encrypted_response_enc_values_supported") or ["A128GCM"]
-    enc = next((e for e in enc_values if e in SUPPORTED_ENC), None)
+    enc_values = meta.get("encrypted_response_enc_values_supported") or ["A128GCM"]  # §8.3 default
+    if not isinstance(enc_values, list):
+        raise Rejected(R.REQUEST_INVALID, "encrypted_response_enc_values_supported is not a list")
+    # HAIP 1.0 §5: a wallet supporting both SHOULD use A256GCM
+    enc = next((e for e in PREFERRED_ENC if e in enc_values), None)
     if enc is None:
         raise Rejected(R.REQUEST_INVALID, "no supported enc")
     for k in keys:

@@ -36,6 +36,9 @@ from credential.reasons import define
 from credential.text import TEXT_PATTERN, unsafe_characters
 
 __all__ = [
+    "LEGAL_CATEGORY",
+    "PLAIN_CLAIMS",
+    "RENAMED",
     "REGISTERED_CLAIMS",
     "TYPES",
     "CredentialType",
@@ -44,6 +47,7 @@ __all__ = [
     "get_type",
     "sample_claims",
     "validate_claims",
+    "with_derived_claims",
 ]
 
 ClaimPath = tuple[str | int | None, ...]
@@ -73,6 +77,7 @@ R_TOO_LARGE = define("claims.too_large")
 R_NOT_JSON = define("claims.not_json")
 R_MISSING = define("claims.missing")
 R_UNKNOWN = define("claims.unknown")
+R_RENAMED = define("claims.renamed")
 R_TYPE = define("claims.type")
 R_DATE = define("claims.date")
 R_COUNTRY = define("claims.country")
@@ -81,6 +86,7 @@ R_CODE = define("claims.code")
 R_COUNT = define("claims.count")
 R_DATE_ORDER = define("claims.date_order")
 R_WORK_INFORMATION = define("claims.work_information")
+R_ISSUING_COUNTRY = define("claims.issuing_country")
 R_VCT = define("claims.vct_mismatch")
 
 
@@ -121,22 +127,29 @@ def _load_json(name: str) -> dict[str, Any]:
 # * Objects that every preset asks for as a whole are ONE disclosure with their members inside it:
 #   ``subject`` (names and date of birth are always asked together: a1-inspection, ehic-care, to match an
 #   identity document), ``issuing_authority`` (id, name and country together say who issued it),
-#   ``authentic_source``, ``work_information`` (the inspector needs every place of work) and ``employer``
+#   ``work_information`` (the inspector needs every place of work) and ``employer``
 #   (the whole list: an inspector needs every employer; per-element disclosure would add one digest and
 #   one salt per employer for no preset that uses it).
 # * Genuine selective disclosure stays where presets differ: a1-coverage discloses only
-#   legislation_country, starting_date, ending_date and issuing_authority (4 of 14), never subject,
+#   legislation_country, starting_date, ending_date and issuing_authority (4 of 13), never subject,
 #   employer, work places or the personal number; ehic-care discloses subject, personal number, issuing
-#   authority, document number and ending date (5 of 9), never starting_date or the document dates.
+#   authority, document number and ending date (5 of 8), never starting_date or the document dates.
 # * No decoy digests are part of the layout (RFC 9901 §4.2.5 makes them optional): each costs ~33 bytes.
+# * Plain (never disclosable), as the rulebook marks them (WP6 PDA1 rulebook §3.2 "sd never"): the institution
+#   data that is no personal data and that no verifier should have to ask for - ``authentic_source``
+#   (the competent institution), ``issuing_country`` and ``attestation_legal_category``. Plain claims cost only
+#   their bytes (which the QR transport's DEFLATE shares with issuing_authority), no digest and no salt.
+# docs/credential-model.md lists where this layout deviates from the rulebook's ``sd`` markings, and why.
 # Members of grouped objects are marked ``sd: "never"`` in the type metadata: per SD-JWT VC §8.3 a claim is
 # selectively disclosable only if it is a Disclosure of its own, not because its parent is one.
 # ---------------------------------------------------------------------------------------------
+# User claims issued as plain claims of the issuer-signed payload (never a Disclosure): see above.
+PLAIN_CLAIMS: frozenset[str] = frozenset({"attestation_legal_category", "issuing_country", "authentic_source"})
+
 _COMMON_LAYOUT: tuple[ClaimPath, ...] = (
     ("personal_administrative_number",),
     ("subject",),
     ("issuing_authority",),
-    ("authentic_source",),
     ("document_number",),
     ("date_of_issuance",),
     ("date_of_expiry",),
@@ -237,6 +250,12 @@ def _bounds_error(claims: Any) -> FieldError | None:
     return None
 
 
+# Claim names we used before aligning with the WP6 rulebook, and their rulebook names. Input that still uses an
+# old name is refused with ``claims.renamed`` naming the new one (never silently renamed: a case system must be
+# fixed once, and a signed credential must carry exactly what its issuer was asked to sign).
+RENAMED: dict[str, str] = {"building_number": "house_number"}  # work_information.work_address[] (PDA1 §2.6)
+
+
 def _enum_message(path: Sequence[str | int], allowed: list[Any]) -> tuple[str, dict[str, str]]:
     last = path[-1] if path else ""
     if last == "status_confirmation":
@@ -260,7 +279,9 @@ def _map_error(e: ValidationError, validator: Draft202012Validator, prefix: tupl
         known = set(e.schema.get("properties", {}))
         instance = e.instance if isinstance(e.instance, dict) else {}
         return [
-            _err((*path, name), R_UNKNOWN.code, "unknown_field")
+            _err((*path, name), R_RENAMED.code, "renamed", new=RENAMED[name])
+            if name in RENAMED and RENAMED[name] in known
+            else _err((*path, name), R_UNKNOWN.code, "unknown_field")
             for name in instance
             if name not in known
         ]
@@ -405,7 +426,33 @@ def validate_claims(ctype: CredentialType, claims: Any, *, require_all: bool = T
         a, b = _as_date(user.get(start)), _as_date(user.get(end))
         if a is not None and b is not None and b < a and end not in bad_paths:
             errors.append(_err((end,), R_DATE_ORDER.code, key))
+    # issuing_country is the top-level copy of issuing_authority.country (the EUDI and DC4EU issuers' place for
+    # it, and the rulebook's chapter 3 tables): the two must never disagree.
+    country, authority_country = user.get("issuing_country"), _get(user, ("issuing_authority", "country"))
+    if (isinstance(country, str) and isinstance(authority_country, str) and country != authority_country
+            and "issuing_country" not in bad_paths):
+        errors.append(_err(("issuing_country",), R_ISSUING_COUNTRY.code, "issuing_country"))
     return errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims an issuer derives (WP6 rulebook chapter 2; credential-types.md)
+# ---------------------------------------------------------------------------------------------
+LEGAL_CATEGORY = "PuB-EAA"  # rulebook chapter 2.1 / ARF Annex 2 ARB_11: our issuers are public bodies
+
+
+def with_derived_claims(claims: Any) -> Any:
+    """``claims`` with the claims an issuer derives filled in where absent: ``attestation_legal_category``
+    (``PuB-EAA``) and ``issuing_country`` (= ``issuing_authority.country``). A value that is present is kept,
+    so :func:`validate_claims` can refuse one that disagrees. Anything but an object is returned unchanged."""
+    if not isinstance(claims, dict):
+        return claims
+    out = dict(claims)
+    out.setdefault("attestation_legal_category", LEGAL_CATEGORY)
+    country = _get(out, ("issuing_authority", "country"))
+    if "issuing_country" not in out and isinstance(country, str):
+        out["issuing_country"] = country
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,6 +487,7 @@ def claim_label(ctype: CredentialType, path: Sequence[str | int | None] | str, l
 # Demo data (fictitious people, numbers and companies)
 # ---------------------------------------------------------------------------------------------
 _UDK = {"id": "DK:UDK", "name": "Udbetaling Danmark", "country": "DK"}
+_UDK_SOURCE = {"id": "DK:UDK", "name": "Udbetaling Danmark"}  # competent institution (EESSI) = issuer here
 
 _SAMPLES: dict[str, dict[str, Any]] = {
     # A Polish welder living in Denmark, employed by a Danish steel-erection firm and posted to a bridge
@@ -447,7 +495,10 @@ _SAMPLES: dict[str, dict[str, Any]] = {
     "pda1": {
         "personal_administrative_number": "140788-4417",
         "subject": {"familynames": "Kowalski", "forenames": "Tomasz Piotr", "date_of_birth": "1988-07-14"},
+        "attestation_legal_category": LEGAL_CATEGORY,
         "issuing_authority": dict(_UDK),
+        "issuing_country": "DK",
+        "authentic_source": dict(_UDK_SOURCE),
         "document_number": "A1-DK-2026-048213",
         "date_of_issuance": "2026-08-20",
         "date_of_expiry": "2027-08-31",
@@ -463,7 +514,7 @@ _SAMPLES: dict[str, dict[str, Any]] = {
                 {
                     "company_name": "Malmö Brounderhåll AB",
                     "street_address": "Hamngatan",
-                    "building_number": "12",
+                    "house_number": "12",
                     "postal_code": "211 22",
                     "locality": "Malmö",
                     "country": "SE",
@@ -475,7 +526,10 @@ _SAMPLES: dict[str, dict[str, Any]] = {
     "ehic": {
         "personal_administrative_number": "020379-5128",
         "subject": {"familynames": "Jensen", "forenames": "Mette Louise", "date_of_birth": "1979-03-02"},
+        "attestation_legal_category": LEGAL_CATEGORY,
         "issuing_authority": dict(_UDK),
+        "issuing_country": "DK",
+        "authentic_source": dict(_UDK_SOURCE),
         "document_number": "80208000012345678901",
         "date_of_issuance": "2026-01-15",
         "date_of_expiry": "2031-01-14",

@@ -17,12 +17,15 @@ from credential.dcql import (
     parse_query,
     paths_within,
     preset_for_vct,
+    preferred_paths,
     process_path,
     requested_paths,
     satisfied,
+    selected_paths,
 )
 from credential.reasons import Rejected
 from credential.types import get_type, sample_claims
+from tests.foreign_shapes import foreign
 
 PDA1 = "urn:eudi:pda1:1"
 EHIC = "urn:eudi:ehic:1"
@@ -41,11 +44,13 @@ def test_presets_parse_and_round_trip():
         assert parsed.to_dict() == obj, name
         assert len(parsed.credentials) == 1
         cq = parsed.credentials[0]
-        assert cq.format == "dc+sd-jwt" and cq.claims and cq.claim_sets is None
+        assert cq.format == "dc+sd-jwt" and cq.claims and cq.claim_sets
+        assert cq.vct_values[0] in (PDA1, EHIC) and cq.vct_values[1].startswith("urn:eu.europa.ec.eudi:")
 
 
 def _top(name):
-    return {p[0] for p in requested_paths(parse_query(PRESETS[name]).credentials[0])}
+    """Top-level claims of the preset's first choice (the complete preset, our model)."""
+    return {p[0] for p in preferred_paths(parse_query(PRESETS[name]).credentials[0])}
 
 
 def test_preset_claims_are_exactly_the_table():
@@ -58,7 +63,7 @@ def test_preset_claims_are_exactly_the_table():
         "subject", "personal_administrative_number", "issuing_authority", "document_number", "ending_date",
     }  # fmt: skip
     for name in ("a1-inspection", "ehic-care"):
-        paths = requested_paths(parse_query(PRESETS[name]).credentials[0])
+        paths = preferred_paths(parse_query(PRESETS[name]).credentials[0])
         assert {p for p in paths if p[0] == "subject"} == {
             ("subject", "familynames"), ("subject", "forenames"), ("subject", "date_of_birth"),
         }  # fmt: skip
@@ -67,23 +72,63 @@ def test_preset_claims_are_exactly_the_table():
 def test_presets_genuinely_select():
     assert not _top("a1-coverage") & {"subject", "employer", "work_information", "personal_administrative_number"}
     assert not _top("ehic-care") & {"starting_date", "date_of_issuance", "date_of_expiry"}
+    # no claim set of any shape asks a1-coverage for the person or the work
+    cq = parse_query(PRESETS["a1-coverage"]).credentials[0]
+    assert not {p[0] for p in requested_paths(cq)} & {"subject", "credential_holder", "employer",
+                                                       "employment_details", "places_of_work", "work_information"}
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_each_preset_is_served_by_the_layout(name):
-    """Every requested path lies at or below one Disclosure of the issuer's layout, and the number of
-    Disclosures a wallet must send equals the number of distinct top-level claims asked for."""
+    """Every path of the first choice lies at or below one Disclosure of the issuer's layout or is a plain claim,
+    and the number of Disclosures a wallet must send equals the number of distinct top-level claims asked for."""
     cq = parse_query(PRESETS[name]).credentials[0]
     ctype = get_type(cq.vct_values[0])
-    assert paths_within(requested_paths(cq), ctype.sd_layout) == []
-    needed = {p for p in ctype.sd_layout for r in requested_paths(cq) if r[: len(p)] == p}
-    assert len(needed) == len({r[0] for r in requested_paths(cq)})
+    preferred = preferred_paths(cq)
+    assert paths_within(preferred, ctype.sd_layout) == []
+    needed = {p for p in ctype.sd_layout for r in preferred if r[: len(p)] == p}
+    assert len(needed) == len({r[0] for r in preferred})
+
+
+@pytest.mark.parametrize("name", ["a1-inspection", "ehic-care"])
+def test_claim_sets_degrade_without_identity_or_document_number(name):
+    """OpenID4VP 1.0 §6.4.1: a credential without subject or document_number still answers, with the first claim
+    set it satisfies; one that also lacks a business claim does not."""
+    key = "pda1" if name.startswith("a1") else "ehic"
+    query = parse_query(PRESETS[name])
+    cq = query.credentials[0]
+    full = sample_claims(key)
+    assert selected_paths(cq, full) == preferred_paths(cq)
+    for drop in (["subject"], ["document_number"], ["subject", "document_number"]):
+        claims = {k: v for k, v in full.items() if k not in drop}
+        assert match(query, [(get_type(key).vct, claims)]) == {cq.id: [0]}, drop
+        chosen = selected_paths(cq, claims)
+        assert chosen and not {p[0] for p in chosen} & set(drop)
+        assert set(chosen) < set(preferred_paths(cq))
+    no_dates = {k: v for k, v in full.items() if k != "ending_date"}
+    assert match(query, [(get_type(key).vct, no_dates)]) == {cq.id: []}
+    assert selected_paths(cq, no_dates) is None
+
+
+@pytest.mark.parametrize("name", ["eudi-pda1", "eudi-ehic", "dc4eu-pda1", "dc4eu-ehic"])
+def test_presets_reach_the_other_shapes(name):
+    """The same preset query matches the EUDI issuer's and DC4EU's credentials as issued (their own paths)."""
+    vct, claims = foreign(name)
+    preset = "a1-inspection" if "pda1" in name else "ehic-care"
+    query = parse_query(PRESETS[preset])
+    cq = query.credentials[0]
+    assert match(query, [(vct, claims)]) == {cq.id: [0]}
+    chosen = {p[0] for p in selected_paths(cq, claims)}
+    assert chosen <= set(claims)
+    if name.startswith("dc4eu"):
+        assert "subject" not in chosen and "document_number" in chosen
 
 
 def test_presets_match_samples():
     creds = [(PDA1, sample_claims("pda1")), (EHIC, sample_claims("ehic"))]
     assert match(parse_query(PRESETS["a1-inspection"]), creds) == {"pda1": [0]}
     assert match(parse_query(PRESETS["a1-coverage"]), creds) == {"pda1": [0]}
+    assert match(parse_query(PRESETS["a1-coverage"]), [foreign("eudi-pda1")]) == {"pda1": [0]}
     assert match(parse_query(PRESETS["ehic-care"]), creds) == {"ehic": [1]}
 
 
@@ -379,6 +424,7 @@ def test_over_asking_preset_against_registration():
     """A relying party registered for a1-coverage that sends the a1-inspection query over-asks."""
     registered = requested_paths(parse_query(PRESETS["a1-coverage"]).credentials[0])
     asked = requested_paths(parse_query(PRESETS["a1-inspection"]).credentials[0])
+    assert ("credential_holder",) in paths_within(asked, registered)
     over = paths_within(asked, registered)
     assert ("subject", "familynames") in over and ("employer",) in over
     assert ("legislation_country",) not in over
@@ -389,6 +435,10 @@ def test_requested_paths_union_over_claim_sets():
         q(claims=[{"id": "a", "path": ["x"]}, {"id": "b", "path": ["y", 0]}], claim_sets=[["a"], ["b"]])
     ).credentials[0]
     assert requested_paths(cq) == [("x",), ("y", 0)]
+    assert preferred_paths(cq) == [("x",)]
+    assert selected_paths(cq, {"y": [1]}) == [("y", 0)] and selected_paths(cq, {"z": 1}) is None
+    no_sets = parse_query(q(claims=[{"path": ["x"]}])).credentials[0]
+    assert selected_paths(no_sets, {"x": 1}) == [("x",)] and selected_paths(no_sets, {}) is None
 
 
 def test_dataclasses_are_frozen():

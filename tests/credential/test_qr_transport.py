@@ -70,7 +70,7 @@ def test_response_round_trip_exact(presentations, preset: str) -> None:
     fx = presentations[preset]
     vp = fx["vp_token"]
     with_ctx = qt.encode_response(vp, nonce=fx["nonce"], client_id=fx["client_id"])
-    assert with_ctx.startswith("VP1:")
+    assert with_ctx.startswith("VP2:")
     assert all(c in qt.BASE45_ALPHABET for c in with_ctx)
     assert qt.decode_response(with_ctx, nonce=fx["nonce"], client_id=fx["client_id"]) == vp
     plain = qt.encode_response(vp)  # without context: self-contained, slightly larger
@@ -168,7 +168,7 @@ def test_kind_and_version(presentations, request_object) -> None:
     with pytest.raises(Rejected) as exc:
         qt.decode_response(request)
     assert _code(exc) == "qr.kind"
-    for bad in ("VP2:" + response[4:], "HC1:6BFOXN", "https://example.com", "", "vp1:AB"):
+    for bad in ("VP3:" + response[4:], "HC1:6BFOXN", "https://example.com", "", "vp1:AB"):
         with pytest.raises(Rejected) as exc:
             qt.decode_response(bad)
         assert _code(exc) == "qr.version"
@@ -274,10 +274,29 @@ def test_encoder_refuses_what_does_not_fit() -> None:
 def test_dictionaries_are_pinned() -> None:
     # The dictionaries are part of the format (docs/offline-presentation.md): changing them needs a new prefix.
     assert qt.dictionary_sha256("response") == RESPONSE_DICT_SHA256
+    assert qt.dictionary_sha256("response", "VP1:") == RESPONSE_VP1_DICT_SHA256
     assert qt.dictionary_sha256("request") == REQUEST_DICT_SHA256
+    assert qt.PREFIXES["response"] == "VP2:" and set(qt.READABLE_PREFIXES) == {"VP1:", "VP2:", "RQ1:"}
 
 
-RESPONSE_DICT_SHA256 = "95254ca9205f6a764f8baf9bce1cf514ec5ffa38a01f90fc16ca514e6618af0e"
+def test_vp1_text_is_still_read(presentations) -> None:
+    """A VP1: text (the transport with the dictionary before issue 16; printed paper copies carry it) decodes
+    with the VP1 dictionary; the same container under VP2: does not give the text back."""
+    fx = presentations["ehic-care"]
+    vp = fx["vp_token"]
+    encoder = qt._Encoder({})
+    skeleton = encoder.skeleton(vp.encode("ascii"))
+    deflated = qt._deflate(skeleton, qt.dictionary("response", "VP1:"))
+    container = qt.base45_encode(qt._varint(len(deflated)) + deflated + bytes(encoder.entropy))
+    assert qt.decode_response("VP1:" + container) == vp
+    try:
+        assert qt.decode_response("VP2:" + container) != vp
+    except Rejected as exc:
+        assert exc.code == "qr.malformed"
+
+
+RESPONSE_DICT_SHA256 = "7bd0c9333d5e419f39ed4c358c516799e46ea9aa67b209307b2e55a5ca8ace93"
+RESPONSE_VP1_DICT_SHA256 = "95254ca9205f6a764f8baf9bce1cf514ec5ffa38a01f90fc16ca514e6618af0e"
 REQUEST_DICT_SHA256 = "b8c3d1ea2f985b3bcad06cd379c9d92f7f4fb32366bd58e64b4964fd6a72fe85"
 
 

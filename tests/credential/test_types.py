@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from credential import reasons
 from credential.types import (
+    PLAIN_CLAIMS,
     REGISTERED_CLAIMS,
     TYPES,
     CredentialType,
@@ -21,6 +22,7 @@ from credential.types import (
     get_type,
     sample_claims,
     validate_claims,
+    with_derived_claims,
 )
 
 PDA1 = get_type("pda1")
@@ -89,12 +91,50 @@ def test_status_code_outside_01_12(code):
 
 def test_optional_claims_accepted():
     claims = sample_claims("pda1")
-    claims["authentic_source"] = {"id": "DK:UDK", "name": "Udbetaling Danmark"}
     claims["transitional_rules"] = True
     assert validate_claims(PDA1, claims) == []
+
+
+@pytest.mark.parametrize("ctype", [PDA1, EHIC], ids=["pda1", "ehic"])
+@pytest.mark.parametrize("name", ["authentic_source", "attestation_legal_category", "issuing_country"])
+def test_rulebook_mandatory_claims_are_required(ctype, name):
+    """WP6 rulebook chapter 2.1: authentic_source and attestation_legal_category are mandatory; issuing_country is
+    ours (interoperability), required so that every credential carries it."""
+    claims = sample_claims(ctype.key)
+    del claims[name]
+    assert codes_at(validate_claims(ctype, claims)) == {name: "claims.missing"}
+
+
+@pytest.mark.parametrize("ctype", [PDA1, EHIC], ids=["pda1", "ehic"])
+def test_issuing_country_must_be_the_authoritys(ctype):
+    claims = sample_claims(ctype.key)
+    claims["issuing_country"] = "SE"
+    errors = validate_claims(ctype, claims)
+    assert codes_at(errors) == {"issuing_country": "claims.issuing_country"}
+    claims["attestation_legal_category"] = "EAA"
+    assert codes_at(validate_claims(ctype, claims))["attestation_legal_category"] == "claims.code"
+
+
+def test_derived_claims_fill_only_what_is_absent():
     claims = sample_claims("ehic")
-    claims["authentic_source"] = {"id": "DK:UDK", "name": "Udbetaling Danmark"}
-    assert validate_claims(EHIC, claims) == []
+    for name in ("attestation_legal_category", "issuing_country"):
+        del claims[name]
+    derived = with_derived_claims(claims)
+    assert derived["attestation_legal_category"] == "PuB-EAA" and derived["issuing_country"] == "DK"
+    assert "issuing_country" not in claims  # a copy, not the input
+    kept = with_derived_claims({**claims, "issuing_country": "SE"})
+    assert kept["issuing_country"] == "SE" and codes_at(validate_claims(EHIC, kept)) == {
+        "issuing_country": "claims.issuing_country"}
+    assert with_derived_claims([1]) == [1]
+
+
+def test_old_building_number_is_refused_with_the_new_name():
+    claims = sample_claims("pda1")
+    address = claims["work_information"]["work_address"][0]
+    address["building_number"] = address.pop("house_number")
+    errors = validate_claims(PDA1, claims)
+    assert codes_at(errors) == {"work_information.work_address.0.building_number": "claims.renamed"}
+    assert "house_number" in errors[0].en and "house_number" in errors[0].da
 
 
 def test_registered_claims_are_ignored():
@@ -130,7 +170,8 @@ def test_several_employers_and_addresses():
     claims = sample_claims("pda1")
     claims["status_confirmation"] = "08"
     claims["employer"].append({"type": "02", "id": "SE5566778899", "name": "T. Kowalski Svets", "country": "SE"})
-    claims["work_information"]["work_address"].append({"formatted": "Storgatan 1, 411 38 Göteborg", "country": "SE"})
+    claims["work_information"]["work_address"].append(
+        {"formatted": "Storgatan 1, 411 38 Göteborg", "locality": "Göteborg", "country": "SE"})  # rulebook: locality required
     assert validate_claims(PDA1, claims) == []
 
 
@@ -332,7 +373,8 @@ NEVER_SD = {"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status",
 @pytest.mark.parametrize("ctype", [PDA1, EHIC], ids=["pda1", "ehic"])
 def test_layout_covers_every_user_claim_and_no_registered_one(ctype):
     top = {p[0] for p in ctype.sd_layout}
-    assert top == set(ctype.schema["properties"])  # every personal-data claim is disclosable
+    # every personal-data claim is disclosable; the institution's plain claims never are
+    assert top == set(ctype.schema["properties"]) - PLAIN_CLAIMS and PLAIN_CLAIMS <= set(ctype.schema["properties"])
     assert not top & NEVER_SD
     assert len(set(ctype.sd_layout)) == len(ctype.sd_layout)
     for path in ctype.sd_layout:
@@ -393,7 +435,8 @@ def test_every_schema_field_has_a_label(ctype):
 def test_mandatory_follows_schema():
     md = {tuple(e["path"]): e["mandatory"] for e in PDA1.metadata["claims"]}
     assert md[("employer",)] is True and md[("transitional_rules",)] is False
-    assert md[("authentic_source",)] is False and md[("subject", "date_of_birth")] is True
+    assert md[("authentic_source",)] is True and md[("subject", "date_of_birth")] is True
+    assert md[("attestation_legal_category",)] is True and md[("issuing_country",)] is True
 
 
 def test_claim_label():

@@ -135,7 +135,7 @@ def test_paper_copy_pdf_from_the_real_issuer_verifies_with_inspect_verify(tmp_pa
             png = tmp_path / "paper-qr.png"
             qr_image.save(png)
             text = qrimage.decode_qr_image(png)
-            assert text.startswith("VP1:")
+            assert text.startswith("VP2:")
 
             env = {**os.environ, "ESSPASS_HOME": str(home), "PYTHONPATH": str(ROOT)}
             run = subprocess.run([sys.executable, "-m", "esspass.cli", "inspect", "verify", str(png),

@@ -30,14 +30,15 @@ class Issued:
 def issue(eco: Ecosystem, kind: str = "pda1", *, inst: str = "udk", iat: int = NOW - 3600,
           exp: int | None = NOW + 365 * 86400, claims: dict[str, Any] | None = None, idx: int = 7,
           status_uri: str | None = STATUS_URI, holder: bool = True, key: SigningKey | None = None,
-          x5c: list[str] | None = None, vct: str | None = None, typ: str = sd_jwt_vc.TYP) -> Issued:
+          x5c: list[str] | None = None, vct: str | None = None, typ: str = sd_jwt_vc.TYP,
+          sd_paths: list[tuple] | None = None) -> Issued:
     t = get_type(kind)
     institution = eco.institutions[inst]
     holder_key = SigningKey.generate()
     issued = sd_jwt_vc.issue_vc(
         claims if claims is not None else sample_claims(kind),
         key or institution.credential_key,
-        vct=vct or t.vct, iat=iat, exp=exp, sd_paths=t.sd_layout,
+        vct=vct or t.vct, iat=iat, exp=exp, sd_paths=t.sd_layout if sd_paths is None else sd_paths,
         iss=f"https://{inst}.example.test",
         holder_jwk=holder_key.public_jwk() if holder else None,
         status=sd_jwt_vc.StatusRef(idx, status_uri) if status_uri else None,

@@ -178,7 +178,7 @@ def test_presets_are_the_shared_dcql_presets():
     for name in presets.NAMES:
         p = presets.get(name)
         assert p.dcql_query == dcql.PRESETS[name] and p.query == dcql.parse_query(dcql.PRESETS[name])
-        assert p.paths == tuple(dcql.requested_paths(p.credential_query))
+        assert p.paths == tuple(dcql.preferred_paths(p.credential_query))
     assert presets.get("ehic-care").vct == "urn:eudi:ehic:1" and presets.get("a1-coverage").query_id == "pda1"
     with pytest.raises(KeyError):
         presets.get("nope")

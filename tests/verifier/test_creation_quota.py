@@ -57,6 +57,8 @@ def test_anonymous_flood_does_not_starve_authenticated_clients(verifier):
     assert flood(svc) == ANON  # the anonymous pool is bounded; the store keeps room for everyone else
     r = http.post("/openid4vp/transactions", json={"preset": "a1-inspection"})
     assert r.status_code == 503 and "sign in" in r.json()["error_description"] and r.headers["retry-after"]
+    page = http.post("/console/start", data={"preset": "ehic-care"}, follow_redirects=False)
+    assert page.status_code == 503 and "Too many checks" in page.text and page.headers["retry-after"]
     # the API client and the console (its token or its login cookie) still start checks
     api = http.post("/openid4vp/transactions", json={"preset": "a1-inspection"},
                     headers={"Authorization": f"Bearer {token}"})
@@ -97,7 +99,10 @@ def test_anonymous_creation_can_be_switched_off(tmp_path):
     with serve_app(create_app(service=svc), port) as base, httpx.Client(base_url=base, timeout=10) as http:
         r = http.post("/openid4vp/transactions", json={"preset": "ehic-care"})
         assert r.status_code == 401 and r.json()["error"] == "invalid_token"
-        assert http.post("/console/start", data={"preset": "ehic-care"}, follow_redirects=False).status_code == 401
+        page = http.post("/console/start", data={"preset": "ehic-care"}, follow_redirects=False)
+        assert page.status_code == 401 and "console login" in page.text and 'id="notice"' in page.text
+        page = http.post("/console/start?lang=da", data={"preset": "ehic-care"}, follow_redirects=False)
+        assert page.status_code == 401 and "logge ind" in page.text
         assert http.post("/openid4vp/transactions", json={"preset": "ehic-care"},
                          headers={"Authorization": f"Bearer {svc.console_token}"}).status_code == 200
 

@@ -285,3 +285,34 @@ def test_session_api_for_a_combined_wallet_test(env, tmp_path):
     d = s.verify_response_png(resp, verifier, now=NOW)
     assert d.result == "PASSED" and s.used
     assert "subject" not in d.claims  # a1-coverage asks for no identity claims
+
+
+def test_dc4eu_ehic_is_read_offline_and_the_inspector_is_told_what_to_check(env):
+    """Issue 16: the offline path reads another issuer's shape too (here DC4EU's EHIC: no subject) and says what the
+    inspector must check instead of the holder's name."""
+    from credential import dcql, sd_jwt, sd_jwt_vc
+    from credential.jose import SigningKey
+    from tests.foreign_shapes import foreign
+    from verifier import presets
+
+    bundle = env["tmp"] / "bundle.json"
+    demo.bundle(env["eco"], now=NOW - 3600, out=bundle)
+    req, session_dir, _ = _request(env, "ehic-care", bundle=bundle)
+    vct, claims = foreign("dc4eu-ehic")
+    institution, holder = env["eco"].institutions["udk"], SigningKey.generate()
+    issued = sd_jwt_vc.issue_vc(
+        claims, institution.credential_key, vct=vct, iat=NOW - 30 * DAY, exp=NOW + 300 * DAY,
+        sd_paths=[(k,) for k in claims if k not in ("issuing_country", "authentic_source")],
+        iss="https://issuer.dc4eu.example", holder_jwk=holder.public_jwk(),
+        status=sd_jwt_vc.StatusRef(7, demo.STATUS_URI),
+        header={"kid": institution.credential_x5t[:16], "x5t#S256": institution.credential_x5t})
+    request = jose.parse_compact(qr_transport.decode_request(qrimage.decode_qr_image(req))).payload()
+    paths = dcql.selected_paths(presets.get("ehic-care").credential_query, claims)
+    vp = sd_jwt.present(issued.serialize(), paths, holder_key=holder, nonce=request["nonce"],
+                        aud=request["client_id"], iat=NOW + 20)
+    png = env["tmp"] / "dc4eu.png"
+    qrimage.encode_qr_png(qr_transport.encode_response(vp, nonce=request["nonce"], client_id=request["client_id"]), png)
+    code, d, r = _verify(png, "--session", session_dir, "--bundle", bundle, "--at", NOW + 25)
+    assert code == 0 and d["result"] == "PASSED", r.output
+    assert d["shape"]["shape"] == "dc4eu" and d["claims"]["issuing_authority"]["country"] == "AT"
+    assert "request.identity_unavailable" in {c["code"] for c in d["checks"]}

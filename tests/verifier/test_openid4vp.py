@@ -69,7 +69,8 @@ def test_request_object_follows_openid4vp(env):
     key = req["client_metadata"]["jwks"]["keys"][0]
     assert key["kty"] == "EC" and key["crv"] == "P-256" and key["alg"] == "ECDH-ES" and "d" not in key
     assert req["client_metadata"]["encrypted_response_enc_values_supported"][0] == "A128GCM"
-    assert req["dcql_query"]["credentials"][0]["meta"] == {"vct_values": ["urn:eudi:pda1:1"]}
+    # ours first, then the EUDI reference issuer's vct for the same document (issue 16)
+    assert req["dcql_query"]["credentials"][0]["meta"] == {"vct_values": ["urn:eudi:pda1:1", "urn:eu.europa.ec.eudi:pda1:1"]}
     assert req["verifier_info"][0]["format"] == "registration_cert"
     assert result(env, tid)["status"] == "pending"
 

@@ -17,7 +17,7 @@ from jwcrypto import jwe as jw_jwe
 from jwcrypto import jwk as jw_jwk
 
 from credential import jose, sd_jwt_vc
-from credential.dcql import PRESETS
+from credential.dcql import PRESETS, asking_also
 from credential.types import get_type, sample_claims
 from wallet.core import Card, Copy, Wallet, new_id, private_jwk
 from wallet.storage import KdfParams
@@ -119,9 +119,7 @@ def registration_for(eco, slug: str, claims: list[list[Any]], vct: str = "urn:eu
 
 
 def over_asking_ehic() -> dict[str, Any]:
-    q = json.loads(json.dumps(PRESETS["ehic-care"]))
-    q["credentials"][0]["claims"] += [{"path": ["date_of_issuance"]}, {"path": ["starting_date"]}]
-    return q
+    return asking_also(PRESETS["ehic-care"], [["date_of_issuance"], ["starting_date"]])
 
 
 def new_wallet(path: Path) -> Wallet:

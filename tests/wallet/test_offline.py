@@ -1,5 +1,5 @@
 """Offline presentation, wallet side (issue #7): RQ1: request QR -> offline relying-party checks -> consent ->
-VP1: response QR; `esspass wallet respond-offline`; refusals (untrusted, unregistered, expired, wrong kind)."""
+VP2: response QR; `esspass wallet respond-offline`; refusals (untrusted, unregistered, expired, wrong kind)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 import qrimage
 from credential import jose, qr_transport, sd_jwt, sd_jwt_vc
-from credential.dcql import PRESETS
+from credential.dcql import PRESETS, asking_also
 from credential.offline_request import build_request_object, new_nonce, request_claims, x509_hash_client_id
 from credential.reasons import Rejected
 from credential.types import get_type, sample_claims
@@ -103,7 +103,7 @@ def test_offline_round_trip_minimal_disclosure_and_history(eco, wallet, store):
     assert consent.request.name() == "Arbejdstilsynet" and not consent.over_asking
     assert consent.request.purpose()["da"]
     out = respond_offline(wallet, consent)
-    assert out.qr_text.startswith("VP1:") and out.qr_version <= 27  # issue #7 budget for a1-inspection
+    assert out.qr_text.startswith("VP2:") and out.qr_version <= 27  # issue #7 budget for a1-inspection
     vp = qr_transport.decode_response(out.qr_text, nonce=nonce, client_id=client_id)
     assert vp == out.vp_token
     kb = jose.parse_compact(vp.rsplit("~", 1)[1]).payload()
@@ -170,8 +170,7 @@ def test_refused_offline(eco, wallet, store, tmp_path, case, code):
 
 def test_over_asking_is_warned_and_not_shared_unless_agreed(eco, wallet, store):
     issue_offline_card(eco, wallet)
-    query = json.loads(json.dumps(PRESETS["a1-inspection"]))
-    query["credentials"][0]["claims"].append({"path": ["date_of_issuance"]})
+    query = asking_also(PRESETS["a1-inspection"], [["date_of_issuance"]])
     rq, _, _ = make_request(eco, dcql=query)
     consent = open_offline(wallet, rq, store)
     assert consent.over_asking and consent.items[0].over_asking == [("date_of_issuance",)]
@@ -321,7 +320,7 @@ def test_controller_offline_flow_decline_and_history(eco, tmp_path):
 
 def test_screenshots_include_the_offline_screens_and_the_qr_scans(tmp_path):
     """``esspass wallet screenshots`` (own process: it sizes the window before Kivy starts) renders the offline
-    consent and the response QR; the QR in the picture decodes to a VP1: text."""
+    consent and the response QR; the QR in the picture decodes to a VP2: text."""
     import os
     import subprocess
     import sys
@@ -335,4 +334,4 @@ def test_screenshots_include_the_offline_screens_and_the_qr_scans(tmp_path):
         skip_or_fail(f"Kivy cannot render offscreen: {r.stderr[-300:]}")
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "shots" / "14-consent-offline-da.png").is_file()
-    assert qrimage.decode_qr_image(tmp_path / "shots" / "15-offline-qr-da.png").startswith("VP1:")
+    assert qrimage.decode_qr_image(tmp_path / "shots" / "15-offline-qr-da.png").startswith("VP2:")

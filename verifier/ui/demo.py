@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from credential import qr_transport, sd_jwt, sd_jwt_vc, status_list
-from credential.dcql import parse_query, requested_paths
+from credential.dcql import parse_query, preferred_paths
 from credential.jose import SigningKey
 from credential.types import get_type, sample_claims
 
@@ -54,12 +54,12 @@ def issue(eco: Any, kind: str = "pda1", *, now: int, inst: str = "udk", idx: int
 def present(cred: DemoCredential, preset: str, *, nonce: str, client_id: str, now: int) -> str:
     """The wallet's vp_token for ``preset``: only the disclosures its DCQL query needs, and a KB-JWT."""
     query = parse_query(P.get(preset).dcql_query).credentials[0]
-    return sd_jwt.present(cred.sd_jwt, requested_paths(query), holder_key=cred.holder, nonce=nonce, aud=client_id,
+    return sd_jwt.present(cred.sd_jwt, preferred_paths(query), holder_key=cred.holder, nonce=nonce, aud=client_id,
                           iat=now)
 
 
 def respond(cred: DemoCredential, request_text: str, *, now: int, preset: str | None = None) -> str:
-    """What a wallet shows for the ``RQ1:`` request: the ``VP1:`` text, encoded with the request's context."""
+    """What a wallet shows for the ``RQ1:`` request: the ``VP2:`` text, encoded with the request's context."""
     from credential import jose
 
     claims = jose.parse_compact(qr_transport.decode_request(request_text)).payload()

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from credential import explain
+from credential import explain, shapes
 from credential.reasons import Rejected
 from credential.validity import validity_layers
 from credential.text import display_safe
@@ -74,13 +74,14 @@ class Message:
     attempts_left: int | None = None  # a wrong Transaction Code: tries left, as the issuer said
 
 
-def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
+def _type_display(vct: str, lang: str, type_metadata: dict[str, Any] | None = None) -> tuple[str, str, str]:
     try:
         from credential.types import get_type
 
         meta = get_type(vct).metadata
     except KeyError:
-        return vct, *DEFAULT_COLOURS
+        # another issuer's type (issue 16): the name from its type metadata, else ours through the mapping
+        return explain.type_name(vct, lang, type_metadata), *DEFAULT_COLOURS
     chosen = None
     for d in meta.get("display", []):
         if d.get("locale") == lang:
@@ -92,8 +93,15 @@ def _type_display(vct: str, lang: str) -> tuple[str, str, str]:
             simple.get("text_color", DEFAULT_COLOURS[1]))
 
 
-def _label(vct: str, path: tuple | list | str, lang: str) -> str:
-    return explain.label(vct, tuple(path.split(".")) if isinstance(path, str) else path, lang)
+def _label(vct: str, path: tuple | list | str, lang: str, type_metadata: dict[str, Any] | None = None) -> str:
+    return explain.label(vct, tuple(path.split(".")) if isinstance(path, str) else path, lang, type_metadata)
+
+
+def _model(card: Card) -> tuple[str, dict[str, Any]]:
+    """The card's vct and claims read into our model (credential.shapes, issue 16) for the lines that need our names
+    (holder, validity layers); the card itself keeps the claims exactly as issued."""
+    read = shapes.read_claims(card.vct, card.claims)
+    return (read.vct, read.claims) if read is not None else (card.vct, card.claims)
 
 
 def _date(text: str | None, lang: str) -> str:
@@ -214,10 +222,11 @@ class WalletController:
         reminders = self.wallet.expiry_reminders()
         out = []
         for c in self.wallet.cards():
-            title, bg, fg = _type_display(c.vct, self.lang)
-            subject = c.claims.get("subject") or {}
+            title, bg, fg = _type_display(c.vct, self.lang, c.type_metadata)
+            _vct, model = _model(c)
+            subject = model.get("subject") or {}
             holder = f"{subject.get('forenames', '')} {subject.get('familynames', '')}".strip()
-            until = c.claims.get("ending_date") or c.claims.get("date_of_expiry")
+            until = model.get("ending_date") or model.get("date_of_expiry")
             out.append(CardView(c.id, title, self.t("cards.issued_by", name=c.issuer_name), holder,
                                 self.t("cards.valid_until", date=_date(until, self.lang)), bg, fg,
                                 self.copies_text(c.copies_left), self.t(f"status.{c.status}"), c.status,
@@ -226,12 +235,13 @@ class WalletController:
 
     def card_detail(self, card_id: str) -> dict[str, Any]:
         c: Card = self.wallet.card(card_id)
-        title, bg, fg = _type_display(c.vct, self.lang)
+        title, bg, fg = _type_display(c.vct, self.lang, c.type_metadata)
+        model_vct, model = _model(c)
         now = int(self.clock())
         today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
         # the core's three layers (with its clock skew), not a second computation here
         signed = {k: v for k, v in (("iat", c.iat), ("nbf", c.nbf), ("exp", c.exp)) if v is not None}
-        report = validity_layers({**c.claims, **signed, "vct": c.vct}, now, today)
+        report = validity_layers({**model, **signed, "vct": model_vct}, now, today)
         states = {"valid": "ok", "not_yet_valid": "not_yet", "expired": "ended", "unknown": "unknown"}
 
         def shown(start: str | None, end: str | None) -> str:
@@ -243,7 +253,7 @@ class WalletController:
             (self.t("detail.document"), shown(report.document.start, report.document.end), states[report.document.state]),
             (self.t("detail.coverage"), shown(report.coverage.start, report.coverage.end), states[report.coverage.state]),
         ]
-        rows = [(r.label, r.value) for r in explain.claim_rows(c.claims, c.vct, self.lang)]
+        rows = [(r.label, r.value) for r in explain.claim_rows(c.claims, c.vct, self.lang, c.type_metadata)]
         return {"title": title, "background": bg, "text_colour": fg, "issuer": self.t("cards.issued_by", name=c.issuer_name),
                 "layers": [(n, v, self.t(f"layer.{s}") if s in ("ok", "not_yet", "ended") else "-", s)
                            for n, v, s in layers],
