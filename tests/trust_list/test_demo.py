@@ -175,3 +175,23 @@ def test_credential_thumbprint_header_resolves_without_x5c(eco, slug):
     status_t = b64u_encode(hashlib.sha256(certificates.der(inst.status_chain[0])).digest())
     assert _code(check_issuer_header, store, {**header, "x5t#S256": status_t}, PDA1, NOW - DAY, NOW) \
         == "issuer.untrusted"
+
+
+def test_a_registration_made_for_earlier_presets_is_made_anew(tmp_path):
+    """Issue 16: the presets grew claim_sets and the EUDI issuer's paths; a demo home whose registration certificates
+    were made before would make every request over-ask, so they are made anew (and left alone when current)."""
+    from credential import jose
+    from trust_list.demo import registration_credentials
+
+    home = tmp_path / "demo"
+    first = build_demo_ecosystem(home, NOW)
+    rp = first.relying_parties["hospital"]
+    path = home / "relying-parties" / "hospital" / "registration.jwt"
+    assert path.read_text("ascii").strip() == rp.registration_jws
+    assert build_demo_ecosystem(home, NOW).relying_parties["hospital"].registration_jws == rp.registration_jws
+    old = jose.parse_compact(rp.registration_jws).payload()
+    old["credentials"] = [{"format": "dc+sd-jwt", "meta": {"vct_values": ["urn:eudi:ehic:1"]},
+                           "claims": [{"path": ["subject"]}]}]
+    path.write_text(jose.sign_compact({"typ": "rc-wrp+jwt"}, old, jose.SigningKey.generate()), "ascii")
+    again = build_demo_ecosystem(home, NOW).relying_parties["hospital"]
+    assert jose.parse_compact(again.registration_jws).payload()["credentials"] == registration_credentials(["ehic-care"])
