@@ -25,7 +25,7 @@ from .text import display_safe
 from .types import claim_label, get_type
 
 __all__ = ["CheckLine", "LayerRow", "Row", "check_lines", "claim_rows", "date_text", "label", "layer_rows", "result_word",
-           "type_name", "value_text"]
+           "type_name", "unmapped_rows", "value_text"]
 
 LAYERS = ("technical", "document", "coverage")
 # Reading order of the top-level claims an inspector looks for first; the rest follow in the credential's order.
@@ -151,6 +151,18 @@ def claim_rows(claims: Mapping[str, Any], vct: str | None, lang: str,
 
     for k in keys:
         walk(claims[k], (k,))
+    return rows
+
+
+def unmapped_rows(shape: Mapping[str, Any] | None, lang: str) -> list[Row]:
+    """The claims a decision read from another issuer's shape but could not place in our model (its ``shape.unmapped``,
+    issue 16): shown as received, each labelled as not read, never dropped."""
+    rows: list[Row] = []
+    for item in (shape or {}).get("unmapped") or []:
+        if isinstance(item, Mapping) and isinstance(item.get("path"), str):
+            path = tuple(item["path"].split("."))
+            rows.append(Row(path, text("claims.unmapped.row", lang, path=str(display_safe(item["path"]))),
+                            value_text(item.get("value"), path, lang)))
     return rows
 
 

@@ -289,7 +289,27 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _no_nul_in_text, retval=True)
+    return engine
+
+
+def _without_nul(value):
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_nul(v) for v in value)
+    return value
+
+
+def _no_nul_in_text(conn, cursor, statement, parameters, context, executemany):  # pragma: no cover - plumbing
+    """PostgreSQL's text types cannot hold NUL (U+0000): a parameter with one made the driver fail
+    (a 500, found by the fuzz campaign: ``GET /backoffice/?q=%00``). Such a value is never a stored key
+    (names, numbers and ids refuse control characters), so it becomes U+FFFD: a lookup finds nothing,
+    a free text (a reason) keeps a visible mark where the NUL was. SQLite stores NUL as it is."""
+    return statement, _without_nul(parameters)
 
 
 def _private_file(path: Path) -> None:

@@ -92,8 +92,9 @@ def _qr_svg(data: str) -> str:
 
 
 def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    return [(r.label, r.value) for r in explain.claim_rows(decision.get("claims") or {},
-                                                           decision.get("credential_type"), lang)]
+    return [(r.label, r.value) for r in [*explain.claim_rows(decision.get("claims") or {},
+                                                             decision.get("credential_type"), lang),
+                                         *explain.unmapped_rows(decision.get("shape"), lang)]]
 
 
 def _attempt_rows(attempts: list[dict[str, Any]], lang: str) -> list[dict[str, str]]:

@@ -115,7 +115,8 @@ def _report(decision: dict[str, Any], lang: str) -> None:
         ct = Table(title=t["claims"])
         ct.add_column(t["col_claim"])
         ct.add_column(t["col_value"])
-        for row in explain.claim_rows(decision["claims"], decision.get("credential_type"), lang):
+        for row in [*explain.claim_rows(decision["claims"], decision.get("credential_type"), lang),
+                    *explain.unmapped_rows(decision.get("shape"), lang)]:
             ct.add_row(escape(row.label), escape(row.value))
         console.print(ct)
     checks = Table(title=t["checks"])

@@ -126,3 +126,18 @@ def test_esspass_verify_command_reads_the_eudi_ehic(eco, tmp_path):
     assert out["result"] == "PASSED" and out["shape"]["shape"] == "eudi"
     assert out["claims"]["document_number"] == "80246000011223344556"
     assert out["claims"]["subject"] == {"familynames": "Virtanen", "forenames": "Aino", "date_of_birth": "1985-11-30"}
+
+
+def test_unmapped_claims_are_shown_as_received_in_the_human_report(eco, tmp_path):
+    vp = _foreign_presentation(eco, "eudi-pda1", "kela", "a1-inspection")
+    p = tmp_path / "presentation.txt"
+    p.write_text(vp)
+    status = tmp_path / "status.jwt"
+    status.write_text(status_token(eco, inst="kela"))
+    res = CliRunner().invoke(app, [
+        "verify", str(p), "--anchor", str(eco.operator_cert_path), "--at", str(NOW),
+        "--trust-list", str(eco.operator.home / "signed" / "pub-eaa.jwt"),
+        "--status-list", f"{STATUS_URI}={status}", "--nonce", "n-1", "--aud", "x509_hash:aud",
+        "--preset", "a1-inspection", "--lang", "da"], terminal_width=200)
+    assert res.exit_code == 0, res.stdout
+    assert "employment_details.0.street (ikke læst" in res.stdout and "Portowa 3" in res.stdout

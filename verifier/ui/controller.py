@@ -108,7 +108,8 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
         result=result, colour=COLOURS[result], headline=words[result], hint=words[result + "_hint"],
         reminder=tr("decision.paper" if paper else "decision.reminder", lang), paper=paper,
         holder=holder, document=document,
-        claims=[(r.label, r.value) for r in explain.claim_rows(claims, vct, lang)],
+        claims=[(r.label, r.value) for r in [*explain.claim_rows(claims, vct, lang),
+                                             *explain.unmapped_rows(d.get("shape"), lang)]],
         checks=[CheckRow(c.code, c.result, c.word, c.message)
                 for c in explain.check_lines(d["checks"], lang, problems_first=True)],
         data_age="; ".join(parts) or "-",
