@@ -129,3 +129,20 @@ class TestLanguageSelectors(KivyTestCase):
             assert text("inspector.home.choose", "lt") in shown
         finally:
             self.close(inspector)
+
+
+@pytest.mark.parametrize("vct", ["pda1", "ehic"])
+def test_every_claim_and_type_name_is_labelled_in_every_language(vct):
+    """A claim's label comes from the type metadata (SD-JWT VC type metadata ``claims[].display``): every claim
+    and the type's own name have a label in each shipped language, so no screen falls back to English."""
+    from credential.explain import label, type_name
+    from credential.types import get_type
+
+    ctype = get_type(vct)
+    assert {d["locale"] for d in ctype.metadata["display"]} >= set(LANGS)
+    for entry in ctype.metadata["claims"]:
+        assert {d["locale"] for d in entry["display"] if d.get("label")} >= set(LANGS), entry["path"]
+    for lang in ("de", "pl", "lt", "ro"):
+        assert type_name(ctype.vct, lang) != type_name(ctype.vct, "en")
+        assert label(ctype.vct, ("subject", "date_of_birth"), lang) != label(ctype.vct, ("subject", "date_of_birth"),
+                                                                            "en")

@@ -445,7 +445,8 @@ def test_claim_label():
     assert claim_label(PDA1, "employer.0.name", "da-DK") == "Navn"
     assert claim_label(PDA1, ("employer", None, "name"), "sv") == "Namn"
     assert claim_label(EHIC, ("ending_date",), "no") == claim_label(EHIC, ("ending_date",), "nb")
-    assert claim_label(EHIC, ("ending_date",), "de") == claim_label(EHIC, ("ending_date",), "en")
+    assert claim_label(EHIC, ("ending_date",), "fr") == claim_label(EHIC, ("ending_date",), "en")  # not shipped
+    assert claim_label(EHIC, ("ending_date",), "de") == "Anspruch bis (Feld 9 der Karte)"
     assert claim_label(PDA1, ("legislation_country",), "fi").startswith("Jäsenvaltio")
     assert claim_label(PDA1, ("no_such",), "da") == "no_such"
 
