@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import labels as other_labels
-from .i18n import text
+from .i18n import date_format, text
 from .text import display_safe
 from .types import claim_label, get_type
 
@@ -104,12 +104,13 @@ def label(vct: str | None, path: Iterable[str | int | None], lang: str,
 
 
 def date_text(value: str, lang: str) -> str:
-    """An ISO 8601 date as people write it: 14.01.2031 in Danish, 14 Jan 2031 in English (else as given)."""
+    """An ISO 8601 date as people write it: 14.01.2031 in Danish, 14 Jan 2031 in English, 2031-01-14 in Swedish
+    (credential.i18n.date_format; a malformed date is shown as given)."""
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
         return str(display_safe(value))
-    return day.strftime("%d.%m.%Y") if lang == "da" else day.strftime("%d %b %Y")
+    return day.strftime(date_format(lang))
 
 
 def value_text(value: Any, path: tuple[str | int, ...], lang: str) -> str:

@@ -21,11 +21,40 @@ import gettext
 from functools import cache
 from pathlib import Path
 
-__all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "has", "keys", "text"]
+__all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "NAMES", "by_name", "date_format", "has", "keys", "pick", "text"]
 
 DOMAIN = "esspass"
-LANGS = ("en", "da")  # languages shipped; English is the fallback
+LANGS = ("en", "da", "sv", "nb", "fi", "is", "de", "pl", "lt", "ro")  # shipped; English is the fallback
 LOCALE_DIR = Path(__file__).with_name("locale")
+# Each language's own name for itself, as a language selector shows it (issue 15: the reader finds their language
+# without reading another one).
+NAMES = {"en": "English", "da": "Dansk", "sv": "Svenska", "nb": "Norsk bokmål", "fi": "Suomi", "is": "Íslenska",
+         "de": "Deutsch", "pl": "Polski", "lt": "Lietuvių", "ro": "Română"}
+# Other codes a system or a browser may name for a shipped language (Norwegian "no" and Nynorsk "nn" read bokmål
+# rather than fall back to English).
+_ALIASES = {"no": "nb", "nn": "nb"}
+# How a calendar date is written in running text (strftime): numeric where the language writes it so, never an
+# English month name inside another language's sentence.
+_DATES = {"en": "%d %b %Y", "sv": "%Y-%m-%d", "lt": "%Y-%m-%d"}
+
+
+def pick(tag: str | None) -> str | None:
+    """The shipped language a system or browser language tag names (``pl_PL.UTF-8``, ``nb-NO``, ``de``), or None."""
+    if not tag:
+        return None
+    code = tag.replace("-", "_").split("_")[0].split(".")[0].strip().lower()
+    code = _ALIASES.get(code, code)
+    return code if code in LANGS else None
+
+
+def by_name(name: str) -> str | None:
+    """The language whose own name (:data:`NAMES`) is ``name``, or None."""
+    return next((lang for lang, own in NAMES.items() if own == name), None)
+
+
+def date_format(lang: str) -> str:
+    """The strftime pattern of a calendar date in ``lang``."""
+    return _DATES.get(lang, "%d.%m.%Y")
 
 
 @cache

@@ -41,7 +41,7 @@ app.command("verify")(verifier.cli.verify_command)
 
 @app.command()
 def demo(
-    lang: str = typer.Option("en", "--lang", help="Language of the explanations: en or da."),
+    lang: str = typer.Option("en", "--lang", help="Language of the explanations: en, da, sv, nb, fi, is, de, pl, lt or ro."),
 ) -> None:
     """Run the whole ESSPASS journey on embedded defaults and explain every step."""
     from .demo import run_demo

@@ -27,6 +27,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from credential.i18n import LANGS
 from credential.reasons import Rejected
 from credential.types import sample_claims
 
@@ -101,8 +102,8 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
     from wallet.trust import load_trust_store
 
     console = console or Console()
-    if lang not in ("en", "da"):
-        console.print("[red]--lang must be en or da[/red]")
+    if lang not in LANGS:
+        console.print(f"[red]--lang must be one of {', '.join(LANGS)}[/red]")
         return 2
     home = _home()
     home.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from credential import types
-from credential.i18n import LANGS, keys, text
+from credential.i18n import LANGS, NAMES, keys, text
 from credential.text import display_safe
 from credential.types import claim_label
 
@@ -70,6 +70,7 @@ TEXT = {lang: {k[len("issuer.backoffice."):]: text(k, lang) for k in keys("issue
 # made itself (the QR code's SVG) stays as it is
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]),
                    finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
+_env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
 
 
 def _fmt_time(t: int) -> str:

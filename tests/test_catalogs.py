@@ -106,3 +106,38 @@ def test_no_text_of_the_catalogs_and_no_claim_label_is_written_again_in_the_code
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in written:
                 twice.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
     assert not twice, twice
+
+
+def test_every_shipped_language_has_a_catalog_and_no_catalog_is_unshipped():
+    on_disk = {p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/esspass.po")}
+    assert on_disk == set(LANGS)
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGS if lang != "en"])
+def test_a_translation_is_not_english_copied_over(lang):
+    """Completeness must not be bought with English: a text equal to the English one is allowed only where the
+    word is the same in that language (a unit such as "s", "OK", "Status", "Document") — at most 10 characters."""
+    en = TEXTS["en"]
+    copied = [k for k, words in TEXTS[lang].items() if words == en[k] and len(words) > 10]
+    assert not copied, (lang, copied)
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGS if lang != "en"])
+def test_the_glossary_terms_are_the_ones_the_catalog_uses(lang):
+    """docs/glossary/<lang>.md lists the terms (the official A1 and EHIC names among them); each term in the
+    language's column is used by that language's catalog, so the glossary cannot drift from the texts."""
+    rows = [line.split("|")[1:-1] for line in (ROOT / "docs" / "glossary" / f"{lang}.md").read_text("utf-8").splitlines()
+            if line.startswith("|") and not set(line) <= set("|-: ")]
+    terms = [cells[1].strip() for cells in rows[1:]]
+    assert len(terms) >= 10, terms
+    words = " ".join(TEXTS[lang].values()).casefold()
+    missing = [t for t in terms if t.casefold() not in words]
+    assert not missing, (lang, missing)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_compiled_catalog_is_what_text_reads(lang):
+    from credential.i18n import text
+
+    for key in ("wallet.nav.cards", "status.invalid", "inspector.decision.new", "code.status_confirmation.01"):
+        assert text(key, lang) == TEXTS[lang][key]

@@ -121,3 +121,19 @@ def desktop_window(size: tuple[int, int]):
             Window.left, Window.top = pos
     Window.clearcolor = get_color_from_hex(PAGE)
     return Window
+
+
+def system_language() -> str | None:
+    """The device's language tag (``pl_PL.UTF-8``, ``nb``), or None: Android's default Locale where pyjnius is there
+    (the app's own process language on a phone), else the POSIX variables in the order gettext reads them."""
+    try:
+        from jnius import autoclass  # type: ignore[import-not-found]  # only on Android
+
+        return str(autoclass("java.util.Locale").getDefault().toLanguageTag())
+    except Exception:  # noqa: BLE001 - not on Android (ImportError) or no JVM: the environment decides
+        pass
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").split(":")[0]
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value
+    return None

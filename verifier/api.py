@@ -35,6 +35,7 @@ from markupsafe import Markup
 
 from credential import jose
 from credential import explain
+from credential.i18n import LANGS, NAMES, pick
 from credential.reasons import lookup
 from credential.text import display_safe
 from websec.headers import SecurityHeaders, cookie_secure
@@ -73,8 +74,15 @@ async def _body(request: Request, limit: int) -> bytes | JSONResponse:
 
 
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang", "en")
-    return lang if lang in ("en", "da") else "en"
+    """``?lang=`` when it names a shipped language, else the browser's first shipped one (Accept-Language), else
+    English."""
+    lang = request.query_params.get("lang")
+    if lang in LANGS:
+        return lang
+    for part in request.headers.get("accept-language", "").split(","):
+        if (found := pick(part.split(";")[0].strip())) is not None:
+            return found
+    return "en"
 
 
 def _qr_svg(data: str) -> str:
@@ -117,6 +125,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     # every shown value passes display_safe (issue 14 finding 10); the code's own markup (QR SVG) stays
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
+    env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
 
     def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
         lang = _lang(request)

@@ -17,6 +17,8 @@ from typing import Any, NoReturn, Optional
 
 import typer
 
+from credential.i18n import LANGS
+
 EXIT = {"PASSED": 0, "FAILED": 1, "INDETERMINATE": 3}
 EXIT_USAGE = 2
 EXIT_PENDING = 4
@@ -151,7 +153,7 @@ def verify_command(
                                         "binding (paper copy); the holder's identity document must then be checked."),
     preset: Optional[str] = typer.Option(None, "--preset", help="a1-inspection | a1-coverage | ehic-care"),
     at: Optional[int] = typer.Option(None, "--at", help="Verification time (Unix seconds); default now."),
-    lang: str = typer.Option("en", "--lang", help="Language of the report: en or da."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report: en, da, sv, nb, fi, is, de, pl, lt or ro."),
     json_: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
 ) -> None:
     """Verify one presentation offline and explain the decision. Exit 0 PASSED, 1 FAILED, 3 INDETERMINATE, 2 usage."""
@@ -164,8 +166,8 @@ def verify_command(
     from .policy import Sources, verify_presentation
     from .sources import Bundle, StatusCache
 
-    if lang not in ("en", "da"):
-        _usage("--lang must be en or da")
+    if lang not in LANGS:
+        _usage(f"--lang must be one of {', '.join(LANGS)}")
     if preset is not None and preset not in P.NAMES:
         _usage(f"--preset must be one of {', '.join(P.NAMES)}")
     if no_key_binding and (nonce is not None or aud is not None):
@@ -402,8 +404,8 @@ def result(transaction: str = typer.Argument(..., help="Transaction ID from `ess
     """The decision of a transaction (exit 0/1/3 as `esspass verify`; 4 while no response has arrived)."""
     import httpx
 
-    if lang not in ("en", "da"):
-        _usage("--lang must be en or da")
+    if lang not in LANGS:
+        _usage(f"--lang must be one of {', '.join(LANGS)}")
     token = token or _load_token(transaction)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:

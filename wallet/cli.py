@@ -25,6 +25,7 @@ from typing import Optional
 
 import typer
 
+from credential.i18n import LANGS
 from credential.reasons import Rejected
 
 from . import reasons as R
@@ -270,7 +271,7 @@ def history(
     pin: str = PinOpt,
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
     pdf: Optional[Path] = typer.Option(None, "--pdf", help="Also write the history as PDF to this file."),
-    lang: str = typer.Option("en", "--lang", help="Language of the PDF: en or da."),
+    lang: str = typer.Option("en", "--lang", help="Language of the PDF: en, da, sv, nb, fi, is, de, pl, lt or ro."),
 ) -> None:
     """Show who received or saw which data, when, why, and the outcome."""
     from .export import history_pdf, reason_text
@@ -334,7 +335,7 @@ def run_app(
     store: Path = typer.Option(Path("./.esspass/wallet"), "--store", help="Wallet directory."),
     trust_dir: Optional[Path] = TrustOpt,
     size: str = typer.Option("420x860", "--size", help="Window size WIDTHxHEIGHT (fitted to the display, centred)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="en or da (default: the language chosen last time)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="en, da, sv, nb, fi, is, de, pl, lt or ro (default: the language chosen last time, else the system's)."),
     verbose: bool = typer.Option(False, "--verbose", help="Also log HTTP client details (debug)."),
 ) -> None:
     """Start the Kivy wallet app on this desktop."""
@@ -345,8 +346,8 @@ def run_app(
     except ValueError as exc:
         typer.echo(f"error: --size: {exc}", err=True)
         raise typer.Exit(2) from None
-    if lang is not None and lang not in ("en", "da"):
-        typer.echo("error: --lang must be en or da", err=True)
+    if lang is not None and lang not in LANGS:
+        typer.echo(f"error: --lang must be one of {', '.join(LANGS)}", err=True)
         raise typer.Exit(2)
     from .ui.app import run
 

@@ -38,6 +38,7 @@ import netio
 from credential import dcql, jose, sd_jwt
 from credential.reasons import Rejected
 from trust_list.relying_party import RpCheck, check_relying_party, path_within, registered_paths
+from trust_list import reasons as TR
 from trust_list.store import TrustStore
 
 from . import http
@@ -98,6 +99,23 @@ def _parse_uri(uri: str) -> dict[str, str]:
     return q
 
 
+def _check_san_dns_host(client_id: str, req: dict[str, Any]) -> None:
+    """OpenID4VP 1.0 §5.9.3 ``x509_san_dns``: the client identifier is a dNSName of the access certificate (checked
+    with the signature); the host of ``response_uri`` (and of ``redirect_uri``, if any) must be that name, else the
+    response could go to someone else (``rp.client_id``)."""
+    if not client_id.startswith("x509_san_dns:"):
+        return
+    name = client_id[len("x509_san_dns:"):].lower()
+    for param in ("response_uri", "redirect_uri"):
+        if param in req:
+            try:
+                host = urlsplit(str(req[param])).hostname
+            except ValueError:
+                host = None
+            if host is None or host.lower() != name:
+                raise Rejected(TR.RP_CLIENT_ID, f"{param} host differs from the x509_san_dns client id")
+
+
 def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | None = None, *,
                   demo: bool = False) -> PresentationRequest:
     """Fetch and check the request; raises Rejected (``rp.*`` codes stop everything).
@@ -143,6 +161,7 @@ def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | 
     if req.get("response_mode") not in ("direct_post.jwt", "direct_post"):
         raise Rejected(R.REQUEST_INVALID, "unsupported response_mode")
     http.check_url(req.get("response_uri"), R.REQUEST_INVALID)
+    _check_san_dns_host(client_id, req)
     if not isinstance(req.get("nonce"), str) or not req["nonce"]:
         raise Rejected(R.REQUEST_INVALID, "nonce missing")
     for claim in ("exp",):

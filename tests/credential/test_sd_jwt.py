@@ -18,6 +18,7 @@ import pytest
 
 import credential
 from credential import jose, sd_jwt
+from credential.i18n import LANGS
 from credential.reasons import Rejected, all_reasons
 from tests.vectors import VECTORS_DIR
 
@@ -718,7 +719,9 @@ def test_every_reason_code_has_distinct_english_and_danish_messages():
         assert re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", code), code
         assert reason.en.strip() and reason.da.strip(), code
         assert reason.en.strip() != reason.da.strip(), code
-        assert reason.message() == {"en": reason.en, "da": reason.da}
+        # every shipped language (issue 15), English and Danish as before
+        message = reason.message()
+        assert set(message) == set(LANGS) and (message["en"], message["da"]) == (reason.en, reason.da)
 
 
 def test_every_code_defined_in_credential_sources_is_in_the_catalogue():

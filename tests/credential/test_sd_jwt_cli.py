@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from credential import jose, sd_jwt, sd_jwt_vc  # noqa: F401  (sd_jwt_vc: its reason codes)
+from credential.i18n import LANGS
 from credential.reasons import lookup
 from tests.vectors import VECTORS_DIR
 
@@ -53,7 +54,8 @@ def assert_failed(proc: subprocess.CompletedProcess, reason: str | None = None) 
     if reason is not None:
         assert out["reason"] == reason, out
     entry = lookup(out["reason"])
-    assert out["message"] == {"en": entry.en, "da": entry.da}
+    # every shipped language (issue 15); English and Danish as before
+    assert set(out["message"]) == set(LANGS) and (out["message"]["en"], out["message"]["da"]) == (entry.en, entry.da)
     assert out["message"]["en"] and out["message"]["da"] and out["message"]["en"] != out["message"]["da"]
     return out
 

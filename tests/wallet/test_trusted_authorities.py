@@ -62,3 +62,22 @@ def test_unknown_chain_fails_closed():
     claims = sample_claims("ehic")
     assert match(q, [("urn:eudi:ehic:1", claims, None)]) == {"ehic": []}
     assert match(q, [("urn:eudi:ehic:1", claims, frozenset({"AAAA"}))]) == {"ehic": [0]}
+
+
+def test_x509_san_dns_client_id_needs_the_response_uri_on_that_host(eco, tmp_path, monkeypatch):
+    """OpenID4VP 1.0 §5.9.3: with ``x509_san_dns:<name>`` the response goes only to that host."""
+    from tests.wallet import fakes
+
+    wallet = new_wallet(tmp_path / "w")
+    issue_card(eco, wallet, "ehic")
+    store = load_trust_store(eco.home, int(time.time()))
+    dns = eco.relying_parties["hospital"].dns_name
+    fake, uri = make_rp(eco, "hospital", PRESETS["ehic-care"], client_id=f"x509_san_dns:{dns}")
+    with fake.client() as client, pytest.raises(Rejected) as e:
+        fetch_request(uri, store, wallet.now(), client)  # response_uri is on rp.example
+    assert e.value.code == "rp.client_id"
+    monkeypatch.setattr(fakes, "RP_HOST", f"https://{dns}")
+    fake, uri = make_rp(eco, "hospital", PRESETS["ehic-care"], client_id=f"x509_san_dns:{dns}")
+    with fake.client() as client:
+        req = fetch_request(uri, store, wallet.now(), client)
+    assert req.response_uri == f"https://{dns}/response" and plan(wallet, req).items

@@ -27,6 +27,8 @@ from uikit.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_B
 from uikit.qr import QrView  # noqa: F401 - used by inspector.kv
 from uikit.widgets import CameraScreen, KeyValue, Panel, make
 
+from credential.i18n import by_name
+
 from .controller import InspectorController, tr
 
 KV = Path(__file__).with_name("inspector.kv")
@@ -255,6 +257,12 @@ class InspectorApp(KitApp):
         self.ctl.set_language(lang)
         self.lang = self.ctl.lang
         self.show(self.current or "home")
+
+    def set_language_named(self, name: str) -> None:
+        """The language selector's choice, by the language's own name (credential.i18n.NAMES)."""
+        lang = by_name(name)
+        if lang is not None and lang != self.lang:
+            self.set_language(lang)
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = scale

@@ -18,7 +18,7 @@ from typing import Any
 import qrimage
 from uikit import palette
 from credential import explain
-from credential.i18n import has, text
+from credential.i18n import LANGS, has, text
 from credential.reasons import Rejected
 from credential.text import display_safe
 
@@ -27,7 +27,6 @@ from ..offline import InspectionLog, InspectorSession, OfflineVerifier, choose_r
 from ..policy import Decision
 from ..web import text as web_text
 
-LANGS = ("en", "da")
 STALE_AFTER_S = 24 * 3600  # data older than this is shown in amber: sync when you can
 
 COLOURS = {"PASSED": palette.OK, "FAILED": palette.DANGER, "INDETERMINATE": palette.WARN}
@@ -162,6 +161,7 @@ class InspectorController:
             self.lang = lang
 
     def toggle_language(self) -> None:
+        """English and Danish in turn; from any other language back to English."""
         self.lang = "da" if self.lang == "en" else "en"
 
     # ------------------------------------------------------------ data

@@ -25,6 +25,8 @@ from uikit.palette import DANGER, WARN_INK, rgba
 from uikit.qr import QrView  # noqa: F401 - used by wallet.kv
 from uikit.widgets import CameraScreen, KeyValue, make
 
+from credential.i18n import by_name
+
 from ..i18n import t
 from .controller import Message, WalletController
 
@@ -601,6 +603,12 @@ class WalletApp(KitApp):
         self.lang = self.ctl.lang
         self._refresh_current()
 
+    def set_language_named(self, name: str) -> None:
+        """The language selector's choice, by the language's own name; anything else (its prompt) is no choice."""
+        lang = by_name(name)
+        if lang is not None and lang != self.lang:
+            self.set_language(lang)
+
     def set_font_scale(self, scale: float) -> None:
         self.ctl.set_font_scale(scale)
         self.font_scale = self.ctl.font_scale
@@ -644,7 +652,7 @@ def run(store: Path, trust_dir: Path | None = None, *, size: tuple[int, int] = W
     centred), ``lang`` to start in (default: the one chosen last time)."""
     env.quiet_logs(verbose=verbose)
     env.desktop_window(size)
-    ctl = WalletController(store, trust_dir)
+    ctl = WalletController(store, trust_dir, system_lang=env.system_language)  # the phone's language first
     if lang is not None:
         ctl.set_language(lang)
     WalletApp(ctl).run()

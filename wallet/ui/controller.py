@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from credential import explain, shapes
+from credential.i18n import LANGS, date_format, pick
 from credential.reasons import Rejected
 from credential.validity import validity_layers
 from credential.text import display_safe
@@ -119,12 +120,15 @@ class WalletController:
 
     def __init__(self, store_dir: Path | str, trust_dir: Path | str | None = None, *,
                  clock: Callable[[], float] = time.time, kdf: KdfParams | None = None,
-                 http_client: Callable[[], httpx.Client] | None = None) -> None:
+                 http_client: Callable[[], httpx.Client] | None = None,
+                 system_lang: Callable[[], str | None] | None = None) -> None:
         self.wallet = Wallet(store_dir, clock=clock, kdf=kdf)
         self.trust_dir = trust_dir
         self.clock = clock
         self.http_client = http_client
-        self.lang = self._saved_lang() or "en"  # the language chosen last time, readable before the PIN
+        # The language chosen last time (readable before the PIN), else the phone's own language (issue 15):
+        # ``system_lang`` reads it (the app passes uikit.env.system_language; tests pass a fixed tag or nothing).
+        self.lang = self._saved_lang() or (pick(system_lang()) if system_lang else None) or "en"
         self.font_scale = 1.0
         self.pending_offer: str | None = None
         self.consent = None  # wallet.presentation.Consent while the consent screen shows
@@ -471,8 +475,7 @@ class WalletController:
 
         rows = []
         for e in reversed(self.wallet.history()):
-            when = dt.datetime.fromtimestamp(e.at, dt.timezone.utc).strftime("%d.%m.%Y %H:%M" if self.lang == "da"
-                                                                              else "%d %b %Y %H:%M")
+            when = dt.datetime.fromtimestamp(e.at, dt.timezone.utc).strftime(date_format(self.lang) + " %H:%M")
             vct = e.credential.split(",")[0] if e.credential else ""
             claims = ", ".join(_label(vct, p, self.lang) for p in e.claims) if vct else ", ".join(e.claims)
             rows.append({
@@ -509,12 +512,12 @@ class WalletController:
 
     # ------------------------------------------------------------ settings
     def set_language(self, lang: str) -> None:
-        self.lang = lang if lang in ("en", "da") else "en"
+        self.lang = lang if lang in LANGS else "en"
         if self.wallet.unlocked:
             self.wallet.update_settings(lang=self.lang)
         self._save_lang()
 
-    # The language is also kept outside the encrypted store (a word, "en" or "da", nothing personal) so that the
+    # The language is also kept outside the encrypted store (a language code such as "da", nothing personal) so that the
     # unlock screen after a restart speaks it (issue 17): the sealed settings can only be read after the PIN.
     def _prefs_path(self) -> Path:
         return Path(self.wallet.directory) / "ui" / "prefs.json"
@@ -526,7 +529,7 @@ class WalletController:
             lang = json.loads(self._prefs_path().read_text("utf-8")).get("lang")
         except (OSError, ValueError, AttributeError):
             return None
-        return lang if lang in ("en", "da") else None
+        return lang if lang in LANGS else None
 
     def _save_lang(self) -> None:
         import json

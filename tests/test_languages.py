@@ -1,0 +1,131 @@
+"""Issue 15 item 1: the ten languages are selectable wherever a person chooses one — the wallet (following the
+phone's language until the citizen picks another), the inspector app, the verifier console, the issuer's back
+office and the CLIs' ``--lang`` — and each place then speaks the catalog's words, not English."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from credential.i18n import LANGS, NAMES, by_name, date_format, pick, text
+from tests.kivy_support import KivyTestCase
+
+
+def test_system_and_browser_tags_map_to_shipped_languages():
+    assert [pick(t) for t in ("pl_PL.UTF-8", "nb-NO", "no", "nn_NO", "de", "LT", "ro_RO")] == \
+        ["pl", "nb", "nb", "nb", "de", "lt", "ro"]
+    assert [pick(t) for t in (None, "", "C", "fr_FR.UTF-8", "xx")] == [None] * 5
+    assert set(NAMES) == set(LANGS) and all(by_name(NAMES[lang]) == lang for lang in LANGS)
+    assert by_name("Language …") is None
+    assert date_format("en") == "%d %b %Y" and date_format("de") == "%d.%m.%Y" and date_format("sv") == "%Y-%m-%d"
+
+
+def test_wallet_follows_the_phone_language_until_the_citizen_chooses(tmp_path):
+    from wallet.storage import KdfParams
+    from wallet.ui.controller import WalletController
+
+    assert WalletController(tmp_path / "a", system_lang=lambda: "pl_PL.UTF-8").lang == "pl"
+    assert WalletController(tmp_path / "b", system_lang=lambda: "fr_FR.UTF-8").lang == "en"
+    assert WalletController(tmp_path / "c", system_lang=lambda: None).lang == "en"
+    ctl = WalletController(tmp_path / "d", system_lang=lambda: "fi_FI", kdf=KdfParams(n=2**10))
+    assert ctl.lang == "fi"
+    ctl.set_language("lt")
+    # the choice is kept (outside the sealed store, readable before the PIN) and wins over the phone's language
+    assert WalletController(tmp_path / "d", system_lang=lambda: "fi_FI").lang == "lt"
+    ctl.set_language("xx")
+    assert ctl.lang == "en"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cli_lang_accepts_every_shipped_language(lang, capsys):
+    from typer.testing import CliRunner
+
+    from esspass.cli import app
+
+    r = CliRunner().invoke(app, ["verify", "--lang", lang, "/nonexistent-presentation"])
+    assert "--lang must be" not in r.output
+
+
+def test_cli_lang_refuses_an_unshipped_language():
+    from typer.testing import CliRunner
+
+    from esspass.cli import app
+
+    r = CliRunner().invoke(app, ["verify", "--lang", "fr", "/nonexistent-presentation"])
+    assert r.exit_code == 2 and "--lang must be one of en, da, sv, nb, fi, is, de, pl, lt, ro" in r.output
+
+
+def test_console_speaks_the_chosen_or_the_browser_language(tmp_path):
+    from tests.verifier.helpers import NOW
+    from tests.verifier.servers import Clock, free_port, serve_app
+    from verifier.api import create_app
+    from verifier.service import VerifierService
+    from verifier.settings import VerifierSettings
+
+    port = free_port()
+    svc = VerifierService(VerifierSettings(home=tmp_path, verifier_url=f"http://127.0.0.1:{port}"), clock=Clock(NOW))
+    with serve_app(create_app(service=svc), port) as url:
+        for lang in LANGS:
+            page = httpx.get(url + f"/?lang={lang}").text
+            assert f'<html lang="{lang}">' in page and text("console.choose", lang) in page
+            assert all(f'id="lang-{code}"' in page for code in LANGS)  # every language offered on every page
+        page = httpx.get(url + "/", headers={"Accept-Language": "fr-FR, pl;q=0.8, en;q=0.5"}).text
+        assert '<html lang="pl">' in page and text("console.choose", "pl") in page
+
+
+def test_back_office_speaks_every_language(tmp_path):
+    from issuer.api import create_app
+    from issuer.service import IssuerService
+    from issuer.settings import Settings
+    from tests.issuer.conftest import ServerThread, free_port
+
+    port = free_port()
+    settings = Settings(home=tmp_path / "home", issuer_url=f"http://127.0.0.1:{port}", status_list_size=1000)
+    with ServerThread(create_app(settings, IssuerService(settings)), port):
+        for lang in LANGS:
+            page = httpx.get(f"http://127.0.0.1:{port}/backoffice/login?lang={lang}").text
+            assert text("issuer.backoffice.login", lang) in page, lang
+            assert all(f'hreflang="{code}"' in page for code in LANGS)
+
+
+class TestLanguageSelectors(KivyTestCase):
+    def test_wallet_selector_offers_every_language(self):
+        from wallet.storage import KdfParams
+        from wallet.ui.app import WalletApp
+        from wallet.ui.controller import WalletController
+
+        tmp = Path(tempfile.mkdtemp(prefix="esspass-langs-"))
+        app = WalletApp(WalletController(tmp / "w", kdf=KdfParams(n=2**10), system_lang=lambda: "is_IS"), sync=True)
+        app._run_prepare()
+        self.advance_frames(3)
+        try:
+            onb = app.screen("onboarding")
+            assert app.lang == "is"
+            heading = [w for w in onb.walk() if getattr(w, "text", "") == text("wallet.onb.welcome", "is")]
+            assert heading, "the onboarding speaks the phone's language"
+            more = onb.ids.more
+            assert sorted(more.values) == sorted(NAMES[c] for c in LANGS if c not in ("en", "da"))
+            more.text = NAMES["pl"]
+            self.advance_frames(2)
+            assert app.lang == "pl" and heading[0].text == text("wallet.onb.welcome", "pl")
+            self.tap(onb.ids.da)
+            assert app.lang == "da"
+        finally:
+            self.close(app)
+
+    def test_inspector_selector_offers_every_language(self):
+        _tmp, _eco, _ctl, inspector = self.inspector("esspass-langs-inspector-")
+        try:
+            spinner = [w for w in inspector.root.walk() if type(w).__name__ == "Spinner"][0]
+            assert set(spinner.values) == set(NAMES.values())
+            spinner.text = NAMES["lt"]
+            self.advance_frames(2)
+            assert inspector.lang == "lt"
+            shown = {getattr(w, "text", "") for w in inspector.root.walk()}
+            assert text("inspector.home.choose", "lt") in shown
+        finally:
+            self.close(inspector)
