@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import labels as other_labels
-from .i18n import date_format, text
+from .i18n import country_name, date_format, text
 from .text import display_safe
 from .types import claim_label, get_type
 
@@ -35,6 +35,13 @@ _ORDER = ("subject", "personal_administrative_number", "document_number", "legis
 # Claims whose values come from a code list: the code is shown with its words (pda1 schema: status_confirmation,
 # employer.type; Regulation (EC) 987/2009 portable document A1 fields 3.x and 4.1).
 _CODE_LISTS = {("status_confirmation",): "status_confirmation", ("employer", "type"): "employer_type"}
+# The legal basis of each status confirmation (the PD A1 form, section 3, Decision No A2 of the Administrative
+# Commission): the article of Regulation (EC) No 883/2004 under which the legislation was determined. Shown with the
+# words so a person learns why (GDPR art. 15(1)(h): meaningful information about the logic of a decision).
+_STATUS_ARTICLE = {"01": "12(1)", "02": "13(1)", "03": "12(2)", "04": "13(2)", "05": "11(3)(b)", "06": "15",
+                   "07": "11(4)", "08": "13(3)", "09": "13(4)", "10": "11(5)", "11": "16", "12": "11(3)(a)"}
+# Claims whose value is an ISO 3166-1 alpha-2 country code (pda1/ehic schemas), shown as the country's name.
+_COUNTRY_CLAIMS = {"country", "legislation_country", "issuing_country", "no_fixed_place_of_work", "flag_base_home"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +131,12 @@ def value_text(value: Any, path: tuple[str | int, ...], lang: str) -> str:
     if code_list is not None and isinstance(value, str):
         key = f"code.{code_list}.{value}"  # a code outside the list is shown as it is (made display-safe below)
         words = text(key, lang)
-        if words != key:
-            return f"{words} ({value})"
+        if words != key:  # the words, never the bare code (issue 15); the legal basis where there is one
+            article = _STATUS_ARTICLE.get(value) if code_list == "status_confirmation" else None
+            return f"{words} ({text('code.legal_basis', lang, article=article)})" if article else words
     last = names[-1] if names else ""
+    if isinstance(value, str) and last in _COUNTRY_CLAIMS and len(value) == 2 and value.isalpha():
+        return country_name(value, lang)
     if isinstance(value, str) and (last.startswith("date") or last.endswith("_date")):
         return date_text(value, lang)
     return str(display_safe(str(value)))  # no bidi overrides or invisible characters on screen (credential.text)

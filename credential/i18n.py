@@ -21,7 +21,7 @@ import gettext
 from functools import cache
 from pathlib import Path
 
-__all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "NAMES", "by_name", "date_format", "has", "keys", "pick", "text"]
+__all__ = ["DOMAIN", "LANGS", "LOCALE_DIR", "NAMES", "by_name", "country_name", "date_format", "has", "keys", "pick", "text"]
 
 DOMAIN = "esspass"
 LANGS = ("en", "da", "sv", "nb", "fi", "is", "de", "pl", "lt", "ro")  # shipped; English is the fallback
@@ -50,6 +50,18 @@ def pick(tag: str | None) -> str | None:
 def by_name(name: str) -> str | None:
     """The language whose own name (:data:`NAMES`) is ``name``, or None."""
     return next((lang for lang, own in NAMES.items() if own == name), None)
+
+
+@cache
+def country_name(code: str, lang: str) -> str:
+    """A country in words in ``lang`` ("DK" -> "Dänemark"), from CLDR through Babel; a code CLDR does not know is
+    returned as it is (issue 15: no raw codes where a person reads)."""
+    try:
+        from babel import Locale
+
+        return str(Locale.parse(lang if lang in LANGS else "en").territories.get(code.upper(), code))
+    except Exception:  # noqa: BLE001 - Babel missing or no CLDR data: the code is still true
+        return code
 
 
 def date_format(lang: str) -> str:

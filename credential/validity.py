@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from credential.i18n import LANGS, text
+from credential.i18n import LANGS, country_name, text
 from credential.reasons import Reason, define
 
 from .report import Kind, Report, Stage
@@ -64,7 +64,10 @@ class Layer:
     values: tuple[tuple[str, str], ...] = ()
 
     def text(self, lang: str = "en") -> str:
-        return text(self.sentence, lang, **dict(self.values)) if self.sentence else ""
+        values = dict(self.values)
+        if "country" in values:  # the legislation's country in words (issue 15), not its ISO code
+            values["country"] = country_name(values["country"], lang)
+        return text(self.sentence, lang, **values) if self.sentence else ""
 
     @property
     def en(self) -> str:

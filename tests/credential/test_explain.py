@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from credential import explain
+from credential.i18n import LANGS
 from credential.types import get_type, sample_claims
 
 A1, EHIC = get_type("pda1").vct, get_type("ehic").vct
@@ -30,8 +35,10 @@ def test_codes_dates_and_yes_no_are_words_in_the_language_asked_for():
     claims = sample_claims("pda1")
     en = {r.path: r.value for r in explain.claim_rows(claims, A1, "en")}
     da = {r.path: r.value for r in explain.claim_rows(claims, A1, "da")}
-    assert en[("status_confirmation",)] == "posted employed (01)"
-    assert da[("status_confirmation",)] == "udsendt lønmodtager (01)"
+    # the words and the legal basis, never the bare code (issue 15)
+    assert en[("status_confirmation",)] == "posted employed (Regulation (EC) No 883/2004, art. 12(1))"
+    assert da[("status_confirmation",)] == "udsendt lønmodtager (forordning (EF) nr. 883/2004, art. 12(1))"
+    assert en[("legislation_country",)] == "Denmark" and da[("legislation_country",)] == "Danmark"
     assert explain.value_text(True, ("transitional_rules",), "da") == "ja"
     assert explain.value_text("2031-01-14", ("ending_date",), "da") == "14.01.2031"
     assert explain.value_text("2031-01-14", ("ending_date",), "en") == "14 Jan 2031"
@@ -56,3 +63,37 @@ def test_layers_and_checks_are_explained_in_words():
     assert [(c.code, c.word, c.message) for c in lines] == [("status.invalid", "ikke bestået", "nej"),
                                                              ("sd.intact", "bestået", "fint")]
     assert explain.type_name(EHIC, "en") and explain.type_name(None, "en") == ""
+
+
+# Values that are codes, not words: a status confirmation or employer type code, an ISO country code.
+_RAW_VALUE = re.compile(r"(0[1-9]|1[0-2]|[A-Z]{2})")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("vct_key", ["pda1", "ehic"])
+def test_no_raw_claim_key_or_code_value_reaches_a_reader(vct_key, lang):
+    """Issue 15 item 2: every code list of the A1 and the EHIC (status confirmation with its article of Regulation
+    (EC) No 883/2004, employer type, countries) reads as words in every language, and every claim is labelled —
+    no claim key (``company_name``, ``type``) and no code (``01``, ``DK``) where a person reads. The validity
+    sentences name the legislation's country in words too."""
+    from credential.types import get_type
+    from credential.validity import validity_layers
+
+    claims = sample_claims(vct_key)
+    claims_all = {**claims, "status_confirmation": "07", "employer": [{"type": "02", "id": "X", "name": "Y",
+                                                                       "country": "PL"}]} if vct_key == "pda1" else claims
+    vct = get_type(vct_key).vct
+    keys = {p for r in explain.claim_rows(claims_all, vct, lang) for p in r.path if isinstance(p, str)}
+    coded = {"status_confirmation", "type", "country", "legislation_country", "issuing_country", "no_fixed_place_of_work"}
+    rows = explain.claim_rows(claims_all, vct, lang)
+    assert any(r.path[-1] in coded for r in rows)
+    for row in rows:
+        if row.path[-1] in coded:  # a value from a code list (other values, such as a house number, are data)
+            assert not _RAW_VALUE.fullmatch(row.value), (lang, row)
+        assert row.label not in keys and "_" not in row.label, (lang, row)
+    for code in ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"):
+        words = explain.value_text(code, ("status_confirmation",), lang)
+        assert code not in words.replace("883/2004", "") .split("art.")[0] and "883/2004" in words, (lang, words)
+    for layer in validity_layers(claims, 1_790_000_000, __import__("datetime").date(2026, 11, 26)).layers:
+        sentence = layer.text(lang)
+        assert not re.search(r"\b(DK|SE|PL)\b", sentence), (lang, sentence)

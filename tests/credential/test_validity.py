@@ -41,7 +41,7 @@ def test_all_valid():
     assert report.document.start == "2026-08-20" and report.document.end == "2027-08-31"
     assert report.coverage.start == "2026-09-01" and report.coverage.end == "2027-08-31"
     assert report.technical.end is not None and report.technical.end.endswith("Z")
-    assert "DK" in report.coverage.en and "DK" in report.coverage.da
+    assert "Denmark" in report.coverage.en and "Danmark" in report.coverage.da  # the country in words (issue 15)
 
 
 # ---------------------------------------------------------------------------------- technical
@@ -111,7 +111,7 @@ def test_coverage_ended_a1_message():
     assert cov.state == "expired" and cov.code == "coverage.ended"
     assert cov.en == (
         "The coverage this A1 attests ended on 2026-03-31: on 2026-11-26 the holder is not covered by the "
-        "legislation of DK under this A1."
+        "legislation of Denmark under this A1."
     )
     assert cov.da.startswith("Den dækning, som denne A1 dokumenterer, ophørte den 2026-03-31")
     # technically valid, coverage ended: the verifier must be able to say which
