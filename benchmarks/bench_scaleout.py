@@ -8,7 +8,7 @@ load, ``p99_ms`` the 99th percentile latency of ours under load, ``n`` requests 
   verifier instance whose transactions live in Redis, against one in memory (target ≥ 0.75).
 * ``verifier_two_instances_redis``: the same through nginx round-robin over two instances on one Redis, against
   one instance on Redis without nginx.
-* ``issuer_two_instances_postgres``: credential requests (one proof each, the pre-authorized code, token and
+* ``issuer_two_instances_postgres``: credential requests (``BATCH`` proofs each, the pre-authorized code, token and
   c_nonce obtained beforehand) through nginx over two ``issuer serve --workers 2`` on one PostgreSQL database,
   against one such instance without nginx. Needs ``ESSPASS_TEST_POSTGRES_URL`` (else the row says skipped).
 * ``status_static_vs_app``: GETs of a Status List Token from nginx serving the static file, against the issuer's
@@ -43,6 +43,7 @@ from benchmarks.services import Nginx, RedisServer, free_port, proxy, start_inst
 from credential import jose, sd_jwt
 
 N_VERIFIER, N_ISSUER, N_STATUS, CONCURRENCY = 160, 160, 1200, 4
+BATCH = 10  # proofs per credential request, as a wallet fetching its one-time copies sends (OpenID4VCI §8.2)
 
 
 def fire(requests: list[Callable[[httpx.Client], int]], concurrency: int = CONCURRENCY) -> dict:
@@ -191,10 +192,12 @@ def _credential_requests(base: str, api_token: str, n: int) -> list[Callable[[ht
             code = offer["grants"][pre_auth]["pre-authorized_code"]
             access = c.post("/token", data={"grant_type": pre_auth, "pre-authorized_code": code}).json()["access_token"]
             nonce = c.post("/nonce").json()["c_nonce"]
-            key = jose.SigningKey.generate()
-            proof = jose.sign_compact({"typ": "openid4vci-proof+jwt", "jwk": key.public_jwk()},
-                                      {"aud": base, "iat": int(time.time()), "nonce": nonce}, key)
-            body = {"credential_configuration_id": "pda1_sd_jwt", "proofs": {"jwt": [proof]}}
+            proofs = []
+            for _ in range(BATCH):
+                key = jose.SigningKey.generate()
+                proofs.append(jose.sign_compact({"typ": "openid4vci-proof+jwt", "jwk": key.public_jwk()},
+                                                {"aud": base, "iat": int(time.time()), "nonce": nonce}, key))
+            body = {"credential_configuration_id": "pda1_sd_jwt", "proofs": {"jwt": proofs}}
             out.append(lambda cl, u=f"{base}/credential", b=body, a=access:
                        cl.post(u, json=b, headers={"Authorization": f"Bearer {a}"}).status_code)
     return out
@@ -235,7 +238,9 @@ def _issuers(root: Path) -> list[dict]:
         alone.stop()
         static_row, app = fire_interleaved([lambda c: c.get(f"{nginx.url}/static-status/1").status_code] * N_STATUS,
                                            [lambda c: c.get(f"{pair[0].url}/status/1").status_code] * N_STATUS)
-        return [row("issuer_two_instances_postgres", two, one, N_ISSUER, target="credentials/s >= 1000, p99 < 100 ms"),
+        return [row("issuer_two_instances_postgres", two, one, N_ISSUER, batch=BATCH,
+                    credentials_per_second=round(two["per_s"] * BATCH, 1),
+                    target="credentials/s >= 1000, p99 < 100 ms"),
                 row("status_static_vs_app", static_row, app, N_STATUS)]
     finally:
         for inst in (alone, *pair):
