@@ -91,6 +91,7 @@ def test_no_raw_claim_key_or_code_value_reaches_a_reader(vct_key, lang):
         if row.path[-1] in coded:  # a value from a code list (other values, such as a house number, are data)
             assert not _RAW_VALUE.fullmatch(row.value), (lang, row)
         assert row.label not in keys and "_" not in row.label, (lang, row)
+        assert not re.search(r"\(\d\d\)", row.label), (lang, row)  # no code in a label either
     for code in ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"):
         words = explain.value_text(code, ("status_confirmation",), lang)
         assert code not in words.replace("883/2004", "") .split("art.")[0] and "883/2004" in words, (lang, words)
