@@ -146,3 +146,31 @@ def test_every_claim_and_type_name_is_labelled_in_every_language(vct):
         assert type_name(ctype.vct, lang) != type_name(ctype.vct, "en")
         assert label(ctype.vct, ("subject", "date_of_birth"), lang) != label(ctype.vct, ("subject", "date_of_birth"),
                                                                             "en")
+
+
+def _decision(result: str, code: str, check: str) -> dict:
+    from credential.reasons import lookup
+
+    reason = lookup(code)
+    return {"result": result, "credential_type": None, "claims": {}, "data_age": {"trust_list_fetched_s": 7200},
+            "checks": [{"code": "sd.intact", "result": "pass", "message": lookup("sd.intact").message()},
+                       {"code": code, "result": check, "message": reason.message()}]}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_inspector_banner_states_the_decisive_reason_and_the_next_step(lang):
+    """Issue 15 item 3: revoked -> the reason and "do not accept; ask for the paper copy or contact the
+    institution"; an answer for another request -> the reason and "scan again"; could not check -> the reason,
+    "NOT a finding of falsity", the data age and "check the ID document" — in each language, never the generic
+    "the reasons are below"."""
+    from verifier.ui.controller import decision_view, tr
+
+    revoked = decision_view(_decision("FAILED", "status.invalid", "fail"), lang)
+    assert revoked.hint == f"{text('status.invalid', lang)} {tr('next.revoked', lang)}"
+    rescan = decision_view(_decision("FAILED", "kb.nonce", "fail"), lang)
+    assert rescan.hint == f"{text('kb.nonce', lang)} {tr('next.rescan', lang)}"
+    unknown = decision_view(_decision("INDETERMINATE", "status.unavailable", "unknown"), lang)
+    assert unknown.hint.startswith(text("status.unavailable", lang))
+    assert unknown.data_age in unknown.hint and unknown.data_age != "-"
+    for view in (revoked, rescan, unknown):
+        assert text("console.FAILED_hint", lang) not in view.hint and "." in view.hint

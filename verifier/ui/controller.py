@@ -81,6 +81,29 @@ class DecisionView:
     why: list[str] = field(default_factory=list)  # INDETERMINATE: the messages of the checks that could not be done
 
 
+# The next step a failed check calls for (issue 15 item 3): withdrawn by the issuer -> do not accept, paper copy or
+# institution; an answer made for another request or verifier, or too old -> most likely a mis-scan, scan again.
+_REVOKED = {"status.invalid", "status.suspended"}
+_RESCAN = {"kb.nonce", "kb.aud", "kb.iat", "qr.context", "qr.kind", "inspect.session_used", "inspect.session_expired"}
+
+
+def banner_hint(d: dict[str, Any], lang: str, data_age: str) -> str:
+    """The banner's words under the headline: for a failure the decisive reason and the next step, for a check that
+    could not be completed what it does not mean and what to do (with the age of the data used)."""
+    lines = explain.check_lines(d["checks"], lang, problems_first=True)
+    if d["result"] == "FAILED":
+        decisive = next((c for c in lines if c.result == "fail"), None)
+        if decisive is None:
+            return tr("next.failed", lang)
+        step = ("next.revoked" if decisive.code in _REVOKED else "next.rescan" if decisive.code in _RESCAN
+                else "next.failed")
+        return f"{decisive.message} {tr(step, lang)}"
+    if d["result"] == "INDETERMINATE":
+        decisive = next((c for c in lines if c.result == "unknown"), None)
+        return " ".join(x for x in (decisive.message if decisive else "", tr("next.unknown", lang, age=data_age)) if x)
+    return ""
+
+
 def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionView:
     d = decision.as_json() if isinstance(decision, Decision) else decision
     lang = lang if lang in LANGS else "en"
@@ -104,15 +127,17 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
         parts.append(tr("decision.status_list", lang, age=human_age(age["status_list_s"], lang)))
     elif any(c["code"].startswith("status.") and c["code"] != "status.not_provided" for c in d["checks"]):
         parts.append(tr("decision.status_none", lang))
+    data_age = "; ".join(parts) or "-"
     return DecisionView(
-        result=result, colour=COLOURS[result], headline=words[result], hint=words[result + "_hint"],
+        result=result, colour=COLOURS[result], headline=words[result],
+        hint=banner_hint(d, lang, data_age) or words[result + "_hint"],
         reminder=tr("decision.paper" if paper else "decision.reminder", lang), paper=paper,
         holder=holder, document=document,
         claims=[(r.label, r.value) for r in [*explain.claim_rows(claims, vct, lang),
                                              *explain.unmapped_rows(d.get("shape"), lang)]],
         checks=[CheckRow(c.code, c.result, c.word, c.message)
                 for c in explain.check_lines(d["checks"], lang, problems_first=True)],
-        data_age="; ".join(parts) or "-",
+        data_age=data_age,
         why=[c["message"].get(lang) or c["message"]["en"] for c in d["checks"] if c["result"] == "unknown"]
         if result == "INDETERMINATE" else [],
     )
