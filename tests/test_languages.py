@@ -174,3 +174,22 @@ def test_inspector_banner_states_the_decisive_reason_and_the_next_step(lang):
     assert unknown.data_age in unknown.hint and unknown.data_age != "-"
     for view in (revoked, rescan, unknown):
         assert text("console.FAILED_hint", lang) not in view.hint and "." in view.hint
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_inspector_first_screen_names_employer_workplace_period_and_legislation(lang):
+    """Issue 15 item 3: beside the holder, the first panel names the employer, the place(s) of work, the period
+    and the country whose legislation applies — in words in each language (no code such as DK)."""
+    from credential.i18n import country_name
+    from credential.types import get_type, sample_claims
+    from verifier.ui.controller import decision_view
+
+    claims = sample_claims("pda1")
+    view = decision_view({"result": "PASSED", "credential_type": get_type("pda1").vct, "claims": claims,
+                          "data_age": {}, "checks": []}, lang)
+    labels = [k for k, _ in view.facts]
+    values = dict(view.facts)
+    assert len(view.facts) == 4 and text("issuer.paper.period", lang) in labels, view.facts
+    assert country_name(claims["legislation_country"], lang) in values.values()
+    assert any(claims["employer"][0]["name"] in v for v in values.values())
+    assert all(not v.isupper() or len(v) > 2 for v in values.values())

@@ -153,6 +153,8 @@ class DecisionScreen(Screen):
                 who.add_widget(make("Heading", text=v.holder))
             if v.document:
                 who.add_widget(make("Muted", text=tr("decision.document", app.ctl.lang) + ": " + v.document))
+            for key, value in v.facts:  # employer, place of work, period, legislation country: first, not below
+                who.add_widget(KeyValue(key=key, value=value))
             box.add_widget(who)
         checks = Panel()
         checks.add_widget(make("SubHeading", text=words["checks"]))

@@ -79,6 +79,37 @@ class DecisionView:
     checks: list[CheckRow] = field(default_factory=list)
     data_age: str = ""
     why: list[str] = field(default_factory=list)  # INDETERMINATE: the messages of the checks that could not be done
+    # What an inspector at a workplace needs first, beside the holder (issue 15 item 3): employer, place of work,
+    # period and the country whose legislation applies, labelled and in words.
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def key_facts(claims: dict[str, Any], vct: str | None, lang: str) -> list[tuple[str, str]]:
+    """Employer, place(s) of work, period and legislation country of an A1 (the period of an EHIC), as
+    (label, words) pairs from the explain layer; what was not disclosed is left out."""
+    rows = explain.claim_rows(claims, vct, lang)
+    by_top: dict[str, list[explain.Row]] = {}
+    for r in rows:
+        by_top.setdefault(str(r.path[0]), []).append(r)
+    facts = []
+    names = [r.value for r in by_top.get("employer", []) if r.path[-1] == "name"]
+    if names:
+        facts.append((explain.label(vct, ("employer",), lang), "; ".join(names)))
+    places: dict[Any, list[str]] = {}
+    for r in by_top.get("work_information", []):
+        if r.path[-1] == "no_fixed_place_of_work":
+            places.setdefault("none", []).append(f"{r.label}: {r.value}")
+        elif r.path[-1] in ("company_name", "formatted", "street_address", "building_number", "postal_code",
+                            "locality", "country"):
+            places.setdefault(r.path[2] if len(r.path) > 2 else 0, []).append(r.value)
+    if places:
+        facts.append((explain.label(vct, ("work_information",), lang), "; ".join(", ".join(v) for v in places.values())))
+    start, end = claims.get("starting_date"), claims.get("ending_date")
+    if isinstance(start, str) or isinstance(end, str):
+        period = " – ".join(explain.date_text(x, lang) if isinstance(x, str) else "…" for x in (start, end))
+        facts.append((text("issuer.paper.period", lang), period))
+    facts += [(r.label, r.value) for r in by_top.get("legislation_country", [])]
+    return facts
 
 
 # The next step a failed check calls for (issue 15 item 3): withdrawn by the issuer -> do not accept, paper copy or
@@ -137,7 +168,7 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
                                              *explain.unmapped_rows(d.get("shape"), lang)]],
         checks=[CheckRow(c.code, c.result, c.word, c.message)
                 for c in explain.check_lines(d["checks"], lang, problems_first=True)],
-        data_age=data_age,
+        data_age=data_age, facts=key_facts(claims, vct, lang),
         why=[c["message"].get(lang) or c["message"]["en"] for c in d["checks"] if c["result"] == "unknown"]
         if result == "INDETERMINATE" else [],
     )
