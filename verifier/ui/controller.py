@@ -147,7 +147,7 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
     holder = str(display_safe(" ".join(x for x in (str(subject.get("forenames") or ""),
                                                    str(subject.get("familynames", "")).upper()) if x)))
     if subject.get("date_of_birth"):
-        holder += f", {tr('decision.born', lang)} {subject['date_of_birth']}"
+        holder += f", {tr('decision.born', lang)} {explain.date_text(str(subject['date_of_birth']), lang)}"
     vct = d.get("credential_type")
     document = explain.type_name(vct, lang) if vct else ""
     age = d.get("data_age") or {}
