@@ -140,4 +140,5 @@ def test_unmapped_claims_are_shown_as_received_in_the_human_report(eco, tmp_path
         "--status-list", f"{STATUS_URI}={status}", "--nonce", "n-1", "--aud", "x509_hash:aud",
         "--preset", "a1-inspection", "--lang", "da"], terminal_width=200)
     assert res.exit_code == 0, res.stdout
-    assert "employment_details.0.street (ikke læst" in res.stdout and "Portowa 3" in res.stdout
+    # (the label column may wrap now that code values carry their legal basis in words, issue 15)
+    assert "employment_details.0.street (ikke" in res.stdout and "ikke læst" in res.stdout and "Portowa 3" in res.stdout
