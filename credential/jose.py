@@ -11,6 +11,7 @@ Inputs are bounded: a token larger than ``MAX_TOKEN_BYTES`` is refused before an
 
 from __future__ import annotations
 
+import abc
 import binascii
 import hashlib
 import json
@@ -178,7 +179,7 @@ def json_object(data: bytes, what: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- keys
 
 
-class TokenKey:
+class TokenKey(abc.ABC):
     """What :class:`SigningKey` needs of a private key that never leaves its hardware (an HSM, a PKCS#11
     token; see ``deployment.pkcs11``): its curve, its public key, and a JWS signature over a signing input,
     already in the JWS form (RFC 7518 §3.4: R and S, each as a big-endian octet string of the curve's
@@ -186,11 +187,11 @@ class TokenKey:
 
     curve: ec.EllipticCurve
 
-    def public_key(self) -> ec.EllipticCurvePublicKey:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def public_key(self) -> ec.EllipticCurvePublicKey: ...
 
-    def sign_jws(self, signing_input: bytes, alg: str) -> bytes:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def sign_jws(self, signing_input: bytes, alg: str) -> bytes: ...
 
 
 def der_to_jws_signature(der: bytes, alg: str) -> bytes:

@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credential import types
 from websec.headers import SecurityHeaders
+from websec.ratelimit import RateLimiter
 
 from . import core
 from .problems import (Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors,
@@ -37,7 +38,6 @@ from .problems import (Problem, is_api_path, openapi_body, parse_body, problem, 
 from . import dpop
 from .service import (ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError,
                       UseDpopNonce)
-from .ratelimit import WindowLimiter
 from .settings import Settings
 
 log = logging.getLogger("esspass.issuer")
@@ -277,7 +277,8 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     app.state.service = svc
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, public_url=svc.url)  # outermost: also on 413s (issue 14 finding 11)
-    nonce_limiter = WindowLimiter(settings.nonce_per_minute, 60.0, time.monotonic)
+    # burst = the per-minute budget: a wallet may fetch its nonces at once, then the bucket refills
+    nonce_limiter = RateLimiter(settings.nonce_per_minute, settings.nonce_per_minute, clock=time.monotonic)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -373,7 +374,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
     async def _nonce(request: Request):
         header = request.headers.get("authorization")
         if header is None:  # anonymous: a budget per client address (issue 14 finding 5)
-            wait = nonce_limiter.retry_after(request.client.host if request.client else "-")
+            wait = nonce_limiter.allow(request.client.host if request.client else "-")
             if wait > 0:
                 return oauth_error("slow_down", "too many nonce requests from this address; try again shortly",
                                    429, {"Retry-After": str(max(1, math.ceil(wait)))})

@@ -66,8 +66,5 @@ def test_inspector_rows_and_holder_are_neutralised():
     rows = [(r.label, r.value) for r in claim_rows(claims, "urn:eudi:ehic:1", "en")]
     assert all("\u202e" not in v for _, v in rows) and any("Kowal\ufffdikswo" in v for _, v in rows)
     decision = {"result": "PASSED", "checks": [], "claims": claims, "credential_type": "urn:eudi:ehic:1"}
-    try:
-        view = decision_view(decision, "en")
-    except (KeyError, TypeError):  # the view needs more of a decision than this test gives
-        pytest.skip("decision_view needs a full decision")
-    assert "\u202e" not in repr(view)
+    view = decision_view(decision, "en")
+    assert "\u202e" not in repr(view) and "KOWAL\ufffdIKSWO" in view.holder
