@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.services import free_port
 from credential import jose
 from credential.sd_jwt_vc import StatusRef, issue_vc
 from credential.types import get_type, sample_claims
@@ -47,13 +47,6 @@ def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 60) -> None
             pass
         time.sleep(0.1)
     raise RuntimeError("issuer did not start")
-
-
-def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago (the issuer process binds it next)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _prepare(url: str, api_token: str, n: int) -> list[tuple[str, bytes]]:

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwcrypto import jwe, jwk
 
+from benchmarks.services import free_port
 from benchmarks.timing import compare
 from credential import sd_jwt, sd_jwt_vc, status_list
 from credential.jose import SigningKey
@@ -97,7 +98,7 @@ def _encrypt(request: dict, payload: dict) -> str:
 def _http(eco_home: Path, eco, now: int, in_process_ms: float, n: int = 400) -> dict:
     from credential import jose
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ESSPASS_HOME": str(eco_home), "ESSPASS_VERIFIER_URL": url}
     proc = subprocess.Popen([sys.executable, "-c", "from verifier.cli import app; app()", "serve", "--port", str(port)],
@@ -159,14 +160,6 @@ def _http(eco_home: Path, eco, now: int, in_process_ms: float, n: int = 400) -> 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run() -> list[dict]:

@@ -21,11 +21,38 @@ class ServiceMissing(Exception):
     pass
 
 
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that was free on 127.0.0.1 a moment ago, for a server started next.
+
+    Chosen below the kernel's ephemeral range: a port the kernel picks for ``bind(0)`` is one it also gives to
+    outgoing connections (HTTP, Redis and PostgreSQL clients of the same test run), which can take it before the
+    server binds it ("address already in use", seen in CI). Ports handed out in this process are not reused."""
+    import random
+
+    top = min(_ephemeral_start(), 65535) - 1
+    low = max(1024, top - 12000)
+    for _ in range(500):
+        port = random.randint(low, top)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port on 127.0.0.1 between {low} and {top}")
 
 
 def wait_for_port(port: int, proc: subprocess.Popen | None, timeout_s: float = 30.0) -> None:

@@ -8,19 +8,13 @@ so that CI never passes by skipping.
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
+
+from benchmarks.services import free_port  # noqa: F401 - one port picker for tests and benchmarks
 
 
 def skip_or_fail(reason: str) -> None:
     if os.environ.get("ESSPASS_REQUIRE_ALL") == "1":
         pytest.fail(f"required but unavailable: {reason}")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
