@@ -493,7 +493,7 @@ def router(svc: IssuerService) -> APIRouter:
         statuses = {c["status"] for c in credentials}
         return render(request, "case.html", view=view, qr_svg=qr_svg, credentials=credentials, holder=holder,
                       type_name=explain.type_name(types.get_type(view.type_key).vct, lang),
-                      rows=_summary(claims, view.type_key, lang), statuses=statuses,
+                      rows=_summary(claims, view.type_key, lang), statuses=statuses, revocable=bool(statuses - {"INVALID"}),
                       document_q=quote(view.document_number, safe=""), now=svc.now())
 
     @r.post("/cases/{case_id}/offer")
