@@ -1,14 +1,14 @@
 """Back-office users can be disabled from the user management page (issue 15 item 5): a disabled user keeps
 their name in the audit log but cannot log in.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005w
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005w"
 branch_labels = None
 depends_on = None
 
