@@ -45,8 +45,8 @@ def format_sig_t(t: int) -> str:
 
 def parse_sig_t(value: Any) -> int:
     """``sigT`` -> Unix seconds; ValueError unless exactly ``YYYY-MM-DDThh:mm:ssZ`` and a real instant."""
-    if not isinstance(value, str) or not _SIG_T_FORMAT.fullmatch(value):
-        raise ValueError("sigT is not YYYY-MM-DDThh:mm:ssZ")
+    if not isinstance(value, str) or not _SIG_T_FORMAT.fullmatch(value) or value < "1970":
+        raise ValueError("sigT is not YYYY-MM-DDThh:mm:ssZ (from 1970 on)")
     return int(dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp())
 
 
