@@ -252,6 +252,9 @@ def test_the_checks_catch_what_they_look_for(sites, chromium):
             p.textContent = 'Status 01 — status.token_expired — company_name';
             p.style.cssText = 'width: 900px; color: #bbb; background: #fff';
             document.querySelector('main').append(p);
+            const q = document.createElement('p');
+            q.textContent = 'Status: 01';
+            document.querySelector('main').append(q);
             const b = document.createElement('button');
             b.style.cssText = 'min-height: 0; height: 20px; padding: 0';
             document.querySelector('main').append(b);
