@@ -67,6 +67,14 @@ def test_pre_authorized_flow_with_tx_code(issuer):
         assert claims["status"]["status_list"]["uri"].startswith(issuer.url)
     # each holder key got its own credential
     assert len({c["holder_jwk"]["x"] for c in result["credentials"]}) == 2
+    # the status list is really read: once the case system revokes the A1, sd-jwt-vc refuses it
+    with issuer.api() as api:
+        assert api.post(f"/api/v1/documents/{case['document_number']}/revoke",
+                        json={"reason": "annulled"}).status_code == 200
+    with pytest.raises(OwfError) as revoked:
+        run("owf_sd_jwt_verify.mjs", {"credential": result["credentials"][0]["credential"],
+                                      "anchors": anchors(issuer.home)})
+    assert "Status is not valid" in str(revoked.value)
 
 
 def test_pre_authorized_refusals_reach_the_library(issuer):

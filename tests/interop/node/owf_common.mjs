@@ -137,9 +137,12 @@ export async function encryptJwe(encryptor, data) {
   const key = await jose.importJWK(encryptor.publicJwk, encryptor.alg);
   const header = { alg: encryptor.alg, enc: encryptor.enc };
   if (encryptor.publicJwk.kid) header.kid = encryptor.publicJwk.kid;
-  if (encryptor.apu) header.apu = encryptor.apu;
-  if (encryptor.apv) header.apv = encryptor.apv;
-  const jwe = await new jose.CompactEncrypt(new TextEncoder().encode(data)).setProtectedHeader(header).encrypt(key);
+  // apu/apv go into the Concat KDF (RFC 7518 §4.6.2); jose puts them in the header itself
+  const kmp = {};
+  if (encryptor.apu) kmp.apu = Buffer.from(encryptor.apu, 'base64url');
+  if (encryptor.apv) kmp.apv = Buffer.from(encryptor.apv, 'base64url');
+  const jwe = await new jose.CompactEncrypt(new TextEncoder().encode(data)).setProtectedHeader(header)
+    .setKeyManagementParameters(kmp).encrypt(key);
   return { encryptionJwk: encryptor.publicJwk, jwe };
 }
 
