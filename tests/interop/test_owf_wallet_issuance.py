@@ -8,6 +8,7 @@ scripts turn on the libraries' ``allowInsecureUrls`` for loopback (``node/owf_co
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import httpx
@@ -51,7 +52,8 @@ def issuer(request, tmp_path_factory):
 
 
 def test_pre_authorized_flow_with_tx_code(issuer):
-    case = create_case(issuer)  # Tomasz's A1, with a tx_code
+    # Tomasz's A1, with a tx_code; a document number of its own (it is revoked at the end)
+    case = create_case(issuer, document_number=f"A1-DK-2026-{secrets.randbelow(10**6):06d}")
     result = run("owf_wallet_issue.mjs", {
         "offer": case["offer_uri"], "flow": "pre-authorized", "tx_code": case["tx_code"], "client_id": CLIENT_ID,
         "holders": 2, "anchors": anchors(issuer.home)})
