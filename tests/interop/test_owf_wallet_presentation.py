@@ -9,6 +9,7 @@ test's verdict. Real servers on 127.0.0.1 over plain http, with the libraries' `
 from __future__ import annotations
 
 import time
+import urllib.parse
 
 import httpx
 import pytest
@@ -61,8 +62,9 @@ def owf_credential(world) -> tuple[dict, dict]:
     return case, issued["credentials"][0]
 
 
-def transaction(world, preset: str = "a1-inspection") -> dict:
-    r = httpx.post(f"{world['verifier_url']}/openid4vp/transactions", json={"preset": preset}, timeout=30)
+def transaction(world, preset: str = "a1-inspection", flow: str = "cross_device") -> dict:
+    r = httpx.post(f"{world['verifier_url']}/openid4vp/transactions", json={"preset": preset, "flow": flow},
+                   timeout=30)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -92,6 +94,33 @@ def test_cross_device_presentation_passes(world):
     codes = [c["code"] for c in view["decision"]["checks"]]
     assert "kb.valid" in codes
     assert case["document_number"] in str(view["decision"])
+
+
+def redeem(world, t: dict, code: str | None) -> httpx.Response:
+    return httpx.post(f"{world['verifier_url']}/openid4vp/transactions/{t['transaction']}/result", timeout=30,
+                      headers={"Authorization": f"Bearer {t['result_token']}"},
+                      json={"response_code": code} if code is not None else {})
+
+
+def test_same_device_presentation_with_redirect_and_response_code(world):
+    """OpenID4VP 1.0 §8.2, §13.3; HAIP §5.1: the verifier answers the OWF wallet's post with a redirect_uri
+    carrying a response_code; the decision is released only when that code comes back in the session that
+    started the check."""
+    case, cred = owf_credential(world)
+    t = transaction(world, flow="same_device")
+    out = present(world, t, cred)
+    assert out["status"] == 200 and set(out["body"]) == {"redirect_uri"}, out
+    redirect = out["body"]["redirect_uri"]
+    assert redirect.startswith(f"{world['verifier_url']}/console/back/{t['transaction']}#response_code=")
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit(redirect).fragment)["response_code"][0]
+    waiting = result(world, t)
+    assert waiting["status"] == "awaiting_redirect" and waiting["decision"] is None
+    assert redeem(world, t, code[:-2] + ("AA" if not code.endswith("AA") else "BB")).status_code == 403
+    assert redeem(world, t, None).status_code == 400
+    got = redeem(world, t, code)
+    assert got.status_code == 200, got.text
+    assert got.json()["decision"]["result"] == "PASSED" and case["document_number"] in str(got.json()["decision"])
+    assert redeem(world, t, code).status_code == 409  # single use
 
 
 def test_wrong_key_binding_audience_is_refused_by_our_verifier(world):
