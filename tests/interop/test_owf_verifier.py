@@ -159,3 +159,22 @@ def test_our_wallet_refuses_an_unlisted_owf_verifier(issuer, wallet_with_a1):
     assert "no response from the wallet" in str(nothing.value)
     code, stdout = seen["wallet"]
     assert code == 1 and json.loads(stdout.strip().splitlines()[-1])["reason"] == "rp.signature"
+
+
+def test_same_device_our_wallet_is_sent_back(issuer, wallet_with_a1):
+    """Same-device (OpenID4VP 1.0 §8.2): the OWF-side verifier answers the accepted response with a
+    redirect_uri, which our wallet hands back to follow."""
+    seen: dict = {}
+
+    def wallet_answers(msg: dict) -> str:
+        seen["wallet"] = present_with_our_wallet(wallet_with_a1, msg["request"])
+        return "done"
+
+    port = free_port()
+    result = run("owf_verifier.mjs", {"port": port, **verifier_identity(issuer.home / "ecosystem"),
+                                      "dcql_query": A1_QUERY, "anchors": anchors(issuer.home), "same_device": True},
+                 on_line=wallet_answers)
+    assert result["presentations"][0]["claims"]["document_number"] == wallet_with_a1["case"]["document_number"]
+    code, stdout = seen["wallet"]
+    assert code == 0, stdout
+    assert json.loads(stdout.strip().splitlines()[-1])["redirect_uri"].startswith(f"http://127.0.0.1:{port}/done/")
