@@ -95,10 +95,10 @@ def wallet_with_a1(issuer, tmp_path_factory):
     return {"common": common, "case": case}
 
 
-def present_with_our_wallet(wallet: dict, request: str) -> tuple[int, str]:
+def present_with_our_wallet(wallet: dict, request: str, *options: str) -> tuple[int, str]:
     from wallet.cli import app
 
-    r = CliRunner().invoke(app, ["present", request, *wallet["common"], "--yes", "--json"])
+    r = CliRunner().invoke(app, ["present", request, *wallet["common"], "--yes", "--json", *options])
     return r.exit_code, r.stdout
 
 
@@ -144,21 +144,43 @@ def test_owf_verifier_refuses_what_it_cannot_anchor(issuer, wallet_with_a1, tmp_
     assert "trusted anchor" in str(refused.value)
 
 
-def test_our_wallet_refuses_an_unlisted_owf_verifier(issuer, wallet_with_a1):
-    """An access certificate from a CA on no list: our wallet stops before showing anything (rp.signature)
-    and the OWF verifier receives nothing."""
+def unlisted_run(issuer, wallet, *options: str) -> tuple[dict | OwfError, tuple[int, str]]:
+    """The OWF verifier with an access certificate from a CA on none of our lists; our wallet answers
+    with ``options``. Returns the OWF side's result (or its OwfError) and the wallet's exit and output."""
     seen: dict = {}
 
     def wallet_answers(msg: dict) -> str:
-        seen["wallet"] = present_with_our_wallet(wallet_with_a1, msg["request"])
+        seen["wallet"] = present_with_our_wallet(wallet, msg["request"], *options)
         return "done"
 
-    with pytest.raises(OwfError) as nothing:
-        run("owf_verifier.mjs", {"port": free_port(), **verifier_identity(issuer.home / "ecosystem", listed=False),
-                                 "dcql_query": A1_QUERY, "anchors": anchors(issuer.home)}, on_line=wallet_answers)
-    assert "no response from the wallet" in str(nothing.value)
-    code, stdout = seen["wallet"]
-    assert code == 1 and json.loads(stdout.strip().splitlines()[-1])["reason"] == "rp.signature"
+    try:
+        result: dict | OwfError = run("owf_verifier.mjs", {
+            "port": free_port(), **verifier_identity(issuer.home / "ecosystem", listed=False),
+            "dcql_query": A1_QUERY, "anchors": anchors(issuer.home)}, on_line=wallet_answers)
+    except OwfError as exc:
+        result = exc
+    return result, seen["wallet"]
+
+
+def test_an_unlisted_owf_verifier_gets_nothing_without_an_explicit_yes(issuer, wallet_with_a1):
+    """A verifier on none of our lists that signs authentically (issue 13 item 4): --yes alone does not
+    cover it, and --strict refuses it even with --accept-unregistered; the OWF verifier receives nothing."""
+    for options, reason in [((), "wallet.verifier_unregistered"),
+                            (("--strict", "--accept-unregistered"), "rp.signature")]:
+        result, (code, stdout) = unlisted_run(issuer, wallet_with_a1, *options)
+        assert isinstance(result, OwfError) and "no response from the wallet" in str(result), options
+        refused = json.loads(stdout.strip().splitlines()[-1])
+        assert code == 1 and refused["ok"] is False and refused["reason"] == reason, (options, stdout)
+
+
+def test_an_unlisted_owf_verifier_gets_the_a1_with_an_explicit_yes(issuer, wallet_with_a1):
+    result, (code, stdout) = unlisted_run(issuer, wallet_with_a1, "--accept-unregistered")
+    assert code == 0 and not isinstance(result, OwfError), (stdout, result)
+    shared = json.loads(stdout.strip().splitlines()[-1])
+    assert shared["registered"] is False and shared["relying_party"]
+    (p,) = result["presentations"]
+    assert p["claims"]["document_number"] == wallet_with_a1["case"]["document_number"]
+    assert p["kb"]["aud"] == result["client_id"]
 
 
 def test_same_device_our_wallet_is_sent_back(issuer, wallet_with_a1):
