@@ -44,10 +44,13 @@ from .cert_cli import app as cert_app
 from .issuers import check_issuer
 from .model import (
     LIST_BY_SHORT_NAME,
+    LIST_TYPES,
     PUB_EAA,
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
     SVC_WRPAC_ISSUANCE,
+    SVC_WALLET_ISSUANCE,
+    SVC_WALLET_REVOCATION,
     SVC_WRPRC_ISSUANCE,
     WRPAC,
     WRPRC,
@@ -77,8 +80,10 @@ SERVICE_TYPES = {
     ("pub-eaa", "revocation"): SVC_PUBEAA_REVOCATION,
     ("wrpac", "issuance"): SVC_WRPAC_ISSUANCE,
     ("wrprc", "issuance"): SVC_WRPRC_ISSUANCE,
+    ("wallet-providers", "issuance"): SVC_WALLET_ISSUANCE,
+    ("wallet-providers", "revocation"): SVC_WALLET_REVOCATION,
 }
-LIST_HELP = "pub-eaa, wrpac or wrprc"
+LIST_HELP = "pub-eaa, wrpac, wrprc or wallet-providers"
 
 
 def _emit(obj: dict, code: int) -> None:
@@ -146,7 +151,7 @@ def _declared_type(token: str) -> str:
     """The LoTEType a list says it is (used only to pick the pinned anchor's list type)."""
     try:
         t = parse_compact(token, max_bytes=MAX_LIST_BYTES).payload()["LoTE"]["ListAndSchemeInformation"]["LoTEType"]
-        return t if t in (PUB_EAA, WRPAC, WRPRC) else PUB_EAA
+        return t if t in LIST_TYPES else PUB_EAA
     except (JoseError, KeyError, TypeError, ValueError, RecursionError):
         return PUB_EAA
 

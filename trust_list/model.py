@@ -17,8 +17,11 @@ from typing import Any
 PUB_EAA = "http://uri.etsi.org/19602/LoTEType/EUPubEAAProvidersList"
 WRPAC = "http://uri.etsi.org/19602/LoTEType/EUWRPACProvidersList"
 WRPRC = "http://uri.etsi.org/19602/LoTEType/EUWRPRCProvidersList"
-LIST_TYPES = (PUB_EAA, WRPAC, WRPRC)
-LIST_SHORT_NAMES = {PUB_EAA: "pub-eaa", WRPAC: "wrpac", WRPRC: "wrprc"}
+# TS 119 602 V1.1.1 Annex (EU Wallet Providers list): the providers whose keys sign Wallet Instance
+# Attestations (OpenID4VCI 1.0 Appendix E) and key attestations (Appendix D)
+WALLET_PROVIDERS = "http://uri.etsi.org/19602/LoTEType/EUWalletProvidersList"
+LIST_TYPES = (PUB_EAA, WRPAC, WRPRC, WALLET_PROVIDERS)
+LIST_SHORT_NAMES = {PUB_EAA: "pub-eaa", WRPAC: "wrpac", WRPRC: "wrprc", WALLET_PROVIDERS: "wallet-providers"}
 LIST_BY_SHORT_NAME = {v: k for k, v in LIST_SHORT_NAMES.items()}
 
 # §1 service types
@@ -26,10 +29,15 @@ SVC_PUBEAA_ISSUANCE = "http://uri.etsi.org/19602/SvcType/PubEAA/Issuance"
 SVC_PUBEAA_REVOCATION = "http://uri.etsi.org/19602/SvcType/PubEAA/Revocation"
 SVC_WRPAC_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WRPAC/Issuance"
 SVC_WRPRC_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WRPRC/Issuance"
+# TS 119 602 Wallet Providers list: Issuance lists the certificate (CA or signer) of a wallet solution's
+# attestation keys; Revocation the signer of the status of its attestations (listed, not used yet)
+SVC_WALLET_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WalletSolution/Issuance"
+SVC_WALLET_REVOCATION = "http://uri.etsi.org/19602/SvcType/WalletSolution/Revocation"
 SERVICE_TYPES_BY_LIST = {
     PUB_EAA: (SVC_PUBEAA_ISSUANCE, SVC_PUBEAA_REVOCATION),
     WRPAC: (SVC_WRPAC_ISSUANCE,),
     WRPRC: (SVC_WRPRC_ISSUANCE,),
+    WALLET_PROVIDERS: (SVC_WALLET_ISSUANCE, SVC_WALLET_REVOCATION),
 }
 
 # §1 Pub-EAA service status
