@@ -446,6 +446,21 @@ def router(svc: IssuerService) -> APIRouter:
             return render(request, "message.html", 409, message=str(exc))
         return RedirectResponse(f"/backoffice/cases/{case_id}", status_code=303)
 
+    @r.post("/cases/{case_id}/device-lost")
+    async def device_lost(request: Request, case_id: str):
+        """Issue 15: the holder reports the phone lost. Asks for an explicit confirmation (a ticked box): the copies
+        on that phone are revoked for good; the document stays valid and a new offer can be made."""
+        session, form, err = await posted(request)
+        if err:
+            return err
+        if form.get("confirm") != "yes":
+            return render(request, "message.html", 400, message=TEXT[lang_of(request)]["device_lost_confirm_needed"])
+        try:
+            svc.device_lost(case_id, actor=f"user:{session['u']}", reason=form.get("reason", ""))
+        except NotFound:
+            return unknown_case(request)
+        return RedirectResponse(f"/backoffice/cases/{case_id}", status_code=303)
+
     @r.get("/audit")
     def audit(request: Request):
         session = need(request, "admin")

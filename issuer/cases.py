@@ -46,7 +46,8 @@ class Cases:
             with self.Session.begin() as s:
                 # Checked inside the write transaction; the credential endpoint checks again at issuance.
                 if s.scalar(select(exists().where(store.Credential.document_number == document_number,
-                                                  store.Credential.status == tsl.INVALID))):
+                                                  store.Credential.status == tsl.INVALID,
+                                                  store.Credential.lost.is_(False)))):
                     raise DocumentRevoked()
                 case = store.Case(public_id=public_id, type_key=type_key,
                                   document_number=document_number,
@@ -188,5 +189,6 @@ class Cases:
         with self.Reader() as s:
             rows = list(s.scalars(select(store.Credential).where(store.Credential.document_number == document_number)))
         return [{"list_id": r.list_id, "idx": r.idx, "status": STATUS_NAMES[r.status], "paper": r.paper,
-                 "holder_thumbprint": r.holder_thumbprint, "issued_at": r.issued_at, "type": r.type_key}
+                 "holder_thumbprint": r.holder_thumbprint, "issued_at": r.issued_at, "type": r.type_key,
+                 "lost": bool(r.lost)}
                 for r in rows]

@@ -23,7 +23,7 @@ from credential.reasons import Rejected
 
 from .issuers import IssuerTrust, check_issuer, check_issuer_header, check_status_signer
 from .model import PUB_EAA, WALLET_PROVIDERS, WRPAC, WRPRC
-from .relying_party import RpCheck, check_relying_party
+from .relying_party import RpCheck, check_relying_party, check_unlisted_relying_party
 from .store import TrustStore, load_trusted_lists
 from .validation import ValidatedList, sign_list, validate_list
 from .wallet_providers import WalletProviderTrust, check_wallet_provider
@@ -31,6 +31,6 @@ from .wallet_providers import WalletProviderTrust, check_wallet_provider
 __all__ = [
     "PUB_EAA", "WRPAC", "WRPRC", "Rejected", "TrustStore", "load_trusted_lists", "ValidatedList",
     "sign_list", "validate_list", "IssuerTrust", "check_issuer", "check_issuer_header",
-    "check_status_signer", "RpCheck", "check_relying_party", "WALLET_PROVIDERS", "WalletProviderTrust",
-    "check_wallet_provider",
+    "check_status_signer", "RpCheck", "check_relying_party", "check_unlisted_relying_party",
+    "WALLET_PROVIDERS", "WalletProviderTrust", "check_wallet_provider",
 ]
