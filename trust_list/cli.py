@@ -52,8 +52,6 @@ from .model import (
     SVC_WALLET_ISSUANCE,
     SVC_WALLET_REVOCATION,
     SVC_WRPRC_ISSUANCE,
-    WRPAC,
-    WRPRC,
     parse_lote,
 )
 from .operator import (
