@@ -13,42 +13,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-<<<<<<< HEAD
-# §1 list types
-PUB_EAA = "http://uri.etsi.org/19602/LoTEType/EUPubEAAProvidersList"
-WRPAC = "http://uri.etsi.org/19602/LoTEType/EUWRPACProvidersList"
-WRPRC = "http://uri.etsi.org/19602/LoTEType/EUWRPRCProvidersList"
-# TS 119 602 V1.1.1 Annex (EU Wallet Providers list): the providers whose keys sign Wallet Instance
-# Attestations (OpenID4VCI 1.0 Appendix E) and key attestations (Appendix D)
-WALLET_PROVIDERS = "http://uri.etsi.org/19602/LoTEType/EUWalletProvidersList"
-LIST_TYPES = (PUB_EAA, WRPAC, WRPRC, WALLET_PROVIDERS)
-LIST_SHORT_NAMES = {PUB_EAA: "pub-eaa", WRPAC: "wrpac", WRPRC: "wrprc", WALLET_PROVIDERS: "wallet-providers"}
-LIST_BY_SHORT_NAME = {v: k for k, v in LIST_SHORT_NAMES.items()}
-
-# §1 service types
-SVC_PUBEAA_ISSUANCE = "http://uri.etsi.org/19602/SvcType/PubEAA/Issuance"
-SVC_PUBEAA_REVOCATION = "http://uri.etsi.org/19602/SvcType/PubEAA/Revocation"
-SVC_WRPAC_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WRPAC/Issuance"
-SVC_WRPRC_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WRPRC/Issuance"
-# TS 119 602 Wallet Providers list: Issuance lists the certificate (CA or signer) of a wallet solution's
-# attestation keys; Revocation the signer of the status of its attestations (listed, not used yet)
-SVC_WALLET_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WalletSolution/Issuance"
-SVC_WALLET_REVOCATION = "http://uri.etsi.org/19602/SvcType/WalletSolution/Revocation"
-SERVICE_TYPES_BY_LIST = {
-    PUB_EAA: (SVC_PUBEAA_ISSUANCE, SVC_PUBEAA_REVOCATION),
-    WRPAC: (SVC_WRPAC_ISSUANCE,),
-    WRPRC: (SVC_WRPRC_ISSUANCE,),
-    WALLET_PROVIDERS: (SVC_WALLET_ISSUANCE, SVC_WALLET_REVOCATION),
-}
-
-# §1 Pub-EAA service status
-STATUS_NOTIFIED = "http://uri.etsi.org/19602/PubEAAProvidersList/SvcStatus/notified"
-STATUS_WITHDRAWN = "http://uri.etsi.org/19602/PubEAAProvidersList/SvcStatus/withdrawn"
-
-SCHEME_TERRITORY = "EU"
-LOTE_VERSION = 1
-HISTORICAL_INFORMATION_PERIOD = 65535
-=======
 from .profiles import (  # noqa: F401  (re-exported: the names the rest of the package has always imported from here)
     HISTORICAL_INFORMATION_PERIOD,
     LOTE_VERSION,
@@ -59,8 +23,11 @@ from .profiles import (  # noqa: F401  (re-exported: the names the rest of the p
     STATUS_WITHDRAWN,
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
+    SVC_WALLET_ISSUANCE,
+    SVC_WALLET_REVOCATION,
     SVC_WRPAC_ISSUANCE,
     SVC_WRPRC_ISSUANCE,
+    WALLET_PROVIDERS,
     WRPAC,
     WRPRC,
     apply_profile,
@@ -69,11 +36,12 @@ from .profiles import (  # noqa: F401  (re-exported: the names the rest of the p
 
 # The list types ESSPASS operates and reads (docs/trust-lists-profile.md §1); what each one's EU profile
 # fixes is in :mod:`trust_list.profiles`. A further list type: register its profile there and add it here.
-LIST_TYPES = (PUB_EAA, WRPAC, WRPRC)
+# WALLET_PROVIDERS (TS 119 602 Annex E): the providers whose keys sign Wallet Instance Attestations
+# (OpenID4VCI 1.0 Appendix E) and key attestations (Appendix D); see trust_list.wallet_providers
+LIST_TYPES = (PUB_EAA, WRPAC, WRPRC, WALLET_PROVIDERS)
 LIST_SHORT_NAMES = {t: PROFILES[t].short_name for t in LIST_TYPES}
 LIST_BY_SHORT_NAME = {v: k for k, v in LIST_SHORT_NAMES.items()}
 SERVICE_TYPES_BY_LIST = {t: PROFILES[t].service_types for t in LIST_TYPES}
->>>>>>> main
 
 
 # ---------------------------------------------------------------- time
