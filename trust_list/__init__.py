@@ -1,4 +1,4 @@
-"""Trust lists: ETSI TS 119 602 LoTE lists as profiled by shared/specs/trust-lists.md.
+"""Trust lists: ETSI TS 119 602 LoTE lists as profiled by docs/trust-lists-profile.md.
 
 Public API (everything else is internal):
 

@@ -1,4 +1,4 @@
-"""Operator CLI, mounted by the lead as ``esspass trust-list`` (shared/specs/trust-lists.md).
+"""Operator CLI, mounted by the lead as ``esspass trust-list`` (docs/trust-lists-profile.md).
 
 Operator workflow (HOME is the operator's workspace directory)::
 

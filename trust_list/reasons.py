@@ -1,4 +1,4 @@
-"""Reason codes of the trust-list profile (docs/trust-lists-profile.md §3, §4, §5; v1 was shared/specs/trust-lists.md).
+"""Reason codes of the trust-list profile (docs/trust-lists-profile.md §3, §4, §5; v1 was docs/trust-lists-profile.md).
 
 The codes are binding (other parties test against them); each has words in every shipped language. Profile v2
 keeps every v1 code and adds the JAdES header codes and one code per required LoTE field.
