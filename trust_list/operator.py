@@ -1,4 +1,4 @@
-"""The trust-list operator's workspace: drafts, changes and signing (shared/specs/trust-lists.md §1–§3).
+"""The trust-list operator's workspace: drafts, changes and signing (docs/trust-lists-profile.md §1–§3).
 
 Pure functions change a draft LoTE document (a dict) at a given time; :class:`Operator` is the I/O
 shell around a home directory::

@@ -1,4 +1,4 @@
-"""Relying-party checks a wallet makes before it shows anything (shared/specs/trust-lists.md §5).
+"""Relying-party checks a wallet makes before it shows anything (docs/trust-lists-profile.md §5).
 
 ``check_relying_party`` raises Rejected for the three blocking checks, in this order:
 

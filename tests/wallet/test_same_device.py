@@ -239,3 +239,39 @@ def test_a_forged_signature_stays_refused(services, wallet):
         with pytest.raises(Rejected) as e:
             fetch_request(other, store, w.now(), demo=True, allow_unregistered=True)
         assert e.value.code == "rp.client_id"
+
+
+def test_trusted_authorities_from_the_verifier_decide_what_is_offered(services, wallet, tmp_path):
+    """End to end (HAIP 1.0 §5, OpenID4VP §6.1.1.1): a verifier whose list no longer accepts Udbetaling Danmark
+    sends trusted_authorities without it, and the wallet does not offer its EHIC from that issuer; the verifier
+    that accepts it gets it offered."""
+    import shutil
+
+    from trust_list.model import PUB_EAA
+    from trust_list.operator import withdraw_service
+
+    w, store = wallet
+    url, _ = services.request("ehic-care")  # accepts Udbetaling Danmark: offered
+    req = fetch_request(url, store, w.now(), demo=True)
+    assert req.request["dcql_query"]["credentials"][0]["trusted_authorities"][0]["type"] == "aki"
+    assert [i.card.issuer_name for i in plan(w, req).items] == ["Udbetaling Danmark"]
+
+    home = tmp_path / "other-verifier"  # another verifier, same registration, its own copy of the lists
+    shutil.copytree(services.trust_dir, home / "ecosystem")
+    port = free_port()
+    other = VerifierService(VerifierSettings(home=home, verifier_url=f"http://127.0.0.1:{port}"))
+    now = int(time.time())
+    name = "Udbetaling Danmark"
+    other.ecosystem.operator.change(PUB_EAA, withdraw_service, name, f"{name} credential issuance", now - 5)
+    other.ecosystem.operator.sign(PUB_EAA, now - 1, now + 30 * 86400)
+    other.refresh_trust(now, force=True)
+    time.sleep(1.1)
+    other.refresh_trust(int(time.time()), force=True)
+    with serve_app(create_app(service=other), port):
+        _, link = other.create_transaction("ehic-care")
+        req = fetch_request(link, store, w.now(), demo=True)
+        values = req.request["dcql_query"]["credentials"][0]["trusted_authorities"][0]["values"]
+        assert values and len(values) == 4  # the other four institutions
+        with pytest.raises(Rejected) as e:
+            plan(w, req)
+        assert e.value.code == "wallet.no_matching_credential"
