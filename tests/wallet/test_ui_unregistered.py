@@ -89,6 +89,11 @@ class TestUnregisteredVerifierOnScreen(KivyTestCase):
                 event = ctl.wallet.history()[-1]
                 assert (event.outcome, event.unregistered) == ("declined", True)
                 app.set_language("en")
+                # the history says it on each such line, shared or declined
+                rows = ctl.history_rows()
+                assert "not on the lists of registered verifiers" in rows[0]["reason"]  # declined
+                assert "not on the lists of registered verifiers" in rows[1]["reason"]  # shared
+                assert rows[0]["reason"].count("not on the lists") == 1
 
                 # 3. strict, set on the settings screen: refused outright, no consent screen
                 app.show("settings")

@@ -518,7 +518,9 @@ class WalletController:
                 "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",
                 "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
                 "claims": claims,
-                "reason": reason_text(e.reason, self.lang) if e.reason else "",
+                "reason": " ".join(dict.fromkeys(  # an unregistered verifier is said on every such line
+                    reason_text(code, self.lang) for code in
+                    ([e.reason] if e.reason else []) + ([R.UNREGISTERED.code] if e.unregistered else []))),
             })
         return rows
 
