@@ -49,6 +49,8 @@ from .model import (
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
     SVC_WRPAC_ISSUANCE,
+    SVC_WALLET_ISSUANCE,
+    SVC_WALLET_REVOCATION,
     SVC_WRPRC_ISSUANCE,
     parse_lote,
 )
@@ -76,8 +78,10 @@ SERVICE_TYPES = {
     ("pub-eaa", "revocation"): SVC_PUBEAA_REVOCATION,
     ("wrpac", "issuance"): SVC_WRPAC_ISSUANCE,
     ("wrprc", "issuance"): SVC_WRPRC_ISSUANCE,
+    ("wallet-providers", "issuance"): SVC_WALLET_ISSUANCE,
+    ("wallet-providers", "revocation"): SVC_WALLET_REVOCATION,
 }
-LIST_HELP = "pub-eaa, wrpac or wrprc"
+LIST_HELP = "pub-eaa, wrpac, wrprc or wallet-providers"
 
 
 def _emit(obj: dict, code: int) -> None:
