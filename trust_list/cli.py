@@ -236,7 +236,7 @@ def init(
     uri: str = typer.Option("https://trust.esspass.eu", "--uri"),
     at: Optional[int] = typer.Option(None, "--at"),
 ) -> None:
-    """Create an operator: key (0600), certificate (C=EU, O=NAME) and three empty drafts."""
+    """Create an operator: key (0600), certificate (C=EU, O=NAME) and an empty draft of each list type."""
     try:
         op = Operator.create(home, name, _now(at), uri=uri)
     except OperatorError as exc:
