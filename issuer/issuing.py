@@ -16,6 +16,23 @@ from . import core, nonces, store
 from .common import InvalidToken, NotFound, _Q, _end_of_day, log
 
 
+COMPACT = "x5t"  # kid + x5t#S256: the key reference of copies meant for an offline QR code
+# ESSPASS extension of the Credential Request (OpenID4VCI 1.0 §8.2: "Additional Credential Request parameters MAY
+# be defined and used. The Credential Issuer MUST ignore any unrecognized parameters."): how many of the batch's
+# copies, the last ones in proof order, are compact copies for the offline two-QR presentation. The others carry
+# `x5c` (HAIP 1.0 §6.1.1). Other wallets do not send it and get `x5c` copies only. docs/issuer.md.
+OFFLINE_COPIES_PARAM = "esspass_offline_copies"
+
+
+def offline_copies(body: dict[str, Any], proofs: int) -> int:
+    """The number of compact copies asked for: an integer from 0 to the number of proofs (0 when absent)."""
+    value = body.get(OFFLINE_COPIES_PARAM, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= proofs:
+        raise core.CredentialRequestError("invalid_credential_request",
+                                          f"{OFFLINE_COPIES_PARAM} must be an integer from 0 to the number of proofs")
+    return value
+
+
 class Issuance:
     # ------------------------------------------------------------ credential endpoint (§8)
 
@@ -68,6 +85,7 @@ class Issuance:
             raise E("invalid_proof", "proofs.jwt must be a non-empty array")
         if len(jwts) > self.settings.batch_size:  # §12.2.4 batch_size
             raise E("invalid_credential_request", f"at most {self.settings.batch_size} proofs per request")
+        offline = offline_copies(body, len(jwts))
         results = [core.check_jwt_proof(p, audience=self.url, now=now, window=self.settings.proof_iat_window)
                    for p in jwts]
         if len({r.thumbprint for r in results}) != len(results):  # each key binds at most one credential
@@ -103,10 +121,13 @@ class Issuance:
             self.export_status_files({lid for lid, _ in slots})  # a new list was opened
         claims = json.loads(claims_json)
         log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, document_number)
-        return [self._sign(type_key, claims, now, list_id, idx, r.jwk) for (list_id, idx), r in zip(slots, results)]
+        online = len(slots) - offline  # the first `online` copies (in proof order) are the online ones
+        return [self._sign(type_key, claims, now, list_id, idx, r.jwk,
+                           reference=self.settings.credential_key_reference if i < online else COMPACT)
+                for i, ((list_id, idx), r) in enumerate(zip(slots, results))]
 
     def _sign(self, type_key: str, claims: dict[str, Any], now: int, list_id: int, idx: int,
-              holder_jwk: dict[str, str] | None) -> str:
+              holder_jwk: dict[str, str] | None, *, reference: str) -> str:
         ctype = types.get_type(type_key)
         exp = now + self.settings.credential_validity_days * 86400
         doc_exp = _end_of_day(claims.get("date_of_expiry", ""))
@@ -115,7 +136,7 @@ class Issuance:
         issued = issue_vc(claims, self.keys.credential_key, vct=ctype.vct, iat=now, exp=exp, iss=self.url,
                           sd_paths=ctype.sd_layout, holder_jwk=holder_jwk,
                           status=StatusRef(idx, self.status_uri(list_id)),
-                          header=self.keys.credential_header(self.settings.credential_key_reference))
+                          header=self.keys.credential_header(reference))
         return issued.serialize()
 
     # ------------------------------------------------------------ paper copy
@@ -137,4 +158,5 @@ class Issuance:
                 return case, list_id, idx
 
         case, list_id, idx = self._retry(run)
-        return self._sign(case.type_key, json.loads(case.claims_json), now, list_id, idx, None)
+        # printed as a QR code and read offline: always compact (docs/offline-presentation.md §1.2)
+        return self._sign(case.type_key, json.loads(case.claims_json), now, list_id, idx, None, reference=COMPACT)

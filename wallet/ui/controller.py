@@ -219,7 +219,9 @@ class WalletController:
                          self.t("cards.reminder_one") if n == 1 else self.t("cards.reminder", n=n))
         for r in reminders:
             if r["card_id"] == card.id and r["layer"] == "copies":
-                parts.append(self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
+                use = r.get("use", "any")  # a card's online or offline reserve running out (wallet.core)
+                parts.append(self.t(f"cards.low_{use}_copies", n=r["copies_left"]) if use != "any" else
+                             self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
         return "   ·   ".join(parts)
 
     def cards(self) -> list[CardView]:
