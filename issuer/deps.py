@@ -60,7 +60,11 @@ def institution_keys(settings: Settings, now: int) -> InstitutionKeys:
     """The configured institution's keys, or the demo institution's when nothing is configured."""
     if settings.configured:
         return configured_keys(settings, now)
-    return demo_institution_keys(settings.ecosystem_dir, now, settings.institution, settings.institution_id)
+    keys = demo_institution_keys(settings.ecosystem_dir, now, settings.institution, settings.institution_id)
+    from trust_list.demo import register_demo_issuer  # noqa: PLC0415 - demo only
+
+    register_demo_issuer(settings.ecosystem_dir, keys.name, settings.public_url)  # for wallet-initiated issuance
+    return keys
 
 
 def _x5t(cert: x509.Certificate) -> str:

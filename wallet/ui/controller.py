@@ -315,7 +315,7 @@ class WalletController:
         if (text or "").strip().startswith(PREFIXES["request"]):
             return "offline_request"
         scheme = urlsplit((text or "").strip()).scheme
-        if scheme == "openid-credential-offer":
+        if scheme in ("openid-credential-offer", "eu-eaa-offer"):  # the latter: ETSI TS 119 472-3
             return "offer"
         if scheme in ("openid4vp", "eudi-openid4vp", "haip-vp"):
             return "request"
