@@ -43,9 +43,14 @@ VERIFIER_REFUSED = define("wallet.verifier_refused")
 REQUEST_GONE = define("wallet.request_gone")
 TRUST_UNAVAILABLE = define("wallet.trust_unavailable")
 REQUEST_EXPIRED = define("wallet.request_expired")
+UNREGISTERED = define("wallet.verifier_unregistered")  # issue 13 item 4: on none of our lists (strict / no yes)
 
 # issue 17, item 4: exports are encrypted (wallet.private_file)
 MIN_EXPORT_SECRET = 6  # a PIN's length; longer passphrases are better and the export screen says so
 EXPORT_SECRET = define("wallet.export_secret")
 EXPORT_FORMAT = define("wallet.export_format")
 EXPORT_WEAK = define("wallet.export_weak_secret")
+
+# issue 13 item 2: wallet attestation from the wallet provider (HAIP 1.0 §4.4.1, OpenID4VCI 1.0 Appendix E)
+ATTESTATION_UNAVAILABLE = define("wallet.attestation_unavailable")
+ATTESTATION_NOT_CONFIGURED = define("wallet.attestation_not_configured")
