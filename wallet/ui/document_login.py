@@ -123,7 +123,7 @@ class DocumentLogin:
 def configuration_for(metadata: dict, vct: str) -> str:
     """The issuer's credential configuration for ``vct`` in SD-JWT VC format (OpenID4VCI 1.0 §12.2.4, Appendix
     A.3), else ``wallet.issuer_metadata``."""
-    from ..issuance import sd_jwt_vc
+    from credential import sd_jwt_vc
 
     configs = metadata.get("credential_configurations_supported")
     for cid, conf in (configs.items() if isinstance(configs, dict) else []):
