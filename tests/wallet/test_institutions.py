@@ -55,3 +55,34 @@ def test_the_lists_supply_point_names_the_credential_issuer(tmp_path):
     # an https supply point is used exactly as written; plain http outside the demo is not
     assert [(i.name, i.credential_issuer) for i in got] == [
         ("Udbetaling Danmark", "https://issuer.udk.example/oid4vci")]
+
+
+def test_an_institution_that_does_not_answer_is_said_and_logged(tmp_path):
+    """The login screen's logic without a window: an institution noted as running that does not answer."""
+    from tests.support import free_port
+    from wallet.storage import KdfParams
+    from wallet.ui.controller import WalletController
+    from wallet.ui.document_login import DocumentLogin, configuration_for
+
+    now = int(time.time())
+    eco = build_demo_ecosystem(tmp_path / "eco", now)
+    dead = f"http://127.0.0.1:{free_port()}"
+    register_demo_issuer(eco.home, "Kela", dead)
+    ctl = WalletController(tmp_path / "w", eco.home, kdf=KdfParams(n=2**10), system_lang=lambda: "en")
+    ctl.create("123456", "123456")
+    login = DocumentLogin(ctl, opener=lambda url: True, port=free_port(), timeout=5)
+    [kela] = login.institutions()
+    assert (kela.name, kela.credential_issuer) == ("Kela", dead)
+    msg = login.run(credential_issuer=dead, vct="urn:eudi:ehic:1")
+    assert not msg.ok and msg.code == "wallet.network"
+    assert (ctl.wallet.history()[-1].outcome, ctl.wallet.history()[-1].reason) == ("refused", "wallet.network")
+    assert ctl.wallet.cards() == []
+    meta = {"credential_configurations_supported": {"x": {"format": "dc+sd-jwt", "vct": "urn:eudi:ehic:1"},
+                                                   "y": {"format": "jwt_vc_json", "vct": "urn:eudi:pda1:1"}}}
+    assert configuration_for(meta, "urn:eudi:ehic:1") == "x"
+    import pytest
+    from credential.reasons import Rejected
+
+    with pytest.raises(Rejected) as e:  # only an SD-JWT VC configuration will do
+        configuration_for(meta, "urn:eudi:pda1:1")
+    assert e.value.code == "wallet.issuer_metadata"

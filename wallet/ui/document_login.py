@@ -101,7 +101,12 @@ class DocumentLogin:
                 else:
                     if not credential_issuer or not vct:
                         raise Rejected(R.OFFER_INVALID, "choose an institution and a document")
-                    configuration = configuration_for(fetch_metadata(client, credential_issuer).raw, vct)
+                    try:
+                        configuration = configuration_for(fetch_metadata(client, credential_issuer).raw, vct)
+                    except Rejected as exc:  # before the flow starts: still an outcome for the history
+                        ctl.wallet.log(kind="issuance", party=credential_issuer, party_id=credential_issuer,
+                                       credential=vct, outcome="refused", reason=exc.code, refused_by="wallet")
+                        raise
                     got = receive_authorized(ctl.wallet, store, browse, credential_issuer=credential_issuer,
                                              configuration_id=configuration, client=client,
                                              redirect_uri=receiver.redirect_uri)
