@@ -235,7 +235,7 @@ def as_metadata(svc: IssuerService) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "issuer": svc.url,
         "token_endpoint": f"{svc.url}/token",
-        "grant_types_supported": [core.PRE_AUTH_GRANT],
+        "grant_types_supported": [core.PRE_AUTH_GRANT] + (["refresh_token"] if svc.settings.refresh_token_ttl else []),
         "token_endpoint_auth_methods_supported": ["none"],
         "pre-authorized_grant_anonymous_access_supported": True,
         "dpop_signing_alg_values_supported": list(dpop.DPOP_ALGS),  # RFC 9449 §5.1
@@ -247,7 +247,7 @@ def as_metadata(svc: IssuerService) -> dict[str, Any]:
             "require_pushed_authorization_requests": True,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", core.PRE_AUTH_GRANT],
+            "grant_types_supported": ["authorization_code", *meta["grant_types_supported"]],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
             "authorization_details_types_supported": ["openid_credential"],
@@ -434,6 +434,32 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         return Response(orjson.dumps({"credentials": [{"credential": c} for c in creds]}),
                         media_type="application/json", headers={**NO_STORE, "DPoP-Nonce": svc.dpop_nonce()})
 
+    # ---- the holder's paper copy (issue 15): the wallet's access token, as at the credential endpoint
+    @app.post("/paper-copy", tags=["openid4vci"])
+    async def _holder_paper(request: Request):
+        given = access_token_of(request.headers.get("authorization"))
+        if given is None:
+            return JSONResponse({"error": "invalid_token", "error_description": "an access token is required"},
+                                status_code=401, headers={**NO_STORE, "WWW-Authenticate": 'DPoP realm="esspass"'})
+        scheme, token = given
+        try:
+            proof = dpop_header(request)
+            public_id = await run_in_threadpool(svc.holder_paper_case, token, scheme=scheme, dpop_proof=proof)
+        except InvalidToken as exc:
+            return token_error(exc)
+        except UseDpopNonce:
+            return use_dpop_nonce(svc, 401)
+        except DpopInvalid as exc:
+            return dpop_error(exc)
+        except Conflict as exc:
+            return conflict(exc)
+        from .paper import paper_pdf
+
+        pdf = await run_in_threadpool(paper_pdf, svc, public_id, "wallet")
+        return Response(pdf, media_type="application/pdf",
+                        headers={**NO_STORE, "Content-Disposition": 'attachment; filename="paper-copy.pdf"',
+                                 "DPoP-Nonce": svc.dpop_nonce()})
+
     # ---- TSL status list tokens
     def status_response(list_id: int, request: Request, head: bool) -> Response:
         try:
@@ -546,6 +572,15 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         except NotFound:
             return not_found("case", "no case with this id")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
+
+    @api.post("/cases/{case_id}/device-lost", openapi_extra=openapi_body(StatusRequest))
+    async def _device_lost(case_id: str, request: Request, actor: str = Depends(api_actor("status"))):
+        """Issue 15: the holder reports the phone lost: every wallet credential of the holder is revoked."""
+        req: StatusRequest = await body_of(request, StatusRequest)
+        try:
+            return await run_in_threadpool(lambda: svc.device_lost(case_id, actor=actor, reason=req.reason))
+        except NotFound:
+            return not_found("case", "no case with this id")
 
     @api.get("/documents/{document_number}")
     def _document(document_number: str, actor: str = Depends(api_actor("read"))):

@@ -180,6 +180,19 @@ for _action in ("revoke", "suspend", "reinstate"):
     app.command(_action)(_status_command(_action))
 
 
+@app.command("device-lost")
+def device_lost(case_id: str = typer.Option(..., "--case-id", help="any case of the holder"),
+                reason: str = typer.Option("holder reports device lost", "--reason"),
+                url: str | None = typer.Option(None, "--url", help="issuer URL (default ESSPASS_ISSUER_URL)")) -> None:
+    """The holder reports their phone lost: revoke every wallet credential of the holder (all their cases) and
+    withdraw their refresh tokens; the document stays valid, so a new offer can be made for the new phone."""
+    with _client(url) as c:
+        resp = c.post(f"/api/v1/cases/{case_id}/device-lost", json={"reason": reason})
+    if resp.status_code != 200:
+        _fail(resp)
+    typer.echo(json.dumps(resp.json()))
+
+
 def _read_password(confirm: bool = True) -> str:
     """The password from a prompt (typed twice, not echoed) or, when stdin is not a terminal, its
     first line: never from the command line, where shell history and ``ps`` would keep it."""

@@ -131,20 +131,22 @@ def paths() -> dict[str, Any]:
             {200: json_ok("the offer"), 404: oauth("unknown, used or expired offer")},
             tags=vci, parameters=[path_param("offer_id")])},
         "/token": {"post": operation(
-            "Token endpoint, pre-authorized code grant (OpenID4VCI §6; DPoP per RFC 9449 §5)",
+            "Token endpoint, pre-authorized code grant (OpenID4VCI §6; DPoP per RFC 9449 §5); with a DPoP proof also "
+            "a DPoP-bound refresh_token, redeemed with grant_type refresh_token (RFC 6749 §6) for new copies",
             {200: json_ok("an access token", {"type": "object",
                                               "required": ["access_token", "token_type", "expires_in"],
                                               "properties": {"access_token": {"type": "string"},
                                                              "token_type": {"enum": ["Bearer", "DPoP"]},
-                                                             "expires_in": {"type": "integer"}}}),
+                                                             "expires_in": {"type": "integer"},
+                                                             "refresh_token": {"type": "string"}}}),
              400: oauth("OAuth error (§6.3): invalid_request, invalid_grant, unsupported_grant_type, "
                         "invalid_dpop_proof; a wrong tx_code counts an attempt"),
              413: oauth(TOO_LARGE)},
             tags=vci, parameters=[header_param("DPoP", "a DPoP proof JWT (RFC 9449 §4)")],
-            body=form_body({"grant_type": {"type": "string", "const": core.PRE_AUTH_GRANT},
-                            "pre-authorized_code": {"type": "string"},
+            body=form_body({"grant_type": {"enum": [core.PRE_AUTH_GRANT, "refresh_token"]},
+                            "pre-authorized_code": {"type": "string"}, "refresh_token": {"type": "string"},
                             "tx_code": {"type": "string", "description": "the Transaction Code (§6.1)"}},
-                           ["grant_type", "pre-authorized_code"]))},
+                           ["grant_type"]))},
         "/nonce": {"post": operation(
             "Nonce endpoint (OpenID4VCI §7)",
             {200: json_ok("a fresh c_nonce", {"type": "object", "required": ["c_nonce"],
@@ -178,6 +180,14 @@ def paths() -> dict[str, Any]:
              304: response("not modified (If-None-Match)"),
              404: problem("no such status list"), 422: problem("list_id is not a number")},
             tags=["status"], parameters=[status_list_id, header_param("If-None-Match")])},
+        "/paper-copy": {"post": operation(
+            "The holder's paper copy (issue 15): the wallet's access token (DPoP-bound, with a proof for this URL, "
+            "RFC 9449 §7.1), as at the credential endpoint; a PDF with the credential as a QR code",
+            {200: response("the PDF", "application/pdf", {"type": "string", "format": "binary"}),
+             401: oauth("no, an unknown or expired access token, or a bad DPoP proof",
+                        headers={"WWW-Authenticate": "Bearer or DPoP challenge"}),
+             409: problem("the document is revoked or suspended")},
+            tags=vci, parameters=[header_param("Authorization", "DPoP <token>"), header_param("DPoP")])},
         "/healthz": {"get": operation("Liveness", {200: json_ok("ok")}, tags=["operations"])},
         **_authorization_code(),
         # ---- case API
@@ -201,6 +211,18 @@ def paths() -> dict[str, Any]:
             {200: response("the PDF", "application/pdf", {"type": "string", "format": "binary"}),
              404: problem("no such case"), **API_ERRORS},
             tags=["case API"], parameters=[CASE_ID], security=BEARER, operation_id="paperCopy")},
+        "/api/v1/cases/{case_id}/device-lost": {"post": operation(
+            "The holder reports their phone lost: every wallet credential of the holder (all cases with the same "
+            "personal number) is revoked, their refresh tokens withdrawn; the document stays valid and a new offer "
+            "can be made (scope status)",
+            {200: json_ok("what was revoked", {"type": "object", "properties": {
+                "cases": {"type": "array", "items": {"type": "string"}},
+                "documents": {"type": "array", "items": {"type": "string"}},
+                "credentials_revoked": {"type": "integer"}, "refresh_tokens_revoked": {"type": "integer"},
+                "status_lists": {"type": "array", "items": {"type": "string"}}}}),
+             404: problem("no such case"), **API_ERRORS, **BODY_ERRORS},
+            tags=["case API"], body=status_body, security=BEARER, operation_id="deviceLost",
+            parameters=[CASE_ID])},
         "/api/v1/documents/{document_number}": {"get": operation(
             "The credentials issued for a document number (scope read)",
             {200: json_ok("the credentials", {"type": "object", "required": ["document_number", "credentials"],

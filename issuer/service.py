@@ -21,6 +21,7 @@ from .cases import Cases
 from .common import (  # noqa: F401 - the service's exceptions and views, importable from here as before
     ACTIONS, MAX_LIST_ID, STATUS_NAMES, TX_CODE_ATTEMPTS_LEFT, CaseView, ClaimsInvalid, Conflict, DocumentRevoked,
     DpopInvalid, IdempotencyKeyReused, InvalidToken, NotFound, OAuthError, UseDpopNonce, _Q, _RANDOM, _T, log)
+from .holders import Holders
 from .issuing import Issuance
 from .login import authenticator_for
 from .settings import Settings
@@ -30,11 +31,11 @@ from .tokens import TokensAndNonces
 from .users import UsersAndAudit
 
 
-class IssuerService(UsersAndAudit, Cases, TokensAndNonces, Issuance, StatusLists):
+class IssuerService(UsersAndAudit, Cases, Holders, TokensAndNonces, Issuance, StatusLists):
     """Every operation as one database transaction, behind the same methods as before; its parts by concern:
     :mod:`issuer.users` (users, sessions, API tokens, audit), :mod:`issuer.cases` (cases and offers),
     :mod:`issuer.tokens` (token endpoint, DPoP, c_nonces), :mod:`issuer.issuing` (credentials, paper copies),
-    :mod:`issuer.status_lists` (Token Status Lists)."""
+    :mod:`issuer.status_lists` (Token Status Lists), :mod:`issuer.holders` (a holder's lost device)."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings

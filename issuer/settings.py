@@ -47,6 +47,9 @@ class Settings(SharedSettings):
     # lifetimes (seconds) and limits
     pre_authorized_code_ttl: int = 600  # OpenID4VCI §4.1.1: "short lived and single use"
     access_token_ttl: int = 300
+    # RFC 6749 §6 refresh tokens (DPoP-bound, RFC 9449 §5): how long a wallet can fetch new one-time copies of a
+    # credential without a new case (issue 15); 0 issues none
+    refresh_token_ttl: int = 180 * 86400
     nonce_ttl: int = 300
     tx_code_max_attempts: int = 5
     proof_iat_window: int = 300  # accepted |now - iat| of a key proof (F.1 "iat")

@@ -1,4 +1,4 @@
-"""Trust lists: ETSI TS 119 602 LoTE lists as profiled by shared/specs/trust-lists.md.
+"""Trust lists: ETSI TS 119 602 LoTE lists as profiled by docs/trust-lists-profile.md.
 
 Public API (everything else is internal):
 
@@ -21,12 +21,12 @@ from credential.reasons import Rejected
 
 from .issuers import IssuerTrust, check_issuer, check_issuer_header, check_status_signer
 from .model import PUB_EAA, WRPAC, WRPRC
-from .relying_party import RpCheck, check_relying_party
+from .relying_party import RpCheck, check_relying_party, check_unlisted_relying_party
 from .store import TrustStore, load_trusted_lists
 from .validation import ValidatedList, sign_list, validate_list
 
 __all__ = [
     "PUB_EAA", "WRPAC", "WRPRC", "Rejected", "TrustStore", "load_trusted_lists", "ValidatedList",
     "sign_list", "validate_list", "IssuerTrust", "check_issuer", "check_issuer_header",
-    "check_status_signer", "RpCheck", "check_relying_party",
+    "check_status_signer", "RpCheck", "check_relying_party", "check_unlisted_relying_party",
 ]

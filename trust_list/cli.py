@@ -1,4 +1,4 @@
-"""Operator CLI, mounted by the lead as ``esspass trust-list`` (shared/specs/trust-lists.md).
+"""Operator CLI, mounted by the lead as ``esspass trust-list`` (docs/trust-lists-profile.md).
 
 Operator workflow (HOME is the operator's workspace directory)::
 
@@ -44,13 +44,12 @@ from .cert_cli import app as cert_app
 from .issuers import check_issuer
 from .model import (
     LIST_BY_SHORT_NAME,
+    LIST_TYPES,
     PUB_EAA,
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
     SVC_WRPAC_ISSUANCE,
     SVC_WRPRC_ISSUANCE,
-    WRPAC,
-    WRPRC,
     parse_lote,
 )
 from .operator import (
@@ -146,7 +145,7 @@ def _declared_type(token: str) -> str:
     """The LoTEType a list says it is (used only to pick the pinned anchor's list type)."""
     try:
         t = parse_compact(token, max_bytes=MAX_LIST_BYTES).payload()["LoTE"]["ListAndSchemeInformation"]["LoTEType"]
-        return t if t in (PUB_EAA, WRPAC, WRPRC) else PUB_EAA
+        return t if t in LIST_TYPES else PUB_EAA
     except (JoseError, KeyError, TypeError, ValueError, RecursionError):
         return PUB_EAA
 

@@ -1,4 +1,4 @@
-"""Key and certificate sets of the participants, written to a directory (shared/specs/trust-lists.md §1, §4, §5).
+"""Key and certificate sets of the participants, written to a directory (docs/trust-lists-profile.md §1, §4, §5).
 
 What the operator lists and what issuers and relying parties sign with, made by code with
 :mod:`trust_list.certificates` (the CLI is ``esspass trust-list cert ...``). Each function writes

@@ -121,6 +121,8 @@ class Event:
     over_asking: list[str] = field(default_factory=list)  # paths asked beyond the registration
     card_id: str = ""
     refused_by: str = ""  # who refused: "wallet" (a check here failed), "issuer" or "verifier" (they said no)
+    unregistered: bool = False  # the verifier was on none of our lists (issue 13 item 4)
+    redirect_uri: str = ""  # same-device: where the verifier sent the user back (without its one-time code)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

@@ -37,6 +37,7 @@ VERIFIER_REFUSED = define("wallet.verifier_refused")
 REQUEST_GONE = define("wallet.request_gone")
 TRUST_UNAVAILABLE = define("wallet.trust_unavailable")
 REQUEST_EXPIRED = define("wallet.request_expired")
+UNREGISTERED = define("wallet.verifier_unregistered")  # issue 13 item 4: on none of our lists (strict / no yes)
 
 # issue 17, item 4: exports are encrypted (wallet.private_file)
 MIN_EXPORT_SECRET = 6  # a PIN's length; longer passphrases are better and the export screen says so

@@ -95,3 +95,58 @@ def test_console_preset_qr_decision(tmp_path):
             assert not refused, refused  # every page works under the CSP (the colours above: the style sheet)
         finally:
             browser.close()
+
+
+def test_same_device_console_landing_page_in_its_own_session_only(tmp_path):
+    """OpenID4VP 1.0 §8.2 / HAIP 1.0 §5.1 in real Chromium: the console starts a same-device check (no QR code,
+    the openid4vp:// link), the wallet answers and gets a redirect_uri; opened in the browser that started the
+    check, the landing page's script brings the response_code back and shows the decision; opened in another
+    browser session (a bystander with the link) it shows nothing but the refusal, and a reused link too."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port = free_port()
+    svc = VerifierService(VerifierSettings(home=tmp_path, verifier_url=f"http://127.0.0.1:{port}"), clock=Clock(NOW))
+    store = svc.ecosystem.trust_store(NOW)
+    with StatusServer() as status, serve_app(create_app(service=svc), port) as url, \
+            sync_api.sync_playwright() as p, httpx.Client(timeout=10) as client:
+        browser = _browser_or_skip(p)
+        try:
+            uri = status.url + "/udk/1"
+            status.tokens["/udk/1"] = status_token(svc.ecosystem, uri=uri)
+            cred = issue(svc.ecosystem, idx=3, status_uri=uri)
+            mine = browser.new_context()
+            page = mine.new_page()
+            refused: list[str] = []
+            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+            page.goto(f"{url}/?lang=en")
+            page.check("#flow-same-device")
+            page.click("#preset-a1-inspection")
+            page.wait_for_selector("#wallet-link")
+            assert page.query_selector("#qr") is None
+            auth = page.get_attribute("#wallet-link", "href")
+            fetched = W.fetch_request(auth, client, store, NOW)
+            r = W.post_response(fetched, client, W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW))
+            redirect = r.json()["redirect_uri"]
+            page.wait_for_selector("#status[data-status='awaiting_redirect']", timeout=15000)
+            assert page.query_selector("#decision") is None
+
+            # a bystander (another browser session) with the very link: refused, and it does not use the code up
+            other = browser.new_context().new_page()
+            other.goto(redirect)
+            other.wait_for_selector("#refused:not([hidden])", timeout=15000)
+            assert "response_code" not in other.url  # the code left the address bar
+            assert other.query_selector("#decision") is None
+
+            # the wallet's redirect in the browser that started the check: the decision
+            landing = mine.new_page()
+            landing.goto(redirect)
+            landing.wait_for_selector("#decision", timeout=15000)
+            assert landing.get_attribute("#decision", "data-result") == "PASSED"
+            assert "/console/t/" in landing.url and "response_code" not in landing.url
+
+            # the same link again (single use): refused, even in the right session
+            again = mine.new_page()
+            again.goto(redirect)
+            again.wait_for_selector("#refused:not([hidden])", timeout=15000)
+            assert not refused, refused
+        finally:
+            browser.close()

@@ -279,6 +279,8 @@ class WalletScanScreen(CameraScreen):
 
 class ConsentScreen(Screen):
     agree_extra = BooleanProperty(False)
+    agree_unregistered = BooleanProperty(False)
+    unregistered = BooleanProperty(False)
 
     def refresh(self) -> None:
         app = App.get_running_app()
@@ -287,7 +289,24 @@ class ConsentScreen(Screen):
         if app.ctl.consent is None:
             return
         v = app.ctl.consent_view()
-        self.agree_extra = False
+        self.agree_extra = self.agree_unregistered = False
+        self.unregistered = v.unregistered
+        if v.unregistered:  # issue 13 item 4: unmistakable, first; nothing is shared without the tick below
+            ink = rgba(WARN_INK)
+            warn = make("WarningPanel")
+            warn.add_widget(make("Body", text=f"[b]{app.tr('consent.unreg_title', app.lang)}[/b]", color=ink,
+                                 font_size=app.sp(18)))
+            warn.add_widget(make("Body", text=v.unreg_text, color=ink))
+            for line in v.unreg_lines:
+                warn.add_widget(make("Body", text=line, color=ink))
+            row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
+            unreg_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(44), color=ink)
+            unreg_cb.bind(active=lambda _w_, value: setattr(self, "agree_unregistered", value))
+            self.unregistered_checkbox = unreg_cb
+            row.add_widget(unreg_cb)
+            row.add_widget(make("Body", text=app.tr("consent.unreg_agree", app.lang), color=ink, size_hint_y=1))
+            warn.add_widget(row)
+            box.add_widget(warn)
         if v.over_asking:  # unmistakable, first thing on the screen
             ink = rgba(WARN_INK)
             warn = make("WarningPanel")
@@ -323,11 +342,13 @@ class ConsentScreen(Screen):
 
     def share(self) -> None:
         app = App.get_running_app()
-        extra = self.agree_extra
+        extra, unreg = self.agree_extra, self.agree_unregistered
+        if self.unregistered and not unreg:  # the Share button is disabled then; never share without the yes
+            return
         if app.ctl.consent_offline:  # offline: the answer is a QR code on this screen, no network
             app.run_task(lambda: app.ctl.share_offline(include_over_asking=extra), app.show_offline_or_result)
             return
-        app.run_task(lambda: app.ctl.share(include_over_asking=extra), app.show_result)
+        app.run_task(lambda: app.ctl.share(include_over_asking=extra, accept_unregistered=unreg), app.show_result)
 
     def decline(self) -> None:
         app = App.get_running_app()
@@ -448,6 +469,8 @@ class SettingsScreen(Screen):
         self.confirm_erase = False
         app = App.get_running_app()
         self.ids.erase.text = app.tr("settings.erase", app.lang)
+        if app.ctl.wallet.unlocked:
+            self.ids.strict.active = app.ctl.strict_verifiers
         box = self.ids.removed
         box.clear_widgets()
         rows = app.ctl.removed_rows() if app.ctl.wallet.unlocked else []
@@ -461,6 +484,11 @@ class SettingsScreen(Screen):
             button.card_id = card_id
             button.bind(on_release=lambda b: self.restore(b.card_id))
             box.add_widget(button)
+
+    def set_strict(self, on: bool) -> None:
+        app = App.get_running_app()
+        if app.ctl.wallet.unlocked and on != app.ctl.strict_verifiers:
+            app.ctl.set_strict_verifiers(on)
 
     def restore(self, card_id: str) -> None:
         App.get_running_app().ctl.restore_card(card_id)
