@@ -239,7 +239,10 @@ def export_pdf(session: SiteSession, lang: str) -> bytes:
     header, rows, _details = _rows(session, lang)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("DejaVu", "", str(font_path()))
+    regular = font_path()
+    bold = regular.with_name("DejaVuSans-Bold.ttf")
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(bold if bold.is_file() else regular))  # table headings
     pdf.add_page()
     pdf.set_font("DejaVu", size=16)
     pdf.multi_cell(0, 9, _t("title", lang), new_x="LMARGIN", new_y="NEXT")
