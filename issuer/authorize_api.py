@@ -22,6 +22,7 @@ from credential.i18n import LANGS, keys, text
 from credential.reasons import define
 
 from . import authz
+from .attestation import AttestationInvalid
 from .login import DemoLogin, LoginFailed
 
 log = logging.getLogger("esspass.issuer")
@@ -119,6 +120,8 @@ def router(svc, oauth_error, dpop_header) -> APIRouter:
                 return oauth_error("invalid_request", f"parameter {k} repeated or not text", 400, nonce)
             fields[k] = values[0]
         try:
+            # HAIP 1.0 §4.3: wallets authenticate at the PAR endpoint as at the token endpoint (§4.4.1)
+            await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
             proof = svc.check_token_dpop(dpop_header(request), htu=f"{svc.url}/par")  # RFC 9449 §10.1
             body = await run_in_threadpool(flow.push, fields, proof)
         except UseDpopNonce:
@@ -127,6 +130,8 @@ def router(svc, oauth_error, dpop_header) -> APIRouter:
             return oauth_error("invalid_dpop_proof", exc.description, 400, nonce)
         except authz.AuthzError as exc:
             return oauth_error(exc.code, exc.description, exc.status, nonce)
+        except AttestationInvalid as exc:  # ABCA §6.4, RFC 6749 §5.2
+            return oauth_error("invalid_client", exc.description, 401, nonce, extra={"reason": exc.code})
         return JSONResponse(body, status_code=201, headers={**NO_STORE, **nonce})
 
     @r.get("/authorize", include_in_schema=True)

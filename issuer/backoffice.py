@@ -81,6 +81,8 @@ TEXT = {lang: {k[len("issuer.backoffice."):]: text(k, lang) for k in keys("issue
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]),
                    finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
 _env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
+# a catalog text with {placeholders} filled by markup the code made (a <time>): the text escaped, the markup kept
+_env.filters["fill"] = lambda words, **values: Markup.escape(words).format(**values)
 
 
 def _fmt_time(t: int | None, lang: str = "en") -> Markup:

@@ -99,6 +99,18 @@ class Settings(SharedSettings):
     oidc_allow_http: bool = False  # only for loopback tests: an http:// upstream (never in production)
     demo_login: bool = False  # the embedded demo login (set by the demo; ignored once oidc_issuer is set)
 
+    # Wallet and key attestations (issuer/attestation.py): HAIP 1.0 §4.4.1 (wallet attestation at PAR and
+    # token endpoints, draft-ietf-oauth-attestation-based-client-auth) and §4.5.1 (key attestations,
+    # OpenID4VCI 1.0 Appendix D). Always checked when sent; refused when absent only if required.
+    wallet_attestation_required: bool = False
+    key_attestation_required: bool = False
+    # the Wallet Providers list (TS 119 602; URL or file) and the operator certificate(s) that sign it;
+    # unset on an issuer of the demo ecosystem: the ecosystem's list
+    wallet_providers_list: str | None = None
+    wallet_providers_anchors: Path | None = None
+    wallet_providers_refresh: int = 3600  # seconds between readings of the list
+    client_attestation_pop_window: int = 300  # accepted |now - iat| of a Client Attestation PoP (ABCA §6.2)
+
     @property
     def configured(self) -> bool:
         """True when the institution's own keys are configured (then ``trust_list.demo`` is never imported)."""

@@ -49,6 +49,8 @@ from .model import (
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
     SVC_WRPAC_ISSUANCE,
+    SVC_WALLET_ISSUANCE,
+    SVC_WALLET_REVOCATION,
     SVC_WRPRC_ISSUANCE,
     parse_lote,
 )
@@ -76,8 +78,10 @@ SERVICE_TYPES = {
     ("pub-eaa", "revocation"): SVC_PUBEAA_REVOCATION,
     ("wrpac", "issuance"): SVC_WRPAC_ISSUANCE,
     ("wrprc", "issuance"): SVC_WRPRC_ISSUANCE,
+    ("wallet-providers", "issuance"): SVC_WALLET_ISSUANCE,
+    ("wallet-providers", "revocation"): SVC_WALLET_REVOCATION,
 }
-LIST_HELP = "pub-eaa, wrpac or wrprc"
+LIST_HELP = "pub-eaa, wrpac, wrprc or wallet-providers"
 
 
 def _emit(obj: dict, code: int) -> None:
@@ -164,6 +168,8 @@ def verify(
     state_dir: Optional[Path] = typer.Option(None, "--state-dir", help="rollback state directory"),
     at: Optional[int] = typer.Option(None, "--at", help="'now' as Unix time (default: the clock)"),
     expect: Optional[str] = typer.Option(None, "--list", help=f"expected list ({LIST_HELP}); default: as declared"),
+    jades_only: bool = typer.Option(False, "--jades-only",
+                                    help="refuse plain JWS lists of profile v1 (accept only JAdES, §2.3)"),
 ) -> None:
     """Validate a signed list (§2, §3); prints {"result","reason","sequence_number","entities"}."""
     token = _read_untrusted(list_file, "the list")
@@ -173,7 +179,7 @@ def verify(
         _usage("--state-dir is not a directory")
     state = RollbackState(state_dir) if state_dir is not None else None
     try:
-        validated = validate_list(token, anchors, list_type, _now(at), state)
+        validated = validate_list(token, anchors, list_type, _now(at), state, accept_plain_jws=not jades_only)
     except R.Rejected as exc:
         _emit({"result": "FAILED", "reason": exc.code, "sequence_number": None, "entities": None}, 1)
     except OSError as exc:  # the rollback state could not be written
@@ -230,7 +236,7 @@ def init(
     uri: str = typer.Option("https://trust.esspass.eu", "--uri"),
     at: Optional[int] = typer.Option(None, "--at"),
 ) -> None:
-    """Create an operator: key (0600), certificate (C=EU, O=NAME) and three empty drafts."""
+    """Create an operator: key (0600), certificate (C=EU, O=NAME) and an empty draft of each list type."""
     try:
         op = Operator.create(home, name, _now(at), uri=uri)
     except OperatorError as exc:

@@ -23,8 +23,11 @@ from .profiles import (  # noqa: F401  (re-exported: the names the rest of the p
     STATUS_WITHDRAWN,
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
+    SVC_WALLET_ISSUANCE,
+    SVC_WALLET_REVOCATION,
     SVC_WRPAC_ISSUANCE,
     SVC_WRPRC_ISSUANCE,
+    WALLET_PROVIDERS,
     WRPAC,
     WRPRC,
     apply_profile,
@@ -33,7 +36,9 @@ from .profiles import (  # noqa: F401  (re-exported: the names the rest of the p
 
 # The list types ESSPASS operates and reads (docs/trust-lists-profile.md §1); what each one's EU profile
 # fixes is in :mod:`trust_list.profiles`. A further list type: register its profile there and add it here.
-LIST_TYPES = (PUB_EAA, WRPAC, WRPRC)
+# WALLET_PROVIDERS (TS 119 602 Annex E): the providers whose keys sign Wallet Instance Attestations
+# (OpenID4VCI 1.0 Appendix E) and key attestations (Appendix D); see trust_list.wallet_providers
+LIST_TYPES = (PUB_EAA, WRPAC, WRPRC, WALLET_PROVIDERS)
 LIST_SHORT_NAMES = {t: PROFILES[t].short_name for t in LIST_TYPES}
 LIST_BY_SHORT_NAME = {v: k for k, v in LIST_SHORT_NAMES.items()}
 SERVICE_TYPES_BY_LIST = {t: PROFILES[t].service_types for t in LIST_TYPES}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from credential.reasons import Reason, Rejected, define
 
-__all__ = ["Rejected", "Reason", "LIST_REASONS", "FIELD_REASONS", "JADES_REASONS", "ISSUER_REASONS", "RP_REASONS"]
+__all__ = ["Rejected", "Reason", "LIST_REASONS", "FIELD_REASONS", "JADES_REASONS", "ISSUER_REASONS", "RP_REASONS",
+           "WALLET_PROVIDER_REASONS"]
 
 # §3 Validating a list
 LIST_SIGNATURE = define("list.signature")
@@ -71,3 +72,9 @@ RP_CLIENT_ID = define("rp.client_id")
 RP_REGISTRATION = define("rp.registration")
 RP_OVER_ASKING = define("rp.over_asking")
 RP_REASONS = (RP_SIGNATURE, RP_CLIENT_ID, RP_REGISTRATION, RP_OVER_ASKING)
+
+# Wallet providers (TS 119 602 Wallet Providers list; HAIP 1.0 §4.4.1, §4.5.1)
+WALLET_PROVIDER_UNTRUSTED = define("wallet_provider.untrusted")
+WALLET_PROVIDER_SELF_SIGNED = define("wallet_provider.self_signed")
+WALLET_PROVIDER_ANCHOR_SENT = define("wallet_provider.anchor_sent")
+WALLET_PROVIDER_REASONS = (WALLET_PROVIDER_UNTRUSTED, WALLET_PROVIDER_SELF_SIGNED, WALLET_PROVIDER_ANCHOR_SENT)

@@ -45,7 +45,7 @@ from credential.reasons import Rejected
 from trust_list.issuers import check_issuer_header
 from trust_list.store import TrustStore
 
-from . import http
+from . import attestation, http
 from . import reasons as R
 from .core import Card, Copy, Wallet, new_id, private_jwk
 
@@ -231,11 +231,14 @@ class _Auth:
             out["Authorization"] = f"DPoP {self.access_token}"
         return out
 
-    def post(self, client: httpx.Client, url: str, *, fail: R.Reason, now: int, **body: Any):
+    def post(self, client: httpx.Client, url: str, *, fail: R.Reason, now: int,
+             extra: Callable[[], dict[str, str]] | None = None, **body: Any):
         """POST with these credentials; after ``use_dpop_nonce`` (400 at the authorization server,
-        §8; 401 at the credential endpoint, §9) once more with the nonce the server sent."""
+        §8; 401 at the credential endpoint, §9) once more with the nonce the server sent. ``extra``: further
+        headers, made anew for each attempt (a Client Attestation PoP's ``jti`` is single use)."""
         for attempt in range(2):
-            resp = http.request(client, "POST", url, fail=fail, headers=self.headers("POST", url, now), **body)
+            headers = {**self.headers("POST", url, now), **(extra() if extra else {})}
+            resp = http.request(client, "POST", url, fail=fail, headers=headers, **body)
             given = resp.headers.get("dpop-nonce")
             if given and self.dpop_key is not None and len(given) <= 200:
                 self.nonce = given
@@ -254,12 +257,17 @@ def _is_use_dpop_nonce(resp) -> bool:
         return False
 
 
-def key_proof(key: jose.SigningKey, audience: str, nonce: str | None, iat: int) -> str:
-    """Appendix F.1 ``jwt`` key proof (anonymous pre-authorized flow: no ``iss``)."""
+def key_proof(key: jose.SigningKey, audience: str, nonce: str | None, iat: int,
+              key_attestation: str | None = None) -> str:
+    """Appendix F.1 ``jwt`` key proof (anonymous pre-authorized flow: no ``iss``), with the key attestation
+    that names ``key`` in its JOSE header ``key_attestation`` when there is one (Appendix D, HAIP §4.5.1)."""
     claims: dict[str, Any] = {"aud": audience, "iat": iat}
     if nonce is not None:
         claims["nonce"] = nonce
-    return jose.sign_compact({"typ": PROOF_TYP, "jwk": key.public_jwk()}, claims, key)
+    header: dict[str, Any] = {"typ": PROOF_TYP, "jwk": key.public_jwk()}
+    if key_attestation is not None:
+        header["key_attestation"] = key_attestation
+    return jose.sign_compact(header, claims, key)
 
 
 @dataclass
@@ -329,9 +337,12 @@ def receive(
     client: httpx.Client | None = None,
     copies: int = DEFAULT_COPIES,
     new_key: Callable[[], jose.SigningKey] = lambda: jose.SigningKey.generate("P-256"),
+    provider: attestation.WalletProviderClient | None = None,
 ) -> Received:
-    """Redeem ``offer_uri`` and store the credentials; every outcome goes to the history."""
+    """Redeem ``offer_uri`` and store the credentials; every outcome goes to the history. ``provider``: the
+    wallet provider that attests this wallet (default ``ESSPASS_WALLET_PROVIDER_URL``, if set)."""
     own = client or http.new_client()
+    provider = provider or attestation.configured_provider()
     offer: CredentialOffer | None = None
     meta = None
     try:
@@ -346,12 +357,15 @@ def receive(
             form["tx_code"] = tx_code
         # RFC 9449: a fresh key per access token when the authorization server supports ES256 DPoP
         dpop = _Auth(None, jose.SigningKey.generate("P-256") if "ES256" in meta.dpop_algs else None)
-        resp = dpop.post(own, meta.token_endpoint, fail=R.TOKEN_REFUSED, now=wallet.now(), data=form)
+        # HAIP 1.0 §4.4.1: client authentication with a wallet attestation when the issuer takes one
+        attested = attestation.attest_for(meta.authorization_server, provider, own, wallet.now())
+        resp = dpop.post(own, meta.token_endpoint, fail=R.TOKEN_REFUSED, now=wallet.now(), data=form,
+                         extra=client_auth(attested, meta, wallet))
         if resp.status_code != 200:
             raise token_refusal(http.json_of(resp, R.TOKEN_REFUSED) if resp.content else {}, resp.status_code,
                                 tx_code is not None)
         return store_credentials(wallet, own, meta, offer, http.json_of(resp, R.TOKEN_REFUSED), dpop, store,
-                                 copies, new_key)
+                                 copies, new_key, provider)
     except Rejected as exc:
         # issue 17: which side refused, with the party's name: the issuer's "no" is not the wallet's
         by = "issuer" if exc.code in ISSUER_REFUSALS else "wallet"
@@ -365,9 +379,20 @@ def receive(
             own.close()
 
 
+def client_auth(attested: attestation.Attested | None, meta: IssuerMetadata, wallet: Wallet
+                ) -> Callable[[], dict[str, str]] | None:
+    """The attestation headers for a request to the authorization server: the PoP's ``aud`` is its issuer
+    identifier (ABCA §5.2), a fresh PoP for every request."""
+    if attested is None:
+        return None
+    audience = str((meta.authorization_server or {}).get("issuer") or meta.raw.get("credential_issuer", ""))
+    return lambda: attested.headers(audience, wallet.now())
+
+
 def store_credentials(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, offer: CredentialOffer,
                       token: dict[str, Any], dpop: _Auth, store: TrustStore, copies: int,
-                      new_key: Callable[[], jose.SigningKey]) -> Received:
+                      new_key: Callable[[], jose.SigningKey],
+                      provider: attestation.WalletProviderClient | None = None) -> Received:
     """After the token response (§6.2): request, check and store the credentials of every offered
     configuration, one batch each, with one access token (§8)."""
     access_token = token.get("access_token")
@@ -382,7 +407,7 @@ def store_credentials(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata
     issuer_name = meta.display_name()
     for cid in offer.configuration_ids:
         card, issuer_name = _request_one(wallet, client, meta, offer, cid, identifiers.get(cid), auth,
-                                         store, n, new_key)
+                                         store, n, new_key, provider)
         cards.append(card)
     for card in cards:
         wallet.save_card(card)
@@ -402,7 +427,8 @@ def _credential_identifiers(token: dict[str, Any]) -> dict[str, str]:
 
 def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, offer: CredentialOffer, cid: str,
                  identifier: str | None, auth: _Auth, store: TrustStore, n: int,
-                 new_key: Callable[[], jose.SigningKey]) -> tuple[Card, str]:
+                 new_key: Callable[[], jose.SigningKey],
+                 provider: attestation.WalletProviderClient | None = None) -> tuple[Card, str]:
     conf = meta.configuration(cid)
     if conf.get("format") != sd_jwt_vc.TYP:
         raise Rejected(R.ISSUER_METADATA, f"format {str(conf.get('format'))[:30]!r} not supported")
@@ -415,7 +441,15 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
             raise Rejected(R.CREDENTIAL_REFUSED, "no c_nonce")
     keys = [new_key() for _ in range(n)]
     now = wallet.now()
-    body: dict[str, Any] = {"proofs": {"jwt": [key_proof(k, offer.credential_issuer, nonce, now) for k in keys]}}
+    attested_keys = None
+    if attestation.key_attestation_required(conf):  # HAIP 1.0 §4.5.1: all keys in one key attestation
+        if provider is None:
+            raise Rejected(R.ATTESTATION_NOT_CONFIGURED, "the issuer requires key attestations")
+        if nonce is None:
+            raise Rejected(R.ISSUER_METADATA, "key attestations required, but no nonce endpoint")
+        attested_keys = provider.attest_keys(client, keys, nonce, now)
+    body: dict[str, Any] = {"proofs": {"jwt": [key_proof(k, offer.credential_issuer, nonce, now, attested_keys)
+                                               for k in keys]}}
     if identifier:
         body["credential_identifier"] = identifier
     else:

@@ -44,3 +44,7 @@ MIN_EXPORT_SECRET = 6  # a PIN's length; longer passphrases are better and the e
 EXPORT_SECRET = define("wallet.export_secret")
 EXPORT_FORMAT = define("wallet.export_format")
 EXPORT_WEAK = define("wallet.export_weak_secret")
+
+# issue 13 item 2: wallet attestation from the wallet provider (HAIP 1.0 §4.4.1, OpenID4VCI 1.0 Appendix E)
+ATTESTATION_UNAVAILABLE = define("wallet.attestation_unavailable")
+ATTESTATION_NOT_CONFIGURED = define("wallet.attestation_not_configured")

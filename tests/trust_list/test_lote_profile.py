@@ -171,6 +171,27 @@ def test_a_jades_list_needs_the_v2_fields(pki):
     assert code_of(sign(pki, v1_doc(pub_eaa_doc(pki))), pki) == "list.field.status_determination"
 
 
+def test_cli_verify_takes_both_forms_unless_told_otherwise(pki, tmp_path):
+    from typer.testing import CliRunner
+
+    from trust_list.cli import app
+
+    legacy = signed_with(pki, v1_doc(pub_eaa_doc(pki)), {"typ": LIST_TYP, "x5c": certificates.x5c_of([pki.op_cert])})
+    (tmp_path / "v1.jwt").write_text(legacy)
+    (tmp_path / "v2.jwt").write_text(sign(pki, pub_eaa_doc(pki)))
+    certificates.write_certificates(tmp_path / "op.pem", [pki.op_cert])
+
+    def verify(name, *extra):
+        result = CliRunner().invoke(app, ["verify", str(tmp_path / name), "--anchor", str(tmp_path / "op.pem"),
+                                          "--at", str(NOW), *extra])
+        return result.exit_code, json.loads(result.stdout)["reason"]
+
+    assert verify("v1.jwt") == (0, None)
+    assert verify("v2.jwt") == (0, None)
+    assert verify("v2.jwt", "--jades-only") == (0, None)
+    assert verify("v1.jwt", "--jades-only") == (1, "list.signing_time")
+
+
 # ---------------------------------------------------------------- required fields: a code each
 
 
