@@ -391,7 +391,9 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         nonce = {"DPoP-Nonce": svc.dpop_nonce()}  # RFC 9449 §8.2: offered with every answer
         try:
             # HAIP 1.0 §4.4.1: client authentication by wallet attestation (ABCA §7), before anything else
-            await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            attested = await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            if attested is not None:  # ABCA §7: client_id is optional then ("If the token request contains a
+                fields.setdefault("client_id", attested.client_id)  # client_id ..."); the client is the sub
             proof = svc.check_token_dpop(dpop_header(request))  # RFC 9449 §5: optional, Bearer without
             return JSONResponse(await run_in_threadpool(svc.token, fields, proof), headers={**NO_STORE, **nonce})
         except AttestationInvalid as exc:

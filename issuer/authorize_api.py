@@ -121,7 +121,9 @@ def router(svc, oauth_error, dpop_header) -> APIRouter:
             fields[k] = values[0]
         try:
             # HAIP 1.0 §4.3: wallets authenticate at the PAR endpoint as at the token endpoint (§4.4.1)
-            await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            attested = await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            if attested is not None:  # ABCA §6.1 step 7, §7: a client_id, when sent, is the attestation's sub;
+                fields.setdefault("client_id", attested.client_id)  # when left out, the sub is the client
             proof = svc.check_token_dpop(dpop_header(request), htu=f"{svc.url}/par")  # RFC 9449 §10.1
             body = await run_in_threadpool(flow.push, fields, proof)
         except UseDpopNonce:

@@ -2,7 +2,9 @@
 // (pinned versions in package.json). Usage: node owf_wallet_issue.mjs <input.json>
 // input: { offer, flow: "pre-authorized" | "authorization_code", tx_code?, client_id, redirect_uri,
 //          holders: n, dpop: bool, anchors: { issuer: [pem], status: [pem] }, attestation?: jwt,
-//          attestation_key?: pem }
+//          attestation_key?: pem, key_attestation?: bool }
+// With key_attestation it prints {"key_attestation": {nonce, attested_keys}} and reads the key attestation
+// JWT (made by the test as the wallet provider) as one line on stdin.
 // The authorization code flow stops after the pushed authorization request: it prints
 // {"authorize": url} and reads the browser's final redirect URL (the test logs the person in) as one
 // line on stdin. Last line printed: {"ok": true, credentials: [{credential, holder_jwk, holder_private_jwk,
@@ -62,10 +64,17 @@ async function main() {
   const holders = [];
   for (let i = 0; i < (input.holders ?? 1); i++) holders.push(await newKey());
   const { c_nonce: nonce } = await client.requestNonce({ issuerMetadata });
+  let keyAttestationJwt;
+  if (input.key_attestation) {
+    // OpenID4VCI 1.0 Appendix D: the wallet asks its wallet provider (here: the test, holding the demo
+    // provider's key) to attest the holder keys for this c_nonce, then sends it in each jwt proof's header
+    out({ key_attestation: { nonce, attested_keys: holders.map((h) => h.publicJwk) } });
+    keyAttestationJwt = (await lines.next()).value.trim();
+  }
   const jwts = [];
   for (const h of holders) {
     const { jwt } = await client.createCredentialRequestJwtProof({
-      issuerMetadata, credentialConfigurationId: configId, nonce,
+      issuerMetadata, credentialConfigurationId: configId, nonce, keyAttestationJwt,
       clientId: input.flow === 'pre-authorized' ? undefined : input.client_id,
       signer: { method: 'jwk', alg: 'ES256', publicJwk: h.publicJwk },
     });
