@@ -243,6 +243,9 @@ def issuer_metadata(svc: IssuerService) -> dict[str, Any]:
         "credential_endpoint": f"{url}/credential",
         "nonce_endpoint": f"{url}/nonce",
         "batch_credential_issuance": {"batch_size": svc.settings.batch_size},
+        # ESSPASS extension (§12.2.4 allows more metadata): a credential request may ask for compact offline copies
+        # with esspass_offline_copies (issuer/issuing.py)
+        "esspass_offline_copies_supported": svc.settings.credential_key_reference == "x5c",
         "display": [{"name": svc.keys.name, "locale": "en"}, {"name": svc.keys.name, "locale": "da"}],
         "credential_configurations_supported": configs,
     }

@@ -399,6 +399,28 @@ def _migrate_services(operator: Operator, eco: Ecosystem, now: int) -> bool:
     return changed
 
 
+DEMO_ISSUERS = "issuers.json"  # {institution name: Credential Issuer URL} of the demo issuers running on this machine
+
+
+def register_demo_issuer(home: Path, name: str, url: str) -> None:
+    """Note where the demo issuer of institution ``name`` runs. A real Pub-EAA list says it in the Issuance
+    service's ServiceSupplyPoints; the demo list is signed before any issuer has a URL, so the demo issuer writes
+    it here at start-up and a wallet reads it only from a demo ecosystem (wallet.institutions)."""
+    home = Path(home)
+    with _exclusive(home / ".lock"):
+        path = home / DEMO_ISSUERS
+        try:
+            known = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if not isinstance(known, dict):
+            known = {}
+        known[name] = url
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known, indent=1, ensure_ascii=False), "utf-8")
+        tmp.replace(path)
+
+
 def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
     """Create (or reuse) the demo ecosystem under ``home``; see the module docstring.
 

@@ -43,6 +43,8 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
     with Screenshots(out, PHONE, check=check, images=images) as run:
         from trust_list.demo import build_demo_ecosystem
 
+        from trust_list.demo import register_demo_issuer
+
         from ..demo import demo_history, issue_demo_card, over_asking_rp
         from ..storage import KdfParams
         from .app import WalletApp
@@ -118,6 +120,13 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             app.show("cards")
             shot("16-cards-no-copies-left", lang)
             ctl.wallet.delete_card(used.id)
+            # getting a document by logging in at an institution (a demo issuer noted as running on this machine)
+            register_demo_issuer(eco.home, eco.institution("udk").name, "http://127.0.0.1:8441")
+            app.show_get_document()
+            getdoc = app.screen("get_document")
+            getdoc.choose_institution("http://127.0.0.1:8441")
+            getdoc.choose_document("urn:eudi:pda1:1")
+            shot("17-get-document", lang)
             # fresh cards for the next language: each run shares two one-time copies of the A1
             for card in cards:
                 ctl.wallet.delete_card(card.id)
