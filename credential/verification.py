@@ -40,6 +40,7 @@ from .validity import check_layers, technical_layer
 __all__ = [
     "FAILED", "INDETERMINATE", "PASSED", "FetchedStatus", "IssuerTrust", "KeyBinding", "StatusCache", "StatusSource",
     "StatusUnobtainable", "TrustedIssuer", "ValidatedStatus", "user_claims", "verify_presentation",
+    "ISSUER_LIST", "KB_MAX_AGE_S", "MAX_KB_MAX_AGE_S", "OK_INTACT", "OK_KB", "no_status_source",
 ]
 
 REGISTERED = frozenset(sd_jwt_vc.NEVER_DISCLOSABLE)

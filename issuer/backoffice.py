@@ -200,7 +200,7 @@ class FormKeys:
 
     def __init__(self, key_path: Path) -> None:
         if not key_path.exists():
-            from trust_list.certificates import atomic_write
+            from trust_list import atomic_write
 
             atomic_write(key_path, secrets.token_bytes(32), mode=0o600)
         self.key = key_path.read_bytes()

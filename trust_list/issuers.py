@@ -57,6 +57,9 @@ class IssuerTrust:
         return self.chain[0].public_key()
 
 
+__all__ = ["IssuerTrust", "check_issuer", "check_issuer_header", "check_status_signer", "key_reference", "x5t_of_der"]
+
+
 def _der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 

@@ -39,7 +39,7 @@ from credential import explain
 from credential.i18n import LANGS, NAMES, date_format, pick
 from credential.reasons import lookup
 from credential.text import display_safe
-from websec.headers import SecurityHeaders, cookie_secure
+from websec import SecurityHeaders, cookie_secure
 
 from . import access
 from . import openid4vp as vp

@@ -21,8 +21,8 @@ from credential import report as core_report
 from credential.report import FAILED, INDETERMINATE, PASSED, Report, Stage
 from credential.verification import KB_MAX_AGE_S, MAX_KB_MAX_AGE_S, FetchedStatus, StatusSource, no_status_source
 from trust_list import issuers as trust_issuers
-from trust_list.model import PUB_EAA
-from trust_list.store import TrustStore
+from trust_list import PUB_EAA
+from trust_list import TrustStore
 
 from . import caches
 from . import presets as P

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from credential.i18n import LANGS
-from uikit.shots import Screenshots
+from uikit import Screenshots
 
 PHONE = (412, 892)
 
