@@ -127,7 +127,8 @@ def print_decision(decision: dict[str, Any], lang: str) -> None:
     checks.add_column("")
     style = {"pass": "green", "fail": "bold red", "unknown": "bold dark_orange"}
     for line in explain.check_lines(decision["checks"], lang):
-        checks.add_row(f"[{style[line.result]}]{line.word}[/]", line.code, escape(line.message))
+        words = f"{line.message}\n{line.evidence}" if line.evidence else line.message
+        checks.add_row(f"[{style[line.result]}]{line.word}[/]", line.code, escape(words))
     console.print(checks)
 
 
