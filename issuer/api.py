@@ -29,8 +29,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credential import attestations, types
-from websec.headers import SecurityHeaders
-from websec.ratelimit import RateLimiter
+from websec import SecurityHeaders
+from websec import RateLimiter
 
 from . import core
 from .problems import (Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors,
@@ -243,6 +243,9 @@ def issuer_metadata(svc: IssuerService) -> dict[str, Any]:
         "credential_endpoint": f"{url}/credential",
         "nonce_endpoint": f"{url}/nonce",
         "batch_credential_issuance": {"batch_size": svc.settings.batch_size},
+        # ESSPASS extension (§12.2.4 allows more metadata): a credential request may ask for compact offline copies
+        # with esspass_offline_copies (issuer/issuing.py)
+        "esspass_offline_copies_supported": svc.settings.credential_key_reference == "x5c",
         "display": [{"name": svc.keys.name, "locale": "en"}, {"name": svc.keys.name, "locale": "da"}],
         "credential_configurations_supported": configs,
     }
@@ -391,7 +394,9 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         nonce = {"DPoP-Nonce": svc.dpop_nonce()}  # RFC 9449 §8.2: offered with every answer
         try:
             # HAIP 1.0 §4.4.1: client authentication by wallet attestation (ABCA §7), before anything else
-            await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            attested = await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            if attested is not None:  # ABCA §7: client_id is optional then ("If the token request contains a
+                fields.setdefault("client_id", attested.client_id)  # client_id ..."); the client is the sub
             proof = svc.check_token_dpop(dpop_header(request))  # RFC 9449 §5: optional, Bearer without
             return JSONResponse(await run_in_threadpool(svc.token, fields, proof), headers={**NO_STORE, **nonce})
         except AttestationInvalid as exc:
@@ -680,7 +685,7 @@ def app_from_env() -> FastAPI:
     (and ``ESSPASS_ENV_FILE``) when it starts: after a SIGHUP uvicorn replaces the workers one by one, so changed
     keys take effect without downtime (docs/deploy.md, key rotation); a worker whose configuration is wrong says
     why in one sentence and does not start, and uvicorn keeps the old one."""
-    from deployment.errors import ConfigError
+    from deployment import ConfigError
 
     try:
         app = create_app(Settings())

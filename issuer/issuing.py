@@ -18,6 +18,23 @@ from .attestation import AttestationInvalid
 from .common import InvalidToken, NotFound, _Q, _end_of_day, log
 
 
+COMPACT = "x5t"  # kid + x5t#S256: the key reference of copies meant for an offline QR code
+# ESSPASS extension of the Credential Request (OpenID4VCI 1.0 §8.2: "Additional Credential Request parameters MAY
+# be defined and used. The Credential Issuer MUST ignore any unrecognized parameters."): how many of the batch's
+# copies, the last ones in proof order, are compact copies for the offline two-QR presentation. The others carry
+# `x5c` (HAIP 1.0 §6.1.1). Other wallets do not send it and get `x5c` copies only. docs/issuer.md.
+OFFLINE_COPIES_PARAM = "esspass_offline_copies"
+
+
+def offline_copies(body: dict[str, Any], proofs: int) -> int:
+    """The number of compact copies asked for: an integer from 0 to the number of proofs (0 when absent)."""
+    value = body.get(OFFLINE_COPIES_PARAM, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= proofs:
+        raise core.CredentialRequestError("invalid_credential_request",
+                                          f"{OFFLINE_COPIES_PARAM} must be an integer from 0 to the number of proofs")
+    return value
+
+
 class Issuance:
     # ------------------------------------------------------------ credential endpoint (§8)
 
@@ -63,6 +80,7 @@ class Issuance:
         if "credential_response_encryption" in body:
             raise E("invalid_encryption_parameters", "response encryption is not supported")
         results, attested_nonces = self._checked_proofs(body.get("proofs"), now)
+        offline = offline_copies(body, len(results))
         if len({r.thumbprint for r in results}) != len(results):  # each key binds at most one credential
             raise E("invalid_proof", "the same key appears in two proofs")
         spent: dict[str, int] = {}
@@ -96,7 +114,10 @@ class Issuance:
             self.export_status_files({lid for lid, _ in slots})  # a new list was opened
         claims = json.loads(claims_json)
         log.info("issued %d credential(s) type=%s document=%s", len(slots), type_key, document_number)
-        return [self._sign(type_key, claims, now, list_id, idx, r.jwk) for (list_id, idx), r in zip(slots, results)]
+        online = len(slots) - offline  # the first `online` copies (in proof order) are the online ones
+        return [self._sign(type_key, claims, now, list_id, idx, r.jwk,
+                           reference=self.settings.credential_key_reference if i < online else COMPACT)
+                for i, ((list_id, idx), r) in enumerate(zip(slots, results))]
 
     def _checked_proofs(self, proofs: Any, now: int) -> tuple[list[core.ProofResult], list[str]]:
         """§8.2 ``proofs``: exactly one proof type, ``jwt`` (F.1; a ``key_attestation`` header is checked when
@@ -151,7 +172,7 @@ class Issuance:
         return ka
 
     def _sign(self, type_key: str, claims: dict[str, Any], now: int, list_id: int, idx: int,
-              holder_jwk: dict[str, str] | None) -> str:
+              holder_jwk: dict[str, str] | None, *, reference: str) -> str:
         ctype = types.get_type(type_key)
         exp = now + self.settings.credential_validity_days * 86400
         doc_exp = _end_of_day(claims.get("date_of_expiry", ""))
@@ -160,7 +181,7 @@ class Issuance:
         issued = issue_vc(claims, self.keys.credential_key, vct=ctype.vct, iat=now, exp=exp, iss=self.url,
                           sd_paths=ctype.sd_layout, holder_jwk=holder_jwk,
                           status=StatusRef(idx, self.status_uri(list_id)),
-                          header=self.keys.credential_header(self.settings.credential_key_reference))
+                          header=self.keys.credential_header(reference))
         return issued.serialize()
 
     # ------------------------------------------------------------ paper copy
@@ -182,4 +203,5 @@ class Issuance:
                 return case, list_id, idx
 
         case, list_id, idx = self._retry(run)
-        return self._sign(case.type_key, json.loads(case.claims_json), now, list_id, idx, None)
+        # printed as a QR code and read offline: always compact (docs/offline-presentation.md §1.2)
+        return self._sign(case.type_key, json.loads(case.claims_json), now, list_id, idx, None, reference=COMPACT)

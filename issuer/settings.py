@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from deployment.settings import SharedSettings
+from deployment import SharedSettings
 
 # the settings that make an issuer "configured" (its own keys): any one of them, and all four are required
 KEY_SETTINGS = ("issuer_credential_key", "issuer_credential_chain", "issuer_status_key", "issuer_status_chain")
@@ -28,9 +28,11 @@ class Settings(SharedSettings):
     # The institution's identifier in credentials' ``issuing_authority.id``; default "<country>:<SLUG>"
     # ("DK:UDK"). Cases must name this institution (or leave it out: it is filled in).
     institution_id: str | None = None
-    # How credentials name their signing key (trust-lists.md §4): "x5t" (kid + x5t#S256 of the listed
-    # signing certificate; keeps offline QR codes within budget) or "x5c" (the full chain).
-    credential_key_reference: Literal["x5t", "x5c"] = "x5t"
+    # How online copies name their signing key (trust-lists.md §4): "x5c" (the signing certificate and its
+    # intermediates, never the trust anchor: HAIP 1.0 §6.1.1) or "x5t" (kid + x5t#S256 of the listed signing
+    # certificate, for every copy). Copies a wallet asks for as offline copies (esspass_offline_copies) and paper
+    # copies are always kid + x5t#S256: an offline QR code has no room for a chain (docs/issuer.md).
+    credential_key_reference: Literal["x5t", "x5c"] = "x5c"
 
     # The institution's own keys (a configured issuer; unset: the demo ecosystem's). A key is a PEM file
     # (unencrypted, mode 0600) or a PKCS#11 URI (RFC 7512, "pkcs11:token=...;object=..."); a chain is a PEM file,

@@ -70,6 +70,8 @@ from .store import TrustStore
 from .tables import lote_table
 from .validation import MAX_LIST_BYTES, validate_list
 
+__all__ = ["app"]
+
 app = typer.Typer(help="Trust lists (ETSI TS 119 602 LoTE): operate, sign, verify.", no_args_is_help=True)
 app.add_typer(cert_app, name="cert")
 
@@ -236,7 +238,7 @@ def init(
     uri: str = typer.Option("https://trust.esspass.eu", "--uri"),
     at: Optional[int] = typer.Option(None, "--at"),
 ) -> None:
-    """Create an operator: key (0600), certificate (C=EU, O=NAME) and three empty drafts."""
+    """Create an operator: key (0600), certificate (C=EU, O=NAME) and an empty draft of each list type."""
     try:
         op = Operator.create(home, name, _now(at), uri=uri)
     except OperatorError as exc:

@@ -64,6 +64,10 @@ from .relying_party import x509_hash_client_id
 from .store import TrustStore, load_trusted_lists
 from .tables import lote_table
 
+__all__ = [
+    "Ecosystem", "Institution", "RelyingParty", "WalletProvider", "build_demo_ecosystem", "register_demo_issuer",
+]
+
 DAY = 24 * 3600
 YEAR = 365 * DAY
 LIST_VALIDITY = 90 * DAY
@@ -397,6 +401,28 @@ def _migrate_services(operator: Operator, eco: Ecosystem, now: int) -> bool:
     if changed:
         operator.save_draft(doc)
     return changed
+
+
+DEMO_ISSUERS = "issuers.json"  # {institution name: Credential Issuer URL} of the demo issuers running on this machine
+
+
+def register_demo_issuer(home: Path, name: str, url: str) -> None:
+    """Note where the demo issuer of institution ``name`` runs. A real Pub-EAA list says it in the Issuance
+    service's ServiceSupplyPoints; the demo list is signed before any issuer has a URL, so the demo issuer writes
+    it here at start-up and a wallet reads it only from a demo ecosystem (wallet.institutions)."""
+    home = Path(home)
+    with _exclusive(home / ".lock"):
+        path = home / DEMO_ISSUERS
+        try:
+            known = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if not isinstance(known, dict):
+            known = {}
+        known[name] = url
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known, indent=1, ensure_ascii=False), "utf-8")
+        tmp.replace(path)
 
 
 def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:

@@ -120,6 +120,9 @@ class ServiceRecord:
     starting_time: int | None
     certificates: tuple[bytes, ...]
     credential_types: tuple[str, ...]
+    # TS 119 602 ServiceSupplyPoints: where the service is reached; for an Issuance service our profile puts the
+    # OpenID4VCI Credential Issuer Identifier here (how a wallet finds the institution without an offer)
+    supply_points: tuple[str, ...] = ()
 
     def lists_certificate(self, der: bytes) -> bool:
         return der in self.certificates
@@ -187,6 +190,8 @@ def _record(info: dict[str, Any], fallback_type: str | None = None) -> ServiceRe
         starting_time=parse_time(starting) if starting is not None else None,
         certificates=certificate_der_list(info.get("ServiceDigitalIdentity", {})),
         credential_types=credential_types_of(info.get("ServiceInformationExtensions")),
+        supply_points=tuple(str(p["uriValue"]) for p in info.get("ServiceSupplyPoints") or []
+                            if isinstance(p, dict) and isinstance(p.get("uriValue"), str)),
     )
 
 

@@ -43,18 +43,22 @@ import httpx
 from credential import jose, sd_jwt, sd_jwt_vc
 from credential.reasons import Rejected
 from trust_list.issuers import check_issuer_header
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import attestation, http
 from . import reasons as R
-from .core import Card, Copy, Wallet, new_id, private_jwk
+from .core import OFFLINE, ONLINE, Card, Copy, Wallet, new_id, private_jwk
 
 OFFER_SCHEME = "openid-credential-offer"
 EAA_OFFER_SCHEME = "eu-eaa-offer"  # ETSI TS 119 472-3: the same offer parameters under the EAA scheme
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
-DEFAULT_COPIES = 5  # one-time copies asked for per credential (capped by the issuer's batch_size)
+DEFAULT_COPIES = 8  # one-time copies asked for per credential (capped by the issuer's batch_size)
 MAX_COPIES = 20
+# Of those, how many are asked for as compact copies for the offline QR code (kid + x5t#S256 instead of x5c) from an
+# issuer that offers it: at most this many and at most half of the batch (docs/offline-presentation.md §1.3)
+OFFLINE_COPIES = 3
+OFFLINE_COPIES_PARAM = "esspass_offline_copies"  # ESSPASS extension of the Credential Request (OpenID4VCI §8.2)
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,10 @@ class IssuerMetadata:
     @property
     def nonce_endpoint(self) -> str | None:
         return self.raw.get("nonce_endpoint")
+
+    @property
+    def offline_copies_supported(self) -> bool:
+        return self.raw.get("esspass_offline_copies_supported") is True
 
     @property
     def batch_size(self) -> int:
@@ -450,6 +458,9 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
         attested_keys = provider.attest_keys(client, keys, nonce, now)
     body: dict[str, Any] = {"proofs": {"jwt": [key_proof(k, offer.credential_issuer, nonce, now, attested_keys)
                                                for k in keys]}}
+    offline = min(OFFLINE_COPIES, n // 2) if meta.offline_copies_supported else 0
+    if offline:
+        body[OFFLINE_COPIES_PARAM] = offline
     if identifier:
         body["credential_identifier"] = identifier
     else:
@@ -480,6 +491,7 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
             raise Rejected(R.CREDENTIAL_INVALID, "copies of the batch carry different claims")
         copies.append(Copy(sd_jwt=token, key=private_jwk(key)))
     assert claims is not None
+    _assign_uses(copies)
     vct = payload["vct"]
     try:
         from credential.types import get_type
@@ -496,6 +508,16 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
 
 
 MAX_TYPE_METADATA_BYTES = 64 * 1024
+
+
+def _assign_uses(copies: list[Copy]) -> None:
+    """Which copy is for what, read from the copies themselves (not from the order the issuer answered in): when the
+    batch holds both kinds, those with ``x5c`` are for online presentation (HAIP 1.0 §6.1.1) and the compact ones
+    (kid + x5t#S256) for the offline QR code; a batch of one kind serves both."""
+    with_chain = ["x5c" in jose.parse_compact(c.sd_jwt.split("~", 1)[0]).header for c in copies]
+    if any(with_chain) and not all(with_chain):
+        for copy, chain in zip(copies, with_chain):
+            copy.use = ONLINE if chain else OFFLINE
 
 
 def type_metadata_of(conf: dict[str, Any]) -> dict[str, Any] | None:

@@ -47,15 +47,15 @@ from jwcrypto import jwk as jw_jwk
 
 import netio
 from credential import dcql, jose, sd_jwt
+from credential.offline_request import RESPONSE_MODE as OFFLINE_RESPONSE_MODE
 from credential.reasons import Rejected
-from trust_list.relying_party import (RpCheck, check_relying_party, check_unlisted_relying_party, path_within,
-                                      registered_paths)
+from trust_list import RpCheck, check_relying_party, check_unlisted_relying_party, path_within, registered_paths
 from trust_list import reasons as TR
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import http
 from . import reasons as R
-from .core import Card, Wallet
+from .core import OFFLINE, ONLINE, Card, Wallet, no_copies_reason
 
 REQUEST_TYP = "oauth-authz-req+jwt"
 SCHEMES = ("openid4vp", "eudi-openid4vp", "haip-vp", "mdoc-openid4vp")
@@ -322,17 +322,24 @@ def _match(request: PresentationRequest, cards: list[Card]) -> dict[str, list[in
         for c in cards])
 
 
+def use_of(request: PresentationRequest) -> str:
+    """OFFLINE for a request answered by a QR code (docs/offline-presentation.md), else ONLINE."""
+    return OFFLINE if request.request.get("response_mode") == OFFLINE_RESPONSE_MODE else ONLINE
+
+
 def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
-    """Match the query to stored cards (with copies left) and split registered from over-asking paths."""
+    """Match the query to stored cards (with copies left for this use: online, or offline QR) and split registered
+    from over-asking paths."""
+    use = use_of(request)
     stored = wallet.cards()
-    cards = [c for c in stored if c.copies_left > 0]
+    cards = [c for c in stored if c.copies_left_for(use) > 0]
     matches = _match(request, cards)
     if not dcql.satisfied(request.query, matches):
-        # a card that would answer but has used all its one-time copies: say so (ask the issuer again),
-        # rather than "you have no such credential"
-        used_up = [c for c in stored if c.copies_left == 0]
+        # a card that would answer but has used all its one-time copies (for this use): say so (ask the issuer
+        # again), rather than "you have no such credential"
+        used_up = [c for c in stored if c.copies_left_for(use) == 0]
         if used_up and dcql.satisfied(request.query, _match(request, stored)):
-            raise Rejected(R.NO_COPIES, ",".join(c.id for c in used_up))
+            raise Rejected(no_copies_reason(used_up[0], use), ",".join(c.id for c in used_up))
         raise Rejected(R.NO_MATCH)
     over = request.rp.over_asking_paths
     items, missing = [], []
@@ -488,7 +495,7 @@ def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = Fal
     try:
         for item in consent.items:
             card_id = (chosen_cards or {}).get(item.query_id, item.card.id)
-            copy, key = wallet.take_copy(card_id)
+            copy, key = wallet.take_copy(card_id, ONLINE)
             vp_token[item.query_id] = [sd_jwt.present(copy.sd_jwt, paths[item.query_id], holder_key=key,
                                                       nonce=req.nonce, aud=req.client_id, iat=now)]
             shared[item.query_id] = _dotted(revealed(copy.sd_jwt, paths[item.query_id]))

@@ -32,6 +32,12 @@ REQUEST_URI_REFUSED = define("wallet.request_uri_refused")
 REQUEST_INVALID = define("wallet.request_invalid")
 NO_MATCH = define("wallet.no_matching_credential")
 NO_COPIES = define("wallet.no_copies_left")
+NO_ONLINE_COPIES = define("wallet.no_online_copies_left")  # only copies reserved for offline QR codes are left
+NO_OFFLINE_COPIES = define("wallet.no_offline_copies_left")  # only copies for online sharing are left
+# logging in at an institution in the browser (wallet.loopback, RFC 8252 §7.3)
+LOGIN_CANCELLED = define("wallet.login_cancelled")
+LOGIN_TIMEOUT = define("wallet.login_timeout")
+LOGIN_BROWSER = define("wallet.login_browser")  # no browser could be opened, or no loopback port
 DECLINED = define("wallet.declined")
 VERIFIER_REFUSED = define("wallet.verifier_refused")
 REQUEST_GONE = define("wallet.request_gone")

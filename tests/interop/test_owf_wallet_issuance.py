@@ -130,6 +130,23 @@ def test_authorization_code_flow_par_pkce_dpop_upstream_login(upstream):
     assert c["claims"]["cnf"]["jwk"]["x"] == c["holder_jwk"]["x"]
 
 
+def test_wallet_initiated_authorization_code_flow(upstream):
+    """No offer (OpenID4VCI §3.4): the OWF wallet knows the issuer and asks for the A1 by its scope; the
+    person's own latest A1 case is found through the login."""
+    case = create_case(upstream, document_number=f"A1-DK-2026-{secrets.randbelow(10**6):06d}")
+
+    def log_in(msg: dict) -> str:
+        with httpx.Client(timeout=30) as browser:
+            r = log_in_upstream(browser, msg["authorize"], "tomasz", REDIRECT)
+        assert r.status_code in (302, 303), r.text
+        return r.headers["location"]
+
+    result = run("owf_wallet_issue.mjs", {
+        "credential_issuer": upstream.url, "configuration": "pda1_sd_jwt", "flow": "authorization_code",
+        "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "anchors": anchors(upstream.home)}, on_line=log_in)
+    assert result["credentials"][0]["claims"]["document_number"] == case["document_number"]
+
+
 def test_authorization_code_flow_someone_else_gets_nothing(upstream):
     """Mette logs in with Tomasz's offer: the issuer shows its page and redirects the wallet with
     access_denied; the OWF client reports the authorization error."""
@@ -147,3 +164,102 @@ def test_authorization_code_flow_someone_else_gets_nothing(upstream):
             "offer": case["offer_uri"], "flow": "authorization_code", "client_id": CLIENT_ID,
             "redirect_uri": REDIRECT, "anchors": anchors(upstream.home)}, on_line=log_in)
     assert "access_denied" in str(refused.value)
+
+
+# ---------------------------------------------------------------- wallet attestation (HAIP §4.4.1)
+
+
+@pytest.fixture(scope="module")
+def attested(tmp_path_factory):
+    """An issuer that requires wallet attestation (attest_jwt_client_auth) at PAR and token endpoints and
+    key attestations in proofs, citizens logging in at oidc-provider, DPoP nonces required, x5c credentials."""
+    with upstream_issuer(tmp_path_factory.mktemp("owf-attest") / "home", credential_key_reference="x5c",
+                         wallet_attestation_required=True, key_attestation_required=True) as running:
+        yield running
+
+
+def wallet_instance(server, *, rogue_dir=None) -> dict:
+    """A Wallet Instance Attestation for CLIENT_ID from the demo ecosystem's wallet provider (the one its
+    Wallet Providers list names), or from a provider on no list; the instance key goes to the OWF wallet,
+    whose @openid4vc/oauth2 client signs the attestation PoP with it."""
+    from credential import attestations as A
+    from credential.jose import SigningKey
+    from trust_list.certificates import x5c_of
+
+    instance = SigningKey.generate()
+    if rogue_dir is None:
+        wp = build_demo_ecosystem(server.settings.ecosystem_dir, int(time.time())).wallet_provider
+        signer, x5c = wp.attestation_key, wp.x5c
+    else:
+        from trust_list.participants import make_wallet_provider
+
+        made = make_wallet_provider(rogue_dir, "Rogue Wallets", "EU", int(time.time()))["attestation"]
+        signer, x5c = made.key, x5c_of(made.chain[:1])
+    now = int(time.time())
+    token = A.wallet_attestation(signer, x5c, issuer="https://wallet.esspass.eu", client_id=CLIENT_ID,
+                                 instance_jwk=instance.public_jwk(), iat=now - 10, exp=now + 3600)
+    return {"attestation": token, "attestation_key": instance.to_pem(None).decode("ascii")}
+
+
+def key_attestation_for(server, request: dict) -> str:
+    """What the wallet provider answers the OWF wallet: a key attestation (OpenID4VCI Appendix D.1) of
+    the holder keys it names, for the issuer's c_nonce, signed with the demo provider's key."""
+    from credential import attestations as A
+
+    wp = build_demo_ecosystem(server.settings.ecosystem_dir, int(time.time())).wallet_provider
+    now = int(time.time())
+    return A.key_attestation(wp.attestation_key, wp.x5c, issuer="https://wallet.esspass.eu",
+                             attested_keys=request["attested_keys"], iat=now, exp=now + 600, nonce=request["nonce"])
+
+
+def test_authorization_code_flow_with_wallet_attestation(attested):
+    """The whole HAIP issuance path with an independent wallet: wallet attestation + PoP at PAR and token
+    endpoints, PAR, PKCE S256, DPoP with nonces, login at the upstream OpenID Connect provider, an A1
+    with x5c verified by @sd-jwt/sd-jwt-vc."""
+    meta = httpx.get(f"{attested.url}/.well-known/oauth-authorization-server").json()
+    assert meta["token_endpoint_auth_methods_supported"] == ["attest_jwt_client_auth"]
+    case = create_case(attested)
+
+    def answer(msg: dict) -> str:
+        if "key_attestation" in msg:
+            return key_attestation_for(attested, msg["key_attestation"])
+        with httpx.Client(timeout=30) as browser:
+            r = log_in_upstream(browser, msg["authorize"], "tomasz", REDIRECT)
+        assert r.status_code in (302, 303), r.text
+        return r.headers["location"]
+
+    result = run("owf_wallet_issue.mjs", {
+        "offer": case["offer_uri"], "flow": "authorization_code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT,
+        "anchors": anchors(attested.home), "key_attestation": True, **wallet_instance(attested)}, on_line=answer)
+    (c,) = result["credentials"]
+    assert "x5c" in c["header"] and c["claims"]["document_number"] == case["document_number"]
+    assert result["token_type"] == "DPoP"
+
+
+def test_pre_authorized_flow_with_wallet_attestation(attested):
+    case = create_case(attested)
+    result = run("owf_wallet_issue.mjs", {
+        "offer": case["offer_uri"], "flow": "pre-authorized", "tx_code": case["tx_code"], "client_id": CLIENT_ID,
+        "anchors": anchors(attested.home), "holders": 2, "key_attestation": True, **wallet_instance(attested)},
+        on_line=lambda msg: key_attestation_for(attested, msg["key_attestation"]))
+    assert [c["claims"]["document_number"] for c in result["credentials"]] == [case["document_number"]] * 2
+    # each credential bound to one of the attested keys
+    assert [c["claims"]["cnf"]["jwk"]["x"] for c in result["credentials"]] == \
+        [c["holder_jwk"]["x"] for c in result["credentials"]]
+
+
+def test_wallet_attestation_refusals_reach_the_library(attested, tmp_path):
+    """Without an attestation, or with one from a wallet provider on no list, the issuer answers
+    invalid_client and the OWF client reports it; a proof without a key attestation is refused too."""
+    case = create_case(attested)
+    base = {"offer": case["offer_uri"], "flow": "pre-authorized", "tx_code": case["tx_code"], "client_id": CLIENT_ID,
+            "anchors": anchors(attested.home)}
+    with pytest.raises(OwfError) as missing:
+        run("owf_wallet_issue.mjs", base)
+    assert "invalid_client" in str(missing.value)
+    with pytest.raises(OwfError) as rogue:
+        run("owf_wallet_issue.mjs", {**base, **wallet_instance(attested, rogue_dir=tmp_path / "rogue")})
+    assert "invalid_client" in str(rogue.value)
+    with pytest.raises(OwfError) as no_key_attestation:  # the library itself stops: required by the metadata
+        run("owf_wallet_issue.mjs", {**base, **wallet_instance(attested)})
+    assert "key attestations" in str(no_key_attestation.value)

@@ -214,14 +214,14 @@ def test_a_withdrawn_provider_is_refused_once_the_list_says_so(tmp_path):
 # ---------------------------------------------------------------- PAR endpoint
 
 
-def par(server, hdrs, client_id="esspass-wallet") -> httpx.Response:
+def par(server, hdrs, client_id: str | None = "esspass-wallet") -> httpx.Response:
     verifier = secrets.token_urlsafe(48)
     import hashlib
 
     challenge = jose.b64u_encode(hashlib.sha256(verifier.encode()).digest())
-    return httpx.post(f"{server.url}/par", headers=hdrs, data={
-        "response_type": "code", "client_id": client_id, "redirect_uri": "eu.esspass.wallet:/issuance",
-        "code_challenge": challenge, "code_challenge_method": "S256", "scope": CFG})
+    form = {"response_type": "code", "client_id": client_id, "redirect_uri": "eu.esspass.wallet:/issuance",
+            "code_challenge": challenge, "code_challenge_method": "S256", "scope": CFG}
+    return httpx.post(f"{server.url}/par", headers=hdrs, data={k: v for k, v in form.items() if v is not None})
 
 
 def test_par_endpoint_requires_the_attestation_and_client_id_equal_to_its_sub(strict):
@@ -234,6 +234,15 @@ def test_par_endpoint_requires_the_attestation_and_client_id_equal_to_its_sub(st
     r = par(s, headers(wia(s, instance), pop(s, instance)))
     assert r.status_code == 201, r.text
     assert r.json()["request_uri"].startswith("urn:ietf:params:oauth:request_uri:")
+    # ABCA §7: an attested client may leave client_id out (the attestation's sub is the client; the OWF
+    # @openid4vc/oauth2 client does so at the token endpoint: tests/interop/test_owf_wallet_issuance.py)
+    r = par(s, headers(wia(s, instance), pop(s, instance)), client_id=None)
+    assert r.status_code == 201, r.text
+
+
+def test_without_an_attestation_client_id_stays_required(lenient):
+    r = par(lenient, {}, client_id=None)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request", r.text
 
 
 # ---------------------------------------------------------------- key attestations

@@ -20,10 +20,10 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
 from uikit import env
-from uikit.base import KitApp
+from uikit import KitApp
 from uikit.palette import DANGER, WARN_INK, rgba
-from uikit.qr import QrView  # noqa: F401 - used by wallet.kv
-from uikit.widgets import CameraScreen, KeyValue, make
+from uikit import QrView  # noqa: F401 - used by wallet.kv
+from uikit import CameraScreen, KeyValue, make
 
 from credential.i18n import by_name
 
@@ -250,6 +250,10 @@ class WalletScanScreen(CameraScreen):
                 from credential.reasons import Rejected
 
                 try:
+                    if app.document_login.needs_login(link):  # only the authorization_code grant: log in first
+                        self.ids.link.text = ""
+                        app.show_get_document(offer_uri=link)
+                        return
                     tx = app.ctl.offer_code(link)
                 except Rejected as exc:
                     app.show_result(app.ctl.reason(exc))
@@ -533,6 +537,9 @@ class WalletApp(KitApp):
         self.history_stack: list[str] = []
         self.lang = controller.lang
         self.font_scale = controller.font_scale
+        from .document_login import DocumentLogin
+
+        self.document_login = DocumentLogin(controller)  # logging in at an institution (issue 13)
 
     # helpers used by kv
     def tr(self, key: str, lang: str, **kw: Any) -> str:
@@ -544,9 +551,14 @@ class WalletApp(KitApp):
         return dp(value) * max(1.0, self.font_scale)
 
     def build(self):
+        from uikit import load_kv_once
+
+        from .get_document import KV as GET_DOCUMENT_KV, GetDocumentScreen
+
+        load_kv_once(GET_DOCUMENT_KV)
         sm = self.screen_manager([cls() for cls in (
             OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, WalletScanScreen, ConsentScreen, ResultScreen,
-            OfflineQrScreen, HistoryScreen, SettingsScreen)])
+            OfflineQrScreen, HistoryScreen, SettingsScreen, GetDocumentScreen)])
         self.show("onboarding" if self.ctl.needs_setup else "unlock")
         return sm
 
@@ -570,6 +582,9 @@ class WalletApp(KitApp):
         if self.current == "offline_qr":
             self.screen("offline_qr").done()
             return True
+        if self.current == "get_document" and self.screen("get_document").waiting:
+            self.screen("get_document").cancel()  # stop waiting for the browser; the result screen follows
+            return True
         self.go_back()
         return True
 
@@ -581,6 +596,13 @@ class WalletApp(KitApp):
                 self.history_stack.pop() if self.history_stack and self.history_stack[-1] == prev else None
                 return
         self.show("cards")
+
+    def show_get_document(self, offer_uri: str = "") -> None:
+        """The screen for logging in at an institution: wallet-initiated, or for an offer that needs a login."""
+        screen = self.screen("get_document")
+        if not screen.waiting:
+            screen.offer_uri = offer_uri
+        self.show("get_document")
 
     def show_card(self, card_id: str) -> None:
         if not card_id:
@@ -608,12 +630,12 @@ class WalletApp(KitApp):
     # exports (issue 17, item 4)
     def export_folder(self) -> Path:
         """Where the export dialog suggests saving: the folder used last time, else ``export_dir``."""
-        from uikit.dialogs import recent_folder
+        from uikit import recent_folder
 
         return recent_folder(self.ctl.wallet.directory / "ui", self.export_dir, must_exist=False)
 
     def remember_export_folder(self, folder: Path) -> None:
-        from uikit.dialogs import remember_folder
+        from uikit import remember_folder
 
         remember_folder(self.ctl.wallet.directory / "ui", folder)
 

@@ -222,7 +222,9 @@ class WalletController:
                          self.t("cards.reminder_one") if n == 1 else self.t("cards.reminder", n=n))
         for r in reminders:
             if r["card_id"] == card.id and r["layer"] == "copies":
-                parts.append(self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
+                use = r.get("use", "any")  # a card's online or offline reserve running out (wallet.core)
+                parts.append(self.t(f"cards.low_{use}_copies", n=r["copies_left"]) if use != "any" else
+                             self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
         return "   ·   ".join(parts)
 
     def cards(self) -> list[CardView]:
@@ -316,7 +318,7 @@ class WalletController:
         if (text or "").strip().startswith(PREFIXES["request"]):
             return "offline_request"
         scheme = urlsplit((text or "").strip()).scheme
-        if scheme == "openid-credential-offer":
+        if scheme in ("openid-credential-offer", "eu-eaa-offer"):  # the latter: ETSI TS 119 472-3
             return "offer"
         if scheme in ("openid4vp", "eudi-openid4vp", "haip-vp"):
             return "request"
