@@ -20,7 +20,12 @@ _EXPORTS = {
     "present": "sd_jwt", "issue_vc": "sd_jwt_vc", "verify_vc": "sd_jwt_vc",
     "validity_layers": "validity",
     "check_lines": "explain", "claim_rows": "explain", "layer_rows": "explain", "type_name": "explain",
-    "text": "i18n",
+    "text": "i18n", "display_safe": "text",
 }
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy(__name__, _EXPORTS)
+# Public submodules (docs/architecture.md, "Public faces"): each lists its own ``__all__``; other packages import
+# only those names from them. Everything else in credential/ is internal.
+_SUBMODULES = ["attestations", "dcql", "explain", "exports", "i18n", "jose", "offline_request", "qr_transport",
+               "reasons", "report", "sd_jwt", "sd_jwt_vc", "shapes", "status_list", "types", "validity",
+               "verification"]
+__all__ = sorted(_EXPORTS) + _SUBMODULES
+__getattr__ = lazy(__name__, _EXPORTS, _SUBMODULES)

@@ -23,9 +23,9 @@ from typing import Any
 
 from credential import attestations as A
 from credential.reasons import Rejected
-from deployment.errors import ConfigError
-from deployment.listing import read_list
-from deployment.material import load_certificates
+from deployment import ConfigError
+from deployment import read_list
+from deployment import load_certificates
 from trust_list import WALLET_PROVIDERS, TrustStore, check_wallet_provider
 
 from .settings import Settings

@@ -98,9 +98,10 @@ def _prefixes() -> frozenset[str]:
 # Values of our own enumerations people must read as words.
 ENUM_WORDS = frozenset({"VALID", "INVALID", "SUSPENDED", "REVOKED", "PASSED", "FAILED", "INDETERMINATE", "EXPIRED",
                         "UNKNOWN"})
-# Credential type keys and vct strings (urn:eudi:pda1:1) and the SD-JWT format names.
-TYPE_TOKENS = re.compile(r"(?<![\w/])(?:urn:eudi:[a-z0-9_:]+|pda1(?:_sd_jwt)?|ehic(?:_sd_jwt)?|dc\+sd-jwt|vc\+sd-jwt)"
-                         r"(?![\w/])", re.I)
+# Credential type keys and vct strings (urn:eudi:pda1:1) and the SD-JWT format names. Case matters: the keys are
+# lower case ("pda1", "ehic"); "EHIC" in capitals is the card's English abbreviation, a word people read.
+TYPE_TOKENS = re.compile(r"(?<![\w/])(?:(?i:urn:eudi:[a-z0-9_:]+)|pda1(?:_sd_jwt)?|ehic(?:_sd_jwt)?|(?i:dc\+sd-jwt)|"
+                         r"(?i:vc\+sd-jwt))(?![\w/])")
 # JSON Schema and JSON pointer leftovers.
 SCHEMA_PHRASES = re.compile(r"is required but missing|is a required property|is not of type|does not match '|"
                             r"additional properties are not allowed|is not one of \[|\$\.[A-Za-z_]", re.I)

@@ -21,9 +21,14 @@ ecosystem; :mod:`trust_list.publish` and :mod:`trust_list.fetch` move lists over
 
 from credential.reasons import Rejected
 
+from .certificates import (atomic_write, certificates_from_x5c, load_pem_certificates, read_certificates,
+                           x5c_without_anchor)
 from .issuers import IssuerTrust, check_issuer, check_issuer_header, check_status_signer
-from .model import PUB_EAA, WALLET_PROVIDERS, WRPAC, WRPRC
-from .relying_party import RpCheck, check_relying_party, check_unlisted_relying_party
+from .model import (LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA, STATUS_WITHDRAWN, SVC_PUBEAA_ISSUANCE,
+                    SVC_PUBEAA_REVOCATION, WALLET_PROVIDERS, WRPAC, WRPRC)
+from .relying_party import (CLOCK_SKEW, RpCheck, check_relying_party, check_unlisted_relying_party, path_within,
+                            registered_paths, x509_hash_client_id)
+from .rollback import RollbackState
 from .store import TrustStore, load_trusted_lists
 from .validation import ValidatedList, sign_list, validate_list
 from .wallet_providers import WalletProviderTrust, check_wallet_provider
@@ -33,4 +38,9 @@ __all__ = [
     "sign_list", "validate_list", "IssuerTrust", "check_issuer", "check_issuer_header",
     "check_status_signer", "RpCheck", "check_relying_party", "check_unlisted_relying_party",
     "WALLET_PROVIDERS", "WalletProviderTrust", "check_wallet_provider",
+    "LIST_BY_SHORT_NAME", "LIST_TYPES", "STATUS_WITHDRAWN", "SVC_PUBEAA_ISSUANCE", "SVC_PUBEAA_REVOCATION",
+    "CLOCK_SKEW", "path_within", "registered_paths", "x509_hash_client_id", "RollbackState",
+    "atomic_write", "certificates_from_x5c", "load_pem_certificates", "read_certificates", "x5c_without_anchor",
+    # public submodules, each with its own __all__ (docs/architecture.md, "Public faces")
+    "cli", "demo", "fetch", "issuers", "reasons",
 ]

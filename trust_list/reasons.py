@@ -9,7 +9,7 @@ from __future__ import annotations
 from credential.reasons import Reason, Rejected, define
 
 __all__ = ["Rejected", "Reason", "LIST_REASONS", "FIELD_REASONS", "JADES_REASONS", "ISSUER_REASONS", "RP_REASONS",
-           "WALLET_PROVIDER_REASONS"]
+           "WALLET_PROVIDER_REASONS", "RP_CLIENT_ID", "RP_REGISTRATION", "RP_SIGNATURE", "WALLET_PROVIDER_UNTRUSTED"]
 
 # §3 Validating a list
 LIST_SIGNATURE = define("list.signature")

@@ -39,7 +39,7 @@ from credential import explain
 from credential.i18n import LANGS, NAMES, date_format, pick
 from credential.reasons import lookup
 from credential.text import display_safe
-from websec.headers import SecurityHeaders, cookie_secure
+from websec import SecurityHeaders, cookie_secure
 
 from . import access
 from . import openid4vp as vp
@@ -139,6 +139,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
     env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
+    env.globals["evidence_text"] = explain.evidence_text  # a trust or status check's evidence in words
     # a catalog text with {placeholders} filled by markup the code made (a <time>): the text escaped, the markup kept
     env.filters["fill"] = lambda words, **values: Markup.escape(words).format(**values)
 

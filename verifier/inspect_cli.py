@@ -36,7 +36,7 @@ def _home() -> Path:
 def _anchors(paths: list[Path]) -> list | None:
     if not paths:
         return None
-    from trust_list.certificates import load_pem_certificates
+    from trust_list import load_pem_certificates
 
     out = []
     for p in paths:

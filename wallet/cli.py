@@ -30,6 +30,8 @@ from credential.reasons import Rejected
 
 from . import reasons as R
 
+__all__ = ["app"]
+
 app = typer.Typer(help="The citizen's wallet: receive, list, present credentials and see who saw what.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 

@@ -22,10 +22,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from uikit import env
-from uikit.base import KitApp
+from uikit import KitApp
 from uikit.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_BG, WARN_INK, rgba
-from uikit.qr import QrView  # noqa: F401 - used by inspector.kv
-from uikit.widgets import CameraScreen, KeyValue, Panel, make
+from uikit import QrView  # noqa: F401 - used by inspector.kv
+from uikit import CameraScreen, KeyValue, Panel, make
 
 from credential.i18n import by_name
 

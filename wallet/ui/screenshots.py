@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from uikit.shots import Screenshots
+from uikit import Screenshots
 
 PHONE = (412, 892)
 
