@@ -111,6 +111,12 @@ _POINTER = re.compile(r"(?<![\w/])/(?:[a-z_]+/)*[a-z_]+(?![\w/])")
 _LABEL_PREFIX = re.compile(r"^[^:\n]{1,80}:\s+")
 
 
+def _host_like(last: str) -> bool:
+    """A host name's last label (``inspector.at.dk``, ``issuer.example``): a country or generic top-level domain."""
+    return (len(last) == 2 and last.isalpha()) or last in {"com", "org", "net", "eu", "int", "gov", "example",
+                                                             "test", "local", "localhost", "invalid"}
+
+
 def code_values(claims: Mapping[str, Any] | None) -> frozenset[str]:
     """The code values of the credential shown: its code-list claims (status confirmation, employer type) and its
     country codes, which must appear only as words."""
@@ -153,7 +159,8 @@ def _scan_one(s: Shown, codes: frozenset[str]) -> Iterator[Finding]:
     for m in _DOTTED.finditer(text):
         token = m.group(1).rstrip(".")
         # a catalog id, or one shaped like one (a known prefix: kb., status., rp., inspector., ...)
-        if token in ids or (token.split(".")[0] in prefixes
+        last = token.rsplit(".", 1)[-1]
+        if token in ids or (token.split(".")[0] in prefixes and not _host_like(last)
                             and re.fullmatch(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+", token)):
             yield Finding("reason_code", token, text, s.where)
     for m in TYPE_TOKENS.finditer(text):
@@ -210,8 +217,8 @@ def kivy_texts(root: Any, where: str = "") -> list[Shown]:
     def visit(w: Any) -> None:
         if getattr(w, DETAILS_ATTR, False) or getattr(w, "opacity", 1) == 0:
             return
-        text = getattr(w, "text", None)
-        if isinstance(text, str) and text.strip() and not _is_input(w):
+        text = getattr(w, "text", None) if _is_label(w) else None  # a QR view's text is not read by a person
+        if isinstance(text, str) and text.strip():
             out.append(Shown(_unmarkup(text), f"{where}:{type(w).__name__}"))
         hint = getattr(w, "hint_text", None)
         if isinstance(hint, str) and hint.strip():
@@ -226,11 +233,11 @@ def kivy_texts(root: Any, where: str = "") -> list[Shown]:
     return out
 
 
-def _is_input(w: Any) -> bool:
-    """What a person typed is theirs, not ours (a text input's content)."""
-    from kivy.uix.textinput import TextInput
+def _is_label(w: Any) -> bool:
+    """Labels, buttons and spinners show their text; a text input's content is what a person typed, not ours."""
+    from kivy.uix.label import Label
 
-    return isinstance(w, TextInput)
+    return isinstance(w, Label)
 
 
 # ---------------------------------------------------------------- web pages (Playwright)

@@ -349,12 +349,14 @@ def open_export(
 @app.command()
 def screenshots(
     out: Path = typer.Option(..., "--out", help="Directory for the PNG files."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: en and da)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: all ten)."),
 ) -> None:
-    """Render every screen offscreen with demo data, in English and Danish, into PNG files."""
+    """Render every screen offscreen with demo data, in every language (or one), into PNG files."""
+    from credential.i18n import LANGS
+
     from .ui.screenshots import render_all
 
-    paths = render_all(out, [lang] if lang else ["en", "da"])
+    paths = render_all(out, [lang] if lang else LANGS)
     for p in paths:
         typer.echo(str(p))
 
