@@ -180,7 +180,7 @@ def test_every_public_submodule_lists_its_own_public_names():
                 assert _public(f"{package}.{name}"), f"{package}.{name} is public but has no __all__"
 
 
-def test_the_face_rule_catches_a_private_import(tmp_path):
+def test_the_face_rule_catches_a_private_import():
     # The rule itself: a private submodule, a name a public submodule does not list, and a private name all fail.
     assert not _is_public_path("verifier.cli._report")
     assert not _is_public_path("credential.sd_jwt._digest_of")

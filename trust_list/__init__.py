@@ -23,6 +23,7 @@ from credential.reasons import Rejected
 
 from .certificates import (atomic_write, certificates_from_x5c, load_pem_certificates, read_certificates,
                            x5c_without_anchor)
+from .reasons import MalformedTrustList
 from .issuers import IssuerTrust, check_issuer, check_issuer_header, check_status_signer
 from .model import (LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA, STATUS_WITHDRAWN, SVC_PUBEAA_ISSUANCE,
                     SVC_PUBEAA_REVOCATION, WALLET_PROVIDERS, WRPAC, WRPRC)
@@ -34,7 +35,7 @@ from .validation import ValidatedList, sign_list, validate_list
 from .wallet_providers import WalletProviderTrust, check_wallet_provider
 
 __all__ = [
-    "PUB_EAA", "WRPAC", "WRPRC", "Rejected", "TrustStore", "load_trusted_lists", "ValidatedList",
+    "PUB_EAA", "WRPAC", "WRPRC", "Rejected", "MalformedTrustList", "TrustStore", "load_trusted_lists", "ValidatedList",
     "sign_list", "validate_list", "IssuerTrust", "check_issuer", "check_issuer_header",
     "check_status_signer", "RpCheck", "check_relying_party", "check_unlisted_relying_party",
     "WALLET_PROVIDERS", "WalletProviderTrust", "check_wallet_provider",
