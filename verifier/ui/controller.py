@@ -21,7 +21,7 @@ from uikit import palette
 from credential import explain
 from credential.i18n import LANGS, has, text
 from credential.reasons import Rejected
-from credential.text import display_safe
+from credential import display_safe
 
 from .. import presets as P
 from ..offline import InspectionLog, InspectorSession, OfflineVerifier, choose_relying_party, load_verifier
