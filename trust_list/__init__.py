@@ -4,7 +4,9 @@ Public API (everything else is internal):
 
 - :func:`load_trusted_lists` / :class:`TrustStore` – the validated Pub-EAA, WRPAC, WRPRC and Wallet Providers lists a
   party holds (§3: last valid list stays in force until its NextUpdate; rollback state per
-  (operator, LoTEType)); :func:`validate_list` / :func:`sign_list` for one list.
+  (operator, LoTEType)); :func:`validate_list` / :func:`sign_list` for one list (compact JAdES
+  baseline B, :mod:`trust_list.jades`; plain JWS lists of profile v1 still accepted), with the EU LoTE
+  profile of each list type in :mod:`trust_list.profiles`.
 - :func:`check_issuer` (``x5c`` or ``x5t#S256``, ``vct``, signing time ``at``, ``now``) ->
   :class:`IssuerTrust`; :func:`check_status_signer` for status list tokens (§4).
 - :func:`check_wallet_provider` (the ``x5c`` of a wallet or key attestation, ``now``) ->
