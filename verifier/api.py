@@ -38,7 +38,7 @@ from credential import jose
 from credential import explain
 from credential.i18n import LANGS, NAMES, date_format, pick
 from credential.reasons import lookup
-from credential.text import display_safe
+from credential import display_safe
 from websec import SecurityHeaders, cookie_secure
 
 from . import access
