@@ -43,3 +43,13 @@ MIN_EXPORT_SECRET = 6  # a PIN's length; longer passphrases are better and the e
 EXPORT_SECRET = define("wallet.export_secret")
 EXPORT_FORMAT = define("wallet.export_format")
 EXPORT_WEAK = define("wallet.export_weak_secret")
+
+# issue 15, item 4: backup and restore (wallet.backup), change PIN, new copies and the paper copy (wallet.renewal)
+EXPORT_DAMAGED = define("wallet.export_damaged")
+BACKUP_SECRET = define("wallet.backup_secret")
+BACKUP_DAMAGED = define("wallet.backup_damaged")
+BACKUP_FOREIGN = define("wallet.backup_foreign")
+BACKUP_NEWER = define("wallet.backup_newer")
+PIN_MISMATCH = define("wallet.pin_mismatch")
+RENEWAL_UNAVAILABLE = define("wallet.renewal_unavailable")
+RENEWAL_REFUSED = define("wallet.renewal_refused")
