@@ -148,6 +148,7 @@ class CaseView:
     expires_at: int
     created_at: int
     created_by: str
+    collected_at: int | None = None  # when a wallet redeemed this offer's code (None: not yet)
 
     def public(self) -> dict[str, Any]:
         return {"case_id": self.public_id, "type": self.type_key, "configuration_id": self.configuration_id,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import deps, store
+from .attestation import WalletProviders
 from .authorization import AuthorizationFlow
 from .cases import Cases
 from .common import (  # noqa: F401 - the service's exceptions and views, importable from here as before
@@ -58,6 +59,8 @@ class IssuerService(UsersAndAudit, Cases, Holders, TokensAndNonces, Issuance, St
             self.nonce_key = self._nonce_key()
             self._dpop_secret = self._ensure_secret("dpop_nonce").encode()  # RFC 9449 §8 DPoP-Nonce key
             self.authorization = AuthorizationFlow(self, authenticator_for(settings))
+            # after the keys: an issuer of the demo ecosystem reads that ecosystem's Wallet Providers list
+            self.wallet_providers = WalletProviders(settings, self.now())
         self._exported: set[int] = set()  # status lists whose file this process has written
         self._closing = threading.Event()
         if settings.status_dir is not None:

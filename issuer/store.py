@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -218,6 +219,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))  # officer | admin
     created_at: Mapped[int] = mapped_column(BigInteger)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # cannot log in
 
 
 class BackofficeSession(Base):

@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import authz, core, dpop, nonces, store
+from credential import attestations
+from credential.reasons import Rejected
+
+from . import attestation, authz, core, dpop, nonces, store
 from .common import DpopInvalid, InvalidToken, OAuthError, TX_CODE_ATTEMPTS_LEFT, UseDpopNonce, _Q, _RANDOM
 
 
@@ -49,17 +52,46 @@ class TokensAndNonces:
         authorizes, so a refused replay changes nothing. Rows live until the proof's ``iat`` has left
         the window; a concurrent first use of the same jti collides on the primary key (the
         transaction is retried and then sees the row)."""
-        h = dpop.jti_key(proof.jkt, proof.jti)
-        exp = max(proof.iat, now) + self.settings.dpop_iat_window + 1
+        if self._replayed(conn, dpop.jti_key(proof.jkt, proof.jti), proof.iat, now,
+                          self.settings.dpop_iat_window):
+            raise DpopInvalid("the DPoP proof was already used (jti replayed)")
+
+    def _replayed(self, conn, h: str, iat: int, now: int, window: int) -> bool:
+        """True when the replay key ``h`` was seen within its window; otherwise it is recorded (the
+        ``dpop_jtis`` table also keeps the Client Attestation PoPs' keys, under their own prefix)."""
+        exp = max(iat, now) + window + 1
         row = conn.execute(_Q.seen_jti, {"h": h}).first()
         if row is not None and row.expires_at > now:
-            raise DpopInvalid("the DPoP proof was already used (jti replayed)")
+            return True
         if row is not None:
             conn.execute(_Q.renew_jti, {"h": h, "exp": exp})
         else:
             conn.execute(_Q.add_jti, {"jti_hash": h, "expires_at": exp})
         if _RANDOM.random() < 1 / 32:  # keep the cache bounded: drop what can no longer be replayed
             conn.execute(_Q.purge_jtis, {"now": now})
+        return False
+
+    # ------------------------------------------------------------ wallet attestation (HAIP 1.0 §4.4.1)
+
+    def check_client_attestation(self, headers, client_id: str | None) -> attestations.ClientAttestation | None:
+        """ABCA §6.1/§6.2 at the PAR and token endpoints (``headers``: the request's); the PoP's ``jti``
+        is spent at once (ABCA §12.1: a PoP is single use, whether or not the request then succeeds).
+        Raises :class:`issuer.attestation.AttestationInvalid`; None when nothing was sent or required."""
+        sent, pop = attestation.headers_of(headers)
+        now = self.now()
+        checked = self.wallet_providers.check_client(sent, pop, client_id=client_id, audience=self.url, now=now)
+        if checked is None:
+            return None
+        h = core.sha256_hex(f"abca-pop\x00{checked.instance_jkt}\x00{checked.pop_jti}")
+        window = self.settings.client_attestation_pop_window
+
+        def run() -> None:
+            with self.engine.begin() as conn:
+                if self._replayed(conn, h, checked.pop_iat, now, window):
+                    raise attestation.AttestationInvalid(Rejected(attestations.POP_REPLAYED, "jti already used"))
+
+        self._retry(run)
+        return checked
 
     def check_resource_dpop(self, tok: Any, access_token: str, scheme: str, proof: str | None,
                             htu: str) -> dpop.DpopProof | None:

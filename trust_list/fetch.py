@@ -1,4 +1,4 @@
-"""Fetching lists over HTTP with bounded inputs (shared/specs/trust-lists.md §3).
+"""Fetching lists over HTTP with bounded inputs (docs/trust-lists-profile.md §3).
 
 :class:`TrustListFetcher` refreshes the lists of a :class:`TrustStore` from their URLs:
 

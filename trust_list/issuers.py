@@ -1,4 +1,4 @@
-"""Is this issuer trusted for this credential at time T? (shared/specs/trust-lists.md §4)
+"""Is this issuer trusted for this credential at time T? (docs/trust-lists-profile.md §4)
 
 ``check_issuer`` answers for credential signers (PubEAA/Issuance services), ``check_status_signer``
 for status list token signers (PubEAA/Revocation services of the same trusted entity). Both take

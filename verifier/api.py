@@ -24,6 +24,7 @@ import math
 import time
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -35,7 +36,7 @@ from markupsafe import Markup
 
 from credential import jose
 from credential import explain
-from credential.i18n import LANGS, NAMES, pick
+from credential.i18n import LANGS, NAMES, date_format, pick
 from credential.reasons import lookup
 from credential.text import display_safe
 from websec.headers import SecurityHeaders, cookie_secure
@@ -52,6 +53,7 @@ MAX_JSON_BYTES = access.MAX_SMALL_BODY
 NO_STORE = {"Cache-Control": "no-store"}
 CONSOLE_CSS = (TEMPLATES.parent / "static" / "console.css").read_text("utf-8")
 BACK_JS = (TEMPLATES.parent / "static" / "back.js").read_text("utf-8")  # the same-device landing page's script
+CONSOLE_JS = (TEMPLATES.parent / "static" / "console.js").read_text("utf-8")  # the waiting page's poll, local times
 FLOWS = ("cross_device", "same_device")
 CONSOLE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
@@ -87,10 +89,19 @@ def _lang(request: Request) -> str:
     return "en"
 
 
+def _local_time(t: float, lang: str, *, with_date: bool = False) -> Markup:
+    """A time in the server's local zone with the zone's name (TZ), as ``<time>`` the page's script rewrites into the
+    browser's own zone (issue 15: no bare UTC)."""
+    local = datetime.fromtimestamp(t, timezone.utc).astimezone()
+    shown = local.strftime((date_format(lang) + " " if with_date else "") + "%H:%M ") + (local.tzname() or "")
+    return Markup('<time datetime="{}" data-local{}>{}</time>').format(
+        local.isoformat(), Markup(' data-date') if with_date else "", shown.strip())
+
+
 def _qr_svg(data: str) -> str:
     import segno
 
-    return segno.make(data, error="m").svg_inline(scale=4, border=2)
+    return segno.make(data, error="m").svg_inline(scale=4, border=4, omitsize=True)  # sized by the style sheet
 
 
 def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -128,6 +139,8 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
     env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
+    # a catalog text with {placeholders} filled by markup the code made (a <time>): the text escaped, the markup kept
+    env.filters["fill"] = lambda words, **values: Markup.escape(words).format(**values)
 
     def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
         lang = _lang(request)
@@ -278,6 +291,10 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         (which no server sees) and asks for the result with it, in this browser's session."""
         return render("back.html", request, tid=tid)
 
+    @app.get("/static/console.js", include_in_schema=False)
+    def console_js() -> Response:
+        return Response(CONSOLE_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
+
     @app.get("/static/console.css", include_in_schema=False)
     def console_css() -> Response:
         return Response(CONSOLE_CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
@@ -312,7 +329,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             lang = _lang(request)
             page = render("index.html", request, status_code=created.status_code,
                           presets=[(n, P.get(n).title(lang)) for n in P.NAMES],
-                          notice=text(lang)["start_sign_in" if created.status_code == 401 else "start_busy"])
+                          notice=text(lang)["start_sign_in_plain" if created.status_code == 401 else "start_busy"])
             if "retry-after" in created.headers:
                 page.headers["Retry-After"] = created.headers["retry-after"]
             return page
@@ -340,7 +357,9 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
                       hint=headline_hint(decision, lang) if decision else "",
                       attempts=_attempt_rows(view.get("attempts") or [], lang),
-                      refresh=2 if view["status"] in ("pending", "awaiting_redirect") else None)
+                      expires=_local_time(view["expires_at"], lang), dates=lambda v: explain.date_text(v, lang) if v else "",
+                      # the page's script asks again while the check waits (console.js; no reload, no flicker)
+                      poll=view["status"] in ("pending", "awaiting_redirect"))
 
     @app.get("/console/login")
     def login(request: Request) -> Response:
@@ -356,7 +375,16 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     def records(request: Request) -> HTMLResponse:
         if not console_access(request):
             return render("records.html", request, status_code=401, records=None)
-        return render("records.html", request, records=svc.records.list(svc.now()))
+        lang = _lang(request)
+
+        def preset_name(name: str) -> str:
+            try:
+                return P.get(name).title(lang)
+            except KeyError:
+                return name or "—"
+
+        return render("records.html", request, records=svc.records.list(svc.now()), preset_name=preset_name,
+                      when=lambda t: _local_time(t, lang, with_date=True) if isinstance(t, (int, float)) else "—")
 
     def openapi() -> dict[str, Any]:  # the hand-written, complete description (verifier/openapi.py)
         if app.openapi_schema is None:

@@ -112,6 +112,8 @@ def paths() -> dict[str, Any]:
             {200: html("the page")}, tags=["console"], parameters=[TID, LANG])},
         "/static/back.js": {"get": operation("The landing page's script",
                                              {200: response("JavaScript", "text/javascript")}, tags=["console"])},
+        "/static/console.js": {"get": operation("The console's script",
+                                                {200: response("JavaScript", "text/javascript")}, tags=["console"])},
         "/console/t/{token}": {"get": operation(
             "A check's page: its QR code while pending, then the decision (the path is the creator's secret)",
             {200: html("the page"), 303: redirect("unknown: back to the choice"),

@@ -210,8 +210,19 @@ def redirect_uri(t: Transaction, base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/console/back/{t.id}#response_code={code}"
 
 
+def dcql_with_authorities(dcql_query: dict[str, Any], aki: list[str]) -> dict[str, Any]:
+    """The preset's query with ``trusted_authorities: [{"type": "aki", "values": aki}]`` on each credential query
+    (§6.1.1.1; none when ``aki`` is empty). The preset itself is never modified."""
+    if not aki:
+        return dcql_query
+    query = json.loads(json.dumps(dcql_query))
+    for cq in query.get("credentials", []):
+        cq["trusted_authorities"] = [{"type": "aki", "values": list(aki)}]
+    return query
+
+
 def new_transaction(rp: RelyingParty, preset_name: str, base_url: str, now: int, ttl: int, *,
-                    same_device: bool = False) -> Transaction:
+                    same_device: bool = False, aki: list[str] | None = None) -> Transaction:
     preset = P.get(preset_name)  # KeyError for an unknown preset
     tid = _random(18)
     key = jw_jwk.JWK.generate(kty="EC", crv="P-256")
@@ -229,7 +240,7 @@ def new_transaction(rp: RelyingParty, preset_name: str, base_url: str, now: int,
         "response_uri": f"{base}/openid4vp/response",
         "nonce": t.nonce,
         "state": t.state,
-        "dcql_query": preset.dcql_query,
+        "dcql_query": dcql_with_authorities(preset.dcql_query, aki or []),
         "client_metadata": client_metadata(enc_jwk),
         "verifier_info": [{"format": "registration_cert", "data": rp.registration_jws}],
         "iat": now,

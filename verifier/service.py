@@ -21,6 +21,7 @@ from trust_list.rollback import RollbackState
 from trust_list.store import TrustStore
 
 from . import access
+from .authorities import aki_values
 from . import openid4vp as vp
 from . import presets as P
 from . import reasons as V
@@ -257,11 +258,17 @@ class VerifierService:
             if wait > 0:
                 raise RateLimited(wait)
         now = self.now()
+        aki = self.trusted_authorities(preset, now) if self.settings.verifier_trusted_authorities else []
         t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl,
-                               same_device=same_device)
+                               same_device=same_device, aki=aki)
         t.owner = owner
         self.transactions.add(t, now, limit)
         return t, vp.authorization_request(t, self.rp, self.base_url)
+
+    def trusted_authorities(self, preset: str, now: int) -> list[str]:
+        """The ``aki`` values for ``preset``'s query from the lists in force (verifier.authorities)."""
+        self.refresh_trust(now)
+        return aki_values(self.trust, P.get(preset).credential_query.vct_values, now)
 
     def authorised_transaction(self, tid: str, token: str | None) -> vp.Transaction | None:
         """The transaction ``tid`` if ``token`` is its result token (constant-time), else None."""

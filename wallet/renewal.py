@@ -22,7 +22,7 @@ from trust_list.store import TrustStore
 
 from . import http
 from . import reasons as R
-from .core import LOW_COPIES, Card, Wallet, key_from_jwk
+from .core import LOW_COPIES, OFFLINE, ONLINE, Card, Wallet, key_from_jwk
 from .issuance import DEFAULT_COPIES, MAX_COPIES, CredentialOffer, _Auth, _request_one, fetch_metadata
 
 REFRESH_GRANT = "refresh_token"  # RFC 6749 §6
@@ -89,7 +89,9 @@ def renew_low(wallet: Wallet, store: TrustStore, client: httpx.Client) -> list[R
     card the issuer refuses is marked and skipped, a network failure leaves it for the next time."""
     out = []
     for card in wallet.cards():
-        if card.copies_left <= LOW_COPIES and can_renew(card):
+        low = card.copies_left <= LOW_COPIES or (card.reserved and min(
+            card.copies_left_for(ONLINE), card.copies_left_for(OFFLINE)) <= LOW_COPIES)  # one reserve running out
+        if low and can_renew(card):
             try:
                 out.append(renew(wallet, card.id, store, client))
             except Rejected:

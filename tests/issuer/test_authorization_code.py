@@ -122,8 +122,9 @@ def test_metadata_lists_the_authorization_code_flow(upstream_server):
 
 def test_no_login_configured_means_no_authorization_code_flow(server):
     meta = httpx.get(f"{server.url}/.well-known/oauth-authorization-server").json()
+    # refresh_token stays (new copies for a wallet, issue 15); authorization_code goes with the login
     assert "authorization_endpoint" not in meta and meta["grant_types_supported"] == [
-        "urn:ietf:params:oauth:grant-type:pre-authorized_code"]
+        "urn:ietf:params:oauth:grant-type:pre-authorized_code", "refresh_token"]
     r = httpx.post(f"{server.url}/par", data={"response_type": "code"})
     assert r.status_code == 400 and r.json()["error"] == "invalid_request"
     case = create_case(server)

@@ -57,13 +57,21 @@ def test_console_preset_qr_decision(tmp_path):
                 page.goto(f"{url}/?lang={lang}")
                 page.click("#preset-a1-inspection")
                 page.wait_for_selector("#qr svg")
+                assert page.locator("meta[http-equiv=refresh]").count() == 0  # (only inside <noscript>)
+                assert page.locator("#qr-expiry time").count() == 1  # the code's expiry, in local time
+                box = page.locator("#qr svg").bounding_box()
+                assert box["width"] >= 300  # large on a 390 px phone ...
+                assert abs((box["x"] + box["width"] / 2) - 195) < 12  # ... and centred
+                page.evaluate("window.__same_page = true")
                 auth = page.get_attribute("#wallet-link", "href")
                 assert auth.startswith("openid4vp://")
                 shown.append(auth)
                 fetched = W.fetch_request(auth, client, store, NOW)
                 r = W.post_response(fetched, client, W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW))
                 assert r.status_code == 200, r.text
-                page.wait_for_selector("#decision", timeout=15000)  # the pending page refreshes itself
+                page.wait_for_selector("#decision", timeout=15000)  # the pending page asks again by itself
+                # no reload: the page (and its marker) stayed; only the result part was replaced
+                assert page.evaluate("window.__same_page === true")
                 return page
 
             run_check(good, "da")
@@ -76,7 +84,7 @@ def test_console_preset_qr_decision(tmp_path):
             run_check(revoked, "en")
             assert page.get_attribute("#decision", "data-result") == "FAILED"
             assert "Not valid" in page.inner_text("#decision")
-            row = page.inner_text("tr[data-code='status.invalid']")
+            row = page.inner_text(".check[data-code='status.invalid']")
             assert "revoked" in row
             colour = page.eval_on_selector("#decision", "e => getComputedStyle(e).backgroundColor")
             assert colour == "rgb(179, 38, 30)"  # red
@@ -88,10 +96,14 @@ def test_console_preset_qr_decision(tmp_path):
             # the records need the console access token (`esspass verifier serve` prints the login link)
             page.goto(f"{url}/console/records?lang=en")
             assert page.query_selector("#records") is None and page.query_selector("#records-login") is not None
+            assert "esspass" not in page.inner_text("#records-login").lower()  # no command line for a console user
             page.goto(f"{url}/console/login?token={svc.console_token}&lang=en")
             assert "/console/records" in page.url
             text = page.inner_text("#records")
-            assert "FAILED" in text and "PASSED" in text and "Kowalski" not in text
+            results = page.eval_on_selector_all("#records tr[data-result]", "rs => rs.map(r => r.dataset.result)")
+            assert sorted(set(results)) == ["FAILED", "PASSED"]
+            assert "Not valid" in text and "Valid" in text and "Kowalski" not in text  # in words, no personal data
+            assert "FAILED" not in page.inner_text("#records tbody td:not(:last-child)")
             assert not refused, refused  # every page works under the CSP (the colours above: the style sheet)
         finally:
             browser.close()
@@ -148,5 +160,21 @@ def test_same_device_console_landing_page_in_its_own_session_only(tmp_path):
             again.goto(redirect)
             again.wait_for_selector("#refused:not([hidden])", timeout=15000)
             assert not refused, refused
+        finally:
+            browser.close()
+
+
+def test_console_records_empty_state(tmp_path):
+    """Issue 15 item 5: an operator with no records yet reads that, not a blank page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port = free_port()
+    svc = VerifierService(VerifierSettings(home=tmp_path, verifier_url=f"http://127.0.0.1:{port}"), clock=Clock(NOW))
+    with serve_app(create_app(service=svc), port) as url, sync_api.sync_playwright() as p:
+        browser = _browser_or_skip(p)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.goto(f"{url}/console/login?token={svc.console_token}&lang=pl")
+            assert page.locator("#records").count() == 0
+            assert page.inner_text("#records-empty").strip()
         finally:
             browser.close()

@@ -189,3 +189,31 @@ def test_the_console_page_withholds_the_result_until_the_redirect_comes_back(env
     assert got.status_code == 200 and got.json()["console"] == f"/console/t/{token}"
     assert 'data-result="PASSED"' in session.get(page_url).text
     session.close()
+
+
+def test_cli_same_device_request_and_result_with_the_code(env, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from esspass.cli import app
+
+    monkeypatch.setenv("ESSPASS_HOME", str(tmp_path / "cli-home"))  # where `request` keeps the result token
+    runner = CliRunner()
+    res = runner.invoke(app, ["verifier", "request", "--preset", "a1-inspection", "--url", env["url"], "--same-device"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["flow"] == "same_device"
+    _, r = present(env, out["request_uri"])
+    redirect = r.json()["redirect_uri"]
+    res = runner.invoke(app, ["verifier", "result", out["transaction"], "--url", env["url"]])
+    assert res.exit_code == 4 and "awaiting_redirect" in res.stdout  # no code: no decision
+    res = runner.invoke(app, ["verifier", "result", out["transaction"], "--url", env["url"], "--json",
+                              "--response-code", "wrong"])
+    assert res.exit_code == 2 and "does not belong" in res.output
+    res = runner.invoke(app, ["verifier", "result", out["transaction"], "--url", env["url"], "--json",
+                              "--response-code", redirect])  # the whole redirect URI will do
+    assert res.exit_code == 0 and json.loads(res.stdout)["result"] == "PASSED"
+    res = runner.invoke(app, ["verifier", "result", out["transaction"], "--url", env["url"], "--json",
+                              "--response-code", code_of(redirect)])
+    assert res.exit_code == 2 and "already used" in res.output  # single use

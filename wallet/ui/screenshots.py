@@ -37,6 +37,8 @@ def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da"
     with Screenshots(out, PHONE) as run:
         from trust_list.demo import build_demo_ecosystem
 
+        from trust_list.demo import register_demo_issuer
+
         from ..demo import demo_history, issue_demo_card, over_asking_rp
         from ..storage import KdfParams
         from .app import WalletApp
@@ -112,4 +114,11 @@ def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da"
             app.show("cards")
             shot("16-cards-no-copies-left", lang)
             ctl.wallet.delete_card(used.id)
+            # getting a document by logging in at an institution (a demo issuer noted as running on this machine)
+            register_demo_issuer(eco.home, eco.institution("udk").name, "http://127.0.0.1:8441")
+            app.show_get_document()
+            getdoc = app.screen("get_document")
+            getdoc.choose_institution("http://127.0.0.1:8441")
+            getdoc.choose_document("urn:eudi:pda1:1")
+            shot("17-get-document", lang)
     return run.paths

@@ -1,0 +1,43 @@
+// The console's page script (a file: the CSP allows no inline script). Two jobs (issue 15 item 5):
+// 1. A waiting check's page asks the server every 2 s for the same page and replaces only the part that changed
+//    (#live, when its data-state differs): the QR code stays still, no page reload, no flicker.
+// 2. Times are shown in the browser's own time zone with its name.
+"use strict";
+(function () {
+  var lang = document.documentElement.lang || "en";
+
+  function localTimes(root) {
+    var time, day;
+    try {
+      time = new Intl.DateTimeFormat(lang, {hour: "2-digit", minute: "2-digit", timeZoneName: "short"});
+      day = new Intl.DateTimeFormat(lang, {year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+                                           minute: "2-digit", timeZoneName: "short"});
+    } catch (e) {
+      return;  // the server's own local time stays
+    }
+    root.querySelectorAll("time[data-local]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (!isNaN(when.getTime())) { el.textContent = (el.hasAttribute("data-date") ? day : time).format(when); }
+    });
+  }
+
+  function poll() {
+    var live = document.getElementById("live");
+    if (!live || !live.hasAttribute("data-poll")) { return; }
+    fetch(window.location.href, {credentials: "same-origin", cache: "no-store"}).then(function (r) {
+      return r.ok ? r.text() : Promise.reject(r.status);
+    }).then(function (html) {
+      var next = new DOMParser().parseFromString(html, "text/html").getElementById("live");
+      if (next && next.getAttribute("data-state") !== live.getAttribute("data-state")) {
+        live.replaceWith(next);
+        localTimes(next);
+        live = next;
+      }
+    }).catch(function () { /* a missed poll is retried */ }).then(function () {
+      if (live.hasAttribute("data-poll")) { window.setTimeout(poll, 2000); }
+    });
+  }
+
+  localTimes(document);
+  window.setTimeout(poll, 2000);
+})();
