@@ -27,6 +27,7 @@ __all__ = [
     "WALLET_ATTESTATION_TYP", "POP_TYP", "KEY_ATTESTATION_TYP", "ATTESTATION_ALGS", "ClientAttestation",
     "KeyAttestation", "wallet_attestation", "attestation_pop", "key_attestation", "check_client_attestation",
     "check_key_attestation", "possession_request", "check_possession_request",
+    "MALFORMED", "POP_MALFORMED", "KEY_MISSING", "KEY_NONCE", "KEY_NOT_ATTESTED", "POP_REPLAYED", "MAX_ATTESTED_KEYS",
 ]
 
 WALLET_ATTESTATION_TYP = "oauth-client-attestation+jwt"  # ABCA §5.1

@@ -29,8 +29,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credential import attestations, types
-from websec.headers import SecurityHeaders
-from websec.ratelimit import RateLimiter
+from websec import SecurityHeaders
+from websec import RateLimiter
 
 from . import core
 from .problems import (Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors,
@@ -685,7 +685,7 @@ def app_from_env() -> FastAPI:
     (and ``ESSPASS_ENV_FILE``) when it starts: after a SIGHUP uvicorn replaces the workers one by one, so changed
     keys take effect without downtime (docs/deploy.md, key rotation); a worker whose configuration is wrong says
     why in one sentence and does not start, and uvicorn keeps the old one."""
-    from deployment.errors import ConfigError
+    from deployment import ConfigError
 
     try:
         app = create_app(Settings())

@@ -23,9 +23,9 @@ from typing import Any
 
 from credential import attestations as A
 from credential.reasons import Rejected
-from deployment.errors import ConfigError
-from deployment.listing import read_list
-from deployment.material import load_certificates
+from deployment import ConfigError
+from deployment import read_list
+from deployment import load_certificates
 from trust_list import WALLET_PROVIDERS, TrustStore, check_wallet_provider
 
 from .settings import Settings
@@ -122,8 +122,8 @@ class WalletProviders:
     def check_client(self, attestation: str | None, pop: str | None, *, client_id: str | None, audience: str,
                      now: int) -> A.ClientAttestation | None:
         """ABCA §6.1/§6.2 for one request. None when no attestation was sent and none is required."""
-        if attestation is None and pop is None and not self.settings.wallet_attestation_required:
-            return None
+        if not self.enabled or (attestation is None and pop is None and not self.settings.wallet_attestation_required):
+            return None  # without a Wallet Providers list the method is not offered (metadata), so not checked
         self._fresh(now)
         try:
             return A.check_client_attestation(

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from credential.i18n import LANGS, keys, text
 from credential.reasons import define
 
-from websec.headers import CSP
+from websec import CSP
 
 from . import authz
 from .attestation import AttestationInvalid

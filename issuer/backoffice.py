@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from credential import explain, types
 from credential.i18n import LANGS, NAMES, country_name, date_format, keys, text
-from credential.text import display_safe
+from credential import display_safe
 from credential.types import claim_label
 
 from . import core
@@ -200,7 +200,7 @@ class FormKeys:
 
     def __init__(self, key_path: Path) -> None:
         if not key_path.exists():
-            from trust_list.certificates import atomic_write
+            from trust_list import atomic_write
 
             atomic_write(key_path, secrets.token_bytes(32), mode=0o600)
         self.key = key_path.read_bytes()
@@ -436,9 +436,9 @@ def router(svc: IssuerService) -> APIRouter:
                     options.append((value, str(value)))  # a value from elsewhere stays selectable as it is
                 fields.append({"path": path, "kind": kind, "label": label(path), "value": value, "options": options,
                                "required": kind != "checkbox" and _required(ctype.schema, path),
-                               "errors": [getattr(e, lang) for e in by_path.get(path, [])]})
+                               "errors": [e.words(lang) for e in by_path.get(path, [])]})
             sections.append({"title": t[title] if title.startswith("sec_") else label(title), "fields": fields})
-        other = [f"{label(e.path) if e.path else '-'}: {getattr(e, lang)}" for e in errors if e.path not in known]
+        other = [f"{label(e.path)}: {e.words(lang)}" if e.path else e.words(lang) for e in errors if e.path not in known]
         return {"type_key": type_key, "sections": sections, "other_errors": other, "has_errors": bool(errors),
                 "type_name": explain.type_name(ctype.vct, lang)}
 

@@ -177,6 +177,6 @@ def _canonical(value: Any) -> str:
 
 
 def _write_secret(path: Path, value: str) -> None:
-    from trust_list.certificates import atomic_write
+    from trust_list import atomic_write
 
     atomic_write(path, (value + "\n").encode("ascii"), mode=0o600)

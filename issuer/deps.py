@@ -18,10 +18,10 @@ from cryptography.x509.oid import NameOID
 
 from credential import types
 from credential.jose import SigningKey, b64u_encode
-from deployment.errors import ConfigError
-from deployment.listing import trusted_list
-from deployment.material import check_key_matches, env_name, load_chain, load_signing_key
-from trust_list.certificates import x5c_without_anchor
+from deployment import ConfigError
+from deployment import trusted_list
+from deployment import check_key_matches, env_name, load_chain, load_signing_key
+from trust_list import x5c_without_anchor
 
 from .settings import KEY_SETTINGS, Settings
 
@@ -114,7 +114,7 @@ def check_listed(settings: Settings, keys: InstitutionKeys, cred_chain: list[x50
     credential type the issuer offers, and the status certificate to the same entity's Revocation service."""
     from credential.reasons import Rejected
     from trust_list.issuers import check_issuer, check_status_signer
-    from trust_list.model import PUB_EAA
+    from trust_list import PUB_EAA
 
     if not settings.issuer_trust_anchors:
         raise ConfigError("ESSPASS_ISSUER_TRUST_ANCHORS", "is not set, but ESSPASS_ISSUER_TRUST_LIST is")

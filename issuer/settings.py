@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from deployment.settings import SharedSettings
+from deployment import SharedSettings
 
 # the settings that make an issuer "configured" (its own keys): any one of them, and all four are required
 KEY_SETTINGS = ("issuer_credential_key", "issuer_credential_chain", "issuer_status_key", "issuer_status_chain")

@@ -98,9 +98,10 @@ def _prefixes() -> frozenset[str]:
 # Values of our own enumerations people must read as words.
 ENUM_WORDS = frozenset({"VALID", "INVALID", "SUSPENDED", "REVOKED", "PASSED", "FAILED", "INDETERMINATE", "EXPIRED",
                         "UNKNOWN"})
-# Credential type keys and vct strings (urn:eudi:pda1:1) and the SD-JWT format names.
-TYPE_TOKENS = re.compile(r"(?<![\w/])(?:urn:eudi:[a-z0-9_:]+|pda1(?:_sd_jwt)?|ehic(?:_sd_jwt)?|dc\+sd-jwt|vc\+sd-jwt)"
-                         r"(?![\w/])", re.I)
+# Credential type keys and vct strings (urn:eudi:pda1:1) and the SD-JWT format names. Case matters: the keys are
+# lower case ("pda1", "ehic"); "EHIC" in capitals is the card's English abbreviation, a word people read.
+TYPE_TOKENS = re.compile(r"(?<![\w/])(?:(?i:urn:eudi:[a-z0-9_:]+)|pda1(?:_sd_jwt)?|ehic(?:_sd_jwt)?|(?i:dc\+sd-jwt)|"
+                         r"(?i:vc\+sd-jwt))(?![\w/])")
 # JSON Schema and JSON pointer leftovers.
 SCHEMA_PHRASES = re.compile(r"is required but missing|is a required property|is not of type|does not match '|"
                             r"additional properties are not allowed|is not one of \[|\$\.[A-Za-z_]", re.I)
@@ -108,6 +109,12 @@ _SNAKE = re.compile(r"(?<![\w./:@-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w/@-])")
 _DOTTED = re.compile(r"(?<![\w./:@#-])([a-z][a-z0-9_]*(?:\.[A-Za-z0-9_-]+)+)(?![\w/@-])")
 _POINTER = re.compile(r"(?<![\w/])/(?:[a-z_]+/)*[a-z_]+(?![\w/])")
 _LABEL_PREFIX = re.compile(r"^[^:\n]{1,80}:\s+")
+
+
+def _host_like(last: str) -> bool:
+    """A host name's last label (``inspector.at.dk``, ``issuer.example``): a country or generic top-level domain."""
+    return (len(last) == 2 and last.isalpha()) or last in {"com", "org", "net", "eu", "int", "gov", "example",
+                                                             "test", "local", "localhost", "invalid"}
 
 
 def code_values(claims: Mapping[str, Any] | None) -> frozenset[str]:
@@ -152,7 +159,8 @@ def _scan_one(s: Shown, codes: frozenset[str]) -> Iterator[Finding]:
     for m in _DOTTED.finditer(text):
         token = m.group(1).rstrip(".")
         # a catalog id, or one shaped like one (a known prefix: kb., status., rp., inspector., ...)
-        if token in ids or (token.split(".")[0] in prefixes
+        last = token.rsplit(".", 1)[-1]
+        if token in ids or (token.split(".")[0] in prefixes and not _host_like(last)
                             and re.fullmatch(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+", token)):
             yield Finding("reason_code", token, text, s.where)
     for m in TYPE_TOKENS.finditer(text):
@@ -209,8 +217,8 @@ def kivy_texts(root: Any, where: str = "") -> list[Shown]:
     def visit(w: Any) -> None:
         if getattr(w, DETAILS_ATTR, False) or getattr(w, "opacity", 1) == 0:
             return
-        text = getattr(w, "text", None)
-        if isinstance(text, str) and text.strip() and not _is_input(w):
+        text = getattr(w, "text", None) if _is_label(w) else None  # a QR view's text is not read by a person
+        if isinstance(text, str) and text.strip():
             out.append(Shown(_unmarkup(text), f"{where}:{type(w).__name__}"))
         hint = getattr(w, "hint_text", None)
         if isinstance(hint, str) and hint.strip():
@@ -225,11 +233,11 @@ def kivy_texts(root: Any, where: str = "") -> list[Shown]:
     return out
 
 
-def _is_input(w: Any) -> bool:
-    """What a person typed is theirs, not ours (a text input's content)."""
-    from kivy.uix.textinput import TextInput
+def _is_label(w: Any) -> bool:
+    """Labels, buttons and spinners show their text; a text input's content is what a person typed, not ours."""
+    from kivy.uix.label import Label
 
-    return isinstance(w, TextInput)
+    return isinstance(w, Label)
 
 
 # ---------------------------------------------------------------- web pages (Playwright)

@@ -48,7 +48,8 @@ def test_each_kind_is_caught(text, kind, token):
     "Status confirmation: Posted worker (Article 12(1) of Regulation (EC) No 883/2004)",
     "Employer: Nordbyg A/S", "Anna KOWALSKI, born 01.02.1985", "https://issuer.example/status/1",
     "Type of employer: Employed person", "Identification number", "Scan again", "Data from 2 h ago",
-    "udbetaling.dk", "Name", "DKK 100", "The status list could not be checked",
+    "udbetaling.dk", "inspector.at.dk", "issuer.example", "Name", "DKK 100", "The status list could not be checked",
+    "New EHIC",
 ])
 def test_plain_words_pass(text):
     assert find_raw([text], claims=CLAIMS) == []

@@ -70,6 +70,8 @@ from .store import TrustStore
 from .tables import lote_table
 from .validation import MAX_LIST_BYTES, validate_list
 
+__all__ = ["app"]
+
 app = typer.Typer(help="Trust lists (ETSI TS 119 602 LoTE): operate, sign, verify.", no_args_is_help=True)
 app.add_typer(cert_app, name="cert")
 

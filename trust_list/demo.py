@@ -64,6 +64,10 @@ from .relying_party import x509_hash_client_id
 from .store import TrustStore, load_trusted_lists
 from .tables import lote_table
 
+__all__ = [
+    "Ecosystem", "Institution", "RelyingParty", "WalletProvider", "build_demo_ecosystem", "register_demo_issuer",
+]
+
 DAY = 24 * 3600
 YEAR = 365 * DAY
 LIST_VALIDITY = 90 * DAY

@@ -25,6 +25,8 @@ from . import reasons as R
 from .store import TrustStore
 from .validation import ValidatedList
 
+__all__ = ["TrustListFetcher"]
+
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 3

@@ -19,8 +19,8 @@ from cryptography import x509
 
 from credential.jose import b64u_encode
 from credential.reasons import Rejected
-from trust_list.model import PUB_EAA, STATUS_WITHDRAWN, SVC_PUBEAA_ISSUANCE
-from trust_list.store import TrustStore
+from trust_list import PUB_EAA, STATUS_WITHDRAWN, SVC_PUBEAA_ISSUANCE
+from trust_list import TrustStore
 
 MAX_VALUES = 64  # more than this: send none (a cut list would hide credentials of issuers we do accept)
 

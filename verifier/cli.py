@@ -19,6 +19,8 @@ import typer
 
 from credential.i18n import LANGS
 
+__all__ = ["app", "print_decision", "verify_command"]
+
 EXIT = {"PASSED": 0, "FAILED": 1, "INDETERMINATE": 3}
 EXIT_USAGE = 2
 EXIT_PENDING = 4
@@ -80,7 +82,7 @@ def _list_type_of(token: str) -> str | None:
 # ---------------------------------------------------------------- reports
 
 
-def _report(decision: dict[str, Any], lang: str) -> None:
+def print_decision(decision: dict[str, Any], lang: str) -> None:
     from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
@@ -125,7 +127,8 @@ def _report(decision: dict[str, Any], lang: str) -> None:
     checks.add_column("")
     style = {"pass": "green", "fail": "bold red", "unknown": "bold dark_orange"}
     for line in explain.check_lines(decision["checks"], lang):
-        checks.add_row(f"[{style[line.result]}]{line.word}[/]", line.code, escape(line.message))
+        words = f"{line.message}\n{line.evidence}" if line.evidence else line.message
+        checks.add_row(f"[{style[line.result]}]{line.word}[/]", line.code, escape(words))
     console.print(checks)
 
 
@@ -133,7 +136,7 @@ def _emit(decision: dict[str, Any], as_json: bool, lang: str) -> NoReturn:
     if as_json:
         sys.stdout.write(json.dumps(decision, ensure_ascii=False) + "\n")
     else:
-        _report(decision, lang)
+        print_decision(decision, lang)
     raise typer.Exit(EXIT[decision["result"]])
 
 
@@ -158,9 +161,9 @@ def verify_command(
 ) -> None:
     """Verify one presentation offline and explain the decision. Exit 0 PASSED, 1 FAILED, 3 INDETERMINATE, 2 usage."""
     from credential.reasons import Rejected
-    from trust_list.certificates import load_pem_certificates
-    from trust_list.model import LIST_TYPES
-    from trust_list.store import TrustStore
+    from trust_list import load_pem_certificates
+    from trust_list import LIST_TYPES
+    from trust_list import TrustStore
 
     from . import presets as P
     from .policy import Sources, verify_presentation
@@ -299,7 +302,7 @@ def _mode_line(svc) -> str:
         return (f"demo mode: the demo ecosystem's operator certificate and the demo relying party "
                 f"{settings.verifier_relying_party!r}, {lists} (configure ESSPASS_VERIFIER_TRUST_ANCHORS, "
                 "ESSPASS_VERIFIER_ACCESS_KEY and the rest for your own; docs/deploy.md)")
-    from deployment.pkcs11_uri import is_pkcs11_uri, parse_pkcs11_uri
+    from deployment import is_pkcs11_uri, parse_pkcs11_uri
 
     key = settings.verifier_access_key
     key = parse_pkcs11_uri(key).describe() if key and is_pkcs11_uri(key) else key
@@ -322,8 +325,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to liste
     (ESSPASS_HOME/verifier/console_token; it opens the inspection records)."""
     import uvicorn
 
-    from deployment.errors import ConfigError
-    from deployment.startup import startup_lines, uvicorn_options
+    from deployment import ConfigError
+    from deployment import startup_lines, uvicorn_options
 
     from .api import create_app
     from .service import VerifierService

@@ -16,9 +16,9 @@ import netio
 from credential.reasons import Rejected
 from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
 from credential.verification import OK_INTACT, OK_KB, StatusUnobtainable
-from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
-from trust_list.rollback import RollbackState
-from trust_list.store import TrustStore
+from trust_list import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
+from trust_list import RollbackState
+from trust_list import TrustStore
 
 from . import access
 from .authorities import aki_values

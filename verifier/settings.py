@@ -23,7 +23,7 @@ import netio
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from deployment.settings import SharedSettings
+from deployment import SharedSettings
 
 RECORD_FIELDS = ("decision", "preset", "time", "issuer", "codes", "credential_type", "claims")
 DEFAULT_RECORD_FIELDS = "decision,preset,time,issuer,codes"

@@ -23,7 +23,7 @@ import httpx
 
 from credential import jose
 from credential.reasons import Rejected
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import attestation, http
 from . import reasons as R

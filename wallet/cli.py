@@ -30,6 +30,8 @@ from credential.reasons import Rejected
 
 from . import reasons as R
 
+__all__ = ["app"]
+
 app = typer.Typer(help="The citizen's wallet: receive, list, present credentials and see who saw what.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -347,12 +349,14 @@ def open_export(
 @app.command()
 def screenshots(
     out: Path = typer.Option(..., "--out", help="Directory for the PNG files."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: en and da)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: all ten)."),
 ) -> None:
-    """Render every screen offscreen with demo data, in English and Danish, into PNG files."""
+    """Render every screen offscreen with demo data, in every language (or one), into PNG files."""
+    from credential.i18n import LANGS
+
     from .ui.screenshots import render_all
 
-    paths = render_all(out, [lang] if lang else ["en", "da"])
+    paths = render_all(out, [lang] if lang else LANGS)
     for p in paths:
         typer.echo(str(p))
 

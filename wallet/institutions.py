@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from trust_list import PUB_EAA, TrustStore
-from trust_list.model import STATUS_WITHDRAWN, SVC_PUBEAA_ISSUANCE
+from trust_list import STATUS_WITHDRAWN, SVC_PUBEAA_ISSUANCE
 
 from .trust import is_demo
 

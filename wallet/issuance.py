@@ -43,7 +43,7 @@ import httpx
 from credential import jose, sd_jwt, sd_jwt_vc
 from credential.reasons import Rejected
 from trust_list.issuers import check_issuer_header
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import attestation, http
 from . import reasons as R

@@ -29,9 +29,9 @@ import qrimage
 from credential import dcql, jose, qr_transport, sd_jwt
 from credential.offline_request import AUD_STATIC, REQUEST_TYP, RESPONSE_MODE
 from credential.reasons import Rejected
-from trust_list.relying_party import CLOCK_SKEW, check_relying_party
+from trust_list import CLOCK_SKEW, check_relying_party
 from trust_list.reasons import RP_CLIENT_ID
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import reasons as R
 from .core import OFFLINE, Card, Wallet

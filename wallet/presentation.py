@@ -49,10 +49,9 @@ import netio
 from credential import dcql, jose, sd_jwt
 from credential.offline_request import RESPONSE_MODE as OFFLINE_RESPONSE_MODE
 from credential.reasons import Rejected
-from trust_list.relying_party import (RpCheck, check_relying_party, check_unlisted_relying_party, path_within,
-                                      registered_paths)
+from trust_list import RpCheck, check_relying_party, check_unlisted_relying_party, path_within, registered_paths
 from trust_list import reasons as TR
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import http
 from . import reasons as R

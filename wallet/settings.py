@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deployment.settings import SharedSettings
+from deployment import SharedSettings
 
 
 class WalletSettings(SharedSettings):

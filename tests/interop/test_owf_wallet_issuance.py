@@ -130,6 +130,23 @@ def test_authorization_code_flow_par_pkce_dpop_upstream_login(upstream):
     assert c["claims"]["cnf"]["jwk"]["x"] == c["holder_jwk"]["x"]
 
 
+def test_wallet_initiated_authorization_code_flow(upstream):
+    """No offer (OpenID4VCI §3.4): the OWF wallet knows the issuer and asks for the A1 by its scope; the
+    person's own latest A1 case is found through the login."""
+    case = create_case(upstream, document_number=f"A1-DK-2026-{secrets.randbelow(10**6):06d}")
+
+    def log_in(msg: dict) -> str:
+        with httpx.Client(timeout=30) as browser:
+            r = log_in_upstream(browser, msg["authorize"], "tomasz", REDIRECT)
+        assert r.status_code in (302, 303), r.text
+        return r.headers["location"]
+
+    result = run("owf_wallet_issue.mjs", {
+        "credential_issuer": upstream.url, "configuration": "pda1_sd_jwt", "flow": "authorization_code",
+        "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "anchors": anchors(upstream.home)}, on_line=log_in)
+    assert result["credentials"][0]["claims"]["document_number"] == case["document_number"]
+
+
 def test_authorization_code_flow_someone_else_gets_nothing(upstream):
     """Mette logs in with Tomasz's offer: the issuer shows its page and redirects the wallet with
     access_denied; the OWF client reports the authorization error."""

@@ -159,3 +159,62 @@ def test_the_library_refuses_a_verifier_outside_its_trust(world, tmp_path):
                                        "holder_private_jwk": cred["holder_private_jwk"],
                                        "rp_anchors": [pem(next(iter(other.relying_parties.values())).access_chain[-1])]})
     assert result(world, t)["status"] == "pending"
+
+
+# ---------------------------------------------------------------- issue 13 "done when", end to end
+
+
+@pytest.fixture(scope="module")
+def haip_world(tmp_path_factory):
+    """Our issuer as HAIP asks (wallet and key attestations required, PAR, DPoP nonces, x5c credentials,
+    citizens logging in at a real OpenID Connect provider) and our verifier, on one demo ecosystem."""
+    from tests.issuer.conftest import upstream_issuer
+    from verifier.api import create_app as verifier_app
+    from verifier.service import VerifierService
+    from verifier.settings import VerifierSettings
+
+    home = tmp_path_factory.mktemp("owf-haip")
+    with upstream_issuer(home, credential_key_reference="x5c", wallet_attestation_required=True,
+                         key_attestation_required=True) as issuer:
+        vport = free_port()
+        verifier = VerifierService(VerifierSettings(home=home, verifier_url=f"http://127.0.0.1:{vport}"))
+        with ServerThread(verifier_app(service=verifier), vport):
+            yield {"issuer": issuer, "verifier_url": f"http://127.0.0.1:{vport}", "home": home}
+
+
+def test_owf_wallet_gets_an_a1_by_authorization_code_and_presents_it_both_ways(haip_world):
+    """A wallet built with the OWF libraries obtains an A1 through the authorization code flow (PAR, PKCE,
+    DPoP, wallet attestation, key attestation, upstream OIDC login) and presents it cross-device and
+    same-device (one one-time copy each) to our verifier."""
+    from tests.interop.oidc_provider import log_in_upstream
+    from tests.interop.test_owf_wallet_issuance import REDIRECT, key_attestation_for, wallet_instance
+
+    issuer = haip_world["issuer"]
+    case = create_case(issuer)
+
+    def answer(msg: dict) -> str:
+        if "key_attestation" in msg:
+            return key_attestation_for(issuer, msg["key_attestation"])
+        with httpx.Client(timeout=30) as browser:
+            r = log_in_upstream(browser, msg["authorize"], "tomasz", REDIRECT)
+        assert r.status_code in (302, 303), r.text
+        return r.headers["location"]
+
+    issued = run("owf_wallet_issue.mjs", {
+        "offer": case["offer_uri"], "flow": "authorization_code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT,
+        "holders": 2, "key_attestation": True, "anchors": anchors(haip_world["home"]), **wallet_instance(issuer)},
+        on_line=answer)
+    copies = issued["credentials"]
+    assert len(copies) == 2 and all("x5c" in c["header"] for c in copies)
+
+    t = transaction(haip_world)
+    out = present(haip_world, t, copies[0])
+    assert out["status"] == 200 and out["body"] == {}, out
+    view = result(haip_world, t)
+    assert view["decision"]["result"] == "PASSED" and case["document_number"] in str(view["decision"]), view
+
+    t = transaction(haip_world, flow="same_device")
+    out = present(haip_world, t, copies[1])
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit(out["body"]["redirect_uri"]).fragment)["response_code"][0]
+    got = redeem(haip_world, t, code)
+    assert got.status_code == 200 and got.json()["decision"]["result"] == "PASSED", got.text

@@ -20,10 +20,10 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
 from uikit import env
-from uikit.base import KitApp
+from uikit import KitApp
 from uikit.palette import DANGER, WARN_INK, rgba
-from uikit.qr import QrView  # noqa: F401 - used by wallet.kv
-from uikit.widgets import CameraScreen, KeyValue, make
+from uikit import QrView  # noqa: F401 - used by wallet.kv
+from uikit import CameraScreen, KeyValue, make
 
 from credential.i18n import by_name
 
@@ -560,7 +560,7 @@ class WalletApp(KitApp):
         return dp(value) * max(1.0, self.font_scale)
 
     def build(self):
-        from uikit.base import load_kv_once
+        from uikit import load_kv_once
 
         from .get_document import KV as GET_DOCUMENT_KV, GetDocumentScreen
 
@@ -640,12 +640,12 @@ class WalletApp(KitApp):
     # exports (issue 17, item 4)
     def export_folder(self) -> Path:
         """Where the export dialog suggests saving: the folder used last time, else ``export_dir``."""
-        from uikit.dialogs import recent_folder
+        from uikit import recent_folder
 
         return recent_folder(self.ctl.wallet.directory / "ui", self.export_dir, must_exist=False)
 
     def remember_export_folder(self, folder: Path) -> None:
-        from uikit.dialogs import remember_folder
+        from uikit import remember_folder
 
         remember_folder(self.ctl.wallet.directory / "ui", folder)
 

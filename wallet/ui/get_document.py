@@ -12,7 +12,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from credential.reasons import Rejected
-from uikit.widgets import make
+from uikit import make
 
 KV = Path(__file__).with_name("get_document.kv")
 

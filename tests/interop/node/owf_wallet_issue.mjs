@@ -1,6 +1,7 @@
 // The OpenWallet Foundation's @openid4vc/openid4vci client as a wallet against the ESSPASS issuer
 // (pinned versions in package.json). Usage: node owf_wallet_issue.mjs <input.json>
-// input: { offer, flow: "pre-authorized" | "authorization_code", tx_code?, client_id, redirect_uri,
+// input: { offer (or, wallet-initiated, credential_issuer + configuration), flow: "pre-authorized" |
+//          "authorization_code", tx_code?, client_id, redirect_uri,
 //          holders: n, dpop: bool, anchors: { issuer: [pem], status: [pem] }, attestation?: jwt,
 //          attestation_key?: pem, key_attestation?: bool }
 // With key_attestation it prints {"key_attestation": {nonce, attested_keys}} and reads the key attestation
@@ -12,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import readline from 'node:readline';
 import { Openid4vciClient } from '@openid4vc/openid4vci';
-import { clientAuthenticationNone, clientAuthenticationClientAttestationJwt } from '@openid4vc/oauth2';
+import { Oauth2Client, clientAuthenticationNone, clientAuthenticationClientAttestationJwt } from '@openid4vc/oauth2';
 import {
   anchorsFrom, fail, generateRandom, hash, importPrivatePem, newKey, out, sdJwtVcVerifier, signJwt,
 } from './owf_common.mjs';
@@ -28,12 +29,12 @@ async function clientAuthentication() {
 }
 
 async function main() {
-  const client = new Openid4vciClient({
-    callbacks: { hash, generateRandom, signJwt, fetch, clientAuthentication: await clientAuthentication() },
-  });
-  const credentialOffer = await client.resolveCredentialOffer(input.offer);
-  const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
-  const configId = credentialOffer.credential_configuration_ids[0];
+  const callbacks = { hash, generateRandom, signJwt, fetch, clientAuthentication: await clientAuthentication() };
+  const client = new Openid4vciClient({ callbacks });
+  // wallet-initiated (OpenID4VCI §3.4, no offer): the wallet knows the issuer and the configuration
+  const credentialOffer = input.offer ? await client.resolveCredentialOffer(input.offer) : null;
+  const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer?.credential_issuer ?? input.credential_issuer);
+  const configId = credentialOffer ? credentialOffer.credential_configuration_ids[0] : input.configuration;
   const dpopKey = await newKey();
   const dpop = input.dpop === false ? undefined : { signer: { method: 'jwk', alg: 'ES256', publicJwk: dpopKey.publicJwk } };
 
@@ -44,9 +45,16 @@ async function main() {
     });
   } else {
     const scope = issuerMetadata.credentialIssuer.credential_configurations_supported[configId].scope;
-    const auth = await client.createAuthorizationRequestUrlFromOffer({
-      clientId: input.client_id, credentialOffer, issuerMetadata, redirectUri: input.redirect_uri, scope, dpop,
-    });
+    const oauth2 = new Oauth2Client({ callbacks });
+    const authorizationServerMetadata = issuerMetadata.authorizationServers[0];
+    const auth = credentialOffer
+      ? await client.createAuthorizationRequestUrlFromOffer({
+        clientId: input.client_id, credentialOffer, issuerMetadata, redirectUri: input.redirect_uri, scope, dpop,
+      })
+      : await oauth2.createAuthorizationRequestUrl({
+        authorizationServerMetadata, clientId: input.client_id, redirectUri: input.redirect_uri, scope, dpop,
+        resource: issuerMetadata.credentialIssuer.credential_issuer,
+      });
     out({ authorize: auth.authorizationRequestUrl });
     const { value: redirect } = await lines.next();
     const response = client.parseAndVerifyAuthorizationResponseRedirectUrl({
@@ -54,10 +62,12 @@ async function main() {
       authorizationServerMetadata: issuerMetadata.authorizationServers[0],
     });
     if (response.error) throw new Error(`authorization error: ${response.error}`);
-    token = await client.retrieveAuthorizationCodeAccessTokenFromOffer({
-      credentialOffer, issuerMetadata, authorizationCode: response.code, pkceCodeVerifier: auth.pkce?.codeVerifier,
-      redirectUri: input.redirect_uri, dpop: auth.dpop,
-    });
+    const tokenOptions = { authorizationCode: response.code, pkceCodeVerifier: auth.pkce?.codeVerifier,
+      redirectUri: input.redirect_uri, dpop: auth.dpop };
+    token = credentialOffer
+      ? await client.retrieveAuthorizationCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, ...tokenOptions })
+      : await oauth2.retrieveAuthorizationCodeAccessToken({
+        authorizationServerMetadata, resource: issuerMetadata.credentialIssuer.credential_issuer, ...tokenOptions });
   }
   const accessToken = token.accessTokenResponse.access_token;
 
