@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from credential.reasons import Rejected
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import http
 from . import reasons as R

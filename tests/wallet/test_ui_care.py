@@ -141,6 +141,9 @@ class TestCareJourney(KivyTestCase):
             restore = app.screen("restore")
             _no_raw(app, "restore")
             restore = app.screen("restore")
+            dialog = restore.choose_file()  # the file chooser shows backup files
+            assert dialog.chooser.filters == ["*.jwe"]
+            dialog.dismiss()
             restore.file.text = str(app.last_backup)
             restore.secret.text = "AAAA-BBBB-CCCC-DDDD-EEEE"
             restore.pin.text = restore.pin2.text = "135791"

@@ -18,7 +18,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from uikit.palette import DANGER, OK, WARN_INK, rgba
-from uikit.widgets import make
+from uikit import make
 
 PRE_UNLOCK = ("guide", "restore", "lost")  # reachable before a wallet exists or is unlocked
 
@@ -203,17 +203,13 @@ class RestoreScreen(Screen):
         _ = app
 
     def choose_file(self):
-        from uikit.dialogs import FileDialog
-        from uikit.texts import kit_text
-
         app = _app()
 
         def chosen(path: Path) -> None:
             self.file.text = str(path)
 
-        return app.open_dialog(FileDialog(_tr("restore.file"), kit_text("file.open", app.lang),
-                                          kit_text("file.cancel", app.lang), chosen, filters=("*.jwe",),
-                                          state_dir=Path(app.ctl.wallet.directory).parent))
+        return app.open_file_dialog(_tr("restore.file"), chosen, Path(app.ctl.wallet.directory) / "ui",
+                                    filters=("*.jwe",))
 
     def restore(self) -> None:
         app = _app()
