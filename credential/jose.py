@@ -87,7 +87,8 @@ def b64u_decode_strict(text: str) -> bytes:
     if not isinstance(text, str) or not text.isascii():
         raise JoseError("encoding", "not base64url")
     raw = text.encode("ascii")
-    if b"+" in raw or b"/" in raw or b"=" in raw or len(raw) % 4 == 1:
+    # find(), not 'in': 'in' on bytes first tries its argument as an integer and formats that error
+    if raw.find(b"+") >= 0 or raw.find(b"/") >= 0 or raw.find(b"=") >= 0 or len(raw) % 4 == 1:
         raise JoseError("encoding", "not base64url")
     try:
         return binascii.a2b_base64(raw.translate(_FROM_URL) + _PAD[len(raw) % 4], strict_mode=True)
