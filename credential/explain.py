@@ -24,8 +24,8 @@ from .i18n import country_name, date_format, text
 from .text import display_safe
 from .types import claim_label, get_type
 
-__all__ = ["CheckLine", "LayerRow", "Row", "check_lines", "claim_rows", "date_text", "label", "layer_rows", "result_word",
-           "type_name", "unmapped_rows", "value_text"]
+__all__ = ["CheckLine", "LayerRow", "Row", "check_lines", "claim_rows", "date_text", "evidence_text", "label",
+           "layer_rows", "result_word", "type_name", "unmapped_rows", "value_text"]
 
 LAYERS = ("technical", "document", "coverage")
 # Reading order of the top-level claims an inspector looks for first; the rest follow in the credential's order.
@@ -67,6 +67,7 @@ class CheckLine:
     result: str  # pass | fail | unknown
     word: str  # "passed" / "bestået" ...
     message: str
+    evidence: str = ""  # what the check decided with, in words: the trusted list's number and dates, the status list's
 
 
 def _ctype(vct: str | None) -> Any:
@@ -194,10 +195,39 @@ def result_word(result: str, lang: str) -> str:
     return text(f"check.{result}", lang)
 
 
+def _when(value: Any, lang: str) -> str:
+    """Epoch seconds as a date and a UTC time in ``lang``'s date order ("-" when unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "-"
+    try:
+        moment = dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return "-"
+    return f"{moment.strftime(date_format(lang))} {moment:%H:%M} UTC"
+
+
+def evidence_text(evidence: Mapping[str, Any] | None, lang: str) -> str:
+    """The evidence of a trust or status check (the ``evidence`` object of the JSON checks) in words: which trusted
+    list decided (its sequence number, TS 119 602 ListIssueDateTime and NextUpdate), or when the Status List Token
+    was issued (``iat``) and obtained. Empty for a check without such evidence."""
+    if not evidence:
+        return ""
+    if "trust_list_sequence_number" in evidence:
+        return text("evidence.trust_list", lang).format(
+            sequence=display_safe(str(evidence["trust_list_sequence_number"])),
+            issued=_when(evidence.get("trust_list_issued"), lang),
+            next_update=_when(evidence.get("trust_list_next_update"), lang))
+    if evidence.get("status_list_iat") is not None:
+        return text("evidence.status_list", lang).format(issued=_when(evidence["status_list_iat"], lang),
+                                                         fetched=_when(evidence.get("status_list_fetched_at"), lang))
+    return ""
+
+
 def check_lines(checks: Iterable[Mapping[str, Any]], lang: str, *, problems_first: bool = False) -> list[CheckLine]:
     """The per-check explanation of a decision's ``checks`` (JSON shape): the result word and the sentence."""
     lines = [CheckLine(c["code"], c["result"], result_word(c["result"], lang),
-                       c["message"].get(lang) or c["message"]["en"]) for c in checks]
+                       c["message"].get(lang) or c["message"]["en"], evidence_text(c.get("evidence"), lang))
+             for c in checks]
     if problems_first:
         lines.sort(key=lambda c: {"fail": 0, "unknown": 1}.get(c.result, 2))
     return lines

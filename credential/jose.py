@@ -16,6 +16,12 @@ import binascii
 import hashlib
 import json
 
+__all__ = [
+    "JoseError", "SigningKey", "TokenKey", "b64u_decode", "b64u_decode_strict", "b64u_encode", "der_to_jws_signature",
+    "json_loads", "json_object", "jwk_thumbprint", "jwk_to_public_key", "load_public_key", "parse_compact",
+    "sign_compact", "verify_signature",
+]
+
 try:  # fast JSON on servers and desktops; the stdlib where orjson cannot be built (python-for-android)
     import orjson
 except ImportError:  # pragma: no cover - exercised by tests/credential/test_json_fallback.py

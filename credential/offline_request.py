@@ -15,6 +15,11 @@ from typing import Any
 
 from . import jose
 
+__all__ = [
+    "AUD_STATIC", "DEFAULT_LIFETIME_S", "REQUEST_TYP", "RESPONSE_MODE", "build_request_object", "new_nonce",
+    "x509_hash_client_id",
+]
+
 REQUEST_TYP = "oauth-authz-req+jwt"  # RFC 9101 §10.8, OpenID4VP §5
 AUD_STATIC = "https://self-issued.me/v2"  # OpenID4VP §5.8: request object audience without wallet metadata
 RESPONSE_MODE = "esspass_qr"  # ESSPASS extension: the response is shown as a QR code (no response_uri)

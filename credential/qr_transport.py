@@ -75,21 +75,18 @@ __all__ = [
     "PREFIXES",
     "READABLE_PREFIXES",
     "Decoded",
-    "QrInfo",
     "base45_decode",
     "base45_encode",
     "decode",
     "decode_any",
-    "decode_qr_image",
     "decode_request",
     "decode_response",
     "encode_detailed",
     "dictionary",
     "encode",
-    "encode_qr_png",
     "encode_request",
     "encode_response",
-    "qr_version_for",
+    "R_CONTEXT", "R_TOO_LARGE", "R_UNREADABLE", "is_alphanumeric",
 ]
 
 # ---------------------------------------------------------------- reason codes

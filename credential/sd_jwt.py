@@ -26,6 +26,11 @@ from . import jose
 from .reasons import Reason, Rejected, define
 from .report import Stage
 
+__all__ = [
+    "KeyBindingPolicy", "R_FORMAT", "R_KB_AUD", "R_KB_NONCE", "Verified", "VerifyPolicy", "collapse_paths",
+    "format_path", "holder_view", "issue", "parse_path", "present", "revealed_paths", "verify",
+]
+
 # ---------------------------------------------------------------- limits (bounded input)
 
 MAX_PRESENTATION_CHARS = 512 * 1024

@@ -16,6 +16,8 @@ from . import jose, sd_jwt
 from .reasons import Rejected, define
 from .report import Stage
 
+__all__ = ["NEVER_DISCLOSABLE", "R_VCT_MISMATCH", "StatusRef", "TYP", "issue_vc", "status_ref", "verify_vc"]
+
 TYP = "dc+sd-jwt"
 NEVER_DISCLOSABLE = frozenset({"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "cnf", "status", "_sd_alg"})
 

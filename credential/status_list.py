@@ -51,6 +51,8 @@ __all__ = [
     "parse_status_claim",
     "create_status_list_token",
     "validate_status_list_token",
+    "MAX_STATUS_TOKEN_BYTES", "R_TOKEN_MALFORMED", "R_TOKEN_SIGNATURE", "R_TOKEN_EXPIRED", "R_TOKEN_NOT_YET_VALID",
+    "R_INDEX_OUT_OF_BOUNDS",
 ]
 
 # ---------------------------------------------------------------- constants

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import unicodedata
 
+__all__ = ["display_safe"]
+
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 REPLACEMENT = "\ufffd"
 

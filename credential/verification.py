@@ -40,6 +40,7 @@ from .validity import check_layers, technical_layer
 __all__ = [
     "FAILED", "INDETERMINATE", "PASSED", "FetchedStatus", "IssuerTrust", "KeyBinding", "StatusCache", "StatusSource",
     "StatusUnobtainable", "TrustedIssuer", "ValidatedStatus", "user_claims", "verify_presentation",
+    "ISSUER_LIST", "KB_MAX_AGE_S", "MAX_KB_MAX_AGE_S", "OK_INTACT", "OK_KB", "no_status_source",
 ]
 
 REGISTERED = frozenset(sd_jwt_vc.NEVER_DISCLOSABLE)
@@ -86,6 +87,12 @@ class TrustedIssuer(Protocol):
 
     @property
     def signing_key(self) -> ec.EllipticCurvePublicKey: ...
+
+    @property
+    def evidence(self) -> Mapping[str, Any]:
+        """What the decision was made with, for the report: ``trust_list_sequence_number``, ``trust_list_issued``
+        and ``trust_list_next_update`` (epoch seconds) of the trusted list that listed the issuer."""
+        ...
 
 
 class IssuerTrust(Protocol):
@@ -195,7 +202,7 @@ def verify_presentation(presentation: str, *, trust: IssuerTrust, now: int, key_
         stage = Stage(exc.stage or Stage.BEFORE_SIGNATURE)
         if found:
             report.issuer = found[0].entity_name
-            report.add(OK_ISSUER, Kind.PASSED, Stage.TRUST, {"issuer": found[0].entity_name})
+            report.add(OK_ISSUER, Kind.PASSED, Stage.TRUST, _trust_evidence(found[0]))
         if stage not in (Stage.BEFORE_SIGNATURE, Stage.TRUST, Stage.SIGNATURE):
             report.add(OK_INTACT, Kind.PASSED, Stage.SIGNATURE)
         report.stop(exc.reason, Kind.COULD_NOT_CHECK if exc.reason is ISSUER_LIST else Kind.FAILED, stage,
@@ -207,7 +214,7 @@ def verify_presentation(presentation: str, *, trust: IssuerTrust, now: int, key_
     issuer = found[0]
     payload = _read_shape(verified.payload, report)
     report.issuer, report.payload = issuer.entity_name, payload
-    report.add(OK_ISSUER, Kind.PASSED, Stage.TRUST, {"issuer": issuer.entity_name}, issuer.entity_name)
+    report.add(OK_ISSUER, Kind.PASSED, Stage.TRUST, _trust_evidence(issuer), issuer.entity_name)
     report.add(OK_INTACT, Kind.PASSED, Stage.SIGNATURE)
     report.add(OK_VC, Kind.PASSED, Stage.VC_RULES)
     if verified.kb_payload is not None:
@@ -227,6 +234,10 @@ def verify_presentation(presentation: str, *, trust: IssuerTrust, now: int, key_
     _check_status(payload, issuer, trust, status, cache, now, report)
     report.validity = check_layers(report, payload, now, day, leeway=policy.clock_leeway_s)
     return report
+
+
+def _trust_evidence(issuer: TrustedIssuer) -> dict[str, Any]:
+    return {"issuer": issuer.entity_name, **issuer.evidence}
 
 
 def _read_shape(payload: dict[str, Any], report: Report) -> dict[str, Any]:
@@ -326,18 +337,24 @@ def _check_status(payload: dict[str, Any], issuer: TrustedIssuer, trust: IssuerT
             report.data_age["status_list_s"] = now - at
         report.data_age["status_list_fetched_s"] = now - fetched.fetched_at
         report.add(exc.reason, Kind.FAILED if exc.reason in _STATUS_FAILS else Kind.COULD_NOT_CHECK, Stage.STATUS,
-                   _status_evidence(ref, report), exc.detail)
+                   _status_evidence(ref, report, at, fetched.fetched_at, None), exc.detail)
         return
     report.data_age["status_list_s"] = now - result.iat
     report.data_age["status_list_fetched_s"] = now - fetched.fetched_at
     try:
         result.raise_for_status()
     except Rejected as exc:
-        report.add(exc.reason, Kind.FAILED, Stage.STATUS, _status_evidence(ref, report), exc.detail)
+        report.add(exc.reason, Kind.FAILED, Stage.STATUS,
+                   _status_evidence(ref, report, result.iat, fetched.fetched_at, result.exp), exc.detail)
         return
-    report.add(OK_STATUS, Kind.PASSED, Stage.STATUS, _status_evidence(ref, report))
+    report.add(OK_STATUS, Kind.PASSED, Stage.STATUS,
+               _status_evidence(ref, report, result.iat, fetched.fetched_at, result.exp))
 
 
-def _status_evidence(ref: status_list.StatusReference, report: Report) -> dict[str, Any]:
+def _status_evidence(ref: status_list.StatusReference, report: Report, iat: int | None, fetched_at: int,
+                     exp: int | None) -> dict[str, Any]:
+    """The Status List Token the status was read from: its ``iat`` (how old the list is), ``exp`` and when it was
+    obtained (draft-ietf-oauth-status-list §5.1 ``iat``/``exp``, §13.7 freshness)."""
     return {"uri": ref.uri, "idx": ref.idx, "age_s": report.data_age.get("status_list_s"),
-            "fetched_age_s": report.data_age.get("status_list_fetched_s")}
+            "fetched_age_s": report.data_age.get("status_list_fetched_s"), "status_list_iat": iat,
+            "status_list_exp": exp, "status_list_fetched_at": fetched_at}

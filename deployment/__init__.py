@@ -12,3 +12,15 @@ Below the services (``issuer``, ``verifier``, ``wallet``), above ``credential`` 
 
 Every setting is documented in ``docs/deploy.md``; ``docs/esspass.env.example`` is a complete example.
 """
+
+from credential.exports import lazy
+
+_EXPORTS = {
+    "ConfigError": "errors", "read_list": "listing", "trusted_list": "listing",
+    "check_key_matches": "material", "env_name": "material", "load_certificates": "material", "load_chain": "material",
+    "load_signing_key": "material", "read_file": "material",
+    "is_pkcs11_uri": "pkcs11_uri", "parse_pkcs11_uri": "pkcs11_uri", "SharedSettings": "settings",
+    "startup_lines": "startup", "uvicorn_options": "startup",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy(__name__, _EXPORTS)

@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography import x509
 
 from credential.reasons import Rejected
-from trust_list.store import TrustStore, load_trusted_lists
+from trust_list import TrustStore, load_trusted_lists
 
 from .errors import ConfigError
 from .material import load_certificates, read_file

@@ -14,7 +14,7 @@ import verifier.cli
 import verifier.inspect_cli
 import wallet.cli
 
-from . import sd_jwt_cli
+from . import sd_jwt_cli, wallet_provider
 
 app = typer.Typer(
     name="esspass",
@@ -24,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sd_jwt_cli.app, name="sd-jwt")
+app.add_typer(wallet_provider.app, name="wallet-provider")
 
 # Sub-apps of the other packages; each is a typer app named ``app`` in ``<module>``.
 for _name, _module in {

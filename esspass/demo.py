@@ -61,7 +61,7 @@ def _history_table(events: list[dict[str, Any]]) -> Table:
 
 def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, preset: str,
              console_token: str) -> dict[str, Any]:
-    from wallet.presentation import fetch_request, plan, respond
+    from wallet import fetch_request, plan, respond
 
     with httpx.Client(timeout=30.0) as http:
         # the inspector's console starts the check as itself (its own quota, issue 14 finding 4)
@@ -91,15 +91,15 @@ def _inspect(console: Console, verifier_url: str, wallet: Any, trust: Any, prese
 
 
 def run_demo(lang: str = "en", console: Console | None = None) -> int:
-    from issuer.api import create_app as create_issuer
-    from issuer.settings import Settings as IssuerSettings
+    from issuer import create_app as create_issuer
+    from issuer import Settings as IssuerSettings
     from trust_list.demo import build_demo_ecosystem
-    from verifier.api import create_app as create_verifier
-    from verifier.cli import _report
-    from verifier.settings import VerifierSettings
-    from wallet.core import Wallet
-    from wallet.issuance import receive
-    from wallet.trust import load_trust_store
+    from verifier import create_app as create_verifier
+    from verifier.cli import print_decision
+    from verifier import VerifierSettings
+    from wallet import Wallet
+    from wallet import receive
+    from wallet import load_trust_store
 
     console = console or Console()
     if lang not in LANGS:
@@ -150,7 +150,7 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
 
             console.print("4. A labour inspector of Arbejdstilsynet asks for the a1-inspection claims.")
             decision = _inspect(console, verifier_url, wallet, trust, "a1-inspection", console_token)
-            _report(decision, lang)
+            print_decision(decision, lang)
             first = decision["result"]
 
             a1_doc = offers["pda1"][1]
@@ -166,7 +166,7 @@ def run_demo(lang: str = "en", console: Console | None = None) -> int:
             except Rejected as exc:
                 console.print(f"[red]The wallet stopped: {exc.code}[/red]")
                 return 1
-            _report(decision2, lang)
+            print_decision(decision2, lang)
             failed = [c for c in decision2["checks"] if c["result"] == "fail"]
             for c in failed:
                 console.print(f"   [bold]{c['code']}[/bold]\n   en: {c['message']['en']}\n   da: {c['message']['da']}")

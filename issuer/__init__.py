@@ -3,6 +3,7 @@
 
 from credential.exports import lazy
 
-_EXPORTS = {"create_app": "api", "IssuerService": "service", "Settings": "settings"}
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy(__name__, _EXPORTS)
+_EXPORTS = {"create_app": "api", "IssuerService": "service", "Settings": "settings", "make_engine": "store"}
+_SUBMODULES = ["cli"]  # the typer app `esspass issuer` mounts
+__all__ = sorted(_EXPORTS) + _SUBMODULES
+__getattr__ = lazy(__name__, _EXPORTS, _SUBMODULES)

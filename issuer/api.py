@@ -28,14 +28,15 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from credential import types
-from websec.headers import SecurityHeaders
-from websec.ratelimit import RateLimiter
+from credential import attestations, types
+from websec import SecurityHeaders
+from websec import RateLimiter
 
 from . import core
 from .problems import (Problem, is_api_path, openapi_body, parse_body, problem, problem_bytes, shape_errors,
                        words)
 from . import dpop
+from .attestation import CLIENT_AUTH_METHOD, AttestationInvalid
 from .service import (ClaimsInvalid, Conflict, DpopInvalid, InvalidToken, IssuerService, NotFound, OAuthError,
                       UseDpopNonce)
 from .settings import Settings
@@ -167,6 +168,12 @@ def dpop_error(exc: DpopInvalid) -> JSONResponse:
                        {"WWW-Authenticate": f'DPoP error="invalid_dpop_proof", {DPOP_ALGS_PARAM}'})
 
 
+def attestation_error(exc: AttestationInvalid, headers: dict | None = None) -> JSONResponse:
+    """ABCA §6.4 / RFC 6749 §5.2: ``invalid_client`` (the wallet's attestation or its PoP was refused),
+    with the stable reason code in the extension member ``reason`` (RFC 6749 §8.2)."""
+    return oauth_error("invalid_client", exc.description, 401, headers, extra={"reason": exc.code})
+
+
 def dpop_header(request: Request) -> str | None:
     """The one ``DPoP`` header value (RFC 9449 §4.3 step 1); :class:`DpopInvalid` for two."""
     try:
@@ -194,6 +201,19 @@ def field_errors(errors: list) -> list[dict[str, str]]:
 # ---------------------------------------------------------------- metadata (OID4VCI §12)
 
 
+def proof_types(svc: IssuerService) -> dict[str, Any]:
+    """OID4VCI §12.2.4 ``proof_types_supported``: ``jwt`` (Appendix F.1, with an optional ``key_attestation``
+    header) and, when wallet providers are known, ``attestation`` (F.3); ``key_attestations_required`` (empty:
+    no attack-potential constraint) only when the issuer requires them (HAIP 1.0 §4.5.1)."""
+    algs = {"proof_signing_alg_values_supported": list(core.PROOF_ALGS)}
+    if svc.settings.key_attestation_required:
+        algs["key_attestations_required"] = {}
+    out = {"jwt": dict(algs)}
+    if svc.wallet_providers.enabled:
+        out["attestation"] = dict(algs)
+    return out
+
+
 def issuer_metadata(svc: IssuerService) -> dict[str, Any]:
     url = svc.url
     configs = {}
@@ -215,7 +235,7 @@ def issuer_metadata(svc: IssuerService) -> dict[str, Any]:
             "vct": ctype.vct,
             "cryptographic_binding_methods_supported": ["jwk"],
             "credential_signing_alg_values_supported": [svc.keys.credential_key.alg],
-            "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(core.PROOF_ALGS)}},
+            "proof_types_supported": proof_types(svc),
             "credential_metadata": {"display": display, "claims": claims},
         }
     return {
@@ -223,6 +243,9 @@ def issuer_metadata(svc: IssuerService) -> dict[str, Any]:
         "credential_endpoint": f"{url}/credential",
         "nonce_endpoint": f"{url}/nonce",
         "batch_credential_issuance": {"batch_size": svc.settings.batch_size},
+        # ESSPASS extension (§12.2.4 allows more metadata): a credential request may ask for compact offline copies
+        # with esspass_offline_copies (issuer/issuing.py)
+        "esspass_offline_copies_supported": svc.settings.credential_key_reference == "x5c",
         "display": [{"name": svc.keys.name, "locale": "en"}, {"name": svc.keys.name, "locale": "da"}],
         "credential_configurations_supported": configs,
     }
@@ -235,11 +258,21 @@ def as_metadata(svc: IssuerService) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "issuer": svc.url,
         "token_endpoint": f"{svc.url}/token",
-        "grant_types_supported": [core.PRE_AUTH_GRANT],
+        "grant_types_supported": [core.PRE_AUTH_GRANT] + (["refresh_token"] if svc.settings.refresh_token_ttl else []),
         "token_endpoint_auth_methods_supported": ["none"],
         "pre-authorized_grant_anonymous_access_supported": True,
         "dpop_signing_alg_values_supported": list(dpop.DPOP_ALGS),  # RFC 9449 §5.1
     }
+    if svc.wallet_providers.enabled:
+        # ABCA §8: attest_jwt_client_auth, and (MUST, with the PoP JWT) the algorithms of both JWTs. Required:
+        # "none" goes (HAIP 1.0 §4.4.1, issuers MUST require client authentication), and with it anonymous
+        # pre-authorized access (OpenID4VCI §12.3)
+        required = svc.settings.wallet_attestation_required
+        meta["token_endpoint_auth_methods_supported"] = (
+            [CLIENT_AUTH_METHOD] if required else ["none", CLIENT_AUTH_METHOD])
+        meta["pre-authorized_grant_anonymous_access_supported"] = not required
+        meta["client_attestation_signing_alg_values_supported"] = list(attestations.ATTESTATION_ALGS)
+        meta["client_attestation_pop_signing_alg_values_supported"] = list(attestations.ATTESTATION_ALGS)
     if svc.authorization.enabled:
         meta.update({
             "authorization_endpoint": f"{svc.url}/authorize",
@@ -247,7 +280,7 @@ def as_metadata(svc: IssuerService) -> dict[str, Any]:
             "require_pushed_authorization_requests": True,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", core.PRE_AUTH_GRANT],
+            "grant_types_supported": ["authorization_code", *meta["grant_types_supported"]],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
             "authorization_details_types_supported": ["openid_credential"],
@@ -360,8 +393,14 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             fields[k] = values[0]
         nonce = {"DPoP-Nonce": svc.dpop_nonce()}  # RFC 9449 §8.2: offered with every answer
         try:
+            # HAIP 1.0 §4.4.1: client authentication by wallet attestation (ABCA §7), before anything else
+            attested = await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            if attested is not None:  # ABCA §7: client_id is optional then ("If the token request contains a
+                fields.setdefault("client_id", attested.client_id)  # client_id ..."); the client is the sub
             proof = svc.check_token_dpop(dpop_header(request))  # RFC 9449 §5: optional, Bearer without
             return JSONResponse(await run_in_threadpool(svc.token, fields, proof), headers={**NO_STORE, **nonce})
+        except AttestationInvalid as exc:
+            return attestation_error(exc, nonce)
         except UseDpopNonce:
             return use_dpop_nonce(svc, 400)
         except DpopInvalid as exc:  # RFC 9449 §5: 400 invalid_dpop_proof
@@ -430,9 +469,35 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         except DpopInvalid as exc:
             return dpop_error(exc)
         except core.CredentialRequestError as exc:
-            return oauth_error(exc.code, exc.description)
+            return oauth_error(exc.code, exc.description, extra={"reason": exc.reason} if exc.reason else None)
         return Response(orjson.dumps({"credentials": [{"credential": c} for c in creds]}),
                         media_type="application/json", headers={**NO_STORE, "DPoP-Nonce": svc.dpop_nonce()})
+
+    # ---- the holder's paper copy (issue 15): the wallet's access token, as at the credential endpoint
+    @app.post("/paper-copy", tags=["openid4vci"])
+    async def _holder_paper(request: Request):
+        given = access_token_of(request.headers.get("authorization"))
+        if given is None:
+            return JSONResponse({"error": "invalid_token", "error_description": "an access token is required"},
+                                status_code=401, headers={**NO_STORE, "WWW-Authenticate": 'DPoP realm="esspass"'})
+        scheme, token = given
+        try:
+            proof = dpop_header(request)
+            public_id = await run_in_threadpool(svc.holder_paper_case, token, scheme=scheme, dpop_proof=proof)
+        except InvalidToken as exc:
+            return token_error(exc)
+        except UseDpopNonce:
+            return use_dpop_nonce(svc, 401)
+        except DpopInvalid as exc:
+            return dpop_error(exc)
+        except Conflict as exc:
+            return conflict(exc)
+        from .paper import paper_pdf
+
+        pdf = await run_in_threadpool(paper_pdf, svc, public_id, "wallet")
+        return Response(pdf, media_type="application/pdf",
+                        headers={**NO_STORE, "Content-Disposition": 'attachment; filename="paper-copy.pdf"',
+                                 "DPoP-Nonce": svc.dpop_nonce()})
 
     # ---- TSL status list tokens
     def status_response(list_id: int, request: Request, head: bool) -> Response:
@@ -547,6 +612,15 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             return not_found("case", "no case with this id")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)
 
+    @api.post("/cases/{case_id}/device-lost", openapi_extra=openapi_body(StatusRequest))
+    async def _device_lost(case_id: str, request: Request, actor: str = Depends(api_actor("status"))):
+        """Issue 15: the holder reports the phone lost: every wallet credential of the holder is revoked."""
+        req: StatusRequest = await body_of(request, StatusRequest)
+        try:
+            return await run_in_threadpool(lambda: svc.device_lost(case_id, actor=actor, reason=req.reason))
+        except NotFound:
+            return not_found("case", "no case with this id")
+
     @api.get("/documents/{document_number}")
     def _document(document_number: str, actor: str = Depends(api_actor("read"))):
         creds = svc.credentials_of(document_number)
@@ -611,7 +685,7 @@ def app_from_env() -> FastAPI:
     (and ``ESSPASS_ENV_FILE``) when it starts: after a SIGHUP uvicorn replaces the workers one by one, so changed
     keys take effect without downtime (docs/deploy.md, key rotation); a worker whose configuration is wrong says
     why in one sentence and does not start, and uvicorn keeps the old one."""
-    from deployment.errors import ConfigError
+    from deployment import ConfigError
 
     try:
         app = create_app(Settings())

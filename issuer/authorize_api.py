@@ -21,11 +21,28 @@ from starlette.concurrency import run_in_threadpool
 from credential.i18n import LANGS, keys, text
 from credential.reasons import define
 
+from websec import CSP
+
 from . import authz
+from .attestation import AttestationInvalid
 from .login import DemoLogin, LoginFailed
 
 log = logging.getLogger("esspass.issuer")
 COOKIE = "esspass_authz"
+
+
+def redirect_source(redirect_uri: str) -> str:
+    """The CSP source expression (CSP Level 3 §2.3.1) of a redirect URI that authz.check_redirect_uri accepted:
+    its origin for http(s), its scheme for a private-use scheme (RFC 8252 §7.1)."""
+    from urllib.parse import urlsplit
+
+    u = urlsplit(redirect_uri)
+    scheme = "".join(ch for ch in u.scheme.lower() if ch.isalnum() or ch in "+.-")
+    if scheme not in ("http", "https"):
+        return f"{scheme}:"
+    host = u.hostname or ""
+    host = f"[{host}]" if ":" in host else "".join(ch for ch in host if ch.isalnum() or ch in ".-")
+    return f"{scheme}://{host}" + (f":{u.port}" if u.port else "")
 NO_STORE = {"Cache-Control": "no-store"}
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -119,6 +136,10 @@ def router(svc, oauth_error, dpop_header) -> APIRouter:
                 return oauth_error("invalid_request", f"parameter {k} repeated or not text", 400, nonce)
             fields[k] = values[0]
         try:
+            # HAIP 1.0 §4.3: wallets authenticate at the PAR endpoint as at the token endpoint (§4.4.1)
+            attested = await run_in_threadpool(svc.check_client_attestation, request.headers, fields.get("client_id"))
+            if attested is not None:  # ABCA §6.1 step 7, §7: a client_id, when sent, is the attestation's sub;
+                fields.setdefault("client_id", attested.client_id)  # when left out, the sub is the client
             proof = svc.check_token_dpop(dpop_header(request), htu=f"{svc.url}/par")  # RFC 9449 §10.1
             body = await run_in_threadpool(flow.push, fields, proof)
         except UseDpopNonce:
@@ -127,6 +148,8 @@ def router(svc, oauth_error, dpop_header) -> APIRouter:
             return oauth_error("invalid_dpop_proof", exc.description, 400, nonce)
         except authz.AuthzError as exc:
             return oauth_error(exc.code, exc.description, exc.status, nonce)
+        except AttestationInvalid as exc:  # ABCA §6.4, RFC 6749 §5.2
+            return oauth_error("invalid_client", exc.description, 401, nonce, extra={"reason": exc.code})
         return JSONResponse(body, status_code=201, headers={**NO_STORE, **nonce})
 
     @r.get("/authorize", include_in_schema=True)
@@ -144,8 +167,14 @@ def router(svc, oauth_error, dpop_header) -> APIRouter:
         assert isinstance(flow.authenticator, DemoLogin)
         citizens = [{"number": c.personal_number, "name": c.name, "holds": c.holds}
                     for c in flow.authenticator.citizens()]
-        return with_cookie(page(request, 200, demo=True, citizens=citizens, check=form_check(start.handle),
-                                heading_key="title"), start.handle)
+        resp = page(request, 200, demo=True, citizens=citizens, check=form_check(start.handle), heading_key="title")
+        # The demo form's answer is a 303 to the wallet's redirect URI, another origin; CSP Level 3 applies
+        # form-action to the redirects after a form submission, so 'self' alone would stop the browser there
+        # (found with Chromium and the wallet's loopback redirect, RFC 8252 §7.3)
+        row = await run_in_threadpool(flow.pending, start.handle)
+        resp.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action 'self' {redirect_source(row.redirect_uri)}")
+        return with_cookie(resp, start.handle)
 
     def outcome_response(request: Request, outcome) -> Response:
         if outcome.undecided is not None:

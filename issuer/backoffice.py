@@ -1,4 +1,4 @@
-"""Back office for institution officers: server-rendered Jinja2 pages in English and Danish.
+"""Back office for institution officers: server-rendered Jinja2 pages in the ten languages (credential.i18n).
 
 Sessions live in the database (a random id in the cookie, its hash stored), so any worker can check
 them and logout, a role change or a password change ends them at once (issue 14 finding 6); every
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -31,37 +32,46 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from credential import types
-from credential.i18n import LANGS, NAMES, keys, text
-from credential.text import display_safe
+from credential import explain, types
+from credential.i18n import LANGS, NAMES, country_name, date_format, keys, text
+from credential import display_safe
 from credential.types import claim_label
 
+from . import core
 from .service import ClaimsInvalid, Conflict, IssuerService, NotFound
 
 COOKIE = "esspass_issuer_session"
 LOGIN_COOKIE = "esspass_issuer_login"  # random pre-login value the login form's CSRF token is bound to
 LOGIN_FORM_TTL = 3600
 
-# The case form: (dotted path, input kind). Labels come from the type metadata (claim_label).
-COMMON_FIELDS = [
-    ("subject.familynames", "text"), ("subject.forenames", "text"), ("subject.date_of_birth", "date"),
-    ("personal_administrative_number", "text"), ("document_number", "text"),
-    ("issuing_authority.id", "text"), ("issuing_authority.name", "text"), ("issuing_authority.country", "text"),
-    ("authentic_source.id", "text"), ("authentic_source.name", "text"),
-    ("date_of_issuance", "date"), ("date_of_expiry", "date"), ("starting_date", "date"), ("ending_date", "date"),
-]
-PDA1_FIELDS = [
-    ("legislation_country", "text"), ("status_confirmation", "select"), ("transitional_rules", "checkbox"),
-    ("employer.0.type", "employer_type"), ("employer.0.id", "text"), ("employer.0.name", "text"),
-    ("employer.0.country", "text"),
-    ("work_information.work_address.0.company_name", "text"),
-    ("work_information.work_address.0.street_address", "text"),
-    ("work_information.work_address.0.house_number", "text"),
-    ("work_information.work_address.0.postal_code", "text"),
-    ("work_information.work_address.0.locality", "text"),
-    ("work_information.work_address.0.country", "text"),
-]
-FIELDS = {"pda1": COMMON_FIELDS + PDA1_FIELDS, "ehic": COMMON_FIELDS}
+# The case form in sections: (section, [(dotted path, input kind)]). Labels come from the type metadata
+# (claim_label); a section is titled by its object's label, or by a back-office text ("sec_*"). Kinds: text, date,
+# country, status_confirmation and employer_type (drop-downs in words, the code only as the value), checkbox.
+HOLDER = ("subject", [("subject.familynames", "text"), ("subject.forenames", "text"),
+                      ("subject.date_of_birth", "date"), ("personal_administrative_number", "text")])
+DOCUMENT = ("sec_document", [("document_number", "text"), ("date_of_issuance", "date"), ("date_of_expiry", "date"),
+                             ("starting_date", "date"), ("ending_date", "date")])
+AUTHORITY = ("issuing_authority", [("issuing_authority.id", "text"), ("issuing_authority.name", "text"),
+                                   ("issuing_authority.country", "country")])
+SOURCE = ("authentic_source", [("authentic_source.id", "text"), ("authentic_source.name", "text")])
+LEGISLATION = ("sec_legislation", [("legislation_country", "country"), ("status_confirmation", "status_confirmation"),
+                                   ("transitional_rules", "checkbox")])
+EMPLOYER = ("employer", [("employer.0.type", "employer_type"), ("employer.0.id", "text"), ("employer.0.name", "text"),
+                         ("employer.0.country", "country")])
+WORKPLACE = ("work_information", [(f"work_information.work_address.0.{k}", kind) for k, kind in (
+    ("company_name", "text"), ("street_address", "text"), ("house_number", "text"), ("postal_code", "text"),
+    ("locality", "text"), ("country", "country"))])
+SECTIONS = {"pda1": [HOLDER, DOCUMENT, LEGISLATION, EMPLOYER, WORKPLACE, AUTHORITY, SOURCE],
+            "ehic": [HOLDER, DOCUMENT, AUTHORITY, SOURCE]}
+FIELDS = {key: [f for _, fields in sections for f in fields] for key, sections in SECTIONS.items()}
+# The code lists the drop-downs offer (catalog keys code.<list>.<code>); countries: the EU, the EEA and Switzerland,
+# where Regulation (EC) No 883/2004 applies (ISO 3166-1 alpha-2, as the schemas require), plus the United Kingdom
+# (the Withdrawal Agreement's coordination rules).
+CODES = {"status_confirmation": [f"{i:02d}" for i in range(1, 13)], "employer_type": ["01", "02"]}
+COUNTRIES = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IS", "IE", "IT", "LV",
+             "LI", "LT", "LU", "MT", "NL", "NO", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "CH", "GB")
+STATIC = {"style.css": "text/css", "backoffice.js": "text/javascript"}
+USERNAME = re.compile(r"[A-Za-z0-9._@-]{1,100}")
 
 # The back office's words: gettext catalogs, ``issuer.backoffice.<key>`` (credential/i18n.py).
 TEXT = {lang: {k[len("issuer.backoffice."):]: text(k, lang) for k in keys("issuer.backoffice.")} for lang in LANGS}
@@ -71,13 +81,71 @@ TEXT = {lang: {k[len("issuer.backoffice."):]: text(k, lang) for k in keys("issue
 _env = Environment(loader=PackageLoader("issuer", "templates"), autoescape=select_autoescape(["html"]),
                    finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
 _env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
+# a catalog text with {placeholders} filled by markup the code made (a <time>): the text escaped, the markup kept
+_env.filters["fill"] = lambda words, **values: Markup.escape(words).format(**values)
 
 
-def _fmt_time(t: int) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+def _fmt_time(t: int | None, lang: str = "en") -> Markup:
+    """A time in the server's local zone with the zone's name (TZ; issue 15: no bare UTC), as people write dates in
+    ``lang``; the page's script rewrites it into the browser's own zone (static/backoffice.js)."""
+    if t is None:
+        return Markup("")
+    local = datetime.fromtimestamp(t, timezone.utc).astimezone()
+    shown = local.strftime(f"{date_format(lang)} %H:%M ") + (local.tzname() or local.strftime("%z"))
+    return Markup('<time datetime="{}" data-local>{}</time>').format(local.isoformat(), shown)
 
 
 _env.filters["time"] = _fmt_time
+
+
+def _actor(actor: str, t: dict[str, str]) -> str:
+    """Who did something, in words: a user's name, an API client's name, or the system (no ``user:`` prefixes)."""
+    kind, _, name = actor.partition(":")
+    if kind == "user" and name:
+        return name
+    if kind == "api" and name:
+        return t["actor_api"].format(name=name)
+    return t.get(f"actor_{actor}", actor)
+
+
+_env.filters["actor"] = _actor
+
+
+def _required(schema: dict[str, Any], path: str) -> bool:
+    """Whether the claim at ``path`` must be given (every level required in the type's JSON Schema)."""
+    defs = schema.get("$defs", {})
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref", "")
+        return resolve(defs.get(ref.rsplit("/", 1)[-1], {})) if ref.startswith("#/$defs/") else node
+
+    node = resolve(schema)
+    for part in path.split("."):
+        if part.isdigit():
+            if node.get("minItems", 0) < 1:
+                return False
+            node = resolve(node.get("items", {}))
+        else:
+            if part not in node.get("required", []):
+                return False
+            node = resolve(node.get("properties", {}).get(part, {}))
+    return True
+
+
+def _options(kind: str, lang: str) -> list[tuple[str, str]]:
+    """(value, words) of a drop-down: the code only as the value, the words in ``lang`` (issue 15 item 5)."""
+    if kind == "country":
+        return sorted(((c, country_name(c, lang)) for c in COUNTRIES), key=lambda o: o[1])
+    if kind == "status_confirmation":
+        return [(c, explain.value_text(c, ("status_confirmation",), lang)) for c in CODES[kind]]
+    return [(c, explain.value_text(c, ("employer", 0, "type"), lang)) for c in CODES[kind]]
+
+
+def _summary(claims: dict[str, Any], type_key: str, lang: str) -> list[tuple[str, str]]:
+    """The case's claims as (label, words) rows, as the inspector reads them (credential.explain)."""
+    vct = types.get_type(type_key).vct
+    skip = {"attestation_legal_category", "issuing_country"}  # technical, or said by the issuing institution
+    return [(r.label, r.value) for r in explain.claim_rows(claims, vct, lang) if r.path[0] not in skip]
 
 
 def _get(obj: Any, path: str) -> Any:
@@ -132,7 +200,7 @@ class FormKeys:
 
     def __init__(self, key_path: Path) -> None:
         if not key_path.exists():
-            from trust_list.certificates import atomic_write
+            from trust_list import atomic_write
 
             atomic_write(key_path, secrets.token_bytes(32), mode=0o600)
         self.key = key_path.read_bytes()
@@ -243,6 +311,7 @@ def router(svc: IssuerService) -> APIRouter:
                              free_per_ip=svc.settings.login_max_failures_per_ip,
                              max_delay=svc.settings.login_failure_window, memory=svc.settings.login_failure_memory)
     secure = svc.url.startswith("https://")
+    demo_mode = not svc.settings.configured  # the demo's keys: demo data may be offered, never in production
 
     def lang_of(request: Request) -> str:
         lang = request.query_params.get("lang") or request.cookies.get("esspass_lang") or "en"
@@ -253,7 +322,7 @@ def router(svc: IssuerService) -> APIRouter:
         session = session_of(request)
         html = _env.get_template(name).render(
             t=TEXT[lang], lang=lang, session=session, csrf=keys.csrf(session) if session else "",
-            path=request.url.path, **ctx)
+            path=request.url.path, demo_mode=demo_mode, **ctx)
         resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
         if request.query_params.get("lang") in TEXT:
             resp.set_cookie("esspass_lang", lang, samesite="lax", httponly=True, secure=secure)
@@ -338,25 +407,40 @@ def router(svc: IssuerService) -> APIRouter:
         session = need(request)
         if isinstance(session, Response):
             return session
-        return render(request, "cases.html", rows=svc.search(q.strip()[:50]), q=q)
+        lang = lang_of(request)
+        return render(request, "cases.html", rows=svc.search(q.strip()[:50]), q=q.strip()[:50],
+                      type_names={k: explain.type_name(types.get_type(k).vct, lang) for k in FIELDS})
 
     def form_context(type_key: str, lang: str, values: dict[str, Any], errors: list) -> dict[str, Any]:
         ctype = types.get_type(type_key)
+        t = TEXT[lang]
         by_path: dict[str, list] = {}
         for e in errors:
             by_path.setdefault(e.path, []).append(e)
         known = {p for p, _ in FIELDS[type_key]}
-        fields = []
-        for path, kind in FIELDS[type_key]:
+
+        def label(path: str) -> str:
             try:
-                label = claim_label(ctype, path, lang)
+                return claim_label(ctype, path, lang)
             except Exception:  # noqa: BLE001 - a label is never worth a failed page
-                label = path
-            value = _get(values, path)
-            fields.append({"path": path, "kind": kind, "label": label, "value": "" if value is None else value,
-                           "errors": [getattr(e, lang) for e in by_path.get(path, [])]})
-        other = [f"{e.path or '-'}: {getattr(e, lang)}" for e in errors if e.path not in known]
-        return {"type_key": type_key, "fields": fields, "other_errors": other, "has_errors": bool(errors)}
+                return path
+
+        sections = []
+        for title, paths in SECTIONS[type_key]:
+            fields = []
+            for path, kind in paths:
+                value = _get(values, path)
+                value = "" if value is None else value
+                options = _options(kind, lang) if kind in ("country", *CODES) else []
+                if options and value and value not in {v for v, _ in options}:
+                    options.append((value, str(value)))  # a value from elsewhere stays selectable as it is
+                fields.append({"path": path, "kind": kind, "label": label(path), "value": value, "options": options,
+                               "required": kind != "checkbox" and _required(ctype.schema, path),
+                               "errors": [e.words(lang) for e in by_path.get(path, [])]})
+            sections.append({"title": t[title] if title.startswith("sec_") else label(title), "fields": fields})
+        other = [f"{label(e.path)}: {e.words(lang)}" if e.path else e.words(lang) for e in errors if e.path not in known]
+        return {"type_key": type_key, "sections": sections, "other_errors": other, "has_errors": bool(errors),
+                "type_name": explain.type_name(ctype.vct, lang)}
 
     @r.get("/cases/new/{type_key}")
     def new_case(request: Request, type_key: str, demo: int = 0):
@@ -364,9 +448,9 @@ def router(svc: IssuerService) -> APIRouter:
         if isinstance(session, Response):
             return session
         if type_key not in FIELDS:
-            return render(request, "message.html", 404, message="?")
+            return unknown_case(request)
         own = svc.keys.issuing_authority
-        values = types.sample_claims(type_key) if demo else {
+        values = types.sample_claims(type_key) if demo and demo_mode else {
             "issuing_authority": dict(own), "authentic_source": {"id": own["id"], "name": own["name"]}}
         return render(request, "new_case.html", **form_context(type_key, lang_of(request), values, []))
 
@@ -376,11 +460,13 @@ def router(svc: IssuerService) -> APIRouter:
         if err:
             return err
         if type_key not in FIELDS:
-            return render(request, "message.html", 404, message="?")
+            return unknown_case(request)
         claims = claims_from_form(type_key, form)
         try:
+            # an unticked box is not sent at all: the form says it was shown ("form"), a bare API-style post keeps
+            # the code on
             view = svc.create_case(type_key, claims, f"user:{session['u']}",
-                                   with_tx_code=form.get("with_tx_code", "on") == "on")
+                                   with_tx_code=form.get("with_tx_code") == "on" if "form" in form else True)
         except ClaimsInvalid as exc:
             ctx = form_context(type_key, lang_of(request), claims, exc.errors)
             return render(request, "new_case.html", 422, **ctx)
@@ -399,9 +485,17 @@ def router(svc: IssuerService) -> APIRouter:
             view = svc.case_view(case_id)
         except NotFound:
             return unknown_case(request)
-        qr_svg = segno.make(view.offer_uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
-        return render(request, "case.html", view=view, qr_svg=qr_svg,
-                      credentials=svc.credentials_of(view.document_number),
+        qr_svg = segno.make(view.offer_uri, error="m").svg_inline(scale=5, dark="#000", light="#fff",
+                                                                  omitsize=True)
+        lang = lang_of(request)
+        claims = svc.case_claims(case_id)
+        subject = claims.get("subject") or {}
+        holder = " ".join(str(subject.get(k, "")) for k in ("forenames", "familynames")).strip()
+        credentials = svc.credentials_of(view.document_number)
+        statuses = {c["status"] for c in credentials}
+        return render(request, "case.html", view=view, qr_svg=qr_svg, credentials=credentials, holder=holder,
+                      type_name=explain.type_name(types.get_type(view.type_key).vct, lang),
+                      rows=_summary(claims, view.type_key, lang), statuses=statuses, revocable=bool(statuses - {"INVALID"}),
                       document_q=quote(view.document_number, safe=""), now=svc.now())
 
     @r.post("/cases/{case_id}/offer")
@@ -423,7 +517,8 @@ def router(svc: IssuerService) -> APIRouter:
         from .paper import paper_pdf
 
         try:
-            pdf = paper_pdf(svc, case_id, f"user:{session['u']}")
+            pdf = paper_pdf(svc, case_id, f"user:{session['u']}",
+                            lang=form.get("lang") if form.get("lang") in LANGS else lang_of(request))
         except NotFound:
             return unknown_case(request)
         return Response(pdf, media_type="application/pdf",
@@ -439,11 +534,28 @@ def router(svc: IssuerService) -> APIRouter:
             view = svc.case_view(case_id)
         except NotFound:
             return unknown_case(request)
+        if action == "revoke" and form.get("confirm") != "yes":  # permanent: asked once more on its own page
+            return render(request, "confirm_revoke.html", view=view, reason=form.get("reason", "").strip()[:500])
         try:
             svc.set_status(view.document_number, action, reason=form.get("reason", "").strip() or "-",
                            actor=f"user:{session['u']}")
-        except (NotFound, Conflict, ValueError) as exc:
-            return render(request, "message.html", 409, message=str(exc))
+        except (NotFound, Conflict, ValueError):
+            return render(request, "message.html", 409, message=TEXT[lang_of(request)]["status_refused"])
+        return RedirectResponse(f"/backoffice/cases/{case_id}", status_code=303)
+
+    @r.post("/cases/{case_id}/device-lost")
+    async def device_lost(request: Request, case_id: str):
+        """Issue 15: the holder reports the phone lost. Asks for an explicit confirmation (a ticked box): the copies
+        on that phone are revoked for good; the document stays valid and a new offer can be made."""
+        session, form, err = await posted(request)
+        if err:
+            return err
+        if form.get("confirm") != "yes":
+            return render(request, "message.html", 400, message=TEXT[lang_of(request)]["device_lost_confirm_needed"])
+        try:
+            svc.device_lost(case_id, actor=f"user:{session['u']}", reason=form.get("reason", ""))
+        except NotFound:
+            return unknown_case(request)
         return RedirectResponse(f"/backoffice/cases/{case_id}", status_code=303)
 
     @r.get("/audit")
@@ -453,9 +565,63 @@ def router(svc: IssuerService) -> APIRouter:
             return session
         return render(request, "audit.html", entries=svc.audit_entries())
 
-    @r.get("/static/style.css")
-    def style():
-        css = (Path(__file__).parent / "templates" / "style.css").read_text("utf-8")
-        return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+    # ------------------------------------------------------------ user management (admin; issue 15 item 5)
+
+    def users_page(request: Request, status: int = 200, **ctx: Any) -> HTMLResponse:
+        return render(request, "users.html", status, users=svc.users(), **ctx)
+
+    @r.get("/users")
+    def users(request: Request):
+        session = need(request, "admin")
+        if isinstance(session, Response):
+            return session
+        return users_page(request)
+
+    @r.post("/users")
+    async def create_user(request: Request):
+        session, form, err = await posted(request, "admin")
+        if err:
+            return err
+        t = TEXT[lang_of(request)]
+        username, role = form.get("username", "").strip(), form.get("role", "")
+        if not USERNAME.fullmatch(username):
+            return users_page(request, 422, error=t["user_bad_name"], form=form)
+        if role not in ("officer", "admin"):
+            return users_page(request, 422, error=t["user_bad_role"], form=form)
+        if core.password_problem(username, form.get("password", "")):
+            return users_page(request, 422, error=t["user_bad_password"].format(min=core.PASSWORD_MIN), form=form)
+        try:
+            svc.add_user(username, form["password"], role, actor=f"user:{session['u']}")
+        except ValueError:
+            return users_page(request, 409, error=t["user_exists"].format(name=username), form=form)
+        return users_page(request, 201, done=t["user_created"].format(name=username))
+
+    @r.post("/users/{username}/{change}")
+    async def change_user(request: Request, username: str, change: str):
+        session, form, err = await posted(request, "admin")
+        if err:
+            return err
+        t = TEXT[lang_of(request)]
+        if change not in ("disable", "enable", "role"):
+            return users_page(request, 404, error=t["user_unknown"])
+        if username == session["u"] and change != "enable":  # nobody locks themselves out by a slip
+            return users_page(request, 409, error=t["user_self"])
+        try:
+            if change == "role":
+                svc.set_role(username, form.get("role", ""), actor=f"user:{session['u']}")
+            else:
+                svc.set_disabled(username, change == "disable", actor=f"user:{session['u']}")
+        except NotFound:
+            return users_page(request, 404, error=t["user_unknown"])
+        except ValueError:
+            return users_page(request, 409, error=t["user_last_admin" if change == "disable" else "user_bad_role"])
+        return RedirectResponse("/backoffice/users", status_code=303)
+
+    @r.get("/static/{name}")
+    def static(name: str):
+        if name not in STATIC:
+            return Response(status_code=404)
+        body = (Path(__file__).parent / "templates" / name).read_text("utf-8")
+        return Response(body, media_type=STATIC[name], headers={"Cache-Control": "public, max-age=3600"})
 
     return r

@@ -46,7 +46,8 @@ class Cases:
             with self.Session.begin() as s:
                 # Checked inside the write transaction; the credential endpoint checks again at issuance.
                 if s.scalar(select(exists().where(store.Credential.document_number == document_number,
-                                                  store.Credential.status == tsl.INVALID))):
+                                                  store.Credential.status == tsl.INVALID,
+                                                  store.Credential.lost.is_(False)))):
                     raise DocumentRevoked()
                 case = store.Case(public_id=public_id, type_key=type_key,
                                   document_number=document_number,
@@ -146,7 +147,7 @@ class Cases:
         ref = f"{self.url}/credential-offer/{offer.offer_id}"
         return CaseView(case.public_id, case.type_key, cfg, case.document_number, offer.offer_id, obj,
                         core.offer_uri_by_reference(ref), core.offer_uri_by_value(obj), ref, offer.tx_code,
-                        offer.expires_at, case.created_at, case.created_by)
+                        offer.expires_at, case.created_at, case.created_by, offer.used_at)
 
     def case_claims(self, public_id: str) -> dict[str, Any]:
         with self.Reader() as s:
@@ -168,25 +169,35 @@ class Cases:
 
     # ------------------------------------------------------------ back-office queries
 
-    def search(self, q: str = "", limit: int = 100) -> list[dict[str, Any]]:
+    def search(self, q: str = "", limit: int = 100, scan: int = 5000) -> list[dict[str, Any]]:
+        """The newest cases, or those whose document number or case id contains ``q`` or whose holder's name
+        contains every word of ``q`` (case-insensitive; issue 15: officers look people up by name). Names are
+        inside the claims JSON, so a name search reads the newest ``scan`` cases."""
+        words = [w.casefold() for w in q.split()]
         with self.Reader() as s:
-            stmt = select(store.Case).order_by(store.Case.id.desc()).limit(limit)
-            if q:
-                stmt = stmt.where(or_(store.Case.document_number.contains(q), store.Case.public_id == q))
-            cases = list(s.scalars(stmt))
+            stmt = select(store.Case).order_by(store.Case.id.desc())
+            cases = list(s.scalars(stmt.limit(limit if not q else scan)))
             out = []
             for c in cases:
+                subject = json.loads(c.claims_json).get("subject") or {}
+                holder = " ".join(str(subject.get(k, "")) for k in ("forenames", "familynames")).strip()
+                if q and not (q in c.document_number or c.public_id == q
+                              or all(w in holder.casefold() for w in words)):
+                    continue
                 creds = list(s.scalars(select(store.Credential).where(store.Credential.case_id == c.id)))
                 statuses = {cr.status for cr in creds}
                 status = "NOT ISSUED" if not creds else STATUS_NAMES[max(statuses)]
                 out.append({"case_id": c.public_id, "type": c.type_key, "document_number": c.document_number,
                             "created_at": c.created_at, "created_by": c.created_by, "credentials": len(creds),
-                            "status": status})
+                            "status": status, "holder": holder})
+                if len(out) >= limit:
+                    break
         return out
 
     def credentials_of(self, document_number: str) -> list[dict[str, Any]]:
         with self.Reader() as s:
             rows = list(s.scalars(select(store.Credential).where(store.Credential.document_number == document_number)))
         return [{"list_id": r.list_id, "idx": r.idx, "status": STATUS_NAMES[r.status], "paper": r.paper,
-                 "holder_thumbprint": r.holder_thumbprint, "issued_at": r.issued_at, "type": r.type_key}
+                 "holder_thumbprint": r.holder_thumbprint, "issued_at": r.issued_at, "type": r.type_key,
+                 "lost": bool(r.lost)}
                 for r in rows]

@@ -18,6 +18,8 @@ import typer
 
 from .settings import Settings
 
+__all__ = ["app"]
+
 app = typer.Typer(help="The institution's issuer: OpenID4VCI, back office, status lists.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 
@@ -84,7 +86,7 @@ def _mode_line(settings: Settings, svc) -> str:
 
 
 def _key_place(reference: str | None) -> str:
-    from deployment.pkcs11_uri import is_pkcs11_uri, parse_pkcs11_uri
+    from deployment import is_pkcs11_uri, parse_pkcs11_uri
 
     if reference and is_pkcs11_uri(reference):
         return parse_pkcs11_uri(reference).describe()  # without pin-source or module path
@@ -93,7 +95,7 @@ def _key_place(reference: str | None) -> str:
 
 def _start(settings: Settings):
     """The issuer service for ``serve``, or exit 2 with the one-sentence configuration error."""
-    from deployment.errors import ConfigError
+    from deployment import ConfigError
 
     from .service import IssuerService
 
@@ -114,7 +116,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to liste
     """Run the issuer (embedded defaults: state under ESSPASS_HOME; docs/deploy.md for a real deployment)."""
     import uvicorn
 
-    from deployment.startup import startup_lines, uvicorn_options
+    from deployment import startup_lines, uvicorn_options
 
     if public_url:
         os.environ["ESSPASS_ISSUER_URL"] = public_url  # the workers read their settings from the environment
@@ -178,6 +180,19 @@ def _status_command(action: str):
 
 for _action in ("revoke", "suspend", "reinstate"):
     app.command(_action)(_status_command(_action))
+
+
+@app.command("device-lost")
+def device_lost(case_id: str = typer.Option(..., "--case-id", help="any case of the holder"),
+                reason: str = typer.Option("holder reports device lost", "--reason"),
+                url: str | None = typer.Option(None, "--url", help="issuer URL (default ESSPASS_ISSUER_URL)")) -> None:
+    """The holder reports their phone lost: revoke every wallet credential of the holder (all their cases) and
+    withdraw their refresh tokens; the document stays valid, so a new offer can be made for the new phone."""
+    with _client(url) as c:
+        resp = c.post(f"/api/v1/cases/{case_id}/device-lost", json={"reason": reason})
+    if resp.status_code != 200:
+        _fail(resp)
+    typer.echo(json.dumps(resp.json()))
 
 
 def _read_password(confirm: bool = True) -> str:

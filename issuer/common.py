@@ -37,7 +37,9 @@ class _Q:
     purge_nonces = delete(_T.nonces).where(_T.nonces.c.expires_at <= bindparam("now"))
     case = select(_T.cases.c.document_number, _T.cases.c.claims_json,
                   exists().where(_T.credentials.c.document_number == _T.cases.c.document_number,
-                                 _T.credentials.c.status != tsl.VALID)).where(_T.cases.c.id == bindparam("case_id"))
+                                 _T.credentials.c.status != tsl.VALID,
+                                 # copies revoked for a lost phone do not block the holder's new phone
+                                 _T.credentials.c.lost.is_(False))).where(_T.cases.c.id == bindparam("case_id"))
     open_list = (select(_T.status_lists.c.list_id, _T.status_lists.c.size, _T.status_lists.c.used)
                  .order_by(_T.status_lists.c.list_id.desc()).limit(1).with_for_update())
     taken = select(_T.credentials.c.idx).where(_T.credentials.c.list_id == bindparam("list_id"),
@@ -146,6 +148,7 @@ class CaseView:
     expires_at: int
     created_at: int
     created_by: str
+    collected_at: int | None = None  # when a wallet redeemed this offer's code (None: not yet)
 
     def public(self) -> dict[str, Any]:
         return {"case_id": self.public_id, "type": self.type_key, "configuration_id": self.configuration_id,
@@ -174,6 +177,6 @@ def _canonical(value: Any) -> str:
 
 
 def _write_secret(path: Path, value: str) -> None:
-    from trust_list.certificates import atomic_write
+    from trust_list import atomic_write
 
     atomic_write(path, (value + "\n").encode("ascii"), mode=0o600)

@@ -27,10 +27,11 @@ MAX_PROOF_BYTES = 8 * 1024
 class CredentialRequestError(Exception):
     """OID4VCI §8.3.1.2 error: ``code`` is the ``error`` value, ``description`` ASCII only."""
 
-    def __init__(self, code: str, description: str = "") -> None:
+    def __init__(self, code: str, description: str = "", reason: str | None = None) -> None:
         super().__init__(f"{code}: {description}")
         self.code = code
         self.description = description
+        self.reason = reason  # a stable reason code (key attestations), sent as the extension member "reason"
 
 
 def sha256_hex(value: str) -> str:
@@ -93,6 +94,7 @@ class ProofResult:
     jwk: dict[str, str]
     thumbprint: str
     nonce: str
+    key_attestation: Any = None  # the JOSE header ``key_attestation`` (OID4VCI F.1), unchecked
 
 
 def check_jwt_proof(proof: Any, *, audience: str, now: int, window: int) -> ProofResult:
@@ -137,7 +139,7 @@ def check_jwt_proof(proof: Any, *, audience: str, now: int, window: int) -> Proo
     if not isinstance(nonce, str) or not nonce:  # §8.3.1.2 invalid_proof (3): no c_nonce
         raise bad("proof nonce is missing")
     public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
-    return ProofResult(public, jose.jwk_thumbprint(public), nonce)
+    return ProofResult(public, jose.jwk_thumbprint(public), nonce, header.get("key_attestation"))
 
 
 # ---------------------------------------------------------------- passwords (back office)

@@ -18,10 +18,10 @@ from cryptography.x509.oid import NameOID
 
 from credential import types
 from credential.jose import SigningKey, b64u_encode
-from deployment.errors import ConfigError
-from deployment.listing import trusted_list
-from deployment.material import check_key_matches, env_name, load_chain, load_signing_key
-from trust_list.certificates import x5c_without_anchor
+from deployment import ConfigError
+from deployment import trusted_list
+from deployment import check_key_matches, env_name, load_chain, load_signing_key
+from trust_list import x5c_without_anchor
 
 from .settings import KEY_SETTINGS, Settings
 
@@ -60,7 +60,11 @@ def institution_keys(settings: Settings, now: int) -> InstitutionKeys:
     """The configured institution's keys, or the demo institution's when nothing is configured."""
     if settings.configured:
         return configured_keys(settings, now)
-    return demo_institution_keys(settings.ecosystem_dir, now, settings.institution, settings.institution_id)
+    keys = demo_institution_keys(settings.ecosystem_dir, now, settings.institution, settings.institution_id)
+    from trust_list.demo import register_demo_issuer  # noqa: PLC0415 - demo only
+
+    register_demo_issuer(settings.ecosystem_dir, keys.name, settings.public_url)  # for wallet-initiated issuance
+    return keys
 
 
 def _x5t(cert: x509.Certificate) -> str:
@@ -110,7 +114,7 @@ def check_listed(settings: Settings, keys: InstitutionKeys, cred_chain: list[x50
     credential type the issuer offers, and the status certificate to the same entity's Revocation service."""
     from credential.reasons import Rejected
     from trust_list.issuers import check_issuer, check_status_signer
-    from trust_list.model import PUB_EAA
+    from trust_list import PUB_EAA
 
     if not settings.issuer_trust_anchors:
         raise ConfigError("ESSPASS_ISSUER_TRUST_ANCHORS", "is not set, but ESSPASS_ISSUER_TRUST_LIST is")
@@ -119,13 +123,14 @@ def check_listed(settings: Settings, keys: InstitutionKeys, cred_chain: list[x50
     store, _ = trusted_list(PUB_EAA, settings.issuer_trust_list, "ESSPASS_ISSUER_TRUST_LIST",
                             settings.issuer_trust_anchors, "ESSPASS_ISSUER_TRUST_ANCHORS", settings, now)
     where = f"the Pub-EAA list at {settings.issuer_trust_list}"
-    # what verifiers get: with x5t (the default) only kid + x5t#S256, so the signing certificate itself must be
-    # listed (trust-lists.md §4: "a certificate that is listed"); with x5c a listed CA above it is enough
-    reference = keys.credential_x5t if settings.credential_key_reference == "x5t" else cred_chain
+    # what verifiers get: offline and paper copies name the key by kid + x5t#S256 only, so the signing certificate
+    # itself must be listed (trust-lists.md §4: "a certificate that is listed"); online copies with x5c chain to it
+    references = [keys.credential_x5t] + ([cred_chain] if settings.credential_key_reference == "x5c" else [])
     try:
         trust = None
         for ctype in types.TYPES.values():
-            trust = check_issuer(store, reference, ctype.vct, now, now)
+            for reference in references:
+                trust = check_issuer(store, reference, ctype.vct, now, now)
     except Rejected as exc:
         raise ConfigError("ESSPASS_ISSUER_CREDENTIAL_CHAIN", f"the certificate {cred_chain[0].subject.rfc4514_string()}"
                                                             f" is not on {where} ({exc.code})") from None

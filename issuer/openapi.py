@@ -131,20 +131,26 @@ def paths() -> dict[str, Any]:
             {200: json_ok("the offer"), 404: oauth("unknown, used or expired offer")},
             tags=vci, parameters=[path_param("offer_id")])},
         "/token": {"post": operation(
-            "Token endpoint, pre-authorized code grant (OpenID4VCI §6; DPoP per RFC 9449 §5)",
+            "Token endpoint, pre-authorized code grant (OpenID4VCI §6; DPoP per RFC 9449 §5); with a DPoP proof also "
+            "a DPoP-bound refresh_token, redeemed with grant_type refresh_token (RFC 6749 §6) for new copies",
             {200: json_ok("an access token", {"type": "object",
                                               "required": ["access_token", "token_type", "expires_in"],
                                               "properties": {"access_token": {"type": "string"},
                                                              "token_type": {"enum": ["Bearer", "DPoP"]},
-                                                             "expires_in": {"type": "integer"}}}),
+                                                             "expires_in": {"type": "integer"},
+                                                             "refresh_token": {"type": "string"}}}),
              400: oauth("OAuth error (§6.3): invalid_request, invalid_grant, unsupported_grant_type, "
                         "invalid_dpop_proof; a wrong tx_code counts an attempt"),
+             401: oauth("invalid_client: the wallet attestation or its PoP was refused (member reason)"),
              413: oauth(TOO_LARGE)},
-            tags=vci, parameters=[header_param("DPoP", "a DPoP proof JWT (RFC 9449 §4)")],
-            body=form_body({"grant_type": {"type": "string", "const": core.PRE_AUTH_GRANT},
-                            "pre-authorized_code": {"type": "string"},
+            tags=vci, parameters=[header_param("DPoP", "a DPoP proof JWT (RFC 9449 §4)"),
+                                  header_param("OAuth-Client-Attestation", "a Wallet Instance Attestation (draft-ietf-oauth-attestation-based-"
+                                              "client-auth §5.1; HAIP 1.0 §4.4.1)"),
+                           header_param("OAuth-Client-Attestation-PoP", "its proof of possession (§5.2)")],
+            body=form_body({"grant_type": {"enum": [core.PRE_AUTH_GRANT, "refresh_token"]},
+                            "pre-authorized_code": {"type": "string"}, "refresh_token": {"type": "string"},
                             "tx_code": {"type": "string", "description": "the Transaction Code (§6.1)"}},
-                           ["grant_type", "pre-authorized_code"]))},
+                           ["grant_type"]))},
         "/nonce": {"post": operation(
             "Nonce endpoint (OpenID4VCI §7)",
             {200: json_ok("a fresh c_nonce", {"type": "object", "required": ["c_nonce"],
@@ -168,9 +174,15 @@ def paths() -> dict[str, Any]:
                                   header_param("DPoP")],
             body=json_body({"type": "object", "required": ["credential_configuration_id", "proofs"],
                             "properties": {"credential_configuration_id": {"enum": list(core.CONFIGURATIONS)},
-                                           "proofs": {"type": "object", "required": ["jwt"],
+                                           "proofs": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                                      "description": "jwt (F.1, optionally with a key_attestation "
+                                                                     "header) or attestation (F.3, one key "
+                                                                     "attestation)",
                                                       "properties": {"jwt": {"type": "array", "minItems": 1,
-                                                                             "items": {"type": "string"}}}}}}))},
+                                                                             "items": {"type": "string"}},
+                                                                     "attestation": {"type": "array", "minItems": 1,
+                                                                                     "maxItems": 1,
+                                                                                     "items": {"type": "string"}}}}}}))},
         "/status/{list_id}": {"get": operation(
             "Status List Token (draft-ietf-oauth-status-list §5, §8)",
             {200: response("the signed Status List Token", "application/statuslist+jwt", {"type": "string"},
@@ -178,6 +190,14 @@ def paths() -> dict[str, Any]:
              304: response("not modified (If-None-Match)"),
              404: problem("no such status list"), 422: problem("list_id is not a number")},
             tags=["status"], parameters=[status_list_id, header_param("If-None-Match")])},
+        "/paper-copy": {"post": operation(
+            "The holder's paper copy (issue 15): the wallet's access token (DPoP-bound, with a proof for this URL, "
+            "RFC 9449 §7.1), as at the credential endpoint; a PDF with the credential as a QR code",
+            {200: response("the PDF", "application/pdf", {"type": "string", "format": "binary"}),
+             401: oauth("no, an unknown or expired access token, or a bad DPoP proof",
+                        headers={"WWW-Authenticate": "Bearer or DPoP challenge"}),
+             409: problem("the document is revoked or suspended")},
+            tags=vci, parameters=[header_param("Authorization", "DPoP <token>"), header_param("DPoP")])},
         "/healthz": {"get": operation("Liveness", {200: json_ok("ok")}, tags=["operations"])},
         **_authorization_code(),
         # ---- case API
@@ -201,6 +221,18 @@ def paths() -> dict[str, Any]:
             {200: response("the PDF", "application/pdf", {"type": "string", "format": "binary"}),
              404: problem("no such case"), **API_ERRORS},
             tags=["case API"], parameters=[CASE_ID], security=BEARER, operation_id="paperCopy")},
+        "/api/v1/cases/{case_id}/device-lost": {"post": operation(
+            "The holder reports their phone lost: every wallet credential of the holder (all cases with the same "
+            "personal number) is revoked, their refresh tokens withdrawn; the document stays valid and a new offer "
+            "can be made (scope status)",
+            {200: json_ok("what was revoked", {"type": "object", "properties": {
+                "cases": {"type": "array", "items": {"type": "string"}},
+                "documents": {"type": "array", "items": {"type": "string"}},
+                "credentials_revoked": {"type": "integer"}, "refresh_tokens_revoked": {"type": "integer"},
+                "status_lists": {"type": "array", "items": {"type": "string"}}}}),
+             404: problem("no such case"), **API_ERRORS, **BODY_ERRORS},
+            tags=["case API"], body=status_body, security=BEARER, operation_id="deviceLost",
+            parameters=[CASE_ID])},
         "/api/v1/documents/{document_number}": {"get": operation(
             "The credentials issued for a document number (scope read)",
             {200: json_ok("the credentials", {"type": "object", "required": ["document_number", "credentials"],
@@ -235,8 +267,12 @@ def _authorization_code() -> dict[str, Any]:
                            headers=nonce),
              400: oauth("OAuth error (RFC 9126 §2.3): invalid_request, invalid_client, invalid_scope, "
                         "use_dpop_nonce, invalid_dpop_proof, ...", headers=nonce),
-             401: oauth("the client is not known", headers=nonce), 413: oauth(TOO_LARGE)},
-            tags=["openid4vci"], parameters=[header_param("DPoP")],
+             401: oauth("invalid_client: the wallet attestation or its PoP was refused (member reason)",
+                        headers=nonce), 413: oauth(TOO_LARGE)},
+            tags=["openid4vci"], parameters=[header_param("DPoP"),
+                                             header_param("OAuth-Client-Attestation", "a Wallet Instance Attestation (draft-ietf-oauth-attestation-based-"
+                                              "client-auth §5.1; HAIP 1.0 §4.4.1)"),
+                           header_param("OAuth-Client-Attestation-PoP", "its proof of possession (§5.2)")],
             body=form_body({"client_id": {"type": "string"}, "response_type": {"type": "string", "const": "code"},
                             "redirect_uri": {"type": "string"}, "scope": {"type": "string"},
                             "state": {"type": "string"}, "code_challenge": {"type": "string"},
@@ -328,8 +364,42 @@ def _backoffice() -> dict[str, Any]:
             "The audit log (admin)", {200: html("the log"), 303: redirect("not logged in"),
                                       403: html("the role does not allow this"), 422: HTML_422},
             tags=BACKOFFICE, security=SESSION, parameters=[lang])},
-        "/backoffice/static/style.css": {"get": operation(
-            "The pages' style sheet", {200: response("CSS", "text/css")}, tags=BACKOFFICE)},
+        "/backoffice/cases/{case_id}/device-lost": {"post": operation(
+            "The holder lost the phone: revoke its wallet copies for good (the document stays valid); "
+            "only with the confirmation box ticked (confirm=yes)",
+            {303: redirect("to the case page, or not logged in"), 400: html("the confirmation box was not ticked"),
+             404: html("no such case"), **form_errors},
+            tags=BACKOFFICE, security=SESSION, parameters=[case_id, lang],
+            body=form_body({**csrf, "confirm": {"type": "string", "enum": ["yes"]}, "reason": {"type": "string"}},
+                           ["csrf"]))},
+        "/backoffice/users": {
+            "get": operation("The users and their roles (admin)",
+                             {200: html("the users"), 303: redirect("not logged in"),
+                              403: html("the role does not allow this"), 422: HTML_422},
+                             tags=BACKOFFICE, security=SESSION, parameters=[lang]),
+            "post": operation("Create a user (admin)",
+                              {201: html("created"), 303: redirect("not logged in"),
+                               409: html("the user name is taken"), **form_errors, 422: FORM_422},
+                              tags=BACKOFFICE, security=SESSION, parameters=[lang],
+                              body=form_body({**csrf, "username": {"type": "string"}, "password": {"type": "string"},
+                                              "role": {"type": "string", "enum": ["officer", "admin"]}},
+                                             ["csrf"]))},
+        "/backoffice/users/{username}/{change}": {"post": operation(
+            "Disable or enable a user, or change the role (admin; not one's own account)",
+            {303: redirect("to the users page, or not logged in"), 404: html("no such user or change"),
+             409: html("one's own account, the last admin, or an unknown role"), **form_errors},
+            tags=BACKOFFICE, security=SESSION,
+            parameters=[path_param("username"),
+                        path_param("change", {"type": "string", "enum": ["disable", "enable", "role"]}), lang],
+            body=form_body({**csrf, "role": {"type": "string", "enum": ["officer", "admin"]}}, ["csrf"]))},
+        "/backoffice/static/{name}": {"get": operation(
+            "The pages' style sheet and script (script-src 'self': the pages have no inline script)",
+            {200: {"description": "CSS or JavaScript",
+                   "content": {"text/css": {"schema": {"type": "string"}},
+                               "text/javascript": {"schema": {"type": "string"}}}},
+             404: response("no such file")},
+            tags=BACKOFFICE, parameters=[path_param("name", {"type": "string",
+                                                             "enum": ["style.css", "backoffice.js"]})])},
     }
 
 

@@ -1,35 +1,85 @@
 """Paper copy: a PDF for citizens without a smartphone, carrying the credential as a QR code.
 
 The QR code holds the credential in the project's compact QR transport (``VP2:``, see
-credential/qr_transport.py). The credential has no key binding (no ``cnf``), so a verifier says the holder's identity document
-must be checked (OID4VCI §15.2 "Binding of the Credential without Cryptographic Key Binding").
-fpdf2's core fonts are Latin-1: Nordic letters print, anything else becomes '?'.
+credential/qr_transport.py). The credential has no key binding (no ``cnf``), so a verifier says the holder's identity
+document must be checked (OID4VCI §15.2 "Binding of the Credential without Cryptographic Key Binding").
+
+What it says (issue 15 item 6): everything the document says (for an A1 the holder, employer, place of work, the
+legislation that applies, the period and the status confirmation in words with its legal basis), in the holder's
+language and again in English, with the QR code and a plain explanation of how to check it. The words come from the
+same explain layer the inspector app uses (credential.explain), so a code is never printed bare. The font is DejaVu Sans
+(issuer/fonts, its free licence beside it): fpdf2's core fonts are Latin-1 and would print Polish, Lithuanian or
+Romanian letters as "?".
 """
 
 from __future__ import annotations
 
 import io
-import json
+from pathlib import Path
 
 from fpdf import FPDF
 
 import qrimage
-from credential import qr_transport
-from credential.i18n import text
+from credential import explain, qr_transport, types
+from credential.i18n import LANGS, text
 
 from .service import IssuerService
 
-
-def _both(key: str) -> str:
-    """A paper copy is read by anyone: its words in English and Danish, "en / da" (catalogs: ``issuer.paper.*``)."""
-    return f"{text('issuer.paper.' + key, 'en')} / {text('issuer.paper.' + key, 'da')}"
-
-
-def _t(words: str) -> str:
-    return str(words).encode("latin-1", "replace").decode("latin-1")
+FONTS = Path(__file__).with_name("fonts")
+FONT = "DejaVu"
+# Claims a reader learns nothing from (the EU category of the attestation; the issuing country is the institution's).
+_SKIP = {"attestation_legal_category", "issuing_country"}
 
 
-def paper_pdf(svc: IssuerService, case_id: str, actor: str) -> bytes:
+class _Paper(FPDF):
+    def __init__(self, lang: str) -> None:
+        super().__init__(format="A4")
+        self.lang = lang
+        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(True, margin=15)
+        self.alias_nb_pages("{nb}")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.cell(0, 5, text("issuer.paper.page", self.lang, page=self.page_no(), pages="{nb}"), align="C")
+
+
+def _both(key: str, lang: str) -> str:
+    """A label in the holder's language and in English, "words / words" (once when they are the same)."""
+    own, en = text("issuer.paper." + key, lang), text("issuer.paper." + key, "en")
+    return own if own == en else f"{own} / {en}"
+
+
+def _rows(claims: dict, type_key: str, lang: str) -> list[tuple[str, str]]:
+    vct = types.get_type(type_key).vct
+    return [(r.label, r.value) for r in explain.claim_rows(claims, vct, lang) if r.path[0] not in _SKIP]
+
+
+def _table(pdf: _Paper, rows: list[tuple[str, str]]) -> None:
+    """Label on the left, words on the right; both wrap, the row is as tall as its taller cell."""
+    label_w, value_w = 72, pdf.epw - 72
+    for label, value in rows:
+        pdf.set_font(FONT, "", 9)
+        lines = max(len(pdf.multi_cell(label_w, 5, label, dry_run=True, output="LINES")),
+                    len(pdf.multi_cell(value_w, 5, value, dry_run=True, output="LINES")))
+        if pdf.will_page_break(lines * 5 + 1):
+            pdf.add_page()
+        y = pdf.get_y()
+        pdf.set_text_color(70, 70, 70)
+        pdf.multi_cell(label_w, 5, label, new_x="RIGHT", new_y="TOP")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(FONT, "B", 9)
+        pdf.multi_cell(value_w, 5, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(y + lines * 5 + 1)
+        pdf.set_draw_color(200, 200, 200)
+        pdf.line(pdf.l_margin, pdf.get_y() - .5, pdf.l_margin + pdf.epw, pdf.get_y() - .5)
+
+
+def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") -> bytes:
+    """The paper copy of a case in ``lang`` and English (one language only when ``lang`` is English)."""
+    lang = lang if lang in LANGS else "en"
     claims = svc.case_claims(case_id)
     view = svc.case_view(case_id)
     credential = svc.paper_credential(case_id, actor)
@@ -39,30 +89,47 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str) -> bytes:
     png = io.BytesIO()
     qrimage.encode_qr_png(qr_text, png, scale=3, border=4)
     png.seek(0)
-    en = text(f"issuer.paper.title.{view.type_key}", "en")
     subject = claims.get("subject", {})
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"{en} - {view.document_number}")
+    pdf = _Paper(lang)
+    pdf.set_title(f"{text(f'issuer.paper.title.{view.type_key}', lang)} - {view.document_number}")
+    pdf.set_lang(lang)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 9, _t(_both(f"title.{view.type_key}")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
-    rows = [
-        (_both("issued_by"), claims.get("issuing_authority", {}).get("name", svc.keys.name)),
-        (_both("holder"), f"{subject.get('forenames', '')} {subject.get('familynames', '')}"),
-        (_both("date_of_birth"), subject.get("date_of_birth", "")),
-        (_both("document_number"), view.document_number),
-        (_both("period"), f"{claims.get('starting_date', '')} - {claims.get('ending_date', '')}"),
-        (_both("valid_until"), claims.get("date_of_expiry", "")),
-    ]
-    for label, value in rows:
-        pdf.cell(75, 7, _t(label))
-        pdf.cell(0, 7, _t(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.multi_cell(0, 5, _t(_both("note")))
+
+    # page 1: what it is, whose it is, the QR code and how to check it
+    pdf.set_font(FONT, "B", 17)
+    pdf.multi_cell(0, 8, text(f"issuer.paper.title.{view.type_key}", lang), new_x="LMARGIN", new_y="NEXT")
+    if lang != "en":
+        pdf.set_font(FONT, "", 12)
+        pdf.multi_cell(0, 6, text(f"issuer.paper.title.{view.type_key}", "en"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    size = min(180, 190)
-    pdf.image(png, x=(210 - size) / 2, w=size, h=size)
-    pdf.set_font("Helvetica", "", 7)
-    pdf.multi_cell(0, 3, _t(f"vct {json.dumps(view.configuration_id)} - {len(credential)} characters"))
+    period = f"{explain.date_text(claims.get('starting_date', ''), lang)} – {explain.date_text(claims.get('ending_date', ''), lang)}"
+    _table(pdf, [
+        (_both("holder", lang), f"{subject.get('forenames', '')} {subject.get('familynames', '')}".strip()),
+        (_both("date_of_birth", lang), explain.date_text(subject.get("date_of_birth", ""), lang)),
+        (_both("document_number", lang), view.document_number),
+        (_both("period", lang), period),
+        (_both("valid_until", lang), explain.date_text(claims.get("date_of_expiry", ""), lang)),
+        (_both("issued_by", lang), claims.get("issuing_authority", {}).get("name", svc.keys.name)),
+    ])
+    pdf.ln(2)
+    for how in dict.fromkeys((lang, "en")):
+        pdf.set_font(FONT, "B" if how == lang else "", 9)
+        pdf.multi_cell(0, 4.5, text("issuer.paper.how_to_check", how), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    size = min(150.0, pdf.h - pdf.get_y() - 18)
+    if size < 90:  # too little room left: the code gets a page of its own, never shrunk past reading
+        pdf.add_page()
+        size = 150.0
+    pdf.image(png, x=(pdf.w - size) / 2, w=size, h=size)
+
+    # then everything the document says, in the holder's language and in English
+    for i, words in enumerate(dict.fromkeys((lang, "en"))):
+        pdf.add_page()
+        pdf.set_font(FONT, "B", 14)
+        pdf.multi_cell(0, 7, text("issuer.paper.content" if i == 0 else "issuer.paper.in_english", words),
+                       new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 10)
+        pdf.multi_cell(0, 5, text(f"issuer.paper.title.{view.type_key}", words), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        _table(pdf, _rows(claims, view.type_key, words))
     return bytes(pdf.output())

@@ -16,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import deps, store
+from .attestation import WalletProviders
 from .authorization import AuthorizationFlow
 from .cases import Cases
 from .common import (  # noqa: F401 - the service's exceptions and views, importable from here as before
     ACTIONS, MAX_LIST_ID, STATUS_NAMES, TX_CODE_ATTEMPTS_LEFT, CaseView, ClaimsInvalid, Conflict, DocumentRevoked,
     DpopInvalid, IdempotencyKeyReused, InvalidToken, NotFound, OAuthError, UseDpopNonce, _Q, _RANDOM, _T, log)
+from .holders import Holders
 from .issuing import Issuance
 from .login import authenticator_for
 from .settings import Settings
@@ -30,11 +32,11 @@ from .tokens import TokensAndNonces
 from .users import UsersAndAudit
 
 
-class IssuerService(UsersAndAudit, Cases, TokensAndNonces, Issuance, StatusLists):
+class IssuerService(UsersAndAudit, Cases, Holders, TokensAndNonces, Issuance, StatusLists):
     """Every operation as one database transaction, behind the same methods as before; its parts by concern:
     :mod:`issuer.users` (users, sessions, API tokens, audit), :mod:`issuer.cases` (cases and offers),
     :mod:`issuer.tokens` (token endpoint, DPoP, c_nonces), :mod:`issuer.issuing` (credentials, paper copies),
-    :mod:`issuer.status_lists` (Token Status Lists)."""
+    :mod:`issuer.status_lists` (Token Status Lists), :mod:`issuer.holders` (a holder's lost device)."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
@@ -57,6 +59,8 @@ class IssuerService(UsersAndAudit, Cases, TokensAndNonces, Issuance, StatusLists
             self.nonce_key = self._nonce_key()
             self._dpop_secret = self._ensure_secret("dpop_nonce").encode()  # RFC 9449 §8 DPoP-Nonce key
             self.authorization = AuthorizationFlow(self, authenticator_for(settings))
+            # after the keys: an issuer of the demo ecosystem reads that ecosystem's Wallet Providers list
+            self.wallet_providers = WalletProviders(settings, self.now())
         self._exported: set[int] = set()  # status lists whose file this process has written
         self._closing = threading.Event()
         if settings.status_dir is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from deployment.settings import SharedSettings
+from deployment import SharedSettings
 
 # the settings that make an issuer "configured" (its own keys): any one of them, and all four are required
 KEY_SETTINGS = ("issuer_credential_key", "issuer_credential_chain", "issuer_status_key", "issuer_status_chain")
@@ -28,9 +28,11 @@ class Settings(SharedSettings):
     # The institution's identifier in credentials' ``issuing_authority.id``; default "<country>:<SLUG>"
     # ("DK:UDK"). Cases must name this institution (or leave it out: it is filled in).
     institution_id: str | None = None
-    # How credentials name their signing key (trust-lists.md §4): "x5t" (kid + x5t#S256 of the listed
-    # signing certificate; keeps offline QR codes within budget) or "x5c" (the full chain).
-    credential_key_reference: Literal["x5t", "x5c"] = "x5t"
+    # How online copies name their signing key (trust-lists.md §4): "x5c" (the signing certificate and its
+    # intermediates, never the trust anchor: HAIP 1.0 §6.1.1) or "x5t" (kid + x5t#S256 of the listed signing
+    # certificate, for every copy). Copies a wallet asks for as offline copies (esspass_offline_copies) and paper
+    # copies are always kid + x5t#S256: an offline QR code has no room for a chain (docs/issuer.md).
+    credential_key_reference: Literal["x5t", "x5c"] = "x5c"
 
     # The institution's own keys (a configured issuer; unset: the demo ecosystem's). A key is a PEM file
     # (unencrypted, mode 0600) or a PKCS#11 URI (RFC 7512, "pkcs11:token=...;object=..."); a chain is a PEM file,
@@ -47,6 +49,9 @@ class Settings(SharedSettings):
     # lifetimes (seconds) and limits
     pre_authorized_code_ttl: int = 600  # OpenID4VCI §4.1.1: "short lived and single use"
     access_token_ttl: int = 300
+    # RFC 6749 §6 refresh tokens (DPoP-bound, RFC 9449 §5): how long a wallet can fetch new one-time copies of a
+    # credential without a new case (issue 15); 0 issues none
+    refresh_token_ttl: int = 180 * 86400
     nonce_ttl: int = 300
     tx_code_max_attempts: int = 5
     proof_iat_window: int = 300  # accepted |now - iat| of a key proof (F.1 "iat")
@@ -95,6 +100,18 @@ class Settings(SharedSettings):
     oidc_personal_number_claim: str = "sub"
     oidc_allow_http: bool = False  # only for loopback tests: an http:// upstream (never in production)
     demo_login: bool = False  # the embedded demo login (set by the demo; ignored once oidc_issuer is set)
+
+    # Wallet and key attestations (issuer/attestation.py): HAIP 1.0 §4.4.1 (wallet attestation at PAR and
+    # token endpoints, draft-ietf-oauth-attestation-based-client-auth) and §4.5.1 (key attestations,
+    # OpenID4VCI 1.0 Appendix D). Always checked when sent; refused when absent only if required.
+    wallet_attestation_required: bool = False
+    key_attestation_required: bool = False
+    # the Wallet Providers list (TS 119 602; URL or file) and the operator certificate(s) that sign it;
+    # unset on an issuer of the demo ecosystem: the ecosystem's list
+    wallet_providers_list: str | None = None
+    wallet_providers_anchors: Path | None = None
+    wallet_providers_refresh: int = 3600  # seconds between readings of the list
+    client_attestation_pop_window: int = 300  # accepted |now - iat| of a Client Attestation PoP (ABCA §6.2)
 
     @property
     def configured(self) -> bool:

@@ -143,7 +143,9 @@ class StatusLists:
         def run() -> dict[str, Any]:
             with self.Session.begin() as s:
                 creds = list(s.scalars(select(store.Credential)
-                                       .where(store.Credential.document_number == document_number)
+                                       .where(store.Credential.document_number == document_number,
+                                              # a copy revoked for a lost phone stays revoked (issue 15)
+                                              store.Credential.lost.is_(False))
                                        .with_for_update()))
                 if not creds:
                     raise NotFound(document_number)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -171,6 +172,23 @@ class Credential(Base):
     holder_thumbprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     paper: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_at: Mapped[int] = mapped_column(BigInteger)
+    # revoked because the holder reported the device holding it lost (issue 15): the document itself is not
+    # revoked, so it does not block new offers or issuance to the holder's new phone
+    lost: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class RefreshToken(Base):
+    """RFC 6749 §6 refresh token (its SHA-256), bound to the wallet's DPoP key (RFC 9449 §5: a refresh token
+    issued to a public client MUST be bound to it): the wallet fetches new one-time copies of its credential
+    with it, without a new case (issue 15). Revoked when the holder reports the device lost."""
+
+    __tablename__ = "refresh_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    configuration_id: Mapped[str] = mapped_column(String(40))
+    dpop_jkt: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class StatusEvent(Base):
@@ -201,6 +219,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))  # officer | admin
     created_at: Mapped[int] = mapped_column(BigInteger)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # cannot log in
 
 
 class BackofficeSession(Base):

@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import authz, core, dpop, nonces, store
+from credential import attestations
+from credential.reasons import Rejected
+
+from . import attestation, authz, core, dpop, nonces, store
 from .common import DpopInvalid, InvalidToken, OAuthError, TX_CODE_ATTEMPTS_LEFT, UseDpopNonce, _Q, _RANDOM
 
 
@@ -49,17 +52,46 @@ class TokensAndNonces:
         authorizes, so a refused replay changes nothing. Rows live until the proof's ``iat`` has left
         the window; a concurrent first use of the same jti collides on the primary key (the
         transaction is retried and then sees the row)."""
-        h = dpop.jti_key(proof.jkt, proof.jti)
-        exp = max(proof.iat, now) + self.settings.dpop_iat_window + 1
+        if self._replayed(conn, dpop.jti_key(proof.jkt, proof.jti), proof.iat, now,
+                          self.settings.dpop_iat_window):
+            raise DpopInvalid("the DPoP proof was already used (jti replayed)")
+
+    def _replayed(self, conn, h: str, iat: int, now: int, window: int) -> bool:
+        """True when the replay key ``h`` was seen within its window; otherwise it is recorded (the
+        ``dpop_jtis`` table also keeps the Client Attestation PoPs' keys, under their own prefix)."""
+        exp = max(iat, now) + window + 1
         row = conn.execute(_Q.seen_jti, {"h": h}).first()
         if row is not None and row.expires_at > now:
-            raise DpopInvalid("the DPoP proof was already used (jti replayed)")
+            return True
         if row is not None:
             conn.execute(_Q.renew_jti, {"h": h, "exp": exp})
         else:
             conn.execute(_Q.add_jti, {"jti_hash": h, "expires_at": exp})
         if _RANDOM.random() < 1 / 32:  # keep the cache bounded: drop what can no longer be replayed
             conn.execute(_Q.purge_jtis, {"now": now})
+        return False
+
+    # ------------------------------------------------------------ wallet attestation (HAIP 1.0 §4.4.1)
+
+    def check_client_attestation(self, headers, client_id: str | None) -> attestations.ClientAttestation | None:
+        """ABCA §6.1/§6.2 at the PAR and token endpoints (``headers``: the request's); the PoP's ``jti``
+        is spent at once (ABCA §12.1: a PoP is single use, whether or not the request then succeeds).
+        Raises :class:`issuer.attestation.AttestationInvalid`; None when nothing was sent or required."""
+        sent, pop = attestation.headers_of(headers)
+        now = self.now()
+        checked = self.wallet_providers.check_client(sent, pop, client_id=client_id, audience=self.url, now=now)
+        if checked is None:
+            return None
+        h = core.sha256_hex(f"abca-pop\x00{checked.instance_jkt}\x00{checked.pop_jti}")
+        window = self.settings.client_attestation_pop_window
+
+        def run() -> None:
+            with self.engine.begin() as conn:
+                if self._replayed(conn, h, checked.pop_iat, now, window):
+                    raise attestation.AttestationInvalid(Rejected(attestations.POP_REPLAYED, "jti already used"))
+
+        self._retry(run)
+        return checked
 
     def check_resource_dpop(self, tok: Any, access_token: str, scheme: str, proof: str | None,
                             htu: str) -> dpop.DpopProof | None:
@@ -90,6 +122,8 @@ class TokensAndNonces:
             raise OAuthError("invalid_request", "grant_type is missing")
         if grant == "authorization_code" and self.authorization.enabled:  # OID4VCI §6.1, RFC 6749 §4.1.3
             return self.authorization.token(form, dpop_proof)
+        if grant == "refresh_token" and self.settings.refresh_token_ttl > 0:  # RFC 6749 §6
+            return self.refresh(form, dpop_proof)
         if grant != core.PRE_AUTH_GRANT:
             raise OAuthError("unsupported_grant_type", "this grant type is not supported")
         code = form.get("pre-authorized_code")
@@ -133,13 +167,56 @@ class TokensAndNonces:
                 self.audit(s, "wallet", "token.issue", case.document_number,
                            {"token_type": "DPoP" if dpop_proof else "Bearer"})
                 # RFC 9449 §5: token_type DPoP for a bound token
-                return {"access_token": access, "token_type": "DPoP" if dpop_proof else "Bearer",
-                        "expires_in": self.settings.access_token_ttl}
+                out = {"access_token": access, "token_type": "DPoP" if dpop_proof else "Bearer",
+                       "expires_in": self.settings.access_token_ttl}
+                if dpop_proof is not None and self.settings.refresh_token_ttl > 0:
+                    # RFC 9449 §5: a public client's refresh token only when it is bound to the DPoP key
+                    out["refresh_token"] = self._new_refresh_token(s, case.id, core.CONFIG_OF_TYPE[case.type_key],
+                                                                   dpop_proof.jkt, now)
+                return out
 
         result = self._retry(run)
         if "_error" in result:
             raise OAuthError(*result["_error"])
         return result
+
+    def _new_refresh_token(self, s, case_id: int, configuration_id: str, jkt: str, now: int) -> str:
+        value = core.random_token()
+        s.add(store.RefreshToken(token_hash=core.sha256_hex(value), case_id=case_id, configuration_id=configuration_id,
+                                 dpop_jkt=jkt, expires_at=now + self.settings.refresh_token_ttl))
+        return value
+
+    def refresh(self, form: dict[str, str], dpop_proof: dpop.DpopProof | None) -> dict[str, Any]:
+        """RFC 6749 §6: a new access token for the case of a refresh token, so the wallet can ask for new
+        one-time copies (OID4VCI §8 with fresh key proofs) without a new case. The refresh token is bound to
+        the DPoP key it was issued with (RFC 9449 §5): the request must carry a proof by that key, and the new
+        access token is bound to it too. Refused (``invalid_grant``) when unknown, expired, revoked (the holder
+        reported the device lost) or the document is no longer valid."""
+        value = form.get("refresh_token")
+        if not value:
+            raise OAuthError("invalid_request", "refresh_token is missing")
+        if dpop_proof is None:
+            raise OAuthError("invalid_grant", "this refresh token is DPoP-bound: send a DPoP proof")
+        now = self.now()
+
+        def run() -> dict[str, Any]:
+            with self.Session.begin() as s:
+                row = s.get(store.RefreshToken, core.sha256_hex(value))
+                self._spend_jti(s, dpop_proof, now)
+                if row is None or row.revoked_at is not None or row.expires_at <= now:
+                    raise OAuthError("invalid_grant", "the refresh token is unknown, revoked or expired")
+                if not core.hmac.compare_digest(row.dpop_jkt, dpop_proof.jkt):
+                    raise OAuthError("invalid_grant", "the DPoP proof is signed by another key than the refresh "
+                                     "token is bound to")
+                case = s.get(store.Case, row.case_id)
+                access = core.random_token()
+                s.add(store.AccessToken(token_hash=core.sha256_hex(access), case_id=case.id,
+                                        configuration_id=row.configuration_id,
+                                        expires_at=now + self.settings.access_token_ttl, dpop_jkt=row.dpop_jkt))
+                self.audit(s, "wallet", "token.refresh", case.document_number, {"token_type": "DPoP"})
+                return {"access_token": access, "token_type": "DPoP", "expires_in": self.settings.access_token_ttl}
+
+        return self._retry(run)
 
     # ------------------------------------------------------------ nonce endpoint (§7)
 

@@ -70,7 +70,7 @@ class UsersAndAudit:
         self.add_user("admin", password, "admin")
         _write_secret(self.settings.issuer_dir / "admin_password", password)
 
-    def add_user(self, username: str, password: str, role: str) -> None:
+    def add_user(self, username: str, password: str, role: str, actor: str = "system") -> None:
         """A back-office user; the password must meet :func:`core.password_problem` (SP 800-63B)."""
         if role not in core.ROLES:
             raise ValueError("role must be officer or admin")
@@ -80,7 +80,7 @@ class UsersAndAudit:
                 raise ValueError(f"user {username} already exists")
             s.add(store.User(username=username, password_hash=core.hash_password(password), role=role,
                              created_at=self.now()))
-            self.audit(s, "system", "user.add", username, {"role": role})
+            self.audit(s, actor, "user.add", username, {"role": role})
 
     def change_password(self, username: str, password: str, actor: str = "system") -> None:
         """A new password; every session of the user ends (issue 14 finding 6)."""
@@ -105,13 +105,38 @@ class UsersAndAudit:
             ended = self._end_sessions(s, username)
             self.audit(s, actor, "user.role", username, {"role": role, "sessions_ended": ended})
 
+    def set_disabled(self, username: str, disabled: bool, actor: str = "system") -> None:
+        """Disable a user (no log-in, every session ends at once) or enable them again (issue 15 item 5: user
+        management in the back office). The last enabled admin cannot be disabled: nobody could manage users."""
+        with self.Session.begin() as s:
+            user = s.scalar(select(store.User).where(store.User.username == username).with_for_update())
+            if user is None:
+                raise NotFound(username)
+            if disabled and user.role == "admin" and not user.disabled:
+                admins = s.scalar(select(func.count()).select_from(store.User).where(
+                    store.User.role == "admin", store.User.disabled.is_(False)))
+                if admins <= 1:
+                    raise ValueError("the last enabled admin cannot be disabled")
+            user.disabled = disabled
+            ended = self._end_sessions(s, username) if disabled else 0
+            self.audit(s, actor, "user.disable" if disabled else "user.enable", username, {"sessions_ended": ended})
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every back-office user (no password hashes), by name."""
+        with self.Reader() as s:
+            rows = list(s.scalars(select(store.User).order_by(store.User.username)))
+        return [{"username": u.username, "role": u.role, "disabled": bool(u.disabled), "created_at": u.created_at}
+                for u in rows]
+
     def check_login(self, username: str, password: str) -> store.User | None:
         with self.Reader() as s:
             user = s.scalar(select(store.User).where(store.User.username == username))
         if user is None:
             core.hash_password(password)  # same work either way
             return None
-        return user if core.check_password(password, user.password_hash) else None
+        if not core.check_password(password, user.password_hash):
+            return None
+        return None if user.disabled else user
 
     # ------------------------------------------------------------ back-office sessions (finding 6)
 
@@ -135,7 +160,7 @@ class UsersAndAudit:
         with self.Reader() as s:
             row = s.execute(select(store.User.username, store.User.role)
                             .join(store.BackofficeSession, store.BackofficeSession.username == store.User.username)
-                            .where(store.BackofficeSession.id_hash == h,
+                            .where(store.BackofficeSession.id_hash == h, store.User.disabled.is_(False),
                                    store.BackofficeSession.expires_at > self.now())).first()
         return None if row is None else {"u": row.username, "r": row.role, "s": h}
 

@@ -1,6 +1,7 @@
 """``esspass trust-list cert ...``: keys and certificates for the participants (see :mod:`trust_list.participants`).
 
     esspass trust-list cert institution --home kela --name "Kela" --country FI
+    esspass trust-list cert wallet-provider --home wp --name "ESSPASS Wallet Provider" --country EU
     esspass trust-list cert access-ca --home access-ca --name "ESSPASS Access CA" --country EU
     esspass trust-list cert access --ca-dir access-ca --home at --dns inspector.at.dk \
         --org-id NTRDK-10000001 --name "Arbejdstilsynet" --country DK
@@ -32,6 +33,7 @@ from .participants import (
     make_institution,
     make_registrar,
     make_registration,
+    make_wallet_provider,
 )
 from .relying_party import expected_sub
 
@@ -95,6 +97,22 @@ def institution(
     typer.echo(f"list in the Revocation service: {made['status-ca'].cert_path}")
     typer.echo(f"credential signing: {made['credential'].key_path}, chain {home / 'credential-chain.pem'}")
     typer.echo(f"status list signing: {made['status'].key_path}, chain {home / 'status-chain.pem'}")
+
+
+@app.command("wallet-provider")
+def wallet_provider(
+    home: Path = typer.Option(..., "--home", help="directory for the wallet provider's keys and certificates"),
+    name: str = typer.Option(..., "--name", help="the wallet provider (certificate O)"),
+    country: str = typer.Option(..., "--country", help="two-letter country code"),
+    years: int = typer.Option(3, "--valid-years", help="validity of the attestation-signing certificate"),
+    ca_years: int = typer.Option(10, "--ca-years", help="validity of the CA"),
+    at: Optional[int] = typer.Option(None, "--at", help="'now' as Unix time (default: the clock)"),
+) -> None:
+    """Wallet provider CA + the certificate that signs wallet and key attestations."""
+    made = _run(make_wallet_provider, home, name, country, _now(at), passphrase=_passphrase(),
+                ca_years=ca_years, years=years)
+    typer.echo(f"list in the Wallet Providers list: {made['wallet-provider-ca'].cert_path}")
+    typer.echo(f"attestation signing: {made['attestation'].key_path}, chain {home / 'attestation-chain.pem'}")
 
 
 @app.command("access-ca")

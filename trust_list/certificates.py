@@ -1,4 +1,4 @@
-"""Keys and X.509 certificates for every participant (shared/specs/trust-lists.md §1, §2, §5).
+"""Keys and X.509 certificates for every participant (docs/trust-lists-profile.md §1, §2, §5).
 
 Everything here is made by code, never checked in:
 - the scheme operator's list-signing certificate (subject C and O as §2 requires, KeyUsage

@@ -1,4 +1,4 @@
-"""Operator CLI, mounted by the lead as ``esspass trust-list`` (shared/specs/trust-lists.md).
+"""Operator CLI, mounted by the lead as ``esspass trust-list`` (docs/trust-lists-profile.md).
 
 Operator workflow (HOME is the operator's workspace directory)::
 
@@ -44,13 +44,15 @@ from .cert_cli import app as cert_app
 from .issuers import check_issuer
 from .model import (
     LIST_BY_SHORT_NAME,
+    LIST_TYPES,
     PUB_EAA,
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
     SVC_WRPAC_ISSUANCE,
+    SVC_WALLET_ISSUANCE,
+    SVC_WALLET_REVOCATION,
     SVC_WRPRC_ISSUANCE,
-    WRPAC,
-    WRPRC,
+    WALLET_PROVIDERS,
     parse_lote,
 )
 from .operator import (
@@ -69,6 +71,8 @@ from .store import TrustStore
 from .tables import lote_table
 from .validation import MAX_LIST_BYTES, validate_list
 
+__all__ = ["app"]
+
 app = typer.Typer(help="Trust lists (ETSI TS 119 602 LoTE): operate, sign, verify.", no_args_is_help=True)
 app.add_typer(cert_app, name="cert")
 
@@ -77,8 +81,10 @@ SERVICE_TYPES = {
     ("pub-eaa", "revocation"): SVC_PUBEAA_REVOCATION,
     ("wrpac", "issuance"): SVC_WRPAC_ISSUANCE,
     ("wrprc", "issuance"): SVC_WRPRC_ISSUANCE,
+    ("wallet-providers", "issuance"): SVC_WALLET_ISSUANCE,
+    ("wallet-providers", "revocation"): SVC_WALLET_REVOCATION,
 }
-LIST_HELP = "pub-eaa, wrpac or wrprc"
+LIST_HELP = "pub-eaa, wrpac, wrprc or wallet-providers"
 
 
 def _emit(obj: dict, code: int) -> None:
@@ -146,7 +152,7 @@ def _declared_type(token: str) -> str:
     """The LoTEType a list says it is (used only to pick the pinned anchor's list type)."""
     try:
         t = parse_compact(token, max_bytes=MAX_LIST_BYTES).payload()["LoTE"]["ListAndSchemeInformation"]["LoTEType"]
-        return t if t in (PUB_EAA, WRPAC, WRPRC) else PUB_EAA
+        return t if t in LIST_TYPES else PUB_EAA
     except (JoseError, KeyError, TypeError, ValueError, RecursionError):
         return PUB_EAA
 
@@ -165,6 +171,8 @@ def verify(
     state_dir: Optional[Path] = typer.Option(None, "--state-dir", help="rollback state directory"),
     at: Optional[int] = typer.Option(None, "--at", help="'now' as Unix time (default: the clock)"),
     expect: Optional[str] = typer.Option(None, "--list", help=f"expected list ({LIST_HELP}); default: as declared"),
+    jades_only: bool = typer.Option(False, "--jades-only",
+                                    help="refuse plain JWS lists of profile v1 (accept only JAdES, §2.3)"),
 ) -> None:
     """Validate a signed list (§2, §3); prints {"result","reason","sequence_number","entities"}."""
     token = _read_untrusted(list_file, "the list")
@@ -174,7 +182,7 @@ def verify(
         _usage("--state-dir is not a directory")
     state = RollbackState(state_dir) if state_dir is not None else None
     try:
-        validated = validate_list(token, anchors, list_type, _now(at), state)
+        validated = validate_list(token, anchors, list_type, _now(at), state, accept_plain_jws=not jades_only)
     except R.Rejected as exc:
         _emit({"result": "FAILED", "reason": exc.code, "sequence_number": None, "entities": None}, 1)
     except OSError as exc:  # the rollback state could not be written
@@ -205,6 +213,31 @@ def check_issuer_command(
     _emit({"result": "PASSED", "reason": None, "entity": trust.entity_name}, 0)
 
 
+@app.command("check-wallet-provider")
+def check_wallet_provider_command(
+    list_file: Path = typer.Option(..., "--list", help="signed Wallet Providers list"),
+    anchor: Path = typer.Option(..., "--anchor", help="pinned operator certificate (PEM)"),
+    x5c: Path = typer.Option(..., "--x5c", help="the attestations' x5c as PEM, signer first, without the anchor"),
+) -> None:
+    """Profile §4a: would an attestation with this x5c be trusted now? Prints {"result","reason","entity"}."""
+    from .wallet_providers import check_wallet_provider
+
+    token = _read_untrusted(list_file, "the list")
+    anchors = _read_certs(anchor, "the anchor")
+    chain_text = _read_untrusted(x5c, "the x5c chain")
+    now = int(time.time())
+    store = TrustStore(anchors={WALLET_PROVIDERS: anchors})
+    try:
+        store.update(WALLET_PROVIDERS, token, now)
+        chain = certificates.load_pem_certificates(chain_text.encode("ascii", errors="replace"))
+        trust = check_wallet_provider(store, certificates.x5c_of(chain), now)
+    except R.Rejected as exc:
+        _emit({"result": "FAILED", "reason": exc.code, "entity": None}, 1)
+    except ValueError as exc:
+        _emit({"result": "FAILED", "reason": R.WALLET_PROVIDER_UNTRUSTED.code, "entity": None, "detail": str(exc)}, 1)
+    _emit({"result": "PASSED", "reason": None, "entity": trust.entity_name}, 0)
+
+
 # ---------------------------------------------------------------- operator workflow
 
 
@@ -231,7 +264,7 @@ def init(
     uri: str = typer.Option("https://trust.esspass.eu", "--uri"),
     at: Optional[int] = typer.Option(None, "--at"),
 ) -> None:
-    """Create an operator: key (0600), certificate (C=EU, O=NAME) and three empty drafts."""
+    """Create an operator: key (0600), certificate (C=EU, O=NAME) and an empty draft of each list type."""
     try:
         op = Operator.create(home, name, _now(at), uri=uri)
     except OperatorError as exc:

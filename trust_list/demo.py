@@ -2,7 +2,7 @@
 
 ``build_demo_ecosystem(home, now)`` creates, or reuses when already under ``home``:
 
-- the EU scheme operator and its three signed lists (Pub-EAA, WRPAC, WRPRC);
+- the EU scheme operator and its four signed lists (Pub-EAA, WRPAC, WRPRC, Wallet Providers);
 - the Nordic liaison institutions as Pub-EAA providers: Udbetaling Danmark (DK), Försäkringskassan
   (SE), Arbeids- og velferdsdirektoratet / NAV (NO), Kela (FI), Sjúkratryggingar Íslands (IS); each
   has two CAs with separate keys: a credential CA (issues the credential-signing certificate, listed
@@ -11,6 +11,10 @@
   certificate therefore never passes ``check_issuer`` and a credential-signing certificate never
   passes ``check_status_signer``;
 - a relying-party access CA (WRPAC list) and a registrar (WRPRC list);
+- the ESSPASS wallet provider (Wallet Providers list, TS 119 602): a CA, listed in its
+  WalletSolution/Issuance service, and under it the certificate whose key signs Wallet Instance
+  Attestations and key attestations (:mod:`esspass.wallet_provider` serves them); homes made before
+  this list existed get it, and the provider, at their next start;
 - registered relying parties: Arbejdstilsynet (``a1-inspection``), a border police unit and a
   hospital (``ehic-care``), and ``verifier`` for the local verifier service (all three presets).
 
@@ -45,17 +49,24 @@ from .model import (
     PUB_EAA,
     SVC_PUBEAA_ISSUANCE,
     SVC_PUBEAA_REVOCATION,
+    SVC_WALLET_ISSUANCE,
     SVC_WRPAC_ISSUANCE,
     SVC_WRPRC_ISSUANCE,
+    WALLET_PROVIDERS,
     WRPAC,
     WRPRC,
     certificate_der_list,
+    list_document,
     parse_lote,
 )
 from .operator import Operator, OperatorError, add_entity, add_service, find_service, update_service
 from .relying_party import x509_hash_client_id
 from .store import TrustStore, load_trusted_lists
 from .tables import lote_table
+
+__all__ = [
+    "Ecosystem", "Institution", "RelyingParty", "WalletProvider", "build_demo_ecosystem", "register_demo_issuer",
+]
 
 DAY = 24 * 3600
 YEAR = 365 * DAY
@@ -197,12 +208,34 @@ class RelyingParty:
         return [{"format": "registration_cert", "data": self.registration_jws}]
 
 
+# The demo wallet provider (Wallet Providers list) and the wallet solution it attests: ``WALLET_CLIENT_ID`` is the
+# ``sub`` of its Wallet Instance Attestations, shared by every instance (OpenID4VCI 1.0 §15.4.4, HAIP 1.0 §4.4.1)
+WALLET_PROVIDER = ("ESSPASS Wallet Provider", "EU", "https://wallet.esspass.eu")
+WALLET_SOLUTION = "ESSPASS wallet solution"
+WALLET_CLIENT_ID = "esspass-wallet"
+
+
+@dataclass
+class WalletProvider:
+    name: str
+    ca_cert: x509.Certificate  # listed in the WalletSolution/Issuance service
+    attestation_key: SigningKey
+    attestation_chain: list[x509.Certificate]  # signer, CA
+    client_id: str = WALLET_CLIENT_ID
+    wallet_name: str = WALLET_SOLUTION
+
+    @property
+    def x5c(self) -> list[str]:
+        return certificates.x5c_without_anchor(self.attestation_chain)  # HAIP 1.0 §4.4.1: no trust anchor
+
+
 @dataclass
 class Ecosystem:
     home: Path
     operator: Operator
     institutions: dict[str, Institution] = field(default_factory=dict)
     relying_parties: dict[str, RelyingParty] = field(default_factory=dict)
+    wallet_provider: WalletProvider | None = None
 
     @property
     def operator_cert(self) -> x509.Certificate:
@@ -227,6 +260,10 @@ class Ecosystem:
     @property
     def wrprc_path(self) -> Path:
         return self.operator.signed_path(WRPRC)
+
+    @property
+    def wallet_providers_path(self) -> Path:
+        return self.operator.signed_path(WALLET_PROVIDERS)
 
     def tokens(self) -> dict[str, str]:
         return {t: p.read_text("ascii").strip() for t, p in self.list_paths.items()}
@@ -302,6 +339,35 @@ def _institution(home: Path, slug: str, name: str, country: str, now: int) -> In
                        status_ca)
 
 
+def _wallet_provider(home: Path, now: int) -> WalletProvider:
+    name, country, _uri = WALLET_PROVIDER
+    d = home / "wallet-provider"
+    ca_key = _key(d / "ca-key.pem")
+    ca = _cert(d / "ca-cert.pem", lambda: certificates.ca_certificate(
+        ca_key, f"{name} CA", country=country, organization=name,
+        not_before=now - 30 * DAY, not_after=now + 10 * YEAR))
+    key = _key(d / "attestation-key.pem")
+    leaf = _cert(d / "attestation-cert.pem", lambda: certificates.end_entity_certificate(
+        key, f"{name} attestation signing", country=country, organization=name, ca_key=ca_key, ca_cert=ca,
+        not_before=now - 30 * DAY, not_after=now + 3 * YEAR))
+    return WalletProvider(name, ca, key, [leaf, ca])
+
+
+def _list_wallet_provider(operator: Operator, provider: WalletProvider, start: int, now: int, fresh: bool) -> bool:
+    """The demo provider on the Wallet Providers list of a fresh home, or of a home made before this list
+    existed (its draft is missing). Later the operator's changes (a withdrawal) stand. True when it changed."""
+    if not fresh and operator.draft_path(WALLET_PROVIDERS).exists():
+        return False
+    if not fresh:
+        operator.save_draft(list_document(WALLET_PROVIDERS, operator.name, sequence_number=0, issue_time=now,
+                                          next_update=now, operator_uri=operator.uri))
+    name, country, uri = WALLET_PROVIDER
+    operator.change(WALLET_PROVIDERS, add_entity, name, country, uri)
+    operator.change(WALLET_PROVIDERS, add_service, name, WALLET_SOLUTION, SVC_WALLET_ISSUANCE,
+                    [provider.ca_cert], start)
+    return True
+
+
 def _issuance_service(name: str) -> str:
     return f"{name} credential issuance"
 
@@ -335,6 +401,28 @@ def _migrate_services(operator: Operator, eco: Ecosystem, now: int) -> bool:
     if changed:
         operator.save_draft(doc)
     return changed
+
+
+DEMO_ISSUERS = "issuers.json"  # {institution name: Credential Issuer URL} of the demo issuers running on this machine
+
+
+def register_demo_issuer(home: Path, name: str, url: str) -> None:
+    """Note where the demo issuer of institution ``name`` runs. A real Pub-EAA list says it in the Issuance
+    service's ServiceSupplyPoints; the demo list is signed before any issuer has a URL, so the demo issuer writes
+    it here at start-up and a wallet reads it only from a demo ecosystem (wallet.institutions)."""
+    home = Path(home)
+    with _exclusive(home / ".lock"):
+        path = home / DEMO_ISSUERS
+        try:
+            known = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if not isinstance(known, dict):
+            known = {}
+        known[name] = url
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known, indent=1, ensure_ascii=False), "utf-8")
+        tmp.replace(path)
 
 
 def build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
@@ -413,7 +501,10 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
         operator.change(WRPRC, add_entity, "ESSPASS Registrar", "EU", "https://trust.esspass.eu/wrprc")
         operator.change(WRPRC, add_service, "ESSPASS Registrar", "Relying party registration certificates",
                         SVC_WRPRC_ISSUANCE, [registrar], start)
+    eco.wallet_provider = _wallet_provider(home, now)
     migrated = () if fresh else ((PUB_EAA,) if _migrate_services(operator, eco, now) else ())
+    if _list_wallet_provider(operator, eco.wallet_provider, start, now, fresh):
+        migrated = (*migrated, WALLET_PROVIDERS)
     for list_type in LIST_TYPES:
         path = operator.signed_path(list_type)
         if (list_type in migrated or not path.exists() or _next_update(path) < now + DAY
@@ -425,6 +516,7 @@ def _build_demo_ecosystem(home: Path, now: int) -> Ecosystem:
         "lists": {t: str(p.relative_to(home)) for t, p in eco.list_paths.items()},
         "institutions": {s: n for s, n, _, _ in INSTITUTIONS},
         "relying_parties": {r[0]: r[1] for r in RELYING_PARTIES},
+        "wallet_provider": {"name": WALLET_PROVIDER[0], "client_id": WALLET_CLIENT_ID},
     }, indent=1, ensure_ascii=False).encode("utf-8"))
     return eco
 

@@ -1,4 +1,4 @@
-"""Fetching lists over HTTP with bounded inputs (shared/specs/trust-lists.md §3).
+"""Fetching lists over HTTP with bounded inputs (docs/trust-lists-profile.md §3).
 
 :class:`TrustListFetcher` refreshes the lists of a :class:`TrustStore` from their URLs:
 
@@ -24,6 +24,8 @@ import netio
 from . import reasons as R
 from .store import TrustStore
 from .validation import ValidatedList
+
+__all__ = ["TrustListFetcher"]
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""Is this issuer trusted for this credential at time T? (shared/specs/trust-lists.md §4)
+"""Is this issuer trusted for this credential at time T? (docs/trust-lists-profile.md §4)
 
 ``check_issuer`` answers for credential signers (PubEAA/Issuance services), ``check_status_signer``
 for status list token signers (PubEAA/Revocation services of the same trusted entity). Both take
@@ -51,10 +51,21 @@ class IssuerTrust:
     status_at_signing: str
     credential_types: tuple[str, ...]
     list_sequence_number: int
+    list_issued: int | None = None  # the deciding list's ListIssueDateTime (TS 119 602), epoch seconds
+    list_next_update: int | None = None  # its NextUpdate
 
     @property
     def signing_key(self):  # the public key that must verify the credential / token
         return self.chain[0].public_key()
+
+    @property
+    def evidence(self) -> dict[str, int | None]:
+        """What decided (credential.verification.TrustedIssuer): the trusted list's sequence number and dates."""
+        return {"trust_list_sequence_number": self.list_sequence_number, "trust_list_issued": self.list_issued,
+                "trust_list_next_update": self.list_next_update}
+
+
+__all__ = ["IssuerTrust", "check_issuer", "check_issuer_header", "check_status_signer", "key_reference", "x5t_of_der"]
 
 
 def _der(cert: x509.Certificate) -> bytes:
@@ -128,6 +139,8 @@ def _check(store: TrustStore, x5c_or_x5t: Any, service_type: str, at: int, now: 
         status_at_signing=record.status or "",
         credential_types=record.credential_types,
         list_sequence_number=validated.sequence_number,
+        list_issued=validated.lote.issue_time,
+        list_next_update=validated.lote.next_update,
     )
 
 

@@ -1,4 +1,4 @@
-"""The LoTE model (ETSI TS 119 602 JSON binding) as profiled by shared/specs/trust-lists.md §1.
+"""The LoTE model (ETSI TS 119 602 JSON binding) as profiled by docs/trust-lists-profile.md §1.
 
 ``parse_lote`` turns a schema-valid ``{"LoTE": {...}}`` document into typed, read-only values; the
 builders (``list_document``, ``entity_document``, ``service_document``) make documents for operators
@@ -13,32 +13,35 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-# §1 list types
-PUB_EAA = "http://uri.etsi.org/19602/LoTEType/EUPubEAAProvidersList"
-WRPAC = "http://uri.etsi.org/19602/LoTEType/EUWRPACProvidersList"
-WRPRC = "http://uri.etsi.org/19602/LoTEType/EUWRPRCProvidersList"
-LIST_TYPES = (PUB_EAA, WRPAC, WRPRC)
-LIST_SHORT_NAMES = {PUB_EAA: "pub-eaa", WRPAC: "wrpac", WRPRC: "wrprc"}
+from .profiles import (  # noqa: F401  (re-exported: the names the rest of the package has always imported from here)
+    HISTORICAL_INFORMATION_PERIOD,
+    LOTE_VERSION,
+    PROFILES,
+    PUB_EAA,
+    SCHEME_TERRITORY,
+    STATUS_NOTIFIED,
+    STATUS_WITHDRAWN,
+    SVC_PUBEAA_ISSUANCE,
+    SVC_PUBEAA_REVOCATION,
+    SVC_WALLET_ISSUANCE,
+    SVC_WALLET_REVOCATION,
+    SVC_WRPAC_ISSUANCE,
+    SVC_WRPRC_ISSUANCE,
+    WALLET_PROVIDERS,
+    WRPAC,
+    WRPRC,
+    apply_profile,
+    profile_of,
+)
+
+# The list types ESSPASS operates and reads (docs/trust-lists-profile.md §1); what each one's EU profile
+# fixes is in :mod:`trust_list.profiles`. A further list type: register its profile there and add it here.
+# WALLET_PROVIDERS (TS 119 602 Annex E): the providers whose keys sign Wallet Instance Attestations
+# (OpenID4VCI 1.0 Appendix E) and key attestations (Appendix D); see trust_list.wallet_providers
+LIST_TYPES = (PUB_EAA, WRPAC, WRPRC, WALLET_PROVIDERS)
+LIST_SHORT_NAMES = {t: PROFILES[t].short_name for t in LIST_TYPES}
 LIST_BY_SHORT_NAME = {v: k for k, v in LIST_SHORT_NAMES.items()}
-
-# §1 service types
-SVC_PUBEAA_ISSUANCE = "http://uri.etsi.org/19602/SvcType/PubEAA/Issuance"
-SVC_PUBEAA_REVOCATION = "http://uri.etsi.org/19602/SvcType/PubEAA/Revocation"
-SVC_WRPAC_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WRPAC/Issuance"
-SVC_WRPRC_ISSUANCE = "http://uri.etsi.org/19602/SvcType/WRPRC/Issuance"
-SERVICE_TYPES_BY_LIST = {
-    PUB_EAA: (SVC_PUBEAA_ISSUANCE, SVC_PUBEAA_REVOCATION),
-    WRPAC: (SVC_WRPAC_ISSUANCE,),
-    WRPRC: (SVC_WRPRC_ISSUANCE,),
-}
-
-# §1 Pub-EAA service status
-STATUS_NOTIFIED = "http://uri.etsi.org/19602/PubEAAProvidersList/SvcStatus/notified"
-STATUS_WITHDRAWN = "http://uri.etsi.org/19602/PubEAAProvidersList/SvcStatus/withdrawn"
-
-SCHEME_TERRITORY = "EU"
-LOTE_VERSION = 1
-HISTORICAL_INFORMATION_PERIOD = 65535
+SERVICE_TYPES_BY_LIST = {t: PROFILES[t].service_types for t in LIST_TYPES}
 
 
 # ---------------------------------------------------------------- time
@@ -117,6 +120,9 @@ class ServiceRecord:
     starting_time: int | None
     certificates: tuple[bytes, ...]
     credential_types: tuple[str, ...]
+    # TS 119 602 ServiceSupplyPoints: where the service is reached; for an Issuance service our profile puts the
+    # OpenID4VCI Credential Issuer Identifier here (how a wallet finds the institution without an offer)
+    supply_points: tuple[str, ...] = ()
 
     def lists_certificate(self, der: bytes) -> bool:
         return der in self.certificates
@@ -184,6 +190,8 @@ def _record(info: dict[str, Any], fallback_type: str | None = None) -> ServiceRe
         starting_time=parse_time(starting) if starting is not None else None,
         certificates=certificate_der_list(info.get("ServiceDigitalIdentity", {})),
         credential_types=credential_types_of(info.get("ServiceInformationExtensions")),
+        supply_points=tuple(str(p["uriValue"]) for p in info.get("ServiceSupplyPoints") or []
+                            if isinstance(p, dict) and isinstance(p.get("uriValue"), str)),
     )
 
 
@@ -228,6 +236,8 @@ def list_document(
     operator_uri: str = "https://trust.esspass.eu",
     entities: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """A list of ``list_type`` with every field its EU profile requires (docs/trust-lists-profile.md §1)."""
+    profile = profile_of(list_type)
     info: dict[str, Any] = {
         "LoTEVersionIdentifier": LOTE_VERSION,
         "LoTESequenceNumber": sequence_number,
@@ -239,14 +249,14 @@ def list_document(
             ],
             "SchemeOperatorElectronicAddress": [{"lang": "en", "uriValue": operator_uri}],
         },
-        "SchemeName": ml(f"ESSPASS {LIST_SHORT_NAMES.get(list_type, 'trust')} list"),
+        "SchemeName": ml(f"ESSPASS {profile.short_name} list"),
         "SchemeInformationURI": [{"lang": "en", "uriValue": operator_uri}],
-        "SchemeTerritory": SCHEME_TERRITORY,
         "ListIssueDateTime": format_time(issue_time),
         "NextUpdate": format_time(next_update),
+        # clause 6.3.16: where the signed list is published (trust_list.publish serves this path)
+        "DistributionPoints": [f"{operator_uri.rstrip('/')}/trust-lists/{profile.short_name}.jwt"],
     }
-    if list_type == PUB_EAA:
-        info["HistoricalInformationPeriod"] = HISTORICAL_INFORMATION_PERIOD
+    info = apply_profile(info, profile)
     lote: dict[str, Any] = {"ListAndSchemeInformation": info}
     if entities:
         lote["TrustedEntitiesList"] = entities

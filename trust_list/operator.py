@@ -1,4 +1,4 @@
-"""The trust-list operator's workspace: drafts, changes and signing (shared/specs/trust-lists.md §1–§3).
+"""The trust-list operator's workspace: drafts, changes and signing (docs/trust-lists-profile.md §1–§3).
 
 Pure functions change a draft LoTE document (a dict) at a given time; :class:`Operator` is the I/O
 shell around a home directory::
@@ -32,16 +32,17 @@ from .certificates import atomic_write, der, operator_certificate, read_certific
 from .model import (
     LIST_SHORT_NAMES,
     LIST_TYPES,
-    PUB_EAA,
     SCHEME_TERRITORY,
     STATUS_NOTIFIED,
     STATUS_WITHDRAWN,
     add_months,
+    apply_profile,
     entity_document,
     first_english,
     format_time,
     list_document,
     parse_time,
+    profile_of,
     service_document,
 )
 from .validation import MAX_VALIDITY_MONTHS, sign_list
@@ -64,6 +65,11 @@ def _entities(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _list_type(doc: dict[str, Any]) -> str:
     return doc["LoTE"]["ListAndSchemeInformation"]["LoTEType"]
+
+
+def _has_status(doc: dict[str, Any]) -> bool:
+    """Services of this list carry ServiceStatus and StatusStartingTime (the Pub-EAA list, Annex H)."""
+    return profile_of(_list_type(doc)).has_status
 
 
 def find_entity(doc: dict[str, Any], entity_name: str) -> dict[str, Any]:
@@ -160,7 +166,7 @@ def add_service(doc: dict[str, Any], entity_name: str, service_name: str, servic
     for service in entity["TrustedEntityServices"]:
         if first_english(service["ServiceInformation"]["ServiceName"]) == service_name:
             raise OperatorError(f"service {service_name!r} already exists")
-    pub = _list_type(doc) == PUB_EAA
+    pub = _has_status(doc)
     info = service_document(
         service_name, service_type, [der(c) for c in certificates],
         status=STATUS_NOTIFIED if pub else None, starting_time=at if pub else None,
@@ -185,7 +191,7 @@ def update_service(doc: dict[str, Any], entity_name: str, service_name: str, at:
         }
     if credential_types is not None:
         new["ServiceInformationExtensions"] = [{"credentialTypes": list(credential_types)}]
-    if _list_type(doc) != PUB_EAA:
+    if not _has_status(doc):
         if status is not None:
             raise OperatorError("only Pub-EAA services have a status")
         service["ServiceInformation"] = new
@@ -206,7 +212,7 @@ def update_service(doc: dict[str, Any], entity_name: str, service_name: str, at:
 
 def withdraw_service(doc: dict[str, Any], entity_name: str, service_name: str, at: int) -> dict[str, Any]:
     """Pub-EAA: status withdrawn from ``at``. Other lists: the service is removed."""
-    if _list_type(doc) == PUB_EAA:
+    if _has_status(doc):
         return update_service(doc, entity_name, service_name, at, status=STATUS_WITHDRAWN)
     doc = copy.deepcopy(doc)
     entity = find_entity(doc, entity_name)
@@ -225,7 +231,7 @@ def notify_service(doc: dict[str, Any], entity_name: str, service_name: str, at:
 def withdraw_entity(doc: dict[str, Any], entity_name: str, at: int) -> dict[str, Any]:
     entity = find_entity(doc, entity_name)
     for name in [first_english(s["ServiceInformation"]["ServiceName"]) for s in entity["TrustedEntityServices"]]:
-        current = find_service(doc, entity_name, name) if _list_type(doc) == PUB_EAA else None
+        current = find_service(doc, entity_name, name) if _has_status(doc) else None
         if current is not None and current["ServiceInformation"].get("ServiceStatus") == STATUS_WITHDRAWN:
             continue
         doc = withdraw_service(doc, entity_name, name, at)
@@ -234,9 +240,13 @@ def withdraw_entity(doc: dict[str, Any], entity_name: str, at: int) -> dict[str,
 
 def prepared_for_signing(doc: dict[str, Any], sequence_number: int, issue_time: int,
                          next_update: int) -> dict[str, Any]:
-    """The document as it will be signed: sequence number, issue time, NextUpdate; entities without
-    services are left out (the schema needs at least one service per entity)."""
+    """The document as it will be signed: sequence number, issue time, NextUpdate and the fields its
+    EU profile fixes (a draft written before profile v2 lacks StatusDeterminationApproach and
+    SchemeTypeCommunityRules: they are filled in here, docs/trust-lists-profile.md §1); entities
+    without services are left out (the schema needs at least one service per entity)."""
     doc = copy.deepcopy(doc)
+    doc["LoTE"]["ListAndSchemeInformation"] = apply_profile(
+        doc["LoTE"]["ListAndSchemeInformation"], profile_of(_list_type(doc)))
     info = doc["LoTE"]["ListAndSchemeInformation"]
     info["LoTESequenceNumber"] = sequence_number
     info["ListIssueDateTime"] = format_time(issue_time)
@@ -348,7 +358,7 @@ class Operator:
         draft = self.load_draft(list_type)
         sequence = int(draft["LoTE"]["ListAndSchemeInformation"]["LoTESequenceNumber"]) + 1
         document = prepared_for_signing(draft, sequence, now, next_update)
-        token = sign_list(document, self.key, self.chain)
+        token = sign_list(document, self.key, self.chain, signing_time=now)
         draft["LoTE"]["ListAndSchemeInformation"]["LoTESequenceNumber"] = sequence
         self.save_draft(draft)
         atomic_write(self.signed_path(list_type), token.encode("ascii"))

@@ -1,4 +1,4 @@
-"""Key and certificate sets of the participants, written to a directory (shared/specs/trust-lists.md §1, §4, §5).
+"""Key and certificate sets of the participants, written to a directory (docs/trust-lists-profile.md §1, §4, §5).
 
 What the operator lists and what issuers and relying parties sign with, made by code with
 :mod:`trust_list.certificates` (the CLI is ``esspass trust-list cert ...``). Each function writes
@@ -111,6 +111,27 @@ def make_institution(directory: Path, name: str, country: str, now: int, *,
         out[f"{stem}-ca"] = _write(directory, f"{stem}-ca", ca_key, [ca], passphrase)
         out[stem] = _write(directory, stem, key, [leaf, ca], passphrase, chain_file=True)
     return out
+
+
+def make_wallet_provider(directory: Path, name: str, country: str, now: int, *,
+                         passphrase: bytes | None = None, ca_years: int = 10, years: int = 3) -> dict[str, Issued]:
+    """A wallet provider: a CA (list ``wallet-provider-ca-cert.pem`` in a WalletSolution/Issuance service of
+    the Wallet Providers list) and the attestation-signing certificate under it, whose key signs Wallet
+    Instance Attestations and key attestations; their ``x5c`` is ``attestation-chain.pem`` without the CA
+    (HAIP 1.0 §4.4.1, §4.5.1: the signer is not self-signed and the trust anchor is not sent)."""
+    check_country(country)
+    _check_years(ca_years, years)
+    directory = Path(directory)
+    _free(directory, [f"{s}-{k}.pem" for s in ("wallet-provider-ca", "attestation") for k in ("key", "cert")]
+          + ["attestation-chain.pem"])
+    ca_key, key = SigningKey.generate("P-256"), SigningKey.generate("P-256")
+    ca = certificates.ca_certificate(ca_key, f"{name} Wallet Provider CA", country=country, organization=name,
+                                     not_before=now - SKEW, not_after=now + ca_years * YEAR)
+    leaf = certificates.end_entity_certificate(key, f"{name} wallet attestation signing", country=country,
+                                               organization=name, ca_key=ca_key, ca_cert=ca,
+                                               not_before=now - SKEW, not_after=now + years * YEAR)
+    return {"wallet-provider-ca": _write(directory, "wallet-provider-ca", ca_key, [ca], passphrase),
+            "attestation": _write(directory, "attestation", key, [leaf, ca], passphrase, chain_file=True)}
 
 
 def make_access_ca(directory: Path, name: str, country: str, now: int, *,

@@ -6,9 +6,9 @@ the path must satisfy the Web PKI CA profile of pyca/cryptography (BasicConstrai
 no KeyUsage either; when it has a KeyUsage, that must include digitalSignature (a certificate whose
 KeyUsage restricts its key to other uses is refused). An end-entity without KeyUsage must not be a CA
 (BasicConstraints cA): RFC 5280 §4.2.1.3 requires KeyUsage on CA certificates. List signers are
-stricter (shared/specs/trust-lists.md §2: KeyUsage must include digitalSignature), see
+stricter (docs/trust-lists-profile.md §2: KeyUsage must include digitalSignature), see
 :func:`signs_digitally`. A listed certificate that *is* the leaf is accepted as a one-element path
-(shared/specs/trust-lists.md §4 step 1: "A listed end-entity certificate may also be x5c[0] itself").
+(docs/trust-lists-profile.md §4 step 1: "A listed end-entity certificate may also be x5c[0] itself").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Publication of the signed lists over HTTP (shared/specs/trust-lists.md §2, "static JWS files").
+"""Publication of the signed lists over HTTP (docs/trust-lists-profile.md §2, "static JWS files").
 
 ``create_app(directory)`` serves ``GET /trust-lists/{pub-eaa,wrpac,wrprc}.jwt`` from the files
 ``<directory>/<name>.jwt`` (an operator's ``signed/`` directory), read on every request so a newly

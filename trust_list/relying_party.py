@@ -1,4 +1,4 @@
-"""Relying-party checks a wallet makes before it shows anything (shared/specs/trust-lists.md §5).
+"""Relying-party checks a wallet makes before it shows anything (docs/trust-lists-profile.md §5).
 
 ``check_relying_party`` raises Rejected for the three blocking checks, in this order:
 
@@ -17,6 +17,12 @@
 covered by the registration's ``credentials`` (``strict=True`` raises instead). A DCQL query that
 cannot be evaluated at all (not DCQL-shaped) always raises ``rp.over_asking``; a registration whose
 ``credentials``, ``name`` or ``purpose`` are not of the §5 shape is ``rp.registration``.
+
+``check_unlisted_relying_party`` is the wallet's second look at a request that failed ``rp.signature`` or
+``rp.registration`` (issue 13 item 4): a request object that is still *authentic* — signed by the key of the
+leaf of its own ``x5c``, a certificate valid now with a dNSName that the ``client_id`` names — comes from a
+verifier that is simply not on our lists (``registered=False``: the wallet warns and asks); one whose signature
+does not verify under its own certificate is forged and stays refused (``rp.signature``, ``rp.client_id``).
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ class RpCheck:
     over_asking_paths: list[tuple[str, Path]]  # (credential query id, claim path)
     access_chain: tuple[x509.Certificate, ...]
     request: dict[str, Any]
+    registered: bool = True  # False: authentic but on none of our lists (check_unlisted_relying_party)
+    subject: str = ""  # the access certificate's subject (RFC 4514), what it claims to be
 
     @property
     def over_asking(self) -> bool:
@@ -322,4 +330,44 @@ def check_relying_party(store: TrustStore, request_object_jws: str, client_id: s
         over_asking_paths=over,
         access_chain=tuple(chain),
         request=request,
+        subject=access.subject.rfc4514_string(),
     )
+
+
+def check_unlisted_relying_party(request_object_jws: str, client_id: str, now: int) -> RpCheck:
+    """A request whose verifier is on none of our lists, checked for authenticity only: compact JWS, no ``crit``,
+    ``x5c`` parsable, its leaf valid at ``now`` with a dNSName, the signature verifying under the leaf's key
+    (``rp.signature`` otherwise: forged or broken), ``client_id`` naming that leaf (``rp.client_id``). Nothing in
+    it is vouched for by anyone: ``registered=False``, no name, no purpose, no registered claims."""
+    try:
+        jws = parse_compact(request_object_jws if isinstance(request_object_jws, str) else "")
+    except (JoseError, UnicodeError, ValueError) as exc:
+        raise R.Rejected(R.RP_SIGNATURE, f"malformed JWS: {exc}") from None
+    if "crit" in jws.header:
+        raise R.Rejected(R.RP_SIGNATURE, "crit header present")
+    try:
+        chain = certificates_from_x5c(jws.header.get("x5c"))
+        key = chain[0].public_key()
+    except ValueError as exc:
+        raise R.Rejected(R.RP_SIGNATURE, f"x5c: {exc}") from None
+    leaf = chain[0]
+    if not leaf.not_valid_before_utc.timestamp() - CLOCK_SKEW <= now <= leaf.not_valid_after_utc.timestamp():
+        raise R.Rejected(R.RP_SIGNATURE, "the access certificate is expired or not yet valid")
+    if not dns_names_of(leaf):
+        raise R.Rejected(R.RP_SIGNATURE, "access certificate has no dNSName")
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not verify_signature(jws, key):
+        raise R.Rejected(R.RP_SIGNATURE, "signature does not verify under its own certificate")
+    try:
+        request = jws.payload()
+    except JoseError as exc:
+        raise R.Rejected(R.RP_SIGNATURE, str(exc)) from None
+    if not client_id_matches(client_id, leaf):
+        raise R.Rejected(R.RP_CLIENT_ID, "client_id does not match the access certificate")
+    if "client_id" in request and request["client_id"] != client_id:
+        raise R.Rejected(R.RP_CLIENT_ID, "request object client_id differs")
+    problem = query_shape_error(request.get("dcql_query") or {})
+    if problem:
+        raise R.Rejected(R.RP_OVER_ASKING, problem)
+    return RpCheck(name=[], purpose=[], sub=expected_sub(leaf) or "", dns_names=dns_names_of(leaf),
+                   registered_credentials=[], over_asking_paths=[], access_chain=tuple(chain), request=request,
+                   registered=False, subject=leaf.subject.rfc4514_string())

@@ -1,4 +1,4 @@
-"""Rollback state per (operator, LoTEType) (shared/specs/trust-lists.md §3 ``list.rollback``).
+"""Rollback state per (operator, LoTEType) (docs/trust-lists-profile.md §3 ``list.rollback``).
 
 A party remembers, for each operator and list type, the highest LoTESequenceNumber it accepted,
 a digest of that list's content and the accepted token itself (so a restarted process still has

@@ -2,7 +2,7 @@
 
 ``ts119602-lote.schema.json`` is the spec artefact from shared/specs, with its one external
 reference (``rfcs/rfc7517.json#/definitions/jwk`` for PublicKeyValue) replaced by
-``{"type": "object"}`` as shared/specs/trust-lists.md allows (the profile never uses PublicKeyValue).
+``{"type": "object"}`` as docs/trust-lists-profile.md allows (the profile never uses PublicKeyValue).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The validated lists a party holds (shared/specs/trust-lists.md §3, last paragraph).
+"""The validated lists a party holds (docs/trust-lists-profile.md §3, last paragraph).
 
 A :class:`TrustStore` keeps, per LoTEType, the last list that passed :func:`validate_list`. A newer
 list that fails is rejected and the old one stays in force until its own NextUpdate; with no valid

@@ -1,18 +1,23 @@
-"""Signing and validating a list (shared/specs/trust-lists.md §2, §3).
+"""Signing and validating a list (docs/trust-lists-profile.md §2, §3; profile v2).
 
-``sign_list`` makes the compact JWS; ``validate_list`` checks one in the order below and raises
-:class:`credential.reasons.Rejected` with exactly one §3 code:
+``sign_list`` makes a compact JAdES baseline B signature (ETSI TS 119 182-1, see :mod:`trust_list.jades`);
+``validate_list`` accepts that and the plain compact JWS of profile v1 (lists already published), checks
+in the order below and raises :class:`credential.reasons.Rejected` with exactly one §3 code:
 
-1. ``list.signature`` – header (§2: alg ES256/384/512, typ ``trustlist+jwt``, no ``crit``, x5c) and
-   the signature under ``x5c[0]``;
+1. ``list.signature`` – header (§2: alg ES256/384/512, typ ``trustlist+jwt``, x5c) and the signature
+   under ``x5c[0]``; then the JAdES header: ``list.crit`` (a ``crit`` naming what we do not process, a
+   JAdES parameter outside ``crit``), ``list.signing_time`` (``sigT`` malformed), ``list.signer_digest``
+   (``x5t#S256`` missing in the JAdES form, or not the digest of ``x5c[0]``);
 2. ``list.signer`` – ``x5c[0]`` is, or chains at ``now`` to, a pinned operator certificate, has
    KeyUsage digitalSignature (and, once the payload is read, subject C/O equal SchemeTerritory and
    the first English SchemeOperatorName);
-3. ``list.schema`` – JSON Schema of TS 119 602, expected LoTEType, the profile's constants (§1:
-   LoTEVersionIdentifier 1, SchemeTerritory EU, HistoricalInformationPeriod 65535 on the Pub-EAA
-   list; LoTESequenceNumber an integer from 0 to ``MAX_SEQUENCE_NUMBER``) and the profile's own
-   shape (service types of that list, Pub-EAA status URIs and times);
-4. ``list.not_yet_valid``, ``list.expired``, ``list.next_update_too_far`` – times;
+3. ``list.schema`` – the payload is a JSON object with the expected LoTEType; then ``list.field.*`` –
+   each required ListAndSchemeInformation field of the EU profile present with the profile's value
+   (:mod:`trust_list.profiles`; a v1 list may lack the fields v2 added); then ``list.schema`` again
+   for the JSON Schema of TS 119 602 and the profile's service rules (service types of that list,
+   status URIs and times where the profile has a status, none where it has not);
+4. ``list.not_yet_valid``, ``list.signing_time`` (``sigT`` later than now + 5 minutes),
+   ``list.expired``, ``list.next_update_too_far`` – times;
 5. ``list.history`` – each service's states (current, then ServiceHistory) strictly newest first,
    none after ListIssueDateTime;
 6. ``list.duplicate_key`` – one public key in two services of the same type;
@@ -35,18 +40,9 @@ from credential.jose import JoseError, SigningKey, parse_compact, sign_compact, 
 
 from . import reasons as R
 from .certificates import certificates_from_x5c, x5c_of
-from .model import (
-    HISTORICAL_INFORMATION_PERIOD,
-    LOTE_VERSION,
-    PUB_EAA,
-    SCHEME_TERRITORY,
-    SERVICE_TYPES_BY_LIST,
-    STATUS_NOTIFIED,
-    STATUS_WITHDRAWN,
-    Lote,
-    add_months,
-    parse_lote,
-)
+from .jades import check_jades_header, jades_header
+from .model import Lote, add_months, parse_lote, parse_time
+from .profiles import MAX_SEQUENCE_NUMBER, PROFILES, ListProfile, field_problem  # noqa: F401 (MAX_SEQUENCE_NUMBER: re-exported)
 from .paths import PathError, build_path, signs_digitally
 from .rollback import AcceptedList, RollbackState, RollbackStateError, is_rollback
 from .schema import schema_errors
@@ -55,9 +51,6 @@ LIST_TYP = "trustlist+jwt"
 MAX_LIST_BYTES = 4 * 1024 * 1024
 CLOCK_SKEW = 300  # §3 list.not_yet_valid: "more than 5 minutes in the future"
 MAX_VALIDITY_MONTHS = 6
-# A sane bound for LoTESequenceNumber: a signed 32-bit integer (what other implementations store),
-# and far beyond any real list's life. A larger number would lock every party's rollback state.
-MAX_SEQUENCE_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +62,7 @@ class ValidatedList:
     signer: x509.Certificate
     operator: str  # rollback key part: "<SchemeTerritory>:<first English SchemeOperatorName>"
     content_sha256: str
+    signing_time: int | None = None  # JAdES sigT; None for a profile v1 (plain JWS) list
 
     @property
     def sequence_number(self) -> int:
@@ -79,9 +73,18 @@ class ValidatedList:
         return self.lote.list_type
 
 
-def sign_list(document: dict[str, Any], key: SigningKey, chain: list[x509.Certificate]) -> str:
-    """§2: compact JWS, typ ``trustlist+jwt``, x5c = [signer, intermediates...]."""
-    return sign_compact({"typ": LIST_TYP, "x5c": x5c_of(chain)}, document, key)
+def sign_list(document: dict[str, Any] | bytes, key: SigningKey, chain: list[x509.Certificate],
+              signing_time: int | None = None) -> str:
+    """§2: compact JAdES baseline B – typ ``trustlist+jwt``, x5c = [signer, intermediates...],
+    ``x5t#S256`` of the signer, ``sigT`` and ``crit: ["sigT"]``.
+
+    ``signing_time`` defaults to the document's ListIssueDateTime: the operator signs when it issues."""
+    if signing_time is None:
+        try:
+            signing_time = parse_time(document["LoTE"]["ListAndSchemeInformation"]["ListIssueDateTime"])  # type: ignore[index]
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("give signing_time: the document has no readable ListIssueDateTime") from None
+    return sign_compact(jades_header(LIST_TYP, x5c_of(chain), _der(chain[0]), signing_time), document, key)
 
 
 def content_digest(document: Any) -> str:
@@ -98,7 +101,7 @@ def _subject_value(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | 
     return str(attrs[0].value) if attrs else None
 
 
-def _check_header_and_signature(token: str) -> tuple[Any, list[x509.Certificate]]:
+def _check_header_and_signature(token: str) -> tuple[Any, list[x509.Certificate], int | None]:
     if not isinstance(token, str) or len(token) > MAX_LIST_BYTES:
         raise R.Rejected(R.LIST_SIGNATURE, "token missing or too large")
     try:
@@ -108,8 +111,6 @@ def _check_header_and_signature(token: str) -> tuple[Any, list[x509.Certificate]
     header = jws.header
     if header.get("typ") != LIST_TYP:
         raise R.Rejected(R.LIST_SIGNATURE, "typ is not trustlist+jwt")
-    if "crit" in header:
-        raise R.Rejected(R.LIST_SIGNATURE, "crit header present")
     try:
         chain = certificates_from_x5c(header.get("x5c"))
     except ValueError as exc:
@@ -120,7 +121,7 @@ def _check_header_and_signature(token: str) -> tuple[Any, list[x509.Certificate]
         raise R.Rejected(R.LIST_SIGNATURE, f"x5c[0] key: {exc}") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not verify_signature(jws, key):
         raise R.Rejected(R.LIST_SIGNATURE, "signature does not verify under x5c[0]")
-    return jws, chain
+    return jws, chain, check_jades_header(header, _der(chain[0]))
 
 
 def _check_signer(chain: list[x509.Certificate], anchors: list[x509.Certificate], now: int) -> None:
@@ -134,29 +135,9 @@ def _check_signer(chain: list[x509.Certificate], anchors: list[x509.Certificate]
         raise R.Rejected(R.LIST_SIGNER, f"no path to a pinned certificate: {exc}") from None
 
 
-def _is_int(value: Any) -> bool:
-    return type(value) is int  # JSON integers only: not true/false, not 1.0
-
-
-def _constant_errors(info: dict[str, Any], expected_type: str) -> str | None:
-    """§1 constants of ListAndSchemeInformation (the schema only says "integer" / "2 letters")."""
-    version = info.get("LoTEVersionIdentifier")
-    if not _is_int(version) or version != LOTE_VERSION:
-        return f"LoTEVersionIdentifier must be {LOTE_VERSION}"
-    sequence = info.get("LoTESequenceNumber")
-    if not _is_int(sequence) or not 0 <= sequence <= MAX_SEQUENCE_NUMBER:
-        return f"LoTESequenceNumber must be an integer from 0 to {MAX_SEQUENCE_NUMBER}"
-    if info.get("SchemeTerritory") != SCHEME_TERRITORY:
-        return f"SchemeTerritory must be {SCHEME_TERRITORY}"
-    if expected_type == PUB_EAA:
-        period = info.get("HistoricalInformationPeriod")
-        if not _is_int(period) or period != HISTORICAL_INFORMATION_PERIOD:
-            return f"HistoricalInformationPeriod must be {HISTORICAL_INFORMATION_PERIOD} on the Pub-EAA list"
-    return None
-
-
-def _profile_errors(lote: Lote, expected_type: str) -> str | None:
-    allowed = SERVICE_TYPES_BY_LIST[expected_type]
+def _profile_errors(lote: Lote, profile: ListProfile) -> str | None:
+    """The profile's service rules (TS 119 602 clauses 6.6.1, 6.6.4, 6.6.5 as Annexes E–H fix them)."""
+    allowed = profile.service_types
     for entity in lote.entities:
         for service in entity.services:
             if service.service_type not in allowed:
@@ -164,32 +145,39 @@ def _profile_errors(lote: Lote, expected_type: str) -> str | None:
             for record in service.history:
                 if record.service_type not in allowed:
                     return "history service type not allowed on this list"
-            if expected_type == PUB_EAA:
-                for record in service.records():
-                    if record.status not in (STATUS_NOTIFIED, STATUS_WITHDRAWN):
-                        return "Pub-EAA service without a known ServiceStatus"
+            for record in service.records():
+                if profile.has_status:
+                    if record.status not in profile.service_statuses:
+                        return "service without a known ServiceStatus"
                     if record.starting_time is None:
-                        return "Pub-EAA service without StatusStartingTime"
+                        return "service without StatusStartingTime"
+                elif record.status is not None:
+                    return "ServiceStatus is not used on this list"
             if not service.current.certificates:
                 return "service without X509Certificates"
     return None
 
 
-def _parse_payload(payload_bytes: bytes, expected_type: str) -> tuple[Any, Lote]:
+def _parse_payload(payload_bytes: bytes, expected_type: str, v2: bool) -> tuple[Any, Lote]:
     try:
         document = json.loads(payload_bytes.decode("utf-8"))
     except (UnicodeError, ValueError, RecursionError):
         raise R.Rejected(R.LIST_SCHEMA, "payload is not UTF-8 JSON") from None
+    profile = PROFILES.get(expected_type)
+    if profile is None:
+        raise R.Rejected(R.LIST_SCHEMA, "unknown expected LoTEType")
+    lote_obj = document.get("LoTE") if isinstance(document, dict) else None
+    info = lote_obj.get("ListAndSchemeInformation") if isinstance(lote_obj, dict) else None
+    if not isinstance(info, dict):
+        raise R.Rejected(R.LIST_SCHEMA, "no LoTE.ListAndSchemeInformation object")
+    if info.get("LoTEType") != expected_type:
+        raise R.Rejected(R.LIST_SCHEMA, "LoTEType is not the expected one")
+    problem = field_problem(info, profile, v2=v2)
+    if problem:
+        raise R.Rejected(*problem)
     errors = schema_errors(document)
     if errors:
         raise R.Rejected(R.LIST_SCHEMA, errors[0])
-    if expected_type not in SERVICE_TYPES_BY_LIST:
-        raise R.Rejected(R.LIST_SCHEMA, "unknown expected LoTEType")
-    if document["LoTE"]["ListAndSchemeInformation"].get("LoTEType") != expected_type:
-        raise R.Rejected(R.LIST_SCHEMA, "LoTEType is not the expected one")
-    problem = _constant_errors(document["LoTE"]["ListAndSchemeInformation"], expected_type)
-    if problem:
-        raise R.Rejected(R.LIST_SCHEMA, problem)
     try:
         lote = parse_lote(document)
         for entity in lote.entities:
@@ -199,9 +187,9 @@ def _parse_payload(payload_bytes: bytes, expected_type: str) -> tuple[Any, Lote]
                         x509.load_der_x509_certificate(der_bytes)
     except (ValueError, KeyError, TypeError) as exc:
         raise R.Rejected(R.LIST_SCHEMA, f"malformed value: {type(exc).__name__}: {exc}") from None
-    problem = _profile_errors(lote, expected_type)
-    if problem:
-        raise R.Rejected(R.LIST_SCHEMA, problem)
+    problem_text = _profile_errors(lote, profile)
+    if problem_text:
+        raise R.Rejected(R.LIST_SCHEMA, problem_text)
     return document, lote
 
 
@@ -243,17 +231,26 @@ def validate_list(
     expected_type: str,
     now: int,
     state: RollbackState | None = None,
+    *,
+    accept_plain_jws: bool = True,
 ) -> ValidatedList:
-    """Every check of §3 at time ``now``; with ``state``, rollback is checked and then recorded."""
-    jws, chain = _check_header_and_signature(token)
+    """Every check of §3 at time ``now``; with ``state``, rollback is checked and then recorded.
+
+    ``accept_plain_jws``: a profile v1 list (plain JWS, no ``sigT``) is accepted (with v1's field
+    rules); a party that has seen its operator move to v2 may turn this off."""
+    jws, chain, signing_time = _check_header_and_signature(token)
+    if signing_time is None and not accept_plain_jws:
+        raise R.Rejected(R.LIST_SIGNING_TIME, "not a JAdES signature (no sigT) and plain JWS lists are refused")
     _check_signer(chain, anchors, now)
-    document, lote = _parse_payload(jws.payload_bytes, expected_type)
+    document, lote = _parse_payload(jws.payload_bytes, expected_type, v2=signing_time is not None)
     signer = chain[0]
     if (_subject_value(signer, NameOID.COUNTRY_NAME) != lote.territory
             or _subject_value(signer, NameOID.ORGANIZATION_NAME) != lote.operator_name):
         raise R.Rejected(R.LIST_SIGNER, "signer subject C/O differ from SchemeTerritory/SchemeOperatorName")
     if lote.issue_time > now + CLOCK_SKEW:
         raise R.Rejected(R.LIST_NOT_YET_VALID, "ListIssueDateTime is in the future")
+    if signing_time is not None and signing_time > now + CLOCK_SKEW:
+        raise R.Rejected(R.LIST_SIGNING_TIME, "sigT is more than five minutes in the future")
     if now >= lote.next_update:
         raise R.Rejected(R.LIST_EXPIRED, "NextUpdate has passed")
     if lote.next_update > add_months(lote.issue_time, MAX_VALIDITY_MONTHS):
@@ -273,4 +270,4 @@ def validate_list(
                 f"sequence {lote.sequence_number} vs accepted {previous.sequence_number if previous else None}",
             )
         state.record(AcceptedList(operator, expected_type, lote.sequence_number, digest, now, token.strip()))
-    return ValidatedList(lote, token.strip(), signer, operator, digest)
+    return ValidatedList(lote, token.strip(), signer, operator, digest, signing_time)

@@ -22,6 +22,8 @@ _EXPORTS = {
     "KitApp": "base", "activate": "base", "offscreen": "env", "desktop_window": "env", "rgba": "palette",
     "QrView": "qr", "CameraScanner": "scan", "decode_frame": "scan", "camera_available": "scan",
     "Screenshots": "shots", "CameraScreen": "widgets", "KeyValue": "widgets", "Panel": "widgets", "make": "widgets",
+    "load_kv_once": "base", "parse_size": "env", "recent_folder": "dialogs", "remember_folder": "dialogs",
 }
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy(__name__, _EXPORTS)
+_SUBMODULES = ["env", "palette"]  # the colours by name; the process environment for Kivy
+__all__ = sorted(_EXPORTS) + _SUBMODULES
+__getattr__ = lazy(__name__, _EXPORTS, _SUBMODULES)

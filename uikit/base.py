@@ -73,6 +73,12 @@ class KitApp(App):
 
         return camera_text(key, lang)
 
+    def kit_tr(self, key: str, lang: str) -> str:
+        """The kit's own words (``uikit.<key>``), for kv rules."""
+        from .texts import kit_text
+
+        return kit_text(key, lang)
+
     def sp(self, value: float) -> float:
         """A text size for widgets made in Python, as ``common.kv`` sizes its own."""
         from kivy.metrics import sp

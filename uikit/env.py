@@ -6,6 +6,10 @@ import os
 import tempfile
 from pathlib import Path
 
+__all__ = [
+    "desktop_window", "fit_window", "offscreen", "parse_size", "quiet_logs", "system_language", "usable_display",
+]
+
 
 # Optional Kivy providers an app works without (it says so on screen: "No camera on this device…"); Kivy logs their
 # absence as CRITICAL with a traceback per candidate, which buries real problems (issue 17, item 7).

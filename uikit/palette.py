@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "DANGER", "DANGER_BG", "DANGER_INK", "INK", "LINE", "MUTED", "NAVY", "NAVY_DOWN", "OK", "OK_BG", "PAGE", "WARN",
+    "WARN_BG", "WARN_INK", "WHITE", "rgba",
+]
+
 NAVY = "#12306A"  # top bars, primary buttons, headings
 NAVY_DOWN = "#0B1F47"  # a pressed primary button; the camera viewfinder
 INK = "#172033"  # body text

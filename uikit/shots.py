@@ -12,13 +12,19 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from . import env
 
 
 class Screenshots:
-    def __init__(self, out: Path | str, size: tuple[int, int], *, prefix: str = "esspass-shots-") -> None:
+    """``check(name, lang, app)``, when given, is called at every shot with the screen as shown (the test that no
+    raw code appears on any screen in any language walks the apps through these same runs); ``images=False``
+    skips writing the PNG files."""
+
+    def __init__(self, out: Path | str, size: tuple[int, int], *, prefix: str = "esspass-shots-",
+                 check: Callable[[str, str, Any], None] | None = None, images: bool = True) -> None:
         # the window's width a multiple of 4: glReadPixels rows are 4-byte aligned
         assert size[0] % 4 == 0, size
         self.out = Path(out)
@@ -28,6 +34,9 @@ class Screenshots:
         self.app: Any = None
         self.work: Path | None = None
         self.window: Any = None
+        self.check = check
+        self.images = images
+        self.screens: set[str] = set()  # the screens shot at least once
 
     def __enter__(self) -> "Screenshots":
         env.offscreen(python_logging=True)
@@ -71,7 +80,13 @@ class Screenshots:
     def shot(self, name: str, lang: str) -> Path:
         """Let layout settle, then the window as ``out/<name>-<lang>.png``."""
         self.frames()
+        self.screens.add(getattr(self.app, "current", "") or getattr(getattr(self.app, "sm", None), "current", ""))
+        if self.check is not None:
+            self.check(name, lang, self.app)
         target = self.out / f"{name}-{lang}.png"
+        if not self.images:
+            self.paths.append(target)
+            return target
         tmp = target.with_name(target.stem + "-raw.png")  # Kivy's screenshot() adds a counter to the name
         Path(self.window.screenshot(name=str(tmp))).replace(target)
         self.paths.append(target)

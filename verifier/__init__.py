@@ -10,5 +10,6 @@ _EXPORTS = {
     "OfflineVerifier": "offline", "InspectorSession": "offline", "load_verifier": "offline",
     "VerifierCache": "caches", "Bundle": "sources", "StatusCache": "sources",
 }
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy(__name__, _EXPORTS)
+_SUBMODULES = ["cli", "inspect_cli"]  # the typer apps `esspass verifier`, `esspass verify` and `esspass inspect`
+__all__ = sorted(_EXPORTS) + _SUBMODULES
+__getattr__ = lazy(__name__, _EXPORTS, _SUBMODULES)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from starlette.requests import Request
 
-from websec.ratelimit import RateLimiter  # noqa: F401 - shared with the issuer; used as access.RateLimiter
+from websec import RateLimiter  # noqa: F401 - shared with the issuer; used as access.RateLimiter
 
 TOKEN_BYTES = 32  # 256-bit secrets (≥ 128 bits required)
 RESULT_COOKIE = "esspass_result"

@@ -24,6 +24,7 @@ import math
 import time
 import urllib.parse
 from collections.abc import Callable
+from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -35,15 +36,15 @@ from markupsafe import Markup
 
 from credential import jose
 from credential import explain
-from credential.i18n import LANGS, NAMES, pick
+from credential.i18n import LANGS, NAMES, date_format, pick
 from credential.reasons import lookup
-from credential.text import display_safe
-from websec.headers import SecurityHeaders, cookie_secure
+from credential import display_safe
+from websec import SecurityHeaders, cookie_secure
 
 from . import access
 from . import openid4vp as vp
 from . import presets as P
-from .service import AuthenticationRequired, RateLimited, VerifierService
+from .service import AuthenticationRequired, RateLimited, RedeemRefused, VerifierService
 from .settings import VerifierSettings
 from .web import TEMPLATES, headline_hint, text
 
@@ -51,6 +52,9 @@ MAX_FORM_BYTES = vp.MAX_RESPONSE_CHARS + 4096  # the response endpoint: a 1 MiB 
 MAX_JSON_BYTES = access.MAX_SMALL_BODY
 NO_STORE = {"Cache-Control": "no-store"}
 CONSOLE_CSS = (TEMPLATES.parent / "static" / "console.css").read_text("utf-8")
+BACK_JS = (TEMPLATES.parent / "static" / "back.js").read_text("utf-8")  # the same-device landing page's script
+CONSOLE_JS = (TEMPLATES.parent / "static" / "console.js").read_text("utf-8")  # the waiting page's poll, local times
+FLOWS = ("cross_device", "same_device")
 CONSOLE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
 
@@ -85,10 +89,40 @@ def _lang(request: Request) -> str:
     return "en"
 
 
+def _local_time(t: float, lang: str, *, with_date: bool = False) -> Markup:
+    """A time in the server's local zone with the zone's name (TZ), as ``<time>`` the page's script rewrites into the
+    browser's own zone (issue 15: no bare UTC)."""
+    local = datetime.fromtimestamp(t, timezone.utc).astimezone()
+    shown = local.strftime((date_format(lang) + " " if with_date else "") + "%H:%M ") + (local.tzname() or "")
+    return Markup('<time datetime="{}" data-local{}>{}</time>').format(
+        local.isoformat(), Markup(' data-date') if with_date else "", shown.strip())
+
+
+def _when_text(value: Any, lang: str) -> str:
+    """A validity bound as people write it: a date in the language's way, a time of day with its zone (UTC)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    day = explain.date_text(value[:10], lang)
+    if len(value) >= 16 and value[10:11] == "T":
+        return f"{day} {value[11:16]} UTC" if value.endswith(("Z", "+00:00")) else f"{day} {value[11:16]}"
+    return day
+
+
+def _decisive(decision: dict[str, Any], lang: str) -> str:
+    """The reason a check did not pass, for the banner (issue 15: the banner states the reason, not "see below"):
+    the first failed check's words, else the first one that could not be checked."""
+    checks = [c for c in decision.get("checks") or [] if isinstance(c, dict)]
+    for wanted in ("fail", "unknown"):
+        for c in checks:
+            if c.get("result") == wanted and isinstance(c.get("message"), dict):
+                return str(c["message"].get(lang) or c["message"].get("en") or "")
+    return ""
+
+
 def _qr_svg(data: str) -> str:
     import segno
 
-    return segno.make(data, error="m").svg_inline(scale=4, border=2)
+    return segno.make(data, error="m").svg_inline(scale=4, border=4, omitsize=True)  # sized by the style sheet
 
 
 def _claim_rows(decision: dict[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -126,17 +160,20 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
     env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
+    env.globals["evidence_text"] = explain.evidence_text  # a trust or status check's evidence in words
+    # a catalog text with {placeholders} filled by markup the code made (a <time>): the text escaped, the markup kept
+    env.filters["fill"] = lambda words, **values: Markup.escape(words).format(**values)
 
     def render(name: str, request: Request, status_code: int = 200, **kw: Any) -> HTMLResponse:
         lang = _lang(request)
         html = env.get_template(name).render(lang=lang, t=text(lang), **kw)
         return HTMLResponse(html, status_code=status_code, headers=CONSOLE_HEADERS)
 
-    def create(preset: Any, request: Request) -> tuple[vp.Transaction, str] | JSONResponse:
+    def create(preset: Any, request: Request, same_device: bool = False) -> tuple[vp.Transaction, str] | JSONResponse:
         try:
             owner = access.creator(request, svc.console_token, svc.clients)
             return svc.create_transaction(preset if isinstance(preset, str) else "", access.client_key(request),
-                                          owner)
+                                          owner, same_device=same_device)
         except access.Unauthenticated as exc:
             return _error(401, str(exc), error="invalid_token")
         except AuthenticationRequired as exc:
@@ -168,6 +205,14 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         response.headers["Retry-After"] = "2"
         return response
 
+    def result_cookie(response: Response, t: vp.Transaction, request: Request) -> None:
+        # The creator's secret, also as a cookie only its own result URLs receive (a client that keeps cookies,
+        # e.g. one httpx.Client or a browser, reads its result without handling the token itself). For the
+        # same-device flow this cookie is the session the response_code must come back in (HAIP 1.0 §5.1).
+        response.set_cookie(access.RESULT_COOKIE, t.result_token, path=f"/openid4vp/transactions/{t.id}",
+                            max_age=max(60, t.expires_at - t.created_at + vp.RESULT_RETENTION_S),
+                            httponly=True, samesite="strict", secure=cookie_secure(svc.base_url, request.url.scheme))
+
     def console_access(request: Request) -> bool:
         return access.same(request.cookies.get(access.CONSOLE_COOKIE) or access.bearer(request), svc.console_token)
 
@@ -182,17 +227,16 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             body = jose.json_loads(raw) if raw.strip() else {}
         except ValueError:
             return _error(400, "the body is not JSON", presets=list(P.NAMES))
-        created = create(body.get("preset") if isinstance(body, dict) else None, request)
+        flow = body.get("flow", "cross_device") if isinstance(body, dict) else "cross_device"
+        if flow not in FLOWS:
+            return _error(400, "flow must be 'cross_device' (the default) or 'same_device'", flows=list(FLOWS))
+        created = create(body.get("preset") if isinstance(body, dict) else None, request, flow == "same_device")
         if isinstance(created, JSONResponse):
             return created
         t, url = created
-        response = JSONResponse({"request_uri": url, "transaction": t.id, "result_token": t.result_token},
-                                headers=NO_STORE)
-        # The creator's secret, also as a cookie only its own result URL receives (a client that keeps cookies,
-        # e.g. one httpx.Client or a browser, reads its result without handling the token itself).
-        response.set_cookie(access.RESULT_COOKIE, t.result_token, path=f"/openid4vp/transactions/{t.id}",
-                            max_age=max(60, t.expires_at - t.created_at + vp.RESULT_RETENTION_S),
-                            httponly=True, samesite="strict", secure=cookie_secure(svc.base_url, request.url.scheme))
+        response = JSONResponse({"request_uri": url, "transaction": t.id, "result_token": t.result_token,
+                                 "flow": flow}, headers=NO_STORE)
+        result_cookie(response, t, request)
         return response
 
     @app.get("/openid4vp/transactions/{tid}")
@@ -208,6 +252,26 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         if view is None:
             return _error(404, "no such transaction", error="not_found")
         return JSONResponse(view, headers=NO_STORE)
+
+    @app.post("/openid4vp/transactions/{tid}/result")
+    async def redeem_result(tid: str, request: Request) -> JSONResponse:
+        """OpenID4VP 1.0 §13.3 steps 7-9: the front end that received the redirect brings the response_code back,
+        in the session that started the check (its result token as bearer or cookie); the result is released once."""
+        raw = await _body(request, MAX_JSON_BYTES)
+        if isinstance(raw, JSONResponse):
+            return raw
+        try:
+            body = jose.json_loads(raw) if raw.strip() else {}
+        except ValueError:
+            return _error(400, "the body is not JSON")
+        if svc.transactions.get(tid) is None:
+            return _error(404, "no such transaction", error="not_found")
+        token = access.bearer(request) or request.cookies.get(access.RESULT_COOKIE)
+        try:
+            view = svc.redeem(tid, token, body.get("response_code") if isinstance(body, dict) else None)
+        except RedeemRefused as exc:
+            return _error(exc.status, exc.description, error=exc.error)
+        return JSONResponse({**view, "console": f"/console/t/{token}"}, headers=NO_STORE)
 
     @app.get("/openid4vp/request/{tid}")
     def get_request_object(tid: str) -> Response:
@@ -231,10 +295,27 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             # verification (signature checks, status and trust fetches) runs on its own bounded pool of threads,
             # never on the event loop nor on the pool the other endpoints use: one slow status host cannot freeze
             # /health or the console (issue 14, finding 3); each check ends by its deadline (service._decide)
-            await asyncio.get_running_loop().run_in_executor(verify_pool, svc.handle_response, form)
+            t = await asyncio.get_running_loop().run_in_executor(verify_pool, svc.handle_response, form)
         except vp.ResponseError as exc:
             return JSONResponse(exc.as_json(), status_code=exc.status, headers={"Cache-Control": "no-store"})
-        return JSONResponse({}, headers={"Cache-Control": "no-store"})  # §8.2: 200, no redirect_uri
+        # §8.2: 200 with a JSON object; a same-device check that this response decided sends the wallet back with
+        # its response_code (HAIP 1.0 §5.1); cross-device, and answers that decided nothing, get {}
+        redirect = svc.redirect_for(t)
+        return JSONResponse({"redirect_uri": redirect} if redirect else {}, headers={"Cache-Control": "no-store"})
+
+    @app.get("/static/back.js", include_in_schema=False)
+    def back_js() -> Response:
+        return Response(BACK_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
+
+    @app.get("/console/back/{tid}", response_class=HTMLResponse)
+    def back(tid: str, request: Request) -> HTMLResponse:
+        """The same-device redirect target (§8.2): the page's script reads the response_code from the fragment
+        (which no server sees) and asks for the result with it, in this browser's session."""
+        return render("back.html", request, tid=tid)
+
+    @app.get("/static/console.js", include_in_schema=False)
+    def console_js() -> Response:
+        return Response(CONSOLE_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
 
     @app.get("/static/console.css", include_in_schema=False)
     def console_css() -> Response:
@@ -261,7 +342,8 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"), max_num_fields=16)
         except ValueError:
             form = {}
-        created = create((form.get("preset") or [""])[0], request)
+        same_device = (form.get("flow") or [""])[0] == "same_device"
+        created = create((form.get("preset") or [""])[0], request, same_device)
         if isinstance(created, JSONResponse):
             if created.status_code == 400:
                 return RedirectResponse(f"/?lang={_lang(request)}", status_code=303)
@@ -269,14 +351,17 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             lang = _lang(request)
             page = render("index.html", request, status_code=created.status_code,
                           presets=[(n, P.get(n).title(lang)) for n in P.NAMES],
-                          notice=text(lang)["start_sign_in" if created.status_code == 401 else "start_busy"])
+                          notice=text(lang)["start_sign_in_plain" if created.status_code == 401 else "start_busy"])
             if "retry-after" in created.headers:
                 page.headers["Retry-After"] = created.headers["retry-after"]
             return page
         t, _ = created
         # the page's address is the creator's secret (a capability URL), never the public transaction ID
-        return RedirectResponse(f"/console/t/{t.result_token}?lang={_lang(request)}", status_code=303,
-                                headers=CONSOLE_HEADERS)
+        response = RedirectResponse(f"/console/t/{t.result_token}?lang={_lang(request)}", status_code=303,
+                                    headers=CONSOLE_HEADERS)
+        if same_device:  # this browser is the session the response_code must come back in
+            result_cookie(response, t, request)
+        return response
 
     @app.get("/console/t/{token}", response_class=HTMLResponse)
     def transaction_page(token: str, request: Request) -> HTMLResponse:
@@ -289,11 +374,15 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
         decision = view.get("decision") or {}
         type_name = explain.type_name(decision.get("credential_type"), lang)
         return render("transaction.html", request, view=view, preset_title=P.get(t.preset).title(lang),
-                      qr_svg=_qr_svg(auth_url) if view["status"] == "pending" else "", auth_url=auth_url,
+                      qr_svg=_qr_svg(auth_url) if view["status"] == "pending" and not t.same_device else "",
+                      auth_url=auth_url, same_device=t.same_device,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
                       hint=headline_hint(decision, lang) if decision else "",
                       attempts=_attempt_rows(view.get("attempts") or [], lang),
-                      refresh=2 if view["status"] == "pending" else None)
+                      expires=_local_time(view["expires_at"], lang), dates=lambda v: _when_text(v, lang),
+                      decisive=_decisive(decision, lang),
+                      # the page's script asks again while the check waits (console.js; no reload, no flicker)
+                      poll=view["status"] in ("pending", "awaiting_redirect"))
 
     @app.get("/console/login")
     def login(request: Request) -> Response:
@@ -309,7 +398,16 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
     def records(request: Request) -> HTMLResponse:
         if not console_access(request):
             return render("records.html", request, status_code=401, records=None)
-        return render("records.html", request, records=svc.records.list(svc.now()))
+        lang = _lang(request)
+
+        def preset_name(name: str) -> str:
+            try:
+                return P.get(name).title(lang)
+            except KeyError:
+                return name or "—"
+
+        return render("records.html", request, records=svc.records.list(svc.now()), preset_name=preset_name,
+                      when=lambda t: _local_time(t, lang, with_date=True) if isinstance(t, (int, float)) else "—")
 
     def openapi() -> dict[str, Any]:  # the hand-written, complete description (verifier/openapi.py)
         if app.openapi_schema is None:

@@ -82,8 +82,8 @@ class SyncResult:
 
 def _validated_list(token: str | None, list_type: str, anchors: list[Any], now: int) -> tuple[Any, str]:
     """(ValidatedList or None, reason code when not valid)."""
-    from trust_list.rollback import RollbackState
-    from trust_list.validation import validate_list
+    from trust_list import RollbackState
+    from trust_list import validate_list
 
     if not token:
         return None, "not fetched"
@@ -121,8 +121,8 @@ def merge_bundle(old: Bundle | None, trust_fetched: Mapping[str, str], status_fe
     now (``trust_fetched``: LoTEType → token; ``status_fetched``: URI → token; absent = not fetched), per item, as
     the module docstring says. ``status_wanted``: every URI the bundle should hold (those of ``old`` are added);
     ``status_optional``: URIs tried on the off chance (the local demo issuer) — not having them is no failure."""
-    from trust_list.model import LIST_TYPES
-    from trust_list.store import TrustStore
+    from trust_list import LIST_TYPES
+    from trust_list import TrustStore
 
     held_trust = dict(old.trust_lists) if old is not None else {}
     held_status = dict(old.status_lists) if old is not None else {}

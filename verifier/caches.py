@@ -42,8 +42,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from credential import status_list as SL
 from credential.reasons import Rejected
 from trust_list import issuers as trust_issuers
-from trust_list.certificates import certificates_from_x5c
-from trust_list.model import PUB_EAA, SVC_PUBEAA_ISSUANCE, SVC_PUBEAA_REVOCATION
+from trust_list import certificates_from_x5c
+from trust_list import PUB_EAA, SVC_PUBEAA_ISSUANCE, SVC_PUBEAA_REVOCATION
 
 DEFAULT_TRUST_ENTRIES = 1024
 DEFAULT_INTERVALS_PER_KEY = 8

@@ -19,6 +19,8 @@ import typer
 
 from credential.i18n import LANGS
 
+__all__ = ["app", "print_decision", "verify_command"]
+
 EXIT = {"PASSED": 0, "FAILED": 1, "INDETERMINATE": 3}
 EXIT_USAGE = 2
 EXIT_PENDING = 4
@@ -80,7 +82,7 @@ def _list_type_of(token: str) -> str | None:
 # ---------------------------------------------------------------- reports
 
 
-def _report(decision: dict[str, Any], lang: str) -> None:
+def print_decision(decision: dict[str, Any], lang: str) -> None:
     from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
@@ -125,7 +127,8 @@ def _report(decision: dict[str, Any], lang: str) -> None:
     checks.add_column("")
     style = {"pass": "green", "fail": "bold red", "unknown": "bold dark_orange"}
     for line in explain.check_lines(decision["checks"], lang):
-        checks.add_row(f"[{style[line.result]}]{line.word}[/]", line.code, escape(line.message))
+        words = f"{line.message}\n{line.evidence}" if line.evidence else line.message
+        checks.add_row(f"[{style[line.result]}]{line.word}[/]", line.code, escape(words))
     console.print(checks)
 
 
@@ -133,7 +136,7 @@ def _emit(decision: dict[str, Any], as_json: bool, lang: str) -> NoReturn:
     if as_json:
         sys.stdout.write(json.dumps(decision, ensure_ascii=False) + "\n")
     else:
-        _report(decision, lang)
+        print_decision(decision, lang)
     raise typer.Exit(EXIT[decision["result"]])
 
 
@@ -158,9 +161,9 @@ def verify_command(
 ) -> None:
     """Verify one presentation offline and explain the decision. Exit 0 PASSED, 1 FAILED, 3 INDETERMINATE, 2 usage."""
     from credential.reasons import Rejected
-    from trust_list.certificates import load_pem_certificates
-    from trust_list.model import LIST_TYPES
-    from trust_list.store import TrustStore
+    from trust_list import load_pem_certificates
+    from trust_list import LIST_TYPES
+    from trust_list import TrustStore
 
     from . import presets as P
     from .policy import Sources, verify_presentation
@@ -299,7 +302,7 @@ def _mode_line(svc) -> str:
         return (f"demo mode: the demo ecosystem's operator certificate and the demo relying party "
                 f"{settings.verifier_relying_party!r}, {lists} (configure ESSPASS_VERIFIER_TRUST_ANCHORS, "
                 "ESSPASS_VERIFIER_ACCESS_KEY and the rest for your own; docs/deploy.md)")
-    from deployment.pkcs11_uri import is_pkcs11_uri, parse_pkcs11_uri
+    from deployment import is_pkcs11_uri, parse_pkcs11_uri
 
     key = settings.verifier_access_key
     key = parse_pkcs11_uri(key).describe() if key and is_pkcs11_uri(key) else key
@@ -322,8 +325,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="address to liste
     (ESSPASS_HOME/verifier/console_token; it opens the inspection records)."""
     import uvicorn
 
-    from deployment.errors import ConfigError
-    from deployment.startup import startup_lines, uvicorn_options
+    from deployment import ConfigError
+    from deployment import startup_lines, uvicorn_options
 
     from .api import create_app
     from .service import VerifierService
@@ -364,8 +367,13 @@ def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1
             client_token: Optional[str] = typer.Option(
                 None, "--client-token", envvar="ESSPASS_VERIFIER_CLIENT_TOKEN",
                 help="An API client's token (`esspass verifier add-client`): the check counts against its own "
-                     "quota instead of the anonymous pool.")) -> None:
-    """Start a presentation request; prints {"request_uri": "openid4vp://...", "transaction": ID, "result_token": T}.
+                     "quota instead of the anonymous pool."),
+            same_device: bool = typer.Option(
+                False, "--same-device",
+                help="The wallet is on the same device (OpenID4VP §8.2): the wallet is sent back with a "
+                     "response_code, and `verifier result --response-code` reads the decision.")) -> None:
+    """Start a presentation request; prints {"request_uri": "openid4vp://...", "transaction": ID, "result_token": T}
+    (and "flow": "same_device" with --same-device).
 
     Only the holder of the result token may read the result; it is also kept (mode 0600) in
     ESSPASS_HOME/verifier/results/ID.json, where `esspass verifier result ID` finds it."""
@@ -378,14 +386,16 @@ def request(preset: str = typer.Option(..., "--preset", help="a1-inspection | a1
     base = _url(url)
     try:
         headers = {"Authorization": f"Bearer {client_token}"} if client_token else {}
-        r = httpx.post(f"{base}/openid4vp/transactions", json={"preset": preset}, headers=headers, timeout=10,
-                       verify=_tls())
+        body = {"preset": preset, **({"flow": "same_device"} if same_device else {})}
+        r = httpx.post(f"{base}/openid4vp/transactions", json=body, headers=headers, timeout=10, verify=_tls())
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code != 200:
         _usage(f"verifier refused: {r.text[:200]}")
     body = r.json()
     out = {"request_uri": body["request_uri"], "transaction": body["transaction"]}
+    if same_device:
+        out["flow"] = "same_device"
     token = body.get("result_token")
     if isinstance(token, str) and token:
         out["result_token"] = token
@@ -400,17 +410,28 @@ def result(transaction: str = typer.Argument(..., help="Transaction ID from `ess
            lang: str = typer.Option("en", "--lang"),
            token: Optional[str] = typer.Option(None, "--token", envvar="ESSPASS_VERIFIER_RESULT_TOKEN",
                                                help="The result_token `verifier request` printed (default: the one "
-                                                    "it kept under ESSPASS_HOME/verifier/results).")) -> None:
-    """The decision of a transaction (exit 0/1/3 as `esspass verify`; 4 while no response has arrived)."""
+                                                    "it kept under ESSPASS_HOME/verifier/results)."),
+           response_code: Optional[str] = typer.Option(
+               None, "--response-code",
+               help="Same-device: the response_code from the redirect the wallet followed (…#response_code=…, or "
+                    "the whole redirect URI); releases the decision once.")) -> None:
+    """The decision of a transaction (exit 0/1/3 as `esspass verify`; 4 while no response has arrived, or while a
+    same-device check waits for its response_code)."""
     import httpx
 
     if lang not in LANGS:
         _usage(f"--lang must be one of {', '.join(LANGS)}")
     token = token or _load_token(transaction)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if response_code and "response_code=" in response_code:  # the whole redirect URI was given
+        response_code = response_code.split("response_code=", 1)[1].split("&", 1)[0]
     try:
-        r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", headers=headers, timeout=10,
-                      verify=_tls())
+        if response_code:
+            r = httpx.post(f"{_url(url)}/openid4vp/transactions/{transaction}/result", headers=headers,
+                           json={"response_code": response_code}, timeout=10, verify=_tls())
+        else:
+            r = httpx.get(f"{_url(url)}/openid4vp/transactions/{transaction}", headers=headers, timeout=10,
+                          verify=_tls())
     except httpx.HTTPError as exc:
         _usage(f"verifier not reachable: {exc}")
     if r.status_code == 404:
@@ -426,9 +447,12 @@ def result(transaction: str = typer.Argument(..., help="Transaction ID from `ess
     if view["status"] == "done":
         _emit(view["decision"], json_, lang)
     out = {"status": view["status"], "error": view.get("error")}
-    typer.echo(json.dumps(out) if json_ else f"{view['status']}: no presentation has arrived"
-               + (f" ({view['error']})" if view.get("error") else ""))
-    raise typer.Exit(EXIT_PENDING if view["status"] == "pending" else EXIT["FAILED"])
+    if view["status"] == "awaiting_redirect":
+        said = "awaiting_redirect: the wallet answered; give --response-code from the redirect it followed"
+    else:
+        said = f"{view['status']}: no presentation has arrived" + (f" ({view['error']})" if view.get("error") else "")
+    typer.echo(json.dumps(out) if json_ else said)
+    raise typer.Exit(EXIT_PENDING if view["status"] in ("pending", "awaiting_redirect") else EXIT["FAILED"])
 
 
 @app.command()

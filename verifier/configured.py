@@ -9,12 +9,12 @@ from __future__ import annotations
 from cryptography import x509
 
 from credential.reasons import Rejected
-from deployment.errors import ConfigError
-from deployment.material import check_key_matches, env_name, load_certificates, load_chain, load_signing_key, read_file
-from trust_list.certificates import x5c_without_anchor
-from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES
-from trust_list.relying_party import check_relying_party, x509_hash_client_id
-from trust_list.store import TrustStore
+from deployment import ConfigError
+from deployment import check_key_matches, env_name, load_certificates, load_chain, load_signing_key, read_file
+from trust_list import x5c_without_anchor
+from trust_list import LIST_BY_SHORT_NAME, LIST_TYPES
+from trust_list import check_relying_party, x509_hash_client_id
+from trust_list import TrustStore
 
 from . import openid4vp as vp
 from . import presets as P

@@ -36,7 +36,7 @@ def _home() -> Path:
 def _anchors(paths: list[Path]) -> list | None:
     if not paths:
         return None
-    from trust_list.certificates import load_pem_certificates
+    from trust_list import load_pem_certificates
 
     out = []
     for p in paths:
@@ -174,15 +174,17 @@ def app_command(
     bundle: Optional[Path] = typer.Option(None, "--bundle", help="Offline bundle to use and refresh."),
     state: Optional[Path] = typer.Option(None, "--state", help="Directory for sessions and the inspection log "
                                          "(default ESSPASS_HOME/inspector)."),
-    lang: str = typer.Option("en", "--lang", help="en or da"),
+    lang: str = typer.Option("en", "--lang", help="The app's language: en da sv nb fi is de pl lt ro."),
     size: str = typer.Option("432x900", "--size", help="Window size WIDTHxHEIGHT (fitted to the display, centred)."),
     verbose: bool = typer.Option(False, "--verbose", help="Also log HTTP client details (debug)."),
 ) -> None:
     """Start the Kivy inspector app."""
     from uikit.env import parse_size
 
-    if lang not in ("en", "da"):
-        _usage("--lang must be en or da")
+    from credential.i18n import LANGS
+
+    if lang not in LANGS:
+        _usage("--lang must be one of " + " ".join(LANGS))
     try:
         window = parse_size(size)
     except ValueError as exc:
@@ -193,11 +195,17 @@ def app_command(
 
 
 @app.command()
-def screenshots(out: Path = typer.Option(..., "--out", help="Directory for the PNG files.")) -> None:
-    """Render every inspector screen offscreen with demo data, in English and Danish."""
+def screenshots(out: Path = typer.Option(..., "--out", help="Directory for the PNG files."),
+                lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: all ten).")
+                ) -> None:
+    """Render every inspector screen offscreen with demo data, in every language (or one)."""
+    from credential.i18n import LANGS
+
     from .ui.screenshots import render_all
 
-    paths = render_all(out)
+    if lang is not None and lang not in LANGS:
+        _usage("--lang must be one of " + " ".join(LANGS))
+    paths = render_all(out, [lang] if lang else LANGS)
     typer.echo(json.dumps({"screenshots": [p.name for p in paths], "out": str(out)}))
 
 

@@ -292,8 +292,8 @@ class OfflineVerifier:
         """From a :class:`verifier.sources.Bundle` and the pinned operator certificate(s). No network: status
         tokens come only from the bundle. Lists that do not validate at ``now`` are left out (the policy then
         says INDETERMINATE with ``issuer.list_unavailable``-style codes, never "revoked")."""
-        from trust_list.model import LIST_TYPES
-        from trust_list.store import TrustStore
+        from trust_list import LIST_TYPES
+        from trust_list import TrustStore
 
         store = TrustStore(anchors={t: list(anchors) for t in LIST_TYPES})
         for list_type, (token, _at) in bundle.trust_lists.items():
@@ -310,8 +310,8 @@ class OfflineVerifier:
     def embedded(cls, eco: Any, now: int, *, network: bool = True) -> "OfflineVerifier":
         """The embedded default: the demo ecosystem's lists on disk; Status List Tokens over HTTP when
         ``network`` (as ``esspass verify`` without a bundle), else none (INDETERMINATE: status unavailable)."""
-        from trust_list.model import LIST_TYPES
-        from trust_list.store import TrustStore
+        from trust_list import LIST_TYPES
+        from trust_list import TrustStore
 
         from .sources import StatusCache
 
@@ -343,7 +343,7 @@ class OfflineVerifier:
         }
 
     def _policy_age(self, now: int) -> dict[str, Any]:
-        from trust_list.model import PUB_EAA
+        from trust_list import PUB_EAA
 
         age = {"trust_list_s": self.trust.age(PUB_EAA, now), "status_list_s": None}
         if self.trust_fetched_at is not None:

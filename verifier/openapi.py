@@ -19,12 +19,16 @@ BUSY = {"Retry-After": "seconds"}
 CREATED = {
     "type": "object", "required": ["request_uri", "transaction", "result_token"],
     "properties": {"request_uri": {"type": "string", "description": "openid4vp:// (the QR code)"},
-                   "transaction": {"type": "string"}, "result_token": {"type": "string"}},
+                   "transaction": {"type": "string"}, "result_token": {"type": "string"},
+                   "flow": {"enum": ["cross_device", "same_device"]}},
 }
 VIEW = {
     "type": "object", "required": ["transaction", "preset", "status", "expires_at"],
     "properties": {"transaction": {"type": "string"}, "preset": {"type": "string"},
-                   "status": {"enum": ["pending", "done", "expired", "error"]}, "fetched": {"type": "boolean"},
+                   "status": {"enum": ["pending", "done", "expired", "error", "awaiting_redirect"],
+                              "description": "awaiting_redirect: a same-device check was answered; its decision "
+                                             "is released only with the response_code (POST .../result)"},
+                   "flow": {"enum": ["cross_device", "same_device"]}, "fetched": {"type": "boolean"},
                    "error": {"type": ["string", "null"]}, "expires_at": {"type": "integer"},
                    "decision": {"type": ["object", "null"]}},
 }
@@ -49,7 +53,10 @@ def paths() -> dict[str, Any]:
         "GetRequestObject": {"operationId": "getRequestObject", "parameters": {"tid": "$response.body#/transaction"}},
         "ConsolePage": {"operationId": "consolePage", "parameters": {"token": "$response.body#/result_token"}},
     }
-    preset_body = json_body({"type": "object", "properties": {"preset": {"enum": list(P.NAMES)}}})
+    preset_body = json_body({"type": "object", "properties": {
+        "preset": {"enum": list(P.NAMES)},
+        "flow": {"enum": ["cross_device", "same_device"],
+                 "description": "same_device: the wallet is sent back with a response_code (OpenID4VP §8.2)"}}})
     preset_body["content"]["application/json"]["examples"] = {n: {"value": {"preset": n}} for n in P.NAMES}
     return {
         "/openid4vp/transactions": {"post": operation(
@@ -61,6 +68,17 @@ def paths() -> dict[str, Any]:
             {200: json_ok("the check", VIEW), 401: oauth("no or another result token"),
              404: oauth("no such transaction"), 503: oauth("the shared store is unreachable", headers=BUSY)},
             tags=["openid4vp"], parameters=[TID], security=BEARER, operation_id="getTransaction")},
+        "/openid4vp/transactions/{tid}/result": {"post": operation(
+            "Same-device: the response_code from the redirect, in the session that started the check (its result "
+            "token as bearer or cookie), releases the decision once (OpenID4VP §8.2, §13.3; HAIP §5.1)",
+            {200: json_ok("the check with its decision, and the console page's path", VIEW),
+             400: oauth("not JSON, no response_code, or a cross-device check"),
+             401: oauth("not the session that started the check"),
+             403: oauth("not this check's response_code"), 404: oauth("no such transaction"),
+             409: oauth("no presentation yet, or the response_code was already used"), 413: oauth(TOO_LARGE),
+             503: oauth("the shared store is unreachable", headers=BUSY)},
+            tags=["openid4vp"], parameters=[TID], security=BEARER, operation_id="redeemResult",
+            body=json_body({"type": "object", "properties": {"response_code": {"type": "string"}}}))},
         "/openid4vp/request/{tid}": {"get": operation(
             "The signed Request Object (RFC 9101 §5.2, OpenID4VP §5)",
             {200: response("the Request Object JWS", "application/oauth-authz-req+jwt", {"type": "string"}),
@@ -69,7 +87,8 @@ def paths() -> dict[str, Any]:
             tags=["openid4vp"], parameters=[TID], operation_id="getRequestObject")},
         "/openid4vp/response": {"post": operation(
             "The wallet's Authorization Response, direct_post.jwt (OpenID4VP §8.3)",
-            {200: json_ok("received (§8.2: no redirect_uri)"),
+            {200: json_ok("received (§8.2): {} cross-device, {\"redirect_uri\": ...#response_code=...} when a "
+                          "same-device check was decided"),
              400: oauth("not a valid response (§8.5 error codes)"), 404: oauth("no such transaction"),
              410: oauth("the check is over"), 413: oauth(TOO_LARGE),
              503: oauth("the shared store is unreachable", headers=BUSY)},
@@ -87,7 +106,14 @@ def paths() -> dict[str, Any]:
             {303: redirect("to the check's page (or back to the choice for an unknown preset)"),
              **{k: v for k, v in _creation_refusals().items() if k != 400}},
             tags=["console"], parameters=[LANG], security=BEARER,
-            body=form_body({"preset": {"enum": list(P.NAMES)}}))},
+            body=form_body({"preset": {"enum": list(P.NAMES)}, "flow": {"enum": ["same_device"]}}))},
+        "/console/back/{tid}": {"get": operation(
+            "The same-device landing page (the wallet's redirect_uri): its script brings the response_code back",
+            {200: html("the page")}, tags=["console"], parameters=[TID, LANG])},
+        "/static/back.js": {"get": operation("The landing page's script",
+                                             {200: response("JavaScript", "text/javascript")}, tags=["console"])},
+        "/static/console.js": {"get": operation("The console's script",
+                                                {200: response("JavaScript", "text/javascript")}, tags=["console"])},
         "/console/t/{token}": {"get": operation(
             "A check's page: its QR code while pending, then the decision (the path is the creator's secret)",
             {200: html("the page"), 303: redirect("unknown: back to the choice"),

@@ -16,12 +16,18 @@ A :class:`Transaction` is one request for one preset:
 * the presentation is verified with ``nonce`` = the transaction's and ``aud`` = the full ``client_id`` with
   its prefix (Appendix B.3.6 / §14.1: KB-JWT ``aud`` is the client_id).
 
+Same-device flow (§8.2, §13.3; HAIP 1.0 §5.1): a transaction created with ``same_device`` answers the wallet's
+successful POST with ``{"redirect_uri": "<base>/console/back/<id>#response_code=<code>"}``; the ``response_code`` is
+fresh (256 bits), kept only as its SHA-256, single use, and the decision is released only to the creator's session
+(its result token) together with that code (:func:`response_code_matches`); cross-device transactions answer ``{}``.
+
 Wrong ``state``, a replayed response, an expired transaction, a response for another nonce and an undecryptable
 response are refused with :class:`ResponseError` and nothing is stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import urllib.parse
@@ -99,6 +105,13 @@ class Transaction:
     result_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     owner: str = "anonymous"  # who created it (verifier.access: an API client, the console, or anonymous)
     attempts: list[Attempt] = field(default_factory=list)
+    # §8.2 same-device: the response endpoint answers with a redirect_uri carrying a response_code, and the result
+    # is released only with that code (HAIP 1.0 §5.1). Fixed at creation.
+    same_device: bool = False
+    redeemed: bool = False  # the response_code came back (once) in the creator's session
+    response_code_hash: str | None = field(default=None, repr=False)  # SHA-256 of the code, set on completion
+    response_code: str | None = field(default=None, repr=False)  # the code itself: only on the object that
+    # handle_response returns, never stored
 
     @property
     def done(self) -> bool:
@@ -109,13 +122,14 @@ class Transaction:
         return {"id": self.id, "preset": self.preset, "nonce": self.nonce, "state": self.state,
                 "created_at": self.created_at, "expires_at": self.expires_at,
                 "enc_key": json.loads(self.enc_key.export_private()), "kid": self.kid,
-                "request_object": self.request_object, "result_token": self.result_token, "owner": self.owner}
+                "request_object": self.request_object, "result_token": self.result_token, "owner": self.owner,
+                "same_device": self.same_device}
 
     @classmethod
     def from_record(cls, r: dict[str, Any]) -> "Transaction":
         return cls(r["id"], r["preset"], r["nonce"], r["state"], int(r["created_at"]), int(r["expires_at"]),
                    jw_jwk.JWK(**r["enc_key"]), r["kid"], r["request_object"], result_token=r["result_token"],
-                   owner=r.get("owner", "anonymous"))
+                   owner=r.get("owner", "anonymous"), same_device=bool(r.get("same_device", False)))
 
 
 @dataclass(frozen=True)
@@ -126,16 +140,19 @@ class Outcome:
     answered_at: int
     decision: dict[str, Any] | None = None  # Decision.as_json()
     error: str | None = None
+    response_code_hash: str | None = None  # same-device: SHA-256 (hex) of the response_code sent to the wallet
 
     def as_json(self) -> dict[str, Any]:
-        return {"answered_at": self.answered_at, "decision": self.decision, "error": self.error}
+        return {"answered_at": self.answered_at, "decision": self.decision, "error": self.error,
+                "response_code_hash": self.response_code_hash}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Outcome":
-        return cls(int(data["answered_at"]), data.get("decision"), data.get("error"))
+        return cls(int(data["answered_at"]), data.get("decision"), data.get("error"), data.get("response_code_hash"))
 
     def apply(self, t: Transaction) -> None:
         t.answered_at, t.error = self.answered_at, self.error
+        t.response_code_hash = self.response_code_hash
         t.decision = Decision.from_json(self.decision, t.preset) if self.decision is not None else None
 
 
@@ -169,12 +186,48 @@ def client_metadata(enc_jwk: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def new_transaction(rp: RelyingParty, preset_name: str, base_url: str, now: int, ttl: int) -> Transaction:
+def new_response_code() -> tuple[str, str]:
+    """§8.2: "a fresh, cryptographically random value" in the redirect URI (RECOMMENDED: 128 bits or more; we use
+    256). Returns (code, its SHA-256 hex): only the hash is stored."""
+    code = secrets.token_urlsafe(32)
+    return code, response_code_hash(code)
+
+
+def response_code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8", "replace")).hexdigest()
+
+
+def response_code_matches(t: Transaction, code: Any) -> bool:
+    """Whether ``code`` is the response_code issued for ``t`` (constant-time over the hashes)."""
+    if not isinstance(code, str) or not code or len(code) > 256 or t.response_code_hash is None:
+        return False
+    return secrets.compare_digest(response_code_hash(code), t.response_code_hash)
+
+
+def redirect_uri(t: Transaction, base_url: str, code: str) -> str:
+    """§8.2: where the wallet sends the user agent after a successful same-device response: the console's landing
+    page, with the code in the fragment (never sent to a server, kept out of logs and Referer)."""
+    return f"{base_url.rstrip('/')}/console/back/{t.id}#response_code={code}"
+
+
+def dcql_with_authorities(dcql_query: dict[str, Any], aki: list[str]) -> dict[str, Any]:
+    """The preset's query with ``trusted_authorities: [{"type": "aki", "values": aki}]`` on each credential query
+    (§6.1.1.1; none when ``aki`` is empty). The preset itself is never modified."""
+    if not aki:
+        return dcql_query
+    query = json.loads(json.dumps(dcql_query))
+    for cq in query.get("credentials", []):
+        cq["trusted_authorities"] = [{"type": "aki", "values": list(aki)}]
+    return query
+
+
+def new_transaction(rp: RelyingParty, preset_name: str, base_url: str, now: int, ttl: int, *,
+                    same_device: bool = False, aki: list[str] | None = None) -> Transaction:
     preset = P.get(preset_name)  # KeyError for an unknown preset
     tid = _random(18)
     key = jw_jwk.JWK.generate(kty="EC", crv="P-256")
     kid = _random(12)
-    t = Transaction(tid, preset_name, _random(), _random(), now, now + ttl, key, kid)
+    t = Transaction(tid, preset_name, _random(), _random(), now, now + ttl, key, kid, same_device=same_device)
     public = json.loads(key.export_public())
     enc_jwk = {**public, "use": "enc", "alg": "ECDH-ES", "kid": kid}  # §8.3: alg MUST be present
     base = base_url.rstrip("/")
@@ -187,7 +240,7 @@ def new_transaction(rp: RelyingParty, preset_name: str, base_url: str, now: int,
         "response_uri": f"{base}/openid4vp/response",
         "nonce": t.nonce,
         "state": t.state,
-        "dcql_query": preset.dcql_query,
+        "dcql_query": dcql_with_authorities(preset.dcql_query, aki or []),
         "client_metadata": client_metadata(enc_jwk),
         "verifier_info": [{"format": "registration_cert", "data": rp.registration_jws}],
         "iat": now,

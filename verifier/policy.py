@@ -21,8 +21,8 @@ from credential import report as core_report
 from credential.report import FAILED, INDETERMINATE, PASSED, Report, Stage
 from credential.verification import KB_MAX_AGE_S, MAX_KB_MAX_AGE_S, FetchedStatus, StatusSource, no_status_source
 from trust_list import issuers as trust_issuers
-from trust_list.model import PUB_EAA
-from trust_list.store import TrustStore
+from trust_list import PUB_EAA
+from trust_list import TrustStore
 
 from . import caches
 from . import presets as P
@@ -107,9 +107,15 @@ class Check:
     result: str  # pass | fail | unknown
     message: dict[str, str]
     detail: str = ""
+    # what a trust or status check decided with (docs/architecture.md, "Evidence"); an additional JSON field, only
+    # on those checks: the trusted list's sequence number and dates, the Status List Token's iat/exp and fetch time
+    evidence: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"code": self.code, "result": self.result, "message": dict(self.message)}
+        out = {"code": self.code, "result": self.result, "message": dict(self.message)}
+        if self.evidence is not None:
+            out["evidence"] = dict(self.evidence)
+        return out
 
 
 @dataclass
@@ -145,7 +151,9 @@ class Decision:
     @classmethod
     def from_json(cls, data: dict[str, Any], preset: str | None = None) -> "Decision":
         """The inverse of :meth:`as_json` (a decision kept in a shared transaction store; ``detail`` is not kept)."""
-        checks = [Check(str(c["code"]), str(c["result"]), dict(c.get("message") or {})) for c in data["checks"]]
+        checks = [Check(str(c["code"]), str(c["result"]), dict(c.get("message") or {}),
+                        evidence=dict(c["evidence"]) if isinstance(c.get("evidence"), dict) else None)
+                  for c in data["checks"]]
         return cls(str(data["result"]), checks, data.get("credential_type"), data.get("issuer"),
                    dict(data.get("claims") or {}), dict(data.get("validity") or {}),
                    dict(data.get("data_age") or {}), preset,
@@ -196,6 +204,25 @@ class _ReportCheck(Check):
     @property  # type: ignore[override]
     def message(self) -> dict[str, str]:
         return self._check.message()
+
+    @property  # type: ignore[override]
+    def evidence(self) -> dict[str, Any] | None:  # made only for the JSON, like the words
+        return _json_evidence(self._check)
+
+
+# The evidence the JSON shows: the trusted list that decided, and the Status List Token's times. Never the status
+# index (it links presentations of one credential) nor the list's URI.
+_EVIDENCE_KEYS = {
+    Stage.TRUST: ("trust_list_sequence_number", "trust_list_issued", "trust_list_next_update"),
+    Stage.STATUS: ("status_list_iat", "status_list_exp", "status_list_fetched_at", "age_s", "fetched_age_s"),
+}
+
+
+def _json_evidence(check: core_report.Check) -> dict[str, Any] | None:
+    keys = _EVIDENCE_KEYS.get(check.stage)
+    if keys is None or not check.evidence:
+        return None
+    return {k: check.evidence[k] for k in keys if k in check.evidence}
 
 
 def _decision(report: Report, ctx: VerificationContext) -> Decision:

@@ -6,6 +6,7 @@ Keys (prefix ``esspass:vp:``; every key has a native expiry, so Redis forgets a 
 ``t:<id>``        the request (JSON: ``Transaction.record()``, including its ephemeral decryption key)
 ``kid:<kid>``, ``state:<state>``, ``token:<sha256(result_token)>``   -> id (lookups; the token only hashed)
 ``out:<id>``      the outcome, written once with ``SET NX`` inside a Lua script (the replay guard)
+``redeemed:<id>`` same-device: the response_code was used (``SET NX`` in a Lua script: single use)
 ``fetched:<id>``, ``att:<id>`` (a list capped at ``MAX_ATTEMPTS``)
 ``live``          sorted set id -> expires_at of unexpired transactions: bounded by ``max_items``
 ``open:<owner>``  sorted set id -> expires_at of a creator's open transactions: bounded by its quota
@@ -68,7 +69,20 @@ end
 return 0
 """
 
-# ARGV: prefix, index key ('' = none), id   -> {id, record, outcome, fetched, attempts} (one round trip)
+# KEYS: out:<id>, redeemed:<id>   ARGV: code hash   (the hashes are SHA-256 of 256-bit codes: comparing them
+# in Lua leaks nothing usable)
+_REDEEM = """
+local out = redis.call('GET', KEYS[1])
+if not out then return 0 end
+local h = cjson.decode(out)['response_code_hash']
+if type(h) ~= 'string' or h ~= ARGV[1] then return 0 end
+local keep = redis.call('TTL', KEYS[1])
+if keep <= 0 then return 0 end
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', keep) then return 1 end
+return 0
+"""
+
+# ARGV: prefix, index key ('' = none), id   -> {id, record, outcome, fetched, attempts, redeemed} (one round trip)
 _LOAD = """
 local id = ARGV[3]
 if ARGV[2] ~= '' then
@@ -77,7 +91,8 @@ if ARGV[2] ~= '' then
 end
 local p = ARGV[1]
 return {id, redis.call('GET', p .. 't:' .. id), redis.call('GET', p .. 'out:' .. id),
-        redis.call('EXISTS', p .. 'fetched:' .. id), redis.call('LRANGE', p .. 'att:' .. id, 0, -1)}
+        redis.call('EXISTS', p .. 'fetched:' .. id), redis.call('LRANGE', p .. 'att:' .. id, 0, -1),
+        redis.call('EXISTS', p .. 'redeemed:' .. id)}
 """
 
 
@@ -94,6 +109,7 @@ class RedisTransactionStore:
         self._add = self._r.register_script(_ADD)
         self._complete = self._r.register_script(_COMPLETE)
         self._load_script = self._r.register_script(_LOAD)
+        self._redeem = self._r.register_script(_REDEEM)
 
     def _call(self, fn: Callable[[], T]) -> T:
         try:
@@ -110,10 +126,10 @@ class RedisTransactionStore:
         found = self._call(lambda: self._load_script(keys=[], args=[PREFIX, index_key, tid]))
         if not found or not found[1]:
             return None
-        _, record, out, fetched, attempts = found
+        _, record, out, fetched, attempts, redeemed = found
         t = Transaction.from_record(json.loads(record))
         outcome = Outcome.from_json(json.loads(out)) if out else None
-        return snapshot(t, outcome, bool(fetched), [Attempt(**json.loads(a)) for a in attempts])
+        return snapshot(t, outcome, bool(fetched), [Attempt(**json.loads(a)) for a in attempts], bool(redeemed))
 
     def _lookup(self, key: str) -> Transaction | None:
         return self._load("", key)
@@ -175,6 +191,12 @@ class RedisTransactionStore:
         keys = [PREFIX + "t:" + tid, PREFIX + "out:" + tid]
         args = [json.dumps(outcome.as_json()), now, tid, PREFIX]
         return self._call(lambda: self._complete(keys=keys, args=args)) == 1
+
+    def redeem(self, tid: str, code_hash: str) -> bool:
+        if not isinstance(tid, str) or not tid or not isinstance(code_hash, str):
+            return False
+        keys = [PREFIX + "out:" + tid, PREFIX + "redeemed:" + tid]
+        return self._call(lambda: self._redeem(keys=keys, args=[code_hash])) == 1
 
     def open_count(self, owner: str, now: int) -> int:
         key = PREFIX + "open:" + owner

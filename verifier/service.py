@@ -16,11 +16,12 @@ import netio
 from credential.reasons import Rejected
 from credential.sd_jwt import R_KB_AUD, R_KB_NONCE
 from credential.verification import OK_INTACT, OK_KB, StatusUnobtainable
-from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
-from trust_list.rollback import RollbackState
-from trust_list.store import TrustStore
+from trust_list import LIST_BY_SHORT_NAME, LIST_TYPES, PUB_EAA
+from trust_list import RollbackState
+from trust_list import TrustStore
 
 from . import access
+from .authorities import aki_values
 from . import openid4vp as vp
 from . import presets as P
 from . import reasons as V
@@ -46,6 +47,14 @@ def answers_this_request(decision: Decision, key_binding: bool) -> bool:
     could come from anyone who saw the request (issue 14, finding 1)."""
     passed = {c.code for c in decision.checks if c.result == "pass"}
     return (OK_KB.code if key_binding else OK_INTACT.code) in passed
+
+
+class RedeemRefused(Exception):
+    """The response_code was not accepted (:meth:`VerifierService.redeem`): HTTP status, OAuth error, reason."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status, self.error, self.description = status, error, description
 
 
 class RateLimited(Exception):
@@ -228,8 +237,9 @@ class VerifierService:
         return self.settings.verifier_url.rstrip("/")
 
     def create_transaction(self, preset: str, client: str | None = None,
-                           owner: str = access.ANONYMOUS) -> tuple[vp.Transaction, str]:
-        """A new transaction for ``preset`` (KeyError if unknown) started by ``owner`` (``access.creator``).
+                           owner: str = access.ANONYMOUS, *, same_device: bool = False) -> tuple[vp.Transaction, str]:
+        """A new transaction for ``preset`` (KeyError if unknown) started by ``owner`` (``access.creator``);
+        ``same_device``: the wallet is sent back with a response_code (OpenID4VP 1.0 §8.2, HAIP 1.0 §5.1).
 
         Anonymous: :class:`AuthenticationRequired` when the anonymous pool is 0; ``client`` (its address) is
         rate-limited (:class:`RateLimited`) and the anonymous pool is bounded (:class:`openid4vp.QuotaExceeded`).
@@ -248,10 +258,17 @@ class VerifierService:
             if wait > 0:
                 raise RateLimited(wait)
         now = self.now()
-        t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl)
+        aki = self.trusted_authorities(preset, now) if self.settings.verifier_trusted_authorities else []
+        t = vp.new_transaction(self.rp, preset, self.base_url, now, self.settings.verifier_transaction_ttl,
+                               same_device=same_device, aki=aki)
         t.owner = owner
         self.transactions.add(t, now, limit)
         return t, vp.authorization_request(t, self.rp, self.base_url)
+
+    def trusted_authorities(self, preset: str, now: int) -> list[str]:
+        """The ``aki`` values for ``preset``'s query from the lists in force (verifier.authorities)."""
+        self.refresh_trust(now)
+        return aki_values(self.trust, P.get(preset).credential_query.vct_values, now)
 
     def authorised_transaction(self, tid: str, token: str | None) -> vp.Transaction | None:
         """The transaction ``tid`` if ``token`` is its result token (constant-time), else None."""
@@ -312,9 +329,13 @@ class VerifierService:
             raise vp.ResponseError("invalid_request",
                                    f"not accepted ({code}): no verified presentation bound to this request; the "
                                    "request stays open; nothing was recorded")
-        if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json()), now):
+        # §8.2 / §13.3 step 6: a same-device transaction links a fresh response_code to this response; the wallet
+        # gets it in the redirect_uri and only its holder (in the creator's session) gets the result
+        code, code_hash = vp.new_response_code() if t.same_device else (None, None)
+        if not self.transactions.complete(t.id, vp.Outcome(now, decision=decision.as_json(),
+                                                           response_code_hash=code_hash), now):
             raise vp.ResponseError("invalid_request", "this request was already answered (replay)")
-        t.decision, t.answered_at = decision, now
+        t.decision, t.answered_at, t.response_code, t.response_code_hash = decision, now, code, code_hash
         self.records.add(decision, now)
         return t
 
@@ -334,11 +355,41 @@ class VerifierService:
         self._attempt(t, now, "error", str(form.get("error")))
         return t
 
+    def redirect_for(self, t: vp.Transaction) -> str | None:
+        """The §8.2 ``redirect_uri`` for the wallet after ``handle_response`` (None: cross-device, answer ``{}``)."""
+        return vp.redirect_uri(t, self.base_url, t.response_code) if t.response_code else None
+
+    def redeem(self, tid: str, token: str | None, code: Any) -> dict[str, Any]:
+        """§13.3 steps 7-9 / HAIP 1.0 §5.1: the front end brings back the response_code in the session that started
+        the check (``token``: its result token, as cookie or bearer). Returns the view with the decision, once;
+        raises :class:`RedeemRefused` with an HTTP status and a reason otherwise."""
+        t = self.authorised_transaction(tid, token)
+        if t is None:
+            raise RedeemRefused(401, "invalid_token", "the result goes only to the session that started the check")
+        if not t.same_device:
+            raise RedeemRefused(400, "invalid_request", "this check is cross-device; it has no response_code")
+        if not isinstance(code, str) or not code:
+            raise RedeemRefused(400, "invalid_request", "response_code is missing")
+        if t.decision is None:
+            raise RedeemRefused(409, "invalid_request", "no presentation has decided this check yet")
+        if not vp.response_code_matches(t, code):
+            raise RedeemRefused(403, "access_denied", "this response_code does not belong to this check")
+        if not self.transactions.redeem(t.id, vp.response_code_hash(code)):
+            raise RedeemRefused(409, "invalid_request", "this response_code was already used")
+        view = self.transaction_view(t.id)
+        assert view is not None
+        return view
+
     def transaction_view(self, tid: str) -> dict[str, Any] | None:
         t = self.transactions.get(tid)
         if t is None:
             return None
         now = self.now()
+        if t.decision is not None and t.same_device and not t.redeemed:
+            # HAIP 1.0 §5.1: without the redirect back (the response_code in the creator's session) no result
+            return {"transaction": t.id, "preset": t.preset, "status": "awaiting_redirect", "flow": "same_device",
+                    "fetched": t.fetched, "error": None, "expires_at": t.expires_at, "decision": None,
+                    "attempts": [a.as_json() for a in t.attempts]}
         if t.decision is not None:
             status = "done"
         elif t.error is not None:
@@ -347,7 +398,8 @@ class VerifierService:
             status = "expired"
         else:
             status = "pending"
-        return {"transaction": t.id, "preset": t.preset, "status": status, "fetched": t.fetched,
+        return {"transaction": t.id, "preset": t.preset, "status": status,
+                "flow": "same_device" if t.same_device else "cross_device", "fetched": t.fetched,
                 "error": t.error, "expires_at": t.expires_at,
                 "decision": t.decision.as_json() if t.decision is not None else None,
                 "attempts": [a.as_json() for a in t.attempts]}

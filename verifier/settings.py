@@ -23,7 +23,7 @@ import netio
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from deployment.settings import SharedSettings
+from deployment import SharedSettings
 
 RECORD_FIELDS = ("decision", "preset", "time", "issuer", "codes", "credential_type", "claims")
 DEFAULT_RECORD_FIELDS = "decision,preset,time,issuer,codes"
@@ -73,6 +73,8 @@ class VerifierSettings(SharedSettings):
     verifier_records: str = DEFAULT_RECORD_FIELDS  # what an inspection record keeps; "none" keeps nothing
     verifier_record_retention_days: int = 90
     verifier_allow_paper: bool = False  # accept presentations without key binding in the service
+    # DCQL trusted_authorities (aki) of the issuers our lists accept, in every request (HAIP 1.0 §5; issue 13)
+    verifier_trusted_authorities: bool = True
     # how old a KB-JWT may be (seconds between its iat and now; RFC 9901 §7.3 leaves the limit to the verifier)
     verifier_kb_max_age: int = Field(300, ge=1, le=86_400)
 

@@ -17,6 +17,8 @@ The contract both keep (``tests/verifier/test_transaction_store.py`` runs the sa
 * :meth:`complete` sets a transaction's :class:`~openid4vp.Outcome` exactly once, atomically, whichever instance
   calls it: it returns False (and changes nothing) if the transaction was already completed, has expired or is
   unknown. This is the replay guard of OpenID4VP 1.0 §14.1 ("a response is used once").
+* :meth:`redeem` marks a same-device transaction's ``response_code`` as used, exactly once, atomically (OpenID4VP
+  1.0 §8.2: the code is single use): True only for the first call with the matching code hash.
 * :meth:`add_attempt` records a response that did not complete the transaction (bounded to ``MAX_ATTEMPTS``).
 * Lookups (:meth:`get`, :meth:`by_kid`, :meth:`by_state`, :meth:`by_result_token`) return a snapshot; a result
   stays readable ``RESULT_RETENTION_S`` after the transaction expired, then everything about it is forgotten.
@@ -55,6 +57,8 @@ class TransactionStore(Protocol):
 
     def complete(self, tid: str, outcome: Outcome, now: int) -> bool: ...
 
+    def redeem(self, tid: str, code_hash: str) -> bool: ...
+
     def open_count(self, owner: str, now: int) -> int: ...
 
     def __len__(self) -> int: ...
@@ -69,13 +73,15 @@ class _Entry:
     outcome: Outcome | None = None
     fetched: bool = False
     attempts: list[Attempt] = field(default_factory=list)
+    redeemed: bool = False
 
 
-def snapshot(t: Transaction, outcome: Outcome | None, fetched: bool, attempts: list[Attempt]) -> Transaction:
+def snapshot(t: Transaction, outcome: Outcome | None, fetched: bool, attempts: list[Attempt],
+             redeemed: bool = False) -> Transaction:
     """A copy of ``t`` with its mutable state filled in (callers never change the stored object)."""
     view = copy.copy(t)
-    view.fetched, view.attempts = fetched, list(attempts)
-    view.decision, view.answered_at, view.error = None, None, None
+    view.fetched, view.attempts, view.redeemed = fetched, list(attempts), redeemed
+    view.decision, view.answered_at, view.error, view.response_code_hash = None, None, None, None
     if outcome is not None:
         outcome.apply(view)
     return view
@@ -133,7 +139,7 @@ class MemoryTransactionStore:
 
     def _view(self, tid: str | None) -> Transaction | None:
         e = self._items.get(tid) if tid else None
-        return None if e is None else snapshot(e.t, e.outcome, e.fetched, e.attempts)
+        return None if e is None else snapshot(e.t, e.outcome, e.fetched, e.attempts, e.redeemed)
 
     # -------------------------------------------------------------- interface
 
@@ -190,6 +196,16 @@ class MemoryTransactionStore:
                 return False
             e.outcome = outcome
             self._close(tid)
+            return True
+
+    def redeem(self, tid: str, code_hash: str) -> bool:
+        with self._lock:
+            e = self._items.get(tid)
+            if e is None or e.redeemed or e.outcome is None or e.outcome.response_code_hash is None:
+                return False
+            if not secrets.compare_digest(e.outcome.response_code_hash, str(code_hash)):
+                return False
+            e.redeemed = True
             return True
 
     def open_count(self, owner: str, now: int) -> int:

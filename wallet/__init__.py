@@ -11,6 +11,8 @@ _EXPORTS = {
     "fetch_request": "presentation", "plan": "presentation", "respond": "presentation", "decline": "presentation",
     "Consent": "presentation", "PresentationRequest": "presentation",
     "read_request": "offline", "respond_offline": "offline", "open_offline": "offline",
+    "load_trust_store": "trust",
 }
-__all__ = sorted(_EXPORTS)
-__getattr__ = lazy(__name__, _EXPORTS)
+_SUBMODULES = ["cli"]  # the typer app `esspass wallet` mounts
+__all__ = sorted(_EXPORTS) + _SUBMODULES
+__getattr__ = lazy(__name__, _EXPORTS, _SUBMODULES)

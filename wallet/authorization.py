@@ -23,15 +23,15 @@ import httpx
 
 from credential import jose
 from credential.reasons import Rejected
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
-from . import http
+from . import attestation, http
 from . import reasons as R
 from .core import Wallet
-from .issuance import (DEFAULT_COPIES, CredentialOffer, Received, _Auth, fetch_metadata, parse_offer,
+from .issuance import (DEFAULT_COPIES, CredentialOffer, Received, _Auth, client_auth, fetch_metadata, parse_offer,
                        store_credentials)
 
-CLIENT_ID = "esspass-wallet"  # a public client (HAIP §4.4.1 wallet attestation: not yet, docs/conformance.md)
+CLIENT_ID = "esspass-wallet"  # as a public client; with a wallet attestation its sub (HAIP §4.4.1)
 REDIRECT_URI = "eu.esspass.wallet:/issuance"  # RFC 8252 §7.1 private-use scheme of the app
 
 
@@ -72,10 +72,14 @@ def receive_authorized(
     redirect_uri: str = REDIRECT_URI,
     copies: int = DEFAULT_COPIES,
     new_key: Callable[[], jose.SigningKey] = lambda: jose.SigningKey.generate("P-256"),
+    provider: attestation.WalletProviderClient | None = None,
 ) -> Received:
     """Run the authorization code flow from an offer or (wallet-initiated) for ``configuration_id``
-    at ``credential_issuer``; store the credentials; every outcome goes to the history."""
+    at ``credential_issuer``; store the credentials; every outcome goes to the history. ``provider``: the
+    wallet provider (default ``ESSPASS_WALLET_PROVIDER_URL``): the wallet then authenticates with a wallet
+    attestation at the PAR and token endpoints (HAIP 1.0 §4.3, §4.4.1), ``client_id`` = its ``sub``."""
     own = client or http.new_client()
+    provider = provider or attestation.configured_provider()
     party = credential_issuer or ""
     try:
         if offer_uri is not None:
@@ -98,11 +102,16 @@ def receive_authorized(
         verifier, challenge = _pkce()
         state = secrets.token_urlsafe(24)
         dpop = _Auth(None, jose.SigningKey.generate("P-256") if "ES256" in meta.dpop_algs else None)
+        attested = attestation.attest_for(asm, provider, own, wallet.now())
+        if attested is not None:  # HAIP §4.4.1: the client_id in the PAR request is the attestation's sub
+            client_id = attested.client_id
+        auth_headers = client_auth(attested, meta, wallet)
         form = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": state,
                 "code_challenge": challenge, "code_challenge_method": "S256", "scope": scope}
         if offer.issuer_state:
             form["issuer_state"] = offer.issuer_state
-        resp = dpop.post(own, par_endpoint, fail=R.AUTHORIZATION_REFUSED, now=wallet.now(), data=form)
+        resp = dpop.post(own, par_endpoint, fail=R.AUTHORIZATION_REFUSED, now=wallet.now(), data=form,
+                         extra=auth_headers)
         pushed = http.json_of(resp, R.AUTHORIZATION_REFUSED) if resp.status_code == 201 else {}
         request_uri = pushed.get("request_uri")
         if not isinstance(request_uri, str):
@@ -112,11 +121,12 @@ def receive_authorized(
         code = code_from_redirect(landed, redirect_uri=redirect_uri, state=state, issuer=asm.get("issuer", ""))
         token_form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
                       "code_verifier": verifier, "client_id": client_id}
-        resp = dpop.post(own, meta.token_endpoint, fail=R.TOKEN_REFUSED, now=wallet.now(), data=token_form)
+        resp = dpop.post(own, meta.token_endpoint, fail=R.TOKEN_REFUSED, now=wallet.now(), data=token_form,
+                         extra=auth_headers)
         if resp.status_code != 200:
             raise Rejected(R.TOKEN_REFUSED, f"token endpoint: {resp.status_code}")
         return store_credentials(wallet, own, meta, offer, http.json_of(resp, R.TOKEN_REFUSED), dpop, store,
-                                 copies, new_key)
+                                 copies, new_key, provider)
     except Rejected as exc:
         by = "issuer" if exc.code in (R.AUTHORIZATION_REFUSED.code, R.TOKEN_REFUSED.code,
                                       R.CREDENTIAL_REFUSED.code) else "wallet"

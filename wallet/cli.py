@@ -30,6 +30,8 @@ from credential.reasons import Rejected
 
 from . import reasons as R
 
+__all__ = ["app"]
+
 app = typer.Typer(help="The citizen's wallet: receive, list, present credentials and see who saw what.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -87,6 +89,11 @@ def _show_consent(request, consent, share_extra: bool, how: str = "") -> None:
         return ", ".join(".".join(map(str, p)) for p in paths)
 
     err = sys.stderr
+    if consent.unregistered:  # first, and never hidden (issue 13 item 4)
+        print("WARNING - NOT A REGISTERED VERIFIER: it is on none of the lists of registered verifiers; nobody has "
+              "checked who it is or what it may ask for.", file=err)
+        print(f"  its certificate says: {request.rp.subject}", file=err)
+        print(f"  your answer would go to: {request.host()}", file=err)
     print(f"{request.name()} asks{how}: {request.purpose().get('en', '')}", file=err)
     for item in consent.items:
         print(f"  from {item.card.vct}: {dotted(item.reveals)}", file=err)
@@ -133,17 +140,30 @@ def present(
     yes: bool = typer.Option(False, "--yes", help="Consent without asking (registered claims only)."),
     share_extra: bool = typer.Option(False, "--share-extra",
                                      help="Also share claims the relying party is NOT registered for."),
+    accept_unregistered: bool = typer.Option(
+        False, "--accept-unregistered",
+        help="Share with a verifier that is on none of the lists of registered verifiers (else: asked, or with "
+             "--yes refused)."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse verifiers that are not registered outright "
+                                                        "(also ESSPASS_WALLET_STRICT_VERIFIERS=1 or the wallet's "
+                                                        "setting)."),
     trust_dir: Optional[Path] = TrustOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Present credentials to a relying party (OpenID4VP, direct_post.jwt)."""
-    from .presentation import decline, fetch_request, log_stopped, plan, respond
+    """Present credentials to a relying party (OpenID4VP, direct_post.jwt). A same-device verifier's redirect_uri
+    (OpenID4VP §8.2) is printed (and in --json) for the browser to follow."""
+    from .presentation import decline, fetch_request, log_stopped, plan, respond, strict_verifiers
     from .trust import is_demo
 
     wallet = _open(store, pin, as_json=as_json)
     trust = _trust(trust_dir, as_json)
     try:
-        request = fetch_request(openid4vp_uri, trust, wallet.now(), demo=is_demo(trust_dir))
+        strict = strict or strict_verifiers(wallet)
+    except ValueError as exc:
+        _usage(str(exc))
+    try:
+        request = fetch_request(openid4vp_uri, trust, wallet.now(), demo=is_demo(trust_dir),
+                                allow_unregistered=not strict)
     except Rejected as exc:
         log_stopped(wallet, openid4vp_uri, exc)
         _fail(exc, as_json)
@@ -157,17 +177,26 @@ def present(
     if not yes and not typer.confirm("Share?", default=False, err=True):
         decline(wallet, consent)
         _fail(Rejected(R.DECLINED), as_json)
+    if consent.unregistered and not accept_unregistered and not yes:  # a second, explicit yes for this one
+        accept_unregistered = typer.confirm("It is NOT a registered verifier. Share with it anyway?", default=False,
+                                            err=True)
+        if not accept_unregistered:
+            decline(wallet, consent)
+            _fail(Rejected(R.DECLINED), as_json)
     try:
-        outcome = respond(wallet, consent, include_over_asking=share_extra)
+        outcome = respond(wallet, consent, include_over_asking=share_extra, accept_unregistered=accept_unregistered)
     except Rejected as exc:
         _fail(exc, as_json)
     if as_json:
         typer.echo(json.dumps({"ok": True, "relying_party": request.name(), "shared": outcome.shared,
                                "over_asking": [".".join(map(str, p)) for _, p in consent.over_asking_paths()],
+                               "registered": not consent.unregistered,
                                "redirect_uri": outcome.redirect_uri}, ensure_ascii=False))
     else:
         for qid, paths in outcome.shared.items():
             typer.echo(f"Shared with {request.name()} ({qid}): {', '.join(paths)}")
+        if outcome.redirect_uri:  # §8.2 same-device: the browser continues there
+            typer.echo(f"Continue in your browser: {outcome.redirect_uri}")
 
 
 def _usage(message: str) -> None:
@@ -320,12 +349,14 @@ def open_export(
 @app.command()
 def screenshots(
     out: Path = typer.Option(..., "--out", help="Directory for the PNG files."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: en and da)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Only this language (default: all ten)."),
 ) -> None:
-    """Render every screen offscreen with demo data, in English and Danish, into PNG files."""
+    """Render every screen offscreen with demo data, in every language (or one), into PNG files."""
+    from credential.i18n import LANGS
+
     from .ui.screenshots import render_all
 
-    paths = render_all(out, [lang] if lang else ["en", "da"])
+    paths = render_all(out, [lang] if lang else LANGS)
     for p in paths:
         typer.echo(str(p))
 

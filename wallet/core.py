@@ -34,6 +34,14 @@ RESTORE_DAYS = 30  # a removed card can be put back this long (issue 17: one tap
 LOW_COPIES = 1  # remind when this many one-time copies (or none) are left
 
 
+def no_copies_reason(card: "Card", use: str) -> R.Reason:
+    """``wallet.no_copies_left`` when every copy is used; when only the other use's copies are left, the code that
+    says so (the card still shows copies, so "none left" would be wrong)."""
+    if card.copies_left == 0 or not card.reserved:
+        return R.NO_COPIES
+    return R.NO_OFFLINE_COPIES if use == OFFLINE else R.NO_ONLINE_COPIES
+
+
 def new_id() -> str:
     return secrets.token_hex(8)
 
@@ -53,11 +61,23 @@ def key_from_jwk(jwk: dict[str, str]) -> SigningKey:
     return SigningKey(priv)
 
 
+# What a copy may be used for (docs/offline-presentation.md §1.3). An issuer that honours the ESSPASS request for
+# offline copies signs part of a batch with `x5c` (HAIP 1.0 §6.1.1: what any verifier online can resolve) and part
+# with kid + x5t#S256 (small enough for the offline QR budget). Each kind is reserved for its use: a compact copy
+# shown online could fail at a verifier that resolves keys only from `x5c`; an `x5c` copy offline breaks the QR
+# budget. A batch of one kind only (other issuers, older cards) serves both.
+ONLINE, OFFLINE, ANY = "online", "offline", "any"
+
+
 @dataclass
 class Copy:
     sd_jwt: str
     key: dict[str, str]  # private JWK of this copy's holder key (sealed with the record)
     used_at: int | None = None
+    use: str = ANY  # ONLINE | OFFLINE | ANY
+
+    def serves(self, use: str) -> bool:
+        return self.used_at is None and self.use in (use, ANY)
 
 
 @dataclass
@@ -85,6 +105,15 @@ class Card:
     def copies_left(self) -> int:
         return sum(1 for c in self.copies if c.used_at is None)
 
+    def copies_left_for(self, use: str) -> int:
+        """Unused copies that may serve ``use`` (ONLINE or OFFLINE)."""
+        return sum(1 for c in self.copies if c.serves(use))
+
+    @property
+    def reserved(self) -> bool:
+        """True when the card holds separate online and offline copies."""
+        return any(c.use != ANY for c in self.copies)
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -101,6 +130,7 @@ class Card:
             "issuer_id": self.issuer_id, "received_at": _iso(self.received_at), "expires_at": _iso(self.exp),
             "status": self.status, "status_checked_at": _iso(self.status_checked_at),
             "copies_left": self.copies_left, "copies_total": len(self.copies), "claims": self.claims,
+            "online_copies_left": self.copies_left_for(ONLINE), "offline_copies_left": self.copies_left_for(OFFLINE),
         }
 
 
@@ -121,6 +151,8 @@ class Event:
     over_asking: list[str] = field(default_factory=list)  # paths asked beyond the registration
     card_id: str = ""
     refused_by: str = ""  # who refused: "wallet" (a check here failed), "issuer" or "verifier" (they said no)
+    unregistered: bool = False  # the verifier was on none of our lists (issue 13 item 4)
+    redirect_uri: str = ""  # same-device: where the verifier sent the user back (without its one-time code)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -236,15 +268,15 @@ class Wallet:
         self.storage.delete("removed", card_id)
         return card
 
-    def take_copy(self, card_id: str) -> tuple[Copy, SigningKey]:
-        """Reserve an unused one-time copy (marked used before it leaves the wallet)."""
+    def take_copy(self, card_id: str, use: str = ONLINE) -> tuple[Copy, SigningKey]:
+        """Reserve an unused one-time copy for ``use`` (marked used before it leaves the wallet)."""
         card = self.card(card_id)
         for copy in card.copies:
-            if copy.used_at is None:
+            if copy.serves(use):
                 copy.used_at = self.now()
                 self.save_card(card)
                 return copy, key_from_jwk(copy.key)
-        raise R.Rejected(R.NO_COPIES)
+        raise R.Rejected(no_copies_reason(card, use))
 
     # ------------------------------------------------------------ history
     def record(self, event: Event) -> Event:
@@ -282,7 +314,12 @@ class Wallet:
             ends = [(layer.name, dt.date.fromisoformat(layer.end[:10])) for layer in layers if layer.end]
             if card.copies and card.copies_left <= LOW_COPIES:  # not a date: no days_left
                 out.append({"card_id": card.id, "vct": card.vct, "layer": "copies", "date": None, "days_left": None,
-                            "copies_left": card.copies_left})
+                            "copies_left": card.copies_left, "use": ANY})
+            elif card.reserved:  # one of the two reserves running out while the other still has copies
+                for use in (ONLINE, OFFLINE):
+                    if card.copies_left_for(use) <= LOW_COPIES:
+                        out.append({"card_id": card.id, "vct": card.vct, "layer": "copies", "date": None,
+                                    "days_left": None, "copies_left": card.copies_left_for(use), "use": use})
             for layer, end in ends:
                 days = (end - today).days
                 if days <= within_days:

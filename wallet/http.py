@@ -24,7 +24,7 @@ LIMITS = netio.Limits(max_bytes=MAX_RESPONSE_BYTES, connect_timeout=TIMEOUT_S, r
 POLICY = netio.UrlPolicy(allow_loopback=True, allow_private=True)
 # what can change the wallet's defaults (wallet.settings)
 _VARIABLES = ("ESSPASS_WALLET_TRUST_ANCHORS", "ESSPASS_WALLET_TRUST_LIST_URLS", "ESSPASS_CA_BUNDLE",
-              "ESSPASS_FETCH_LOOPBACK", "ESSPASS_ENV_FILE")
+              "ESSPASS_FETCH_LOOPBACK", "ESSPASS_ENV_FILE", "ESSPASS_WALLET_PROVIDER_URL")
 
 
 def settings():

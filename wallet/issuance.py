@@ -43,18 +43,22 @@ import httpx
 from credential import jose, sd_jwt, sd_jwt_vc
 from credential.reasons import Rejected
 from trust_list.issuers import check_issuer_header
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
-from . import http
+from . import attestation, http
 from . import reasons as R
-from .core import Card, Copy, Wallet, new_id, private_jwk
+from .core import OFFLINE, ONLINE, Card, Copy, Wallet, new_id, private_jwk
 
 OFFER_SCHEME = "openid-credential-offer"
 EAA_OFFER_SCHEME = "eu-eaa-offer"  # ETSI TS 119 472-3: the same offer parameters under the EAA scheme
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
-DEFAULT_COPIES = 5  # one-time copies asked for per credential (capped by the issuer's batch_size)
+DEFAULT_COPIES = 8  # one-time copies asked for per credential (capped by the issuer's batch_size)
 MAX_COPIES = 20
+# Of those, how many are asked for as compact copies for the offline QR code (kid + x5t#S256 instead of x5c) from an
+# issuer that offers it: at most this many and at most half of the batch (docs/offline-presentation.md §1.3)
+OFFLINE_COPIES = 3
+OFFLINE_COPIES_PARAM = "esspass_offline_copies"  # ESSPASS extension of the Credential Request (OpenID4VCI §8.2)
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,10 @@ class IssuerMetadata:
         return self.raw.get("nonce_endpoint")
 
     @property
+    def offline_copies_supported(self) -> bool:
+        return self.raw.get("esspass_offline_copies_supported") is True
+
+    @property
     def batch_size(self) -> int:
         b = self.raw.get("batch_credential_issuance")
         size = b.get("batch_size") if isinstance(b, dict) else None
@@ -231,11 +239,14 @@ class _Auth:
             out["Authorization"] = f"DPoP {self.access_token}"
         return out
 
-    def post(self, client: httpx.Client, url: str, *, fail: R.Reason, now: int, **body: Any):
+    def post(self, client: httpx.Client, url: str, *, fail: R.Reason, now: int,
+             extra: Callable[[], dict[str, str]] | None = None, **body: Any):
         """POST with these credentials; after ``use_dpop_nonce`` (400 at the authorization server,
-        §8; 401 at the credential endpoint, §9) once more with the nonce the server sent."""
+        §8; 401 at the credential endpoint, §9) once more with the nonce the server sent. ``extra``: further
+        headers, made anew for each attempt (a Client Attestation PoP's ``jti`` is single use)."""
         for attempt in range(2):
-            resp = http.request(client, "POST", url, fail=fail, headers=self.headers("POST", url, now), **body)
+            headers = {**self.headers("POST", url, now), **(extra() if extra else {})}
+            resp = http.request(client, "POST", url, fail=fail, headers=headers, **body)
             given = resp.headers.get("dpop-nonce")
             if given and self.dpop_key is not None and len(given) <= 200:
                 self.nonce = given
@@ -254,12 +265,17 @@ def _is_use_dpop_nonce(resp) -> bool:
         return False
 
 
-def key_proof(key: jose.SigningKey, audience: str, nonce: str | None, iat: int) -> str:
-    """Appendix F.1 ``jwt`` key proof (anonymous pre-authorized flow: no ``iss``)."""
+def key_proof(key: jose.SigningKey, audience: str, nonce: str | None, iat: int,
+              key_attestation: str | None = None) -> str:
+    """Appendix F.1 ``jwt`` key proof (anonymous pre-authorized flow: no ``iss``), with the key attestation
+    that names ``key`` in its JOSE header ``key_attestation`` when there is one (Appendix D, HAIP §4.5.1)."""
     claims: dict[str, Any] = {"aud": audience, "iat": iat}
     if nonce is not None:
         claims["nonce"] = nonce
-    return jose.sign_compact({"typ": PROOF_TYP, "jwk": key.public_jwk()}, claims, key)
+    header: dict[str, Any] = {"typ": PROOF_TYP, "jwk": key.public_jwk()}
+    if key_attestation is not None:
+        header["key_attestation"] = key_attestation
+    return jose.sign_compact(header, claims, key)
 
 
 @dataclass
@@ -329,9 +345,12 @@ def receive(
     client: httpx.Client | None = None,
     copies: int = DEFAULT_COPIES,
     new_key: Callable[[], jose.SigningKey] = lambda: jose.SigningKey.generate("P-256"),
+    provider: attestation.WalletProviderClient | None = None,
 ) -> Received:
-    """Redeem ``offer_uri`` and store the credentials; every outcome goes to the history."""
+    """Redeem ``offer_uri`` and store the credentials; every outcome goes to the history. ``provider``: the
+    wallet provider that attests this wallet (default ``ESSPASS_WALLET_PROVIDER_URL``, if set)."""
     own = client or http.new_client()
+    provider = provider or attestation.configured_provider()
     offer: CredentialOffer | None = None
     meta = None
     try:
@@ -346,12 +365,15 @@ def receive(
             form["tx_code"] = tx_code
         # RFC 9449: a fresh key per access token when the authorization server supports ES256 DPoP
         dpop = _Auth(None, jose.SigningKey.generate("P-256") if "ES256" in meta.dpop_algs else None)
-        resp = dpop.post(own, meta.token_endpoint, fail=R.TOKEN_REFUSED, now=wallet.now(), data=form)
+        # HAIP 1.0 §4.4.1: client authentication with a wallet attestation when the issuer takes one
+        attested = attestation.attest_for(meta.authorization_server, provider, own, wallet.now())
+        resp = dpop.post(own, meta.token_endpoint, fail=R.TOKEN_REFUSED, now=wallet.now(), data=form,
+                         extra=client_auth(attested, meta, wallet))
         if resp.status_code != 200:
             raise token_refusal(http.json_of(resp, R.TOKEN_REFUSED) if resp.content else {}, resp.status_code,
                                 tx_code is not None)
         return store_credentials(wallet, own, meta, offer, http.json_of(resp, R.TOKEN_REFUSED), dpop, store,
-                                 copies, new_key)
+                                 copies, new_key, provider)
     except Rejected as exc:
         # issue 17: which side refused, with the party's name: the issuer's "no" is not the wallet's
         by = "issuer" if exc.code in ISSUER_REFUSALS else "wallet"
@@ -365,9 +387,20 @@ def receive(
             own.close()
 
 
+def client_auth(attested: attestation.Attested | None, meta: IssuerMetadata, wallet: Wallet
+                ) -> Callable[[], dict[str, str]] | None:
+    """The attestation headers for a request to the authorization server: the PoP's ``aud`` is its issuer
+    identifier (ABCA §5.2), a fresh PoP for every request."""
+    if attested is None:
+        return None
+    audience = str((meta.authorization_server or {}).get("issuer") or meta.raw.get("credential_issuer", ""))
+    return lambda: attested.headers(audience, wallet.now())
+
+
 def store_credentials(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, offer: CredentialOffer,
                       token: dict[str, Any], dpop: _Auth, store: TrustStore, copies: int,
-                      new_key: Callable[[], jose.SigningKey]) -> Received:
+                      new_key: Callable[[], jose.SigningKey],
+                      provider: attestation.WalletProviderClient | None = None) -> Received:
     """After the token response (§6.2): request, check and store the credentials of every offered
     configuration, one batch each, with one access token (§8)."""
     access_token = token.get("access_token")
@@ -382,7 +415,7 @@ def store_credentials(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata
     issuer_name = meta.display_name()
     for cid in offer.configuration_ids:
         card, issuer_name = _request_one(wallet, client, meta, offer, cid, identifiers.get(cid), auth,
-                                         store, n, new_key)
+                                         store, n, new_key, provider)
         cards.append(card)
     for card in cards:
         wallet.save_card(card)
@@ -402,7 +435,8 @@ def _credential_identifiers(token: dict[str, Any]) -> dict[str, str]:
 
 def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, offer: CredentialOffer, cid: str,
                  identifier: str | None, auth: _Auth, store: TrustStore, n: int,
-                 new_key: Callable[[], jose.SigningKey]) -> tuple[Card, str]:
+                 new_key: Callable[[], jose.SigningKey],
+                 provider: attestation.WalletProviderClient | None = None) -> tuple[Card, str]:
     conf = meta.configuration(cid)
     if conf.get("format") != sd_jwt_vc.TYP:
         raise Rejected(R.ISSUER_METADATA, f"format {str(conf.get('format'))[:30]!r} not supported")
@@ -415,7 +449,18 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
             raise Rejected(R.CREDENTIAL_REFUSED, "no c_nonce")
     keys = [new_key() for _ in range(n)]
     now = wallet.now()
-    body: dict[str, Any] = {"proofs": {"jwt": [key_proof(k, offer.credential_issuer, nonce, now) for k in keys]}}
+    attested_keys = None
+    if attestation.key_attestation_required(conf):  # HAIP 1.0 §4.5.1: all keys in one key attestation
+        if provider is None:
+            raise Rejected(R.ATTESTATION_NOT_CONFIGURED, "the issuer requires key attestations")
+        if nonce is None:
+            raise Rejected(R.ISSUER_METADATA, "key attestations required, but no nonce endpoint")
+        attested_keys = provider.attest_keys(client, keys, nonce, now)
+    body: dict[str, Any] = {"proofs": {"jwt": [key_proof(k, offer.credential_issuer, nonce, now, attested_keys)
+                                               for k in keys]}}
+    offline = min(OFFLINE_COPIES, n // 2) if meta.offline_copies_supported else 0
+    if offline:
+        body[OFFLINE_COPIES_PARAM] = offline
     if identifier:
         body["credential_identifier"] = identifier
     else:
@@ -446,6 +491,7 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
             raise Rejected(R.CREDENTIAL_INVALID, "copies of the batch carry different claims")
         copies.append(Copy(sd_jwt=token, key=private_jwk(key)))
     assert claims is not None
+    _assign_uses(copies)
     vct = payload["vct"]
     try:
         from credential.types import get_type
@@ -462,6 +508,16 @@ def _request_one(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata, off
 
 
 MAX_TYPE_METADATA_BYTES = 64 * 1024
+
+
+def _assign_uses(copies: list[Copy]) -> None:
+    """Which copy is for what, read from the copies themselves (not from the order the issuer answered in): when the
+    batch holds both kinds, those with ``x5c`` are for online presentation (HAIP 1.0 §6.1.1) and the compact ones
+    (kid + x5t#S256) for the offline QR code; a batch of one kind serves both."""
+    with_chain = ["x5c" in jose.parse_compact(c.sd_jwt.split("~", 1)[0]).header for c in copies]
+    if any(with_chain) and not all(with_chain):
+        for copy, chain in zip(copies, with_chain):
+            copy.use = ONLINE if chain else OFFLINE
 
 
 def type_metadata_of(conf: dict[str, Any]) -> dict[str, Any] | None:

@@ -29,12 +29,12 @@ import qrimage
 from credential import dcql, jose, qr_transport, sd_jwt
 from credential.offline_request import AUD_STATIC, REQUEST_TYP, RESPONSE_MODE
 from credential.reasons import Rejected
-from trust_list.relying_party import CLOCK_SKEW, check_relying_party
+from trust_list import CLOCK_SKEW, check_relying_party
 from trust_list.reasons import RP_CLIENT_ID
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import reasons as R
-from .core import Card, Wallet
+from .core import OFFLINE, Card, Wallet
 from .presentation import Consent, PresentationRequest, _dotted, plan, revealed
 
 OUTCOME = "shown_offline"
@@ -136,7 +136,7 @@ def respond_offline(wallet: Wallet, consent: Consent, *, include_over_asking: bo
     paths = consent.paths(include_over_asking)[item.query_id]
     try:
         card_id = chosen_card or item.card.id
-        copy, key = wallet.take_copy(card_id)
+        copy, key = wallet.take_copy(card_id, OFFLINE)  # a compact copy: x5c would break the QR budget
         shared = _dotted(revealed(copy.sd_jwt, paths))
         vp_token = sd_jwt.present(copy.sd_jwt, paths, holder_key=key, nonce=req.nonce, aud=req.client_id,
                                   iat=wallet.now())

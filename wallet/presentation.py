@@ -18,6 +18,16 @@ Section references are to OpenID for Verifiable Presentations 1.0 (final):
   of ``client_metadata.jwks``); §8.3.1 ``direct_post.jwt``: ``response=<JWE>`` POSTed form-encoded
   to ``response_uri``; §8.5 error response ``error=access_denied`` when the user declines.
 
+Verifiers not on our lists (issue 13 item 4): with ``allow_unregistered`` a request whose relying-party checks fail
+only because its certificate or registration is not on our lists, but whose signature verifies under its own
+certificate (``trust_list.relying_party.check_unlisted_relying_party``), is shown with who it claims to be and a
+warning; nothing is shared without ``accept_unregistered`` (the user's explicit yes). A forged or broken signature
+stays refused. The strict setting (``allow_unregistered=False``) refuses such verifiers as before (their ``rp.*``
+code; the history marks them ``unregistered``).
+
+Same-device (§8.2, HAIP 1.0 §5.1): the response endpoint's ``redirect_uri`` is returned for the caller to follow
+(the app opens it in the browser), after checking it is a web address (:func:`checked_redirect`).
+
 Minimal disclosure: only the paths the query asks for, through ``credential.sd_jwt.present``;
 claims asked for beyond the relying party's registration (``rp.over_asking``) are left out unless
 the user explicitly agrees to share them.
@@ -26,6 +36,7 @@ the user explicitly agrees to share them.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -36,14 +47,15 @@ from jwcrypto import jwk as jw_jwk
 
 import netio
 from credential import dcql, jose, sd_jwt
+from credential.offline_request import RESPONSE_MODE as OFFLINE_RESPONSE_MODE
 from credential.reasons import Rejected
-from trust_list.relying_party import RpCheck, check_relying_party, path_within, registered_paths
+from trust_list import RpCheck, check_relying_party, check_unlisted_relying_party, path_within, registered_paths
 from trust_list import reasons as TR
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import http
 from . import reasons as R
-from .core import Card, Wallet
+from .core import OFFLINE, ONLINE, Card, Wallet, no_copies_reason
 
 REQUEST_TYP = "oauth-authz-req+jwt"
 SCHEMES = ("openid4vp", "eudi-openid4vp", "haip-vp", "mdoc-openid4vp")
@@ -74,7 +86,20 @@ class PresentationRequest:
         s = self.request.get("state")
         return s if isinstance(s, str) else None
 
+    @property
+    def registered(self) -> bool:
+        return self.rp.registered
+
+    def host(self) -> str:
+        """The host the answer would go to (``response_uri``): shown for a verifier that is not registered."""
+        try:
+            return urlsplit(str(self.request.get("response_uri", ""))).hostname or ""
+        except ValueError:
+            return ""
+
     def name(self, lang: str = "en") -> str:
+        if not self.rp.registered:  # nobody vouches for a name: what its certificate says, as it says it
+            return self.rp.sub or self.host()
         return self.rp.display_name(lang)
 
     def purpose(self) -> dict[str, str]:
@@ -116,9 +141,46 @@ def _check_san_dns_host(client_id: str, req: dict[str, Any]) -> None:
                 raise Rejected(TR.RP_CLIENT_ID, f"{param} host differs from the x509_san_dns client id")
 
 
+STRICT_ENV = "ESSPASS_WALLET_STRICT_VERIFIERS"
+
+
+def strict_verifiers(wallet: Wallet) -> bool:
+    """Refuse verifiers on none of our lists outright (today's behaviour before issue 13)? Yes when
+    ``ESSPASS_WALLET_STRICT_VERIFIERS`` is true or the wallet's own setting ``strict_verifiers`` is on; a value of
+    the variable that is neither true nor false is a ValueError (never silently lenient)."""
+    raw = os.environ.get(STRICT_ENV, "").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw not in ("", "0", "false", "no", "off"):
+        raise ValueError(f"{STRICT_ENV} must be true or false, not {raw[:20]!r}")
+    return bool(wallet.settings().get("strict_verifiers", False))
+
+
+UNLISTED_CODES = (TR.RP_SIGNATURE.code, TR.RP_REGISTRATION.code)  # what "not on our lists" fails with
+
+
+def _relying_party(store: TrustStore, token: str, client_id: str, now: int, allow_unregistered: bool) -> RpCheck:
+    """trust-lists.md §5; a verifier on none of our lists is ``registered=False`` when ``allow_unregistered`` and
+    its request is authentic, else refused as before issue 13 (strict: the ``rp.*`` code, marked
+    ``unregistered`` for the history; forged: the ``rp.*`` code of :func:`check_unlisted_relying_party`)."""
+    try:
+        return check_relying_party(store, token, client_id, None, now)
+    except Rejected as exc:
+        if exc.code not in UNLISTED_CODES:
+            raise
+        listed_failure = exc
+    rp = check_unlisted_relying_party(token, client_id, now)  # forged or broken: rp.signature / rp.client_id
+    if not allow_unregistered:
+        listed_failure.unregistered = True  # type: ignore[attr-defined]  # authentic, just not listed: strict said no
+        raise listed_failure
+    return rp
+
+
 def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | None = None, *,
-                  demo: bool = False) -> PresentationRequest:
-    """Fetch and check the request; raises Rejected (``rp.*`` codes stop everything).
+                  demo: bool = False, allow_unregistered: bool = False) -> PresentationRequest:
+    """Fetch and check the request; raises Rejected (``rp.*`` codes stop everything; a verifier on none of our
+    lists is refused (its ``rp.*`` code, ``exc.unregistered``) unless ``allow_unregistered``: then the request carries
+    ``registered=False`` and the user decides).
 
     The request_uri is checked before any request is sent (issue 14, finding 14): https to a public address only,
     loopback only in ``demo`` mode (the wallet on the demo ecosystem), never a private address; the client the
@@ -154,7 +216,7 @@ def fetch_request(uri: str, store: TrustStore, now: int, client: httpx.Client | 
         raise Rejected(R.REQUEST_INVALID, "request object is not a signed JWT") from None
     if header.get("typ") != REQUEST_TYP:
         raise Rejected(R.REQUEST_INVALID, "request object typ")
-    rp = check_relying_party(store, token, client_id, None, now)  # rp.signature / client_id / registration
+    rp = _relying_party(store, token, client_id, now, allow_unregistered)  # rp.signature / client_id / registration
     req = rp.request
     if req.get("response_type") != "vp_token":
         raise Rejected(R.REQUEST_INVALID, "response_type must be vp_token")
@@ -206,6 +268,11 @@ class Consent:
     def over_asking(self) -> bool:
         return any(i.over_asking for i in self.items) or self.request.rp.over_asking
 
+    @property
+    def unregistered(self) -> bool:
+        """The verifier is on none of our lists: nothing it asks for is vetted; sharing needs an explicit yes."""
+        return not self.request.rp.registered
+
     def over_asking_paths(self) -> list[tuple[str, tuple]]:
         """(query id, path): requested paths outside the registration, and claims a requested disclosure would
         reveal beyond it."""
@@ -255,17 +322,24 @@ def _match(request: PresentationRequest, cards: list[Card]) -> dict[str, list[in
         for c in cards])
 
 
+def use_of(request: PresentationRequest) -> str:
+    """OFFLINE for a request answered by a QR code (docs/offline-presentation.md), else ONLINE."""
+    return OFFLINE if request.request.get("response_mode") == OFFLINE_RESPONSE_MODE else ONLINE
+
+
 def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
-    """Match the query to stored cards (with copies left) and split registered from over-asking paths."""
+    """Match the query to stored cards (with copies left for this use: online, or offline QR) and split registered
+    from over-asking paths."""
+    use = use_of(request)
     stored = wallet.cards()
-    cards = [c for c in stored if c.copies_left > 0]
+    cards = [c for c in stored if c.copies_left_for(use) > 0]
     matches = _match(request, cards)
     if not dcql.satisfied(request.query, matches):
-        # a card that would answer but has used all its one-time copies: say so (ask the issuer again),
-        # rather than "you have no such credential"
-        used_up = [c for c in stored if c.copies_left == 0]
+        # a card that would answer but has used all its one-time copies (for this use): say so (ask the issuer
+        # again), rather than "you have no such credential"
+        used_up = [c for c in stored if c.copies_left_for(use) == 0]
         if used_up and dcql.satisfied(request.query, _match(request, stored)):
-            raise Rejected(R.NO_COPIES, ",".join(c.id for c in used_up))
+            raise Rejected(no_copies_reason(used_up[0], use), ",".join(c.id for c in used_up))
         raise Rejected(R.NO_MATCH)
     over = request.rp.over_asking_paths
     items, missing = [], []
@@ -296,7 +370,10 @@ def _reveal_split(item: ConsentItem, cq: dcql.CredentialQuery, request: Presenta
     """Move every requested path whose disclosures would reveal an unregistered claim to ``over_asking``, and
     record what each choice reveals."""
     view = sd_jwt.holder_view(item.card.copies[0].sd_jwt)  # every copy has the same claims and layout
-    allowed = registered_paths(request.rp.registered_credentials, cq.format, item.card.vct)
+    # a verifier on none of our lists has no registration to compare with: what it asks is what the user says yes
+    # or no to, as a whole, under the "not registered" warning (never split as if part of it were vetted)
+    allowed = (registered_paths(request.rp.registered_credentials, cq.format, item.card.vct)
+               if request.rp.registered else None)
 
     def outside(paths: list[tuple]) -> list[tuple]:
         if allowed is None:
@@ -348,8 +425,37 @@ def encrypt_response(request: dict[str, Any], payload: dict[str, Any]) -> str:
 @dataclass
 class Outcome:
     shared: dict[str, list[str]]  # query id -> dotted paths disclosed
-    redirect_uri: str | None
+    redirect_uri: str | None  # §8.2: where the wallet must send the user agent (checked), or None
     status_code: int
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_REDIRECT = 4096
+
+
+def checked_redirect(value: Any, request: PresentationRequest) -> str | None:
+    """§8.2 ``redirect_uri`` from the response endpoint, if it is one the wallet may open: an absolute https URL
+    (http only to loopback, the demo), at most 4 KiB; for a verifier not on our lists, only on the host its
+    response went to (as §5.9.3 asks of an unvouched verifier's redirect). Anything else is not followed."""
+    if not isinstance(value, str) or not value or len(value) > MAX_REDIRECT:
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host or parts.scheme not in ("https", "http") or any(c in value for c in "\r\n\t "):
+        return None
+    if parts.scheme == "http" and host not in LOOPBACK:
+        return None
+    if not request.registered and host != request.host():
+        return None
+    return value
+
+
+def without_fragment(uri: str | None) -> str:
+    """What the history keeps of a redirect: the page, not its one-time code (the fragment)."""
+    return (uri or "").split("#", 1)[0]
 
 
 def _dotted(paths: list[tuple]) -> list[str]:
@@ -373,9 +479,14 @@ def _post(client: httpx.Client | None, url: str, form: dict[str, str]) -> netio.
 
 
 def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = False,
-            chosen_cards: dict[str, str] | None = None, client: httpx.Client | None = None) -> Outcome:
-    """Build the presentations (one fresh one-time copy each) and post the encrypted response."""
+            chosen_cards: dict[str, str] | None = None, client: httpx.Client | None = None,
+            accept_unregistered: bool = False) -> Outcome:
+    """Build the presentations (one fresh one-time copy each) and post the encrypted response. A verifier on none
+    of our lists gets nothing unless ``accept_unregistered`` (the user's explicit yes to the warning)."""
     req = consent.request
+    if consent.unregistered and not accept_unregistered:
+        _log(wallet, consent, {}, "refused", R.UNREGISTERED.code, False)
+        raise Rejected(R.UNREGISTERED, "not confirmed by the user")
     now = wallet.now()
     paths = consent.paths(include_over_asking)
     vp_token: dict[str, list[str]] = {}
@@ -384,7 +495,7 @@ def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = Fal
     try:
         for item in consent.items:
             card_id = (chosen_cards or {}).get(item.query_id, item.card.id)
-            copy, key = wallet.take_copy(card_id)
+            copy, key = wallet.take_copy(card_id, ONLINE)
             vp_token[item.query_id] = [sd_jwt.present(copy.sd_jwt, paths[item.query_id], holder_key=key,
                                                       nonce=req.nonce, aud=req.client_id, iat=now)]
             shared[item.query_id] = _dotted(revealed(copy.sd_jwt, paths[item.query_id]))
@@ -400,15 +511,16 @@ def respond(wallet: Wallet, consent: Consent, *, include_over_asking: bool = Fal
         if resp.status_code != 200:
             raise Rejected(R.VERIFIER_REFUSED, f"response_uri answered {resp.status_code}")
         try:
-            redirect = resp.json().get("redirect_uri") if resp.content else None
+            answer = resp.json() if resp.content else {}
         except ValueError:
-            redirect = None
+            answer = {}
+        redirect = checked_redirect(answer.get("redirect_uri") if isinstance(answer, dict) else None, req)
     except Rejected as exc:  # the verifier's "no" is recorded as the verifier's (issue 17)
         _log(wallet, consent, shared, "failed", exc.code, include_over_asking,
              refused_by="verifier" if exc.code == R.VERIFIER_REFUSED.code else "wallet")
         raise
-    _log(wallet, consent, shared, "shared", "", include_over_asking)
-    return Outcome(shared, redirect if isinstance(redirect, str) else None, resp.status_code)
+    _log(wallet, consent, shared, "shared", "", include_over_asking, redirect_uri=without_fragment(redirect))
+    return Outcome(shared, redirect, resp.status_code)
 
 
 def decline(wallet: Wallet, consent: Consent, client: httpx.Client | None = None) -> None:
@@ -425,14 +537,16 @@ def decline(wallet: Wallet, consent: Consent, client: httpx.Client | None = None
 
 
 def _log(wallet: Wallet, consent: Consent, shared: dict[str, list[str]], outcome: str, reason: str,
-         over_agreed: bool, refused_by: str = "") -> None:
+         over_agreed: bool, refused_by: str = "", redirect_uri: str = "") -> None:
     req = consent.request
     over = [f"{q}:{sd_jwt.format_path(p)}" for q, p in consent.over_asking_paths()]
+    default = R.UNREGISTERED.code if consent.unregistered else ("rp.over_asking" if over else "")
     wallet.log(kind="presentation", party=req.name("en"), party_id=req.client_id,
                credential=",".join(sorted({i.card.vct for i in consent.items})),
                claims=sorted({p for ps in shared.values() for p in ps}), purpose=req.purpose(),
-               outcome=outcome, reason=reason or ("rp.over_asking" if over else ""),
-               over_asking=over, card_id=",".join(i.card.id for i in consent.items), refused_by=refused_by)
+               outcome=outcome, reason=reason or default,
+               over_asking=over, card_id=",".join(i.card.id for i in consent.items), refused_by=refused_by,
+               unregistered=consent.unregistered, redirect_uri=redirect_uri)
 
 
 def log_stopped(wallet: Wallet, uri: str, exc: Rejected) -> None:
@@ -446,4 +560,5 @@ def log_stopped(wallet: Wallet, uri: str, exc: Rejected) -> None:
     where = urlsplit(q.get("request_uri") or q.get("response_uri") or "").hostname or ""
     wallet.log(kind="presentation", party=where[:80], party_id=client_id[:200], credential="",
                outcome="refused", reason=exc.code,
-               refused_by="verifier" if exc.code == R.REQUEST_GONE.code else "wallet")
+               refused_by="verifier" if exc.code == R.REQUEST_GONE.code else "wallet",
+               unregistered=bool(getattr(exc, "unregistered", False)))

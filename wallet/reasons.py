@@ -32,14 +32,25 @@ REQUEST_URI_REFUSED = define("wallet.request_uri_refused")
 REQUEST_INVALID = define("wallet.request_invalid")
 NO_MATCH = define("wallet.no_matching_credential")
 NO_COPIES = define("wallet.no_copies_left")
+NO_ONLINE_COPIES = define("wallet.no_online_copies_left")  # only copies reserved for offline QR codes are left
+NO_OFFLINE_COPIES = define("wallet.no_offline_copies_left")  # only copies for online sharing are left
+# logging in at an institution in the browser (wallet.loopback, RFC 8252 §7.3)
+LOGIN_CANCELLED = define("wallet.login_cancelled")
+LOGIN_TIMEOUT = define("wallet.login_timeout")
+LOGIN_BROWSER = define("wallet.login_browser")  # no browser could be opened, or no loopback port
 DECLINED = define("wallet.declined")
 VERIFIER_REFUSED = define("wallet.verifier_refused")
 REQUEST_GONE = define("wallet.request_gone")
 TRUST_UNAVAILABLE = define("wallet.trust_unavailable")
 REQUEST_EXPIRED = define("wallet.request_expired")
+UNREGISTERED = define("wallet.verifier_unregistered")  # issue 13 item 4: on none of our lists (strict / no yes)
 
 # issue 17, item 4: exports are encrypted (wallet.private_file)
 MIN_EXPORT_SECRET = 6  # a PIN's length; longer passphrases are better and the export screen says so
 EXPORT_SECRET = define("wallet.export_secret")
 EXPORT_FORMAT = define("wallet.export_format")
 EXPORT_WEAK = define("wallet.export_weak_secret")
+
+# issue 13 item 2: wallet attestation from the wallet provider (HAIP 1.0 §4.4.1, OpenID4VCI 1.0 Appendix E)
+ATTESTATION_UNAVAILABLE = define("wallet.attestation_unavailable")
+ATTESTATION_NOT_CONFIGURED = define("wallet.attestation_not_configured")

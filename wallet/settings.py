@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deployment.settings import SharedSettings
+from deployment import SharedSettings
 
 
 class WalletSettings(SharedSettings):
     wallet_trust_anchors: Path | None = None  # operator certificates (PEM)
     wallet_trust_list_urls: dict[str, str] = {}  # "pub-eaa"/"wrpac"/"wrprc" -> URL
+    # the wallet provider that attests this wallet (wallet.attestation; `esspass wallet-provider serve` in the demo):
+    # unset, the wallet sends no wallet or key attestation, and an issuer that requires one refuses it
+    wallet_provider_url: str | None = None
 
     @property
     def configured(self) -> bool:

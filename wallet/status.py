@@ -17,7 +17,7 @@ from credential import jose
 from credential.reasons import Rejected
 from credential.status_list import validate_status_list_token
 from trust_list.issuers import check_status_signer
-from trust_list.store import TrustStore
+from trust_list import TrustStore
 
 from . import http
 from . import reasons as R

@@ -17,8 +17,8 @@ import json
 import os
 from pathlib import Path
 
-from trust_list.certificates import read_certificates
-from trust_list.store import TrustStore, load_trusted_lists
+from trust_list import read_certificates
+from trust_list import TrustStore, load_trusted_lists
 
 from . import reasons as R
 
@@ -64,7 +64,7 @@ def load_trust_store(trust_dir: Path | str | None, now: int) -> TrustStore:
 
 def _configured_store(settings, now: int) -> TrustStore:
     from trust_list.fetch import TrustListFetcher
-    from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES
+    from trust_list import LIST_BY_SHORT_NAME, LIST_TYPES
 
     if not settings.wallet_trust_anchors or not settings.wallet_trust_list_urls:
         raise R.Rejected(R.TRUST_UNAVAILABLE, "set both ESSPASS_WALLET_TRUST_ANCHORS and ESSPASS_WALLET_TRUST_LIST_URLS")

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "OAUTH_ERROR", "PROBLEM", "PROBLEM_SCHEMA", "TEXT", "content", "form_body", "header_param", "html", "json_body",
+    "json_ok", "oauth", "operation", "path_param", "problem", "query_param", "redirect", "response",
+]
+
 PROBLEM = "application/problem+json"
 
 OAUTH_ERROR = {  # RFC 6749 §5.2 (and RFC 6750 §3, OpenID4VCI §6.3/§8.3.1, OpenID4VP §8.5)

@@ -99,6 +99,14 @@ class FieldError:
     code: str
     en: str
     da: str
+    key: str = ""  # the catalog's ``claims.error.<key>``, when the words come from it (any language: :meth:`words`)
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def words(self, lang: str) -> str:
+        """The problem in ``lang`` (the ten languages of the catalogs; English and Danish only for older errors)."""
+        if self.key:
+            return text(f"claims.error.{self.key}", lang, **dict(self.values))
+        return self.da if lang == "da" else self.en
 
 
 @dataclass(frozen=True)
@@ -202,7 +210,7 @@ def get_type(key_or_vct: str) -> CredentialType:
 def _err(path: Sequence[str | int], reason_code: str, key: str, **values: Any) -> FieldError:
     """A field error; its words are the catalogs' ``claims.error.<key>`` (credential/i18n.py)."""
     en, da = (text(f"claims.error.{key}", lang, **values) for lang in ("en", "da"))
-    return FieldError(".".join(str(p) for p in path), reason_code, en, da)
+    return FieldError(".".join(str(p) for p in path), reason_code, en, da, key, tuple(values.items()))
 
 
 def _bounds_error(claims: Any) -> FieldError | None:

@@ -24,6 +24,8 @@ class OneIssuer:
     """An IssuerTrust that trusts one key for credentials and status lists (or says the list is unavailable)."""
 
     entity_name = "Test institution"
+    evidence = {"trust_list_sequence_number": 7, "trust_list_issued": 1_700_000_000,
+                "trust_list_next_update": 1_900_000_000}
 
     def __init__(self, key: jose.SigningKey, *, list_available: bool = True) -> None:
         self.key, self.available = key, list_available
@@ -74,7 +76,7 @@ def test_a_good_presentation_passes_every_stage_with_evidence(keys):
     assert all(report.stage(s) is Kind.PASSED for s in STAGES[:7]), report.stages()
     assert report.stage(Stage.STATUS) is Kind.PASSED  # no status reference: status.not_provided passes
     trust = next(c for c in report.checks if c.reason is OK_ISSUER)
-    assert trust.stage is Stage.TRUST and trust.evidence == {"issuer": "Test institution"}
+    assert trust.stage is Stage.TRUST and trust.evidence == {"issuer": "Test institution", **OneIssuer.evidence}
     kb = next(c for c in report.checks if c.stage is Stage.KEY_BINDING)
     assert kb.code == "kb.valid" and kb.evidence == {"iat": NOW}
 
@@ -135,7 +137,9 @@ def test_status_evidence_names_the_list_age_and_a_missing_token_is_could_not_che
     report = verify_presentation(pres, trust=OneIssuer(issuer_key), now=NOW, key_binding=KB,
                                  status=lambda u, n: FetchedStatus(token, NOW - 30) if u == uri else None)
     check = next(c for c in report.checks if c.stage is Stage.STATUS)
-    assert check.code == "status.valid" and check.evidence == {"uri": uri, "idx": 7, "age_s": 90, "fetched_age_s": 30}
+    assert check.code == "status.valid" and check.evidence == {"uri": uri, "idx": 7, "age_s": 90, "fetched_age_s": 30,
+                                                          "status_list_iat": NOW - 90, "status_list_exp": NOW + 3600,
+                                                          "status_list_fetched_at": NOW - 30}
     missing = verify_presentation(pres, trust=OneIssuer(issuer_key), now=NOW, key_binding=KB)
     assert missing.result == INDETERMINATE and missing.stage(Stage.STATUS) is Kind.COULD_NOT_CHECK
     assert missing.stage(Stage.VALIDITY) is Kind.PASSED  # the status did not stop the other stages

@@ -11,6 +11,7 @@ import sys
 import httpx
 from sqlalchemy import func, select
 
+from credential import jose
 from credential.types import sample_claims
 from issuer import store
 
@@ -79,6 +80,7 @@ def test_paper_copy_has_verifiable_credential_without_key_binding(server, monkey
     assert len(seen) == 1
     scanned = qrimage.decode_qr_image(seen[0])  # what a camera would read
     cred = qr_transport.decode_response(scanned)
+    assert "x5c" not in jose.parse_compact(cred.split("~")[0]).header  # printed for offline use: compact
     p = verify(cred, None).payload
     assert "cnf" not in p and status_of(server, p) == "VALID"
     assert p["document_number"] == sample_claims("pda1")["document_number"]

@@ -71,3 +71,66 @@ def test_credentials_and_status_tokens_carry_x5c_without_the_root(tmp_path):
             assert not any(certificates.is_self_signed(c) for c in certs(vc_meta["jwks"]["keys"][0]["x5c"]))
     finally:
         service.close()
+
+
+def _batch(server, w: Wallet, n: int, **extra) -> httpx.Response:
+    case = create_case(server, tx_code=False)
+    offer = w.resolve_offer(case["offer_uri"])
+    meta, as_meta = w.metadata(offer["credential_issuer"])
+    access = w.token(as_meta, offer["grants"][PRE_AUTH]["pre-authorized_code"], None).json()["access_token"]
+    nonce = w.nonce(meta)
+    proofs = [proof_jwt(jose.SigningKey.generate(), aud=server.url, nonce=nonce) for _ in range(n)]
+    return w.http.post(meta["credential_endpoint"], headers={"Authorization": f"Bearer {access}"},
+                       json={"credential_configuration_id": "pda1_sd_jwt", "proofs": {"jwt": proofs}, **extra})
+
+
+def _headers(r: httpx.Response) -> list[dict]:
+    assert r.status_code == 200, r.text
+    return [jose.parse_compact(c["credential"].split("~")[0]).header for c in r.json()["credentials"]]
+
+
+def test_one_batch_holds_x5c_copies_for_online_and_compact_copies_for_offline(server):
+    """The default: online copies carry x5c (HAIP 1.0 §6.1.1); the last ``esspass_offline_copies`` of the batch
+    are kid + x5t#S256 for the offline QR code (docs/issuer.md). Both kinds resolve to the same listed issuer."""
+    w = Wallet()
+    assert httpx.get(f"{server.url}/.well-known/openid-credential-issuer").json()[
+        "esspass_offline_copies_supported"] is True
+    headers = _headers(_batch(server, w, 5, esspass_offline_copies=2))
+    assert ["x5c" in h for h in headers] == [True, True, True, False, False]
+    assert all(set(h) >= {"kid", "x5t#S256"} and "x5c" not in h for h in headers[3:])
+    assert all(not any(certificates.is_self_signed(c) for c in certs(h["x5c"])) for h in headers[:3])
+    now = int(time.time())
+    store = load_trust_store(server.home / "ecosystem", now)
+    names = {check_issuer_header(store, h, "urn:eudi:pda1:1", now, now).entity_name for h in headers}
+    assert names == {"Udbetaling Danmark"}
+    # a wallet that does not ask (any other OpenID4VCI wallet) gets x5c copies only
+    assert all("x5c" in h for h in _headers(_batch(server, w, 3)))
+    assert all("x5c" not in h for h in _headers(_batch(server, w, 2, esspass_offline_copies=2)))
+
+
+def test_offline_copies_parameter_refusals(server):
+    w = Wallet()
+    for bad in (-1, 4, "1", 1.0, True, None):
+        r = _batch(server, w, 3, esspass_offline_copies=bad)
+        assert r.status_code == 400 and r.json()["error"] == "invalid_credential_request", (bad, r.text)
+        assert "esspass_offline_copies" in r.json()["error_description"]
+
+
+def test_with_x5t_reference_every_copy_is_compact(tmp_path):
+    from issuer.api import create_app
+    from issuer.service import IssuerService
+    from issuer.settings import Settings
+    from tests.support import free_port
+
+    port = free_port()
+    settings = Settings(home=tmp_path / "home", issuer_url=f"http://127.0.0.1:{port}", status_list_size=10_000,
+                        credential_key_reference="x5t")
+    service = IssuerService(settings)
+    try:
+        with ServerThread(create_app(settings, service), port):
+            server = Running(f"http://127.0.0.1:{port}", service, settings, tmp_path / "home")
+            assert httpx.get(f"{server.url}/.well-known/openid-credential-issuer").json()[
+                "esspass_offline_copies_supported"] is False
+            assert all("x5c" not in h for h in _headers(_batch(server, Wallet(), 3, esspass_offline_copies=1)))
+    finally:
+        service.close()

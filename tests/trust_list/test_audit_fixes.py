@@ -2,7 +2,7 @@
 
 1. ``sign`` never writes a list that ``verify`` rejects for NextUpdate (six calendar months, §3);
 2. ``update-entity`` changes an entity's name, URI, country and address (issue 3);
-4. the profile constants of §1 are enforced (``list.schema``);
+4. the profile constants of §1 are enforced (one ``list.field.*`` code each, profile v2);
 5. a credential-signing end-entity certificate without KeyUsage builds a path (RFC 5280), one whose
    KeyUsage lacks digitalSignature does not (§4).
 """
@@ -214,21 +214,22 @@ def _with(pki, key, value, list_doc=None):
 _MISSING = object()
 
 
-@pytest.mark.parametrize("key,value", [
-    ("LoTEVersionIdentifier", 2),
-    ("LoTEVersionIdentifier", 0),
-    ("LoTEVersionIdentifier", 1.0),
-    ("LoTESequenceNumber", -1),
-    ("LoTESequenceNumber", MAX_SEQUENCE_NUMBER + 1),
-    ("LoTESequenceNumber", 10**30),
-    ("LoTESequenceNumber", 7.0),
-    ("HistoricalInformationPeriod", 65534),
-    ("HistoricalInformationPeriod", 0),
-    ("HistoricalInformationPeriod", _MISSING),
-    ("SchemeTerritory", _MISSING),
+@pytest.mark.parametrize("key,value,code", [
+    ("LoTEVersionIdentifier", 2, "list.field.version"),
+    ("LoTEVersionIdentifier", 0, "list.field.version"),
+    ("LoTEVersionIdentifier", 1.0, "list.field.version"),
+    ("LoTESequenceNumber", -1, "list.field.sequence_number"),
+    ("LoTESequenceNumber", MAX_SEQUENCE_NUMBER + 1, "list.field.sequence_number"),
+    ("LoTESequenceNumber", 10**30, "list.field.sequence_number"),
+    ("LoTESequenceNumber", 7.0, "list.field.sequence_number"),
+    ("HistoricalInformationPeriod", 65534, "list.field.historical_period"),
+    ("HistoricalInformationPeriod", 0, "list.field.historical_period"),
+    ("HistoricalInformationPeriod", _MISSING, "list.field.historical_period"),
+    ("SchemeTerritory", _MISSING, "list.field.territory"),
 ])
-def test_profile_constants_are_list_schema(pki, key, value):
-    assert reason(_with(pki, key, value), [pki.op_cert]) == "list.schema"
+def test_profile_constants_have_a_code_each(pki, key, value, code):
+    """Profile v2: a required field missing or not the profile's value has its own code (v1: list.schema)."""
+    assert reason(_with(pki, key, value), [pki.op_cert]) == code
 
 
 def test_profile_constants_accepted_values(pki):
@@ -240,7 +241,10 @@ def test_profile_constants_accepted_values(pki):
                           entities=[entity_document("Access CA", "EU", "https://x.example", [svc])])
     assert reason(sign(pki, wrpac), [pki.op_cert], WRPAC) is None
     wrpac["LoTE"]["ListAndSchemeInformation"]["LoTEVersionIdentifier"] = 3
-    assert reason(sign(pki, wrpac), [pki.op_cert], WRPAC) == "list.schema"
+    assert reason(sign(pki, wrpac), [pki.op_cert], WRPAC) == "list.field.version"
+    wrpac["LoTE"]["ListAndSchemeInformation"]["LoTEVersionIdentifier"] = 1
+    wrpac["LoTE"]["ListAndSchemeInformation"]["HistoricalInformationPeriod"] = 65535  # absent on WRPAC (Annex F)
+    assert reason(sign(pki, wrpac), [pki.op_cert], WRPAC) == "list.field.historical_period"
 
 
 def test_scheme_territory_must_be_eu_even_with_a_matching_signer(pki):
@@ -249,7 +253,7 @@ def test_scheme_territory_must_be_eu_even_with_a_matching_signer(pki):
                                        not_after=NOW + YEAR)
     doc = pub_eaa_doc(pki)
     doc["LoTE"]["ListAndSchemeInformation"]["SchemeTerritory"] = "SE"
-    assert reason(sign(pki, doc, key, [se_signer]), [se_signer]) == "list.schema"
+    assert reason(sign(pki, doc, key, [se_signer]), [se_signer]) == "list.field.territory"
 
 
 def test_profile_constant_via_cli_verify(pki, tmp_path):
@@ -257,7 +261,7 @@ def test_profile_constant_via_cli_verify(pki, tmp_path):
     certificates.write_certificates(tmp_path / "op.pem", [pki.op_cert])
     code, out, _ = run("verify", tmp_path / "list.jwt", "--anchor", tmp_path / "op.pem", "--at", NOW)
     assert code == 1
-    assert json.loads(out) == {"result": "FAILED", "reason": "list.schema", "sequence_number": None,
+    assert json.loads(out) == {"result": "FAILED", "reason": "list.field.version", "sequence_number": None,
                                "entities": None}
 
 

@@ -217,3 +217,27 @@ def test_created_on_a_answered_on_b_read_on_either(tmp_path, redis_server):
         fetched.request["response_uri"] = f"{url_a}/openid4vp/response"
         again = W.post_response(fetched, client, payload)
         assert again.status_code == 400 and "already answered" in again.json()["error_description"]
+
+
+def test_a_response_code_is_redeemed_once_and_only_with_its_hash(make_store, rp):
+    """OpenID4VP 1.0 §8.2: the same-device response_code is single use, bound to its transaction; the store keeps
+    only its hash and marks it used atomically (across instances for Redis)."""
+    a, b = make_store(), make_store()
+    t = vp.new_transaction(rp, "a1-inspection", "https://verifier.example", NOW, TTL, same_device=True)
+    other = vp.new_transaction(rp, "a1-inspection", "https://verifier.example", NOW, TTL, same_device=True)
+    a.add(t, NOW, limit=5)
+    a.add(other, NOW, limit=5)
+    assert a.get(t.id).same_device and not a.get(t.id).redeemed  # the flag survives the store
+    code, code_hash = vp.new_response_code()
+    assert len(code) >= 43 and code_hash == vp.response_code_hash(code) and code not in code_hash
+    assert not a.redeem(t.id, code_hash)  # nothing answered yet: nothing to redeem
+    assert a.complete(t.id, vp.Outcome(NOW + 1, decision=None, error="x", response_code_hash=code_hash), NOW + 1)
+    seen = b.get(t.id)
+    assert seen.response_code_hash == code_hash and vp.response_code_matches(seen, code)
+    assert not vp.response_code_matches(seen, code[:-1] + ("A" if code[-1] != "A" else "B"))
+    assert not vp.response_code_matches(seen, None) and not vp.response_code_matches(seen, "")
+    assert not b.redeem(t.id, vp.response_code_hash("guess"))  # a wrong code changes nothing
+    assert not b.redeem(other.id, code_hash)  # bound to its transaction
+    assert not b.redeem("nope", code_hash)
+    assert b.redeem(t.id, code_hash) and a.get(t.id).redeemed
+    assert not a.redeem(t.id, code_hash) and not b.redeem(t.id, code_hash)  # single use

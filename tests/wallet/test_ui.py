@@ -149,6 +149,6 @@ def test_screenshots_command_renders_every_screen_in_both_languages(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     names = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
     for screen in ("onboarding", "cards", "detail-a1", "scan", "consent-over-asking", "result-shared", "history",
-                   "settings", "cards-large-text"):
+                   "settings", "cards-large-text", "get-document"):
         for lang in ("en", "da"):
             assert any(n.endswith(f"{screen}-{lang}.png") for n in names), (screen, lang, names)

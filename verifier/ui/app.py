@@ -22,10 +22,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from uikit import env
-from uikit.base import KitApp
+from uikit import KitApp
 from uikit.palette import DANGER, DANGER_BG, DANGER_INK, MUTED, OK, WARN, WARN_BG, WARN_INK, rgba
-from uikit.qr import QrView  # noqa: F401 - used by inspector.kv
-from uikit.widgets import CameraScreen, KeyValue, Panel, make
+from uikit import QrView  # noqa: F401 - used by inspector.kv
+from uikit import CameraScreen, KeyValue, Panel, make
 
 from credential.i18n import by_name
 
@@ -46,18 +46,31 @@ class ILogRow(BoxLayout):
     title = StringProperty("")
     word = StringProperty("")
     issuer = StringProperty("")
-    codes = StringProperty("")
+    reasons = StringProperty("")  # the failed checks in words
+    codes = StringProperty("")  # their codes: the details line
+    colour = StringProperty(OK)
+
+
+class ISiteRow(BoxLayout):
+    n = StringProperty("")
+    when = StringProperty("")
+    word = StringProperty("")
+    what = StringProperty("")
+    reason = StringProperty("")
+    code = StringProperty("")
     colour = StringProperty(OK)
 
 
 class HomeScreen(Screen):
     data_text = StringProperty("")
     sync_text = StringProperty("")
+    site_text = StringProperty("")
     stale = BooleanProperty(False)
 
     def refresh(self) -> None:
         app = App.get_running_app()
         self.data_text, self.stale = app.ctl.data_summary()
+        self.site_text = app.ctl.site_summary()
         self.sync_text = app.ctl.sync_message
         box = self.ids.presets
         box.clear_widgets()
@@ -70,10 +83,19 @@ class HomeScreen(Screen):
 class RequestScreen(Screen):
     preset_title = StringProperty("")
     expires = StringProperty("")
+    worker_lang = StringProperty("en")
+
+    def set_worker_language(self, name: str) -> None:
+        """The worker's language, from the selector (by the language's own name)."""
+        lang = by_name(name)
+        if lang is not None:
+            App.get_running_app().ctl.set_worker_language(lang)
+            self.worker_lang = lang
 
     def refresh(self) -> None:
         app = App.get_running_app()
         ctl = app.ctl
+        self.worker_lang = ctl.worker_lang
         if ctl.session is None:
             self.ids.qr.text = ""
             return
@@ -134,6 +156,9 @@ class DecisionScreen(Screen):
         from ..web import text as web_text
 
         words = web_text(app.ctl.lang)
+        entry, site = app.ctl.site_entry, app.ctl.site
+        if entry is not None and site is not None:  # which of the workers on the site list this is
+            box.add_widget(make("SubHeading", text=tr("site.worker", app.ctl.lang, n=entry.n, place=site.place)))
         if v.result == "INDETERMINATE":  # above the fold: what could not be checked, and how old the data is
             why = Panel(bg=rgba(WARN_BG), edge=rgba(WARN))
             why.add_widget(make("SubHeading", text=tr("decision.why", app.ctl.lang), color=rgba(WARN_INK)))
@@ -159,7 +184,8 @@ class DecisionScreen(Screen):
         checks = Panel()
         checks.add_widget(make("SubHeading", text=words["checks"]))
         for c in v.checks:
-            checks.add_widget(ICheckRow(code=c.code, result=c.result, word=c.word, message=c.message))
+            said = f"{c.message}\n{c.evidence}" if c.evidence else c.message
+            checks.add_widget(ICheckRow(code=c.code, result=c.result, word=c.word, message=said))
         if v.claims:
             claims = Panel()
             claims.add_widget(make("SubHeading", text=words["claims"]))
@@ -189,11 +215,88 @@ class LogScreen(Screen):
 
         for r in rows[:200]:
             box.add_widget(ILogRow(when=r["when"], title=r["title"], word=r["word"], issuer=r["issuer"],
-                                   codes=r["codes"], colour=COLOURS.get(r["result"], MUTED)))
+                                   reasons=r["reasons"], codes=r["codes"], colour=COLOURS.get(r["result"], MUTED)))
+
+
+class SiteNewScreen(Screen):
+    """Place, date (today), inspector: then every check joins the site list."""
+
+    error = StringProperty("")
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        self.error = ""
+        import datetime as dt
+
+        if not self.ids.date.text:
+            self.ids.date.text = dt.date.fromtimestamp(app.ctl.now()).isoformat()
+
+    def begin(self) -> None:
+        app = App.get_running_app()
+        try:
+            app.ctl.start_site(self.ids.place.text, self.ids.date.text, self.ids.inspector.text)
+        except ValueError:
+            self.error = tr("site.invalid", app.ctl.lang)
+            return
+        self.error = ""
+        app.show("home")
+
+
+class SiteScreen(Screen):
+    """The site list: who was checked here, numbered, with the outcome; the counter; CSV / PDF; end."""
+
+    saved = StringProperty("")
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        ctl = app.ctl
+        box = self.ids.body
+        box.clear_widgets()
+        site = ctl.site
+        if site is None:
+            box.add_widget(make("Body", text=tr("site.empty", ctl.lang)))
+            return
+        head = Panel()
+        for key, value in (("site.place", site.place), ("site.date", _date(site.date, ctl.lang)),
+                           ("site.inspector", site.inspector)):
+            head.add_widget(KeyValue(key=tr(key, ctl.lang), value=value))
+        head.add_widget(make("SubHeading", text=ctl.site_counter()))
+        box.add_widget(head)
+        rows = ctl.site_rows()
+        if not rows:
+            box.add_widget(make("Body", text=tr("site.empty", ctl.lang)))
+        from .controller import COLOURS
+
+        for r in rows:
+            box.add_widget(ISiteRow(n=r["n"], when=r["when"], word=r["word"], what=r["what"], reason=r["reason"],
+                                    code=r["code"], colour=COLOURS.get(r["result"], MUTED)))
+        box.add_widget(make("Muted", text=tr("site.privacy", ctl.lang)))
+
+    def export(self, kind: str) -> None:
+        app = App.get_running_app()
+        path = app.ctl.export_site(kind)
+        self.saved = tr("site.saved", app.ctl.lang, path=str(path))
+
+    def end(self) -> None:
+        app = App.get_running_app()
+        app.confirm(tr("site.end", app.ctl.lang), app.ctl.site_counter(), tr("site.end", app.ctl.lang),
+                    tr("cancel", app.ctl.lang), self._ended)
+
+    def _ended(self) -> None:
+        app = App.get_running_app()
+        app.ctl.end_site()
+        self.saved = ""
+        app.show("home")
+
+
+def _date(iso: str, lang: str) -> str:
+    from credential import explain
+
+    return explain.date_text(iso, lang)
 
 
 SCREENS = (("home", HomeScreen), ("request", RequestScreen), ("scan", ScanScreen), ("decision", DecisionScreen),
-           ("log", LogScreen))
+           ("log", LogScreen), ("site_new", SiteNewScreen), ("site", SiteScreen))
 
 
 class InspectorApp(KitApp):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,16 +21,28 @@ from uikit import palette
 from credential import explain
 from credential.i18n import LANGS, has, text
 from credential.reasons import Rejected
-from credential.text import display_safe
+from credential import display_safe
 
 from .. import presets as P
 from ..offline import InspectionLog, InspectorSession, OfflineVerifier, choose_relying_party, load_verifier
 from ..policy import Decision
+from ..site import SiteEntry, SiteSession, SiteStore
 from ..web import text as web_text
 
 STALE_AFTER_S = 24 * 3600  # data older than this is shown in amber: sync when you can
 
 COLOURS = {"PASSED": palette.OK, "FAILED": palette.DANGER, "INDETERMINATE": palette.WARN}
+
+def _record_fields() -> frozenset[str]:
+    """What inspection records may keep (``ESSPASS_VERIFIER_RECORDS``, verifier.records); the default when the
+    setting cannot be read."""
+    from ..settings import DEFAULT_RECORD_FIELDS, VerifierSettings
+
+    try:
+        return VerifierSettings().record_fields()
+    except Exception:  # noqa: BLE001 - an unreadable setting: the default, which keeps no personal data
+        return frozenset(DEFAULT_RECORD_FIELDS.split(","))
+
 
 def tr(key: str, lang: str, **kw: Any) -> str:
     """The inspector app's words (gettext catalogs, ``inspector.<key>``)."""
@@ -63,6 +76,7 @@ class CheckRow:
     result: str  # pass | fail | unknown
     word: str  # "passed" / "bestået" …
     message: str
+    evidence: str = ""  # the trusted list / status list the check decided with, in words (credential.explain)
 
 
 @dataclass
@@ -166,7 +180,7 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
         holder=holder, document=document,
         claims=[(r.label, r.value) for r in [*explain.claim_rows(claims, vct, lang),
                                              *explain.unmapped_rows(d.get("shape"), lang)]],
-        checks=[CheckRow(c.code, c.result, c.word, c.message)
+        checks=[CheckRow(c.code, c.result, c.word, c.message, c.evidence)
                 for c in explain.check_lines(d["checks"], lang, problems_first=True)],
         data_age=data_age, facts=key_facts(claims, vct, lang),
         why=[c["message"].get(lang) or c["message"]["en"] for c in d["checks"] if c["result"] == "unknown"]
@@ -190,7 +204,7 @@ class Outcome:
 class InspectorController:
     def __init__(self, home: Path, *, bundle: Path | None = None, state: Path | None = None, lang: str = "en",
                  clock: Callable[[], float] = time.time, relying_party: str | None = None,
-                 network_status: bool = False) -> None:
+                 network_status: bool = False, record_fields: frozenset[str] | None = None) -> None:
         self.home = Path(home)
         self.bundle_path = Path(bundle) if bundle is not None else None
         self.state = Path(state) if state is not None else self.home / "inspector"
@@ -205,6 +219,11 @@ class InspectorController:
         self._verifier: OfflineVerifier | None = None
         self._eco = None
         self.sync_message = ""
+        self.worker_lang = self.lang  # the request's instructions for the worker, beside the inspector's own
+        self.record_fields = record_fields if record_fields is not None else _record_fields()
+        self.sites = SiteStore(self.state)
+        self.site: SiteSession | None = self.sites.current()
+        self.site_entry: SiteEntry | None = None  # the site list's entry of the decision on screen
 
     def now(self) -> int:
         return int(self.clock())
@@ -215,6 +234,74 @@ class InspectorController:
     def set_language(self, lang: str) -> None:
         if lang in LANGS:
             self.lang = lang
+
+    def set_worker_language(self, lang: str) -> None:
+        if lang in LANGS:
+            self.worker_lang = lang
+
+    # ------------------------------------------------------------ site session (issue 15 item 3)
+
+    def start_site(self, place: str, date: str, inspector: str) -> SiteSession:
+        """A new site session (ValueError: a field missing or malformed); the one before it ends."""
+        session = SiteSession.create(place, date, inspector, fields=self.record_fields, now=self.now())
+        if self.site is not None:
+            self.sites.end(self.site, self.now())
+        self.site = self.sites.start(session)
+        return session
+
+    def end_site(self) -> None:
+        if self.site is not None:
+            self.sites.end(self.site, self.now())
+        self.site = None
+
+    def site_summary(self) -> str:
+        if self.site is None:
+            return ""
+        return self.t("site.summary", place=self.site.place, date=explain.date_text(self.site.date, self.lang),
+                      n=len(self.site.entries))
+
+    def site_counter(self) -> str:
+        if self.site is None:
+            return ""
+        c = self.site.counts()
+        return self.t("site.counter", n=len(self.site.entries), passed=c["PASSED"], failed=c["FAILED"],
+                      unknown=c["INDETERMINATE"])
+
+    def site_rows(self) -> list[dict[str, str]]:
+        """The site list as the screen shows it: newest first; words, the reason's code for the details line."""
+        if self.site is None:
+            return []
+        rows = []
+        for e in reversed(self.site.entries):
+            bits = [explain.type_name(e.credential_type, self.lang) if e.credential_type else "",
+                    e.holder or "", e.document_number or "",
+                    self.t("site.method.manual") if e.manual else ""]
+            rows.append({"n": str(e.n), "when": dt.datetime.fromtimestamp(e.time).strftime("%H:%M"),
+                         "result": e.result, "word": self.t(f"site.result.{e.result}"),
+                         "what": " · ".join(b for b in bits if b),
+                         "reason": text(e.reason, self.lang) if e.reason else "", "code": e.reason or ""})
+        return rows
+
+    def export_site(self, kind: str, directory: Path | None = None) -> Path:
+        """The site list as ``csv`` or ``pdf`` in ``directory`` (default: the state's ``exports``), mode 0600."""
+        from ..site import export_csv, export_pdf
+
+        if self.site is None:
+            raise ValueError("no site session")
+        data = {"csv": export_csv, "pdf": export_pdf}[kind](self.site, self.lang)
+        folder = Path(directory) if directory is not None else self.state / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"site-{self.site.date}-{self.site.id[:6]}.{kind}"
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return target
+
+    def _record_on_site(self, decision: Decision, **kw: Any) -> None:
+        self.site_entry = None
+        if self.site is not None:
+            self.site_entry = self.site.add(decision, self.now(), **kw)
+            self.sites.save(self.site)
 
     def toggle_language(self) -> None:
         """English and Danish in turn; from any other language back to English."""
@@ -348,6 +435,7 @@ class InspectorController:
             return Outcome(None, exc.code, exc.reason.message())
         self.decision = decision
         self.log.add(decision, self.now(), preset=self.session.preset if self.session else None)
+        self._record_on_site(decision)
         return Outcome(decision)
 
     def decide_image(self, source: Any) -> Outcome:
@@ -375,6 +463,7 @@ class InspectorController:
                 "result": str(e.get("result")),
                 "word": words.get(str(e.get("result")), str(e.get("result"))),
                 "issuer": str(e.get("issuer") or ""),
+                "reasons": "; ".join(text(c, self.lang) for c in failed if has(c)),  # words; codes: details
                 "codes": ", ".join(failed),
             })
         return rows

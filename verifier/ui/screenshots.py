@@ -8,15 +8,21 @@ with the credential revoked, three days old), an A1 and an EHIC from Udbetaling 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from uikit.shots import Screenshots
+from credential.i18n import LANGS
+from uikit import Screenshots
 
 PHONE = (432, 900)
 
 
-def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[Path]:
-    with Screenshots(out, PHONE, prefix="esspass-inspector-shots-") as run:
+def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
+               check: Callable[[str, str, Any], None] | None = None, images: bool = True) -> list[Path]:
+    """Every screen in every language of ``langs`` (all ten by default); ``check(name, lang, app)`` runs at each
+    shot (uikit.shots.Screenshots)."""
+    with Screenshots(out, PHONE, prefix="esspass-inspector-shots-", check=check, images=images) as run:
         import qrimage
         from trust_list.demo import build_demo_ecosystem
 
@@ -52,10 +58,20 @@ def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[P
             app.set_font_scale(1.0)
             app.set_language(lang)
             use_bundle(fresh)
+            ctl.end_site()
             app.show("home")
             shot("01-home", lang)
+            app.show("site_new")  # a site session: every check below joins its list
+            new = app.screen("site_new")
+            new.ids.place.text, new.ids.inspector.text = "Nordhavn, Byggeplads 4", "M. Jensen"
+            shot("13-site-new", lang)
+            new.begin()
             app.start("a1-inspection")
             shot("02-request-qr", lang)
+            ctl.set_worker_language("pl" if lang != "pl" else "ro")  # the worker's own language beside
+            app.show("request")
+            shot("14-request-worker-language", lang)
+            ctl.set_worker_language(lang)
             app.show("scan")
             shot("03-scan", lang)
             answer(a1, "a1-inspection")
@@ -82,6 +98,11 @@ def render_all(out: Path | str, langs: tuple[str, ...] = ("en", "da")) -> list[P
             shot("10-decision-paper-copy", lang)
             app.show("log")
             shot("11-log", lang)
+            app.show("site")
+            shot("15-site-list", lang)
+            app.screen("site").end()
+            shot("16-site-end-confirm", lang)
+            app.dialog.answer(True)
             use_bundle(stale)
             app.set_font_scale(1.6)
             app.show("home")

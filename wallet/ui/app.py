@@ -20,10 +20,10 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
 from uikit import env
-from uikit.base import KitApp
+from uikit import KitApp
 from uikit.palette import DANGER, WARN_INK, rgba
-from uikit.qr import QrView  # noqa: F401 - used by wallet.kv
-from uikit.widgets import CameraScreen, KeyValue, make
+from uikit import QrView  # noqa: F401 - used by wallet.kv
+from uikit import CameraScreen, KeyValue, make
 
 from credential.i18n import by_name
 
@@ -250,6 +250,10 @@ class WalletScanScreen(CameraScreen):
                 from credential.reasons import Rejected
 
                 try:
+                    if app.document_login.needs_login(link):  # only the authorization_code grant: log in first
+                        self.ids.link.text = ""
+                        app.show_get_document(offer_uri=link)
+                        return
                     tx = app.ctl.offer_code(link)
                 except Rejected as exc:
                     app.show_result(app.ctl.reason(exc))
@@ -279,6 +283,8 @@ class WalletScanScreen(CameraScreen):
 
 class ConsentScreen(Screen):
     agree_extra = BooleanProperty(False)
+    agree_unregistered = BooleanProperty(False)
+    unregistered = BooleanProperty(False)
 
     def refresh(self) -> None:
         app = App.get_running_app()
@@ -287,7 +293,24 @@ class ConsentScreen(Screen):
         if app.ctl.consent is None:
             return
         v = app.ctl.consent_view()
-        self.agree_extra = False
+        self.agree_extra = self.agree_unregistered = False
+        self.unregistered = v.unregistered
+        if v.unregistered:  # issue 13 item 4: unmistakable, first; nothing is shared without the tick below
+            ink = rgba(WARN_INK)
+            warn = make("WarningPanel")
+            warn.add_widget(make("Body", text=f"[b]{app.tr('consent.unreg_title', app.lang)}[/b]", color=ink,
+                                 font_size=app.sp(18)))
+            warn.add_widget(make("Body", text=v.unreg_text, color=ink))
+            for line in v.unreg_lines:
+                warn.add_widget(make("Body", text=line, color=ink))
+            row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
+            unreg_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(44), color=ink)
+            unreg_cb.bind(active=lambda _w_, value: setattr(self, "agree_unregistered", value))
+            self.unregistered_checkbox = unreg_cb
+            row.add_widget(unreg_cb)
+            row.add_widget(make("Body", text=app.tr("consent.unreg_agree", app.lang), color=ink, size_hint_y=1))
+            warn.add_widget(row)
+            box.add_widget(warn)
         if v.over_asking:  # unmistakable, first thing on the screen
             ink = rgba(WARN_INK)
             warn = make("WarningPanel")
@@ -323,11 +346,13 @@ class ConsentScreen(Screen):
 
     def share(self) -> None:
         app = App.get_running_app()
-        extra = self.agree_extra
+        extra, unreg = self.agree_extra, self.agree_unregistered
+        if self.unregistered and not unreg:  # the Share button is disabled then; never share without the yes
+            return
         if app.ctl.consent_offline:  # offline: the answer is a QR code on this screen, no network
             app.run_task(lambda: app.ctl.share_offline(include_over_asking=extra), app.show_offline_or_result)
             return
-        app.run_task(lambda: app.ctl.share(include_over_asking=extra), app.show_result)
+        app.run_task(lambda: app.ctl.share(include_over_asking=extra, accept_unregistered=unreg), app.show_result)
 
     def decline(self) -> None:
         app = App.get_running_app()
@@ -448,6 +473,8 @@ class SettingsScreen(Screen):
         self.confirm_erase = False
         app = App.get_running_app()
         self.ids.erase.text = app.tr("settings.erase", app.lang)
+        if app.ctl.wallet.unlocked:
+            self.ids.strict.active = app.ctl.strict_verifiers
         box = self.ids.removed
         box.clear_widgets()
         rows = app.ctl.removed_rows() if app.ctl.wallet.unlocked else []
@@ -461,6 +488,11 @@ class SettingsScreen(Screen):
             button.card_id = card_id
             button.bind(on_release=lambda b: self.restore(b.card_id))
             box.add_widget(button)
+
+    def set_strict(self, on: bool) -> None:
+        app = App.get_running_app()
+        if app.ctl.wallet.unlocked and on != app.ctl.strict_verifiers:
+            app.ctl.set_strict_verifiers(on)
 
     def restore(self, card_id: str) -> None:
         App.get_running_app().ctl.restore_card(card_id)
@@ -505,6 +537,9 @@ class WalletApp(KitApp):
         self.history_stack: list[str] = []
         self.lang = controller.lang
         self.font_scale = controller.font_scale
+        from .document_login import DocumentLogin
+
+        self.document_login = DocumentLogin(controller)  # logging in at an institution (issue 13)
 
     # helpers used by kv
     def tr(self, key: str, lang: str, **kw: Any) -> str:
@@ -516,9 +551,14 @@ class WalletApp(KitApp):
         return dp(value) * max(1.0, self.font_scale)
 
     def build(self):
+        from uikit import load_kv_once
+
+        from .get_document import KV as GET_DOCUMENT_KV, GetDocumentScreen
+
+        load_kv_once(GET_DOCUMENT_KV)
         sm = self.screen_manager([cls() for cls in (
             OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, WalletScanScreen, ConsentScreen, ResultScreen,
-            OfflineQrScreen, HistoryScreen, SettingsScreen)])
+            OfflineQrScreen, HistoryScreen, SettingsScreen, GetDocumentScreen)])
         self.show("onboarding" if self.ctl.needs_setup else "unlock")
         return sm
 
@@ -542,6 +582,9 @@ class WalletApp(KitApp):
         if self.current == "offline_qr":
             self.screen("offline_qr").done()
             return True
+        if self.current == "get_document" and self.screen("get_document").waiting:
+            self.screen("get_document").cancel()  # stop waiting for the browser; the result screen follows
+            return True
         self.go_back()
         return True
 
@@ -553,6 +596,13 @@ class WalletApp(KitApp):
                 self.history_stack.pop() if self.history_stack and self.history_stack[-1] == prev else None
                 return
         self.show("cards")
+
+    def show_get_document(self, offer_uri: str = "") -> None:
+        """The screen for logging in at an institution: wallet-initiated, or for an offer that needs a login."""
+        screen = self.screen("get_document")
+        if not screen.waiting:
+            screen.offer_uri = offer_uri
+        self.show("get_document")
 
     def show_card(self, card_id: str) -> None:
         if not card_id:
@@ -580,12 +630,12 @@ class WalletApp(KitApp):
     # exports (issue 17, item 4)
     def export_folder(self) -> Path:
         """Where the export dialog suggests saving: the folder used last time, else ``export_dir``."""
-        from uikit.dialogs import recent_folder
+        from uikit import recent_folder
 
         return recent_folder(self.ctl.wallet.directory / "ui", self.export_dir, must_exist=False)
 
     def remember_export_folder(self, folder: Path) -> None:
-        from uikit.dialogs import remember_folder
+        from uikit import remember_folder
 
         remember_folder(self.ctl.wallet.directory / "ui", folder)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from credential import explain, shapes
 from credential.i18n import LANGS, date_format, pick
 from credential.reasons import Rejected
 from credential.validity import validity_layers
-from credential.text import display_safe
+from credential import display_safe
 
 from .. import reasons as R
 from ..core import Card, Wallet
@@ -53,6 +53,9 @@ class ConsentView:
     groups: list[dict[str, Any]]  # [{"doc": title, "claims": [label, ...], "extra": [label, ...]}]
     over_asking: bool
     over_text: str
+    unregistered: bool = False  # on none of our lists: the warning, who it claims to be, and an explicit yes
+    unreg_text: str = ""
+    unreg_lines: list[str] = field(default_factory=list)  # its certificate's subject, the host the answer goes to
 
 
 @dataclass
@@ -219,7 +222,9 @@ class WalletController:
                          self.t("cards.reminder_one") if n == 1 else self.t("cards.reminder", n=n))
         for r in reminders:
             if r["card_id"] == card.id and r["layer"] == "copies":
-                parts.append(self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
+                use = r.get("use", "any")  # a card's online or offline reserve running out (wallet.core)
+                parts.append(self.t(f"cards.low_{use}_copies", n=r["copies_left"]) if use != "any" else
+                             self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
         return "   ·   ".join(parts)
 
     def cards(self) -> list[CardView]:
@@ -313,7 +318,7 @@ class WalletController:
         if (text or "").strip().startswith(PREFIXES["request"]):
             return "offline_request"
         scheme = urlsplit((text or "").strip()).scheme
-        if scheme == "openid-credential-offer":
+        if scheme in ("openid-credential-offer", "eu-eaa-offer"):  # the latter: ETSI TS 119 472-3
             return "offer"
         if scheme in ("openid4vp", "eudi-openid4vp", "haip-vp"):
             return "request"
@@ -367,7 +372,8 @@ class WalletController:
             store = self._store()
             demo = is_demo(self.trust_dir)
             with self._client(request_policy(demo)) as client:
-                req = fetch_request(uri, store, self.wallet.now(), client, demo=demo)
+                req = fetch_request(uri, store, self.wallet.now(), client, demo=demo,
+                                    allow_unregistered=not self.strict_verifiers)
         except Rejected as exc:
             log_stopped(self.wallet, uri, exc)
             self.last_message = self.reason(exc)
@@ -430,29 +436,58 @@ class WalletController:
                            "extra": [_label(item.card.vct, p, self.lang) for p in item.reveals_extra]})
         purpose = req.purpose()
         name = req.name(self.lang)
-        detail = f"{self.t('consent.verified')}\n{', '.join(req.rp.dns_names)}"
+        lines: list[str] = []
+        if c.unregistered:  # never "registered and verified": what it claims, where the answer goes
+            lines = [self.t("consent.unreg_cert", subject=req.rp.subject), self.t("consent.unreg_host", host=req.host())]
+            detail = "\n".join(lines)
+        else:
+            detail = f"{self.t('consent.verified')}\n{', '.join(req.rp.dns_names)}"
         if self.consent_offline:
             detail += "\n" + self.t("consent.offline")
         return ConsentView(name, detail, purpose.get(self.lang) or purpose.get("en", ""), groups, c.over_asking,
-                           self.t("consent.over_text", name=name))
+                           self.t("consent.over_text", name=name), c.unregistered,
+                           self.t("consent.unreg_text", name=name) if c.unregistered else "", lines)
 
-    def share(self, include_over_asking: bool = False) -> Message:
+    def share(self, include_over_asking: bool = False, accept_unregistered: bool = False) -> Message:
         from ..presentation import respond
 
         c, self.consent = self.consent, None
         try:
             with self._client() as client:
-                out = respond(self.wallet, c, include_over_asking=include_over_asking, client=client)
+                out = respond(self.wallet, c, include_over_asking=include_over_asking, client=client,
+                              accept_unregistered=accept_unregistered)
         except Rejected as exc:
             self.last_message = self.reason(exc)
             return self.last_message
         labels = []
         for item in c.items:
             labels += [_label(item.card.vct, p, self.lang) for p in c.revealed(include_over_asking)[item.query_id]]
-        self.last_message = Message(True, self.t("result.shared"),
-                                    self.t("result.shared_with", name=c.request.name(self.lang), claims=", ".join(labels)))
-        _ = out
+        text = self.t("result.shared_with", name=c.request.name(self.lang), claims=", ".join(labels))
+        if out.redirect_uri:  # OpenID4VP §8.2 / HAIP §5.1: the wallet MUST follow it (same-device)
+            text += "\n" + self.t("result.redirect", host=urlsplit(out.redirect_uri).hostname or "")
+            self.open_url(out.redirect_uri)
+        self.last_message = Message(True, self.t("result.shared"), text)
         return self.last_message
+
+    @staticmethod
+    def open_url(url: str) -> None:
+        """Open ``url`` in the system browser (replaced in tests by a recorder)."""
+        import webbrowser
+
+        webbrowser.open(url)
+
+    @property
+    def strict_verifiers(self) -> bool:
+        from ..presentation import strict_verifiers
+
+        try:
+            return strict_verifiers(self.wallet)
+        except ValueError:
+            return True  # a malformed ESSPASS_WALLET_STRICT_VERIFIERS: the safe side
+
+    def set_strict_verifiers(self, on: bool) -> None:
+        """The wallet setting: refuse verifiers that are not registered outright."""
+        self.wallet.update_settings(strict_verifiers=bool(on))
 
     def decline(self) -> Message:
         from ..presentation import decline
@@ -485,7 +520,9 @@ class WalletController:
                 "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",
                 "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
                 "claims": claims,
-                "reason": reason_text(e.reason, self.lang) if e.reason else "",
+                "reason": " ".join(dict.fromkeys(  # an unregistered verifier is said on every such line
+                    reason_text(code, self.lang) for code in
+                    ([e.reason] if e.reason else []) + ([R.UNREGISTERED.code] if e.unregistered else []))),
             })
         return rows
 

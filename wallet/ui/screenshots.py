@@ -11,9 +11,12 @@ for more than its registration allows (to show the over-asking warning).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from uikit.shots import Screenshots
+from credential.i18n import LANGS
+from uikit import Screenshots
 
 PHONE = (412, 892)
 
@@ -33,9 +36,14 @@ def offline_request(eco, now: int, slug: str = "arbejdstilsynet", preset: str = 
     return encode_request(jws)
 
 
-def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da")) -> list[Path]:
-    with Screenshots(out, PHONE) as run:
+def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
+               check: Callable[[str, str, Any], None] | None = None, images: bool = True) -> list[Path]:
+    """Every screen in every language of ``langs`` (all ten by default); ``check(name, lang, app)`` runs at each
+    shot (uikit.shots.Screenshots)."""
+    with Screenshots(out, PHONE, check=check, images=images) as run:
         from trust_list.demo import build_demo_ecosystem
+
+        from trust_list.demo import register_demo_issuer
 
         from ..demo import demo_history, issue_demo_card, over_asking_rp
         from ..storage import KdfParams
@@ -112,4 +120,15 @@ def render_all(out: Path | str, langs: list[str] | tuple[str, ...] = ("en", "da"
             app.show("cards")
             shot("16-cards-no-copies-left", lang)
             ctl.wallet.delete_card(used.id)
+            # getting a document by logging in at an institution (a demo issuer noted as running on this machine)
+            register_demo_issuer(eco.home, eco.institution("udk").name, "http://127.0.0.1:8441")
+            app.show_get_document()
+            getdoc = app.screen("get_document")
+            getdoc.choose_institution("http://127.0.0.1:8441")
+            getdoc.choose_document("urn:eudi:pda1:1")
+            shot("17-get-document", lang)
+            # fresh cards for the next language: each run shares two one-time copies of the A1
+            for card in cards:
+                ctl.wallet.delete_card(card.id)
+            cards = [issue_demo_card(eco, ctl.wallet, "pda1", now), issue_demo_card(eco, ctl.wallet, "ehic", now)]
     return run.paths
