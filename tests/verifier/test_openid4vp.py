@@ -170,6 +170,12 @@ def test_response_encrypted_to_another_key_is_refused(env):
     _, other = start(env)
     fetched = W.fetch_request(auth, env["client"], env["store"], NOW)
     fetched_other = W.fetch_request(other, env["client"], env["store"], NOW)
+    # HAIP 1.0 §5: an ephemeral encryption key specific to each request, both AES-GCM sizes listed
+    keys = [f.request["client_metadata"]["jwks"]["keys"] for f in (fetched, fetched_other)]
+    assert [len(k) for k in keys] == [1, 1]
+    assert keys[0][0]["x"] != keys[1][0]["x"] and keys[0][0]["kid"] != keys[1][0]["kid"]
+    for f in (fetched, fetched_other):
+        assert set(f.request["client_metadata"]["encrypted_response_enc_values_supported"]) == {"A128GCM", "A256GCM"}
     payload = W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW)
     # encrypted to the other transaction's key: its state does not match that transaction
     token = W.encrypt_response(fetched_other.request, payload)
