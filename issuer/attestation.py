@@ -122,8 +122,8 @@ class WalletProviders:
     def check_client(self, attestation: str | None, pop: str | None, *, client_id: str | None, audience: str,
                      now: int) -> A.ClientAttestation | None:
         """ABCA §6.1/§6.2 for one request. None when no attestation was sent and none is required."""
-        if attestation is None and pop is None and not self.settings.wallet_attestation_required:
-            return None
+        if not self.enabled or (attestation is None and pop is None and not self.settings.wallet_attestation_required):
+            return None  # without a Wallet Providers list the method is not offered (metadata), so not checked
         self._fresh(now)
         try:
             return A.check_client_attestation(

@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from credential import explain, types
 from credential.i18n import LANGS, NAMES, country_name, date_format, keys, text
-from credential.text import display_safe
+from credential import display_safe
 from credential.types import claim_label
 
 from . import core

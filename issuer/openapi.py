@@ -141,8 +141,12 @@ def paths() -> dict[str, Any]:
                                                              "refresh_token": {"type": "string"}}}),
              400: oauth("OAuth error (§6.3): invalid_request, invalid_grant, unsupported_grant_type, "
                         "invalid_dpop_proof; a wrong tx_code counts an attempt"),
+             401: oauth("invalid_client: the wallet attestation or its PoP was refused (member reason)"),
              413: oauth(TOO_LARGE)},
-            tags=vci, parameters=[header_param("DPoP", "a DPoP proof JWT (RFC 9449 §4)")],
+            tags=vci, parameters=[header_param("DPoP", "a DPoP proof JWT (RFC 9449 §4)"),
+                                  header_param("OAuth-Client-Attestation", "a Wallet Instance Attestation (draft-ietf-oauth-attestation-based-"
+                                              "client-auth §5.1; HAIP 1.0 §4.4.1)"),
+                           header_param("OAuth-Client-Attestation-PoP", "its proof of possession (§5.2)")],
             body=form_body({"grant_type": {"enum": [core.PRE_AUTH_GRANT, "refresh_token"]},
                             "pre-authorized_code": {"type": "string"}, "refresh_token": {"type": "string"},
                             "tx_code": {"type": "string", "description": "the Transaction Code (§6.1)"}},
@@ -170,9 +174,15 @@ def paths() -> dict[str, Any]:
                                   header_param("DPoP")],
             body=json_body({"type": "object", "required": ["credential_configuration_id", "proofs"],
                             "properties": {"credential_configuration_id": {"enum": list(core.CONFIGURATIONS)},
-                                           "proofs": {"type": "object", "required": ["jwt"],
+                                           "proofs": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                                      "description": "jwt (F.1, optionally with a key_attestation "
+                                                                     "header) or attestation (F.3, one key "
+                                                                     "attestation)",
                                                       "properties": {"jwt": {"type": "array", "minItems": 1,
-                                                                             "items": {"type": "string"}}}}}}))},
+                                                                             "items": {"type": "string"}},
+                                                                     "attestation": {"type": "array", "minItems": 1,
+                                                                                     "maxItems": 1,
+                                                                                     "items": {"type": "string"}}}}}}))},
         "/status/{list_id}": {"get": operation(
             "Status List Token (draft-ietf-oauth-status-list §5, §8)",
             {200: response("the signed Status List Token", "application/statuslist+jwt", {"type": "string"},
@@ -257,8 +267,12 @@ def _authorization_code() -> dict[str, Any]:
                            headers=nonce),
              400: oauth("OAuth error (RFC 9126 §2.3): invalid_request, invalid_client, invalid_scope, "
                         "use_dpop_nonce, invalid_dpop_proof, ...", headers=nonce),
-             401: oauth("the client is not known", headers=nonce), 413: oauth(TOO_LARGE)},
-            tags=["openid4vci"], parameters=[header_param("DPoP")],
+             401: oauth("invalid_client: the wallet attestation or its PoP was refused (member reason)",
+                        headers=nonce), 413: oauth(TOO_LARGE)},
+            tags=["openid4vci"], parameters=[header_param("DPoP"),
+                                             header_param("OAuth-Client-Attestation", "a Wallet Instance Attestation (draft-ietf-oauth-attestation-based-"
+                                              "client-auth §5.1; HAIP 1.0 §4.4.1)"),
+                           header_param("OAuth-Client-Attestation-PoP", "its proof of possession (§5.2)")],
             body=form_body({"client_id": {"type": "string"}, "response_type": {"type": "string", "const": "code"},
                             "redirect_uri": {"type": "string"}, "scope": {"type": "string"},
                             "state": {"type": "string"}, "code_challenge": {"type": "string"},

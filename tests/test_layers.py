@@ -122,11 +122,14 @@ def _public(dotted: str) -> set[str]:
 
 
 def _is_public_path(dotted: str) -> bool:
-    """``pkg.a.b`` is reachable from outside when ``a`` is in ``pkg``'s ``__all__`` and ``b`` in ``pkg.a``'s."""
+    """``pkg.a.b`` is reachable from outside when ``a`` is in ``pkg``'s ``__all__`` and ``b`` in ``pkg.a``'s; a name
+    that is not the last must be a public submodule (a module file of that name, not a value exported under it)."""
     parts = dotted.split(".")
     for i in range(1, len(parts)):
         name = parts[i]
         if name.startswith("_") or name not in _public(".".join(parts[:i])):
+            return False
+        if i < len(parts) - 1 and not _is_module(".".join(parts[:i + 1])):
             return False
     return True
 
@@ -180,9 +183,11 @@ def test_every_public_submodule_lists_its_own_public_names():
                 assert _public(f"{package}.{name}"), f"{package}.{name} is public but has no __all__"
 
 
-def test_the_face_rule_catches_a_private_import(tmp_path):
+def test_the_face_rule_catches_a_private_import():
     # The rule itself: a private submodule, a name a public submodule does not list, and a private name all fail.
     assert not _is_public_path("verifier.cli._report")
     assert not _is_public_path("credential.sd_jwt._digest_of")
     assert not _is_public_path("trust_list.rollback.RollbackState")
     assert _is_public_path("credential.Rejected")
+    assert not _is_public_path("credential.display_safe.x")  # a value, not a submodule
+    assert not _is_public_path("credential.labels.claim_label")  # an internal module of the core

@@ -52,6 +52,7 @@ from .model import (
     SVC_WALLET_ISSUANCE,
     SVC_WALLET_REVOCATION,
     SVC_WRPRC_ISSUANCE,
+    WALLET_PROVIDERS,
     parse_lote,
 )
 from .operator import (
@@ -209,6 +210,31 @@ def check_issuer_command(
         trust = check_issuer(store, _chain_under_test(chain_text), vct, at, now)
     except R.Rejected as exc:
         _emit({"result": "FAILED", "reason": exc.code, "entity": None}, 1)
+    _emit({"result": "PASSED", "reason": None, "entity": trust.entity_name}, 0)
+
+
+@app.command("check-wallet-provider")
+def check_wallet_provider_command(
+    list_file: Path = typer.Option(..., "--list", help="signed Wallet Providers list"),
+    anchor: Path = typer.Option(..., "--anchor", help="pinned operator certificate (PEM)"),
+    x5c: Path = typer.Option(..., "--x5c", help="the attestations' x5c as PEM, signer first, without the anchor"),
+) -> None:
+    """Profile §4a: would an attestation with this x5c be trusted now? Prints {"result","reason","entity"}."""
+    from .wallet_providers import check_wallet_provider
+
+    token = _read_untrusted(list_file, "the list")
+    anchors = _read_certs(anchor, "the anchor")
+    chain_text = _read_untrusted(x5c, "the x5c chain")
+    now = int(time.time())
+    store = TrustStore(anchors={WALLET_PROVIDERS: anchors})
+    try:
+        store.update(WALLET_PROVIDERS, token, now)
+        chain = certificates.load_pem_certificates(chain_text.encode("ascii", errors="replace"))
+        trust = check_wallet_provider(store, certificates.x5c_of(chain), now)
+    except R.Rejected as exc:
+        _emit({"result": "FAILED", "reason": exc.code, "entity": None}, 1)
+    except ValueError as exc:
+        _emit({"result": "FAILED", "reason": R.WALLET_PROVIDER_UNTRUSTED.code, "entity": None, "detail": str(exc)}, 1)
     _emit({"result": "PASSED", "reason": None, "entity": trust.entity_name}, 0)
 
 

@@ -15,6 +15,9 @@ A verifier processes ``sigT`` and nothing else JAdES defines, so (RFC 7515 §4.1
 recipient does not understand makes the JWS invalid) a ``crit`` naming anything else is rejected, and
 so is a JAdES parameter left out of ``crit``. A header with neither ``sigT`` nor ``crit`` is the plain
 JWS of profile v1, accepted so that lists already published keep validating.
+
+Clause numbers are TS 119 182-1's as EU DSS and implementers cite them (the ETSI PDF was not in our
+reference store; docs/trust-lists-profile.md, "Sources").
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ list of issue 13, or any other EU profile) gets the same field machinery by addi
 :func:`profile_fields` writes the fixed fields into a list being signed, :func:`field_problem`
 checks them on a list received, each field with its own reason code (:mod:`trust_list.reasons`).
 
-Sources: the TS 119 602 PDF is not in our reference store (etsi.org refuses automated downloads), so
+Sources: the TS 119 602 PDF was not available to us (not in our reference store), so
 the URIs below are the ones the EUDI reference library eudi-lib-kmp-etsi-1196x2 (``ETSI19602.kt``)
 and EU DSS's LoTE test fixtures use for TS 119 602 V1.1.1 clause 6.3 and Annexes E (wallet
 providers), F (WRPAC providers), G (WRPRC providers) and H (Pub-EAA providers).

@@ -6,10 +6,10 @@ keeps every v1 code and adds the JAdES header codes and one code per required Lo
 
 from __future__ import annotations
 
-from credential.reasons import Reason, Rejected, define
+from credential.reasons import MalformedInput, Reason, Rejected, define, malformed
 
-__all__ = ["Rejected", "Reason", "LIST_REASONS", "FIELD_REASONS", "JADES_REASONS", "ISSUER_REASONS", "RP_REASONS",
-           "WALLET_PROVIDER_REASONS", "RP_CLIENT_ID", "RP_REGISTRATION", "RP_SIGNATURE", "WALLET_PROVIDER_UNTRUSTED"]
+__all__ = ["MalformedTrustList", "Rejected", "Reason", "LIST_REASONS", "FIELD_REASONS", "JADES_REASONS",
+           "ISSUER_REASONS", "RP_REASONS", "WALLET_PROVIDER_REASONS", "RP_CLIENT_ID", "RP_REGISTRATION", "RP_SIGNATURE", "WALLET_PROVIDER_UNTRUSTED"]
 
 # §3 Validating a list
 LIST_SIGNATURE = define("list.signature")
@@ -48,6 +48,15 @@ FIELD_REASONS = (
     FIELD_SCHEME_INFORMATION_URI, FIELD_STATUS_DETERMINATION, FIELD_COMMUNITY_RULES, FIELD_TERRITORY,
     FIELD_HISTORICAL_PERIOD, FIELD_ISSUE_TIME, FIELD_NEXT_UPDATE,
 )
+
+
+
+class MalformedTrustList(MalformedInput):
+    """A trust list that does not parse as a LoTE of this profile: ``list.schema``, ``list.duplicate_key`` and one
+    ``list.field.*`` code per required field (TS 119 602 §6; docs/trust-lists-profile.md §3)."""
+
+
+malformed(MalformedTrustList, LIST_SCHEMA.code, LIST_DUPLICATE_KEY.code, *(r.code for r in FIELD_REASONS))
 
 LIST_REASONS = (
     LIST_SIGNATURE, LIST_SIGNER, LIST_SCHEMA, LIST_EXPIRED, LIST_NOT_YET_VALID,

@@ -42,7 +42,7 @@ from . import reasons as R
 from .certificates import certificates_from_x5c, x5c_of
 from .jades import check_jades_header, jades_header
 from .model import Lote, add_months, parse_lote, parse_time
-from .profiles import MAX_SEQUENCE_NUMBER, PROFILES, ListProfile, field_problem
+from .profiles import MAX_SEQUENCE_NUMBER, PROFILES, ListProfile, field_problem  # noqa: F401 (MAX_SEQUENCE_NUMBER: re-exported)
 from .paths import PathError, build_path, signs_digitally
 from .rollback import AcceptedList, RollbackState, RollbackStateError, is_rollback
 from .schema import schema_errors
@@ -51,7 +51,6 @@ LIST_TYP = "trustlist+jwt"
 MAX_LIST_BYTES = 4 * 1024 * 1024
 CLOCK_SKEW = 300  # §3 list.not_yet_valid: "more than 5 minutes in the future"
 MAX_VALIDITY_MONTHS = 6
-__all__ = ["ValidatedList", "sign_list", "validate_list", "MAX_SEQUENCE_NUMBER", "MAX_VALIDITY_MONTHS", "LIST_TYP"]
 
 
 @dataclass(frozen=True, slots=True)

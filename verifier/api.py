@@ -38,7 +38,7 @@ from credential import jose
 from credential import explain
 from credential.i18n import LANGS, NAMES, date_format, pick
 from credential.reasons import lookup
-from credential.text import display_safe
+from credential import display_safe
 from websec import SecurityHeaders, cookie_secure
 
 from . import access
@@ -96,6 +96,27 @@ def _local_time(t: float, lang: str, *, with_date: bool = False) -> Markup:
     shown = local.strftime((date_format(lang) + " " if with_date else "") + "%H:%M ") + (local.tzname() or "")
     return Markup('<time datetime="{}" data-local{}>{}</time>').format(
         local.isoformat(), Markup(' data-date') if with_date else "", shown.strip())
+
+
+def _when_text(value: Any, lang: str) -> str:
+    """A validity bound as people write it: a date in the language's way, a time of day with its zone (UTC)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    day = explain.date_text(value[:10], lang)
+    if len(value) >= 16 and value[10:11] == "T":
+        return f"{day} {value[11:16]} UTC" if value.endswith(("Z", "+00:00")) else f"{day} {value[11:16]}"
+    return day
+
+
+def _decisive(decision: dict[str, Any], lang: str) -> str:
+    """The reason a check did not pass, for the banner (issue 15: the banner states the reason, not "see below"):
+    the first failed check's words, else the first one that could not be checked."""
+    checks = [c for c in decision.get("checks") or [] if isinstance(c, dict)]
+    for wanted in ("fail", "unknown"):
+        for c in checks:
+            if c.get("result") == wanted and isinstance(c.get("message"), dict):
+                return str(c["message"].get(lang) or c["message"].get("en") or "")
+    return ""
 
 
 def _qr_svg(data: str) -> str:
@@ -358,7 +379,8 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
                       hint=headline_hint(decision, lang) if decision else "",
                       attempts=_attempt_rows(view.get("attempts") or [], lang),
-                      expires=_local_time(view["expires_at"], lang), dates=lambda v: explain.date_text(v, lang) if v else "",
+                      expires=_local_time(view["expires_at"], lang), dates=lambda v: _when_text(v, lang),
+                      decisive=_decisive(decision, lang),
                       # the page's script asks again while the check waits (console.js; no reload, no flicker)
                       poll=view["status"] in ("pending", "awaiting_redirect"))
 

@@ -200,11 +200,14 @@ class _ReportCheck(Check):
     def __init__(self, check: core_report.Check) -> None:  # noqa: D107 - not the dataclass's fields
         self._check = check
         self.code, self.result, self.detail = check.reason.code, check.kind.value, check.detail
-        self.evidence = _json_evidence(check)
 
     @property  # type: ignore[override]
     def message(self) -> dict[str, str]:
         return self._check.message()
+
+    @property  # type: ignore[override]
+    def evidence(self) -> dict[str, Any] | None:  # made only for the JSON, like the words
+        return _json_evidence(self._check)
 
 
 # The evidence the JSON shows: the trusted list that decided, and the Status List Token's times. Never the status

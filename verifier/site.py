@@ -25,7 +25,7 @@ from typing import Any
 
 from credential import explain
 from credential.i18n import text
-from credential.text import display_safe
+from credential import display_safe
 
 from .policy import Decision
 

@@ -201,12 +201,18 @@ def _page(sites, name: str, lang: str, viewport: dict):
     return _open(sites, name, lang, viewport)
 
 
+SHOTS = os.environ.get("ESSPASS_SCREENSHOTS")  # a folder: every page of this test saved as <page>-<lang>.png there
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_page_fits_a_phone_and_shows_no_raw_codes(sites, lang):
     problems = []
     for name in ALL_PAGES:
         page = _page(sites, name, lang, PHONE)
         try:
+            if SHOTS:
+                Path(SHOTS).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(SHOTS) / f"{name}-{lang}.png"), full_page=True)
             assert page.locator("html").get_attribute("lang") == lang, name
             wider = _overflow(page)
             if wider > 0:

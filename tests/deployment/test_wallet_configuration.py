@@ -8,7 +8,7 @@ import time
 import pytest
 
 from credential.reasons import Rejected
-from trust_list.model import LIST_TYPES
+from trust_list.model import LIST_BY_SHORT_NAME, LIST_TYPES
 from wallet.trust import load_trust_store
 
 
@@ -21,7 +21,8 @@ def test_wallet_fetches_the_configured_lists(world, list_server, monkeypatch, tm
     assert store.lists == {}  # configured: plain http to loopback is refused ...
     monkeypatch.setenv("ESSPASS_FETCH_LOOPBACK", "true")
     store = load_trust_store(None, int(time.time()))  # ... unless this one-machine set-up allows it
-    assert set(store.lists) == set(LIST_TYPES)
+    # the three lists a wallet reads (the Wallet Providers list is for issuers)
+    assert set(store.lists) == {LIST_BY_SHORT_NAME[s] for s in ("pub-eaa", "wrpac", "wrprc")}
 
 
 def test_wallet_with_other_anchors_trusts_nothing(world, list_server, monkeypatch, tmp_path):

@@ -306,6 +306,8 @@ def test_demo_login_only_without_upstream(tmp_path, upstream_server):
             with httpx.Client(timeout=30) as browser:
                 page = browser.get(authorize_url(server, w.par().json()["request_uri"]))
                 assert page.status_code == 200 and "DEMO LOGIN" in page.text and "Tomasz Piotr Kowalski" in page.text
+                # the form's 303 goes to the wallet: CSP form-action must allow that origin (and no other)
+                assert "form-action 'self' http://127.0.0.1:9;" in page.headers["content-security-policy"]
                 check = page.text.split('name="check" value="')[1].split('"')[0]
                 r = browser.post(f"{server.url}/authorize/demo", data={"personal_number": "999999-0000",
                                                                         "check": check})
@@ -319,3 +321,15 @@ def test_demo_login_only_without_upstream(tmp_path, upstream_server):
                 case["document_number"]
     finally:
         service.close()
+
+
+def test_redirect_source_for_the_demo_pages_form_action():
+    from issuer.authorize_api import redirect_source
+
+    assert redirect_source("http://127.0.0.1:54321/callback?x=1") == "http://127.0.0.1:54321"
+    assert redirect_source("https://wallet.example/cb") == "https://wallet.example"
+    assert redirect_source("http://[::1]:8080/cb") == "http://[::1]:8080"
+    assert redirect_source("eu.esspass.wallet:/issuance") == "eu.esspass.wallet:"
+    # nothing that could end the directive or add a source survives
+    assert redirect_source("https://a.example;script-src *@b/x") == "https://b"  # the host, never the userinfo
+    assert ";" not in redirect_source("x;y:/z") and " " not in redirect_source("https://a b.example/")

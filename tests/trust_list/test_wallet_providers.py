@@ -169,3 +169,22 @@ def test_attestation_parsers_refuse_junk_with_a_reason(attestation, pop):
     with pytest.raises(Rejected) as e:
         A.check_key_attestation(attestation, trusted_key=never, now=1000, require_exp=True)
     assert e.value.code == "key_attestation.malformed"
+
+
+def test_check_wallet_provider_command(tmp_path):
+    now = int(time.time())
+    eco = build_demo_ecosystem(tmp_path / "eco", now)
+    d = tmp_path / "eco" / "wallet-provider"
+    args = ["check-wallet-provider", "--list", str(eco.wallet_providers_path), "--anchor",
+            str(eco.operator_cert_path), "--x5c"]
+    r = runner.invoke(app, args + [str(d / "attestation-cert.pem")])
+    assert r.exit_code == 0 and json.loads(r.stdout) == {"result": "PASSED", "reason": None,
+                                                          "entity": "ESSPASS Wallet Provider"}
+    certificates.write_certificates(tmp_path / "with-ca.pem", eco.wallet_provider.attestation_chain)
+    r = runner.invoke(app, args + [str(tmp_path / "with-ca.pem")])
+    assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "wallet_provider.anchor_sent"
+    r = runner.invoke(app, args + [str(d / "ca-cert.pem")])
+    assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "wallet_provider.self_signed"
+    (tmp_path / "junk.pem").write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    r = runner.invoke(app, args + [str(tmp_path / "junk.pem")])
+    assert r.exit_code == 1 and json.loads(r.stdout)["reason"] == "wallet_provider.untrusted"

@@ -197,7 +197,10 @@ class TestInspectorUpdateOffline(KivyTestCase):
             clock.t = NOW - 3600
             server.tokens["/lists/1"] = _status(eco, iat=NOW - 3600, uri=uri)
             self.tap(home_screen.ids.sync)
-            assert home_screen.sync_text.startswith("Updated: 3 lists, 1 status lists"), home_screen.sync_text
+            from trust_list.model import LIST_TYPES  # the demo ecosystem publishes every list type
+
+            assert home_screen.sync_text.startswith(f"Updated: {len(LIST_TYPES)} lists, 1 status lists"), \
+                home_screen.sync_text
             assert Bundle.load(bundle).status_lists[uri][1] == NOW - 3600
         finally:
             server.__exit__(None, None, None)
@@ -206,7 +209,7 @@ class TestInspectorUpdateOffline(KivyTestCase):
             clock.t = NOW
             self.tap(home_screen.ids.sync)
             text = home_screen.sync_text
-            assert text.startswith("Could not update 1 of 4 lists; keeping data from "), text
+            assert text.startswith(f"Could not update 1 of {len(LIST_TYPES) + 1} lists; keeping data from "), text
             assert Bundle.load(bundle).status_lists[uri][1] == NOW - 3600  # still there, with its time
             assert "2026-11-26 09:00 (60 min)" in home_screen.data_text  # the kept data's time and age
 
@@ -223,7 +226,7 @@ class TestInspectorUpdateOffline(KivyTestCase):
 
             app.set_language("da")
             ctl.sync()
-            assert ctl.sync_message.startswith("Kunne ikke opdatere 1 af 4 lister; beholder data fra ")
+            assert ctl.sync_message.startswith(f"Kunne ikke opdatere 1 af {len(LIST_TYPES) + 1} lister; beholder data fra ")
         finally:
             os.environ.pop("ESSPASS_ISSUER_URL", None)
             Window.remove_widget(app.root)

@@ -84,6 +84,7 @@ def test_console_preset_qr_decision(tmp_path):
             run_check(revoked, "en")
             assert page.get_attribute("#decision", "data-result") == "FAILED"
             assert "Not valid" in page.inner_text("#decision")
+            assert "revoked" in page.inner_text("#decision #reason")  # the banner states the decisive reason
             row = page.inner_text(".check[data-code='status.invalid']")
             assert "revoked" in row
             colour = page.eval_on_selector("#decision", "e => getComputedStyle(e).backgroundColor")

@@ -85,3 +85,14 @@ def test_the_explain_layer_says_the_evidence_in_every_language():
                                  "evidence": evidence}], "da")[0]
     assert line.evidence.startswith("Tillidsliste nr. 42")
     assert explain.check_lines([{"code": "sd.intact", "result": "pass", "message": {"en": "x"}}], "en")[0].evidence == ""
+
+
+def test_the_inspector_app_shows_the_list_that_decided(tmp_path):
+    from verifier.ui.controller import decision_view
+
+    eco = ecosystem(tmp_path / "eco")
+    store = eco.trust_store(NOW)
+    d = verify_presentation(present(issue(eco, status_uri=None), A1), _ctx(store))
+    row = next(c for c in decision_view(d, "sv").checks if c.code == "issuer.trusted")
+    assert row.evidence.startswith(f"Förtroendelista nr {store.lists[PUB_EAA].sequence_number},")
+    assert all(c.evidence == "" for c in decision_view(d, "sv").checks if c.code != "issuer.trusted")

@@ -270,4 +270,6 @@ def test_sync_writes_a_bundle(env, tmp_path, monkeypatch):
     res = CliRunner().invoke(app, ["verifier", "sync", "--out", str(tmp_path / "bundle.json"), "--status-uri", uri])
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "bundle.json").read_text())
-    assert len(data["trust_lists"]) == 3 and uri in data["status_lists"]
+    from trust_list.model import LIST_TYPES
+
+    assert len(data["trust_lists"]) == len(LIST_TYPES) and uri in data["status_lists"]

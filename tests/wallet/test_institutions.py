@@ -71,6 +71,9 @@ def test_an_institution_that_does_not_answer_is_said_and_logged(tmp_path):
     ctl = WalletController(tmp_path / "w", eco.home, kdf=KdfParams(n=2**10), system_lang=lambda: "en")
     ctl.create("123456", "123456")
     login = DocumentLogin(ctl, opener=lambda url: True, port=free_port(), timeout=5)
+    # offers reach the login screen under both schemes (OpenID4VCI §4.1, ETSI TS 119 472-3)
+    assert [ctl.classify(f"{scheme}://?credential_offer_uri=https%3A%2F%2Fi.example%2Fo") for scheme in
+            ("openid-credential-offer", "eu-eaa-offer", "eu-eaa-offerx")] == ["offer", "offer", "unknown"]
     [kela] = login.institutions()
     assert (kela.name, kela.credential_issuer) == ("Kela", dead)
     msg = login.run(credential_issuer=dead, vct="urn:eudi:ehic:1")

@@ -109,3 +109,28 @@ def test_the_provider_signs_only_for_keys_the_wallet_holds(ecosystem):
                  {"proofs": [proof(key, "n1")]}, {"nonce": "n1", "proofs": []}, {"nonce": "n1", "proofs": [ok]}]:
         r = httpx.post(f"{url}/key-attestation", json=body)
         assert r.status_code == 400, body
+
+
+def test_the_cli_takes_its_wallet_provider_from_the_settings(ecosystem, tmp_path, monkeypatch):
+    """``esspass wallet receive`` (the path the Kivy app's controller shares: ``wallet.issuance.receive`` with the
+    provider from ``ESSPASS_WALLET_PROVIDER_URL``)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from wallet.cli import app
+
+    issuer, provider_url = ecosystem
+    runner = CliRunner()
+    common = ["--store", str(tmp_path / "w"), "--pin", "135790", "--trust-dir", str(issuer.home / "ecosystem"),
+              "--json"]
+    case = new_case(issuer.service, "ehic")
+    monkeypatch.delenv("ESSPASS_WALLET_PROVIDER_URL", raising=False)
+    r = runner.invoke(app, ["receive", case["offer_uri"], "--tx-code", case["tx_code"], *common])
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert r.exit_code == 1 and out["reason"] == "wallet.attestation_not_configured", r.stdout
+    assert out["en"] != out["da"]
+    monkeypatch.setenv("ESSPASS_WALLET_PROVIDER_URL", provider_url)
+    case = new_case(issuer.service, "ehic")
+    r = runner.invoke(app, ["receive", case["offer_uri"], "--tx-code", case["tx_code"], *common])
+    assert r.exit_code == 0, r.stdout

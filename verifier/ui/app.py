@@ -184,7 +184,8 @@ class DecisionScreen(Screen):
         checks = Panel()
         checks.add_widget(make("SubHeading", text=words["checks"]))
         for c in v.checks:
-            checks.add_widget(ICheckRow(code=c.code, result=c.result, word=c.word, message=c.message))
+            said = f"{c.message}\n{c.evidence}" if c.evidence else c.message
+            checks.add_widget(ICheckRow(code=c.code, result=c.result, word=c.word, message=said))
         if v.claims:
             claims = Panel()
             claims.add_widget(make("SubHeading", text=words["claims"]))

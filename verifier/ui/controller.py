@@ -21,7 +21,7 @@ from uikit import palette
 from credential import explain
 from credential.i18n import LANGS, has, text
 from credential.reasons import Rejected
-from credential.text import display_safe
+from credential import display_safe
 
 from .. import presets as P
 from ..offline import InspectionLog, InspectorSession, OfflineVerifier, choose_relying_party, load_verifier
@@ -76,6 +76,7 @@ class CheckRow:
     result: str  # pass | fail | unknown
     word: str  # "passed" / "bestået" …
     message: str
+    evidence: str = ""  # the trusted list / status list the check decided with, in words (credential.explain)
 
 
 @dataclass
@@ -179,7 +180,7 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
         holder=holder, document=document,
         claims=[(r.label, r.value) for r in [*explain.claim_rows(claims, vct, lang),
                                              *explain.unmapped_rows(d.get("shape"), lang)]],
-        checks=[CheckRow(c.code, c.result, c.word, c.message)
+        checks=[CheckRow(c.code, c.result, c.word, c.message, c.evidence)
                 for c in explain.check_lines(d["checks"], lang, problems_first=True)],
         data_age=data_age, facts=key_facts(claims, vct, lang),
         why=[c["message"].get(lang) or c["message"]["en"] for c in d["checks"] if c["result"] == "unknown"]

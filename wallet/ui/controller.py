@@ -20,7 +20,7 @@ from credential import explain, shapes
 from credential.i18n import LANGS, date_format, pick
 from credential.reasons import Rejected
 from credential.validity import validity_layers
-from credential.text import display_safe
+from credential import display_safe
 
 from .. import reasons as R
 from ..core import Card, Wallet

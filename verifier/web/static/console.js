@@ -4,20 +4,24 @@
 // 2. Times are shown in the browser's own time zone with its name.
 "use strict";
 (function () {
-  var lang = document.documentElement.lang || "en";
+  // English as written in Europe (day before month, 24 hours), not the United States' default
+  var lang = document.documentElement.lang === "en" ? "en-GB" : (document.documentElement.lang || "en-GB");
 
   function localTimes(root) {
-    var time, day;
+    var time, day, zone;
     try {
-      time = new Intl.DateTimeFormat(lang, {hour: "2-digit", minute: "2-digit", timeZoneName: "short"});
+      time = new Intl.DateTimeFormat(lang, {hour: "2-digit", minute: "2-digit"});
       day = new Intl.DateTimeFormat(lang, {year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
-                                           minute: "2-digit", timeZoneName: "short"});
+                                           minute: "2-digit"});
+      zone = new Intl.DateTimeFormat(lang, {timeZoneName: "short"});
     } catch (e) {
       return;  // the server's own local time stays
     }
     root.querySelectorAll("time[data-local]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when.getTime())) { el.textContent = (el.hasAttribute("data-date") ? day : time).format(when); }
+      if (isNaN(when.getTime())) { return; }
+      var name = zone.formatToParts(when).filter(function (p) { return p.type === "timeZoneName"; });
+      el.textContent = (el.hasAttribute("data-date") ? day : time).format(when) + (name.length ? " " + name[0].value : "");
     });
   }
 
