@@ -48,6 +48,8 @@ def _walk(render_all, app_name: str, lang: str) -> None:
     shots: list[tuple[str, str]] = []
 
     def check(name: str, lang: str, app: Any) -> None:
+        if not shots:
+            _planted_codes_are_caught(Window, f"{app_name}/{name}-{lang}")
         seen.add(app.sm.current)
         names.update(app.sm.screen_names)
         shots.append((name, lang))
@@ -66,6 +68,37 @@ def _walk(render_all, app_name: str, lang: str) -> None:
 
 
 MIN_DP = 48  # Android's and WCAG 2.5.5's touch target
+
+
+def _planted_codes_are_caught(window: Any, where: str) -> None:
+    """Negative control on the real window of the run (its first shot): a label with a reason code, a claim key and
+    an enumeration value, and a small unnamed button, planted on the screen shown, are all found; a label planted
+    inside a details line is not. Then they are taken away again."""
+    from kivy.uix.boxlayout import BoxLayout
+    from kivy.uix.button import Button
+    from kivy.uix.label import Label
+
+    from tests.rawcodes import find_raw, kivy_texts
+
+    root = window.children[-1]  # the app's root: a ScreenManager; plant on the screen shown
+    screen = getattr(root, "current_screen", None) or root
+    planted = Label(text="status.token_expired company_name VALID")
+    tiny = BoxLayout(size_hint=(None, None), size=(30, 30))  # alone in its box: no words beside it either
+    tiny.add_widget(Button(text="", size_hint=(None, None), size=(30, 30)))
+    details = BoxLayout()
+    details.details_line = True
+    details.add_widget(Label(text="kb.nonce"))
+    for w in (planted, tiny, details):
+        screen.add_widget(w)
+    try:
+        tokens = {f.token for f in find_raw(kivy_texts(window, where))}
+        assert {"status.token_expired", "company_name", "VALID"} <= tokens, tokens
+        assert "kb.nonce" not in tokens, tokens
+        found = [p for p in _control_problems(window, where) if p.startswith(f"{where}:Button ''")]
+        assert any("no words name it" in p for p in found) and any(" dp" in p for p in found), found
+    finally:
+        for w in (planted, tiny, details):
+            screen.remove_widget(w)
 
 
 def _control_problems(root: Any, where: str) -> list[str]:
