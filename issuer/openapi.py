@@ -364,8 +364,42 @@ def _backoffice() -> dict[str, Any]:
             "The audit log (admin)", {200: html("the log"), 303: redirect("not logged in"),
                                       403: html("the role does not allow this"), 422: HTML_422},
             tags=BACKOFFICE, security=SESSION, parameters=[lang])},
-        "/backoffice/static/style.css": {"get": operation(
-            "The pages' style sheet", {200: response("CSS", "text/css")}, tags=BACKOFFICE)},
+        "/backoffice/cases/{case_id}/device-lost": {"post": operation(
+            "The holder lost the phone: revoke its wallet copies for good (the document stays valid); "
+            "only with the confirmation box ticked (confirm=yes)",
+            {303: redirect("to the case page, or not logged in"), 400: html("the confirmation box was not ticked"),
+             404: html("no such case"), **form_errors},
+            tags=BACKOFFICE, security=SESSION, parameters=[case_id, lang],
+            body=form_body({**csrf, "confirm": {"type": "string", "enum": ["yes"]}, "reason": {"type": "string"}},
+                           ["csrf"]))},
+        "/backoffice/users": {
+            "get": operation("The users and their roles (admin)",
+                             {200: html("the users"), 303: redirect("not logged in"),
+                              403: html("the role does not allow this"), 422: HTML_422},
+                             tags=BACKOFFICE, security=SESSION, parameters=[lang]),
+            "post": operation("Create a user (admin)",
+                              {201: html("created"), 303: redirect("not logged in"),
+                               409: html("the user name is taken"), **form_errors, 422: FORM_422},
+                              tags=BACKOFFICE, security=SESSION, parameters=[lang],
+                              body=form_body({**csrf, "username": {"type": "string"}, "password": {"type": "string"},
+                                              "role": {"type": "string", "enum": ["officer", "admin"]}},
+                                             ["csrf"]))},
+        "/backoffice/users/{username}/{change}": {"post": operation(
+            "Disable or enable a user, or change the role (admin; not one's own account)",
+            {303: redirect("to the users page, or not logged in"), 404: html("no such user or change"),
+             409: html("one's own account, the last admin, or an unknown role"), **form_errors},
+            tags=BACKOFFICE, security=SESSION,
+            parameters=[path_param("username"),
+                        path_param("change", {"type": "string", "enum": ["disable", "enable", "role"]}), lang],
+            body=form_body({**csrf, "role": {"type": "string", "enum": ["officer", "admin"]}}, ["csrf"]))},
+        "/backoffice/static/{name}": {"get": operation(
+            "The pages' style sheet and script (script-src 'self': the pages have no inline script)",
+            {200: {"description": "CSS or JavaScript",
+                   "content": {"text/css": {"schema": {"type": "string"}},
+                               "text/javascript": {"schema": {"type": "string"}}}},
+             404: response("no such file")},
+            tags=BACKOFFICE, parameters=[path_param("name", {"type": "string",
+                                                             "enum": ["style.css", "backoffice.js"]})])},
     }
 
 

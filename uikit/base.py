@@ -111,14 +111,16 @@ class KitApp(App):
 
         return self.open_dialog(ConfirmDialog(title, text, yes, no, on_yes, danger=danger))
 
-    def open_file_dialog(self, title: str, on_file: Callable[[Path], Any], state_dir: Path | None) -> Any:
+    def open_file_dialog(self, title: str, on_file: Callable[[Path], Any], state_dir: Path | None, *,
+                         filters: tuple[str, ...] | None = None) -> Any:
         """The kit's file dialog (:class:`uikit.dialogs.FileDialog`) for pictures, in the app's language; it
         remembers the folder in ``state_dir``."""
         from .dialogs import FileDialog
         from .texts import kit_text
 
         return self.open_dialog(FileDialog(title, kit_text("file.open", self.lang), kit_text("file.cancel", self.lang),
-                                           on_file, state_dir=state_dir))
+                                           on_file, state_dir=state_dir,
+                                           **({"filters": filters} if filters is not None else {})))
 
     def on_start(self) -> None:
         from kivy.core.window import Window

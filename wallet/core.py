@@ -100,6 +100,10 @@ class Card:
     # display and claim labels from the issuer's metadata for this credential configuration (OpenID4VCI 1.0
     # §12.2.4 credential_metadata), for credentials of types we do not define (issue 16); None when not given
     type_metadata: dict[str, Any] | None = None
+    # how to get new copies from the issuer without a new case (issue 15, wallet.renewal): the DPoP-bound refresh
+    # token (RFC 6749 §6, RFC 9449 §5) and its DPoP private key, sealed with the card; "refused" once the issuer
+    # said no (the phone reported lost, the document ended): then only a new offer helps
+    renewal: dict[str, Any] | None = None
 
     @property
     def copies_left(self) -> int:

@@ -417,6 +417,11 @@ def store_credentials(wallet: Wallet, client: httpx.Client, meta: IssuerMetadata
         card, issuer_name = _request_one(wallet, client, meta, offer, cid, identifiers.get(cid), auth,
                                          store, n, new_key, provider)
         cards.append(card)
+    refresh_token = token.get("refresh_token")
+    if bound and isinstance(refresh_token, str) and 0 < len(refresh_token) <= 2000:
+        # issue 15: kept (sealed) to fetch new copies later without a new case (wallet.renewal)
+        for card in cards:
+            card.renewal = {"refresh_token": refresh_token, "dpop_key": private_jwk(dpop.dpop_key)}
     for card in cards:
         wallet.save_card(card)
         wallet.log(kind="issuance", party=card.issuer_name, party_id=card.issuer_id, credential=card.vct,

@@ -341,29 +341,47 @@ def plan(wallet: Wallet, request: PresentationRequest) -> Consent:
         if used_up and dcql.satisfied(request.query, _match(request, stored)):
             raise Rejected(no_copies_reason(used_up[0], use), ",".join(c.id for c in used_up))
         raise Rejected(R.NO_MATCH)
-    over = request.rp.over_asking_paths
     items, missing = [], []
     for cq in request.query.credentials:
         idx = matches.get(cq.id) or []
         if not idx:
             missing.append(cq.id)
             continue
-        card = cards[idx[0]]
-        # OpenID4VP 1.0 §6.4.1: the claims of the first claim set this card satisfies (all claims without claim_sets)
-        if cq.claims is not None:
-            requested = dcql.selected_paths(cq, card.claims) or []
-        else:
-            requested = [(k,) for k in card.claims]
-        beyond = [tuple(p) for q_id, p in over if q_id == cq.id]
-        if cq.claims is None and any(q_id == cq.id and tuple(p) == () for q_id, p in over):
-            beyond = list(requested)  # "everything" was asked: only what is registered is minimal
-            allowed = [tuple(c.get("path", ())) for reg in request.rp.registered_credentials
-                       for c in reg.get("claims") or []]
-            beyond = dcql.paths_within(requested, allowed)
-        registered = [tuple(p) for p in requested if tuple(p) not in beyond]
-        items.append(_reveal_split(ConsentItem(cq.id, card, registered, beyond, [cards[i].id for i in idx[1:]]),
-                                   cq, request))
+        items.append(_item(request, cq, cards[idx[0]], [cards[i].id for i in idx[1:]]))
     return Consent(request, items, missing)
+
+
+def choose_card(wallet: Wallet, consent: Consent, query_id: str, card_id: str) -> Consent:
+    """The person chose another of the matching cards for ``query_id`` (issue 15): the consent with that card,
+    its claims and its over-asking split computed afresh. KeyError for a card that is not a candidate."""
+    out = []
+    for item in consent.items:
+        if item.query_id != query_id or item.card.id == card_id:
+            out.append(item)
+            continue
+        if card_id not in item.candidates:
+            raise KeyError(card_id)
+        cq = next(q for q in consent.request.query.credentials if q.id == query_id)
+        others = [c for c in [item.card.id, *item.candidates] if c != card_id]
+        out.append(_item(consent.request, cq, wallet.card(card_id), others))
+    return Consent(consent.request, out, consent.missing)
+
+
+def _item(request: PresentationRequest, cq: dcql.CredentialQuery, card: Card, candidates: list[str]) -> ConsentItem:
+    over = request.rp.over_asking_paths
+    # OpenID4VP 1.0 §6.4.1: the claims of the first claim set this card satisfies (all claims without claim_sets)
+    if cq.claims is not None:
+        requested = dcql.selected_paths(cq, card.claims) or []
+    else:
+        requested = [(k,) for k in card.claims]
+    beyond = [tuple(p) for q_id, p in over if q_id == cq.id]
+    if cq.claims is None and any(q_id == cq.id and tuple(p) == () for q_id, p in over):
+        beyond = list(requested)  # "everything" was asked: only what is registered is minimal
+        allowed = [tuple(c.get("path", ())) for reg in request.rp.registered_credentials
+                   for c in reg.get("claims") or []]
+        beyond = dcql.paths_within(requested, allowed)
+    registered = [tuple(p) for p in requested if tuple(p) not in beyond]
+    return _reveal_split(ConsentItem(cq.id, card, registered, beyond, candidates), cq, request)
 
 
 def _reveal_split(item: ConsentItem, cq: dcql.CredentialQuery, request: PresentationRequest) -> ConsentItem:

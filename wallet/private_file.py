@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
+from .reasons import EXPORT_DAMAGED as R_EXPORT_DAMAGED
 from .reasons import EXPORT_FORMAT as R_EXPORT_FORMAT
 from .reasons import EXPORT_SECRET as R_EXPORT_SECRET
 from .reasons import EXPORT_WEAK as R_EXPORT_WEAK
@@ -81,8 +82,10 @@ def seal(data: bytes, secret: str, *, content_type: str, p2c: int = P2C,
     return ".".join((protected, _b64(wrapped), _b64(iv), _b64(ciphertext), _b64(tag)))
 
 
-def open_sealed(token: str | bytes, secret: str) -> tuple[bytes, str]:
-    """(data, content type) of a file made by :func:`seal`; Rejected(wallet.export_format / export_secret)."""
+def open_sealed(token: str | bytes, secret: str, *, tell_damage: bool = False) -> tuple[bytes, str]:
+    """(data, content type) of a file made by :func:`seal`; Rejected(wallet.export_format / export_secret).
+    ``tell_damage``: a file whose key unwraps with ``secret`` (RFC 3394's integrity check: the secret is right)
+    but whose content fails its GCM tag is ``wallet.export_damaged``, not a wrong secret (a backup says which)."""
     if isinstance(token, bytes):
         try:
             token = token.decode("ascii")
@@ -103,9 +106,12 @@ def open_sealed(token: str | bytes, secret: str) -> tuple[bytes, str]:
         raise Rejected(R_EXPORT_FORMAT, "p2c or p2s out of bounds")
     try:
         cek = aes_key_unwrap(_kek(secret, p2s, p2c), wrapped)
-        data = AESGCM(cek).decrypt(iv, ciphertext + tag, parts[0].encode("ascii"))
-    except (InvalidUnwrap, InvalidTag, ValueError):
+    except (InvalidUnwrap, ValueError):
         raise Rejected(R_EXPORT_SECRET) from None
+    try:
+        data = AESGCM(cek).decrypt(iv, ciphertext + tag, parts[0].encode("ascii"))
+    except (InvalidTag, ValueError):
+        raise Rejected(R_EXPORT_DAMAGED if tell_damage else R_EXPORT_SECRET) from None
     return data, str(header.get("cty", ""))
 
 

@@ -327,26 +327,41 @@ class Storage:
                 raise
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
+        """Replace the PIN and re-encrypt the store (issue 15): a new random data key, every record sealed again
+        under it, a new salt and KEK wrapping it, in one transaction, so an old copy of the file opens with
+        neither PIN's key material alone. A wrong ``old_pin`` counts as a wrong PIN (WrongPin / PinDelay)."""
         check_pin_format(new_pin)
         with self._lock:
             self.unlock(old_pin)
             salt = os.urandom(SALT_BYTES)
             kek = AESGCM(self._new_kdf.derive(new_pin, salt))
-            kdf = json.loads(self._meta("kdf") or "{}")
-            wrapped = _unb64(self._meta("wrapped_dek") or "")
-            dek = AESGCM(KdfParams(kdf["n"], kdf["r"], kdf["p"]).derive(old_pin, _unb64(kdf["salt"]))).decrypt(
-                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], AAD_PREFIX + b"dek")
-            nonce = os.urandom(NONCE_BYTES)
-            db = self._db()
-            db.execute("BEGIN")
-            self._set_meta("kdf", json.dumps({"alg": "scrypt", "n": self._new_kdf.n, "r": self._new_kdf.r,
-                                               "p": self._new_kdf.p, "salt": _b64(salt)}))
+            new_dek = AESGCM.generate_key(KEY_BYTES * 8)
             old_id = self._wallet_id()
-            self._set_meta("wrapped_dek", _b64(nonce + kek.encrypt(nonce, dek, AAD_PREFIX + b"dek")))
-            db.execute("COMMIT")
-            record = self.device.get(old_id)  # the device secret follows the new wrapped key
-            if record:
-                self.device.put(self._wallet_id(), record)
+            record = self.device.get(old_id)
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                manifest = self._read_manifest()
+                rows = [(kind, rid, self._open(kind, rid, nonce, ct)) for kind, rid, nonce, ct in
+                        db.execute("SELECT kind, id, nonce, ct FROM records").fetchall() if (kind, rid) != _MANIFEST]
+                self._dek = AESGCM(new_dek)
+                fresh: dict[str, dict[str, str]] = {k: {} for k in manifest}
+                for kind, rid, value in rows:
+                    nonce, ct = self._seal(kind, rid, value)
+                    db.execute("UPDATE records SET nonce = ?, ct = ? WHERE kind = ? AND id = ?", (nonce, ct, kind, rid))
+                    fresh.setdefault(kind, {})[rid] = _digest(nonce, ct)
+                self._write_manifest(fresh)
+                nonce = os.urandom(NONCE_BYTES)
+                self._set_meta("kdf", json.dumps({"alg": "scrypt", "n": self._new_kdf.n, "r": self._new_kdf.r,
+                                                   "p": self._new_kdf.p, "salt": _b64(salt)}))
+                self._set_meta("wrapped_dek", _b64(nonce + kek.encrypt(nonce, new_dek, AAD_PREFIX + b"dek")))
+                if record:  # the device secret follows the new wrapped key (before COMMIT: a crash keeps the old)
+                    self.device.put(self._wallet_id(), record)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                self._dek = None
+                raise
             self._write_attempts(0, 0.0)
 
     def erase(self) -> None:

@@ -34,8 +34,12 @@ def _write_env(path, values: dict[str, str]) -> None:
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
 
 
+def _signing_key(base: str) -> dict:
+    return httpx.get(f"{base}/.well-known/jwt-vc-issuer", timeout=5).json()["jwks"]["keys"][0]
+
+
 def _kid(base: str) -> str:
-    return httpx.get(f"{base}/.well-known/jwt-vc-issuer", timeout=5).json()["jwks"]["keys"][0]["kid"]
+    return _signing_key(base)["kid"]
 
 
 def _until(predicate, seconds: float = 90) -> None:
@@ -138,6 +142,7 @@ def test_rotation_without_downtime(tmp_path, softhsm):
         _until(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200)
         token = (tmp_path / "home" / "issuer" / "api_token").read_text().strip()
         old_kid = _kid(base)
+        old_leaf = _signing_key(base)["x5c"][0]  # credentials name their key by x5c (the default reference)
         old_credential = _credential(base, token, "A1-DK-2026-700001")
         probe = Availability(base)
         probe.start()
@@ -172,6 +177,7 @@ def test_rotation_without_downtime(tmp_path, softhsm):
         except AssertionError:
             raise AssertionError(lines) from None
         assert _kid(base) != old_kid
+        new_leaf = _signing_key(base)["x5c"][0]
         probe.stop.set()
         probe.join()
         assert probe.failed == [] and probe.ok > 20, (probe.failed, probe.ok)
@@ -182,8 +188,10 @@ def test_rotation_without_downtime(tmp_path, softhsm):
         new_chain = C.read_certificates(inst / "status2-chain.pem")
         assert parse_compact(status_token).header["x5c"] == C.x5c_without_anchor(new_chain) == C.x5c_of(new_chain[:-1])
 
-    assert parse_compact(old_credential.split("~")[0]).header["kid"] == old_kid
-    assert parse_compact(new_credential.split("~")[0]).header["kid"] != old_kid
+    # the credentials carry their signing certificate first in x5c (trust-lists.md §4): the old one signed with the
+    # old key, the new one with the rotated key
+    assert parse_compact(old_credential.split("~")[0]).header["x5c"][0] == old_leaf
+    assert parse_compact(new_credential.split("~")[0]).header["x5c"][0] == new_leaf != old_leaf
     for credential in (old_credential, new_credential):
         decision = _verify(world, credential, status_token, f"{base}/status/1", tmp_path)
         assert decision["result"] == "PASSED", [c for c in decision["checks"] if c["result"] != "pass"]

@@ -100,9 +100,9 @@ def test_anonymous_creation_can_be_switched_off(tmp_path):
         r = http.post("/openid4vp/transactions", json={"preset": "ehic-care"})
         assert r.status_code == 401 and r.json()["error"] == "invalid_token"
         page = http.post("/console/start", data={"preset": "ehic-care"}, follow_redirects=False)
-        assert page.status_code == 401 and "console login" in page.text and 'id="notice"' in page.text
+        assert page.status_code == 401 and "console sign-in" in page.text and 'id="notice"' in page.text
         page = http.post("/console/start?lang=da", data={"preset": "ehic-care"}, follow_redirects=False)
-        assert page.status_code == 401 and "logge ind" in page.text
+        assert page.status_code == 401 and "logget ind" in page.text
         assert http.post("/openid4vp/transactions", json={"preset": "ehic-care"},
                          headers={"Authorization": f"Bearer {svc.console_token}"}).status_code == 200
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.issuer.test_security_headers import _check
+from tests.issuer.test_security_headers import _check, no_inline_script
 from tests.verifier.helpers import NOW
 from tests.verifier.servers import Clock, free_port, serve_app
 from verifier.api import create_app
@@ -26,7 +26,8 @@ def test_console_and_api_headers_over_http(tmp_path):
         for path in ("/", "/health", "/static/console.css", "/console/records", "/openid4vp/request/nope"):
             _check(httpx.get(url + path), https=False)
         page = httpx.get(url + "/")
-        assert "<script" not in page.text and "<style" not in page.text
+        no_inline_script(url, page.text)
+        assert "<style" not in page.text
         r = httpx.post(url + "/openid4vp/transactions", json={"preset": "a1-inspection"})
         _check(r, https=False)
         assert "secure" not in r.headers["set-cookie"].lower()

@@ -93,15 +93,17 @@ def test_card_reminder_for_few_and_no_copies(eco, store, tmp_path):
         [v] = [c for c in ctl.cards() if c.id == card.id]
         return v
 
-    assert tile().reminder == "" and tile().copies == "2 one-time copies left"
+    # in plain words (issue 15): how many more times it can be shown, and what to do when it cannot
+    assert tile().reminder == "" and tile().copies == "Can be shown 2 more times"
     respond_offline(ctl.wallet, open_offline(ctl.wallet, make_request(eco)[0], store))
-    assert tile().copies == "1 one-time copy left"
-    assert "Only 1 one-time copy left" in tile().reminder and "days" not in tile().reminder
+    assert tile().copies == "Can be shown 1 more time" and tile().status_code == "VALID"
     respond_offline(ctl.wallet, open_offline(ctl.wallet, make_request(eco)[0], store))
-    assert tile().reminder.startswith("No one-time copies left") and "issue" in tile().reminder
+    # none left and no way to renew (a card without a refresh token): never a plain green "Valid"
+    assert tile().status_code == "NO_COPIES" and tile().status == "Valid, but cannot be shown now"
+    assert tile().reminder == "Cannot be shown right now: ask Udbetaling Danmark for a new offer"
     assert "Ends in" not in tile().reminder and "0 days" not in tile().reminder
     ctl.set_language("da")
-    assert tile().reminder.startswith("Ingen engangskopier tilbage") and "Udløber" not in tile().reminder
+    assert tile().reminder.startswith("Kan ikke vises lige nu") and "Udløber" not in tile().reminder
     # the app: presenting says to ask the issuer again
     msg = ctl.open_offline_request(make_request(eco)[0])
     assert msg.code == "wallet.no_copies_left" and "udstede det igen" in msg.text

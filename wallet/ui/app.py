@@ -28,6 +28,7 @@ from uikit import CameraScreen, KeyValue, make
 from credential.i18n import by_name
 
 from ..i18n import t
+from . import care_screens
 from .controller import Message, WalletController
 
 KV = Path(__file__).with_name("wallet.kv")
@@ -126,6 +127,7 @@ class CardsScreen(Screen):
         box = self.ids.list
         box.clear_widgets()
         cards = app.ctl.cards() if app.ctl.wallet.unlocked else []
+        care_screens.reminder_banner(app, box)  # documents ending soon (issue 15)
         if not cards:
             box.add_widget(make("Body", text=app.tr("cards.empty", app.lang)))
         for c in cards:
@@ -162,6 +164,7 @@ class DetailScreen(Screen):
         for key, value in d["rows"]:
             claims.add_widget(KeyValue(key=key, value=value))
         box.add_widget(claims)
+        care_screens.detail_extras(app, box, self.card_id, d)  # copies, new copies, paper copy (issue 15)
         delete = make("DangerButton", text=app.tr("detail.delete", app.lang))
         delete.bind(on_release=lambda *_: self.delete())
         box.add_widget(delete)
@@ -343,6 +346,7 @@ class ConsentScreen(Screen):
             for label in g["claims"]:
                 what.add_widget(make("Body", text=f"•  {label}"))
         box.add_widget(what)
+        care_screens.consent_extras(app, box, v)  # choose between matching cards, the Nordic note (issue 15)
 
     def share(self) -> None:
         app = App.get_running_app()
@@ -488,6 +492,7 @@ class SettingsScreen(Screen):
             button.card_id = card_id
             button.bind(on_release=lambda b: self.restore(b.card_id))
             box.add_widget(button)
+        care_screens.settings_safety(app, self.ids.safety)  # backup, change PIN, lost phone (issue 15)
 
     def set_strict(self, on: bool) -> None:
         app = App.get_running_app()
@@ -527,13 +532,17 @@ class WalletApp(KitApp):
     title = "ESSPASS"
 
     def __init__(self, controller: WalletController, *, sync: bool = False, export_dir: Path | None = None,
-                 **kw: Any) -> None:
+                 first_run_guide: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.ctl = controller
         self.sync = sync
         # the suggested place for exports: the user's documents, never the wallet's own folder (issue 17)
         self.export_dir = export_dir or _documents_folder()
         self.last_export: list[Path] = []
+        self.last_backup: Path | None = None
+        # the first-run guide before the PIN (issue 15): the app started by ``run`` shows it; tests that start
+        # at the PIN screen leave it off, the guide's own tests turn it on
+        self.first_run_guide = first_run_guide
         self.history_stack: list[str] = []
         self.lang = controller.lang
         self.font_scale = controller.font_scale
@@ -558,13 +567,14 @@ class WalletApp(KitApp):
         load_kv_once(GET_DOCUMENT_KV)
         sm = self.screen_manager([cls() for cls in (
             OnboardingScreen, UnlockScreen, CardsScreen, DetailScreen, WalletScanScreen, ConsentScreen, ResultScreen,
-            OfflineQrScreen, HistoryScreen, SettingsScreen, GetDocumentScreen)])
-        self.show("onboarding" if self.ctl.needs_setup else "unlock")
+            OfflineQrScreen, HistoryScreen, SettingsScreen, GetDocumentScreen)] + [cls() for cls in care_screens.SCREENS])
+        first = "guide" if self.first_run_guide else "onboarding"
+        self.show(first if self.ctl.needs_setup else "unlock")
         return sm
 
     # navigation
     def show(self, name: str) -> None:
-        if name not in ("onboarding", "unlock") and not self.ctl.wallet.unlocked:
+        if name not in ("onboarding", "unlock", *care_screens.PRE_UNLOCK) and not self.ctl.wallet.unlocked:
             name = "onboarding" if self.ctl.needs_setup else "unlock"
         screen = self.sm.get_screen(name)
         if hasattr(screen, "refresh"):
@@ -688,6 +698,11 @@ class WalletApp(KitApp):
                 refresh_all(self.ctl.wallet, self.ctl._store())
             except Exception:  # noqa: BLE001 - offline or no trust lists: keep the last known status
                 return
+            try:  # issue 15: new copies for cards that run low; reminders as Android notifications
+                self.ctl.renew_low()
+                self.ctl.notify()
+            except Exception:  # noqa: BLE001 - best effort: the banner and the card say the rest
+                pass
             Clock.schedule_once(lambda _dt: self._refresh_current() if self.current == "cards" else None)
 
         threading.Thread(target=work, daemon=True).start()
@@ -705,4 +720,4 @@ def run(store: Path, trust_dir: Path | None = None, *, size: tuple[int, int] = W
     ctl = WalletController(store, trust_dir, system_lang=env.system_language)  # the phone's language first
     if lang is not None:
         ctl.set_language(lang)
-    WalletApp(ctl).run()
+    WalletApp(ctl, first_run_guide=True).run()

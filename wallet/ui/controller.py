@@ -26,6 +26,7 @@ from .. import reasons as R
 from ..core import Card, Wallet
 from ..i18n import history_title, outcome_text, refusal, t, wait_text
 from ..storage import KdfParams, PinDelay, WrongPin
+from .care import CareActions
 
 DEFAULT_COLOURS = ("#1D3F8C", "#FFFFFF")
 
@@ -56,6 +57,7 @@ class ConsentView:
     unregistered: bool = False  # on none of our lists: the warning, who it claims to be, and an explicit yes
     unreg_text: str = ""
     unreg_lines: list[str] = field(default_factory=list)  # its certificate's subject, the host the answer goes to
+    note: str = ""  # e.g. the Nordic convention in EHIC care between Nordic countries (issue 15)
 
 
 @dataclass
@@ -118,8 +120,8 @@ def _ts_date(ts: int | None, lang: str) -> str:
     return _date(dt.datetime.fromtimestamp(ts, dt.timezone.utc).date().isoformat(), lang)
 
 
-class WalletController:
-    """State and actions of the wallet app; one per running app."""
+class WalletController(CareActions):
+    """State and actions of the wallet app; one per running app (the safety nets of issue 15: :mod:`.care`)."""
 
     def __init__(self, store_dir: Path | str, trust_dir: Path | str | None = None, *,
                  clock: Callable[[], float] = time.time, kdf: KdfParams | None = None,
@@ -223,8 +225,10 @@ class WalletController:
         for r in reminders:
             if r["card_id"] == card.id and r["layer"] == "copies":
                 use = r.get("use", "any")  # a card's online or offline reserve running out (wallet.core)
-                parts.append(self.t(f"cards.low_{use}_copies", n=r["copies_left"]) if use != "any" else
-                             self.t("cards.no_copies") if r["copies_left"] == 0 else self.t("cards.low_copies"))
+                if use != "any":
+                    parts.append(self.t(f"cards.low_{use}_copies", n=r["copies_left"]))
+                elif r["copies_left"] == 0:
+                    parts.append(self.copies_plain(card))  # what to do: renewing, or ask the institution
         return "   ·   ".join(parts)
 
     def cards(self) -> list[CardView]:
@@ -236,10 +240,12 @@ class WalletController:
             subject = model.get("subject") or {}
             holder = f"{subject.get('forenames', '')} {subject.get('familynames', '')}".strip()
             until = model.get("ending_date") or model.get("date_of_expiry")
+            # no copies left: never a plain green "Valid" (issue 15): it says it cannot be shown now, and how on
+            status, code = ((self.t("copies.status_none"), "NO_COPIES") if c.copies_left == 0 and c.copies
+                            else (self.t(f"status.{c.status}"), c.status))
             out.append(CardView(c.id, title, self.t("cards.issued_by", name=c.issuer_name), holder,
                                 self.t("cards.valid_until", date=_date(until, self.lang)), bg, fg,
-                                self.copies_text(c.copies_left), self.t(f"status.{c.status}"), c.status,
-                                self.reminder_text(c, reminders)))
+                                self.copies_plain(c), status, code, self.reminder_text(c, reminders)))
         return out
 
     def card_detail(self, card_id: str) -> dict[str, Any]:
@@ -267,7 +273,9 @@ class WalletController:
                 "layers": [(n, v, self.t(f"layer.{s}") if s in ("ok", "not_yet", "ended") else "-", s)
                            for n, v, s in layers],
                 "status": self.t(f"status.{c.status}"), "status_code": c.status,
-                "copies": self.copies_text(c.copies_left), "rows": rows}
+                "copies": self.copies_plain(c), "copies_explained": self.copies_explained(c),
+                "can_renew": bool(c.renewal) and not (c.renewal or {}).get("refused"),
+                "nordic": self.nordic_card_note(c), "rows": rows}
 
     def delete_card(self, card_id: str) -> None:
         """For good, no way back (the app removes with :meth:`remove_card`)."""
@@ -431,7 +439,7 @@ class WalletController:
         groups = []
         for item in c.items:
             title = _type_display(item.card.vct, self.lang)[0]
-            groups.append({"doc": self.t("consent.from", doc=title),
+            groups.append({"doc": self.t("consent.from", doc=title), "query_id": item.query_id,
                            "claims": [_label(item.card.vct, p, self.lang) for p in item.reveals],
                            "extra": [_label(item.card.vct, p, self.lang) for p in item.reveals_extra]})
         purpose = req.purpose()
@@ -446,7 +454,8 @@ class WalletController:
             detail += "\n" + self.t("consent.offline")
         return ConsentView(name, detail, purpose.get(self.lang) or purpose.get("en", ""), groups, c.over_asking,
                            self.t("consent.over_text", name=name), c.unregistered,
-                           self.t("consent.unreg_text", name=name) if c.unregistered else "", lines)
+                           self.t("consent.unreg_text", name=name) if c.unregistered else "", lines,
+                           self.nordic_note())
 
     def share(self, include_over_asking: bool = False, accept_unregistered: bool = False) -> Message:
         from ..presentation import respond
@@ -517,7 +526,7 @@ class WalletController:
                 "title": f"{history_title(e.kind, e.outcome, self.lang, e.refused_by)} · {e.party or '?'}",
                 "when": when,
                 "outcome": outcome_text(e.outcome, self.lang, e.refused_by),
-                "ok": "1" if e.outcome in ("received", "shared", "shown_offline") else "0",
+                "ok": "1" if e.outcome in ("received", "shared", "shown_offline", "renewed", "paper") else "0",
                 "purpose": e.purpose.get(self.lang) or e.purpose.get("en", ""),
                 "claims": claims,
                 "reason": " ".join(dict.fromkeys(  # an unregistered verifier is said on every such line

@@ -127,6 +127,15 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             getdoc.choose_institution("http://127.0.0.1:8441")
             getdoc.choose_document("urn:eudi:pda1:1")
             shot("17-get-document", lang)
+            # issue 15: the citizen's safety nets
+            for name, screen in (("18-guide", "guide"), ("19-backup", "backup"), ("20-change-pin", "change_pin"),
+                                 ("21-lost-phone", "lost")):
+                app.show(screen)
+                shot(name, lang)
+            app.ctl, fresh.lang = fresh, lang  # restoring happens before a wallet exists
+            app.show("restore")
+            shot("22-restore", lang)
+            app.ctl = ctl
             # fresh cards for the next language: each run shares two one-time copies of the A1
             for card in cards:
                 ctl.wallet.delete_card(card.id)
