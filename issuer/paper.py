@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 
 import qrimage
 from credential import explain, qr_transport, types
-from credential.i18n import LANGS, text
+from credential.i18n import LANGS, pick, text
 
 from .service import IssuerService
 
@@ -75,6 +76,15 @@ def _table(pdf: _Paper, rows: list[tuple[str, str]]) -> None:
         pdf.set_y(y + lines * 5 + 1)
         pdf.set_draw_color(200, 200, 200)
         pdf.line(pdf.l_margin, pdf.get_y() - .5, pdf.l_margin + pdf.epw, pdf.get_y() - .5)
+
+
+def paper_language(request: Any) -> str:
+    """The holder's language for a paper copy asked for over HTTP: the first shipped language of the request's
+    Accept-Language (the wallet sends the phone's), else English."""
+    for part in request.headers.get("accept-language", "").split(","):
+        if (found := pick(part.split(";")[0].strip())) is not None:
+            return found
+    return "en"
 
 
 def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") -> bytes:

@@ -83,3 +83,15 @@ def test_an_unknown_language_falls_back_to_english(svc):
     out = _squash(_text(paper_pdf(service, cases["pda1"], "user:test", lang="xx")))
     assert _squash(text("issuer.paper.in_english", "en")) not in out
     assert _squash(text("issuer.paper.how_to_check", "en")) in out
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_api_paper_copy_follows_accept_language(server):
+    """The case API (and the holder's /paper-copy) print in the first shipped language the client asks for."""
+    with server.api() as api:
+        case = api.post("/api/v1/cases", json={"type": "pda1", "claims": types.sample_claims("pda1")}).json()
+        polish = api.get(f"/api/v1/cases/{case['case_id']}/paper.pdf", headers={"Accept-Language": "xx, pl-PL;q=0.8"})
+        plain = api.get(f"/api/v1/cases/{case['case_id']}/paper.pdf")
+    assert _squash(text("issuer.paper.title.pda1", "pl")) in _squash(_text(polish.content))
+    assert _squash(text("issuer.paper.title.pda1", "pl")) not in _squash(_text(plain.content))
+    assert _squash(text("issuer.paper.title.pda1", "en")) in _squash(_text(plain.content))
