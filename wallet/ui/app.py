@@ -307,7 +307,7 @@ class ConsentScreen(Screen):
             for line in v.unreg_lines:
                 warn.add_widget(make("Body", text=line, color=ink))
             row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
-            unreg_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(44), color=ink)
+            unreg_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(48), color=ink)
             unreg_cb.bind(active=lambda _w_, value: setattr(self, "agree_unregistered", value))
             self.unregistered_checkbox = unreg_cb
             row.add_widget(unreg_cb)
@@ -325,7 +325,7 @@ class ConsentScreen(Screen):
                     not_shared = f"[b]{app.tr('consent.not_shared', app.lang)}:[/b] " + ", ".join(g["extra"])
                     warn.add_widget(make("Body", text=not_shared, color=ink))
             row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
-            box_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(44), color=ink)
+            box_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(48), color=ink)
             box_cb.bind(active=lambda _w_, value: setattr(self, "agree_extra", value))
             self.extra_checkbox = box_cb
             row.add_widget(box_cb)
@@ -413,7 +413,7 @@ class ExportDialog(ModalView):
         self.secret = make("Field", password=True)
         column.add_widget(self.secret)
         row = BoxLayout(size_hint_y=None, height=dp(64), spacing=dp(8))
-        self.readable = Factory.CheckBox(size_hint_x=None, width=dp(44), color=rgba(WARN_INK))
+        self.readable = Factory.CheckBox(size_hint_x=None, width=dp(48), color=rgba(WARN_INK))
         row.add_widget(self.readable)
         row.add_widget(make("Body", text=tr("export.readable"), size_hint_y=1))
         column.add_widget(row)
