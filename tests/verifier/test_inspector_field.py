@@ -225,6 +225,7 @@ class TestInspectorField(KivyTestCase):
             Window.remove_widget(app.root)
 
     def test_first_screen_shows_who_employer_place_period_and_country(self):
+        """Valid, revoked and could-not-check alike: no scrolling to find who, for whom, where, when, which law."""
         from kivy.core.window import Window
 
         import qrimage
@@ -233,27 +234,36 @@ class TestInspectorField(KivyTestCase):
         app, ctl, eco = self._app(tmp)
         try:
             cred = demo.issue(eco, "pda1", now=NOW, idx=5)
-            app.start("a1-inspection")
-            vp1 = demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection")
-            app.show("scan")
-            app.screen("scan").load_image(qrimage.render_qr_image(vp1))
-            self.advance_frames(4)
-            dec = app.screen("decision")
-            assert dec.result == "PASSED"
-            view = ctl.view()
-            wanted = [view.holder, *(v for _k, v in view.facts)]
-            assert len(view.facts) >= 4
-            scroller = dec.ids.body.parent
-            top = scroller.to_window(scroller.x, scroller.top)[1]
-            bottom = scroller.to_window(scroller.x, scroller.y)[1]
-            shown = {}
-            for w in dec.ids.body.walk():
-                if getattr(w, "text", "") in wanted and w.opacity:
-                    y0, y1 = w.to_window(w.x, w.y)[1], w.to_window(w.x, w.top)[1]
-                    # whole, inside the first screen (the full claims list further down repeats some)
-                    shown[w.text] = shown.get(w.text, False) or (bottom <= y0 and y1 <= top)
-            assert set(shown) == set(wanted), (wanted, shown)
-            assert all(shown.values()), shown  # no scrolling needed for any of them
+            bundles = {"PASSED": ctl.bundle_path, "FAILED": tmp / "revoked.json",
+                       "INDETERMINATE": tmp / "stale.json"}
+            demo.bundle(eco, now=NOW - 600, revoked={5: 1}, out=bundles["FAILED"])
+            demo.bundle(eco, now=NOW - 3 * 86400, out=bundles["INDETERMINATE"])
+            ctl.start_site("Nordhavn, Byggeplads 4", "2026-12-07", "M. Jensen")  # "Worker no. N at ..." above
+            for lang, (result, bundle) in [(lang, item) for lang in ("en", "de", "lt", "pl")
+                                           for item in bundles.items()]:
+                app.set_language(lang)
+                ctl.bundle_path, ctl._verifier = bundle, None
+                app.start("a1-inspection")
+                vp1 = demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection")
+                app.show("scan")
+                app.screen("scan").load_image(qrimage.render_qr_image(vp1))
+                self.advance_frames(4)
+                dec = app.screen("decision")
+                assert dec.result == result
+                view = ctl.view()
+                wanted = [view.holder, *(v for _k, v in view.facts)]
+                assert len(view.facts) >= 4
+                scroller = dec.ids.body.parent
+                top = scroller.to_window(scroller.x, scroller.top)[1]
+                bottom = scroller.to_window(scroller.x, scroller.y)[1]
+                shown = {}
+                for w in dec.ids.body.walk():
+                    if getattr(w, "text", "") in wanted and w.opacity:
+                        y0, y1 = w.to_window(w.x, w.y)[1], w.to_window(w.x, w.top)[1]
+                        # whole, inside the first screen (the full claims list further down repeats some)
+                        shown[w.text] = shown.get(w.text, False) or (bottom <= y0 and y1 <= top)
+                assert set(shown) == set(wanted), (lang, result, wanted, shown)
+                assert all(shown.values()), (lang, result, shown)  # no scrolling needed for any of them
         finally:
             Window.remove_widget(app.root)
 
@@ -280,3 +290,20 @@ class TestInspectorField(KivyTestCase):
             assert text("inspector.request.hint", "da") in texts  # the inspector's own words stay
         finally:
             Window.remove_widget(app.root)
+
+
+def test_a_rescan_is_not_another_worker_on_the_site_list(world):
+    tmp, cred, bundles = world
+    ctl = InspectorController(tmp / "home", bundle=bundles["fresh"], state=tmp / "state-rescan", clock=lambda: NOW,
+                              record_fields=frozenset())
+    ctl.start_site("Nordhavn, Byggeplads 4", "2026-12-07", "M. Jensen")
+    ctl.start("a1-inspection")
+    answer = demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection")
+    assert ctl.decide_text(answer).decision.result == "PASSED" and ctl.site_entry.n == 1
+    again = ctl.decide_text(answer).decision  # the same answer read twice: "scan again"
+    assert again.result == "FAILED" and again.codes == ["inspect.session_used"]
+    assert ctl.site_entry is None and len(ctl.site.entries) == 1 and len(ctl.log.entries()) == 2
+    ctl.bundle_path, ctl._verifier = bundles["revoked"], None  # a real refusal does count
+    ctl.start("a1-inspection")
+    out = ctl.decide_text(demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection"))
+    assert out.decision.result == "FAILED" and ctl.site_entry.n == 2 and ctl.site.counts()["FAILED"] == 1
