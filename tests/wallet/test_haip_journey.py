@@ -78,6 +78,19 @@ def _redeem(haip, t: dict, code: str) -> httpx.Response:
                       headers={"Authorization": f"Bearer {t['result_token']}"}, json={"response_code": code})
 
 
+class RecordingProvider(W.WalletProviderClient):
+    """The demo wallet provider's client, keeping each Wallet Instance Attestation the wallet obtained."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.attestations: list[str] = []
+
+    def attest_instance(self, client, now):
+        attested = super().attest_instance(client, now)
+        self.attestations.append(attested.attestation)
+        return attested
+
+
 def test_esspass_wallet_gets_an_a1_by_authorization_code_and_presents_it_both_ways(haip, tmp_path):
     issuer = haip["issuer"]
     meta = httpx.get(f"{issuer.url}/.well-known/oauth-authorization-server", timeout=30).json()
@@ -93,8 +106,8 @@ def test_esspass_wallet_gets_an_a1_by_authorization_code_and_presents_it_both_wa
         seen.append(url)
         return tomasz(url)
 
-    got = receive_authorized(wallet, store, browse, offer_uri=case["offer_uri"], copies=4,
-                             provider=W.WalletProviderClient(haip["provider_url"]))
+    provider = RecordingProvider(haip["provider_url"])
+    got = receive_authorized(wallet, store, browse, offer_uri=case["offer_uri"], copies=4, provider=provider)
     [card] = got.cards
     assert card.claims["document_number"] == case["document_number"] and card.copies_left == 4
     # PAR (RFC 9126): the browser carries only client_id (the attestation's sub, HAIP §4.4.1) and request_uri
@@ -130,6 +143,15 @@ def test_esspass_wallet_gets_an_a1_by_authorization_code_and_presents_it_both_wa
     assert [(e.kind, e.outcome) for e in wallet.history()] == [("issuance", "received"), ("presentation", "shared"),
                                                                ("presentation", "shared")]
     assert wallet.cards()[0].copies_left_for(ONLINE) == 0  # one one-time x5c copy for each check
+
+    # HAIP §4.4.1: a Wallet Attestation is never reused (a new instance key each issuance), its sub is the one
+    # shared by every instance of the wallet; here a second issuance, wallet-initiated, Mette's EHIC
+    new_case(issuer.service, "ehic")
+    receive_authorized(wallet, store, person("mette"), credential_issuer=issuer.url, configuration_id="ehic_sd_jwt",
+                       copies=2, provider=provider)
+    claims = [jose.parse_compact(a).payload() for a in provider.attestations]
+    assert len(claims) == 2 and len(set(provider.attestations)) == 2
+    assert claims[0]["cnf"]["jwk"] != claims[1]["cnf"]["jwk"] and {c["sub"] for c in claims} == {"esspass-wallet"}
 
 
 def test_the_apps_document_login_sends_the_wallet_attestation(haip, tmp_path, monkeypatch):
