@@ -344,6 +344,10 @@ class CompactJws(NamedTuple):
         return json_object(self.payload_bytes, "payload")
 
 
+# A named tuple's own __new__ is a Python function; parse_compact calls tuple.__new__ with all four fields instead
+_tuple_new = tuple.__new__
+
+
 def sign_compact(header: dict[str, Any], payload: dict[str, Any] | bytes, key: SigningKey) -> str:
     header = {"alg": key.alg, **header}
     if header["alg"] != key.alg:
@@ -354,39 +358,52 @@ def sign_compact(header: dict[str, Any], payload: dict[str, Any] | bytes, key: S
 
 
 _B64U_AND_DOT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+# base64url to base64 for binascii's strict mode, which then refuses, in the same C pass that decodes, every
+# character outside the base64url alphabet: '+', '/' and '=' (RFC 4648 §5: not base64url) become '!', which
+# no base64 alphabet holds. Padding is added after the translation.
+FROM_URL_STRICT_TABLE = bytes.maketrans(b"-_+/=", b"+/!!!")
 
 
 def parse_compact(token: str, max_bytes: int = MAX_TOKEN_BYTES) -> CompactJws:
     """Split and decode a compact JWS without verifying it. Header must name an allowed alg."""
     if not isinstance(token, str) or len(token) > max_bytes:
         raise JoseError("format", "token missing or too large")
-    # One C-speed pass checks the whole token's alphabet; a token that fails it is decoded part
-    # by part, strictly, so that the error names the part.
-    raw = token.encode("ascii") if token.isascii() else b""
-    if not raw or raw.translate(None, _B64U_AND_DOT):
-        parts = token.split(".")
-        if len(parts) != 3:
-            raise JoseError("format", "a compact JWS has three parts")
-        h, p, s = parts
-        header = json_object(b64u_decode_strict(h), "header")
-        payload_bytes, signature = b64u_decode_strict(p), b64u_decode_strict(s)
-        signing_input = f"{h}.{p}".encode("ascii")
-    else:
-        parts_b = raw.split(b".")
+    # Fast path: binascii's strict mode checks the alphabet while it decodes (FROM_URL_STRICT_TABLE). A token
+    # with a character outside base64url is decoded again part by part, strictly, so that the error names the part.
+    header = None
+    if token.isascii():
+        raw = token.encode("ascii")
+        parts_b = raw.translate(FROM_URL_STRICT_TABLE).split(b".")
         if len(parts_b) != 3:
             raise JoseError("format", "a compact JWS has three parts")
         h, p, s = parts_b
-        if len(h) % 4 == 1 or len(p) % 4 == 1 or len(s) % 4 == 1:
-            raise JoseError("encoding", "impossible base64url length")
-        a2b = binascii.a2b_base64
-        header = json_object(a2b(h.translate(_FROM_URL) + _PAD[len(h) % 4]), "header")
-        payload_bytes = a2b(p.translate(_FROM_URL) + _PAD[len(p) % 4])
-        signature = a2b(s.translate(_FROM_URL) + _PAD[len(s) % 4])
-        signing_input = raw[: len(h) + 1 + len(p)]
+        lh, lp = len(h), len(p)
+        if lh & 3 == 1 or lp & 3 == 1 or len(s) & 3 == 1:
+            if not raw.translate(None, _B64U_AND_DOT):  # else the slow path names the first bad part
+                raise JoseError("encoding", "impossible base64url length")
+        else:
+            a2b = binascii.a2b_base64
+            try:
+                header_bytes = a2b(h + _PAD[lh & 3], strict_mode=True)
+                payload_bytes = a2b(p + _PAD[lp & 3], strict_mode=True)
+                signature = a2b(s + _PAD[len(s) & 3], strict_mode=True)
+            except binascii.Error:
+                pass  # a character outside base64url: the slow path names the part
+            else:
+                header = json_object(header_bytes, "header")
+                signing_input = raw[: lh + 1 + lp]
+    if header is None:
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise JoseError("format", "a compact JWS has three parts")
+        h_text, p_text, s_text = parts
+        header = json_object(b64u_decode_strict(h_text), "header")
+        payload_bytes, signature = b64u_decode_strict(p_text), b64u_decode_strict(s_text)
+        signing_input = f"{h_text}.{p_text}".encode("ascii")
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in ALLOWED_ALGS:  # RFC 9901 §7.1 step 2: none and symmetric algs are refused
         raise JoseError("alg", f"algorithm {alg!r} is not allowed")
-    return CompactJws(header, payload_bytes, signing_input, signature)
+    return _tuple_new(CompactJws, (header, payload_bytes, signing_input, signature))  # see _tuple_new
 
 
 def verify_signature(jws: CompactJws, key: ec.EllipticCurvePublicKey) -> bool:

@@ -15,9 +15,11 @@ from __future__ import annotations
 import binascii
 import hashlib
 import math
+import operator
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -264,6 +266,10 @@ def issue(
 # ---------------------------------------------------------------- parsing the compact form (§4)
 
 
+# A named tuple's own __new__ is a Python function; tuple.__new__ with all the fields skips that frame on the hot path
+_tuple_new = tuple.__new__
+
+
 class Parsed(NamedTuple):
     """The parts of an SD-JWT (+KB). A named tuple: built once per presentation on the hot path, where a
     frozen dataclass's ``__init__`` costs several times as much."""
@@ -293,7 +299,7 @@ def parse(presentation: str) -> Parsed:
         raise Rejected(R_FORMAT, "empty issuer-signed JWT")
     if "" in middle:
         raise Rejected(R_FORMAT, "empty disclosure between separators")
-    return Parsed(jwt, tuple(middle), last or None, text[: len(text) - len(last)])
+    return _tuple_new(Parsed, (jwt, tuple(middle), last or None, text[: len(text) - len(last)]))
 
 
 # ---------------------------------------------------------------- verification (§7.1, §7.3)
@@ -344,9 +350,6 @@ def _decode_disclosure(text: str) -> tuple[list[Any], bytes]:
     return _disclosure_shape(value), raw
 
 
-_B64U_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-
 def _disclosure_shape(value: Any) -> list[Any]:
     """§4.2.1/§4.2.2: an array of [salt, name, value] or [salt, value]."""
     if not isinstance(value, list) or len(value) not in (2, 3):
@@ -377,30 +380,40 @@ def _disclosures_by_digest(disclosures: tuple[str, ...], hasher: Callable[[bytes
     Anything else goes through :func:`_disclosures_by_digest_strictly`, which names the exact fault."""
     if not disclosures:
         return {}
-    joined = "".join([part for text in disclosures for part in (text, _FILL[len(text) & 3])])
-    raw_all = joined.encode("ascii") if joined.isascii() else b""
-    if (not raw_all or raw_all.translate(None, _B64U_ALPHABET)
-            or any(len(text) & 3 == 1 or len(text) > MAX_DISCLOSURE_CHARS for text in disclosures)):
+    # each disclosure + _FILL[len(text) & 3], with C iterators only (no Python frame per disclosure)
+    fills = map(_FILL.__getitem__, map(operator.and_, map(len, disclosures), repeat(3)))
+    joined = "".join(map(operator.add, disclosures, fills))
+    if not joined.isascii():
         return _disclosures_by_digest_strictly(disclosures, hasher)
-    decoded = binascii.a2b_base64(raw_all.translate(jose.FROM_URL_TABLE))  # whole groups of the alphabet
+    try:  # whole groups; binascii's strict mode refuses any character outside base64url (jose.FROM_URL_STRICT_TABLE)
+        decoded = binascii.a2b_base64(joined.encode("ascii").translate(jose.FROM_URL_STRICT_TABLE),
+                                      strict_mode=True)
+    except binascii.Error:
+        return _disclosures_by_digest_strictly(disclosures, hasher)
     loads = jose.json_loads
-    digests: list[bytes] = []
     entries: list[tuple[list[Any], bytes]] = []
     at = 0
     for text in disclosures:
         n = len(text)
+        if n & 3 == 1 or n > MAX_DISCLOSURE_CHARS:  # the strict path names the fault (in the same order as ever)
+            return _disclosures_by_digest_strictly(disclosures, hasher)
         raw = decoded[at : at + (n * 3 >> 2)]
         at += ((n + 3) >> 2) * 3
         try:
             value = loads(raw)
         except ValueError:
-            raise Rejected(R_DISCLOSURE, "not base64url JSON") from None
+            value = _NOT_JSON
         # §4.2.1/§4.2.2, inline for the common case; _disclosure_shape names what is wrong
         if (type(value) is not list or not 2 <= len(value) <= 3 or type(value[0]) is not str
                 or (len(value) == 3 and type(value[1]) is not str)):
+            if any(len(text) & 3 == 1 or len(text) > MAX_DISCLOSURE_CHARS for text in disclosures):
+                return _disclosures_by_digest_strictly(disclosures, hasher)  # a later disclosure decides
+            if value is _NOT_JSON:
+                raise Rejected(R_DISCLOSURE, "not base64url JSON")
             _disclosure_shape(value)
         entries.append((value, raw))
-        digests.append(hasher(text.encode("ascii")).digest())
+    # §4.2.3: over the ASCII bytes as received (ASCII checked above, so str.encode's UTF-8 is ASCII); C iterators
+    digests = list(map(_DIGEST, map(hasher, map(str.encode, disclosures))))
     size = len(digests[0])
     filler = b"\0" * (-size % 3)
     chars = (size * 4 + 2) // 3  # unpadded base64 length of one digest
@@ -412,6 +425,8 @@ def _disclosures_by_digest(disclosures: tuple[str, ...], hasher: Callable[[bytes
     return by_digest
 
 
+_DIGEST = operator.methodcaller("digest")
+_NOT_JSON = object()  # what a disclosure that is not JSON decodes to, in the fast path
 _FILL = ("", "AAA", "AA", "A")  # to whole base64 groups; a length of 4k+1 never reaches the fast path
 
 
@@ -532,6 +547,8 @@ class _Resolver:
 def _is_number(value: Any) -> bool:
     """A JSON number usable as a NumericDate: not a bool, and finite (Python's json accepts
     the non-JSON literals NaN and Infinity, and every comparison with NaN is false)."""
+    if type(value) is int:  # the common case first: one test
+        return True
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return not isinstance(value, float) or math.isfinite(value)
@@ -544,6 +561,17 @@ def _time_claim(payload: dict[str, Any], name: str) -> int | float | None:
     if not _is_number(value):
         raise Rejected(R_TIME_CLAIM, name)
     return value
+
+
+def _time_claims(payload: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """``exp``, ``nbf``, ``iat`` (each None when absent), checked in that order: one call where integers are
+    the rule (:func:`_time_claim` for anything else, which names the claim)."""
+    get = payload.get
+    exp, nbf, iat = get("exp"), get("nbf"), get("iat")
+    if ((exp is None or type(exp) is int) and (nbf is None or type(nbf) is int)
+            and (iat is None or type(iat) is int)):
+        return exp, nbf, iat
+    return _time_claim(payload, "exp"), _time_claim(payload, "nbf"), _time_claim(payload, "iat")
 
 
 def verify(
@@ -562,6 +590,7 @@ def verify(
     also demand its own ``expected_typ`` (over the policy's) and report a mismatch as ``typ_reason``.
     The :class:`Rejected` it raises names the :class:`~credential.report.Stage` where verification stopped."""
     at = _At()
+    at.stage = Stage.BEFORE_SIGNATURE
     try:
         return _verify(presentation, resolve_key, policy, check_disclosed, expected_typ, typ_reason, at)
     except Rejected as exc:
@@ -571,12 +600,10 @@ def verify(
 
 
 class _At:
-    """Where a verification is (one attribute set as it moves on: cheaper than a try block per stage)."""
+    """Where a verification is (one attribute set as it moves on: cheaper than a try block per stage). No
+    ``__init__``: :func:`verify` sets the first stage, without a Python frame for it."""
 
     __slots__ = ("stage",)
-
-    def __init__(self) -> None:
-        self.stage = Stage.BEFORE_SIGNATURE
 
 
 def _verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublicKey, policy: VerifyPolicy,
@@ -622,7 +649,7 @@ def _verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublic
     flat = ("_sd" in payload and raw_payload.count(b'"_sd"') == 1 and raw_payload.find(b'"..."') < 0
             and raw_payload.find(b"\\u") < 0)
     resolver = _Resolver(by_digest, flat)
-    processed = resolver.walk(payload, (), 0)
+    processed = resolver._walk_object(payload, (), 0)  # what walk() would call for the top-level object
     if resolver.used != len(by_digest):  # §7.1 step 3.5
         raise Rejected(R_UNREFERENCED)
     disclosed = tuple(resolver.disclosed)
@@ -632,7 +659,7 @@ def _verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublic
     # §7.1 step 4 / RFC 7519: time claims of the issuer-signed JWT
     at.stage = Stage.TIMES
     now, leeway = policy.now, policy.clock_leeway_s
-    exp, nbf, iat = _time_claim(processed, "exp"), _time_claim(processed, "nbf"), _time_claim(processed, "iat")
+    exp, nbf, iat = _time_claims(processed)
     if exp is not None and now >= exp + leeway:
         raise Rejected(R_EXPIRED)
     if nbf is not None and now + leeway < nbf:
@@ -648,7 +675,7 @@ def _verify(presentation: str, resolve_key: KeyResolver | ec.EllipticCurvePublic
     else:
         # A KB-JWT that is present is always checked: a garbage one is never silently ignored.
         kb_header, kb_payload = _verify_kb(parsed, processed, hasher, policy)
-    return Verified(header, processed, payload, disclosed, kb_payload, kb_header)
+    return _tuple_new(Verified, (header, processed, payload, disclosed, kb_payload, kb_header))
 
 
 def _verify_kb(parsed: Parsed, processed: dict[str, Any], hasher: Callable[[bytes], Any], policy: VerifyPolicy):

@@ -92,6 +92,13 @@ def issue_vc(
 
 
 def status_ref(payload: dict[str, Any]) -> StatusRef | None:
+    sl = _status_list(payload)
+    return None if sl is None else StatusRef(sl["idx"], sl["uri"])
+
+
+def _status_list(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The checked ``status.status_list`` object, or None without a ``status`` claim. Verification calls this, not
+    :func:`status_ref`: a frozen dataclass built only to be dropped costs more than the whole check."""
     status = payload.get("status")
     if status is None:
         return None
@@ -101,7 +108,7 @@ def status_ref(payload: dict[str, Any]) -> StatusRef | None:
     idx, uri = sl.get("idx"), sl.get("uri")
     if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0 or not isinstance(uri, str) or not uri:
         raise Rejected(R_STATUS, "idx or uri invalid")
-    return StatusRef(idx, uri)
+    return sl
 
 
 def verify_vc(
@@ -154,4 +161,4 @@ def _check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | 
             jose.jwk_to_public_key(cnf.get("jwk") if isinstance(cnf, dict) else None)
         except (jose.JoseError, TypeError):  # TypeError: an unhashable "crv" in jose's lookup
             raise Rejected(R_CNF) from None
-    status_ref(payload)
+    _status_list(payload)
