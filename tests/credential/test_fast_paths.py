@@ -151,3 +151,19 @@ def test_time_claims_fast_and_named():
     with pytest.raises(Rejected) as info:  # checked in the order exp, nbf, iat
         sd_jwt._time_claims({"iat": "x", "nbf": float("nan"), "exp": 1})
     assert info.value.detail == "nbf"
+
+
+
+def test_never_disclosed_names_the_first_registered_claim():
+    from credential import sd_jwt_vc
+
+    sd_jwt_vc._never_disclosed(((("given_name",), "given_name", "Ana"), (("employer", 0), None, {})))
+    sd_jwt_vc._never_disclosed((((), None, 1),))  # an empty path (never built by the resolver) is skipped
+    for disclosed, first in (
+        (((("given_name",), "given_name", "Ana"), (("exp",), "exp", 1), (("iat",), "iat", 1)), "exp"),
+        ((((), None, 1), (("status",), "status", {})), "status"),
+        (((("cnf", "jwk"), "jwk", {}),), "cnf"),  # nor anything inside them
+    ):
+        with pytest.raises(Rejected) as info:
+            sd_jwt_vc._never_disclosed(disclosed)
+        assert info.value.code == "vc.claim_disclosable" and info.value.detail == f"claim {first!r}"
