@@ -17,6 +17,7 @@ import pytest
 from tests.kivy_support import KivyTestCase  # first: sets up headless Kivy
 
 from trust_list.demo import build_demo_ecosystem
+from uikit import palette
 from verifier.ui import demo
 from verifier.ui.controller import InspectorController, decision_view
 
@@ -62,7 +63,9 @@ def test_banner_states_the_decisive_reason_and_the_next_step(world, lang):
     assert revoked.hint.endswith(text("inspector.next.revoked", lang))  # do not accept; paper copy or institution
 
     replay = decision_view(_decide(world, "fresh", replay=True), lang)
-    assert replay.result == "FAILED"
+    assert replay.result == "FAILED" and replay.rescan  # no verdict on the document: "Scan again", in amber
+    assert replay.headline == text("inspector.decision.rescan", lang) and replay.colour == palette.WARN
+    assert not revoked.rescan and revoked.colour == palette.DANGER and revoked.headline != replay.headline
     assert replay.hint.endswith(text("inspector.next.rescan", lang))  # scan again, not "do not accept"
     assert text("inspector.next.revoked", lang) not in replay.hint
 
