@@ -227,7 +227,8 @@ class LogScreen(Screen):
 
         for r in rows[:200]:
             box.add_widget(ILogRow(when=r["when"], title=r["title"], word=r["word"], issuer=r["issuer"],
-                                   reasons=r["reasons"], codes=r["codes"], colour=COLOURS.get(r["result"], MUTED)))
+                                   reasons=r["reasons"], codes=r["codes"],
+                                   colour=WARN if r["rescan"] else COLOURS.get(r["result"], MUTED)))
 
 
 class SiteNewScreen(Screen):

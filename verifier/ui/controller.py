@@ -468,11 +468,14 @@ class InspectorController:
             title = P.get(preset).title(self.lang) if preset in P.NAMES else (
                 self.t("log.paper") if e.get("paper_copy") else "-")
             failed = [str(c) for c in e.get("failed", [])]
+            rescan = e.get("result") == "FAILED" and bool(failed) and set(failed) <= _RESCAN  # as the banner said
             rows.append({
                 "when": _fmt_time(int(e.get("time", 0))),
                 "title": title,
                 "result": str(e.get("result")),
-                "word": words.get(str(e.get("result")), str(e.get("result"))),
+                "rescan": rescan,
+                "word": self.t("decision.rescan") if rescan else words.get(str(e.get("result")),
+                                                                           str(e.get("result"))),
                 "issuer": str(e.get("issuer") or ""),
                 "reasons": "; ".join(text(c, self.lang) for c in failed if has(c)),  # words; codes: details
                 "codes": ", ".join(failed),
