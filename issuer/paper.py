@@ -142,10 +142,10 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") ->
 
     # page 1: what it is, whose it is, the QR code and how to check it
     pdf.set_font(FONT, "B", 17)
-    pdf.multi_cell(0, 8, text(f"issuer.paper.title.{view.type_key}", lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, text(f"issuer.paper.title.{view.type_key}", lang), new_x="LMARGIN", new_y="NEXT", align="L")
     if lang != "en":
         pdf.set_font(FONT, "", 12)
-        pdf.multi_cell(0, 6, text(f"issuer.paper.title.{view.type_key}", "en"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, text(f"issuer.paper.title.{view.type_key}", "en"), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     period = f"{explain.date_text(claims.get('starting_date', ''), lang)} – {explain.date_text(claims.get('ending_date', ''), lang)}"
     _table(pdf, [
@@ -160,7 +160,7 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") ->
     pdf.ln(2)
     for how in dict.fromkeys((lang, "en")):
         pdf.set_font(FONT, "B" if how == lang else "", 9)
-        pdf.multi_cell(0, 4.5, text("issuer.paper.how_to_check", how), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.5, text("issuer.paper.how_to_check", how), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1)
     size = min(150.0, pdf.h - pdf.get_y() - 18)
     if size < 90:  # too little room left: the code gets a page of its own, never shrunk past reading
@@ -173,9 +173,9 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") ->
         pdf.add_page()
         pdf.set_font(FONT, "B", 14)
         pdf.multi_cell(0, 7, text("issuer.paper.content" if i == 0 else "issuer.paper.in_english", words),
-                       new_x="LMARGIN", new_y="NEXT")
+                       new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, 5, text(f"issuer.paper.title.{view.type_key}", words), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, text(f"issuer.paper.title.{view.type_key}", words), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(2)
         _table(pdf, _rows(claims, view.type_key, words))
     return bytes(pdf.output())

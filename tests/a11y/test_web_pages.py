@@ -156,6 +156,7 @@ def sites(tmp_path_factory, chromium):
             "bo_login": (anonymous, f"{iurl}/backoffice/login"),
             "bo_cases": (office, f"{iurl}/backoffice/"),
             "bo_search_none": (office, f"{iurl}/backoffice/?q=Nobody"),
+            "bo_search_name": (office, f"{iurl}/backoffice/?q=kowalski"),  # a holder found by name
             "bo_new_pda1": (office, f"{iurl}/backoffice/cases/new/pda1"),
             "bo_new_pda1_demo": (office, f"{iurl}/backoffice/cases/new/pda1?demo=1"),
             "bo_new_ehic": (office, f"{iurl}/backoffice/cases/new/ehic"),
@@ -206,7 +207,7 @@ def _overflow(page) -> int:
                          " - window.innerWidth")
 
 
-ALL_PAGES = ["bo_login", "bo_cases", "bo_search_none", "bo_new_pda1", "bo_new_pda1_demo", "bo_new_ehic",
+ALL_PAGES = ["bo_login", "bo_cases", "bo_search_none", "bo_search_name", "bo_new_pda1", "bo_new_pda1_demo", "bo_new_ehic",
              "bo_case_pda1", "bo_case_ehic", "bo_users", "bo_audit", "bo_unknown", "bo_form_errors", "bo_confirm_revoke",
              "console_index", "console_pending", "console_passed", "console_failed", "console_records",
              "console_records_login", "console_back", "console_records_empty",
@@ -220,6 +221,18 @@ def _page(sites, name: str, lang: str, viewport: dict):
         page.fill("[id='f-subject.familynames']", "Nowak")
         page.click("#create")
         page.wait_for_selector("#form-errors")
+        return page
+    if name == "bo_search_name":  # the holder-name search finds the A1's holder, and only them
+        page = _open(sites, name, lang, viewport)
+        found = page.inner_text("#cases")
+        assert "Kowalski" in found and "Jensen" not in found, found
+        return page
+    if name == "bo_audit":  # every action in words; its code only in the details line
+        page = _open(sites, name, lang, viewport)
+        bare = page.eval_on_selector_all("#audit td[data-label]:nth-child(3)", """cells => cells.filter(c => {
+            const copy = c.cloneNode(true); copy.querySelectorAll('[data-details]').forEach(d => d.remove());
+            return !copy.textContent.trim(); }).map(c => c.textContent.trim())""")
+        assert not bare, bare
         return page
     if name == "citizen_undecided":  # the EHIC's holder logs in for an A1: none decided for them
         page = _open(sites, "citizen_login", lang, viewport)
