@@ -1,5 +1,5 @@
-"""``esspass wallet screenshots --out DIR``: every screen rendered offscreen with demo data, in English
-and Danish, into PNG files (so anyone can look at the app without a phone), including the offline
+"""``esspass wallet screenshots --out DIR``: every screen rendered offscreen with demo data, in all ten languages
+(or ``--lang``), into PNG files (so anyone can look at the app without a phone), including the offline
 presentation (an inspector's request QR -> consent -> the response QR full screen) and a card with no one-time
 copies left.
 
@@ -136,6 +136,25 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             app.show("restore")
             shot("22-restore", lang)
             app.ctl = ctl
+            # an A1 ending in 12 days: the reminder banner on the documents screen
+            import datetime as dt
+
+            ending = issue_demo_card(eco, ctl.wallet, "pda1", now)
+            ending.claims = {**ending.claims, "ending_date": (dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+                                                              + dt.timedelta(days=12)).isoformat()}
+            ctl.wallet.save_card(ending)
+            app.show("cards")
+            shot("23-cards-expiry-banner", lang)
+            ctl.wallet.delete_card(ending.id)
+            # two health insurance cards answer the hospital: the citizen chooses; the Swedish one shows the Nordic note
+            swedish = issue_demo_card(eco, ctl.wallet, "ehic", now, institution="fk")
+            app.show_consent_or_result(ctl.open_request(rp.uri))
+            consent = app.screen("consent")
+            if len(getattr(consent, "choice_buttons", [])) > 1:
+                consent.choice_buttons[-1].dispatch("on_release")
+            shot("24-consent-choose-card", lang)
+            app.show("cards")
+            ctl.wallet.delete_card(swedish.id)
             # fresh cards for the next language: each run shares two one-time copies of the A1
             for card in cards:
                 ctl.wallet.delete_card(card.id)
