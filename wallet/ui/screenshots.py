@@ -136,6 +136,8 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             app.show("restore")
             shot("22-restore", lang)
             app.ctl = ctl
+            app.show("forgot")  # from the unlock screen: "Forgot your PIN?"
+            shot("25-forgot-pin", lang)
             # an A1 ending in 12 days: the reminder banner on the documents screen
             import datetime as dt
 
