@@ -265,6 +265,9 @@ class TestCareJourney(KivyTestCase):
         _no_raw(app, "cards-banner", claims=card.claims)
         app.show_card(card.id)
         _no_raw(app, "detail-no-copies", claims=card.claims)
+        # the document's period is the first validity line, the signature's the last (not read as the card's end)
+        assert [row[0] for row in ctl.card_detail(card.id)["layers"]] == ["Document period", "Coverage period",
+                                                                          "Signature valid"]
         Window.remove_widget(app.root)
 
 
