@@ -118,7 +118,7 @@ def verify_vc(
     verified = sd_jwt.verify(presentation, resolve_key, policy, check_disclosed=_never_disclosed,
                              expected_typ=TYP, typ_reason=R_TYP)
     try:
-        check_vc_claims(verified, expected_vct)
+        _check_vc_claims(verified, expected_vct)  # _never_disclosed already ran inside sd_jwt.verify
     except Rejected as exc:
         exc.stage = Stage.VC_RULES
         raise
@@ -134,8 +134,12 @@ def _never_disclosed(disclosed: tuple) -> None:
 
 
 def check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | None) -> None:
-    payload = verified.payload
     _never_disclosed(verified.disclosed)
+    _check_vc_claims(verified, expected_vct)
+
+
+def _check_vc_claims(verified: sd_jwt.Verified, expected_vct: Collection[str] | None) -> None:
+    payload = verified.payload
     vct = payload.get("vct")
     if not isinstance(vct, str) or not vct:
         raise Rejected(R_VCT_MISSING)

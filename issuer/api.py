@@ -494,7 +494,7 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             return conflict(exc)
         from .paper import paper_pdf
 
-        pdf = await run_in_threadpool(paper_pdf, svc, public_id, "wallet")
+        pdf = await run_in_threadpool(paper_pdf, svc, public_id, "wallet", paper_language(request))
         return Response(pdf, media_type="application/pdf",
                         headers={**NO_STORE, "Content-Disposition": 'attachment; filename="paper-copy.pdf"',
                                  "DPoP-Nonce": svc.dpop_nonce()})
@@ -602,12 +602,14 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         except NotFound:
             return not_found("case", "no case with this id")
 
+    from .paper import paper_language
+
     @api.get("/cases/{case_id}/paper.pdf")
-    def _paper(case_id: str, actor: str = Depends(api_actor("paper"))):
+    def _paper(case_id: str, request: Request, actor: str = Depends(api_actor("paper"))):
         from .paper import paper_pdf
 
         try:
-            pdf = paper_pdf(svc, case_id, actor)
+            pdf = paper_pdf(svc, case_id, actor, paper_language(request))
         except NotFound:
             return not_found("case", "no case with this id")
         return Response(pdf, media_type="application/pdf", headers=NO_STORE)

@@ -563,7 +563,10 @@ def router(svc: IssuerService) -> APIRouter:
         session = need(request, "admin")
         if isinstance(session, Response):
             return session
-        return render(request, "audit.html", entries=svc.audit_entries())
+        lang = lang_of(request)
+        # the action in words (its code stays in the details line); a target that is a document type by its name
+        return render(request, "audit.html", entries=svc.audit_entries(),
+                      type_names={k: explain.type_name(types.get_type(k).vct, lang) for k in FIELDS})
 
     # ------------------------------------------------------------ user management (admin; issue 15 item 5)
 

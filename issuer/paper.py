@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 from fpdf import FPDF
 
 import qrimage
 from credential import explain, qr_transport, types
-from credential.i18n import LANGS, text
+from credential.i18n import LANGS, country_name, pick, text
 
 from .service import IssuerService
 
@@ -61,20 +63,63 @@ def _table(pdf: _Paper, rows: list[tuple[str, str]]) -> None:
     """Label on the left, words on the right; both wrap, the row is as tall as its taller cell."""
     label_w, value_w = 72, pdf.epw - 72
     for label, value in rows:
+        # each cell measured in the font it is printed in (the value is bold, so wider), left aligned: justified
+        # text in a narrow column stretches the spaces of long compound labels
         pdf.set_font(FONT, "", 9)
-        lines = max(len(pdf.multi_cell(label_w, 5, label, dry_run=True, output="LINES")),
-                    len(pdf.multi_cell(value_w, 5, value, dry_run=True, output="LINES")))
+        label_lines = len(pdf.multi_cell(label_w, 5, label, dry_run=True, output="LINES", align="L"))
+        pdf.set_font(FONT, "B", 9)
+        lines = max(label_lines, len(pdf.multi_cell(value_w, 5, value, dry_run=True, output="LINES", align="L")))
         if pdf.will_page_break(lines * 5 + 1):
             pdf.add_page()
         y = pdf.get_y()
+        pdf.set_font(FONT, "", 9)
         pdf.set_text_color(70, 70, 70)
-        pdf.multi_cell(label_w, 5, label, new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(label_w, 5, label, new_x="RIGHT", new_y="TOP", align="L")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(FONT, "B", 9)
-        pdf.multi_cell(value_w, 5, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(value_w, 5, value, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_y(y + lines * 5 + 1)
         pdf.set_draw_color(200, 200, 200)
         pdf.line(pdf.l_margin, pdf.get_y() - .5, pdf.l_margin + pdf.epw, pdf.get_y() - .5)
+
+
+def _in_both(words: Callable[[str], str], lang: str) -> str:
+    """A value in words in the holder's language and in English, "words / words" (once when they are the same)."""
+    own, en = words(lang), words("en")
+    return own if own == en else f"{own} / {en}"
+
+
+def _a1_facts(claims: dict, lang: str) -> list[tuple[str, str]]:
+    """The A1's decisive facts on the first page, beside the QR code, as an inspector reads them first (issue 15
+    items 3 and 6): the legislation that applies, the person's status (with its article of Regulation (EC)
+    No 883/2004), the employer and the place of work; values in words in both languages."""
+    employer = (claims.get("employer") or [{}])[0]
+    place = ((claims.get("work_information") or {}).get("work_address") or [{}])[0]
+    street = " ".join(str(place.get(k, "")) for k in ("street_address", "house_number")).strip()
+    town = " ".join(str(place.get(k, "")) for k in ("postal_code", "locality")).strip()
+    where = ", ".join(p for p in (str(place.get("company_name", "")), street, town) if p)
+    rows = [
+        (_both("legislation", lang),
+         _in_both(lambda w: country_name(claims.get("legislation_country", ""), w), lang)),
+        (_both("status", lang),
+         _in_both(lambda w: explain.value_text(claims.get("status_confirmation", ""), ("status_confirmation",), w),
+                  lang)),
+        (_both("employer", lang),
+         ", ".join(p for p in (str(employer.get("name", "")),
+                               _in_both(lambda w: country_name(employer.get("country", ""), w), lang)) if p)),
+        (_both("workplace", lang),
+         ", ".join(p for p in (where, _in_both(lambda w: country_name(place.get("country", ""), w), lang)) if p)),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+def paper_language(request: Any) -> str:
+    """The holder's language for a paper copy asked for over HTTP: the first shipped language of the request's
+    Accept-Language (the wallet sends the phone's), else English."""
+    for part in request.headers.get("accept-language", "").split(","):
+        if (found := pick(part.split(";")[0].strip())) is not None:
+            return found
+    return "en"
 
 
 def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") -> bytes:
@@ -97,10 +142,10 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") ->
 
     # page 1: what it is, whose it is, the QR code and how to check it
     pdf.set_font(FONT, "B", 17)
-    pdf.multi_cell(0, 8, text(f"issuer.paper.title.{view.type_key}", lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, text(f"issuer.paper.title.{view.type_key}", lang), new_x="LMARGIN", new_y="NEXT", align="L")
     if lang != "en":
         pdf.set_font(FONT, "", 12)
-        pdf.multi_cell(0, 6, text(f"issuer.paper.title.{view.type_key}", "en"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, text(f"issuer.paper.title.{view.type_key}", "en"), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     period = f"{explain.date_text(claims.get('starting_date', ''), lang)} – {explain.date_text(claims.get('ending_date', ''), lang)}"
     _table(pdf, [
@@ -108,13 +153,14 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") ->
         (_both("date_of_birth", lang), explain.date_text(subject.get("date_of_birth", ""), lang)),
         (_both("document_number", lang), view.document_number),
         (_both("period", lang), period),
+        *(_a1_facts(claims, lang) if view.type_key == "pda1" else []),
         (_both("valid_until", lang), explain.date_text(claims.get("date_of_expiry", ""), lang)),
         (_both("issued_by", lang), claims.get("issuing_authority", {}).get("name", svc.keys.name)),
     ])
     pdf.ln(2)
     for how in dict.fromkeys((lang, "en")):
         pdf.set_font(FONT, "B" if how == lang else "", 9)
-        pdf.multi_cell(0, 4.5, text("issuer.paper.how_to_check", how), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.5, text("issuer.paper.how_to_check", how), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1)
     size = min(150.0, pdf.h - pdf.get_y() - 18)
     if size < 90:  # too little room left: the code gets a page of its own, never shrunk past reading
@@ -127,9 +173,9 @@ def paper_pdf(svc: IssuerService, case_id: str, actor: str, lang: str = "en") ->
         pdf.add_page()
         pdf.set_font(FONT, "B", 14)
         pdf.multi_cell(0, 7, text("issuer.paper.content" if i == 0 else "issuer.paper.in_english", words),
-                       new_x="LMARGIN", new_y="NEXT")
+                       new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, 5, text(f"issuer.paper.title.{view.type_key}", words), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, text(f"issuer.paper.title.{view.type_key}", words), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(2)
         _table(pdf, _rows(claims, view.type_key, words))
     return bytes(pdf.output())

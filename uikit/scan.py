@@ -80,6 +80,41 @@ def camera_available() -> bool:
     return CoreCamera is not None
 
 
+def android_camera(camera: Any) -> Any:
+    """The ``android.hardware.Camera`` (through pyjnius) behind a Kivy ``Camera`` widget on Android, else None.
+
+    Kivy's ``camera_android`` provider keeps it as ``_android_camera`` on the core camera (``widget._camera``);
+    no other provider can switch a light, and Kivy has no API of its own for one."""
+    return getattr(getattr(camera, "_camera", None), "_android_camera", None)
+
+
+def torch_supported(camera: Any) -> bool:
+    """Whether the camera's flash can stay on while previewing (Camera.Parameters.FLASH_MODE_TORCH is among
+    ``getSupportedFlashModes()``; that list is null on a camera without a flash)."""
+    device = android_camera(camera)
+    if device is None:
+        return False
+    try:
+        modes = device.getParameters().getSupportedFlashModes()
+        return modes is not None and bool(modes.contains("torch"))
+    except Exception:  # noqa: BLE001 - a camera being released, or a Java error: no light to offer
+        return False
+
+
+def set_torch(camera: Any, on: bool) -> bool:
+    """Switch the light on or off (``setFlashMode("torch" | "off")``); True when the camera took it."""
+    if not torch_supported(camera):
+        return False
+    device = android_camera(camera)
+    try:
+        params = device.getParameters()
+        params.setFlashMode("torch" if on else "off")
+        device.setParameters(params)
+    except Exception:  # noqa: BLE001 - the camera refused (busy, released)
+        return False
+    return True
+
+
 def _kivy_camera(resolution: tuple[int, int], index: int) -> Any:
     from kivy.uix.camera import Camera
 
@@ -118,6 +153,15 @@ class CameraScanner:
     def running(self) -> bool:
         return self.camera is not None
 
+    @property
+    def torch_supported(self) -> bool:
+        """A light to switch on the running camera (Android with a flash; never on a desktop)."""
+        return self.camera is not None and torch_supported(self.camera)
+
+    def set_torch(self, on: bool) -> bool:
+        """Light for a dark site (issue 15 item 3); False where there is none or it was refused."""
+        return self.camera is not None and set_torch(self.camera, on)
+
     def start(self, container: Any) -> bool:
         """Start the preview inside ``container``; False where there is no camera (nothing changed then)."""
         if self.camera is not None:
@@ -144,6 +188,8 @@ class CameraScanner:
             self._event = None
         cam, self.camera = self.camera, None
         if cam is not None:
+            if torch_supported(cam):  # the light goes off with the preview (a flash left on drains the phone)
+                set_torch(cam, False)
             cam.play = False
             if self.container is not None:
                 self.container.remove_widget(cam)

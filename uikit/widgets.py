@@ -67,6 +67,8 @@ class CameraScreen(Screen):
     camera_ok = BooleanProperty(False)  # Kivy has a camera provider here
     camera_on = BooleanProperty(False)
     camera_message = StringProperty("")  # in the viewfinder while the camera is off
+    torch_ok = BooleanProperty(False)  # the running camera has a light (Android with a flash)
+    torch_on = BooleanProperty(False)
     no_camera_key = "camera.none_image"
 
     def __init__(self, **kw: Any) -> None:
@@ -86,12 +88,21 @@ class CameraScreen(Screen):
     def start_camera(self) -> bool:
         started = self.scanner.start(self.ids.viewfinder)
         self.camera_on = started
+        self.torch_ok = started and self.scanner.torch_supported
+        self.torch_on = False
         self._say("" if started else ("camera.failed" if self.camera_ok else self.no_camera_key))
         return started
 
     def stop_camera(self) -> None:
-        self.scanner.stop()
+        self.scanner.stop()  # switches the light off too
         self.camera_on = False
+        self.torch_ok = self.torch_on = False
+
+    def toggle_torch(self) -> None:
+        """The light on or off; nothing where the camera has none."""
+        want = not self.torch_on
+        if self.scanner.set_torch(want):
+            self.torch_on = want
 
     def toggle_camera(self) -> None:
         self.stop_camera() if self.camera_on else self.start_camera()
@@ -106,7 +117,8 @@ class CameraScreen(Screen):
         self.stop_camera()
 
     def _code_read(self, text: str) -> None:
-        self.camera_on = False  # the scanner stopped itself
+        self.camera_on = False  # the scanner stopped itself (and its light)
+        self.torch_ok = self.torch_on = False
         self.on_code(text)
 
     def on_code(self, text: str) -> None:  # pragma: no cover - every scan screen says

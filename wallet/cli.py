@@ -363,6 +363,7 @@ def screenshots(
 
 @app.command("app")
 def run_app(
+    link: Optional[str] = typer.Argument(None, help="An offer or request link to open once the wallet is unlocked (the system passes it when the app is the handler of openid-credential-offer://, eu-eaa-offer://, haip-vci://, openid4vp:// or haip-vp:// links)."),
     store: Path = typer.Option(Path("./.esspass/wallet"), "--store", help="Wallet directory."),
     trust_dir: Optional[Path] = TrustOpt,
     size: str = typer.Option("420x860", "--size", help="Window size WIDTHxHEIGHT (fitted to the display, centred)."),
@@ -382,4 +383,4 @@ def run_app(
         raise typer.Exit(2)
     from .ui.app import run
 
-    run(store, trust_dir, size=window, lang=lang, verbose=verbose)
+    run(store, trust_dir, size=window, lang=lang, verbose=verbose, link=link)

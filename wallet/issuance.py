@@ -51,6 +51,8 @@ from .core import OFFLINE, ONLINE, Card, Copy, Wallet, new_id, private_jwk
 
 OFFER_SCHEME = "openid-credential-offer"
 EAA_OFFER_SCHEME = "eu-eaa-offer"  # ETSI TS 119 472-3: the same offer parameters under the EAA scheme
+HAIP_OFFER_SCHEME = "haip-vci"  # HAIP 1.0 §4.2: a wallet MAY be invoked under this scheme, same parameters
+OFFER_SCHEMES = (OFFER_SCHEME, EAA_OFFER_SCHEME, HAIP_OFFER_SCHEME)
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 PROOF_TYP = "openid4vci-proof+jwt"
 DEFAULT_COPIES = 8  # one-time copies asked for per credential (capped by the issuer's batch_size)
@@ -104,12 +106,12 @@ def _offer_from_json(obj: Any) -> CredentialOffer:
 
 def parse_offer(uri: str, client: httpx.Client | None = None) -> CredentialOffer:
     """§4.1: ``openid-credential-offer://?credential_offer=<json>`` or ``?credential_offer_uri=<url>``;
-    also under ``eu-eaa-offer://`` (ETSI TS 119 472-3)."""
+    also under ``eu-eaa-offer://`` (ETSI TS 119 472-3) and ``haip-vci://`` (HAIP 1.0 §4.2)."""
     if not isinstance(uri, str) or len(uri) > 16 * 1024:
         raise Rejected(R.OFFER_INVALID, "missing or too long")
     uri = uri.strip()
     parts = urlsplit(uri)
-    if parts.scheme not in (OFFER_SCHEME, EAA_OFFER_SCHEME, "https", "http"):
+    if parts.scheme not in (*OFFER_SCHEMES, "https", "http"):
         raise Rejected(R.OFFER_INVALID, "not a credential offer link")
     query = parse_qs(parts.query)
     if "credential_offer" in query:

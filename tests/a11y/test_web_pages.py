@@ -86,7 +86,9 @@ def sites(tmp_path_factory, chromium):
     with ExitStack() as stack:
         # ---- the issuer's back office
         iport = free_port()
-        settings = Settings(home=home / "issuer", issuer_url=f"http://127.0.0.1:{iport}", status_list_size=10_000)
+        # demo_login: the citizen's login and consent pages of the authorization code flow (the demo's login form)
+        settings = Settings(home=home / "issuer", issuer_url=f"http://127.0.0.1:{iport}", status_list_size=10_000,
+                            demo_login=True)
         isvc = IssuerService(settings)
         stack.callback(isvc.close)
         stack.enter_context(ServerThread(issuer_app(settings, isvc), iport))
@@ -139,11 +141,22 @@ def sites(tmp_path_factory, chromium):
         pending = cpage.url.split("?")[0]
         cpage.goto(f"{vurl}/console/login?token={vsvc.console_token}")
         cpage.close()
+        # a second console that has checked nothing yet: the records page's empty state
+        eport = free_port()
+        esvc = VerifierService(VerifierSettings(home=home / "verifier-empty", verifier_url=f"http://127.0.0.1:{eport}"),
+                               clock=Clock(NOW))
+        eurl = stack.enter_context(serve_app(verifier_app(service=esvc), eport))
+        empty = chromium.new_context(viewport=PHONE)
+        stack.callback(empty.close)
+        epage = empty.new_page()
+        epage.goto(f"{eurl}/console/login?token={esvc.console_token}")
+        epage.close()
 
         office_pages = {
             "bo_login": (anonymous, f"{iurl}/backoffice/login"),
             "bo_cases": (office, f"{iurl}/backoffice/"),
             "bo_search_none": (office, f"{iurl}/backoffice/?q=Nobody"),
+            "bo_search_name": (office, f"{iurl}/backoffice/?q=kowalski"),  # a holder found by name
             "bo_new_pda1": (office, f"{iurl}/backoffice/cases/new/pda1"),
             "bo_new_pda1_demo": (office, f"{iurl}/backoffice/cases/new/pda1?demo=1"),
             "bo_new_ehic": (office, f"{iurl}/backoffice/cases/new/ehic"),
@@ -160,12 +173,28 @@ def sites(tmp_path_factory, chromium):
             "console_records": (console, f"{vurl}/console/records"),
             "console_records_login": (anonymous, f"{vurl}/console/records"),
             "console_back": (anonymous, f"{vurl}/console/back/unknown"),
+            "console_records_empty": (empty, f"{eurl}/console/records"),
         }
-        yield {**office_pages, **console_pages}
+        # the citizen's pages (OpenID4VCI §5 authorization code flow): each login page needs a fresh pushed request
+        # (RFC 9126: a request_uri is used once), so its address is made when the page is opened
+        from tests.issuer.conftest import Running
+        from tests.issuer.test_authorization_code import AuthCodeWallet, authorize_url
+
+        running = Running(iurl, isvc, settings, home / "issuer")
+
+        def citizen_login() -> str:
+            return authorize_url(running, AuthCodeWallet(running).par().json()["request_uri"])
+
+        citizen_pages = {
+            "citizen_login": (anonymous, citizen_login),
+            "citizen_refused": (anonymous, f"{iurl}/authorize?client_id=nobody&request_uri=urn%3Anothing"),
+        }
+        yield {**office_pages, **console_pages, **citizen_pages}
 
 
 def _open(sites, name: str, lang: str, viewport: dict):
     context, url = sites[name]
+    url = url() if callable(url) else url
     page = context.new_page()
     page.set_viewport_size(viewport)
     page.goto(f"{url}{'&' if '?' in url else '?'}lang={lang}")
@@ -178,10 +207,11 @@ def _overflow(page) -> int:
                          " - window.innerWidth")
 
 
-ALL_PAGES = ["bo_login", "bo_cases", "bo_search_none", "bo_new_pda1", "bo_new_pda1_demo", "bo_new_ehic",
+ALL_PAGES = ["bo_login", "bo_cases", "bo_search_none", "bo_search_name", "bo_new_pda1", "bo_new_pda1_demo", "bo_new_ehic",
              "bo_case_pda1", "bo_case_ehic", "bo_users", "bo_audit", "bo_unknown", "bo_form_errors", "bo_confirm_revoke",
              "console_index", "console_pending", "console_passed", "console_failed", "console_records",
-             "console_records_login", "console_back"]
+             "console_records_login", "console_back", "console_records_empty",
+             "citizen_login", "citizen_refused", "citizen_undecided"]
 
 
 def _page(sites, name: str, lang: str, viewport: dict):
@@ -192,6 +222,16 @@ def _page(sites, name: str, lang: str, viewport: dict):
         page.click("#create")
         page.wait_for_selector("#form-errors")
         return page
+    if name == "bo_search_name":  # the holder-name search finds the A1's holder, and only them
+        page = _open(sites, name, lang, viewport)
+        found = page.inner_text("#cases")
+        assert "Kowalski" in found and "Jensen" not in found, found
+        return page
+    if name == "citizen_undecided":  # the EHIC's holder logs in for an A1: none decided for them
+        page = _open(sites, "citizen_login", lang, viewport)
+        page.click(f"#demo-{types.sample_claims('ehic')['personal_administrative_number']}")
+        page.wait_for_selector("#back")
+        return page
     if name == "bo_confirm_revoke":
         page = _open(sites, "bo_case_pda1", lang, viewport)
         page.fill("#reason-revoke", "annulled")
@@ -201,7 +241,9 @@ def _page(sites, name: str, lang: str, viewport: dict):
     return _open(sites, name, lang, viewport)
 
 
-SHOTS = os.environ.get("ESSPASS_SCREENSHOTS")  # a folder: every page of this test saved as <page>-<lang>.png there
+# a folder: every page of these tests saved there for people to look at (issue 15 item 8): <page>-<lang>.png at
+# 390 px, <page>-<lang>-desktop.png, and <page>-<lang>-<width>.png as axe-core saw it
+SHOTS = os.environ.get("ESSPASS_SCREENSHOTS")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -219,6 +261,9 @@ def test_every_page_fits_a_phone_and_shows_no_raw_codes(sites, lang):
                 problems.append(f"{name}: {wider}px wider than the 390 px screen")
             found = find_raw(page_texts(page, f"{name}[{lang}]"), claims=CLAIMS)
             problems.extend(str(f) for f in found)
+            if SHOTS:  # the same page on a desktop screen, for people to look at
+                page.set_viewport_size(DESKTOP)
+                page.screenshot(path=str(Path(SHOTS) / f"{name}-{lang}-desktop.png"), full_page=True)
         finally:
             page.close()
     assert not problems, "\n".join(problems)
@@ -232,6 +277,8 @@ def test_axe_core_finds_no_serious_or_critical_violation_and_targets_are_48px(si
     for name in ALL_PAGES:
         page = _page(sites, name, lang, viewport)
         try:
+            if SHOTS:
+                page.screenshot(path=str(Path(SHOTS) / f"{name}-{lang}-{viewport['width']}.png"), full_page=True)
             page.evaluate(script)
             result = page.evaluate("""async () => {
                 const r = await axe.run(document, {runOnly: {type: 'tag',

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -333,3 +334,26 @@ def test_redirect_source_for_the_demo_pages_form_action():
     # nothing that could end the directive or add a source survives
     assert redirect_source("https://a.example;script-src *@b/x") == "https://b"  # the host, never the userinfo
     assert ";" not in redirect_source("x;y:/z") and " " not in redirect_source("https://a b.example/")
+
+
+def test_fapi2_lifetimes_expired_request_uri_and_code_are_refused(tmp_path):
+    """FAPI 2.0 Security Profile §5.3.2.1 (HAIP 1.0 §4 applies it): authorization codes live at most 60 s and a
+    pushed request's ``request_uri`` less than 600 s (RFC 9126 §2.2 ``expires_in``). The defaults say so; with
+    short lifetimes configured, a request_uri or a code used after its time is refused and issues nothing."""
+    assert Settings.model_fields["authorization_code_ttl"].default <= 60
+    assert Settings.model_fields["par_ttl"].default < 600
+    with upstream_issuer(tmp_path / "home", par_ttl=4, authorization_code_ttl=2) as server:
+        create_case(server)
+        w = AuthCodeWallet(server)
+        pushed = w.par().json()
+        assert pushed["expires_in"] == 4
+        time.sleep(5)
+        r = login(server, pushed["request_uri"], "tomasz")
+        assert r.status_code == 400 and "authorize.request" in r.text
+        # a code used at once works (the control); one used after its 2 s does not, and burns nothing else
+        r = w.token(code_of(login(server, w.par().json()["request_uri"], "tomasz"), server))
+        assert r.status_code == 200, r.text
+        code = code_of(login(server, w.par().json()["request_uri"], "tomasz"), server)
+        time.sleep(3)
+        r = w.token(code)
+        assert r.status_code == 400 and r.json()["error"] == "invalid_grant"

@@ -83,3 +83,34 @@ def test_an_unknown_language_falls_back_to_english(svc):
     out = _squash(_text(paper_pdf(service, cases["pda1"], "user:test", lang="xx")))
     assert _squash(text("issuer.paper.in_english", "en")) not in out
     assert _squash(text("issuer.paper.how_to_check", "en")) in out
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_api_paper_copy_follows_accept_language(server):
+    """The case API (and the holder's /paper-copy) print in the first shipped language the client asks for."""
+    with server.api() as api:
+        case = api.post("/api/v1/cases", json={"type": "pda1", "claims": types.sample_claims("pda1")}).json()
+        polish = api.get(f"/api/v1/cases/{case['case_id']}/paper.pdf", headers={"Accept-Language": "xx, pl-PL;q=0.8"})
+        plain = api.get(f"/api/v1/cases/{case['case_id']}/paper.pdf")
+    assert _squash(text("issuer.paper.title.pda1", "pl")) in _squash(_text(polish.content))
+    assert _squash(text("issuer.paper.title.pda1", "pl")) not in _squash(_text(plain.content))
+    assert _squash(text("issuer.paper.title.pda1", "en")) in _squash(_text(plain.content))
+
+
+@pytest.mark.parametrize("lang", ["pl", "lt", "ro", "en"])
+def test_the_a1s_decisive_facts_are_on_the_first_page_beside_the_qr_code(svc, lang):
+    """What an inspector reads first (issue 15 items 3 and 6): the legislation that applies, the status in words,
+    the employer and the place of work, on page 1 in the holder's language and in English; an EHIC has none."""
+    service, cases = svc
+    first = _squash(PdfReader(io.BytesIO(paper_pdf(service, cases["pda1"], "user:test", lang=lang))).pages[0]
+                    .extract_text())
+    for words in {lang, "en"}:
+        for key in ("legislation", "status", "employer", "workplace"):
+            assert _squash(text(f"issuer.paper.{key}", words)) in first, (words, key)
+        assert _squash(country_name("DK", words)) in first and _squash(country_name("SE", words)) in first, words
+        assert _squash(explain.value_text("01", ("status_confirmation",), words)) in first, words
+    for value in ("Nordhavn Stålmontage ApS", "Malmö Brounderhåll AB", "Hamngatan 12", "211 22 Malmö"):
+        assert _squash(value) in first, value
+    ehic_first = _squash(PdfReader(io.BytesIO(paper_pdf(service, cases["ehic"], "user:test", lang=lang))).pages[0]
+                         .extract_text())
+    assert _squash(text("issuer.paper.employer", lang)) not in ehic_first

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
 
 import httpx
 import pytest
+from cryptography import x509
 from typer.testing import CliRunner
 
 from credential import jose
 from tests.verifier import wallet_client as W
 from tests.verifier.helpers import NOW, issue, status_token
 from tests.verifier.servers import Clock, StatusServer, free_port, serve_app
+from trust_list import certificates
 from trust_list.model import PUB_EAA
 from trust_list.operator import withdraw_service
 from verifier.api import create_app
@@ -62,6 +65,9 @@ def test_request_object_follows_openid4vp(env):
     fetched = W.fetch_request(auth, env["client"], env["store"], NOW)
     req = fetched.request
     assert fetched.header["typ"] == "oauth-authz-req+jwt" and fetched.header["x5c"]
+    # HAIP 1.0 §5: no trust anchor in the request's x5c, and its signer is not self-signed
+    chain = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in fetched.header["x5c"]]
+    assert not any(certificates.is_self_signed(c) for c in chain)
     assert req["client_id"] == fetched.client_id == env["svc"].rp.client_id
     assert req["response_type"] == "vp_token" and req["response_mode"] == "direct_post.jwt"
     assert req["response_uri"] == f"{env['url']}/openid4vp/response"
@@ -170,6 +176,12 @@ def test_response_encrypted_to_another_key_is_refused(env):
     _, other = start(env)
     fetched = W.fetch_request(auth, env["client"], env["store"], NOW)
     fetched_other = W.fetch_request(other, env["client"], env["store"], NOW)
+    # HAIP 1.0 §5: an ephemeral encryption key specific to each request, both AES-GCM sizes listed
+    keys = [f.request["client_metadata"]["jwks"]["keys"] for f in (fetched, fetched_other)]
+    assert [len(k) for k in keys] == [1, 1]
+    assert keys[0][0]["x"] != keys[1][0]["x"] and keys[0][0]["kid"] != keys[1][0]["kid"]
+    for f in (fetched, fetched_other):
+        assert set(f.request["client_metadata"]["encrypted_response_enc_values_supported"]) == {"A128GCM", "A256GCM"}
     payload = W.build_presentation(fetched, cred.sd_jwt, cred.holder, NOW)
     # encrypted to the other transaction's key: its state does not match that transaction
     token = W.encrypt_response(fetched_other.request, payload)

@@ -159,7 +159,10 @@ class DecisionScreen(Screen):
         entry, site = app.ctl.site_entry, app.ctl.site
         if entry is not None and site is not None:  # which of the workers on the site list this is
             box.add_widget(make("SubHeading", text=tr("site.worker", app.ctl.lang, n=entry.n, place=site.place)))
-        if v.result == "INDETERMINATE":  # above the fold: what could not be checked, and how old the data is
+        # The banner says the first thing that could not be checked and how old the data is; a panel lists the
+        # others only when there are more (looked at: with one, it repeated the banner word for word and pushed
+        # period and legislation country below the fold).
+        if v.result == "INDETERMINATE" and len(v.why) > 1:
             why = Panel(bg=rgba(WARN_BG), edge=rgba(WARN))
             why.add_widget(make("SubHeading", text=tr("decision.why", app.ctl.lang), color=rgba(WARN_INK)))
             for message in v.why:
@@ -169,7 +172,12 @@ class DecisionScreen(Screen):
         remind = Panel(bg=rgba(DANGER_BG if v.paper else WARN_BG), edge=rgba(DANGER if v.paper else WARN))
         remind.add_widget(make("Body", text=f"[b]{v.reminder}[/b]", color=rgba(DANGER_INK if v.paper else WARN_INK),
                                font_size=app.sp(18)))
-        if v.result != "FAILED":  # a failed document is refused; no identity check to remind of
+        # A failed document is refused: no identity check to remind of. A paper copy's reminder (it proves nothing
+        # of the holder) comes first; otherwise right after the holder and the facts, so that these fit on the first
+        # screen in every language (looked at: in German the legislation country fell below the fold).
+        remind_first = v.result != "FAILED" and v.paper
+        remind_after = v.result != "FAILED" and not v.paper
+        if remind_first:
             box.add_widget(remind)
         if v.holder or v.document:
             who = Panel()
@@ -181,6 +189,8 @@ class DecisionScreen(Screen):
             for key, value in v.facts:  # employer, place of work, period, legislation country: first, not below
                 who.add_widget(KeyValue(key=key, value=value))
             box.add_widget(who)
+        if remind_after:
+            box.add_widget(remind)
         checks = Panel()
         checks.add_widget(make("SubHeading", text=words["checks"]))
         for c in v.checks:
@@ -198,7 +208,7 @@ class DecisionScreen(Screen):
             box.add_widget(checks)
             if v.claims:
                 box.add_widget(claims)
-        if v.result != "INDETERMINATE":  # said at the top there
+        if v.result != "INDETERMINATE":  # said in the banner there
             box.add_widget(make("Muted", text=f"{words['data_age']}: {v.data_age}"))
 
 

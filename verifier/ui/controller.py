@@ -298,7 +298,12 @@ class InspectorController:
         return target
 
     def _record_on_site(self, decision: Decision, **kw: Any) -> None:
+        """A worker joins the site list with the outcome; an answer refused only as a scanning problem (replayed,
+        made for another request, too old: "scan again") is no outcome for a worker and would count them twice."""
         self.site_entry = None
+        failed = {c.code for c in decision.checks if c.result == "fail"}
+        if failed and failed <= _RESCAN:
+            return
         if self.site is not None:
             self.site_entry = self.site.add(decision, self.now(), **kw)
             self.sites.save(self.site)
@@ -455,7 +460,7 @@ class InspectorController:
         for e in reversed(self.log.entries()):
             preset = e.get("preset")
             title = P.get(preset).title(self.lang) if preset in P.NAMES else (
-                self.t("home.paper") if e.get("paper_copy") else "-")
+                self.t("log.paper") if e.get("paper_copy") else "-")
             failed = [str(c) for c in e.get("failed", [])]
             rows.append({
                 "when": _fmt_time(int(e.get("time", 0))),

@@ -48,11 +48,12 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
         def use_bundle(path: Path) -> None:
             ctl.bundle_path, ctl._verifier = path, None
 
-        def answer(cred, preset: str) -> None:
+        def answer(cred, preset: str) -> str:
             app.start(preset)
             vp1 = demo.respond(cred, ctl.session.request_text, now=now, preset=preset)
             app.show("scan")
             app.screen("scan").load_image(qrimage.render_qr_image(vp1))
+            return vp1
 
         for lang in langs:
             app.set_font_scale(1.0)
@@ -86,12 +87,14 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             answer(a1, "a1-inspection")
             shot("07-decision-indeterminate-stale", lang)
             use_bundle(fresh)
-            old = ctl.session
-            app.start("a1-inspection")  # a new request; the holder shows the answer to the old one (replay)
-            vp1 = demo.respond(a1, old.request_text, now=now, preset="a1-inspection")
-            app.show("scan")
+            vp1 = answer(a1, "a1-inspection")
+            app.show("scan")  # the same answer scanned again (replayed, or read twice): "scan again", not a fake
             app.screen("scan").load_image(qrimage.render_qr_image(vp1))
             shot("08-decision-failed-replay", lang)
+            app.start("a1-inspection")  # a new request; the holder shows the answer to the old one
+            app.show("scan")
+            app.screen("scan").load_image(qrimage.render_qr_image(vp1))
+            shot("17-scan-not-an-answer", lang)
             app.start_paper()
             shot("09-scan-paper", lang)
             app.screen("scan").load_image(qrimage.render_qr_image(demo.paper_copy(ehic_paper)))

@@ -548,7 +548,7 @@ class WalletApp(KitApp):
     title = "ESSPASS"
 
     def __init__(self, controller: WalletController, *, sync: bool = False, export_dir: Path | None = None,
-                 first_run_guide: bool = False, **kw: Any) -> None:
+                 first_run_guide: bool = False, link: str | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.ctl = controller
         self.sync = sync
@@ -565,6 +565,9 @@ class WalletApp(KitApp):
         from .document_login import DocumentLogin
 
         self.document_login = DocumentLogin(controller)  # logging in at an institution (issue 13)
+        # a link the system opened the app with (an offer or a request clicked on this device: the same-device
+        # flows of HAIP 1.0 §4.2 and §5.1); taken, once, when the wallet is first open
+        self.pending_link = (link or "").strip() or None
 
     # helpers used by kv
     def tr(self, key: str, lang: str, **kw: Any) -> str:
@@ -592,6 +595,13 @@ class WalletApp(KitApp):
     def show(self, name: str) -> None:
         if name not in ("onboarding", "unlock", *care_screens.PRE_UNLOCK) and not self.ctl.wallet.unlocked:
             name = "onboarding" if self.ctl.needs_setup else "unlock"
+        if name == "cards" and self.pending_link and self.ctl.wallet.unlocked:
+            link, self.pending_link = self.pending_link, None
+            scan = self.screen("scan")
+            scan.ids.link.text = link
+            self.show("scan")
+            scan.go()  # as if pasted: offers, requests and unknown links are told apart there
+            return
         screen = self.sm.get_screen(name)
         if hasattr(screen, "refresh"):
             screen.refresh()
@@ -728,12 +738,13 @@ WINDOW_SIZE = (420, 860)  # a phone's shape on a desktop
 
 
 def run(store: Path, trust_dir: Path | None = None, *, size: tuple[int, int] = WINDOW_SIZE,
-        lang: str | None = None, verbose: bool = False) -> None:
+        lang: str | None = None, verbose: bool = False, link: str | None = None) -> None:
     """Start the app on a desktop (``esspass wallet app``): ``size`` of the window (fitted to the display and
-    centred), ``lang`` to start in (default: the one chosen last time)."""
+    centred), ``lang`` to start in (default: the one chosen last time), ``link``: an offer or request link the
+    system opened the app with (docs/desktop/esspass-wallet.desktop registers the schemes)."""
     env.quiet_logs(verbose=verbose)
     env.desktop_window(size)
     ctl = WalletController(store, trust_dir, system_lang=env.system_language)  # the phone's language first
     if lang is not None:
         ctl.set_language(lang)
-    WalletApp(ctl, first_run_guide=True).run()
+    WalletApp(ctl, first_run_guide=True, link=link).run()

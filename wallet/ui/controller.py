@@ -325,10 +325,12 @@ class WalletController(CareActions):
         """"offer", "request", "offline_request" or "unknown" for a scanned or pasted link or QR text."""
         from credential.qr_transport import PREFIXES
 
+        from ..issuance import OFFER_SCHEMES
+
         if (text or "").strip().startswith(PREFIXES["request"]):
             return "offline_request"
         scheme = urlsplit((text or "").strip()).scheme
-        if scheme in ("openid-credential-offer", "eu-eaa-offer"):  # the latter: ETSI TS 119 472-3
+        if scheme in OFFER_SCHEMES:  # openid-credential-offer, ETSI TS 119 472-3's eu-eaa-offer, HAIP's haip-vci
             return "offer"
         if scheme in ("openid4vp", "eudi-openid4vp", "haip-vp"):
             return "request"
