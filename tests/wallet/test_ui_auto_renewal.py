@@ -58,8 +58,10 @@ class TestAutomaticRenewal(KivyTestCase):
             self.tap(unlock.ids.unlock)
             assert app.current == "cards"
             n = 1 + DEFAULT_COPIES
-            assert self._wait(lambda: ctl.wallet.card(card.id).copies_left == n), ctl.wallet.card(card.id).copies_left
-            assert ctl.wallet.history()[-1].outcome == "renewed"
+            # the card is saved before the history line is written (both by the background thread): wait for both
+            assert self._wait(lambda: ctl.wallet.card(card.id).copies_left == n
+                              and ctl.wallet.history()[-1].outcome == "renewed"), \
+                (ctl.wallet.card(card.id).copies_left, ctl.wallet.history()[-1].outcome)
             assert self._wait(lambda: any(f"{n} more times" in t.copies for t in app.screen("cards").ids.list.children
                                           if isinstance(t, CardTile)))
 

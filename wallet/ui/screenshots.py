@@ -90,10 +90,9 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             shot("07-consent-over-asking", lang)
             app.screen("consent").share()
             shot("08-result-shared", lang)
-            app.show_result(Message(False, ctl.t("result.refused"),
-                                    __import__("credential.reasons", fromlist=["lookup"]).lookup("rp.registration")
-                                    .da if lang == "da" else
-                                    __import__("credential.reasons", fromlist=["lookup"]).lookup("rp.registration").en,
+            from credential.reasons import lookup  # the reason in the shot's language (it was English but in Danish)
+
+            app.show_result(Message(False, ctl.t("result.refused"), lookup("rp.registration").text(lang),
                                     "rp.registration"))
             shot("09-result-unregistered", lang)
             app.show("history")
@@ -135,6 +134,8 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             app.ctl, fresh.lang = fresh, lang  # restoring happens before a wallet exists
             app.show("restore")
             shot("22-restore", lang)
+            app.show("guide")  # the first run: also "I have a backup: restore it"
+            shot("26-guide-first-run", lang)
             app.ctl = ctl
             app.show("forgot")  # from the unlock screen: "Forgot your PIN?"
             shot("25-forgot-pin", lang)
