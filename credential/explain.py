@@ -34,7 +34,9 @@ _ORDER = ("subject", "personal_administrative_number", "document_number", "legis
           "date_of_issuance", "date_of_expiry")
 # Claims whose values come from a code list: the code is shown with its words (pda1 schema: status_confirmation,
 # employer.type; Regulation (EC) 987/2009 portable document A1 fields 3.x and 4.1).
-_CODE_LISTS = {("status_confirmation",): "status_confirmation", ("employer", "type"): "employer_type"}
+_CODE_LISTS = {("status_confirmation",): "status_confirmation", ("employer", "type"): "employer_type",
+               # the EAA's legal category (rulebook chapter 2.1, ARF Annex 2 ARB_11): "PuB-EAA", from a public body
+               ("attestation_legal_category",): "attestation_legal_category"}
 # The legal basis of each status confirmation (the PD A1 form, section 3, Decision No A2 of the Administrative
 # Commission): the article of Regulation (EC) No 883/2004 under which the legislation was determined. Shown with the
 # words so a person learns why (GDPR art. 15(1)(h): meaningful information about the logic of a decision).

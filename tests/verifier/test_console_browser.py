@@ -87,6 +87,13 @@ def test_console_preset_qr_decision(tmp_path):
             assert "revoked" in page.inner_text("#decision #reason")  # the banner states the decisive reason
             row = page.inner_text(".check[data-code='status.invalid']")
             assert "revoked" in row
+            # what went wrong is listed first, above the checks that passed (issue 15 item 8, found on the pages)
+            codes = page.eval_on_selector_all("#checks li", "ls => ls.map(l => l.dataset.code)")
+            assert codes[0] == "status.invalid" and len(codes) > 1
+            # each check's outcome word on one line, not squeezed into a column of letters
+            heights = page.eval_on_selector_all("#checks li > span:first-child",
+                                                "ss => ss.map(s => s.getBoundingClientRect().height)")
+            assert heights and max(heights) < 30, heights
             colour = page.eval_on_selector("#decision", "e => getComputedStyle(e).backgroundColor")
             assert colour == "rgb(179, 38, 30)"  # red
 

@@ -16,7 +16,9 @@ import pytest
 
 from tests.kivy_support import KivyTestCase  # first: sets up headless Kivy
 
+from credential.i18n import LANGS
 from trust_list.demo import build_demo_ecosystem
+from uikit import palette
 from verifier.ui import demo
 from verifier.ui.controller import InspectorController, decision_view
 
@@ -62,7 +64,9 @@ def test_banner_states_the_decisive_reason_and_the_next_step(world, lang):
     assert revoked.hint.endswith(text("inspector.next.revoked", lang))  # do not accept; paper copy or institution
 
     replay = decision_view(_decide(world, "fresh", replay=True), lang)
-    assert replay.result == "FAILED"
+    assert replay.result == "FAILED" and replay.rescan  # no verdict on the document: "Scan again", in amber
+    assert replay.headline == text("inspector.decision.rescan", lang) and replay.colour == palette.WARN
+    assert not revoked.rescan and revoked.colour == palette.DANGER and revoked.headline != replay.headline
     assert replay.hint.endswith(text("inspector.next.rescan", lang))  # scan again, not "do not accept"
     assert text("inspector.next.revoked", lang) not in replay.hint
 
@@ -239,7 +243,7 @@ class TestInspectorField(KivyTestCase):
             demo.bundle(eco, now=NOW - 600, revoked={5: 1}, out=bundles["FAILED"])
             demo.bundle(eco, now=NOW - 3 * 86400, out=bundles["INDETERMINATE"])
             ctl.start_site("Nordhavn, Byggeplads 4", "2026-12-07", "M. Jensen")  # "Worker no. N at ..." above
-            for lang, (result, bundle) in [(lang, item) for lang in ("en", "de", "lt", "pl")
+            for lang, (result, bundle) in [(lang, item) for lang in LANGS
                                            for item in bundles.items()]:
                 app.set_language(lang)
                 ctl.bundle_path, ctl._verifier = bundle, None
@@ -303,6 +307,9 @@ def test_a_rescan_is_not_another_worker_on_the_site_list(world):
     again = ctl.decide_text(answer).decision  # the same answer read twice: "scan again"
     assert again.result == "FAILED" and again.codes == ["inspect.session_used"]
     assert ctl.site_entry is None and len(ctl.site.entries) == 1 and len(ctl.log.entries()) == 2
+    newest = ctl.log_rows()[0]  # the log says it as the banner did
+    assert newest["rescan"] and newest["word"] == "Scan again" and newest["codes"] == "inspect.session_used"
+    assert not ctl.log_rows()[1]["rescan"] and ctl.log_rows()[1]["word"] == "Valid"
     ctl.bundle_path, ctl._verifier = bundles["revoked"], None  # a real refusal does count
     ctl.start("a1-inspection")
     out = ctl.decide_text(demo.respond(cred, ctl.session.request_text, now=NOW, preset="a1-inspection"))

@@ -141,6 +141,7 @@ class ScanScreen(CameraScreen):
 
 class DecisionScreen(Screen):
     result = StringProperty("PASSED")
+    look = StringProperty("PASSED")  # the banner's icon: the result, or RESCAN ("!": scan again, no verdict)
     colour = StringProperty(OK)
     headline = StringProperty("")
     hint = StringProperty("")
@@ -153,6 +154,7 @@ class DecisionScreen(Screen):
         if v is None:
             return
         self.result, self.colour, self.headline, self.hint = v.result, v.colour, v.headline, v.hint
+        self.look = "RESCAN" if v.rescan else v.result
         from ..web import text as web_text
 
         words = web_text(app.ctl.lang)
@@ -225,7 +227,8 @@ class LogScreen(Screen):
 
         for r in rows[:200]:
             box.add_widget(ILogRow(when=r["when"], title=r["title"], word=r["word"], issuer=r["issuer"],
-                                   reasons=r["reasons"], codes=r["codes"], colour=COLOURS.get(r["result"], MUTED)))
+                                   reasons=r["reasons"], codes=r["codes"],
+                                   colour=WARN if r["rescan"] else COLOURS.get(r["result"], MUTED)))
 
 
 class SiteNewScreen(Screen):

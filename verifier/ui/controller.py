@@ -96,6 +96,9 @@ class DecisionView:
     # What an inspector at a workplace needs first, beside the holder (issue 15 item 3): employer, place of work,
     # period and the country whose legislation applies, labelled and in words.
     facts: list[tuple[str, str]] = field(default_factory=list)
+    # refused only as a scanning problem (replayed, made for another request, too old): the banner says "Scan again"
+    # in amber with the "!" icon, not "Not valid" in red; the result stays FAILED (log, JSON, site list)
+    rescan: bool = False
 
 
 def key_facts(claims: dict[str, Any], vct: str | None, lang: str) -> list[tuple[str, str]]:
@@ -173,8 +176,11 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
     elif any(c["code"].startswith("status.") and c["code"] != "status.not_provided" for c in d["checks"]):
         parts.append(tr("decision.status_none", lang))
     data_age = "; ".join(parts) or "-"
+    failed = {c["code"] for c in d["checks"] if c["result"] == "fail"}
+    rescan = result == "FAILED" and bool(failed) and failed <= _RESCAN
     return DecisionView(
-        result=result, colour=COLOURS[result], headline=words[result],
+        result=result, colour=palette.WARN if rescan else COLOURS[result],
+        headline=tr("decision.rescan", lang) if rescan else words[result], rescan=rescan,
         hint=banner_hint(d, lang, data_age) or words[result + "_hint"],
         reminder=tr("decision.paper" if paper else "decision.reminder", lang), paper=paper,
         holder=holder, document=document,
@@ -462,11 +468,14 @@ class InspectorController:
             title = P.get(preset).title(self.lang) if preset in P.NAMES else (
                 self.t("log.paper") if e.get("paper_copy") else "-")
             failed = [str(c) for c in e.get("failed", [])]
+            rescan = e.get("result") == "FAILED" and bool(failed) and set(failed) <= _RESCAN  # as the banner said
             rows.append({
                 "when": _fmt_time(int(e.get("time", 0))),
                 "title": title,
                 "result": str(e.get("result")),
-                "word": words.get(str(e.get("result")), str(e.get("result"))),
+                "rescan": rescan,
+                "word": self.t("decision.rescan") if rescan else words.get(str(e.get("result")),
+                                                                           str(e.get("result"))),
                 "issuer": str(e.get("issuer") or ""),
                 "reasons": "; ".join(text(c, self.lang) for c in failed if has(c)),  # words; codes: details
                 "codes": ", ".join(failed),
