@@ -100,6 +100,12 @@ class TestCareJourney(KivyTestCase):
             pdfs = list((tmp / "exports").glob("*paper-copy*.pdf"))
             assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
 
+            # no backup yet: the documents screen says so below the cards and leads to the backup
+            app.show("cards")
+            nudge = app.screen("cards").ids.list.backup_nudge
+            assert nudge is not None and "No backup yet" in _texts(nudge)
+            self.tap(nudge.backup_button)
+            assert app.current == "backup"
             # settings → backup with a recovery phrase, shown once
             app.show("settings")
             assert "No backup yet" in _texts(app.screen("settings"))
@@ -114,6 +120,10 @@ class TestCareJourney(KivyTestCase):
             phrase = backup.phrase_label.text  # the language switches re-rendered the screen: still the same phrase
             self.tap(backup.save_button)
             assert app.last_backup is not None and app.last_backup.exists(), backup.message.text
+            app.show("cards")
+            assert app.screen("cards").ids.list.backup_nudge is None  # made: no more nudge
+            app.show("backup")
+            backup = app.screen("backup")
             self.tap(backup.pin_button)  # the PIN variant says why the phrase is safer
             assert "much safer" in _texts(app.screen("backup"))
             _no_raw(app, "backup-pin")

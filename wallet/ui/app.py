@@ -134,6 +134,9 @@ class CardsScreen(Screen):
             box.add_widget(CardTile(card_id=c.id, title=c.title, holder=c.holder, issuer=c.issuer,
                                     valid_until=c.valid_until, background=c.background, text_colour=c.text_colour,
                                     status=c.status, status_code=c.status_code, copies=c.copies, reminder=c.reminder))
+        box.backup_nudge = None
+        if cards:
+            care_screens.backup_nudge(app, box)  # documents and no backup yet: the way to one, below the cards
 
 
 class DetailScreen(Screen):

@@ -297,6 +297,20 @@ def reminder_banner(app: Any, box: Any) -> None:
     box.add_widget(warn, index=len(box.children))  # first in the column
 
 
+def backup_nudge(app: Any, box: Any) -> None:
+    """The documents screen, below the cards, while no backup was ever made: the PIN cannot be recovered, so the
+    backup is the only way back after a lost phone (seen while looking at the screenshots: it was only in Settings)."""
+    box.backup_nudge = None
+    if not app.ctl.wallet.unlocked or app.ctl.wallet.settings().get("last_backup"):
+        return
+    panel = make("Panel")
+    panel.add_widget(make("Body", text=app.ctl.backup_status()))
+    panel.backup_button = _button("SecondaryButton", "settings.backup", lambda: app.show("backup"))
+    panel.add_widget(panel.backup_button)
+    box.backup_nudge = panel
+    box.add_widget(panel)
+
+
 def detail_extras(app: Any, box: Any, card_id: str, d: dict[str, Any]) -> None:
     """A card's detail: how many more times it can be shown and why copies, new copies now, the paper copy, and
     for a Nordic EHIC the Nordic convention."""
