@@ -630,6 +630,20 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
             return not_found("document", "no credential was issued for this document number")
         return {"document_number": document_number, "credentials": creds}
 
+    @api.get("/document-status/{document_number}")
+    def _document_status(document_number: str, actor: str = Depends(api_actor("lookup"))):
+        """Issue 15 item 3: the inspector's manual entry asks only this (scope ``lookup``); the app then reads the
+        status from the issuer's signed Status List Token at ``references`` (so the verdict is signed, not this
+        reply)."""
+        if len(document_number) > 100:
+            raise Problem(422, "Unprocessable Content", "the document number is too long", code="invalid_request",
+                          errors=[{"path": "document_number", "code": "request.string_too_long",
+                                   **words("string_too_long", n=100)}])
+        found = svc.document_status(document_number)
+        if found is None:
+            return not_found("document", "no credential was issued for this document number")
+        return JSONResponse({"document_number": document_number, **found}, headers=NO_STORE)
+
     @api.post("/documents/{document_number}/{action}", openapi_extra=openapi_body(StatusRequest))
     async def _set_status(document_number: str, action: str, request: Request,
                           actor: str = Depends(api_actor("status"))):

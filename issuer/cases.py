@@ -194,6 +194,22 @@ class Cases:
                     break
         return out
 
+    def document_status(self, document_number: str) -> dict[str, Any] | None:
+        """Issue 15 item 3 (scope ``lookup``): the document's status and where the issuer's signed status lists say
+        it — ``{"status", "references": [{"uri", "idx"}]}`` — and nothing else (no holder, no key, no dates);
+        None for a number with no credential. Credentials withdrawn because the holder lost the phone are left out:
+        the document itself stays valid then (its paper copy and a new offer)."""
+        with self.Reader() as s:
+            rows = list(s.scalars(select(store.Credential).where(store.Credential.document_number == document_number)))
+        if not rows:
+            return None
+        live = [r for r in rows if not r.lost] or rows
+        statuses = {r.status for r in live}
+        worst = next((v for v in (tsl.INVALID, tsl.SUSPENDED) if v in statuses), tsl.VALID)
+        return {"status": STATUS_NAMES[worst],
+                "references": [{"uri": self.status_uri(r.list_id), "idx": r.idx}
+                               for r in sorted(live, key=lambda r: (r.list_id, r.idx))]}
+
     def credentials_of(self, document_number: str) -> list[dict[str, Any]]:
         with self.Reader() as s:
             rows = list(s.scalars(select(store.Credential).where(store.Credential.document_number == document_number)))

@@ -268,13 +268,13 @@ def set_role(username: str, role: str) -> None:
     typer.echo(f"{username} is now {role}; the user's sessions ended")
 
 
-token_app = typer.Typer(help="Case-API tokens with scopes (create, read, status, paper), each revocable.",
+token_app = typer.Typer(help="Case-API tokens with scopes (create, read, status, paper, lookup), each revocable.",
                         no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 
 @token_app.command("create")
-def token_create(name: str, scope: list[str] = typer.Option(..., "--scope", help="create, read, status or paper; "
+def token_create(name: str, scope: list[str] = typer.Option(..., "--scope", help="create, read, status, paper or lookup; "
                                                                                   "repeat for several")) -> None:
     """Create a token; prints {"name", "scopes", "token"} once (only its hash is kept)."""
     svc = _service()

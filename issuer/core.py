@@ -177,7 +177,9 @@ def ascii_description(text: str) -> str:
 PASSWORD_MIN = 15
 PASSWORD_MAX = 256
 ROLES = ("officer", "admin")
-API_SCOPES = ("create", "read", "status", "paper")  # issue 14 finding 13; the case API's routes name theirs
+API_SCOPES = ("create", "read", "status", "paper", "lookup")  # issue 14 finding 13; the case API's routes name theirs
+# lookup (issue 15 item 3): only whether a document number is valid, suspended or revoked and where in which signed
+# status list that is said, for the inspector app's manual entry; nothing of the case, nothing personal
 
 
 def password_problem(username: str, password: str) -> str | None:

@@ -241,6 +241,19 @@ def paths() -> dict[str, Any]:
                                                                              "items": CREDENTIAL_ROW}}}),
              404: problem("no credential was issued for this document number"), **API_ERRORS},
             tags=["case API"], parameters=[DOCUMENT], security=BEARER, operation_id="getDocument")},
+        "/api/v1/document-status/{document_number}": {"get": operation(
+            "Whether a document number is valid, suspended or revoked, and where the issuer's signed status lists say "
+            "so; nothing personal (scope lookup: the inspector app's manual entry, issue 15)",
+            {200: json_ok("the status and the status list references", {
+                "type": "object", "required": ["document_number", "status", "references"],
+                "properties": {"document_number": {"type": "string"},
+                               "status": {"enum": ["VALID", "SUSPENDED", "INVALID"]},
+                               "references": {"type": "array", "items": {
+                                   "type": "object", "required": ["uri", "idx"],
+                                   "properties": {"uri": {"type": "string"}, "idx": {"type": "integer"}}}}}}),
+             404: problem("no credential was issued for this document number"),
+             **API_ERRORS, 422: problem("the document number is longer than 100 characters")},
+            tags=["case API"], parameters=[DOCUMENT], security=BEARER, operation_id="getDocumentStatus")},
         "/api/v1/documents/{document_number}/{action}": {"post": operation(
             "Revoke, suspend or reinstate every credential of a document (scope status)",
             {200: json_ok("the new status and the republished lists", STATUS_RESULT),

@@ -48,3 +48,26 @@ def test_buildozer_packs_every_package_the_wallet_imports():
     needed = _closure("wallet")
     assert needed - listed == set(), f"buildozer.spec lacks {sorted(needed - listed)}"
     assert "mo" in spec["app"]["source.include_exts"].split(","), "compiled catalogs (.mo) must be packed"
+
+
+def test_expiry_notifications_can_reach_an_android_phone():
+    """wallet.ui.care imports plyer (guarded, for the expiry notifications of issue 15): the APK must pack it, and
+    Android 13+ shows an app's notifications only with POST_NOTIFICATIONS declared (and granted at run time)."""
+    uses_plyer = any("plyer" in _imported_third_party(path) for path in (ROOT / "wallet").rglob("*.py"))
+    assert uses_plyer, "the wallet no longer notifies through plyer: update this test"
+    spec = configparser.ConfigParser()
+    spec.read(ROOT / "buildozer.spec", encoding="utf-8")
+    requirements = {r.strip().split("==")[0] for r in spec["app"]["requirements"].split(",")}
+    assert "plyer" in requirements, "buildozer.spec requirements lack plyer"
+    permissions = {p.strip() for p in spec["app"]["android.permissions"].split(",")}
+    assert "POST_NOTIFICATIONS" in permissions, "buildozer.spec lacks the POST_NOTIFICATIONS permission"
+
+
+def _imported_third_party(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+    return found

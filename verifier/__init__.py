@@ -9,6 +9,7 @@ _EXPORTS = {
     "Decision": "policy", "Sources": "policy", "VerificationContext": "policy", "verify_presentation": "policy",
     "OfflineVerifier": "offline", "InspectorSession": "offline", "load_verifier": "offline",
     "VerifierCache": "caches", "Bundle": "sources", "StatusCache": "sources",
+    "IssuerLookup": "manual_check", "ManualInputError": "manual_check",
 }
 _SUBMODULES = ["cli", "inspect_cli"]  # the typer apps `esspass verifier`, `esspass verify` and `esspass inspect`
 __all__ = sorted(_EXPORTS) + _SUBMODULES

@@ -454,7 +454,8 @@ class InspectionLog:
     path: Path
     max_entries: int = MAX_LOG_ENTRIES
 
-    def add(self, decision: Decision, now: int, *, preset: str | None = None, paper: bool = False) -> dict[str, Any]:
+    def add(self, decision: Decision, now: int, *, preset: str | None = None, paper: bool = False,
+            manual: bool = False) -> dict[str, Any]:
         failed = [c.code for c in decision.checks if c.result != "pass"]
         entry = {
             "time": int(now),
@@ -467,6 +468,8 @@ class InspectionLog:
             "paper_copy": paper or "kb.not_bound" in decision.codes,
             "data_age": {k: v for k, v in decision.data_age.items() if isinstance(v, (int, type(None)))},
         }
+        if manual:  # a document number typed in (issue 15 item 3): never a verified presentation
+            entry["manual"] = True
         entries = self.entries()[-(self.max_entries - 1):] + [entry]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")

@@ -12,3 +12,5 @@ from credential.reasons import define
 
 REQUEST_PRESET = define("request.unknown_preset")
 STATUS_DEADLINE = define("status.deadline")
+# issue 15 item 3: a document number typed in by the inspector; nothing proves the person holds the document
+MANUAL_HOLDER_NOT_CHECKED = define("manual.holder_not_checked")

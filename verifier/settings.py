@@ -70,6 +70,10 @@ class VerifierSettings(SharedSettings):
     # Status List Token URIs `esspass verifier sync` always puts in a bundle: a JSON list or comma-separated
     verifier_status_uris: Annotated[list[str], NoDecode] = []
     issuer_url: str | None = None  # ESSPASS_ISSUER_URL: the local demo issuer (its /status/1 is synced by default)
+    # the inspector app's manual entry (issue 15 item 3): the issuer's case API base URL (default: issuer_url) and
+    # a token with the scope lookup only; the token may also sit in <inspector state>/lookup_token (mode 0600)
+    verifier_lookup_url: str | None = None
+    verifier_lookup_token: str | None = None
     verifier_records: str = DEFAULT_RECORD_FIELDS  # what an inspection record keeps; "none" keeps nothing
     verifier_record_retention_days: int = 90
     verifier_allow_paper: bool = False  # accept presentations without key binding in the service

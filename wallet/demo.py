@@ -21,20 +21,33 @@ from .core import Card, Copy, Event, Wallet, new_id, private_jwk
 RP_BASE = "https://checkin.rigshospitalet.dk"
 
 
-def issue_demo_card(eco, wallet: Wallet, type_key: str, now: int, copies: int = 5) -> Card:
-    """A card as OpenID4VCI would deliver it, signed by the demo Udbetaling Danmark."""
-    inst = eco.institution("udk")
+def issue_demo_card(eco, wallet: Wallet, type_key: str, now: int, copies: int = 5, *,
+                    institution: str = "udk") -> Card:
+    """A card as OpenID4VCI would deliver it, signed by the demo Udbetaling Danmark (or another demo Nordic
+    ``institution``: ``fk``, ``nav``, ``kela``, ``sjukra``; its name and country then stand in the claims)."""
+    inst = eco.institution(institution)
     ctype = get_type(type_key)
     claims = sample_claims(type_key)
+    iss = "https://udbetaling.example.dk"
+    if institution != "udk":
+        name, country = inst.name, inst.country
+        iss = f"https://{institution}.example.{country.lower()}"
+        code = f"{country}:{institution.upper()}"
+        claims["issuing_authority"] = {"id": code, "name": name, "country": country}
+        if "issuing_country" in claims:
+            claims["issuing_country"] = country
+        if isinstance(claims.get("authentic_source"), dict):
+            claims["authentic_source"] = {"id": code, "name": name}
+        claims["document_number"] = f"{country}-{type_key.upper()}-0001"
     out = []
     for _ in range(copies):
         key = jose.SigningKey.generate()
         issued = sd_jwt_vc.issue_vc(claims, inst.credential_key, vct=ctype.vct, iat=now - 3600,
-                                    exp=now + 365 * 86400, iss="https://udbetaling.example.dk",
+                                    exp=now + 365 * 86400, iss=iss,
                                     sd_paths=ctype.sd_layout, holder_jwk=key.public_jwk(),
                                     header={"kid": inst.credential_x5t[:16], "x5t#S256": inst.credential_x5t})
         out.append(Copy(sd_jwt=issued.serialize(), key=private_jwk(key)))
-    card = Card(id=new_id(), vct=ctype.vct, type_key=type_key, issuer_id="https://udbetaling.example.dk",
+    card = Card(id=new_id(), vct=ctype.vct, type_key=type_key, issuer_id=iss,
                 issuer_name=inst.name, configuration_id=f"{type_key}_sd_jwt", claims=claims, received_at=now - 3600,
                 iat=now - 3600, exp=now + 365 * 86400, status="VALID", status_checked_at=now, copies=out)
     wallet.save_card(card)

@@ -33,9 +33,11 @@ def test_each_scope_opens_only_its_routes_and_revocation_closes_them(server):
         ("GET", f"/api/v1/cases/{case['case_id']}", None): "read",
         ("GET", f"/api/v1/documents/{doc}", None): "read",
         ("GET", f"/api/v1/cases/{case['case_id']}/paper.pdf", None): "paper",
+        ("GET", f"/api/v1/document-status/{doc}", None): "lookup",
         ("POST", f"/api/v1/documents/{doc}/suspend", json.dumps({"reason": "check"})): "status",
     }
-    tokens = {scope: svc.create_api_token(f"only-{scope}", [scope]) for scope in ("create", "read", "status", "paper")}
+    tokens = {scope: svc.create_api_token(f"only-{scope}", [scope])
+              for scope in ("create", "read", "status", "paper", "lookup")}
     for (method, path, body), needed in routes.items():
         for scope, token in tokens.items():
             with _as(server, token) as c:

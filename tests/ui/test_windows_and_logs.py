@@ -23,8 +23,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _run(code: str, kivy_home, *args: str, **environ) -> subprocess.CompletedProcess:
+    # KIVY_LOG_MODE=KIVY: the child logs as a user's app does, whatever an earlier test of this process set
+    # (uikit.env.offscreen(python_logging=True) puts PYTHON in os.environ, which a child would inherit)
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1", "KIVY_HOME": str(kivy_home),
-           "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **environ}
+           "KIVY_LOG_MODE": "KIVY", "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **environ}
     return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120)
 
 

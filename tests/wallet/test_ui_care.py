@@ -1,6 +1,7 @@
 """Issue 15, item 4, on the real Kivy app offscreen with the real issuer and verifier on loopback, driven by taps:
 first-run guide → PIN; a card's copies in plain words, new copies now, the paper copy; the expiry banner; backup
-with a recovery phrase → change PIN → erase → restore (wrong phrase first) → present: PASSED; two matching cards:
+with a recovery phrase → change PIN → PIN forgotten: erase from the unlock screen → restore (wrong phrase first) →
+present: PASSED; two matching cards:
 the citizen chooses; the Nordic note; lost-phone guidance. Every screen in all ten languages without raw codes
 (tests/rawcodes.py)."""
 
@@ -99,6 +100,12 @@ class TestCareJourney(KivyTestCase):
             pdfs = list((tmp / "exports").glob("*paper-copy*.pdf"))
             assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
 
+            # no backup yet: the documents screen says so below the cards and leads to the backup
+            app.show("cards")
+            nudge = app.screen("cards").ids.list.backup_nudge
+            assert nudge is not None and "No backup yet" in _texts(nudge)
+            self.tap(nudge.backup_button)
+            assert app.current == "backup"
             # settings → backup with a recovery phrase, shown once
             app.show("settings")
             assert "No backup yet" in _texts(app.screen("settings"))
@@ -113,6 +120,10 @@ class TestCareJourney(KivyTestCase):
             phrase = backup.phrase_label.text  # the language switches re-rendered the screen: still the same phrase
             self.tap(backup.save_button)
             assert app.last_backup is not None and app.last_backup.exists(), backup.message.text
+            app.show("cards")
+            assert app.screen("cards").ids.list.backup_nudge is None  # made: no more nudge
+            app.show("backup")
+            backup = app.screen("backup")
             self.tap(backup.pin_button)  # the PIN variant says why the phrase is safer
             assert "much safer" in _texts(app.screen("backup"))
             _no_raw(app, "backup-pin")
@@ -134,10 +145,23 @@ class TestCareJourney(KivyTestCase):
             self.tap(unlock.ids.unlock)
             assert app.current == "cards"
 
-            # the phone is "lost": the wallet is erased; restore from the backup (wrong phrase first)
+            # the PIN is forgotten: from the unlock screen, erase (two taps), then restore the backup (wrong phrase
+            # first)
             history = len(ctl.wallet.history())
-            ctl.erase()
-            app.show("restore")
+            app.lock()
+            self.tap(app.screen("unlock").ids.forgot)
+            assert app.current == "forgot"
+            forgot = app.screen("forgot")
+            assert "Nobody can recover a forgotten PIN" in _texts(forgot) and "recovery phrase" in _texts(forgot)
+            _no_raw(app, "forgot")
+            forgot = app.screen("forgot")
+            self.tap(forgot.erase_button)
+            assert ctl.wallet.exists and app.current == "forgot"  # the first tap only asks again
+            assert "Tap again" in forgot.erase_button.text
+            self.tap(forgot.erase_button)
+            assert not ctl.wallet.exists and app.current == "guide"
+            self.tap(app.screen("guide").restore_button)
+            assert app.current == "restore"
             restore = app.screen("restore")
             _no_raw(app, "restore")
             restore = app.screen("restore")
@@ -251,6 +275,9 @@ class TestCareJourney(KivyTestCase):
         _no_raw(app, "cards-banner", claims=card.claims)
         app.show_card(card.id)
         _no_raw(app, "detail-no-copies", claims=card.claims)
+        # the document's period is the first validity line, the signature's the last (not read as the card's end)
+        assert [row[0] for row in ctl.card_detail(card.id)["layers"]] == ["Document period", "Coverage period",
+                                                                          "Signature valid"]
         Window.remove_widget(app.root)
 
 

@@ -29,7 +29,7 @@ from uikit import CameraScreen, KeyValue, Panel, make
 
 from credential.i18n import by_name
 
-from .controller import InspectorController, tr
+from .controller import InspectorController, configured_lookup, tr
 
 KV = Path(__file__).with_name("inspector.kv")
 
@@ -154,7 +154,8 @@ class DecisionScreen(Screen):
         if v is None:
             return
         self.result, self.colour, self.headline, self.hint = v.result, v.colour, v.headline, v.hint
-        self.look = "RESCAN" if v.rescan else v.result
+        # a manual check is never shown with the tick: at best "!" in amber, it proves nothing of the holder
+        self.look = "RESCAN" if v.rescan else ("INDETERMINATE" if v.manual and v.result == "PASSED" else v.result)
         from ..web import text as web_text
 
         words = web_text(app.ctl.lang)
@@ -302,6 +303,25 @@ class SiteScreen(Screen):
         app.show("home")
 
 
+class ManualScreen(Screen):
+    """Manual entry of the document number (issue 15 item 3): the fallback when no QR code can be scanned. What was
+    typed stays in the field whatever goes wrong; the reason is said under it."""
+
+    error = StringProperty("")
+
+    def refresh(self) -> None:
+        self.error = ""
+
+    def check(self) -> None:
+        app = App.get_running_app()
+        outcome = app.ctl.manual_check(self.ids.number.text)
+        if outcome.decision is None:
+            self.error = outcome.error.get(app.ctl.lang, outcome.error.get("en", outcome.error_code))
+            return
+        self.ids.number.text = ""
+        app.show("decision")
+
+
 def _date(iso: str, lang: str) -> str:
     from credential import explain
 
@@ -309,7 +329,7 @@ def _date(iso: str, lang: str) -> str:
 
 
 SCREENS = (("home", HomeScreen), ("request", RequestScreen), ("scan", ScanScreen), ("decision", DecisionScreen),
-           ("log", LogScreen), ("site_new", SiteNewScreen), ("site", SiteScreen))
+           ("log", LogScreen), ("site_new", SiteNewScreen), ("site", SiteScreen), ("manual", ManualScreen))
 
 
 class InspectorApp(KitApp):
@@ -399,5 +419,6 @@ def run(*, home: Path, bundle: Path | None = None, state: Path | None = None, la
     env.quiet_logs(verbose=verbose)
     env.desktop_window(size)
     state = state or Path(home) / "inspector"
-    ctl = InspectorController(home, bundle=bundle or state / "bundle.json", state=state, lang=lang)
+    ctl = InspectorController(home, bundle=bundle or state / "bundle.json", state=state, lang=lang,
+                              lookup=configured_lookup(state))
     InspectorApp(ctl, auto_sync=True).run()

@@ -99,6 +99,7 @@ class DecisionView:
     # refused only as a scanning problem (replayed, made for another request, too old): the banner says "Scan again"
     # in amber with the "!" icon, not "Not valid" in red; the result stays FAILED (log, JSON, site list)
     rescan: bool = False
+    manual: bool = False  # a document number typed in: a weaker check (issue 15 item 3)
 
 
 def key_facts(claims: dict[str, Any], vct: str | None, lang: str) -> list[tuple[str, str]]:
@@ -152,6 +153,21 @@ def banner_hint(d: dict[str, Any], lang: str, data_age: str) -> str:
     return ""
 
 
+def manual_view(decision: Decision | dict[str, Any], lang: str) -> DecisionView:
+    """A manual check's view: the status read from the issuer's signed list, marked as weaker everywhere — never the
+    green "Valid": amber "Valid (weaker check)", what was not checked, and the identity document first."""
+    v = decision_view(decision, lang)
+    lang = lang if lang in LANGS else "en"
+    v.manual, v.paper = True, True  # like a paper copy: nothing proves the holder, the reminder comes first
+    v.headline = tr(f"manual.result.{v.result}", lang)
+    weaker = tr("manual.weaker", lang)
+    v.hint = weaker if v.result == "PASSED" else f"{v.hint} {weaker}".strip()
+    v.reminder = tr("manual.check_id", lang)
+    if v.result == "PASSED":
+        v.colour = palette.WARN
+    return v
+
+
 def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionView:
     d = decision.as_json() if isinstance(decision, Decision) else decision
     lang = lang if lang in LANGS else "en"
@@ -197,6 +213,29 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
 # ---------------------------------------------------------------- controller
 
 
+def configured_lookup(state: Path) -> Callable[[str], Any]:
+    """The manual entry's issuer lookup from the settings (``ESSPASS_VERIFIER_LOOKUP_URL`` or ``ESSPASS_ISSUER_URL``;
+    ``ESSPASS_VERIFIER_LOOKUP_TOKEN`` or ``<state>/lookup_token``). A missing token is said when the inspector tries,
+    not at start: scanning works without it."""
+    from ..manual_check import IssuerLookup
+    from ..settings import VerifierSettings
+
+    try:
+        s = VerifierSettings()
+        url, token = s.verifier_lookup_url or s.issuer_url, s.verifier_lookup_token
+        loopback, private = bool(s.verifier_fetch_loopback), s.verifier_fetch_private
+    except Exception:  # noqa: BLE001 - unreadable settings: the lookup says "no token" when used
+        url, token, loopback, private = None, None, False, False
+    if not token:
+        try:
+            token = (Path(state) / "lookup_token").read_text("utf-8").strip()
+        except OSError:
+            token = None
+    if url and url.startswith("http://127.0.0.1"):
+        loopback = True  # the local demo issuer
+    return IssuerLookup(url, token, allow_loopback=loopback, allow_private=private)
+
+
 @dataclass
 class Outcome:
     """What a scan gave: a decision, or a message to show on the scan screen (unreadable picture, or a code that is
@@ -210,7 +249,8 @@ class Outcome:
 class InspectorController:
     def __init__(self, home: Path, *, bundle: Path | None = None, state: Path | None = None, lang: str = "en",
                  clock: Callable[[], float] = time.time, relying_party: str | None = None,
-                 network_status: bool = False, record_fields: frozenset[str] | None = None) -> None:
+                 network_status: bool = False, record_fields: frozenset[str] | None = None,
+                 lookup: Callable[[str], Any] | None = None) -> None:
         self.home = Path(home)
         self.bundle_path = Path(bundle) if bundle is not None else None
         self.state = Path(state) if state is not None else self.home / "inspector"
@@ -230,6 +270,8 @@ class InspectorController:
         self.sites = SiteStore(self.state)
         self.site: SiteSession | None = self.sites.current()
         self.site_entry: SiteEntry | None = None  # the site list's entry of the decision on screen
+        self.lookup = lookup  # the issuer's lookup-only case API (verifier.manual_check.IssuerLookup); None: not set
+        self.manual = False  # the decision on screen came from a typed document number
 
     def now(self) -> int:
         return int(self.clock())
@@ -445,8 +487,39 @@ class InspectorController:
         except NotAnAnswer as exc:
             return Outcome(None, exc.code, exc.reason.message())
         self.decision = decision
+        self.manual = False
         self.log.add(decision, self.now(), preset=self.session.preset if self.session else None)
         self._record_on_site(decision)
+        return Outcome(decision)
+
+    def manual_check(self, typed: str) -> Outcome:
+        """Issue 15 item 3: a document number typed in, checked against the issuer's signed status list
+        (:mod:`verifier.manual_check`). Bad input, an unknown number, no token, the issuer not reachable: a message
+        for the manual screen, no decision, no log entry. Otherwise a decision recorded as a manual check in the log
+        and on the site list, never as a verified presentation."""
+        from ..manual_check import ManualInputError, clean_number, decide
+
+        try:
+            number = clean_number(typed)
+            if self.lookup is None:
+                raise ManualInputError("no_token")
+            answer = self.lookup(number)
+            v = self.verifier()
+        except ManualInputError as exc:
+            return Outcome(None, f"manual.{exc.code}", {lang: tr(f"manual.error.{exc.code}", lang) for lang in LANGS})
+        except (OSError, ValueError):
+            return Outcome(None, "manual.no_data", {lang: tr("manual.error.no_data", lang) for lang in LANGS})
+        from trust_list import check_status_signer
+
+        now = self.now()
+        decision = decide(answer, v.status,
+                          lambda header, at: check_status_signer(v.trust, dict(header), None, at, now).signing_key,
+                          now)
+        self.decision = decision
+        self.manual = True
+        self.session = None
+        self.log.add(decision, now, manual=True)
+        self._record_on_site(decision, manual=True, document_number=number)
         return Outcome(decision)
 
     def decide_image(self, source: Any) -> Outcome:
@@ -458,15 +531,17 @@ class InspectorController:
         return self.decide_text(text)
 
     def view(self) -> DecisionView | None:
-        return None if self.decision is None else decision_view(self.decision, self.lang)
+        if self.decision is None:
+            return None
+        return (manual_view if self.manual else decision_view)(self.decision, self.lang)
 
     def log_rows(self) -> list[dict[str, str]]:
         words = web_text(self.lang)
         rows = []
         for e in reversed(self.log.entries()):
             preset = e.get("preset")
-            title = P.get(preset).title(self.lang) if preset in P.NAMES else (
-                self.t("log.paper") if e.get("paper_copy") else "-")
+            title = self.t("manual.log") if e.get("manual") else P.get(preset).title(self.lang) if preset in P.NAMES \
+                else (self.t("log.paper") if e.get("paper_copy") else "-")
             failed = [str(c) for c in e.get("failed", [])]
             rescan = e.get("result") == "FAILED" and bool(failed) and set(failed) <= _RESCAN  # as the banner said
             rows.append({
@@ -474,8 +549,10 @@ class InspectorController:
                 "title": title,
                 "result": str(e.get("result")),
                 "rescan": rescan,
-                "word": self.t("decision.rescan") if rescan else words.get(str(e.get("result")),
-                                                                           str(e.get("result"))),
+                "word": self.t("decision.rescan") if rescan else self.t(f"manual.result.{e.get('result')}")
+                if e.get("manual") and has(f"inspector.manual.result.{e.get('result')}")
+                else words.get(str(e.get("result")), str(e.get("result"))),
+                "manual": bool(e.get("manual")),
                 "issuer": str(e.get("issuer") or ""),
                 "reasons": "; ".join(text(c, self.lang) for c in failed if has(c)),  # words; codes: details
                 "codes": ", ".join(failed),

@@ -29,6 +29,7 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
         from . import demo
         from .app import InspectorApp
         from .controller import InspectorController
+        from ..manual_check import LookupAnswer
 
         work, shot = run.work, run.shot
         now = int(time.time())
@@ -99,6 +100,16 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             shot("09-scan-paper", lang)
             app.screen("scan").load_image(qrimage.render_qr_image(demo.paper_copy(ehic_paper)))
             shot("10-decision-paper-copy", lang)
+            ctl.lookup = None  # manual entry on a device without the issuer's key: the screen says so
+            app.show("manual")
+            app.screen("manual").ids.number.text = "A1-DK-000007"
+            app.screen("manual").check()
+            shot("18-manual-entry-no-key", lang)
+            # the issuer's lookup-only answer for the demo A1 (index 7 of the demo status list); the verdict is read
+            # from the bundle's signed Status List Token, as with the real issuer (tests/verifier/test_manual_entry.py)
+            ctl.lookup = lambda number: LookupAnswer("VALID", ((demo.STATUS_URI, 7),))
+            app.screen("manual").check()
+            shot("19-decision-manual-weaker", lang)
             app.show("log")
             shot("11-log", lang)
             app.show("site")

@@ -134,6 +134,9 @@ class CardsScreen(Screen):
             box.add_widget(CardTile(card_id=c.id, title=c.title, holder=c.holder, issuer=c.issuer,
                                     valid_until=c.valid_until, background=c.background, text_colour=c.text_colour,
                                     status=c.status, status_code=c.status_code, copies=c.copies, reminder=c.reminder))
+        box.backup_nudge = None
+        if cards:
+            care_screens.backup_nudge(app, box)  # documents and no backup yet: the way to one, below the cards
 
 
 class DetailScreen(Screen):
@@ -306,12 +309,8 @@ class ConsentScreen(Screen):
             warn.add_widget(make("Body", text=v.unreg_text, color=ink))
             for line in v.unreg_lines:
                 warn.add_widget(make("Body", text=line, color=ink))
-            row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
-            unreg_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(48), color=ink)
-            unreg_cb.bind(active=lambda _w_, value: setattr(self, "agree_unregistered", value))
-            self.unregistered_checkbox = unreg_cb
-            row.add_widget(unreg_cb)
-            row.add_widget(make("Body", text=app.tr("consent.unreg_agree", app.lang), color=ink, size_hint_y=1))
+            row, self.unregistered_checkbox = check_row(
+                app.tr("consent.unreg_agree", app.lang), ink, lambda value: setattr(self, "agree_unregistered", value))
             warn.add_widget(row)
             box.add_widget(warn)
         if v.over_asking:  # unmistakable, first thing on the screen
@@ -324,12 +323,8 @@ class ConsentScreen(Screen):
                 if g["extra"]:
                     not_shared = f"[b]{app.tr('consent.not_shared', app.lang)}:[/b] " + ", ".join(g["extra"])
                     warn.add_widget(make("Body", text=not_shared, color=ink))
-            row = BoxLayout(size_hint_y=None, height=app.dp(52), spacing=app.dp(8))
-            box_cb = Factory.CheckBox(size_hint_x=None, width=app.dp(48), color=ink)
-            box_cb.bind(active=lambda _w_, value: setattr(self, "agree_extra", value))
-            self.extra_checkbox = box_cb
-            row.add_widget(box_cb)
-            row.add_widget(make("Body", text=app.tr("consent.over_agree", app.lang), color=ink, size_hint_y=1))
+            row, self.extra_checkbox = check_row(
+                app.tr("consent.over_agree", app.lang), ink, lambda value: setattr(self, "agree_extra", value))
             warn.add_widget(row)
             box.add_widget(warn)
         who = make("Panel")
@@ -412,10 +407,7 @@ class ExportDialog(ModalView):
         column.add_widget(make("SubHeading", text=tr("export.secret")))
         self.secret = make("Field", password=True)
         column.add_widget(self.secret)
-        row = BoxLayout(size_hint_y=None, height=dp(64), spacing=dp(8))
-        self.readable = Factory.CheckBox(size_hint_x=None, width=dp(48), color=rgba(WARN_INK))
-        row.add_widget(self.readable)
-        row.add_widget(make("Body", text=tr("export.readable"), size_hint_y=1))
+        row, self.readable = check_row(tr("export.readable"), rgba(WARN_INK), None, min_height=dp(64))
         column.add_widget(row)
         self.error = make("Body", text="", color=rgba(DANGER))
         column.add_widget(self.error)
@@ -520,6 +512,33 @@ class SettingsScreen(Screen):
         app.ctl.erase()
         self.confirm_erase = False
         app.show("onboarding")
+
+
+def check_row(text: str, color: Any, on_active: Any, *, min_height: float | None = None) -> tuple[Any, Any]:
+    """A check box with its words, as one target: the box is 48 dp wide (issue 15 item 7: every control at least
+    48 dp) and a tap on the words ticks it too, as people expect; the row grows with the words (large text, long
+    German or Polish sentences). Returns (row, check box); ``on_active(value)`` when given."""
+    from kivy.metrics import dp
+
+    low = dp(52) if min_height is None else min_height
+    row = BoxLayout(size_hint_y=None, height=low, spacing=dp(8))
+    box = Factory.CheckBox(size_hint_x=None, width=dp(48), color=color)
+    if on_active is not None:
+        box.bind(active=lambda _w, value: on_active(value))
+    label = make("Body", text=text, color=color, size_hint_y=1)
+    label.bind(texture_size=lambda _w, size: setattr(row, "height", max(low, size[1] + dp(12))))
+
+    def tap_words(widget: Any, touch: Any) -> bool:
+        if widget.collide_point(*touch.pos) and not box.disabled:
+            box.active = not box.active
+            return True
+        return False
+
+    label.bind(on_touch_down=tap_words)
+    row.add_widget(box)
+    row.add_widget(label)
+    row.check_label = label
+    return row, box
 
 
 def _documents_folder() -> Path:

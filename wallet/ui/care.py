@@ -177,6 +177,8 @@ class CareActions:
                 from plyer import notification as notifier  # type: ignore[import-not-found,no-redef]
             except ImportError:
                 return 0
+            if not _notifications_allowed():
+                return 0  # asked now; the reminders stay due and are shown next time
         shown = []
         for nid, title, text in self.due_notifications():
             try:
@@ -313,3 +315,21 @@ def _card_country(card: Any) -> str:
     claims = card.claims or {}
     ia = claims.get("issuing_authority") if isinstance(claims.get("issuing_authority"), dict) else {}
     return str(claims.get("issuing_country") or ia.get("country") or "")
+
+
+def _notifications_allowed() -> bool:
+    """Android 13+ (API 33) shows an app's notifications only after the person granted POST_NOTIFICATIONS (declared in
+    buildozer.spec): ask once when it is missing. Elsewhere (no python-for-android ``android`` module) there is
+    nothing to ask. Not exercised in CI: it needs a phone."""
+    try:
+        from android.permissions import check_permission, request_permissions  # type: ignore[import-not-found]
+    except ImportError:
+        return True
+    name = "android.permission.POST_NOTIFICATIONS"
+    try:
+        if check_permission(name):
+            return True
+        request_permissions([name])
+    except Exception:  # noqa: BLE001 - an older python-for-android: let plyer try, as before
+        return True
+    return False

@@ -2,7 +2,7 @@
 (``uikit/common.kv``, ``wallet.kv``); all logic in :mod:`wallet.ui.care` on the controller.
 
 Screens: ``guide`` (first run: what the A1 and the EHIC are, how to get them, the PIN and the backup), ``backup``,
-``restore``, ``change_pin``, ``lost``. Panels added to the existing screens: the expiry banner on the documents
+``restore``, ``change_pin``, ``lost``, ``forgot`` (a forgotten PIN: erase, then restore or ask again). Panels added to the existing screens: the expiry banner on the documents
 screen, copies / new copies / paper copy / Nordic note on a card's detail, the choice between matching cards and the
 Nordic note on the consent screen, the safety section of the settings.
 """
@@ -20,7 +20,7 @@ from kivy.uix.screenmanager import Screen
 from uikit.palette import DANGER, OK, WARN_INK, rgba
 from uikit import make
 
-PRE_UNLOCK = ("guide", "restore", "lost")  # reachable before a wallet exists or is unlocked
+PRE_UNLOCK = ("guide", "restore", "lost", "forgot")  # reachable before a wallet exists or is unlocked
 
 
 def _app():
@@ -251,7 +251,36 @@ class ChangePinScreen(Screen):
         self.message.text = f"{msg.title}\n{msg.text}"
 
 
-SCREENS = (GuideScreen, LostScreen, BackupScreen, RestoreScreen, ChangePinScreen)
+class ForgotPinScreen(Screen):
+    """A forgotten PIN (from the unlock screen): nobody can recover it, so say plainly what can be done — erase this
+    phone's wallet, then restore a backup made with a recovery phrase, or ask the institutions for new offers. The
+    erase needs a second tap; it cannot reveal anything (the data stays sealed under the forgotten PIN)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(name="forgot", **kw)
+        self.confirm = False
+
+    def refresh(self) -> None:
+        self.confirm = False
+        col = _page(self, "forgot.title")
+        for key in ("forgot.text", "forgot.backup", "forgot.no_backup"):
+            col.add_widget(make("Body", text=_tr(key)))
+        self.erase_button = _button("DangerButton", "forgot.erase", self.erase)
+        col.add_widget(self.erase_button)
+
+    def erase(self) -> None:
+        app = _app()
+        if not self.confirm:  # a second, explicit tap is needed
+            self.confirm = True
+            self.erase_button.text = _tr("forgot.erase_confirm")
+            return
+        app.ctl.erase()
+        self.confirm = False
+        app.history_stack.clear()
+        app.show("guide")  # first run again: "Continue" (a new PIN) or "I have a backup: restore it"
+
+
+SCREENS = (GuideScreen, LostScreen, BackupScreen, RestoreScreen, ChangePinScreen, ForgotPinScreen)
 
 
 # ---------------------------------------------------------------- panels on the existing screens
@@ -266,6 +295,20 @@ def reminder_banner(app: Any, box: Any) -> None:
         warn.add_widget(make("Body", text=line, color=rgba(WARN_INK)))
     box.banner = warn
     box.add_widget(warn, index=len(box.children))  # first in the column
+
+
+def backup_nudge(app: Any, box: Any) -> None:
+    """The documents screen, below the cards, while no backup was ever made: the PIN cannot be recovered, so the
+    backup is the only way back after a lost phone (seen while looking at the screenshots: it was only in Settings)."""
+    box.backup_nudge = None
+    if not app.ctl.wallet.unlocked or app.ctl.wallet.settings().get("last_backup"):
+        return
+    panel = make("Panel")
+    panel.add_widget(make("Body", text=app.ctl.backup_status()))
+    panel.backup_button = _button("SecondaryButton", "settings.backup", lambda: app.show("backup"))
+    panel.add_widget(panel.backup_button)
+    box.backup_nudge = panel
+    box.add_widget(panel)
 
 
 def detail_extras(app: Any, box: Any, card_id: str, d: dict[str, Any]) -> None:

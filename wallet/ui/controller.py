@@ -262,11 +262,13 @@ class WalletController(CareActions):
         def shown(start: str | None, end: str | None) -> str:
             return "-" if start is None and end is None else f"{_date(start, self.lang)} - {_date(end, self.lang)}"
 
+        # the document's own period first, the signature's last (issue 15: a pensioner read the technical expiry on
+        # the first line as the card's end; the signature is renewed with new copies)
         layers = [
-            (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}",
-             states[report.technical.state]),
             (self.t("detail.document"), shown(report.document.start, report.document.end), states[report.document.state]),
             (self.t("detail.coverage"), shown(report.coverage.start, report.coverage.end), states[report.coverage.state]),
+            (self.t("detail.technical"), f"{_ts_date(c.iat, self.lang)} - {_ts_date(c.exp, self.lang)}",
+             states[report.technical.state]),
         ]
         rows = [(r.label, r.value) for r in explain.claim_rows(c.claims, c.vct, self.lang, c.type_metadata)]
         return {"title": title, "background": bg, "text_colour": fg, "issuer": self.t("cards.issued_by", name=c.issuer_name),

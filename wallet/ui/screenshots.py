@@ -1,5 +1,5 @@
-"""``esspass wallet screenshots --out DIR``: every screen rendered offscreen with demo data, in English
-and Danish, into PNG files (so anyone can look at the app without a phone), including the offline
+"""``esspass wallet screenshots --out DIR``: every screen rendered offscreen with demo data, in all ten languages
+(or ``--lang``), into PNG files (so anyone can look at the app without a phone), including the offline
 presentation (an inspector's request QR -> consent -> the response QR full screen) and a card with no one-time
 copies left.
 
@@ -90,10 +90,9 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             shot("07-consent-over-asking", lang)
             app.screen("consent").share()
             shot("08-result-shared", lang)
-            app.show_result(Message(False, ctl.t("result.refused"),
-                                    __import__("credential.reasons", fromlist=["lookup"]).lookup("rp.registration")
-                                    .da if lang == "da" else
-                                    __import__("credential.reasons", fromlist=["lookup"]).lookup("rp.registration").en,
+            from credential.reasons import lookup  # the reason in the shot's language (it was English but in Danish)
+
+            app.show_result(Message(False, ctl.t("result.refused"), lookup("rp.registration").text(lang),
                                     "rp.registration"))
             shot("09-result-unregistered", lang)
             app.show("history")
@@ -135,7 +134,30 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
             app.ctl, fresh.lang = fresh, lang  # restoring happens before a wallet exists
             app.show("restore")
             shot("22-restore", lang)
+            app.show("guide")  # the first run: also "I have a backup: restore it"
+            shot("26-guide-first-run", lang)
             app.ctl = ctl
+            app.show("forgot")  # from the unlock screen: "Forgot your PIN?"
+            shot("25-forgot-pin", lang)
+            # an A1 ending in 12 days: the reminder banner on the documents screen
+            import datetime as dt
+
+            ending = issue_demo_card(eco, ctl.wallet, "pda1", now)
+            ending.claims = {**ending.claims, "ending_date": (dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+                                                              + dt.timedelta(days=12)).isoformat()}
+            ctl.wallet.save_card(ending)
+            app.show("cards")
+            shot("23-cards-expiry-banner", lang)
+            ctl.wallet.delete_card(ending.id)
+            # two health insurance cards answer the hospital: the citizen chooses; the Swedish one shows the Nordic note
+            swedish = issue_demo_card(eco, ctl.wallet, "ehic", now, institution="fk")
+            app.show_consent_or_result(ctl.open_request(rp.uri))
+            consent = app.screen("consent")
+            if len(getattr(consent, "choice_buttons", [])) > 1:
+                consent.choice_buttons[-1].dispatch("on_release")
+            shot("24-consent-choose-card", lang)
+            app.show("cards")
+            ctl.wallet.delete_card(swedish.id)
             # fresh cards for the next language: each run shares two one-time copies of the A1
             for card in cards:
                 ctl.wallet.delete_card(card.id)
