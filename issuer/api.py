@@ -168,6 +168,15 @@ def dpop_error(exc: DpopInvalid) -> JSONResponse:
                        {"WWW-Authenticate": f'DPoP error="invalid_dpop_proof", {DPOP_ALGS_PARAM}'})
 
 
+def access_refused(svc: IssuerService, exc: InvalidToken | UseDpopNonce | DpopInvalid) -> JSONResponse:
+    """A protected resource's answer to a refused access token or DPoP proof (RFC 9449 §7.1, §9)."""
+    if isinstance(exc, InvalidToken):
+        return token_error(exc)
+    if isinstance(exc, UseDpopNonce):
+        return use_dpop_nonce(svc, 401)
+    return dpop_error(exc)
+
+
 def attestation_error(exc: AttestationInvalid, headers: dict | None = None) -> JSONResponse:
     """ABCA §6.4 / RFC 6749 §5.2: ``invalid_client`` (the wallet's attestation or its PoP was refused),
     with the stable reason code in the extension member ``reason`` (RFC 6749 §8.2)."""
@@ -428,12 +437,8 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
                 return dpop_error(exc)
         try:
             value = await run_in_threadpool(svc.nonce, access)
-        except InvalidToken as exc:
-            return token_error(exc)
-        except UseDpopNonce:
-            return use_dpop_nonce(svc, 401)
-        except DpopInvalid as exc:
-            return dpop_error(exc)
+        except (InvalidToken, UseDpopNonce, DpopInvalid) as exc:
+            return access_refused(svc, exc)
         # HAIP 1.0 §4: wallets handle DPoP-Nonce from the nonce endpoint (RFC 9449 §9)
         return JSONResponse({"c_nonce": value}, headers={**NO_STORE, "DPoP-Nonce": svc.dpop_nonce()})
 
@@ -462,12 +467,8 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
                 body = None
         try:
             creds = await run_in_threadpool(svc.issue, token, body, scheme=scheme, dpop_proof=proof)
-        except InvalidToken as exc:
-            return token_error(exc)
-        except UseDpopNonce:
-            return use_dpop_nonce(svc, 401)
-        except DpopInvalid as exc:
-            return dpop_error(exc)
+        except (InvalidToken, UseDpopNonce, DpopInvalid) as exc:
+            return access_refused(svc, exc)
         except core.CredentialRequestError as exc:
             return oauth_error(exc.code, exc.description, extra={"reason": exc.reason} if exc.reason else None)
         return Response(orjson.dumps({"credentials": [{"credential": c} for c in creds]}),
@@ -484,12 +485,8 @@ def create_app(settings: Settings | None = None, service: IssuerService | None =
         try:
             proof = dpop_header(request)
             public_id = await run_in_threadpool(svc.holder_paper_case, token, scheme=scheme, dpop_proof=proof)
-        except InvalidToken as exc:
-            return token_error(exc)
-        except UseDpopNonce:
-            return use_dpop_nonce(svc, 401)
-        except DpopInvalid as exc:
-            return dpop_error(exc)
+        except (InvalidToken, UseDpopNonce, DpopInvalid) as exc:
+            return access_refused(svc, exc)
         except Conflict as exc:
             return conflict(exc)
         from .paper import paper_pdf

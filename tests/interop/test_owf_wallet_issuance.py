@@ -135,15 +135,10 @@ def test_wallet_initiated_authorization_code_flow(upstream):
     person's own latest A1 case is found through the login."""
     case = create_case(upstream, document_number=f"A1-DK-2026-{secrets.randbelow(10**6):06d}")
 
-    def log_in(msg: dict) -> str:
-        with httpx.Client(timeout=30) as browser:
-            r = log_in_upstream(browser, msg["authorize"], "tomasz", REDIRECT)
-        assert r.status_code in (302, 303), r.text
-        return r.headers["location"]
-
     result = run("owf_wallet_issue.mjs", {
         "credential_issuer": upstream.url, "configuration": "pda1_sd_jwt", "flow": "authorization_code",
-        "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "anchors": anchors(upstream.home)}, on_line=log_in)
+        "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "anchors": anchors(upstream.home)},
+        on_line=answer_for(upstream))
     assert result["credentials"][0]["claims"]["document_number"] == case["document_number"]
 
 
@@ -212,6 +207,19 @@ def key_attestation_for(server, request: dict) -> str:
                              attested_keys=request["attested_keys"], iat=now, exp=now + 600, nonce=request["nonce"])
 
 
+def answer_for(server, person: str = "tomasz"):
+    """The test's side of the OWF wallet's questions: a key attestation when asked for one, else the login
+    of ``person`` at the upstream provider, handing the issuer's redirect (Location) back to the wallet."""
+    def answer(msg: dict) -> str:
+        if "key_attestation" in msg:
+            return key_attestation_for(server, msg["key_attestation"])
+        with httpx.Client(timeout=30) as browser:
+            r = log_in_upstream(browser, msg["authorize"], person, REDIRECT)
+        assert r.status_code in (302, 303), r.text
+        return r.headers["location"]
+    return answer
+
+
 def test_authorization_code_flow_with_wallet_attestation(attested):
     """The whole HAIP issuance path with an independent wallet: wallet attestation + PoP at PAR and token
     endpoints, PAR, PKCE S256, DPoP with nonces, login at the upstream OpenID Connect provider, an A1
@@ -220,17 +228,10 @@ def test_authorization_code_flow_with_wallet_attestation(attested):
     assert meta["token_endpoint_auth_methods_supported"] == ["attest_jwt_client_auth"]
     case = create_case(attested)
 
-    def answer(msg: dict) -> str:
-        if "key_attestation" in msg:
-            return key_attestation_for(attested, msg["key_attestation"])
-        with httpx.Client(timeout=30) as browser:
-            r = log_in_upstream(browser, msg["authorize"], "tomasz", REDIRECT)
-        assert r.status_code in (302, 303), r.text
-        return r.headers["location"]
-
     result = run("owf_wallet_issue.mjs", {
         "offer": case["offer_uri"], "flow": "authorization_code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT,
-        "anchors": anchors(attested.home), "key_attestation": True, **wallet_instance(attested)}, on_line=answer)
+        "anchors": anchors(attested.home), "key_attestation": True, **wallet_instance(attested)},
+        on_line=answer_for(attested))
     (c,) = result["credentials"]
     assert "x5c" in c["header"] and c["claims"]["document_number"] == case["document_number"]
     assert result["token_type"] == "DPoP"

@@ -186,24 +186,15 @@ def test_owf_wallet_gets_an_a1_by_authorization_code_and_presents_it_both_ways(h
     """A wallet built with the OWF libraries obtains an A1 through the authorization code flow (PAR, PKCE,
     DPoP, wallet attestation, key attestation, upstream OIDC login) and presents it cross-device and
     same-device (one one-time copy each) to our verifier."""
-    from tests.interop.oidc_provider import log_in_upstream
-    from tests.interop.test_owf_wallet_issuance import REDIRECT, key_attestation_for, wallet_instance
+    from tests.interop.test_owf_wallet_issuance import REDIRECT, answer_for, wallet_instance
 
     issuer = haip_world["issuer"]
     case = create_case(issuer)
 
-    def answer(msg: dict) -> str:
-        if "key_attestation" in msg:
-            return key_attestation_for(issuer, msg["key_attestation"])
-        with httpx.Client(timeout=30) as browser:
-            r = log_in_upstream(browser, msg["authorize"], "tomasz", REDIRECT)
-        assert r.status_code in (302, 303), r.text
-        return r.headers["location"]
-
     issued = run("owf_wallet_issue.mjs", {
         "offer": case["offer_uri"], "flow": "authorization_code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT,
         "holders": 2, "key_attestation": True, "anchors": anchors(haip_world["home"]), **wallet_instance(issuer)},
-        on_line=answer)
+        on_line=answer_for(issuer))
     copies = issued["credentials"]
     assert len(copies) == 2 and all("x5c" in c["header"] for c in copies)
 

@@ -68,3 +68,18 @@ def status_token(eco: Ecosystem, *, inst: str = "udk", revoked: dict[int, int] |
 
 def ecosystem(home: Path) -> Ecosystem:
     return build_demo_ecosystem(home, NOW)
+
+
+def offline_inspection_world(tmp: Path):
+    """The demo ecosystem, an A1 at status index 5, and three offline bundles for the inspector app: fresh (2 h
+    old), revoked (index 5, 10 min old) and stale (3 days old)."""
+    from verifier.ui import demo
+
+    eco = build_demo_ecosystem(tmp / "home" / "ecosystem", NOW)
+    cred = demo.issue(eco, "pda1", now=NOW, idx=5)
+    bundles = {}
+    for name, kw in (("fresh", {"now": NOW - 7200}), ("revoked", {"now": NOW - 600, "revoked": {5: 1}}),
+                     ("stale", {"now": NOW - 3 * 86400})):
+        bundles[name] = tmp / f"{name}.json"
+        demo.bundle(eco, out=bundles[name], **kw)
+    return eco, cred, bundles

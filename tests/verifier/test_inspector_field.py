@@ -22,7 +22,7 @@ from uikit import palette
 from verifier.ui import demo
 from verifier.ui.controller import InspectorController, decision_view
 
-from .helpers import NOW
+from .helpers import NOW, offline_inspection_world
 
 
 # ---------------------------------------------------------------- banner: the decisive reason and the next step
@@ -31,13 +31,7 @@ from .helpers import NOW
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("field")
-    eco = build_demo_ecosystem(tmp / "home" / "ecosystem", NOW)
-    cred = demo.issue(eco, "pda1", now=NOW, idx=5)
-    bundles = {}
-    for name, kw in (("fresh", {"now": NOW - 7200}), ("revoked", {"now": NOW - 600, "revoked": {5: 1}}),
-                     ("stale", {"now": NOW - 3 * 86400})):
-        bundles[name] = tmp / f"{name}.json"
-        demo.bundle(eco, out=bundles[name], **kw)
+    _, cred, bundles = offline_inspection_world(tmp)
     return tmp, cred, bundles
 
 

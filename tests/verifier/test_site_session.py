@@ -12,24 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from trust_list.demo import build_demo_ecosystem
 from verifier.site import SiteSession, export_csv, export_pdf, font_path
 from verifier.ui import demo
 from verifier.ui.controller import InspectorController
 
-from .helpers import NOW
+from .helpers import NOW, offline_inspection_world
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("site")
-    eco = build_demo_ecosystem(tmp / "home" / "ecosystem", NOW)
-    cred = demo.issue(eco, "pda1", now=NOW, idx=5)
-    bundles = {}
-    for name, kw in (("fresh", {"now": NOW - 7200}), ("revoked", {"now": NOW - 600, "revoked": {5: 1}}),
-                     ("stale", {"now": NOW - 3 * 86400})):
-        bundles[name] = tmp / f"{name}.json"
-        demo.bundle(eco, out=bundles[name], **kw)
+    eco, cred, bundles = offline_inspection_world(tmp)
     return tmp, eco, cred, bundles
 
 
