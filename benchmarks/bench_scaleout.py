@@ -39,7 +39,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.services import Nginx, RedisServer, free_port, proxy, start_instance, upstream, wait_for_port
+from benchmarks.services import Nginx, RedisServer, free_port, proxy, start_instance, upstream
 from credential import jose, sd_jwt
 
 N_VERIFIER, N_ISSUER, N_STATUS, CONCURRENCY = 160, 160, 1200, 4
@@ -142,7 +142,7 @@ def _verifiers(root: Path) -> list[dict]:
                 for i, p in enumerate(ports[1:])]
     try:
         for inst in (memory, *on_redis):
-            wait_for_port(inst.port, inst.proc, 60)
+            inst.wait_listening(60)
         # one instance on Redis alone: its responses go straight to it (response_uri names nginx, so rewrite)
         one_url = on_redis[0].url
 
@@ -227,11 +227,11 @@ def _issuers(root: Path) -> list[dict]:
                            {**env, "ESSPASS_ISSUER_URL": f"http://127.0.0.1:{ports[0]}"}, root / "ia.log", ports[0])
     pair = []
     try:
-        wait_for_port(alone.port, alone.proc, 120)
+        alone.wait_listening(120)
         pair = [start_instance(f"i{i}", ["issuer", "serve", "--workers", "2"], {**env, "ESSPASS_ISSUER_URL": nginx.url},
                                root / f"i{i}.log", p) for i, p in enumerate(ports[1:])]
         for inst in pair:
-            wait_for_port(inst.port, inst.proc, 120)
+            inst.wait_listening(120)
         token = (root / "ihome" / "issuer" / "api_token").read_text().strip()
         two, one = fire_interleaved(_credential_requests(nginx.url, token, N_ISSUER),
                                     _credential_requests(alone.url, token, N_ISSUER))

@@ -154,13 +154,13 @@ class Nginx(Listening):
     dir: Path = Path(".")
 
     @classmethod
-    def start(cls, dir: Path, server_body: str, http_extra: str = "") -> "Nginx":
+    def start(cls, dir: Path, server_body: str, http_extra: str = "", port: int | None = None) -> "Nginx":
         if NGINX is None:
             raise ServiceMissing("nginx is not installed (Debian package nginx)")
         dir = Path(dir)
         for sub in ("logs", "tmp"):
             (dir / sub).mkdir(parents=True, exist_ok=True)
-        port = free_port()
+        port = port or free_port()
         conf = dir / "nginx.conf"
         # as root, nginx's workers would run as nobody and not see a test's private temporary directory
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
@@ -197,6 +197,25 @@ class Instance(Listening):
     """One ``esspass <service> serve`` process group (uvicorn's workers included), killed as a whole."""
 
     name: str = ""
+    log: Path | None = None
+
+    def wait_listening(self, timeout_s: float) -> None:
+        """Until it listens; if it exits or never does, the error carries the end of its log (the reason)."""
+        try:
+            wait_for_port(self.port, self.proc, timeout_s)
+        except RuntimeError:
+            raise RuntimeError(f"{self.name} (exit code {self.proc.poll()}) does not listen on 127.0.0.1:{self.port}; "
+                               f"the end of its log:\n{self.log_tail()}") from None
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:] if self.log else "(no log)"
+        except OSError as exc:
+            return f"(log unreadable: {exc})"
+
+    def lost_its_port(self) -> bool:
+        """Exited because another process took its port between :func:`free_port` and its bind."""
+        return self.proc.poll() is not None and "address already in use" in self.log_tail().lower()
 
     def kill9(self) -> None:
         """SIGKILL to the whole process group: the instance dies as a crashed machine's would."""
@@ -224,4 +243,20 @@ def start_instance(name: str, args: list[str], env: dict[str, str], log: Path, p
         proc = subprocess.Popen([sys.executable, "-m", "esspass.cli", *args, "--port", str(port)],
                                 env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-    return Instance(port, proc, name)
+    return Instance(port, proc, name, log)
+
+
+def start_listening(name: str, args: list[str], env: dict[str, str], log: Path, timeout_s: float,
+                    port: int | None = None) -> Instance:
+    """:func:`start_instance`, waited for. A port taken by another process between :func:`free_port` and the
+    instance's bind is a race of the machine, not a fault of ours: then once more on another port (the caller
+    reads the port from the returned instance)."""
+    for attempt in range(3):
+        inst = start_instance(name, args, env, log, port if attempt == 0 else None)
+        try:
+            inst.wait_listening(timeout_s)
+            return inst
+        except RuntimeError:
+            if attempt == 2 or not inst.lost_its_port():
+                raise
+    raise AssertionError("unreachable")

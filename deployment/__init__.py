@@ -8,7 +8,8 @@ Below the services (``issuer``, ``verifier``, ``wallet``), above ``credential`` 
 - :mod:`deployment.material` -- keys from PEM files or tokens, certificate chains, the checks at start;
 - :mod:`deployment.listing` -- is a configured certificate on the configured trust list (fetched through netio);
 - :mod:`deployment.settings` -- settings every service shares (proxies, CA bundle, PKCS#11 module and PIN);
-- :mod:`deployment.startup` -- the start-up lines and the public-URL / listen-address warning.
+- :mod:`deployment.startup` -- the start-up lines and the public-URL / listen-address warning;
+- :mod:`deployment.sqlite_wal` -- WAL for SQLite files that several processes open at once.
 
 Every setting is documented in ``docs/deploy.md``; ``docs/esspass.env.example`` is a complete example.
 """

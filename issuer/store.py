@@ -17,6 +17,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from deployment.sqlite_wal import use_wal
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -273,7 +275,7 @@ def make_engine(url: str) -> Engine:
         def _connect(dbapi_conn, _record):  # pragma: no cover - driver plumbing
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            use_wal(dbapi_conn)  # workers and instances open a fresh file at once
             cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

@@ -13,9 +13,9 @@ from tests.support import skip_or_fail
 
 class Nginx(services.Nginx):
     @classmethod
-    def start(cls, dir: Path, server_body: str, http_extra: str = "") -> "Nginx":
+    def start(cls, dir: Path, server_body: str, http_extra: str = "", port: int | None = None) -> "Nginx":
         try:
-            return super().start(dir, server_body, http_extra)
+            return super().start(dir, server_body, http_extra, port)
         except services.ServiceMissing as exc:
             skip_or_fail(str(exc))
             raise

@@ -174,21 +174,39 @@ def creator(request: Request, console_token: str, clients: ApiClients) -> str:
     return ANONYMOUS
 
 
-def load_console_token(state_dir: Path) -> str:
-    """The console access token in ``state_dir/console_token`` (mode 0600), created when missing."""
-    path = Path(state_dir) / "console_token"
+def _read_token(path: Path) -> str | None:
     try:
         token = path.read_text("ascii").strip()
-        if len(token) >= 22:  # ≥ 128 bits of base64url
-            os.chmod(path, 0o600)
-            return token
     except (OSError, UnicodeError):
-        pass
+        return None
+    return token if len(token) >= 22 else None  # ≥ 128 bits of base64url
+
+
+def load_console_token(state_dir: Path) -> str:
+    """The console access token in ``state_dir/console_token`` (mode 0600), created when missing.
+
+    Instances sharing a home start together (scale-out): the first to create the file wins and every other one
+    reads the winner's token. The file is written aside, then *linked* into place, which fails when it exists;
+    a replace would let each instance keep a token of its own, and the console would work on one instance only."""
+    path = Path(state_dir) / "console_token"
+    token = _read_token(path)
+    if token is not None:
+        os.chmod(path, 0o600)
+        return token
     path.parent.mkdir(parents=True, exist_ok=True)
     token = new_token()
-    tmp = path.with_name(f".console_token.{os.getpid()}.tmp")
+    tmp = path.with_name(f".console_token.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(token + "\n")
-    os.replace(tmp, path)
-    return token
+    try:
+        os.link(tmp, path)
+        return token
+    except FileExistsError:
+        won = _read_token(path)
+        if won is None:  # a damaged file from before (too short, not ASCII): replaced, as it always was
+            os.replace(tmp, path)
+            return token
+        return won
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from deployment.sqlite_wal import use_wal
 from .policy import Decision
 
 
@@ -30,7 +31,7 @@ class InspectionRecords:
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             os.chmod(path, 0o600)
         self._db = sqlite3.connect(str(path) if path is not None else ":memory:", check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._db)  # instances sharing a home open it at once
         if path is not None:
             for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 try:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from benchmarks.services import start_instance, wait_for_port
+from benchmarks.services import start_instance
 from credential import jose
 from credential import status_list as tsl
 from credential.types import sample_claims
@@ -53,7 +53,7 @@ def cluster(tmp_path_factory):
                  for i, port in enumerate(ports)]
     try:
         for inst in instances:
-            wait_for_port(inst.port, inst.proc, 120)
+            inst.wait_listening(120)
         engine = make_engine(db_url)
         token = (root / "home" / "issuer" / "api_token").read_text().strip()
         api = httpx.Client(base_url=nginx.url, timeout=30, headers={"Authorization": f"Bearer {token}"})

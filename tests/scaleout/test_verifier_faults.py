@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from benchmarks.services import start_instance, wait_for_port
+from benchmarks.services import start_instance, start_listening
 from tests.scaleout.load import load_then_kill, pause_until_killed
 from tests.nginx_support import Nginx, proxy, upstream
 from tests.redis_support import RedisServer
@@ -30,17 +30,23 @@ WORKERS, ROUNDS, KILL_AFTER, OPEN_BEFORE_KILL = 4, 10, 12, 4
 def cluster(tmp_path_factory):
     root = tmp_path_factory.mktemp("verifier-cluster")
     redis_server = RedisServer.start(root / "redis")
-    ports = [free_port(), free_port()]
-    nginx = Nginx.start(root / "nginx", proxy("verifiers"), upstream("verifiers", ports))
+    nginx_port = free_port()
     home = root / "home"
     eco = build_demo_ecosystem(home / "ecosystem", int(time.time()))
     token = access.ApiClients(home / "verifier" / "clients.json").add("load-test")
-    env = {"ESSPASS_HOME": str(home), "ESSPASS_VERIFIER_URL": nginx.url,
+    env = {"ESSPASS_HOME": str(home), "ESSPASS_VERIFIER_URL": f"http://127.0.0.1:{nginx_port}",
            "ESSPASS_VERIFIER_STORE_URL": redis_server.url, "ESSPASS_VERIFIER_CLIENT_TRANSACTIONS": "1000"}
-    instances = [start_instance(f"verifier-{i}", ["verifier", "serve"], env, root / f"v{i}.log", port)
-                 for i, port in enumerate(ports)]
-    for inst in instances:
-        wait_for_port(inst.port, inst.proc, 60)
+    # both at once on a fresh home (first-start secrets raced for), then nginx in front of the ports they hold
+    instances = [start_instance(f"verifier-{i}", ["verifier", "serve"], env, root / f"v{i}.log") for i in range(2)]
+    for i, inst in enumerate(instances):
+        try:
+            inst.wait_listening(60)
+        except RuntimeError:
+            if not inst.lost_its_port():
+                raise
+            instances[i] = start_listening(inst.name, ["verifier", "serve"], env, root / f"v{i}.log", 60)
+    nginx = Nginx.start(root / "nginx", proxy("verifiers"), upstream("verifiers", [i.port for i in instances]),
+                        port=nginx_port)
     http = httpx.Client(timeout=15, headers={"Authorization": f"Bearer {token}"})
     yield {"nginx": nginx, "redis": redis_server, "instances": instances, "eco": eco, "http": http}
     http.close()
