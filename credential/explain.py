@@ -6,7 +6,8 @@ words a person reads.
   §4.1.1 ``claims[].display``), lists of plain values joined, code lists turned into words, yes/no in words;
 * a credential type → its display name (:func:`type_name`, the type metadata's ``display``);
 * validity layers → rows with the state in words and the dates (:func:`layer_rows`);
-* a report → the per-check explanation (:func:`check_lines`): the result word and the reason's sentence.
+* a report → the per-check explanation (:func:`check_lines`): the result word and the reason's sentence;
+* the age of the data a decision used → one line in words (:func:`data_age_text`, :func:`age_text`).
 
 The ``esspass verify`` and ``esspass inspect verify`` commands, the verifier console, the inspector app and the wallet
 call these; none formats claims itself. The words themselves live in the gettext catalogs (:mod:`credential.i18n`).
@@ -24,8 +25,8 @@ from .i18n import country_name, date_format, text
 from .text import display_safe
 from .types import claim_label, get_type
 
-__all__ = ["CheckLine", "LayerRow", "Row", "check_lines", "claim_rows", "date_text", "evidence_text", "label",
-           "layer_rows", "result_word", "type_name", "unmapped_rows", "value_text"]
+__all__ = ["CheckLine", "LayerRow", "Row", "age_text", "check_lines", "claim_rows", "data_age_text", "date_text",
+           "evidence_text", "label", "layer_rows", "result_word", "type_name", "unmapped_rows", "value_text"]
 
 LAYERS = ("technical", "document", "coverage")
 # Reading order of the top-level claims an inspector looks for first; the rest follow in the credential's order.
@@ -223,6 +224,37 @@ def evidence_text(evidence: Mapping[str, Any] | None, lang: str) -> str:
         return text("evidence.status_list", lang).format(issued=_when(evidence["status_list_iat"], lang),
                                                          fetched=_when(evidence.get("status_list_fetched_at"), lang))
     return ""
+
+
+def age_text(seconds: Any, lang: str) -> str:
+    """An age in seconds as a person says it ("moments", "5 min", "3 h", "2 days"); "-" when unknown."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return "-"
+    s = max(0, int(seconds))
+    if s < 90:
+        return text("inspector.age.now", lang)
+    if s < 90 * 60:
+        return text("inspector.age.min", lang).format(n=round(s / 60))
+    if s < 48 * 3600:
+        return text("inspector.age.h", lang).format(n=round(s / 3600))
+    return text("inspector.age.d", lang).format(n=s // 86400)
+
+
+def data_age_text(data_age: Mapping[str, Any] | None, checks: Iterable[Mapping[str, Any]], lang: str) -> str:
+    """How old the data behind a decision was (the report's ``data_age``): when the trusted list was fetched (or
+    else issued) and when the status list was issued; "none usable" when a status check needed one and had none;
+    "-" when the decision used neither."""
+    age = data_age or {}
+    parts = []
+    if age.get("trust_list_fetched_s") is not None:
+        parts.append(text("inspector.decision.trust_list", lang).format(age=age_text(age["trust_list_fetched_s"], lang)))
+    elif age.get("trust_list_s") is not None:
+        parts.append(text("inspector.decision.trust_list_issued", lang).format(age=age_text(age["trust_list_s"], lang)))
+    if age.get("status_list_s") is not None:
+        parts.append(text("inspector.decision.status_list", lang).format(age=age_text(age["status_list_s"], lang)))
+    elif any(str(c.get("code", "")).startswith("status.") and c.get("code") != "status.not_provided" for c in checks):
+        parts.append(text("inspector.decision.status_none", lang))
+    return "; ".join(parts) or "-"
 
 
 def check_lines(checks: Iterable[Mapping[str, Any]], lang: str, *, problems_first: bool = False) -> list[CheckLine]:

@@ -161,6 +161,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
                              finalize=lambda v: v if isinstance(v, Markup) else display_safe(v))
     env.globals["lang_names"] = NAMES  # the language links, each language in its own name (issue 15)
     env.globals["evidence_text"] = explain.evidence_text  # a trust or status check's evidence in words
+    env.globals["data_age_text"] = explain.data_age_text  # how old the trusted and status lists were, in words
     # a catalog text with {placeholders} filled by markup the code made (a <time>): the text escaped, the markup kept
     env.filters["fill"] = lambda words, **values: Markup.escape(words).format(**values)
 

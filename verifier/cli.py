@@ -101,9 +101,7 @@ def print_decision(decision: dict[str, Any], lang: str) -> None:
     info = Table(show_header=False, box=None)
     info.add_row(t["type"], str(decision.get("credential_type") or "-"))
     info.add_row(t["issuer"], str(decision.get("issuer") or "-"))
-    age = decision.get("data_age") or {}
-    info.add_row(t["data_age"], f"{t['trust_list']}: {age.get('trust_list_s')} {t['seconds']}; "
-                                f"{t['status_list']}: {age.get('status_list_s')} {t['seconds']}")
+    info.add_row(t["data_age"], escape(explain.data_age_text(decision.get("data_age"), decision["checks"], lang)))
     console.print(info)
     layers = explain.layer_rows(decision.get("validity") or {}, lang)
     if layers:

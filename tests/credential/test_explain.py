@@ -98,3 +98,30 @@ def test_no_raw_claim_key_or_code_value_reaches_a_reader(vct_key, lang):
     for layer in validity_layers(claims, 1_790_000_000, __import__("datetime").date(2026, 11, 26)).layers:
         sentence = layer.text(lang)
         assert not re.search(r"\b(DK|SE|PL)\b", sentence), (lang, sentence)
+
+
+
+def test_ages_in_words_in_every_language():
+    from credential.i18n import LANGS
+
+    for lang in LANGS:
+        words = [explain.age_text(s, lang) for s in (89, 600, 7200, 3 * 86400)]
+        assert len(set(words)) == 4 and all(w and "{" not in w for w in words), (lang, words)
+        assert "10" in words[1] and "2" in words[2] and "3" in words[3]
+    assert explain.age_text(None, "en") == "-" and explain.age_text(True, "en") == "-"
+    assert explain.age_text(-5, "en") == explain.age_text(0, "en")  # a clock a little behind: "moments", not negative
+
+
+def test_data_age_line():
+    ok = [{"code": "status.valid", "result": "pass"}]
+    assert explain.data_age_text({"trust_list_s": 7200, "status_list_s": 600}, ok, "en") == \
+        "trusted list issued 2 h ago; status list issued 10 min ago"
+    # fetched beats issued: what an inspector acts on is how long ago the device got it
+    assert explain.data_age_text({"trust_list_s": 9 * 86400, "trust_list_fetched_s": 30}, [], "en") == \
+        "trusted list fetched moments ago"
+    assert explain.data_age_text({"trust_list_s": 60, "status_list_s": None},
+                                 [{"code": "status.unavailable", "result": "unknown"}], "en") == \
+        "trusted list issued moments ago; status list: none usable"
+    assert explain.data_age_text({"status_list_s": None}, [{"code": "status.not_provided", "result": "pass"}],
+                                 "en") == "-"
+    assert explain.data_age_text(None, [], "da") == "-"

@@ -346,8 +346,11 @@ def test_service_allowing_paper_refuses_a_device_bound_credential_without_its_pr
         assert t.decision.result == "PASSED" and "kb.not_bound" in t.decision.codes
         hint = re.search(r'<p id="hint">(.*?)</p>', page, re.S).group(1)
         assert "identity document" in hint and hint != "Every check passed."
+        age = re.search(r'<p id="data-age">(.*?)</p>', page, re.S).group(1)  # the age of the data, in words
+        assert age.startswith("trusted list ") and age.endswith(" ago") and "None" not in age
         page, _ = console_check(issue(svc.ecosystem, status_uri=None, holder=False), "da")
         assert "identitetsdokument" in re.search(r'<p id="hint">(.*?)</p>', page, re.S).group(1)
+        assert re.search(r'<p id="data-age">tillidsliste .* siden</p>', page)
 
 
 # ---------------------------------------------------------------- 5. creation limits, records file mode

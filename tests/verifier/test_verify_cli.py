@@ -77,6 +77,24 @@ def test_human_report_in_danish(files):
     assert "Ikke gyldig" in res.stdout and "status.invalid" in res.stdout
 
 
+
+def test_human_report_says_how_old_the_data_was_in_words(files):
+    """The age of the data used, as a person says it in their language: never raw seconds nor "None"."""
+    cred = issue(files["eco"])
+    p = files["dir"] / "p.txt"
+    p.write_text(present(cred, A1))
+    files["status"].write_text(status_token(files["eco"]))
+    common = ["verify", str(p), "--trust-list", str(files["eco"].pub_eaa_path), "--anchor",
+              str(files["eco"].operator_cert_path), *kb(), "--at", str(NOW)]
+    wide = {"COLUMNS": "250"}  # one line per row, as a terminal that wide shows it
+    res = runner.invoke(app, [*common, "--status-list", f"{STATUS_URI}={files['status']}", "--lang", "pl"], env=wide)
+    assert res.exit_code == 0, res.stdout
+    assert "lista statusów wydana" in res.stdout and "lista zaufanych podmiotów wydana" in res.stdout
+    assert "None" not in res.stdout and " s;" not in res.stdout and "seconds" not in res.stdout
+    res = runner.invoke(app, [*common, "--lang", "en"], env=wide)  # no status list at hand: said so, in words
+    assert "status list: none usable" in res.stdout and "None" not in res.stdout
+
+
 # ---------------------------------------------------------------- sd.*
 
 def test_sd_tampered_signature_fails(files):

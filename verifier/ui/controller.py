@@ -50,17 +50,7 @@ def tr(key: str, lang: str, **kw: Any) -> str:
     return text(full, lang, **kw) if has(full) else key
 
 
-def human_age(seconds: int | None, lang: str) -> str:
-    if seconds is None:
-        return "-"
-    s = max(0, int(seconds))
-    if s < 90:
-        return tr("age.now", lang)
-    if s < 90 * 60:
-        return tr("age.min", lang, n=round(s / 60))
-    if s < 48 * 3600:
-        return tr("age.h", lang, n=round(s / 3600))
-    return tr("age.d", lang, n=s // 86400)
+human_age = explain.age_text  # the one wording of an age (credential.explain)
 
 
 def _fmt_time(t: int) -> str:
@@ -183,15 +173,7 @@ def decision_view(decision: Decision | dict[str, Any], lang: str) -> DecisionVie
         holder += f", {tr('decision.born', lang)} {explain.date_text(str(subject['date_of_birth']), lang)}"
     vct = d.get("credential_type")
     document = explain.type_name(vct, lang) if vct else ""
-    age = d.get("data_age") or {}
-    parts = []
-    if age.get("trust_list_fetched_s") is not None:
-        parts.append(tr("decision.trust_list", lang, age=human_age(age["trust_list_fetched_s"], lang)))
-    if age.get("status_list_s") is not None:
-        parts.append(tr("decision.status_list", lang, age=human_age(age["status_list_s"], lang)))
-    elif any(c["code"].startswith("status.") and c["code"] != "status.not_provided" for c in d["checks"]):
-        parts.append(tr("decision.status_none", lang))
-    data_age = "; ".join(parts) or "-"
+    data_age = explain.data_age_text(d.get("data_age"), d["checks"], lang)
     failed = {c["code"] for c in d["checks"] if c["result"] == "fail"}
     rescan = result == "FAILED" and bool(failed) and failed <= _RESCAN
     return DecisionView(
