@@ -7,7 +7,8 @@ words a person reads.
 * a credential type → its display name (:func:`type_name`, the type metadata's ``display``);
 * validity layers → rows with the state in words and the dates (:func:`layer_rows`);
 * a report → the per-check explanation (:func:`check_lines`): the result word and the reason's sentence;
-* the age of the data a decision used → one line in words (:func:`data_age_text`, :func:`age_text`).
+* the age of the data a decision used → one line in words (:func:`data_age_text`, :func:`age_text`);
+* a decision that did not pass → its decisive reason and the next step (:func:`decision_hint`).
 
 The ``esspass verify`` and ``esspass inspect verify`` commands, the verifier console, the inspector app and the wallet
 call these; none formats claims itself. The words themselves live in the gettext catalogs (:mod:`credential.i18n`).
@@ -25,7 +26,7 @@ from .i18n import country_name, date_format, text
 from .text import display_safe
 from .types import claim_label, get_type
 
-__all__ = ["CheckLine", "LayerRow", "Row", "age_text", "check_lines", "claim_rows", "data_age_text", "date_text",
+__all__ = ["CheckLine", "LayerRow", "Row", "age_text", "check_lines", "claim_rows", "data_age_text", "date_text", "decision_hint",
            "evidence_text", "label", "layer_rows", "result_word", "type_name", "unmapped_rows", "value_text"]
 
 LAYERS = ("technical", "document", "coverage")
@@ -265,3 +266,29 @@ def check_lines(checks: Iterable[Mapping[str, Any]], lang: str, *, problems_firs
     if problems_first:
         lines.sort(key=lambda c: {"fail": 0, "unknown": 1}.get(c.result, 2))
     return lines
+
+
+# The next step a failed check calls for (issue 15 item 3): withdrawn by the issuer -> do not accept, paper copy or
+# institution; an answer made for another request or verifier, or too old -> most likely a mis-scan, scan again.
+REVOKED = frozenset({"status.invalid", "status.suspended"})
+RESCAN = frozenset({"kb.nonce", "kb.aud", "kb.iat", "qr.context", "qr.kind", "inspect.session_used",
+                     "inspect.session_expired"})
+
+
+def decision_hint(decision: Mapping[str, Any], lang: str, data_age: str) -> str:
+    """The words under a decision's headline (inspector banner, console, ``esspass verify``): for a failure the
+    decisive reason and the next step; for a check that could not be completed what it does not mean and what to do,
+    with the age of the data used (:func:`data_age_text`). Empty for a decision that passed."""
+    lines = check_lines(decision.get("checks") or [], lang, problems_first=True)
+    if decision.get("result") == "FAILED":
+        decisive = next((c for c in lines if c.result == "fail"), None)
+        if decisive is None:
+            return text("inspector.next.failed", lang)
+        step = ("next.revoked" if decisive.code in REVOKED else "next.rescan" if decisive.code in RESCAN
+                else "next.failed")
+        return f"{decisive.message} {text('inspector.' + step, lang)}"
+    if decision.get("result") == "INDETERMINATE":
+        decisive = next((c for c in lines if c.result == "unknown"), None)
+        unknown = text("inspector.next.unknown", lang).format(age=data_age)
+        return " ".join(x for x in (decisive.message if decisive else "", unknown) if x)
+    return ""

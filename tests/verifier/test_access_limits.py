@@ -25,6 +25,7 @@ from jwcrypto import jwe, jwk
 from typer.testing import CliRunner
 
 from credential import sd_jwt
+from credential.i18n import text
 from tests.verifier import wallet_client as W
 from tests.verifier.helpers import NOW, issue, status_token
 from tests.verifier.servers import Clock, StatusServer, free_port, serve_app
@@ -341,6 +342,8 @@ def test_service_allowing_paper_refuses_a_device_bound_credential_without_its_pr
         assert d["result"] == "FAILED" and [c["code"] for c in d["checks"] if c["result"] == "fail"] == ["kb.missing"]
         assert "kb.not_bound" not in [c["code"] for c in d["checks"]]
         assert 'data-result="FAILED"' in page
+        hint = re.search(r'<p id="hint">(.*?)</p>', page, re.S).group(1)  # the decisive reason and what to do
+        assert "(key binding) is missing" in hint and hint.endswith(text("inspector.next.failed", "en"))
 
         page, t = console_check(issue(svc.ecosystem, status_uri=None, holder=False), "en")  # a real paper copy
         assert t.decision.result == "PASSED" and "kb.not_bound" in t.decision.codes

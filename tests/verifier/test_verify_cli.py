@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from credential.i18n import text
 from credential.jose import SigningKey
 from credential.types import sample_claims
 from esspass.cli import app
@@ -72,9 +73,11 @@ def test_human_report_in_danish(files):
     files["status"].write_text(status_token(files["eco"], revoked={7: 1}))
     res = runner.invoke(app, ["verify", str(p), "--trust-list", str(files["eco"].pub_eaa_path), "--anchor",
                               str(files["eco"].operator_cert_path), "--status-list", f"{STATUS_URI}={files['status']}",
-                              *kb(), "--at", str(NOW), "--lang", "da"])
+                              *kb(), "--at", str(NOW), "--lang", "da"], env={"COLUMNS": "400"})
     assert res.exit_code == 1
     assert "Ikke gyldig" in res.stdout and "status.invalid" in res.stdout
+    head = res.stdout.split("╰")[0]  # under the headline: the decisive reason and the next step
+    assert text("inspector.next.revoked", "da") in " ".join(head.replace("│", " ").split())
 
 
 

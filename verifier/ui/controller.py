@@ -120,27 +120,8 @@ def key_facts(claims: dict[str, Any], vct: str | None, lang: str) -> list[tuple[
     return facts
 
 
-# The next step a failed check calls for (issue 15 item 3): withdrawn by the issuer -> do not accept, paper copy or
-# institution; an answer made for another request or verifier, or too old -> most likely a mis-scan, scan again.
-_REVOKED = {"status.invalid", "status.suspended"}
-_RESCAN = {"kb.nonce", "kb.aud", "kb.iat", "qr.context", "qr.kind", "inspect.session_used", "inspect.session_expired"}
-
-
-def banner_hint(d: dict[str, Any], lang: str, data_age: str) -> str:
-    """The banner's words under the headline: for a failure the decisive reason and the next step, for a check that
-    could not be completed what it does not mean and what to do (with the age of the data used)."""
-    lines = explain.check_lines(d["checks"], lang, problems_first=True)
-    if d["result"] == "FAILED":
-        decisive = next((c for c in lines if c.result == "fail"), None)
-        if decisive is None:
-            return tr("next.failed", lang)
-        step = ("next.revoked" if decisive.code in _REVOKED else "next.rescan" if decisive.code in _RESCAN
-                else "next.failed")
-        return f"{decisive.message} {tr(step, lang)}"
-    if d["result"] == "INDETERMINATE":
-        decisive = next((c for c in lines if c.result == "unknown"), None)
-        return " ".join(x for x in (decisive.message if decisive else "", tr("next.unknown", lang, age=data_age)) if x)
-    return ""
+banner_hint = explain.decision_hint  # the decisive reason and the next step (credential.explain)
+_RESCAN = explain.RESCAN  # failures that most likely are a mis-scan (the banner says: scan again)
 
 
 def manual_view(decision: Decision | dict[str, Any], lang: str) -> DecisionView:

@@ -1,10 +1,11 @@
-"""Inspector console: server-rendered Jinja pages that work in a phone's browser (en/da)."""
+"""Inspector console: server-rendered Jinja pages that work in a phone's browser (the ten languages)."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
+from credential import explain
 from credential.i18n import LANGS, keys
 from credential.i18n import text as i18n_text
 
@@ -36,4 +37,7 @@ def headline_hint(decision: dict, lang: str) -> str:
     codes = {c.get("code") for c in decision.get("checks") or [] if isinstance(c, dict)}
     if result == "PASSED" and "kb.not_bound" in codes:
         return t["PASSED_paper_hint"]
-    return t.get(f"{result}_hint", "")
+    # a decision that did not pass: its decisive reason and the next step, as on the inspector's banner
+    hint = explain.decision_hint(decision, lang,
+                                 explain.data_age_text(decision.get("data_age"), decision.get("checks") or [], lang))
+    return hint or t.get(f"{result}_hint", "")
