@@ -26,7 +26,7 @@ from .i18n import country_name, date_format, text
 from .text import display_safe
 from .types import claim_label, get_type
 
-__all__ = ["CheckLine", "LayerRow", "Row", "age_text", "check_lines", "claim_rows", "data_age_text", "date_text", "decision_hint",
+__all__ = ["RESCAN", "REVOKED", "CheckLine", "LayerRow", "Row", "age_text", "check_lines", "claim_rows", "data_age_text", "date_text", "decision_hint",
            "evidence_text", "label", "layer_rows", "result_word", "type_name", "unmapped_rows", "value_text"]
 
 LAYERS = ("technical", "document", "coverage")

@@ -21,7 +21,7 @@ _EXPORTS = {
     "check_key_matches": "material", "env_name": "material", "load_certificates": "material", "load_chain": "material",
     "load_signing_key": "material", "read_file": "material",
     "is_pkcs11_uri": "pkcs11_uri", "parse_pkcs11_uri": "pkcs11_uri", "SharedSettings": "settings",
-    "startup_lines": "startup", "uvicorn_options": "startup",
+    "startup_lines": "startup", "uvicorn_options": "startup", "use_wal": "sqlite_wal",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy(__name__, _EXPORTS)

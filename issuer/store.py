@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from deployment.sqlite_wal import use_wal
+from deployment import use_wal
 
 from sqlalchemy import (
     BigInteger,

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from deployment.sqlite_wal import use_wal
+from deployment import use_wal
 from .policy import Decision
 
 

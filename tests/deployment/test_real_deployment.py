@@ -138,6 +138,7 @@ def _check(d) -> tuple[int, dict]:
                          verify=ssl.create_default_context(cafile=str(d["tls"].ca_cert)))
         return -1, view.json()
     result = esspass(venv, "verifier", "result", req["transaction"], "--json")
+    assert result.stdout.strip(), f"exit {result.returncode}: {result.stderr}"
     decision = json.loads(result.stdout)
     decision["failed"] = [c["code"] for c in decision.get("checks", []) if c["result"] != "pass"]
     return result.returncode, decision
