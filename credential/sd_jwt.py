@@ -385,9 +385,9 @@ def _disclosures_by_digest(disclosures: tuple[str, ...], hasher: Callable[[bytes
     joined = "".join(map(operator.add, disclosures, fills))
     if not joined.isascii():
         return _disclosures_by_digest_strictly(disclosures, hasher)
-    try:  # whole groups; binascii's strict mode refuses any character outside base64url (jose.FROM_URL_STRICT_TABLE)
-        decoded = binascii.a2b_base64(joined.encode("ascii").translate(jose.FROM_URL_STRICT_TABLE),
-                                      strict_mode=True)
+    raw_all = joined.encode("ascii")
+    try:  # whole groups; the strict decoder refuses any character outside base64url
+        decoded = jose.url_groups_decoder(raw_all)(raw_all)
     except binascii.Error:
         return _disclosures_by_digest_strictly(disclosures, hasher)
     loads = jose.json_loads

@@ -1,19 +1,59 @@
 """The verification fast paths and the slow paths they fall back to name the same fault in the same order.
 
-``jose.parse_compact`` and ``sd_jwt._disclosures_by_digest`` decode with binascii's strict mode, which refuses a
-character outside base64url while it decodes; on any doubt they hand the input to the part-by-part (strict) path,
-which names the exact fault. These tests pin every branch of that hand-over (RFC 7515 §2 / RFC 4648 §5: base64url
-without padding; RFC 9901 §4.2 disclosures)."""
+``jose.parse_compact`` and ``sd_jwt._disclosures_by_digest`` decode with a strict decoder (pybase64's SIMD one, or
+binascii's strict mode where pybase64 is missing), which refuses a character outside base64url while it decodes; on any
+doubt they hand the input to the part-by-part (strict) path, which names the exact fault. These tests pin every branch
+of that hand-over, with each of the two decoders (RFC 7515 §2 / RFC 4648 §5: base64url without padding; RFC 9901 §4.2
+disclosures)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 
+import binascii
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credential import jose, sd_jwt
 from credential.reasons import Rejected
+
+
+@pytest.fixture(autouse=True, params=["pybase64", "binascii"])
+def decoder(request, monkeypatch):
+    """Every test of this module runs with the SIMD decoder and with the standard library's (a build without
+    pybase64, as the Android wallet)."""
+    assert jose._pybase64_decode is not None, "pybase64 is a dependency (pyproject.toml)"
+    if request.param == "binascii":
+        monkeypatch.setattr(jose, "_pybase64_decode", None)
+    return request.param
+
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+SIMD = jose._pybase64_decode
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=ALPHABET + "+/=.! \n~", max_size=40).map(lambda t: t.encode()))
+def test_the_two_decoders_agree(data):
+    """Anything the SIMD decoder is given (no '+', '/', '='), it decodes exactly as binascii's strict mode, and
+    refuses exactly what binascii refuses; a text with '+', '/' or '=' goes to binascii's strict mode."""
+    if data.find(b"+") >= 0 or data.find(b"/") >= 0 or data.find(b"=") >= 0:
+        assert jose.url_groups_decoder(data) is jose._url_groups_std
+        return
+    if len(data) % 4 == 1:
+        return  # impossible base64url: refused by every caller before decoding
+    answers = []
+    for decode in (lambda part: SIMD(part + jose.B64_PAD[len(part) % 4], b"-_", True), jose._url_groups_std):
+        try:
+            answers.append(decode(data))
+        except binascii.Error:
+            answers.append("refused")
+    assert answers[0] == answers[1], (data, answers)
 
 KEY = jose.SigningKey.generate()
 TOKEN = jose.sign_compact({"typ": "example+sd-jwt"}, {"iss": "https://issuer.example", "n": 1, "q": "???>>>~~~"}, KEY)
