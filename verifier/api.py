@@ -36,7 +36,8 @@ from markupsafe import Markup
 
 from credential import jose
 from credential import explain
-from credential.i18n import LANGS, NAMES, date_format, pick
+from credential.i18n import LANGS, NAMES, date_format, has as has_text, pick
+from credential.i18n import text as text_of
 from credential.reasons import lookup
 from credential import display_safe
 from websec import SecurityHeaders, cookie_secure
@@ -407,7 +408,11 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
             except KeyError:
                 return name or "—"
 
+        def reason_words(code: Any) -> str:  # the decisive check in words; its code stays in the details column
+            return text_of(code, lang) if isinstance(code, str) and has_text(code) else "—"
+
         return render("records.html", request, records=svc.records.list(svc.now()), preset_name=preset_name,
+                      reason_words=reason_words,
                       when=lambda t: _local_time(t, lang, with_date=True) if isinstance(t, (int, float)) else "—")
 
     def openapi() -> dict[str, Any]:  # the hand-written, complete description (verifier/openapi.py)

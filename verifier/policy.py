@@ -166,6 +166,13 @@ class Decision:
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.result != "pass"]
 
+    @property
+    def decisive(self) -> str | None:
+        """The code of the check that decided a result other than PASSED: the first that failed, else the first that
+        could not be completed; None when every check passed."""
+        return next((c.code for c in self.checks if c.result == "fail"), None) or next(
+            (c.code for c in self.checks if c.result == "unknown"), None)
+
     def failed_with(self, reason: Reason) -> bool:
         """Whether ``reason`` is among the checks that did not pass (e.g. ``kb.nonce``: made for another request)."""
         return any(c.code == reason.code and c.result != "pass" for c in self.checks)

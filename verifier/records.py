@@ -54,10 +54,13 @@ class InspectionRecords:
             "time": now,
             "issuer": decision.issuer,
             "codes": [c.code for c in decision.checks],
+            "reason": decision.decisive,  # kept with the codes (the "codes" field): the console says it in words
             "credential_type": decision.credential_type,
             "claims": decision.claims,
         }
-        record = {k: v for k, v in full.items() if k in self.fields}
+        if full["reason"] is None:  # a decision that passed has no decisive reason
+            del full["reason"]
+        record = {k: v for k, v in full.items() if (k if k != "reason" else "codes") in self.fields}
         with self._lock:
             self._purge(now)
             self._db.execute("INSERT INTO records (time, data) VALUES (?, ?)", (now, json.dumps(record)))

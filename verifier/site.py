@@ -73,8 +73,7 @@ class SiteSession:
         if len(self.entries) >= MAX_ENTRIES:
             raise ValueError(f"a site session holds at most {MAX_ENTRIES} workers: start a new one")
         keep = set(self.fields)
-        decisive = next((c.code for c in decision.checks if c.result == "fail"), None) or next(
-            (c.code for c in decision.checks if c.result == "unknown"), None)
+        decisive = decision.decisive
         holder = number = None
         if "claims" in keep:
             subject = (decision.claims or {}).get("subject")

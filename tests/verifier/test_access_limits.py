@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import select
@@ -30,6 +31,7 @@ from tests.verifier import wallet_client as W
 from tests.verifier.helpers import NOW, issue, status_token
 from tests.verifier.servers import Clock, StatusServer, free_port, serve_app
 from verifier.api import create_app
+from verifier.policy import Check, Decision
 from verifier.service import VerifierService
 from verifier.settings import VerifierSettings
 
@@ -147,6 +149,8 @@ def test_records_need_the_console_access_token(env):
     assert token_file.read_text().strip() == svc.console_token and len(svc.console_token) >= 43
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     svc.records.add(svc.verify(paper_presentation(env["svc"].ecosystem), preset=None, key_binding=False), NOW)
+    svc.records.add(Decision("FAILED", [Check("issuer.trusted", "pass", {}), Check("status.invalid", "fail", {})],
+                             preset="a1-inspection"), NOW + 1)
     with httpx.Client(timeout=10, follow_redirects=False) as stranger:
         r = stranger.get(f"{url}/console/records")
         assert r.status_code == 401 and 'id="records"' not in r.text and 'data-result="PASSED"' not in r.text
@@ -160,6 +164,10 @@ def test_records_need_the_console_access_token(env):
         assert "httponly" in r.headers["set-cookie"].lower() and "samesite=strict" in r.headers["set-cookie"].lower()
         r = operator.get(f"{url}/console/records")
         assert r.status_code == 200 and 'id="records"' in r.text and 'data-result="PASSED"' in r.text
+        # the decisive reason in words; its code only in the details column
+        reasons = re.findall(r'<td data-label="[^"]*" class="reason">(.*?)</td>', r.text, re.S)
+        assert reasons[0] == html.escape(text("status.invalid", "en"), quote=True) and set(reasons[1:]) == {"—"}, reasons
+        assert '<code data-details>issuer.trusted status.invalid</code>' in r.text
     with httpx.Client(timeout=10) as script:
         r = script.get(f"{url}/console/records", headers={"Authorization": f"Bearer {svc.console_token}"})
         assert r.status_code == 200 and 'id="records"' in r.text

@@ -52,6 +52,20 @@ def test_records_minimal_by_default_with_retention(tmp_path):
     assert records.list(NOW + 2 * 86400) == []  # older than the retention limit: deleted
 
 
+def test_a_record_keeps_the_decisive_reason_with_the_codes(tmp_path):
+    failed = Decision(result="FAILED", checks=[Check("issuer.trusted", "pass", {}), Check("status.unavailable", "unknown", {}),
+                                               Check("status.invalid", "fail", {})], preset="a1-inspection")
+    unknown = Decision(result="INDETERMINATE", checks=[Check("issuer.trusted", "pass", {}),
+                                                       Check("status.unavailable", "unknown", {})])
+    records = InspectionRecords(None, frozenset({"decision", "codes"}), 30)
+    records.add(failed, NOW)
+    records.add(unknown, NOW + 1)
+    assert [r.get("reason") for r in records.list(NOW + 1)] == ["status.unavailable", "status.invalid"]  # newest first
+    without_codes = InspectionRecords(None, frozenset({"decision"}), 30)
+    without_codes.add(failed, NOW)
+    assert without_codes.list(NOW)[0] == {"decision": "FAILED"}  # the reason is kept only where the codes are
+
+
 def test_records_configurable(tmp_path):
     assert InspectionRecords(None, frozenset(), 30).add(_decision(), NOW) is None  # "none" keeps nothing
     with_claims = InspectionRecords(None, frozenset({"decision", "claims"}), 30)
