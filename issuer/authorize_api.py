@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
-from credential.i18n import LANGS, keys, text
+from credential.i18n import LANGS, NAMES, keys, text
 from credential.reasons import define
 
 from websec import CSP
@@ -88,7 +88,12 @@ def lang_of(request: Request) -> str:
 
 def page(request: Request, status: int, **ctx: Any) -> HTMLResponse:
     lang = lang_of(request)
-    html = _env.get_template("citizen.html").render(t=TEXT[lang], lang=lang, **ctx)
+    # the language picker, on the demo login page only: it can be shown again from the login cookie
+    # (GET /authorize/demo). Every other citizen page answers a one-time request (a pushed request_uri, the upstream's
+    # code, a form) and follows the browser's language (Accept-Language: the phone's) or the ``lang`` it was sent with.
+    links = {code: f"/authorize/demo?lang={code}" for code in LANGS} if ctx.get("demo") else {}
+    html = _env.get_template("citizen.html").render(t=TEXT[lang], lang=lang, lang_links=links, lang_names=NAMES,
+                                                    language=text("issuer.backoffice.language", lang), **ctx)
     return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
 
@@ -164,17 +169,30 @@ def router(svc, oauth_error, dpop_header) -> APIRouter:
             return reason_page(request, exc.code, 502)
         if start.redirect is not None:
             return with_cookie(RedirectResponse(start.redirect, status_code=303, headers=NO_STORE), start.handle)
+        return await demo_page(request, start.handle)
+
+    async def demo_page(request: Request, handle: str) -> Response:
         assert isinstance(flow.authenticator, DemoLogin)
         citizens = [{"number": c.personal_number, "name": c.name, "holds": c.holds}
                     for c in flow.authenticator.citizens()]
-        resp = page(request, 200, demo=True, citizens=citizens, check=form_check(start.handle), heading_key="title")
+        row = await run_in_threadpool(flow.pending, handle)  # LoginFailed when no login is in progress
+        resp = page(request, 200, demo=True, citizens=citizens, check=form_check(handle), heading_key="title")
         # The demo form's answer is a 303 to the wallet's redirect URI, another origin; CSP Level 3 applies
         # form-action to the redirects after a form submission, so 'self' alone would stop the browser there
         # (found with Chromium and the wallet's loopback redirect, RFC 8252 §7.3)
-        row = await run_in_threadpool(flow.pending, start.handle)
         resp.headers["Content-Security-Policy"] = CSP.replace(
             "form-action 'self'", f"form-action 'self' {redirect_source(row.redirect_uri)}")
-        return with_cookie(resp, start.handle)
+        return with_cookie(resp, handle)
+
+    @r.get("/authorize/demo", include_in_schema=False)
+    async def _demo_again(request: Request):
+        """The demo login page of the login in progress in this browser, again (in another language)."""
+        if not isinstance(flow.authenticator, DemoLogin):
+            return reason_page(request, "login.no_session")
+        try:
+            return await demo_page(request, request.cookies.get(COOKIE) or "")
+        except LoginFailed as exc:
+            return reason_page(request, exc.code)
 
     def outcome_response(request: Request, outcome) -> Response:
         if outcome.undecided is not None:

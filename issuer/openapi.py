@@ -303,7 +303,10 @@ def _authorization_code() -> dict[str, Any]:
             "The login provider's answer (OpenID Connect Core §3.1.2.5)",
             {200: page, 303: redirect("back to the wallet with the code"), 400: html("the login failed")},
             tags=["openid4vci"], parameters=[query_param("state"), query_param("code"), query_param("lang")])},
-        "/authorize/demo": {"post": operation(
+        "/authorize/demo": {"get": operation(
+            "The demo login page of the login in progress in this browser (its cookie), again: the language picker",
+            {200: page, 400: html("no login is in progress in this browser, or no demo login is configured")},
+            tags=["openid4vci"], parameters=[query_param("lang")]), "post": operation(
             "The demo login (demo mode only): the citizen picks who they are",
             {200: page, 303: redirect("back to the wallet with the code"), 400: html("the login failed"),
              413: response(TOO_LARGE, "application/json"), 422: problem("a field is missing or too long")},

@@ -6,7 +6,9 @@ broker. Every refusal is checked to change nothing it should not."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import secrets
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +17,7 @@ import httpx
 import pytest
 
 from credential import jose
+from credential.i18n import LANGS, text
 from issuer import store
 from issuer.api import create_app
 from issuer.service import IssuerService
@@ -310,9 +313,22 @@ def test_demo_login_only_without_upstream(tmp_path, upstream_server):
                 # the form's 303 goes to the wallet: CSP form-action must allow that origin (and no other)
                 assert "form-action 'self' http://127.0.0.1:9;" in page.headers["content-security-policy"]
                 check = page.text.split('name="check" value="')[1].split('"')[0]
+                # the language picker: the same page in each language, the authorization request kept
+                links = {code: html.unescape(href) for href, code in re.findall(r'<a href="([^"]+)" id="lang-(\w+)"',
+                                                                                 page.text)}
+                assert set(links) == set(LANGS)
+                assert links == {code: f"/authorize/demo?lang={code}" for code in LANGS}
+                polish = browser.get(f"{server.url}{links['pl']}")  # shown again from the login cookie, in Polish
+                assert polish.status_code == 200 and '<html lang="pl">' in polish.text
+                assert html.escape(text("issuer.citizen.demo_label", "pl"), quote=True) in polish.text
+                assert polish.text.split('name="check" value="')[1].split('"')[0] == check  # the same login
+                assert polish.headers["content-security-policy"] == page.headers["content-security-policy"]
+                stranger = httpx.get(f"{server.url}{links['pl']}")  # no login in progress in that browser
+                assert stranger.status_code == 400 and "login.no_session" in stranger.text
                 r = browser.post(f"{server.url}/authorize/demo", data={"personal_number": "999999-0000",
                                                                         "check": check})
                 assert r.status_code == 400 and "login.unknown_demo_citizen" in r.text
+                assert 'id="lang-' not in r.text  # a form's answer has no address to load again in another language
                 r = browser.post(f"{server.url}/authorize/demo", data={"personal_number": "140788-4417",
                                                                         "check": check})
             body = w.token(code_of(r, server)).json()
