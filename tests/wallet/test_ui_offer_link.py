@@ -7,7 +7,10 @@ request, and a link it does not know. Real issuer and verifier on loopback, the 
 from __future__ import annotations
 
 import configparser
+import sys
 import tempfile
+import types
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tests.kivy_support import KivyTestCase  # first: sets up headless Kivy
@@ -16,6 +19,62 @@ from .servers import start_services
 
 ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = ROOT / "docs" / "desktop" / "esspass-wallet.desktop"
+ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
+
+
+class Intent:
+    """Android's ``android.content.Intent`` as pyjnius shows it: the two methods the wallet reads."""
+
+    def __init__(self, action: str | None, data: str | None, fails: bool = False) -> None:
+        self.action, self.data, self.fails = action, data, fails
+
+    def getAction(self):  # noqa: N802 - Java's name
+        if self.fails:
+            raise RuntimeError("JavaException: the intent was recycled")
+        return self.action
+
+    def getDataString(self):  # noqa: N802 - Java's name
+        return self.data
+
+
+VIEW = "android.intent.action.VIEW"
+
+
+def test_android_registers_the_same_schemes_as_the_desktop_and_keeps_one_running_copy():
+    from wallet.ui import android_links
+
+    xml = (ROOT / "android" / "intent_filters.xml").read_text(encoding="utf-8")
+    root = ET.fromstring(f'<manifest xmlns:android="http://schemas.android.com/apk/res/android">{xml}</manifest>')
+    schemes = set()
+    for f in root.iter("intent-filter"):
+        assert [a.get(ANDROID_NS + "name") for a in f.iter("action")] == [VIEW]
+        assert {c.get(ANDROID_NS + "name") for c in f.iter("category")} == {
+            "android.intent.category.DEFAULT", "android.intent.category.BROWSABLE"}  # links in a browser too
+        schemes |= {d.get(ANDROID_NS + "scheme") for d in f.iter("data")}
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(DESKTOP, encoding="utf-8")
+    desktop = {m.split("/", 1)[1] for m in entry["Desktop Entry"]["MimeType"].split(";") if m}
+    assert schemes == set(android_links.SCHEMES) == desktop
+    spec = configparser.ConfigParser(interpolation=None)
+    spec.read(ROOT / "buildozer.spec", encoding="utf-8")
+    assert spec["app"]["android.manifest.intent_filters"] == "android/intent_filters.xml"
+    assert spec["app"]["android.manifest.launch_mode"] == "singleTask"  # a link while running: onNewIntent
+
+
+def test_the_link_an_intent_carries():
+    from wallet.ui.android_links import launch_link, link_of, on_new_links
+
+    offer = "haip-vci://?credential_offer_uri=https%3A%2F%2Fissuer.example%2Fo%2F1"
+    assert link_of(Intent(VIEW, offer)) == offer
+    assert link_of(Intent(VIEW, " openid4vp://?client_id=x&request_uri=y \n")) == "openid4vp://?client_id=x&request_uri=y"
+    assert link_of(Intent(VIEW, "OPENID4VP://?x=1")) == "OPENID4VP://?x=1"  # schemes are case-insensitive (RFC 3986)
+    for refused in (Intent("android.intent.action.MAIN", offer),  # started from the icon
+                    Intent(VIEW, None), Intent(VIEW, ""), Intent(VIEW, "https://example.com/x"),
+                    Intent(VIEW, "mdoc-openid4vp://?x=1"),  # mdoc is not supported: not ours to answer
+                    Intent(VIEW, "openid4vp://?" + "x" * 70_000), Intent(VIEW, offer, fails=True), None):
+        assert link_of(refused) is None
+    assert launch_link() is None and on_new_links(print) is False  # not Android: nothing to read, nothing to bind
 
 
 def test_the_desktop_entry_registers_every_scheme_the_app_takes_and_passes_the_link(tmp_path, monkeypatch):
@@ -47,6 +106,91 @@ def test_the_desktop_entry_registers_every_scheme_the_app_takes_and_passes_the_l
     assert res.exit_code == 0, res.output
     assert seen["link"] == "haip-vci://?credential_offer_uri=x"
 
+
+class AndroidStandIn:
+    """python-for-android's two entry points the wallet uses, in ``sys.modules`` for one test: ``jnius.autoclass``
+    (the activity's launch intent) and ``android.activity.bind(on_new_intent=...)``."""
+
+    def __init__(self, launch: Intent) -> None:
+        self.bound = []
+        activity = types.SimpleNamespace(bind=lambda **kw: self.bound.append(kw["on_new_intent"]))
+        python_activity = types.SimpleNamespace(mActivity=types.SimpleNamespace(getIntent=lambda: launch))
+        self.modules = {"android": types.SimpleNamespace(activity=activity),
+                        "jnius": types.SimpleNamespace(autoclass=lambda name: {
+                            "org.kivy.android.PythonActivity": python_activity}[name])}
+
+    def __enter__(self):
+        self.saved = {k: sys.modules.get(k) for k in self.modules}
+        sys.modules.update(self.modules)
+        return self
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+
+    def new_intent(self, intent: Intent) -> None:  # what Android calls on its UI thread
+        for callback in self.bound:
+            callback(intent)
+
+
+class TestLinkTheAppWasOpenedWith(KivyTestCase):
+    def test_android_launch_link_and_a_link_while_the_app_runs(self):
+        from kivy.core.window import Window
+
+        from wallet.storage import KdfParams
+        from wallet.ui.app import WalletApp
+        from wallet.ui.controller import WalletController
+
+        Window.size = (412, 892)
+        tmp = Path(tempfile.mkdtemp(prefix="esspass-android-link-"))
+        services, stop = start_services(tmp / "home")
+        try:
+            offer, code, _ = services.offer("ehic")
+            ctl = WalletController(tmp / "wallet", services.trust_dir, kdf=KdfParams(n=2**10))
+            with AndroidStandIn(Intent(VIEW, offer)) as android:
+                app = WalletApp(ctl, sync=True)  # no link given: Android's launch intent has it
+                app._run_prepare()
+                self.advance_frames(3)
+                assert app.pending_link == offer and len(android.bound) == 1
+                onb = app.screen("onboarding")
+                onb.ids.pin.text = onb.ids.pin2.text = "123456"
+                self.tap(onb.ids.create)
+                scan = app.screen("scan")
+                assert app.current == "scan" and scan.needs_code and scan.ids.link.text == offer
+                scan.ids.tx_code.text = code
+                self.tap(scan.ids.go)
+                assert app.current == "result" and app.screen("result").ok, app.screen("result").text
+                self.tap(app.screen("result").ids.done)
+                assert app.current == "cards"
+
+                # while it runs: a verifier's request clicked in the browser, and an intent that is not a link
+                url, tid = services.request("ehic-care")
+                android.new_intent(Intent("android.intent.action.MAIN", None))
+                self.advance_frames(2)
+                assert app.current == "cards"
+                android.new_intent(Intent(VIEW, url))
+                self.advance_frames(2)
+                assert app.current == "consent", app.current
+                self.tap(app.screen("consent").ids.share)
+                assert app.current == "result" and app.screen("result").ok, app.screen("result").text
+                assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
+
+                # locked: the link waits for the PIN
+                ctl.lock()
+                app.show("unlock")
+                url2, tid2 = services.request("ehic-care")
+                android.new_intent(Intent(VIEW, url2))
+                self.advance_frames(2)
+                assert app.current == "unlock" and app.pending_link == url2
+                app.screen("unlock").ids.pin.text = "123456"
+                self.tap(app.screen("unlock").ids.unlock)
+                assert app.current == "consent", app.current
+                self.close(app)
+        finally:
+            stop()
 
 class TestLinkTheAppWasOpenedWith(KivyTestCase):
     def test_offer_request_and_unknown_link_after_the_pin(self):

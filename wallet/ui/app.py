@@ -569,8 +569,25 @@ class WalletApp(KitApp):
 
         self.document_login = DocumentLogin(controller)  # logging in at an institution (issue 13)
         # a link the system opened the app with (an offer or a request clicked on this device: the same-device
-        # flows of HAIP 1.0 §4.2 and §5.1); taken, once, when the wallet is first open
+        # flows of HAIP 1.0 §4.2 and §5.1); taken, once, when the wallet is first open. On Android it is the launch
+        # intent's, and later links arrive while the app runs (android_links)
+        from . import android_links
+
+        self.pending_link = (link or "").strip() or android_links.launch_link()
+        android_links.on_new_links(self._link_from_the_system)
+
+    def _link_from_the_system(self, link: str) -> None:
+        """A link the system sent while the app runs (Android's UI thread): handled on Kivy's."""
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: self.open_link(link))
+
+    def open_link(self, link: str) -> None:
+        """An offer or request link from outside (clicked in another app while this one runs): taken at once when the
+        wallet is open, else kept until it is unlocked (as a link the app was started with)."""
         self.pending_link = (link or "").strip() or None
+        if self.pending_link and self.ctl.wallet.unlocked:
+            self.show("cards")  # takes the pending link (show())
 
     # helpers used by kv
     def tr(self, key: str, lang: str, **kw: Any) -> str:
