@@ -137,77 +137,26 @@ class AndroidStandIn:
 
 
 class TestLinkTheAppWasOpenedWith(KivyTestCase):
-    def test_android_launch_link_and_a_link_while_the_app_runs(self):
+    def _world(self, prefix: str):
+        """A real issuer and verifier, a fresh wallet, an EHIC offer: (services, stop, controller, offer, code)."""
         from kivy.core.window import Window
 
         from wallet.storage import KdfParams
-        from wallet.ui.app import WalletApp
         from wallet.ui.controller import WalletController
 
         Window.size = (412, 892)
-        tmp = Path(tempfile.mkdtemp(prefix="esspass-android-link-"))
+        tmp = Path(tempfile.mkdtemp(prefix=prefix))
         services, stop = start_services(tmp / "home")
-        try:
-            offer, code, _ = services.offer("ehic")
-            ctl = WalletController(tmp / "wallet", services.trust_dir, kdf=KdfParams(n=2**10))
-            with AndroidStandIn(Intent(VIEW, offer)) as android:
-                app = WalletApp(ctl, sync=True)  # no link given: Android's launch intent has it
-                app._run_prepare()
-                self.advance_frames(3)
-                assert app.pending_link == offer and len(android.bound) == 1
-                onb = app.screen("onboarding")
-                onb.ids.pin.text = onb.ids.pin2.text = "123456"
-                self.tap(onb.ids.create)
-                scan = app.screen("scan")
-                assert app.current == "scan" and scan.needs_code and scan.ids.link.text == offer
-                scan.ids.tx_code.text = code
-                self.tap(scan.ids.go)
-                assert app.current == "result" and app.screen("result").ok, app.screen("result").text
-                self.tap(app.screen("result").ids.done)
-                assert app.current == "cards"
+        offer, code, _ = services.offer("ehic")
+        return services, stop, WalletController(tmp / "wallet", services.trust_dir, kdf=KdfParams(n=2**10)), offer, code
 
-                # while it runs: a verifier's request clicked in the browser, and an intent that is not a link
-                url, tid = services.request("ehic-care")
-                android.new_intent(Intent("android.intent.action.MAIN", None))
-                self.advance_frames(2)
-                assert app.current == "cards"
-                android.new_intent(Intent(VIEW, url))
-                self.advance_frames(2)
-                assert app.current == "consent", app.current
-                self.tap(app.screen("consent").ids.share)
-                assert app.current == "result" and app.screen("result").ok, app.screen("result").text
-                assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
-
-                # locked: the link waits for the PIN
-                ctl.lock()
-                app.show("unlock")
-                url2, tid2 = services.request("ehic-care")
-                android.new_intent(Intent(VIEW, url2))
-                self.advance_frames(2)
-                assert app.current == "unlock" and app.pending_link == url2
-                app.screen("unlock").ids.pin.text = "123456"
-                self.tap(app.screen("unlock").ids.unlock)
-                assert app.current == "consent", app.current
-                self.close(app)
-        finally:
-            stop()
-
-class TestLinkTheAppWasOpenedWith(KivyTestCase):
     def test_offer_request_and_unknown_link_after_the_pin(self):
-        from kivy.core.window import Window
-
-        from wallet.storage import KdfParams
         from wallet.ui.app import WalletApp
-        from wallet.ui.controller import WalletController
 
-        Window.size = (412, 892)
-        tmp = Path(tempfile.mkdtemp(prefix="esspass-link-"))
-        services, stop = start_services(tmp / "home")
+        services, stop, ctl, offer, code = self._world("esspass-link-")
         try:
-            offer, code, _ = services.offer("ehic")
             assert offer.startswith("openid-credential-offer://")
             link = "haip-vci://" + offer.split("://", 1)[1]  # HAIP 1.0 §4.2's scheme, same parameters
-            ctl = WalletController(tmp / "wallet", services.trust_dir, kdf=KdfParams(n=2**10))
             app = WalletApp(ctl, sync=True, link=link)
             app._run_prepare()
             self.advance_frames(3)
@@ -257,5 +206,52 @@ class TestLinkTheAppWasOpenedWith(KivyTestCase):
             assert app.current == "scan" and app.screen("scan").ids.error.text == app.tr("scan.unknown", app.lang)
             assert len(ctl.wallet.history()) == 2 and len(ctl.wallet.cards()) == 1
             self.close(app)
+        finally:
+            stop()
+
+    def test_android_launch_link_and_a_link_while_the_app_runs(self):
+        from wallet.ui.app import WalletApp
+
+        services, stop, ctl, offer, code = self._world("esspass-android-link-")
+        try:
+            with AndroidStandIn(Intent(VIEW, offer)) as android:
+                app = WalletApp(ctl, sync=True)  # no link given: Android's launch intent has it
+                app._run_prepare()
+                self.advance_frames(3)
+                assert app.pending_link == offer and len(android.bound) == 1
+                onb = app.screen("onboarding")
+                onb.ids.pin.text = onb.ids.pin2.text = "123456"
+                self.tap(onb.ids.create)
+                scan = app.screen("scan")
+                assert app.current == "scan" and scan.needs_code and scan.ids.link.text == offer
+                scan.ids.tx_code.text = code
+                self.tap(scan.ids.go)
+                assert app.current == "result" and app.screen("result").ok, app.screen("result").text
+                self.tap(app.screen("result").ids.done)
+                assert app.current == "cards"
+
+                # while it runs: a verifier's request clicked in the browser, and an intent that is not a link
+                url, tid = services.request("ehic-care")
+                android.new_intent(Intent("android.intent.action.MAIN", None))
+                self.advance_frames(2)
+                assert app.current == "cards"
+                android.new_intent(Intent(VIEW, url))
+                self.advance_frames(2)
+                assert app.current == "consent", app.current
+                self.tap(app.screen("consent").ids.share)
+                assert app.current == "result" and app.screen("result").ok, app.screen("result").text
+                assert services.verifier.transaction_view(tid)["decision"]["result"] == "PASSED"
+
+                # locked: the link waits for the PIN
+                ctl.lock()
+                app.show("unlock")
+                url2, tid2 = services.request("ehic-care")
+                android.new_intent(Intent(VIEW, url2))
+                self.advance_frames(2)
+                assert app.current == "unlock" and app.pending_link == url2
+                app.screen("unlock").ids.pin.text = "123456"
+                self.tap(app.screen("unlock").ids.unlock)
+                assert app.current == "consent", app.current
+                self.close(app)
         finally:
             stop()
