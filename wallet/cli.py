@@ -381,6 +381,17 @@ def run_app(
     if lang is not None and lang not in LANGS:
         typer.echo(f"error: --lang must be one of {', '.join(LANGS)}", err=True)
         raise typer.Exit(2)
+    from .ui.single_instance import hand_over
+
+    # one app per wallet: a link opened while it runs goes to that app (wallet/ui/single_instance.py)
+    taken = hand_over(store, link)
+    if taken is True:
+        typer.echo("The wallet is already open: " + ("the link was handed to it." if link else "it was brought forward."))
+        return
+    if taken is False:
+        typer.echo("error: the open wallet did not take this link: it is not an offer or request link it opens "
+                   "(openid-credential-offer, eu-eaa-offer, haip-vci, openid4vp, eudi-openid4vp, haip-vp)", err=True)
+        raise typer.Exit(2)
     from .ui.app import run
 
     run(store, trust_dir, size=window, lang=lang, verbose=verbose, link=link)

@@ -252,6 +252,27 @@ class TestLinkTheAppWasOpenedWith(KivyTestCase):
                 app.screen("unlock").ids.pin.text = "123456"
                 self.tap(app.screen("unlock").ids.unlock)
                 assert app.current == "consent", app.current
-                self.close(app)
+                self.tap(app.screen("consent").ids.share)
+                assert services.verifier.transaction_view(tid2)["decision"]["result"] == "PASSED"
+
+            # the desktop: a second `esspass wallet app LINK` hands its link to this app (wallet/ui/single_instance.py)
+            from wallet.ui.single_instance import Listener, hand_over
+
+            folder = Path(tempfile.mkdtemp(prefix="esspass-sock-"))
+            listener = Listener(folder, app._link_from_the_system)
+            assert listener.start()
+            try:
+                url3, tid3 = services.request("ehic-care")
+                assert hand_over(folder, url3) is True
+                for _ in range(50):  # the listener's thread hands it to Kivy's clock
+                    self.advance_frames(1)
+                    if app.current == "consent":
+                        break
+                assert app.current == "consent", app.current
+                self.tap(app.screen("consent").ids.share)
+                assert services.verifier.transaction_view(tid3)["decision"]["result"] == "PASSED"
+            finally:
+                listener.stop()
+            self.close(app)
         finally:
             stop()

@@ -17,7 +17,7 @@ from typing import Any
 from ..issuance import OFFER_SCHEMES
 from ..presentation import SCHEMES as REQUEST_SCHEMES
 
-__all__ = ["ACTION_VIEW", "SCHEMES", "launch_link", "link_of", "on_new_links"]
+__all__ = ["ACTION_VIEW", "MAX_LINK_CHARS", "SCHEMES", "launch_link", "link_of", "on_new_links", "taken_link"]
 
 ACTION_VIEW = "android.intent.action.VIEW"
 SCHEMES = (*OFFER_SCHEMES, *(s for s in REQUEST_SCHEMES if not s.startswith("mdoc")))
@@ -37,9 +37,14 @@ def link_of(intent: Any) -> str | None:
         return None
     if data is None:
         return None
-    link = str(data).strip()
-    scheme = link.split(":", 1)[0].lower()
-    if not link or len(link) > MAX_LINK_CHARS or scheme not in SCHEMES:
+    return taken_link(str(data))
+
+
+def taken_link(text: str) -> str | None:
+    """``text`` as a link the wallet opens from outside (stripped), or None: empty, too long, or not under one of
+    :data:`SCHEMES` (compared without case, RFC 3986 §3.1)."""
+    link = text.strip()
+    if not link or len(link) > MAX_LINK_CHARS or link.split(":", 1)[0].lower() not in SCHEMES:
         return None
     return link
 

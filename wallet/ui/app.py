@@ -577,10 +577,19 @@ class WalletApp(KitApp):
         android_links.on_new_links(self._link_from_the_system)
 
     def _link_from_the_system(self, link: str) -> None:
-        """A link the system sent while the app runs (Android's UI thread): handled on Kivy's."""
+        """A link the system sent while the app runs (Android's UI thread, or the desktop's second start through
+        single_instance; "" from a start without a link): handled on Kivy's thread."""
         from kivy.clock import Clock
 
-        Clock.schedule_once(lambda _dt: self.open_link(link))
+        Clock.schedule_once(lambda _dt: self.open_link(link) if link else self._to_the_front())
+
+    def _to_the_front(self) -> None:
+        from kivy.core.window import Window
+
+        try:
+            Window.raise_window()
+        except Exception:  # noqa: BLE001 - a window provider without it: the window stays where it is
+            pass
 
     def open_link(self, link: str) -> None:
         """An offer or request link from outside (clicked in another app while this one runs): taken at once when the
@@ -764,7 +773,15 @@ def run(store: Path, trust_dir: Path | None = None, *, size: tuple[int, int] = W
     system opened the app with (docs/desktop/esspass-wallet.desktop registers the schemes)."""
     env.quiet_logs(verbose=verbose)
     env.desktop_window(size)
+    from .single_instance import Listener
+
     ctl = WalletController(store, trust_dir, system_lang=env.system_language)  # the phone's language first
     if lang is not None:
         ctl.set_language(lang)
-    WalletApp(ctl, first_run_guide=True, link=link).run()
+    app = WalletApp(ctl, first_run_guide=True, link=link)
+    listener = Listener(store, app._link_from_the_system)  # links opened while it runs come here (the CLI's check)
+    listener.start()
+    try:
+        app.run()
+    finally:
+        listener.stop()
