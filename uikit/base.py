@@ -122,6 +122,16 @@ class KitApp(App):
                                            on_file, state_dir=state_dir,
                                            **({"filters": filters} if filters is not None else {})))
 
+    def open_folder_dialog(self, title: str, on_folder: Callable[[Path], Any], state_dir: Path | None, *,
+                           start: Path | None = None) -> Any:
+        """The kit's folder dialog (:class:`uikit.dialogs.FolderDialog`): where a backup or an export goes."""
+        from .dialogs import FolderDialog
+        from .texts import kit_text
+
+        return self.open_dialog(FolderDialog(title, kit_text("file.use_folder", self.lang),
+                                             kit_text("file.cancel", self.lang), on_folder, state_dir=state_dir,
+                                             start=start))
+
     def on_start(self) -> None:
         from kivy.core.window import Window
 

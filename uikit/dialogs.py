@@ -103,7 +103,7 @@ class FileDialog(ModalView):
         box.add_widget(self.path_label)
         self.chooser = FileChooserListView(path=str(folder), filters=list(filters))
         self.chooser.bind(path=lambda _c, p: setattr(self.path_label, "text", str(p)),
-                          selection=lambda _c, sel: setattr(self.open_button, "disabled", not sel))
+                          selection=lambda _c, sel: self.selected(sel))
         self.chooser.bind(on_submit=lambda _c, sel, *_: self.choose(sel[0]) if sel else None)
         box.add_widget(self.chooser)
         row = BoxLayout(size_hint_y=None, spacing=dp(10))
@@ -116,8 +116,14 @@ class FileDialog(ModalView):
         box.add_widget(row)
         self.add_widget(box)
         self.cancel_button.bind(on_release=lambda *_: self.dismiss(animation=False))
-        self.open_button.bind(on_release=lambda *_: self.choose(self.chooser.selection[0])
-                              if self.chooser.selection else None)
+        self.open_button.bind(on_release=lambda *_: self.open_pressed())
+
+    def selected(self, selection: list[str]) -> None:
+        self.open_button.disabled = not selection
+
+    def open_pressed(self) -> None:
+        if self.chooser.selection:
+            self.choose(self.chooser.selection[0])
 
     def choose(self, path: str | Path) -> None:
         path = Path(path)
@@ -127,3 +133,35 @@ class FileDialog(ModalView):
         remember_folder(self.state_dir, path.parent)
         self.dismiss(animation=False)
         self.on_file(path)
+
+
+def _folders_only(folder: str, name: str) -> bool:
+    return Path(folder, name).is_dir()
+
+
+class FolderDialog(FileDialog):
+    """Choose a folder (where a backup or an export goes): the same dialog listing folders only; a tap opens one, and
+    "Use this folder" takes the folder shown. ``on_folder(path)`` runs after the dialog closed."""
+
+    def __init__(self, title: str, use_text: str, cancel_text: str, on_folder: Callable[[Path], Any], *,
+                 start: Path | None = None, **kw: Any) -> None:
+        super().__init__(title, use_text, cancel_text, on_folder, filters=(_folders_only,), start=start, **kw)
+        self.open_button.disabled = False  # the folder shown is always a choice
+
+    def selected(self, selection: list[str]) -> None:
+        self.open_button.disabled = False
+
+    def open_pressed(self) -> None:
+        """The folder selected in the list, else the one shown."""
+        chosen = [p for p in self.chooser.selection if Path(p).is_dir()]
+        self.use(chosen[0] if chosen else self.chooser.path)
+
+    def choose(self, path: str | Path) -> None:  # a folder tapped twice: go into it
+        if Path(path).is_dir():
+            self.chooser.path = str(path)
+
+    def use(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        remember_folder(self.state_dir, folder)
+        self.dismiss(animation=False)
+        self.on_file(folder)

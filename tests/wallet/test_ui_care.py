@@ -118,8 +118,26 @@ class TestCareJourney(KivyTestCase):
             _no_raw(app, "backup-phrase")
             backup = app.screen("backup")
             phrase = backup.phrase_label.text  # the language switches re-rendered the screen: still the same phrase
+            # where it goes: chosen in the folder dialog (folders only), or typed
+            (tmp / "backups" / "2026").mkdir(parents=True)
+            (tmp / "backups" / "notes.txt").write_text("not a folder")
+            backup.folder.text = str(tmp / "backups")
+            dialog = backup.choose_folder()
+            self.advance_frames(3)
+            listed = {Path(f).name for f in dialog.chooser.files}
+            assert "2026" in listed and "notes.txt" not in listed, listed
+            assert not dialog.open_button.disabled and dialog.open_button.text == "Use this folder"
+            self.tap(dialog.cancel_button)  # cancelled: the field keeps what it had
+            assert app.dialog is None and backup.folder.text == str(tmp / "backups")
+            dialog = backup.choose_folder()
+            self.advance_frames(3)
+            dialog.choose(str(tmp / "backups" / "2026"))  # a folder opened
+            self.advance_frames(2)
+            self.tap(dialog.open_button)  # "Use this folder": the one shown
+            assert app.dialog is None and backup.folder.text == str(tmp / "backups" / "2026")
             self.tap(backup.save_button)
             assert app.last_backup is not None and app.last_backup.exists(), backup.message.text
+            assert app.last_backup.parent == tmp / "backups" / "2026"
             app.show("cards")
             assert app.screen("cards").ids.list.backup_nudge is None  # made: no more nudge
             app.show("backup")

@@ -136,6 +136,8 @@ class BackupScreen(Screen):
         col.add_widget(make("SubHeading", text=_tr("backup.folder")))
         self.folder = make("Field", text=str(app.export_folder()))
         col.add_widget(self.folder)
+        self.folder_button = _button("SecondaryButton", "backup.choose_folder", self.choose_folder)
+        col.add_widget(self.folder_button)
         self.message = make("Body", text="", color=rgba(DANGER))
         col.add_widget(self.message)
         self.save_button = _button("PrimaryButton", "backup.save", self.save)
@@ -144,6 +146,14 @@ class BackupScreen(Screen):
     def choose(self, mode: str) -> None:
         self.mode = mode
         self.refresh()
+
+    def choose_folder(self) -> Any:
+        """The folder dialog, starting at the folder in the field; the folder chosen goes into the field (which can
+        still be typed in, as on a desktop without a file manager)."""
+        app = _app()
+        typed = Path(self.folder.text.strip()).expanduser()
+        return app.open_folder_dialog(_tr("backup.folder"), lambda folder: setattr(self.folder, "text", str(folder)),
+                                      None, start=typed if typed.is_dir() else None)
 
     def save(self) -> Path | None:
         from credential.reasons import Rejected
