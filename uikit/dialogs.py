@@ -92,6 +92,12 @@ class FileDialog(ModalView):
                  start: Path | None = None, **kw: Any) -> None:
         from kivy.uix.filechooser import FileChooserListView
 
+        class KitFileChooser(FileChooserListView):
+            def _create_entry_widget(self, ctx: Any) -> Any:
+                from kivy.lang import Builder
+
+                return Builder.template("KitFileListEntry", **ctx)  # readable on the kit's panel (common.kv)
+
         kw.setdefault("size_hint", (0.96, 0.92))
         kw.setdefault("auto_dismiss", False)
         super().__init__(**kw)
@@ -101,7 +107,8 @@ class FileDialog(ModalView):
         box.add_widget(make("SubHeading", text=title))
         self.path_label = make("Muted", text=str(folder))
         box.add_widget(self.path_label)
-        self.chooser = FileChooserListView(path=str(folder), filters=list(filters))
+        self.chooser = KitFileChooser(path=str(folder), filters=list(filters))
+        _hide_english_header(self.chooser)
         self.chooser.bind(path=lambda _c, p: setattr(self.path_label, "text", str(p)),
                           selection=lambda _c, sel: self.selected(sel))
         self.chooser.bind(on_submit=lambda _c, sel, *_: self.choose(sel[0]) if sel else None)
@@ -133,6 +140,20 @@ class FileDialog(ModalView):
         remember_folder(self.state_dir, path.parent)
         self.dismiss(animation=False)
         self.on_file(path)
+
+
+def _hide_english_header(chooser: Any) -> None:
+    """Kivy's list layout heads its columns "Name" and "Size", in English whatever the language, white on the kit's
+    white panel: the row is taken out (the entries say what they are)."""
+    from kivy.uix.label import Label
+
+    for widget in chooser.walk(restrict=True):
+        if isinstance(widget, Label) and widget.text in ("Name", "Size") and widget.parent is not None:
+            row = widget.parent
+            row.height, row.opacity, row.disabled = 0, 0, True
+            for child in row.children:
+                if isinstance(child, Label):
+                    child.text = ""
 
 
 def _folders_only(folder: str, name: str) -> bool:

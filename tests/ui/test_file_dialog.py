@@ -45,6 +45,17 @@ class TestFileDialog(KivyTestCase):
             dialog.chooser.path = str(pictures)
             self.advance_frames(2)
             assert dialog.path_label.text == str(pictures)
+            # the entries in the kit's ink (Kivy's own are white, unreadable on the white panel), and no English
+            # "Name" / "Size" column heads whatever the language
+            from kivy.uix.label import Label
+            from kivy.utils import get_color_from_hex
+
+            from uikit import palette
+
+            names = [w for w in dialog.chooser.walk(restrict=True) if isinstance(w, Label) and w.text == "answer.png"]
+            assert names and all(list(w.color) == get_color_from_hex(palette.INK) for w in names)
+            shown = [w.text for w in dialog.chooser.walk(restrict=True) if isinstance(w, Label) and w.opacity]
+            assert "Name" not in shown and "Size" not in shown, shown
             dialog.chooser.selection = [str(answer)]
             assert not dialog.open_button.disabled
             self.tap(dialog.open_button)

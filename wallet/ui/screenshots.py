@@ -131,6 +131,15 @@ def render_all(out: Path | str, langs: Sequence[str] = LANGS, *,
                                  ("21-lost-phone", "lost")):
                 app.show(screen)
                 shot(name, lang)
+            app.show("backup")  # where the backup goes: the folder dialog, in a folder with folders and a file
+            place = Path(work) / "backups"
+            for sub in ("2025", "2026", "USB"):
+                (place / sub).mkdir(parents=True, exist_ok=True)
+            (place / "notes.txt").write_text("not a folder: not listed")
+            app.screen("backup").folder.text = str(place)
+            folder_dialog = app.screen("backup").choose_folder()
+            shot("27-backup-folder-dialog", lang)
+            folder_dialog.dismiss(animation=False)
             app.ctl, fresh.lang = fresh, lang  # restoring happens before a wallet exists
             app.show("restore")
             shot("22-restore", lang)
