@@ -46,7 +46,8 @@ def chromium_login(personal_number: str, seen: dict):
                 seen["error"] = repr(exc)[:300] + " at " + (page.url if "page" in locals() else "-")
 
         seen["opened"] = url
-        threading.Thread(target=run, daemon=True).start()
+        seen["browser"] = threading.Thread(target=run, daemon=True)
+        seen["browser"].start()
         return True
 
     return opener
@@ -106,6 +107,9 @@ class TestGetDocumentFromInstitution(KivyTestCase):
             seen: dict = {}
             app.document_login.opener = chromium_login(a1["personal_administrative_number"], seen)
             self.tap(screen.ids.action)
+            # the app is done when the redirect reaches it; the browser's thread may still be reading the page it
+            # landed on (seen in CI): wait for it before reading what it saw
+            seen["browser"].join(60)
             assert "error" not in seen, seen
             assert app.current == "result" and app.screen("result").ok, (app.screen("result").text, seen)
             assert "DEMO" in seen["label"] and "You are logged in" in seen["page"]
@@ -132,8 +136,9 @@ class TestGetDocumentFromInstitution(KivyTestCase):
             seen = {}
             app.document_login.opener = chromium_login(ehic["personal_administrative_number"], seen)
             self.tap(screen.ids.action)
+            seen["browser"].join(60)
             assert app.current == "result" and app.screen("result").ok, (app.screen("result").text, seen)
-            assert "Sie sind angemeldet" in seen["page"]
+            assert "Sie sind angemeldet" in seen["page"], seen
             assert sorted(c.vct for c in ctl.wallet.cards()) == ["urn:eudi:ehic:1", "urn:eudi:pda1:1"]
 
             # the browser never comes back: the app stops waiting and says so, nothing is stored
