@@ -26,8 +26,9 @@ from .i18n import country_name, date_format, text
 from .text import display_safe
 from .types import claim_label, get_type
 
-__all__ = ["RESCAN", "REVOKED", "CheckLine", "LayerRow", "Row", "age_text", "check_lines", "claim_rows", "data_age_text", "date_text", "decision_hint",
-           "evidence_text", "label", "layer_rows", "result_word", "type_name", "unmapped_rows", "value_text"]
+__all__ = ["RESCAN", "REVOKED", "CheckLine", "LayerRow", "Row", "age_text", "bound_text", "check_lines",
+           "claim_rows", "data_age_text", "date_text", "decision_hint", "next_step", "evidence_text", "label",
+           "layer_rows", "result_word", "type_name", "unmapped_rows", "value_text"]
 
 LAYERS = ("technical", "document", "coverage")
 # Reading order of the top-level claims an inspector looks for first; the rest follow in the credential's order.
@@ -123,6 +124,17 @@ def date_text(value: str, lang: str) -> str:
     except ValueError:
         return str(display_safe(value))
     return day.strftime(date_format(lang))
+
+
+def bound_text(value: Any, lang: str) -> str:
+    """A validity bound (a layer's ``from`` / ``until``) as people write it: the date in the language's way, a time of
+    day with its zone (UTC); "" when there is none."""
+    if not isinstance(value, str) or not value:
+        return ""
+    day = date_text(value[:10], lang)
+    if len(value) >= 16 and value[10:11] == "T":
+        return f"{day} {value[11:16]} UTC" if value.endswith(("Z", "+00:00")) else f"{day} {value[11:16]}"
+    return day
 
 
 def value_text(value: Any, path: tuple[str | int, ...], lang: str) -> str:
@@ -276,19 +288,34 @@ RESCAN = frozenset({"kb.nonce", "kb.aud", "kb.iat", "qr.context", "qr.kind", "in
 
 
 def decision_hint(decision: Mapping[str, Any], lang: str, data_age: str) -> str:
-    """The words under a decision's headline (inspector banner, console, ``esspass verify``): for a failure the
-    decisive reason and the next step; for a check that could not be completed what it does not mean and what to do,
-    with the age of the data used (:func:`data_age_text`). Empty for a decision that passed."""
-    lines = check_lines(decision.get("checks") or [], lang, problems_first=True)
-    if decision.get("result") == "FAILED":
-        decisive = next((c for c in lines if c.result == "fail"), None)
-        if decisive is None:
-            return text("inspector.next.failed", lang)
-        step = ("next.revoked" if decisive.code in REVOKED else "next.rescan" if decisive.code in RESCAN
-                else "next.failed")
-        return f"{decisive.message} {text('inspector.' + step, lang)}"
-    if decision.get("result") == "INDETERMINATE":
-        decisive = next((c for c in lines if c.result == "unknown"), None)
-        unknown = text("inspector.next.unknown", lang).format(age=data_age)
-        return " ".join(x for x in (decisive.message if decisive else "", unknown) if x)
+    """The words under a decision's headline (inspector banner, ``esspass verify``): for a failure the decisive
+    reason and the next step; for a check that could not be completed what it does not mean and what to do, with the
+    age of the data used (:func:`data_age_text`). Empty for a decision that passed. (The console shows the decisive
+    reason on a line of its own, then :func:`next_step`.)"""
+    step = next_step(decision, lang, data_age)
+    if not step:
+        return ""
+    decisive = _decisive_line(decision, lang)
+    return " ".join(x for x in (decisive.message if decisive else "", step) if x)
+
+
+def next_step(decision: Mapping[str, Any], lang: str, data_age: str) -> str:
+    """What to do after a decision that did not pass (issue 15 item 3): withdrawn by the issuer → do not accept, ask
+    for the paper copy or the institution; most likely a mis-scan → scan again; could not check → not a finding that
+    the document is false, check the ID document (with the age of the data used). Empty for one that passed."""
+    result = decision.get("result")
+    if result == "FAILED":
+        decisive = _decisive_line(decision, lang)
+        code = decisive.code if decisive is not None else ""
+        step = "next.revoked" if code in REVOKED else "next.rescan" if code in RESCAN else "next.failed"
+        return text("inspector." + step, lang)
+    if result == "INDETERMINATE":
+        return text("inspector.next.unknown", lang).format(age=data_age)
     return ""
+
+
+def _decisive_line(decision: Mapping[str, Any], lang: str) -> CheckLine | None:
+    """The check that decided: the first that failed, else the first that could not be completed."""
+    lines = check_lines(decision.get("checks") or [], lang, problems_first=True)
+    wanted = "fail" if decision.get("result") == "FAILED" else "unknown"
+    return next((c for c in lines if c.result == wanted), None)

@@ -99,14 +99,7 @@ def _local_time(t: float, lang: str, *, with_date: bool = False) -> Markup:
         local.isoformat(), Markup(' data-date') if with_date else "", shown.strip())
 
 
-def _when_text(value: Any, lang: str) -> str:
-    """A validity bound as people write it: a date in the language's way, a time of day with its zone (UTC)."""
-    if not isinstance(value, str) or not value:
-        return ""
-    day = explain.date_text(value[:10], lang)
-    if len(value) >= 16 and value[10:11] == "T":
-        return f"{day} {value[11:16]} UTC" if value.endswith(("Z", "+00:00")) else f"{day} {value[11:16]}"
-    return day
+_when_text = explain.bound_text  # a validity bound in words (credential.explain)
 
 
 def _decisive(decision: dict[str, Any], lang: str) -> str:
@@ -379,7 +372,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
                       qr_svg=_qr_svg(auth_url) if view["status"] == "pending" and not t.same_device else "",
                       auth_url=auth_url, same_device=t.same_device,
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
-                      hint=headline_hint(decision, lang) if decision else "",
+                      hint=headline_hint(decision, lang, with_reason=False) if decision else "",  # reason: its own line
                       attempts=_attempt_rows(view.get("attempts") or [], lang),
                       expires=_local_time(view["expires_at"], lang), dates=lambda v: _when_text(v, lang),
                       decisive=_decisive(decision, lang),

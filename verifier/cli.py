@@ -99,7 +99,8 @@ def print_decision(decision: dict[str, Any], lang: str) -> None:
     head = f"[bold]{t[decision['result']]}[/bold] ({decision['result']})\n{escape(headline_hint(decision, lang))}"
     console.print(Panel(head, style=f"bold white on {colour}"))
     info = Table(show_header=False, box=None)
-    info.add_row(t["type"], str(decision.get("credential_type") or "-"))
+    vct = decision.get("credential_type")
+    info.add_row(t["type"], escape(f"{explain.type_name(vct, lang)} ({vct})") if vct else "-")  # words, then the code
     info.add_row(t["issuer"], str(decision.get("issuer") or "-"))
     info.add_row(t["data_age"], escape(explain.data_age_text(decision.get("data_age"), decision["checks"], lang)))
     console.print(info)
@@ -109,7 +110,8 @@ def print_decision(decision: dict[str, Any], lang: str) -> None:
         for col in ("", t["col_status"], t["col_from"], t["col_until"]):
             vt.add_column(col)
         for row in layers:
-            vt.add_row(row.label, row.status_text, str(row.start or "-"), str(row.end or "-"))
+            vt.add_row(row.label, row.status_text, explain.bound_text(row.start, lang) or "-",
+                       explain.bound_text(row.end, lang) or "-")
         console.print(vt)
     if decision.get("claims"):
         ct = Table(title=t["claims"])

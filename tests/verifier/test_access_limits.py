@@ -350,8 +350,10 @@ def test_service_allowing_paper_refuses_a_device_bound_credential_without_its_pr
         assert d["result"] == "FAILED" and [c["code"] for c in d["checks"] if c["result"] == "fail"] == ["kb.missing"]
         assert "kb.not_bound" not in [c["code"] for c in d["checks"]]
         assert 'data-result="FAILED"' in page
-        hint = re.search(r'<p id="hint">(.*?)</p>', page, re.S).group(1)  # the decisive reason and what to do
-        assert "(key binding) is missing" in hint and hint.endswith(text("inspector.next.failed", "en"))
+        # the decisive reason on its own line, then what to do (not the reason twice)
+        reason = re.search(r'<p id="reason" class="reason">(.*?)</p>', page, re.S).group(1)
+        hint = re.search(r'<p id="hint">(.*?)</p>', page, re.S).group(1)
+        assert "(key binding) is missing" in reason and hint == text("inspector.next.failed", "en")
 
         page, t = console_check(issue(svc.ecosystem, status_uri=None, holder=False), "en")  # a real paper copy
         assert t.decision.result == "PASSED" and "kb.not_bound" in t.decision.codes

@@ -94,6 +94,11 @@ def test_human_report_says_how_old_the_data_was_in_words(files):
     assert res.exit_code == 0, res.stdout
     assert "lista statusów wydana" in res.stdout and "lista zaufanych podmiotów wydana" in res.stdout
     assert "None" not in res.stdout and " s;" not in res.stdout and "seconds" not in res.stdout
+    # the document's name in words (its code after it), validity bounds as dates, not ISO timestamps
+    from credential import explain
+
+    assert f"{explain.type_name('urn:eudi:pda1:1', 'pl')} (urn:eudi:pda1:1)" in res.stdout
+    assert "T09:00:00Z" not in res.stdout and "09:00 UTC" in res.stdout
     res = runner.invoke(app, [*common, "--lang", "en"], env=wide)  # no status list at hand: said so, in words
     assert "status list: none usable" in res.stdout and "None" not in res.stdout
 

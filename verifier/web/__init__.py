@@ -29,7 +29,7 @@ def text(lang: str) -> dict[str, str]:
     return words
 
 
-def headline_hint(decision: dict, lang: str) -> str:
+def headline_hint(decision: dict, lang: str, *, with_reason: bool = True) -> str:
     """The sentence under the big result word. A PASSED paper copy (``kb.not_bound``: no proof of a holder's
     device) does not say just "every check passed": the inspector must still check an identity document."""
     t = text(lang)
@@ -37,7 +37,8 @@ def headline_hint(decision: dict, lang: str) -> str:
     codes = {c.get("code") for c in decision.get("checks") or [] if isinstance(c, dict)}
     if result == "PASSED" and "kb.not_bound" in codes:
         return t["PASSED_paper_hint"]
-    # a decision that did not pass: its decisive reason and the next step, as on the inspector's banner
-    hint = explain.decision_hint(decision, lang,
-                                 explain.data_age_text(decision.get("data_age"), decision.get("checks") or [], lang))
+    # a decision that did not pass: its decisive reason (unless the page shows it on a line of its own) and the next
+    # step, as on the inspector's banner
+    age = explain.data_age_text(decision.get("data_age"), decision.get("checks") or [], lang)
+    hint = (explain.decision_hint if with_reason else explain.next_step)(decision, lang, age)
     return hint or t.get(f"{result}_hint", "")
