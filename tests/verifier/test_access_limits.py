@@ -192,7 +192,7 @@ def test_cli_keeps_the_result_token_for_result(env, tmp_path, monkeypatch):
     with httpx.Client(timeout=10) as wallet:
         answer(env, out["request_uri"], credential(env), wallet)
     res = runner.invoke(app, ["verifier", "result", out["transaction"], "--url", env["url"], "--json"])
-    assert res.exit_code == 0 and json.loads(res.stdout)["result"] == "PASSED"
+    assert res.exit_code == 0 and json.loads(res.stdout)["result"] == "PASSED", (res.exit_code, res.output)
     # another inspector's device (another home) knows the transaction ID but not the token
     monkeypatch.setenv("ESSPASS_HOME", str(tmp_path / "someone-else"))
     res = runner.invoke(app, ["verifier", "result", out["transaction"], "--url", env["url"], "--json"])
