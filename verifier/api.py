@@ -99,9 +99,6 @@ def _local_time(t: float, lang: str, *, with_date: bool = False) -> Markup:
         local.isoformat(), Markup(' data-date') if with_date else "", shown.strip())
 
 
-_when_text = explain.bound_text  # a validity bound in words (credential.explain)
-
-
 def _decisive(decision: dict[str, Any], lang: str) -> str:
     """The reason a check did not pass, for the banner (issue 15: the banner states the reason, not "see below"):
     the first failed check's words, else the first one that could not be checked."""
@@ -374,7 +371,7 @@ def create_app(settings: VerifierSettings | None = None, *, clock: Callable[[], 
                       claims=_claim_rows(decision, lang) if decision else [], type_name=type_name,
                       hint=headline_hint(decision, lang, with_reason=False) if decision else "",  # reason: its own line
                       attempts=_attempt_rows(view.get("attempts") or [], lang),
-                      expires=_local_time(view["expires_at"], lang), dates=lambda v: _when_text(v, lang),
+                      expires=_local_time(view["expires_at"], lang), dates=lambda v: explain.bound_text(v, lang),
                       decisive=_decisive(decision, lang),
                       # the page's script asks again while the check waits (console.js; no reload, no flicker)
                       poll=view["status"] in ("pending", "awaiting_redirect"))
